@@ -1,0 +1,53 @@
+# trustm - top-level convenience targets. The real build is CMake (see CMakeLists.txt).
+#   make demo    simulated chip + daemon + CLI, end to end
+#   make test    build and run the whole test suite (gcc)
+#   make bench   benchmarks (figures, never pass/fail on time)
+#   make deps    install missing Debian packages
+# Also: make test-asan (clang + ASan/UBSan), make cross (Cortex-M4 size of src/), make fuzz.
+
+BUILD      ?= build
+JOBS       ?= 2
+FUZZ_SECONDS ?= 15
+CMAKE_ARGS ?=
+
+.PHONY: all deps build test test-asan cross fuzz bench demo clean
+
+all: build
+
+deps:
+	@scripts/deps.sh core
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+test: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+test-asan:
+	@scripts/deps.sh core sanitize
+	@CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTRUSTM_SANITIZE=ON >/dev/null
+	@cmake --build build-asan -j$(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir build-asan --output-on-failure -j$(JOBS)
+
+cross:
+	@scripts/deps.sh cross
+	@scripts/cross-size.sh
+
+fuzz:
+	@scripts/deps.sh core sanitize
+	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTRUSTM_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j$(JOBS)
+	@scripts/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+bench: build
+	@scripts/deps.sh bench
+	@scripts/bench.sh $(BUILD)
+
+demo: build
+	@scripts/deps.sh demo
+	@scripts/demo.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan build-fuzz build-arm

@@ -1,0 +1,14 @@
+# trustm_add_test(NAME <name> SOURCES <c files...> LIBS <targets...> [LABELS <labels...>])
+# Builds one cmocka test executable and registers it with ctest. Tests get TRUSTM_SHARED_DIR
+# (the shared/ folder with the spec vectors) as a compile definition; tests that need it skip
+# with a message when it is absent.
+function(trustm_add_test)
+  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} PkgConfig::CMOCKA trustm_testutil)
+  target_compile_definitions(${T_NAME} PRIVATE TRUSTM_SHARED_DIR="${TRUSTM_SHARED_DIR}")
+  add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+  if(T_LABELS)
+    set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}")
+  endif()
+endfunction()

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Second guard for the layering rules of docs/DESIGN.md (the build's include paths are the
+# first): no layer includes a header of a layer above it, and the simulator shares nothing
+# with the host but src/common and src/codec.
+#   common < codec < proto < cmd < api ;  sim may use common + codec only ; pal ports use no src/
+set -eu
+cd "$(dirname "$0")/.."
+fail=0
+check() { # check <dir> <forbidden-regex> <why>
+    [ -d "$1" ] || return 0
+    hits=$(grep -rnE "^[[:space:]]*#[[:space:]]*include[[:space:]]*[<\"]($2)" "$1" --include='*.c' --include='*.h' || true)
+    if [ -n "$hits" ]; then
+        echo "layer violation ($3):"; echo "$hits"; fail=1
+    fi
+}
+stack='trustm_stack|trustm_phy|trustm_dl|trustm_tl|trustm_pl|trustm_pump|trustm_proto'
+cmdh='trustm_cmd'
+apih='trustm/trustm_device|trustm/trustm\.h|trustm/trustm_api|trustm/trustm_data|trustm/trustm_crypt'
+check src/common "trustm_frame|trustm_apdu|trustm_pctr|trustm_cbor|$stack|$cmdh|$apih|trustm_sim" "common includes nothing above it"
+check src/codec "$stack|$cmdh|$apih|trustm_sim" "codec includes only common"
+check src/proto "$cmdh|$apih|trustm_sim" "proto includes only codec/common"
+check src/cmd "$apih|trustm_sim" "cmd does not include the API"
+check src "sim/|trustm_sim" "the library core never includes the simulator"
+check sim "$stack|$cmdh|$apih|trustm_pal_" "the simulator is independent of the host stack"
+check pal "$stack|$cmdh|trustm_frame|trustm_apdu|trustm_bytes" "ports use only the PAL contract"
+# The library core makes no OS calls and has no heap.
+os=$(grep -rnE '\b(malloc|calloc|realloc|free|printf|fopen|usleep|nanosleep|clock_gettime)[[:space:]]*\(' src --include='*.c' || true)
+if [ -n "$os" ]; then echo "library core uses heap/stdio/OS calls:"; echo "$os"; fail=1; fi
+[ $fail -eq 0 ] && echo "layers: ok"
+exit $fail

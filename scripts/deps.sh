@@ -1,0 +1,45 @@
+#!/bin/sh
+# Install the Debian packages trustm needs, if they are missing.
+#   scripts/deps.sh [core|cross|demo|ci]...   (default: core)
+# As root it runs apt-get itself; otherwise it prints the exact command to run.
+set -eu
+
+core="build-essential cmake pkg-config libmbedtls-dev libcmocka-dev libgpiod-dev openssl"
+cross="gcc-arm-none-eabi libnewlib-arm-none-eabi"
+sanit="clang libclang-rt-14-dev"
+demo="mosquitto libmosquitto-dev libsqlite3-dev"
+bench="valgrind"
+
+want=""
+[ $# -eq 0 ] && set -- core
+for group in "$@"; do
+    case "$group" in
+        core) want="$want $core" ;;
+        cross) want="$want $cross" ;;
+        sanitize) want="$want $sanit" ;;
+        demo) want="$want $core $demo" ;;
+        bench) want="$want $core $bench" ;;
+        ci) want="$want $core $cross $sanit $demo $bench" ;;
+        *) echo "deps.sh: unknown group '$group' (core, cross, sanitize, demo, bench, ci)" >&2; exit 2 ;;
+    esac
+done
+
+missing=""
+for p in $want; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        case " $missing " in *" $p "*) ;; *) missing="$missing $p" ;; esac
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+    echo "deps.sh: installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing
+else
+    echo "deps.sh: missing Debian packages:$missing" >&2
+    echo "deps.sh: run:  sudo apt-get install -y$missing" >&2
+    exit 1
+fi
