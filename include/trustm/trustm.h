@@ -1,0 +1,26 @@
+/*
+ * trustm.h - umbrella header of libtrustm, the host library for the OPTIGA(TM) Trust M2 ID2.
+ *
+ * Conventions (apply to every function of the library unless its comment says otherwise):
+ *  - Memory: the library never allocates. Contexts (trustm_device_t) are caller-owned structs
+ *    whose members the caller SHALL NOT access. Buffers passed to a function are borrowed for
+ *    the duration of the call; buffers passed to a trustm_op_start_* function are borrowed
+ *    until the operation completes or is aborted.
+ *  - Outputs come last: (ctx, inputs..., out, out_size, *out_len).
+ *  - Status: every function that can fail returns trustm_status_t (trustm_status.h). TRUSTM_OK
+ *    is success, TRUSTM_IN_PROGRESS is "call again" and not an error; errors name the layer.
+ *    Argument errors are detected before any I/O and change nothing.
+ *  - NULL: pointer arguments must not be NULL unless documented (BAD_PARAM otherwise).
+ *  - Threading: a device context is not thread-safe; one operation at a time per device.
+ *  - Time: the core never reads a clock or sleeps; only the drivers (trustm_op_run/_poll)
+ *    call the PAL (trustm_pal.h).
+ */
+#ifndef TRUSTM_H
+#define TRUSTM_H
+
+#include "trustm_device.h"
+#include "trustm_pal.h"
+#include "trustm_stats.h"
+#include "trustm_status.h"
+
+#endif /* TRUSTM_H */

@@ -1,0 +1,139 @@
+/*
+ * trustm_device.h - device context and the minimal service API of libtrustm.
+ *
+ * Lifecycle: trustm_device_init (no I/O) -> trustm_device_open (reset, DATA_REG_LEN
+ * negotiation, OpenApplication) -> service calls -> trustm_device_close (CloseApplication).
+ *
+ * Every blocking call is "start + run" of a non-blocking operation on the same engines:
+ *     trustm_op_start_open / _close / _transceive / _data_read / _metadata_read / _reset
+ *     trustm_op_poll(dev, &next_deadline_us)   at most one bus I/O, never sleeps
+ *     trustm_op_run(dev)                       to completion (sleeps through the PAL)
+ *     trustm_op_abort(dev)
+ * Only one operation may be in flight per device (a second start: API BAD_SEQUENCE). Buffers
+ * passed to a start function are borrowed until the operation completes or is aborted.
+ *
+ * Errors: a command answered with Sta FF is followed automatically by a read of the Last Error
+ * Code (0xF1C2) and reported as TRUSTM_DEVICE_ERR(code) (DEVICE_ERR(0) if that read failed).
+ * Fatal link errors (PHY retries exhausted, DL re-sync failed) are sticky: every later call
+ * returns <layer> FAILED until trustm_device_open() or trustm_device_reset() succeeds.
+ */
+#ifndef TRUSTM_DEVICE_H
+#define TRUSTM_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trustm_pal.h"
+#include "trustm_stats.h"
+#include "trustm_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Reset performed by trustm_device_open(). */
+#define TRUSTM_RESET_AUTO 0u /* COLD if the port has set_pin, else SOFT                        */
+#define TRUSTM_RESET_COLD 1u /* VDD+RST low 2 ms, high, wait startup_us (missing pin skipped)  */
+#define TRUSTM_RESET_WARM 2u /* RST low 2 ms, high, wait startup_us                            */
+#define TRUSTM_RESET_SOFT 3u /* I2C_STATE bit 27 checked, SOFT_RESET written, wait startup_us  */
+#define TRUSTM_RESET_NONE 4u /* no reset (a re-sync frame starts the first exchange)           */
+
+typedef struct trustm_config {      /* zero = default */
+    uint16_t frame_size;            /* DATA_REG_LEN to negotiate, 16..277, default 277 */
+    uint8_t i2c_addr;               /* default 0x30 */
+    uint8_t reset;                  /* TRUSTM_RESET_*, default AUTO */
+    uint32_t startup_us;            /* wait after reset, default 15000 (datasheet tSTARTUP) */
+    bool presentation_bit;          /* send PCTR presence + SCTR 0x20 like the vendor host */
+    /* additions */
+    bool plain_cmd_codes;           /* plain Cmd codes (70, 71, 01) as in the datasheet logs
+                                     * instead of the flush-bit forms (F0, F1, 81) */
+    uint32_t poll_interval_us;      /* I2C_STATE poll interval, default 1000 */
+    uint32_t exchange_timeout_us;   /* max wait for one response, default 180 s */
+} trustm_config_t;
+
+/* Size of the private part of trustm_device_t (checked at compile time in src/api). */
+#define TRUSTM_DEVICE_PRIVATE_SIZE 3328u
+
+/* Public so that it can be allocated statically or on the stack; members are private. */
+typedef struct trustm_device {
+    union {
+        uint64_t align_u64;
+        void *align_ptr;
+        unsigned char bytes[TRUSTM_DEVICE_PRIVATE_SIZE];
+    } private_data;
+} trustm_device_t;
+
+/* ---- blocking API ---- */
+
+/* Check pal (i2c_write, i2c_read, now_us required) and cfg (NULL = all defaults). No I/O. */
+trustm_status_t trustm_device_init(trustm_device_t *dev, const trustm_pal_t *pal, const trustm_config_t *cfg);
+/* Reset, negotiate DATA_REG_LEN, OpenApplication (Param 0). Clears a sticky failure. */
+trustm_status_t trustm_device_open(trustm_device_t *dev);
+/* Reset and negotiate only (no OpenApplication). Clears a sticky failure. */
+trustm_status_t trustm_device_reset(trustm_device_t *dev);
+/* CloseApplication (Param 0). */
+trustm_status_t trustm_device_close(trustm_device_t *dev);
+/* Raw APDU exchange without error interpretation (needs a prior open or reset). *rsp_len is set
+ * on success; on TL BUFFER_TOO_SMALL it holds the size the response needed. */
+trustm_status_t trustm_device_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len,
+                                         uint8_t *rsp, size_t rsp_size, size_t *rsp_len);
+/* Read up to out_size bytes of data object oid from offset (GetDataObject Param 0, in chunks
+ * of at most 1553 bytes; stops at the end of the object). */
+trustm_status_t trustm_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out,
+                                 size_t out_size, size_t *out_len);
+/* Read the metadata of oid (GetDataObject Param 1). API BUFFER_TOO_SMALL if it does not fit. */
+trustm_status_t trustm_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out, size_t out_size,
+                                     size_t *out_len);
+
+const trustm_stats_t *trustm_device_stats(const trustm_device_t *dev);
+void trustm_device_stats_clear(trustm_device_t *dev);
+uint16_t trustm_device_frame_size(const trustm_device_t *dev); /* negotiated */
+uint16_t trustm_device_max_scl_khz(const trustm_device_t *dev); /* MAX_SCL_FREQU read at open */
+
+/* ---- non-blocking operations ---- */
+
+trustm_status_t trustm_op_start_open(trustm_device_t *dev);
+trustm_status_t trustm_op_start_reset(trustm_device_t *dev);
+trustm_status_t trustm_op_start_close(trustm_device_t *dev);
+trustm_status_t trustm_op_start_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len,
+                                           uint8_t *rsp, size_t rsp_size, size_t *rsp_len);
+trustm_status_t trustm_op_start_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out,
+                                          size_t out_size, size_t *out_len);
+trustm_status_t trustm_op_start_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out,
+                                              size_t out_size, size_t *out_len);
+/* Perform at most one bus/pin I/O whose time has come; never sleeps. TRUSTM_IN_PROGRESS with
+ * *next_deadline_us = when to call again (PAL clock), or the final status of the operation. */
+trustm_status_t trustm_op_poll(trustm_device_t *dev, uint64_t *next_deadline_us);
+/* Run the current operation to completion (sleeps through pal->sleep_us). */
+trustm_status_t trustm_op_run(trustm_device_t *dev);
+/* Abandon the current operation; the link is re-synchronised before the next exchange. */
+void trustm_op_abort(trustm_device_t *dev);
+bool trustm_op_is_busy(const trustm_device_t *dev);
+
+/* ---- Coprocessor UID (0xE0C2, objects.md §6.1) ---- */
+
+#define TRUSTM_OID_COPROCESSOR_UID 0xE0C2u
+#define TRUSTM_UID_SIZE 27u
+
+typedef struct trustm_uid {
+    uint8_t cim_id;
+    uint8_t platform_id;
+    uint8_t model_id;
+    uint16_t rom_mask_id;
+    uint8_t chip_type[6];
+    uint8_t batch_number[6];
+    uint16_t x_coordinate;
+    uint16_t y_coordinate;
+    uint32_t firmware_id;
+    uint16_t esw_build_bcd;  /* as stored, e.g. 0x2440 */
+    uint16_t esw_build;      /* decimal value of the BCD digits (2440), 0xFFFF if not BCD */
+} trustm_uid_t;
+
+/* Pure: decode exactly TRUSTM_UID_SIZE bytes (API BAD_PARAM for another length). */
+trustm_status_t trustm_uid_decode(const uint8_t *buf, size_t len, trustm_uid_t *uid);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TRUSTM_DEVICE_H */

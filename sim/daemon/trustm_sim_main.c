@@ -1,0 +1,264 @@
+/*
+ * trustm_sim_main.c - command line of the simulator daemon.
+ *
+ *   trustm-sim init  --state FILE [--seed N] [--uid HEX54] [--force]
+ *   trustm-sim serve --state FILE --socket PATH [--clock virtual|real] [--timing datasheet|none]
+ *                    [--scl KHZ] [--trace FILE]
+ *   trustm-sim show  --state FILE
+ *
+ * Exit codes: 0 success, 1 runtime failure (state file, socket, I/O), 2 usage error.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trustm_sim.h"
+#include "trustm_sim_daemon.h"
+
+#define EXIT_USAGE 2
+
+static const char *usage_text =
+    "usage: trustm-sim <command> [options]\n"
+    "\n"
+    "Simulator of the OPTIGA Trust M2 ID2 security chip at the I2C register level.\n"
+    "\n"
+    "commands:\n"
+    "  init  --state FILE [--seed N] [--uid HEX54] [--force]\n"
+    "        create a new chip (state file); the UID batch/wafer fields come from the seed\n"
+    "        (random when --seed is absent), or --uid gives all 27 UID bytes as 54 hex digits\n"
+    "  serve --state FILE --socket PATH [--clock virtual|real] [--timing datasheet|none]\n"
+    "        [--scl 100|400|1000] [--trace FILE]\n"
+    "        serve the chip on a UNIX socket (protocol: docs/sim-socket.md) until SIGTERM,\n"
+    "        SIGINT or the SHUTDOWN message; the state file is updated crash-safely\n"
+    "  show  --state FILE\n"
+    "        print the chip's UID and persistent settings\n"
+    "\n"
+    "exit codes: 0 success, 1 runtime failure (state file, socket), 2 usage error\n";
+
+static int usage(FILE *f, int rc)
+{
+    fputs(usage_text, f);
+    return rc;
+}
+
+static const char *opt_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "trustm-sim: option %s needs a value\n", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (*s == '\0' || *end != '\0' || s[0] == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_hex(const char *s, uint8_t *out, size_t n)
+{
+    if (strlen(s) != 2 * n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char b[3] = {s[2 * i], s[2 * i + 1], 0};
+        if (!isxdigit((unsigned char)b[0]) || !isxdigit((unsigned char)b[1]))
+            return -1;
+        out[i] = (uint8_t)strtoul(b, NULL, 16);
+    }
+    return 0;
+}
+
+static uint64_t random_seed(void)
+{
+    uint64_t v = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (f != NULL) {
+        if (fread(&v, sizeof v, 1, f) != 1)
+            v = 0;
+        fclose(f);
+    }
+    return v;
+}
+
+static int cmd_init(int argc, char **argv)
+{
+    const char *state = NULL, *uidhex = NULL;
+    uint64_t seed = 0;
+    bool have_seed = false, force = false;
+    for (int i = 2; i < argc; i++) {
+        const char *v;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return usage(stdout, 0);
+        if (!strcmp(argv[i], "--state")) {
+            if ((state = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+        } else if (!strcmp(argv[i], "--seed")) {
+            if ((v = opt_value(argc, argv, &i)) == NULL || parse_u64(v, &seed) != 0) {
+                fprintf(stderr, "trustm-sim: --seed needs an unsigned number\n");
+                return EXIT_USAGE;
+            }
+            have_seed = true;
+        } else if (!strcmp(argv[i], "--uid")) {
+            if ((uidhex = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+        } else if (!strcmp(argv[i], "--force")) {
+            force = true;
+        } else {
+            fprintf(stderr, "trustm-sim init: unknown option %s\n", argv[i]);
+            return usage(stderr, EXIT_USAGE);
+        }
+    }
+    if (state == NULL) {
+        fprintf(stderr, "trustm-sim init: --state FILE is required\n");
+        return EXIT_USAGE;
+    }
+    uint8_t uid[TRUSTM_SIM_UID_SIZE];
+    if (uidhex != NULL && parse_hex(uidhex, uid, sizeof uid) != 0) {
+        fprintf(stderr, "trustm-sim init: --uid needs exactly 54 hex digits (27 bytes)\n");
+        return EXIT_USAGE;
+    }
+    if (!have_seed)
+        seed = random_seed();
+    char err[512];
+    if (trustm_sim_state_init(state, seed, uidhex != NULL ? uid : NULL, force, err, sizeof err) != 0) {
+        fprintf(stderr, "trustm-sim: %s\n", err);
+        return 1;
+    }
+    printf("created %s (seed %llu)\n", state, (unsigned long long)seed);
+    return 0;
+}
+
+static void print_hex(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        printf("%02X", p[i]);
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    const char *state = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return usage(stdout, 0);
+        if (!strcmp(argv[i], "--state")) {
+            if ((state = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+        } else {
+            fprintf(stderr, "trustm-sim show: unknown option %s\n", argv[i]);
+            return usage(stderr, EXIT_USAGE);
+        }
+    }
+    if (state == NULL) {
+        fprintf(stderr, "trustm-sim show: --state FILE is required\n");
+        return EXIT_USAGE;
+    }
+    trustm_sim_state_info_t in;
+    char err[512];
+    if (trustm_sim_state_info(state, &in, err, sizeof err) != 0) {
+        fprintf(stderr, "trustm-sim: %s\n", err);
+        return 1;
+    }
+    static const char *modes[] = {"?", "Sm (100 kHz)", "Fm (400 kHz)", "Sm&Fm (400 kHz)", "Fm+ (1000 kHz)"};
+    const uint8_t *u = in.uid;
+    printf("state file:        %s (format v%lu, %lu objects)\n", state, (unsigned long)in.version,
+           (unsigned long)in.objects);
+    printf("coprocessor UID:   ");
+    print_hex(u, TRUSTM_SIM_UID_SIZE);
+    printf("\n  CIM id           %02X\n  platform id      %02X\n  model id         %02X\n", u[0], u[1], u[2]);
+    printf("  ROM mask id      ");
+    print_hex(u + 3, 2);
+    printf("\n  chip type        ");
+    print_hex(u + 5, 6);
+    printf("\n  batch number     ");
+    print_hex(u + 11, 6);
+    printf("\n  wafer X / Y      %u / %u\n", (unsigned)(u[17] << 8 | u[18]), (unsigned)(u[19] << 8 | u[20]));
+    printf("  firmware id      ");
+    print_hex(u + 21, 4);
+    printf("\n  ESW build        %02X%02X\n", u[25], u[26]);
+    printf("seed:              %llu\n", (unsigned long long)in.seed);
+    printf("I2C address:       0x%02X\n", in.base_addr);
+    printf("I2C mode:          %u %s\n", in.i2c_mode, in.i2c_mode <= 4 ? modes[in.i2c_mode] : "");
+    printf("lifecycle:         global 0x%02X, application 0x%02X\n", in.lcs_global, in.lcs_app);
+    printf("security events:   %u\n", in.sec);
+    return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    sim_serve_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.scl_khz = 400;
+    for (int i = 2; i < argc; i++) {
+        const char *v;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return usage(stdout, 0);
+        if (!strcmp(argv[i], "--state")) {
+            if ((o.state = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+        } else if (!strcmp(argv[i], "--socket")) {
+            if ((o.socket = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+        } else if (!strcmp(argv[i], "--trace")) {
+            if ((o.trace = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+        } else if (!strcmp(argv[i], "--clock")) {
+            if ((v = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+            if (!strcmp(v, "real"))
+                o.real_clock = true;
+            else if (strcmp(v, "virtual") != 0) {
+                fprintf(stderr, "trustm-sim serve: --clock is virtual or real\n");
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(argv[i], "--timing")) {
+            if ((v = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+            if (!strcmp(v, "none"))
+                o.timing = TRUSTM_SIM_TIMING_NONE;
+            else if (strcmp(v, "datasheet") != 0) {
+                fprintf(stderr, "trustm-sim serve: --timing is datasheet or none\n");
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(argv[i], "--scl")) {
+            uint64_t k;
+            if ((v = opt_value(argc, argv, &i)) == NULL || parse_u64(v, &k) != 0 ||
+                (k != 100 && k != 400 && k != 1000)) {
+                fprintf(stderr, "trustm-sim serve: --scl is 100, 400 or 1000\n");
+                return EXIT_USAGE;
+            }
+            o.scl_khz = (uint32_t)k;
+        } else {
+            fprintf(stderr, "trustm-sim serve: unknown option %s\n", argv[i]);
+            return usage(stderr, EXIT_USAGE);
+        }
+    }
+    if (o.state == NULL || o.socket == NULL) {
+        fprintf(stderr, "trustm-sim serve: --state FILE and --socket PATH are required\n");
+        return EXIT_USAGE;
+    }
+    return sim_serve(&o);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage(stderr, EXIT_USAGE);
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+        return usage(stdout, 0);
+    if (!strcmp(argv[1], "init"))
+        return cmd_init(argc, argv);
+    if (!strcmp(argv[1], "serve"))
+        return cmd_serve(argc, argv);
+    if (!strcmp(argv[1], "show"))
+        return cmd_show(argc, argv);
+    fprintf(stderr, "trustm-sim: unknown command '%s'\n", argv[1]);
+    return usage(stderr, EXIT_USAGE);
+}

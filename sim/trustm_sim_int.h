@@ -1,0 +1,186 @@
+/*
+ * trustm_sim_int.h - private state of the chip model, shared by sim/front, sim/link, sim/chip
+ * and sim/nvm.  Not installed; nothing outside sim/ includes it.
+ */
+#ifndef TRUSTM_SIM_INT_H
+#define TRUSTM_SIM_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "trustm_apdu.h"
+#include "trustm_frame.h"
+#include "trustm_sim.h"
+
+/* ---- chip constants (ifx-i2c.md §0.1, §1.2, §1.8, §2.5) ---- */
+#define SIM_DEFAULT_ADDR        0x30u
+#define SIM_DATA_REG_LEN_MAX    0x0115u  /* 277 */
+#define SIM_DATA_REG_LEN_MIN    0x0010u
+#define SIM_GUARD_TIME_US       50u
+#define SIM_TRANS_TIMEOUT_US    10000u
+#define SIM_TRANS_REPEAT        3u
+#define SIM_STARTUP_US          15000u
+#define SIM_I2C_MODE_DEFAULT    3u       /* Sm&Fm */
+#define SIM_I2C_STATE_BUSY      0x80u
+#define SIM_I2C_STATE_RESP_RDY  0x40u
+#define SIM_I2C_STATE_SOFT_RESET 0x08u
+#define SIM_I2C_STATE_PRESENT   0x80u    /* byte 1 */
+/* A response whose execution takes at most this long carries the ACK piggy-backed (as the
+ * datasheet log shows for GetDataObject); longer commands get a control ACK at once. */
+#define SIM_PIGGYBACK_MAX_US    2000u
+#define SIM_QUEUE_MAX           8u
+#define SIM_MSG_MAX             2048u    /* reassembly buffer: SCTR + APDU (max 0x615) with room */
+
+/* Registers (Table "register map"). */
+enum {
+    SIM_REG_DATA = 0x80, SIM_REG_DATA_REG_LEN = 0x81, SIM_REG_I2C_STATE = 0x82,
+    SIM_REG_BASE_ADDR = 0x83, SIM_REG_MAX_SCL_FREQU = 0x84, SIM_REG_GUARD_TIME = 0x85,
+    SIM_REG_TRANS_TIMEOUT = 0x86, SIM_REG_PWR_SAVE_TIMEOUT = 0x87, SIM_REG_SOFT_RESET = 0x88,
+    SIM_REG_I2C_MODE = 0x89, SIM_REG_NONE = 0x00
+};
+
+/* ---- object store ---- */
+#define SIM_OBJ_DATA_MAX 32u
+#define SIM_OBJ_META_MAX 46u
+#define SIM_OBJ_PERSISTENT 0x01u   /* kept in the state file                         */
+#define SIM_OBJ_READ_CLEAR 0x02u   /* reading returns the value and clears it (F1C2)  */
+
+typedef struct sim_obj {
+    uint16_t oid;
+    uint8_t flags;
+    uint16_t max_size;
+    uint16_t used;
+    uint8_t data[SIM_OBJ_DATA_MAX];
+    uint8_t meta_len;
+    uint8_t meta[SIM_OBJ_META_MAX];
+} sim_obj_t;
+
+#define SIM_OBJ_COUNT 10u
+
+typedef struct sim_frame {
+    uint8_t buf[SIM_DATA_REG_LEN_MAX];
+    uint16_t len;
+    bool data;           /* data frame (kept until acknowledged) */
+} sim_frame_t;
+
+struct trustm_sim {
+    /* configuration */
+    char *state_path;
+    uint32_t scl_khz;
+    trustm_sim_timing_t timing;
+
+    /* clock (ns internally; the API speaks µs) */
+    uint64_t now_ns;
+    uint64_t last_stop_ns;
+    uint64_t bus_ns;
+    bool any_transaction;
+
+    /* power / reset */
+    bool powered;
+    bool rst_high;
+    uint64_t ready_at_ns;
+
+    /* register file */
+    uint8_t addr;
+    uint16_t data_reg_len;
+    uint8_t reg_ptr;
+    uint8_t i2c_mode;
+
+    /* non-volatile image */
+    uint64_t seed;
+    uint8_t nv_addr;
+    uint8_t nv_i2c_mode;
+    sim_obj_t objs[SIM_OBJ_COUNT];
+    bool nvm_dirty;
+
+    /* data link (ifx-i2c.md §2.9 "recommended simulator") */
+    uint8_t last_tx;
+    uint8_t last_rx;
+    sim_frame_t queue[SIM_QUEUE_MAX];
+    unsigned qhead;
+    unsigned qcount;
+    sim_frame_t unacked;
+    bool have_unacked;
+    bool unacked_lost;        /* dropped by a fault: re-offer after TRANS_TIMEOUT */
+    uint64_t unacked_sent_ns;
+    unsigned unacked_repeats;
+
+    /* transport */
+    uint8_t rx_msg[SIM_MSG_MAX];
+    size_t rx_len;
+    bool rx_chain_open;
+    uint8_t tx_msg[SIM_MSG_MAX];  /* outgoing message (PCTR excluded) */
+    size_t tx_len;
+    size_t tx_off;                /* bytes already packetised */
+    bool tx_active;
+    uint8_t tx_pctr_flags;        /* PRESENCE bit of the outgoing packets */
+
+    /* presentation latch */
+    bool presence;
+
+    /* execution */
+    bool busy;
+    uint64_t busy_until_ns;
+    uint8_t exec_msg[SIM_MSG_MAX];
+    size_t exec_len;
+    bool exec_presence;           /* message came with PRESENCE (payload starts with SCTR) */
+    bool exec_power_loss;
+    uint8_t rsp_buf[SIM_MSG_MAX];
+    uint64_t exec_power_loss_ns;
+
+    /* application */
+    bool app_open;
+    bool hib_valid;               /* hibernate context saved (persistent, consumed once) */
+    uint8_t hib_handle[8];
+    uint8_t hib_status;           /* F1C1 at CloseApplication(Param 01) */
+
+    /* faults */
+    trustm_sim_faults_t faults;
+    uint64_t fault_rng;
+    uint32_t chip_frames_since_arm;
+    uint32_t host_frames_since_arm;
+
+    /* trace, stats, rng */
+    FILE *trace;
+    trustm_sim_stats_t stats;
+    uint64_t rng;
+};
+
+/* ---- helpers shared between the parts ---- */
+uint64_t sim_rng_next(uint64_t *state);                       /* splitmix64 */
+void sim_trace(trustm_sim_t *sim, const char *fmt, ...);
+void sim_trace_bytes(trustm_sim_t *sim, const char *what, const uint8_t *b, size_t n);
+
+/* front */
+void sim_advance(trustm_sim_t *sim);                          /* run due events */
+void sim_reset_volatile(trustm_sim_t *sim);                   /* state after any reset */
+void sim_start_up(trustm_sim_t *sim);                         /* reset + start-up time */
+void sim_commit_nvm(trustm_sim_t *sim);                       /* save if NVM changed */
+
+/* link (sim/link) */
+void sim_link_reset(trustm_sim_t *sim);
+void sim_link_receive(trustm_sim_t *sim, const uint8_t *frame, size_t len);
+void sim_link_frame_consumed(trustm_sim_t *sim);              /* host read the queue head */
+void sim_link_transmit(trustm_sim_t *sim, const uint8_t *msg, size_t len, bool presence);
+void sim_link_timers(trustm_sim_t *sim);
+
+/* chip (sim/chip) */
+void sim_chip_objects_default(trustm_sim_t *sim, const uint8_t uid[TRUSTM_SIM_UID_SIZE]);
+void sim_chip_reset(trustm_sim_t *sim);                       /* volatile objects, app closed */
+sim_obj_t *sim_chip_obj(trustm_sim_t *sim, uint16_t oid);
+/* Execution time of a message (APDU or presentation message) in µs for the timing model. */
+uint32_t sim_chip_exec_us(const trustm_sim_t *sim, const uint8_t *apdu, size_t len);
+/* Execute one APDU; writes the response APDU into rsp (size >= 4 + TRUSTM_APDU_MAX_DATA). */
+size_t sim_chip_execute(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint8_t *rsp, size_t rsp_size);
+void sim_chip_uid_generate(uint64_t seed, uint8_t uid[TRUSTM_SIM_UID_SIZE]);
+
+/* nvm (sim/nvm) */
+int sim_nvm_load(trustm_sim_t *sim, const char *path, char *err, size_t errlen);
+int sim_nvm_save(trustm_sim_t *sim, const char *path, char *err, size_t errlen);
+uint32_t sim_crc32(const uint8_t *p, size_t n);
+
+void sim_err(char *err, size_t errlen, const char *fmt, ...);
+
+#endif /* TRUSTM_SIM_INT_H */

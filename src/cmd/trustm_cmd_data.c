@@ -1,0 +1,77 @@
+/* GetDataObject and the Last Error Code read (commands.md §3.1, §5.3). Pure. */
+#include "trustm_bytes.h"
+#include "trustm_cmd_int.h"
+
+#define CMD_ERR(base) TRUSTM_STATUS(TRUSTM_LAYER_CMD, (base))
+
+static trustm_status_t get_data_encode(uint8_t cmd, uint8_t param, uint16_t oid, bool with_range,
+                                       uint16_t offset, uint16_t length, uint8_t *out, size_t out_size,
+                                       size_t *out_len)
+{
+    trustm_wbuf_t w;
+    trustm_wbuf_init(&w, out, out_size);
+    trustm_wbuf_u8(&w, cmd);
+    trustm_wbuf_u8(&w, param);
+    trustm_wbuf_be16(&w, with_range ? 6u : 2u);
+    trustm_wbuf_be16(&w, oid);
+    if (with_range) {
+        trustm_wbuf_be16(&w, offset);
+        trustm_wbuf_be16(&w, length);
+    }
+    if (!trustm_wbuf_ok(&w))
+        return CMD_ERR(TRUSTM_BASE_BUFFER_TOO_SMALL);
+    *out_len = w.len;
+    return TRUSTM_OK;
+}
+
+trustm_status_t trustm_cmd_get_data_encode(uint16_t oid, uint16_t offset, uint16_t length, unsigned flags,
+                                           uint8_t *out, size_t out_size, size_t *out_len)
+{
+    if (out_len == NULL || length == 0)
+        return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
+    return get_data_encode(trustm_cmd_code(TRUSTM_CMD_GET_DATA_OBJECT, flags), TRUSTM_CMD_GET_DATA_PARAM_DATA,
+                           oid, true, offset, length, out, out_size, out_len);
+}
+
+trustm_status_t trustm_cmd_get_metadata_encode(uint16_t oid, unsigned flags, uint8_t *out, size_t out_size,
+                                               size_t *out_len)
+{
+    if (out_len == NULL)
+        return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
+    return get_data_encode(trustm_cmd_code(TRUSTM_CMD_GET_DATA_OBJECT, flags), TRUSTM_CMD_GET_DATA_PARAM_META,
+                           oid, false, 0, 0, out, out_size, out_len);
+}
+
+trustm_status_t trustm_cmd_last_error_encode(uint8_t *out, size_t out_size, size_t *out_len)
+{
+    if (out_len == NULL)
+        return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
+    return get_data_encode(TRUSTM_CMD_GET_DATA_OBJECT, TRUSTM_CMD_GET_DATA_PARAM_DATA, TRUSTM_OID_LAST_ERROR,
+                           true, 0, 1, out, out_size, out_len);
+}
+
+trustm_status_t trustm_cmd_get_data_decode(const uint8_t *rsp, size_t rsp_len, size_t max_len,
+                                           const uint8_t **data, size_t *data_len)
+{
+    trustm_apdu_rsp_t r;
+    trustm_status_t s = trustm_cmd_response_decode(rsp, rsp_len, &r);
+    if (s != TRUSTM_OK)
+        return s;
+    if (r.out_len > max_len)
+        return CMD_ERR(TRUSTM_BASE_BAD_RESPONSE); /* more than was asked for */
+    *data = r.out_data;
+    *data_len = r.out_len;
+    return TRUSTM_OK;
+}
+
+trustm_status_t trustm_cmd_last_error_decode(const uint8_t *rsp, size_t rsp_len, uint8_t *code)
+{
+    trustm_apdu_rsp_t r;
+    trustm_status_t s = trustm_cmd_response_decode(rsp, rsp_len, &r);
+    if (s != TRUSTM_OK)
+        return s == TRUSTM_CMD_STA_FAILED ? CMD_ERR(TRUSTM_BASE_BAD_RESPONSE) : s;
+    if (r.out_len != 1)
+        return CMD_ERR(TRUSTM_BASE_BAD_RESPONSE);
+    *code = r.out_data[0];
+    return TRUSTM_OK;
+}

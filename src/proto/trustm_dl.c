@@ -1,0 +1,372 @@
+/* Data link layer engine, master side (ifx-i2c.md §2). Transition table in trustm_dl.h. */
+#include "trustm_dl.h"
+
+#include <string.h>
+
+#include "trustm_bytes.h"
+#include "trustm_phy.h"
+
+enum { DL_OP_IDLE = 0, DL_OP_SEND, DL_OP_RECV, DL_OP_DONE };
+enum {
+    DL_ST_RESYNC_WRITE = 1, /* writing C0                              */
+    DL_ST_TX_WRITE,         /* writing the data frame                  */
+    DL_ST_POLL,             /* reading I2C_STATE                       */
+    DL_ST_POLL_WAIT,        /* waiting for the next poll               */
+    DL_ST_RX_READ,          /* reading DATA                            */
+    DL_ST_CTRL_WRITE        /* writing a control ACK / NAK             */
+};
+enum { AFTER_POLL = 0, AFTER_DONE };
+
+#define DL_ERR(base) TRUSTM_STATUS(TRUSTM_LAYER_DL, (base))
+
+void trustm_dl_setup(trustm_dl_t *dl, trustm_phy_t *phy, const trustm_stack_config_t *cfg)
+{
+    memset(dl, 0, sizeof *dl);
+    dl->phy = phy;
+    dl->frame_size = cfg->frame_size;
+    dl->trans_timeout_us = cfg->trans_timeout_us;
+    dl->trans_repeat = cfg->trans_repeat;
+    dl->resync_max = cfg->resync_max;
+    dl->poll_interval_us = cfg->poll_interval_us;
+    trustm_dl_link_reset(dl, false);
+}
+
+void trustm_dl_link_reset(trustm_dl_t *dl, bool need_resync)
+{
+    dl->last_tx = 3;
+    dl->last_rx = 3;
+    dl->need_resync = need_resync;
+}
+
+uint8_t *trustm_dl_packet_buf(trustm_dl_t *dl)
+{
+    return dl->tx_buf + 1 + TRUSTM_DL_HEADER_SIZE;
+}
+
+size_t trustm_dl_packet_max(const trustm_dl_t *dl)
+{
+    return (size_t)dl->frame_size - TRUSTM_DL_OVERHEAD;
+}
+
+static void dl_finish(trustm_dl_t *dl, trustm_status_t status)
+{
+    dl->op = DL_OP_DONE;
+    dl->result = status;
+    if (status != TRUSTM_OK)
+        dl->need_resync = true;
+}
+
+/* (Re-)encode the data frame in tx_buf for FRNR last_tx with the current ACKNR. */
+static void dl_encode_data(trustm_dl_t *dl)
+{
+    uint8_t fctr = trustm_dl_fctr_data(dl->last_tx, dl->last_rx);
+    size_t plen = dl->tx_len - TRUSTM_DL_OVERHEAD;
+    dl->tx_buf[0] = TRUSTM_PHY_REG_DATA;
+    (void)trustm_dl_frame_encode(fctr, dl->tx_buf + 1 + TRUSTM_DL_HEADER_SIZE, plen, dl->tx_buf + 1,
+                                 sizeof dl->tx_buf - 1);
+}
+
+static void dl_write_data(trustm_dl_t *dl)
+{
+    dl_encode_data(dl);
+    dl->state = DL_ST_TX_WRITE;
+    trustm_phy_write_start(dl->phy, dl->tx_buf, 1 + dl->tx_len);
+}
+
+static void dl_write_ctrl(trustm_dl_t *dl, uint8_t fctr, uint8_t after)
+{
+    dl->ctrl_buf[0] = TRUSTM_PHY_REG_DATA;
+    (void)trustm_dl_frame_encode(fctr, NULL, 0, dl->ctrl_buf + 1, sizeof dl->ctrl_buf - 1);
+    dl->after_ctrl = after;
+    dl->state = DL_ST_CTRL_WRITE;
+    trustm_phy_write_start(dl->phy, dl->ctrl_buf, sizeof dl->ctrl_buf);
+}
+
+static void dl_write_resync(trustm_dl_t *dl)
+{
+    dl->state = DL_ST_RESYNC_WRITE;
+    dl_write_ctrl(dl, TRUSTM_DL_FCTR_RESYNC, AFTER_POLL);
+    dl->state = DL_ST_RESYNC_WRITE;
+}
+
+static void dl_poll(trustm_dl_t *dl)
+{
+    dl->state = DL_ST_POLL;
+    trustm_phy_read_start(dl->phy, TRUSTM_PHY_REG_I2C_STATE, dl->state_buf, sizeof dl->state_buf);
+}
+
+void trustm_dl_send_start(trustm_dl_t *dl, size_t packet_len, uint64_t deadline)
+{
+    dl->op = DL_OP_SEND;
+    dl->tx_len = packet_len + TRUSTM_DL_OVERHEAD;
+    dl->repeats = 0;
+    dl->resyncs = 0;
+    dl->bad_frames = 0;
+    dl->got_packet = false;
+    dl->deadline = deadline;
+    dl->result = TRUSTM_IN_PROGRESS;
+    if (packet_len == 0 || packet_len > trustm_dl_packet_max(dl)) {
+        dl_finish(dl, DL_ERR(TRUSTM_BASE_INTERNAL)); /* the transport never does this */
+        return;
+    }
+    if (dl->need_resync) {
+        dl_write_resync(dl);
+        return;
+    }
+    dl->last_tx = (uint8_t)((dl->last_tx + 1u) & 3u);
+    dl_write_data(dl);
+}
+
+void trustm_dl_recv_start(trustm_dl_t *dl, uint64_t deadline)
+{
+    dl->op = DL_OP_RECV;
+    dl->bad_frames = 0;
+    dl->got_packet = false;
+    dl->deadline = deadline;
+    dl->result = TRUSTM_IN_PROGRESS;
+    dl_poll(dl);
+}
+
+void trustm_dl_cancel(trustm_dl_t *dl)
+{
+    trustm_phy_cancel(dl->phy);
+    if (dl->op == DL_OP_SEND || dl->op == DL_OP_RECV)
+        dl->need_resync = true;
+    dl->op = DL_OP_IDLE;
+}
+
+bool trustm_dl_received(const trustm_dl_t *dl, const uint8_t **packet, size_t *packet_len)
+{
+    if (!dl->got_packet)
+        return false;
+    *packet = dl->rx_packet;
+    *packet_len = dl->rx_packet_len;
+    return true;
+}
+
+/* TRANS_TIMEOUT expired or NAK received: send the frame again, or re-sync (§2.7, §2.8). */
+static void dl_retransmit(trustm_dl_t *dl)
+{
+    dl->repeats++;
+    if (dl->repeats > dl->trans_repeat) {
+        if (dl->resyncs >= dl->resync_max) {
+            dl_finish(dl, DL_ERR(TRUSTM_BASE_DESYNC));
+            return;
+        }
+        dl->resyncs++;
+        dl->repeats = 0;
+        dl_write_resync(dl);
+        return;
+    }
+    dl->phy->stats->retransmits++;
+    dl_write_data(dl);
+}
+
+/* Nothing (useful) was read: keep polling within the budget of the operation. */
+static void dl_continue(trustm_dl_t *dl, bool wait)
+{
+    uint64_t now = trustm_phy_now(dl->phy);
+    uint64_t until;
+    if (trustm_time_reached(now, dl->deadline)) {
+        dl_finish(dl, DL_ERR(TRUSTM_BASE_TIMEOUT));
+        return;
+    }
+    if (dl->op == DL_OP_SEND) {
+        uint64_t expiry = dl->sent_at + dl->trans_timeout_us;
+        if (trustm_time_reached(now, expiry)) {
+            dl_retransmit(dl);
+            return;
+        }
+        until = now + dl->poll_interval_us;
+        if (trustm_time_reached(until, expiry))
+            until = expiry;
+    } else {
+        until = now + dl->poll_interval_us;
+    }
+    if (trustm_time_reached(until, dl->deadline))
+        until = dl->deadline;
+    if (!wait) {
+        dl_poll(dl);
+        return;
+    }
+    dl->state = DL_ST_POLL_WAIT;
+    trustm_phy_wait_start(dl->phy, until);
+}
+
+/* A frame that could not be used was read: NAK data frames, bound the number of bad frames. */
+static void dl_bad_frame(trustm_dl_t *dl, trustm_status_t why, bool send_nak)
+{
+    dl->bad_frames++;
+    dl->bad_status = why;
+    if (dl->bad_frames > dl->trans_repeat) {
+        dl_finish(dl, why);
+        return;
+    }
+    if (send_nak) {
+        dl->phy->stats->naks_sent++;
+        dl_write_ctrl(dl, trustm_dl_fctr_nak((uint8_t)(dl->last_rx + 1u)), AFTER_POLL);
+        return;
+    }
+    dl_continue(dl, false);
+}
+
+static void dl_on_control(trustm_dl_t *dl, const trustm_dl_frame_t *f)
+{
+    trustm_dl_fctr_t c;
+    trustm_dl_fctr_decode(f->fctr, &c);
+    if (f->len != 0) { /* control frame with invalid size: discard (Table 3-2) */
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), false);
+        return;
+    }
+    if (c.seqctr == TRUSTM_DL_SEQCTR_RESYNC) {
+        if (dl->op == DL_OP_RECV) /* [HOST] accepts a chip re-sync while waiting for a response */
+            trustm_dl_link_reset(dl, false);
+        dl_continue(dl, false);
+        return;
+    }
+    if (dl->op == DL_OP_SEND && c.acknr == dl->last_tx) {
+        if (c.seqctr == TRUSTM_DL_SEQCTR_ACK) {
+            dl_finish(dl, TRUSTM_OK);
+            return;
+        }
+        dl->phy->stats->naks_received++;
+        dl_retransmit(dl);
+        return;
+    }
+    dl_continue(dl, false); /* ACK/NAK for another frame: discard */
+}
+
+static void dl_on_data(trustm_dl_t *dl, const trustm_dl_frame_t *f)
+{
+    trustm_dl_fctr_t c;
+    trustm_dl_fctr_decode(f->fctr, &c);
+    if (f->len == 0) { /* data frame size invalid */
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), true);
+        return;
+    }
+    if (c.frnr != ((dl->last_rx + 1u) & 3u)) { /* duplicate or out of order: ACK last correct */
+        dl_write_ctrl(dl, trustm_dl_fctr_ack(dl->last_rx), AFTER_POLL);
+        return;
+    }
+    if (dl->op == DL_OP_SEND) {
+        if (c.acknr != dl->last_tx) { /* [HOST]: discard silently */
+            dl_continue(dl, false);
+            return;
+        }
+        if (c.seqctr == TRUSTM_DL_SEQCTR_NAK) {
+            dl->phy->stats->naks_received++;
+            dl_retransmit(dl);
+            return;
+        }
+    }
+    dl->last_rx = c.frnr;
+    dl->rx_packet = f->packet;
+    dl->rx_packet_len = f->len;
+    dl->got_packet = true;
+    dl_write_ctrl(dl, trustm_dl_fctr_ack(dl->last_rx), AFTER_DONE);
+}
+
+static void dl_on_frame(trustm_dl_t *dl)
+{
+    trustm_dl_frame_t f;
+    bool is_ctrl = (dl->rx_buf[0] & TRUSTM_DL_FCTR_FTYPE) != 0;
+    trustm_dl_frame_result_t r = trustm_dl_frame_decode(dl->rx_buf, dl->rx_len, &f);
+    if (r == TRUSTM_DL_FRAME_SHORT || (r == TRUSTM_DL_FRAME_LEN && !is_ctrl)) {
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), true);
+        return;
+    }
+    if (r == TRUSTM_DL_FRAME_FCS) {
+        if (is_ctrl && dl->op == DL_OP_SEND) { /* [HOST]: corrupted answer to our frame */
+            dl->bad_frames++;
+            dl->bad_status = DL_ERR(TRUSTM_BASE_CRC);
+            if (dl->bad_frames > dl->trans_repeat)
+                dl_finish(dl, dl->bad_status);
+            else
+                dl_retransmit(dl);
+            return;
+        }
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_CRC), !is_ctrl);
+        return;
+    }
+    if (r == TRUSTM_DL_FRAME_LEN || !trustm_dl_fctr_is_valid(dl->rx_buf[0])) {
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), !is_ctrl);
+        return;
+    }
+    if (is_ctrl)
+        dl_on_control(dl, &f);
+    else
+        dl_on_data(dl, &f);
+}
+
+static void dl_on_state(trustm_dl_t *dl)
+{
+    uint16_t len = trustm_be16_get(dl->state_buf + 2);
+    if ((dl->state_buf[0] & TRUSTM_PHY_I2C_STATE_RESP_RDY) != 0 && len > 0 && len <= dl->frame_size) {
+        dl->rx_len = len;
+        dl->state = DL_ST_RX_READ;
+        trustm_phy_read_start(dl->phy, TRUSTM_PHY_REG_DATA, dl->rx_buf, len);
+        return;
+    }
+    dl_continue(dl, true);
+}
+
+static void dl_on_phy_done(trustm_dl_t *dl, trustm_status_t s)
+{
+    if (s != TRUSTM_OK) {
+        dl_finish(dl, s); /* PHY gave up (NACK/IO budget): passed up unaltered */
+        return;
+    }
+    switch (dl->state) {
+    case DL_ST_RESYNC_WRITE:
+        dl->phy->stats->resyncs++;
+        trustm_dl_link_reset(dl, false);
+        if (dl->op == DL_OP_SEND) {
+            dl->last_tx = (uint8_t)((dl->last_tx + 1u) & 3u);
+            if (dl->resyncs > 0 || dl->repeats > 0)
+                dl->phy->stats->retransmits++;
+            dl_write_data(dl);
+        } else {
+            dl_poll(dl);
+        }
+        break;
+    case DL_ST_TX_WRITE:
+        dl->sent_at = trustm_phy_now(dl->phy);
+        dl_poll(dl);
+        break;
+    case DL_ST_POLL_WAIT:
+        dl_poll(dl);
+        break;
+    case DL_ST_POLL:
+        dl_on_state(dl);
+        break;
+    case DL_ST_RX_READ:
+        dl_on_frame(dl);
+        break;
+    case DL_ST_CTRL_WRITE:
+        if (dl->after_ctrl == AFTER_DONE)
+            dl_finish(dl, TRUSTM_OK);
+        else
+            dl_continue(dl, false);
+        break;
+    default:
+        dl_finish(dl, DL_ERR(TRUSTM_BASE_INTERNAL));
+        break;
+    }
+}
+
+trustm_status_t trustm_dl_next_io(trustm_dl_t *dl, trustm_io_t *io)
+{
+    for (;;) {
+        if (dl->op == DL_OP_DONE) {
+            dl->op = DL_OP_IDLE;
+            memset(io, 0, sizeof *io);
+            return dl->result;
+        }
+        if (dl->op == DL_OP_IDLE)
+            return DL_ERR(TRUSTM_BASE_BAD_SEQUENCE);
+        trustm_status_t s = trustm_phy_next_io(dl->phy, io);
+        if (s == TRUSTM_IN_PROGRESS)
+            return s;
+        dl_on_phy_done(dl, s);
+    }
+}

@@ -1,0 +1,312 @@
+/*
+ * Composition of PHY, DL, TL (+ PL seam): start / next_io / io_done / abort (design-guide §7.8),
+ * and the open procedure (ifx-i2c.md §1.8, §7.1):
+ *
+ *   COLD  VDD low, RST low, wait reset_low, VDD high, RST high, wait startup  -+
+ *   WARM  RST low, wait reset_low, RST high, wait startup                       |
+ *         (a pin the port cannot drive is skipped; no pin at all -> SOFT)       +-> NEGOTIATE
+ *   SOFT  read I2C_STATE, bit 27 must be set (else PHY NOT_SUPPORTED),          |
+ *         write SOFT_RESET 00 00, wait startup                                  |
+ *   NONE  (link counters unknown: a re-sync frame precedes the first frame)   -+
+ *   NEGOTIATE  read MAX_SCL_FREQU (4), write DATA_REG_LEN = frame_size, read it back (2);
+ *              frame size = min(requested, read back); read back < 16 -> PHY PROTOCOL
+ * Any failure -> FAILED (sticky until the next successful open).
+ */
+#include <string.h>
+
+#include "trustm_bytes.h"
+#include "trustm_dl.h"
+#include "trustm_phy.h"
+#include "trustm_tl.h"
+
+enum { STACK_ST_IDLE = 0, STACK_ST_OPEN, STACK_ST_EXCHANGE, STACK_ST_DONE };
+enum {
+    OS_VDD_LOW = 1,
+    OS_RST_LOW,
+    OS_LOW_WAIT,
+    OS_VDD_HIGH,
+    OS_RST_HIGH,
+    OS_STARTUP_WAIT,
+    OS_SOFT_STATE,
+    OS_SOFT_WRITE,
+    OS_SCL_READ,
+    OS_DRL_WRITE,
+    OS_DRL_READ
+};
+#define PIN_OK_VDD 1u
+#define PIN_OK_RST 2u
+
+#define DEFAULT(field, value) \
+    do {                      \
+        if ((field) == 0)     \
+            (field) = (value); \
+    } while (0)
+
+trustm_status_t trustm_stack_init(trustm_stack_t *st, const trustm_stack_config_t *cfg)
+{
+    if (st == NULL || cfg == NULL)
+        return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_PARAM);
+    trustm_stack_config_t c = *cfg;
+    DEFAULT(c.addr7, TRUSTM_DEFAULT_I2C_ADDR);
+    DEFAULT(c.frame_size, TRUSTM_DL_FRAME_MAX);
+    DEFAULT(c.startup_us, TRUSTM_DEFAULT_STARTUP_US);
+    DEFAULT(c.reset_low_us, TRUSTM_DEFAULT_RESET_LOW_US);
+    DEFAULT(c.guard_time_us, TRUSTM_DEFAULT_GUARD_TIME_US);
+    DEFAULT(c.trans_timeout_us, TRUSTM_DEFAULT_TRANS_TIMEOUT_US);
+    DEFAULT(c.trans_repeat, TRUSTM_DEFAULT_TRANS_REPEAT);
+    DEFAULT(c.resync_max, TRUSTM_DEFAULT_RESYNC_MAX);
+    DEFAULT(c.poll_interval_us, TRUSTM_DEFAULT_POLL_INTERVAL_US);
+    DEFAULT(c.nack_interval_us, TRUSTM_DEFAULT_NACK_INTERVAL_US);
+    DEFAULT(c.nack_max, TRUSTM_DEFAULT_NACK_MAX);
+    DEFAULT(c.exchange_timeout_us, TRUSTM_DEFAULT_EXCHANGE_TIMEOUT_US);
+    if (c.pl == NULL)
+        c.pl = &trustm_pl_none;
+    if (c.addr7 > 0x7Fu || c.frame_size < TRUSTM_DL_FRAME_MIN || c.frame_size > TRUSTM_DL_FRAME_MAX ||
+        c.trans_repeat > 4u || c.reset > TRUSTM_STACK_RESET_SOFT || c.pl->tx_begin == NULL ||
+        c.pl->rx_end == NULL)
+        return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_PARAM);
+    memset(st, 0, sizeof *st);
+    st->cfg = c;
+    st->frame_size = c.frame_size;
+    trustm_phy_setup(&st->phy, &st->cfg, &st->stats);
+    trustm_dl_setup(&st->dl, &st->phy, &st->cfg);
+    trustm_tl_setup(&st->tl, &st->dl, &st->cfg);
+    /* Until the first open the chip's link state is unknown. */
+    trustm_dl_link_reset(&st->dl, true);
+    return TRUSTM_OK;
+}
+
+static void stack_fail(trustm_stack_t *st, trustm_status_t s)
+{
+    st->failed = true;
+    st->fail_status = s;
+}
+
+/* ---- open procedure ---- */
+
+static void open_step(trustm_stack_t *st, uint8_t step)
+{
+    trustm_phy_t *phy = &st->phy;
+    uint64_t now = trustm_phy_now(phy);
+    st->open_step = step;
+    switch (step) {
+    case OS_VDD_LOW: trustm_phy_pin_start(phy, TRUSTM_IO_PIN_VDD, false); break;
+    case OS_RST_LOW: trustm_phy_pin_start(phy, TRUSTM_IO_PIN_RST, false); break;
+    case OS_LOW_WAIT: trustm_phy_wait_start(phy, now + st->cfg.reset_low_us); break;
+    case OS_VDD_HIGH: trustm_phy_pin_start(phy, TRUSTM_IO_PIN_VDD, true); break;
+    case OS_RST_HIGH: trustm_phy_pin_start(phy, TRUSTM_IO_PIN_RST, true); break;
+    case OS_STARTUP_WAIT: trustm_phy_wait_start(phy, now + st->cfg.startup_us); break;
+    case OS_SOFT_STATE:
+        trustm_phy_read_start(phy, TRUSTM_PHY_REG_I2C_STATE, st->i2c_state, sizeof st->i2c_state);
+        break;
+    case OS_SOFT_WRITE:
+        st->reg_buf[0] = TRUSTM_PHY_REG_SOFT_RESET;
+        st->reg_buf[1] = 0;
+        st->reg_buf[2] = 0;
+        trustm_phy_write_start(phy, st->reg_buf, 3);
+        break;
+    case OS_SCL_READ: trustm_phy_read_start(phy, TRUSTM_PHY_REG_MAX_SCL_FREQU, st->reg_buf, 4); break;
+    case OS_DRL_WRITE:
+        st->reg_buf[0] = TRUSTM_PHY_REG_DATA_REG_LEN;
+        trustm_be16_put(st->reg_buf + 1, st->cfg.frame_size);
+        trustm_phy_write_start(phy, st->reg_buf, 3);
+        break;
+    case OS_DRL_READ: trustm_phy_read_start(phy, TRUSTM_PHY_REG_DATA_REG_LEN, st->reg_buf, 2); break;
+    default: break;
+    }
+}
+
+static void open_finish(trustm_stack_t *st, trustm_status_t s)
+{
+    st->state = STACK_ST_DONE;
+    st->result = s;
+    if (s != TRUSTM_OK)
+        stack_fail(st, s);
+}
+
+/* First step after the pins of a cold/warm reset were tried. */
+static void open_after_pins_low(trustm_stack_t *st)
+{
+    if ((st->pins_ok & PIN_OK_RST) == 0 && (st->pins_ok & PIN_OK_VDD) == 0) {
+        open_step(st, OS_SOFT_STATE); /* the port has no pins: soft reset instead */
+        return;
+    }
+    open_step(st, OS_LOW_WAIT);
+}
+
+static void open_on_pin(trustm_stack_t *st, trustm_status_t s, uint8_t bit)
+{
+    bool low = st->open_step == OS_VDD_LOW || st->open_step == OS_RST_LOW;
+    if (s == TRUSTM_OK && low)
+        st->pins_ok |= bit;
+    else if (s != TRUSTM_OK && (!low || TRUSTM_STATUS_BASE(s) != TRUSTM_BASE_NOT_SUPPORTED)) {
+        open_finish(st, s); /* a pin that worked before fails now, or a real pin error */
+        return;
+    }
+    switch (st->open_step) {
+    case OS_VDD_LOW: open_step(st, OS_RST_LOW); break;
+    case OS_RST_LOW: open_after_pins_low(st); break;
+    case OS_VDD_HIGH:
+        if (st->pins_ok & PIN_OK_RST) open_step(st, OS_RST_HIGH);
+        else open_step(st, OS_STARTUP_WAIT);
+        break;
+    default: open_step(st, OS_STARTUP_WAIT); break;
+    }
+}
+
+static void open_on_phy_done(trustm_stack_t *st, trustm_status_t s)
+{
+    switch (st->open_step) {
+    case OS_VDD_LOW: open_on_pin(st, s, PIN_OK_VDD); return;
+    case OS_RST_LOW: open_on_pin(st, s, PIN_OK_RST); return;
+    case OS_VDD_HIGH: open_on_pin(st, s, PIN_OK_VDD); return;
+    case OS_RST_HIGH: open_on_pin(st, s, PIN_OK_RST); return;
+    default: break;
+    }
+    if (s != TRUSTM_OK) {
+        open_finish(st, s);
+        return;
+    }
+    switch (st->open_step) {
+    case OS_LOW_WAIT:
+        if (st->pins_ok & PIN_OK_VDD) open_step(st, OS_VDD_HIGH);
+        else open_step(st, OS_RST_HIGH);
+        break;
+    case OS_STARTUP_WAIT: open_step(st, OS_SCL_READ); break;
+    case OS_SOFT_STATE:
+        if ((st->i2c_state[0] & TRUSTM_PHY_I2C_STATE_SOFT_RESET) == 0) {
+            open_finish(st, TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_NOT_SUPPORTED));
+            break;
+        }
+        open_step(st, OS_SOFT_WRITE);
+        break;
+    case OS_SOFT_WRITE: open_step(st, OS_STARTUP_WAIT); break;
+    case OS_SCL_READ:
+        st->max_scl_khz = (uint16_t)trustm_be32_get(st->reg_buf);
+        open_step(st, OS_DRL_WRITE);
+        break;
+    case OS_DRL_WRITE: open_step(st, OS_DRL_READ); break;
+    case OS_DRL_READ: {
+        uint16_t chip = trustm_be16_get(st->reg_buf);
+        if (chip < TRUSTM_DL_FRAME_MIN) {
+            open_finish(st, TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_PROTOCOL));
+            break;
+        }
+        st->frame_size = chip < st->cfg.frame_size ? chip : st->cfg.frame_size;
+        st->dl.frame_size = st->frame_size;
+        trustm_dl_link_reset(&st->dl, st->reset_kind == TRUSTM_STACK_RESET_NONE);
+        open_finish(st, TRUSTM_OK);
+        break;
+    }
+    default: open_finish(st, TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_INTERNAL)); break;
+    }
+}
+
+trustm_status_t trustm_stack_open_start(trustm_stack_t *st, trustm_stack_reset_t reset, uint64_t now_us)
+{
+    if (st == NULL || reset > TRUSTM_STACK_RESET_SOFT)
+        return TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_BAD_PARAM);
+    if (trustm_stack_is_busy(st))
+        return TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_BAD_SEQUENCE);
+    st->failed = false;
+    st->fail_status = TRUSTM_OK;
+    st->reset_kind = reset;
+    st->pins_ok = 0;
+    st->state = STACK_ST_OPEN;
+    st->result = TRUSTM_IN_PROGRESS;
+    trustm_phy_set_now(&st->phy, now_us);
+    switch (reset) {
+    case TRUSTM_STACK_RESET_COLD: open_step(st, OS_VDD_LOW); break;
+    case TRUSTM_STACK_RESET_WARM: open_step(st, OS_RST_LOW); break;
+    case TRUSTM_STACK_RESET_SOFT: open_step(st, OS_SOFT_STATE); break;
+    default: open_step(st, OS_SCL_READ); break;
+    }
+    return TRUSTM_OK;
+}
+
+/* ---- exchange ---- */
+
+trustm_status_t trustm_stack_start(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len,
+                                   uint8_t *rsp, size_t rsp_size, uint64_t now_us)
+{
+    if (st == NULL || (apdu == NULL && apdu_len > 0) || apdu_len == 0 || (rsp == NULL && rsp_size > 0))
+        return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_PARAM);
+    if (trustm_stack_is_busy(st))
+        return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_SEQUENCE);
+    if (st->failed)
+        return TRUSTM_STATUS(TRUSTM_STATUS_LAYER(st->fail_status), TRUSTM_BASE_FAILED);
+    trustm_phy_set_now(&st->phy, now_us);
+    trustm_status_t s = trustm_tl_start(&st->tl, apdu, apdu_len, rsp, rsp_size, now_us);
+    if (s != TRUSTM_OK)
+        return s;
+    st->state = STACK_ST_EXCHANGE;
+    st->result = TRUSTM_IN_PROGRESS;
+    return TRUSTM_OK;
+}
+
+/* Errors after which the chip cannot be reached or the link cannot be recovered. */
+static bool stack_is_fatal(trustm_status_t s)
+{
+    uint32_t layer = TRUSTM_STATUS_LAYER(s), base = TRUSTM_STATUS_BASE(s);
+    if (layer == TRUSTM_LAYER_PHY || layer == TRUSTM_LAYER_PAL)
+        return true;
+    return layer == TRUSTM_LAYER_DL && base == TRUSTM_BASE_DESYNC;
+}
+
+trustm_status_t trustm_stack_next_io(trustm_stack_t *st, trustm_io_t *io)
+{
+    memset(io, 0, sizeof *io);
+    for (;;) {
+        trustm_status_t s;
+        switch (st->state) {
+        case STACK_ST_OPEN:
+            s = trustm_phy_next_io(&st->phy, io);
+            if (s == TRUSTM_IN_PROGRESS)
+                return s;
+            open_on_phy_done(st, s);
+            break;
+        case STACK_ST_EXCHANGE:
+            s = trustm_tl_next_io(&st->tl, io);
+            if (s == TRUSTM_IN_PROGRESS)
+                return s;
+            st->state = STACK_ST_DONE;
+            st->result = s;
+            if (stack_is_fatal(s))
+                stack_fail(st, s);
+            break;
+        case STACK_ST_DONE:
+            memset(io, 0, sizeof *io);
+            return st->result;
+        default:
+            return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_SEQUENCE);
+        }
+    }
+}
+
+void trustm_stack_io_done(trustm_stack_t *st, trustm_status_t io_status, size_t n, uint64_t now_us)
+{
+    if (st->state == STACK_ST_OPEN || st->state == STACK_ST_EXCHANGE)
+        trustm_phy_io_done(&st->phy, io_status, n, now_us);
+}
+
+void trustm_stack_abort(trustm_stack_t *st)
+{
+    if (st->state == STACK_ST_EXCHANGE) {
+        trustm_tl_cancel(&st->tl);
+        st->dl.need_resync = true;
+    } else if (st->state == STACK_ST_OPEN) {
+        trustm_phy_cancel(&st->phy);
+        stack_fail(st, TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_BAD_SEQUENCE));
+    }
+    st->state = STACK_ST_IDLE;
+}
+
+bool trustm_stack_is_busy(const trustm_stack_t *st)
+{
+    return st->state == STACK_ST_OPEN || st->state == STACK_ST_EXCHANGE;
+}
+
+size_t trustm_stack_rsp_len(const trustm_stack_t *st) { return st->tl.rsp_len; }
+uint16_t trustm_stack_frame_size(const trustm_stack_t *st) { return st->frame_size; }
+uint16_t trustm_stack_max_scl_khz(const trustm_stack_t *st) { return st->max_scl_khz; }
+const trustm_stats_t *trustm_stack_stats(const trustm_stack_t *st) { return &st->stats; }

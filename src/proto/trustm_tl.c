@@ -1,0 +1,251 @@
+/* Network + transport layer, master side (ifx-i2c.md §3, §4). Table in trustm_tl.h. */
+#include "trustm_tl.h"
+
+#include <string.h>
+
+#include "trustm_dl.h"
+#include "trustm_pctr.h"
+
+enum { TL_ST_IDLE = 0, TL_ST_SEND, TL_ST_RECV, TL_ST_DONE };
+#define TL_NO_CHAIN 0xFFu
+#define TL_ERR(base) TRUSTM_STATUS(TRUSTM_LAYER_TL, (base))
+
+void trustm_tl_setup(trustm_tl_t *tl, trustm_dl_t *dl, const trustm_stack_config_t *cfg)
+{
+    memset(tl, 0, sizeof *tl);
+    tl->dl = dl;
+    tl->pl = cfg->pl;
+    tl->pl_ctx = cfg->pl_ctx;
+    tl->exchange_timeout_us = cfg->exchange_timeout_us;
+}
+
+static void tl_finish(trustm_tl_t *tl, trustm_status_t status)
+{
+    tl->state = TL_ST_DONE;
+    tl->result = status;
+    if (status != TRUSTM_OK && TRUSTM_STATUS_LAYER(status) == TRUSTM_LAYER_TL &&
+        TRUSTM_STATUS_BASE(status) == TRUSTM_BASE_PROTOCOL)
+        tl->dl->need_resync = true; /* the chip may still be in the middle of a chain */
+}
+
+static void tl_sink_reset(trustm_tl_t *tl)
+{
+    tl->rx_hdr_len = 0;
+    tl->rsp_len = 0;
+    tl->rx_prev_chain = TL_NO_CHAIN;
+}
+
+/* Copy message bytes [pos, pos+n) of hdr || body to out. */
+static void tl_copy_message(const trustm_tl_t *tl, size_t pos, uint8_t *out, size_t n)
+{
+    while (n > 0 && pos < tl->msg.hdr_len) {
+        *out++ = tl->msg.hdr[pos++];
+        n--;
+    }
+    if (n > 0)
+        memcpy(out, tl->msg.body + (pos - tl->msg.hdr_len), n);
+}
+
+static size_t tl_payload_max(const trustm_tl_t *tl)
+{
+    return trustm_dl_packet_max(tl->dl) - 1u; /* minus PCTR */
+}
+
+static uint64_t tl_deadline(const trustm_tl_t *tl)
+{
+    return tl->deadline;
+}
+
+static void tl_send_next(trustm_tl_t *tl)
+{
+    uint8_t *pkt = trustm_dl_packet_buf(tl->dl);
+    size_t cap = tl_payload_max(tl);
+    size_t total = tl->msg.hdr_len + tl->msg.body_len;
+    size_t left = total - tl->tx_pos;
+    size_t n = left < cap ? left : cap;
+    uint8_t chain;
+    if (tl->tx_pos == 0)
+        chain = total <= cap ? TRUSTM_TL_CHAIN_SINGLE : TRUSTM_TL_CHAIN_FIRST;
+    else
+        chain = left <= cap ? TRUSTM_TL_CHAIN_LAST : TRUSTM_TL_CHAIN_INTERMEDIATE;
+    pkt[0] = trustm_pctr_make(0, tl->pl->presence, chain);
+    tl_copy_message(tl, tl->tx_pos, pkt + 1, n);
+    tl->tx_chunk = n;
+    tl->tx_error_packet = false;
+    tl->state = TL_ST_SEND;
+    trustm_dl_send_start(tl->dl, 1 + n, tl_deadline(tl));
+}
+
+/* The chaining-error packet: PCTR CHAIN = 111, no presence bit (as [HOST], ifx-i2c.md §10 #8). */
+static void tl_send_error_packet(trustm_tl_t *tl)
+{
+    uint8_t *pkt = trustm_dl_packet_buf(tl->dl);
+    pkt[0] = TRUSTM_TL_CHAIN_ERROR;
+    tl->tx_chunk = 0;
+    tl->tx_error_packet = true;
+    tl->error_sent = true;
+    tl->state = TL_ST_SEND;
+    trustm_dl_send_start(tl->dl, 1, tl_deadline(tl));
+}
+
+static void tl_recv(trustm_tl_t *tl)
+{
+    tl->state = TL_ST_RECV;
+    trustm_dl_recv_start(tl->dl, tl_deadline(tl));
+}
+
+trustm_status_t trustm_tl_start(trustm_tl_t *tl, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
+                                size_t rsp_size, uint64_t now_us)
+{
+    memset(&tl->msg, 0, sizeof tl->msg);
+    tl->msg.body = apdu;
+    tl->msg.body_len = apdu_len;
+    trustm_status_t s = tl->pl->tx_begin(tl->pl_ctx, apdu, apdu_len, &tl->msg);
+    if (s != TRUSTM_OK)
+        return s;
+    if (tl->msg.hdr_len > TRUSTM_PL_HDR_MAX || tl->msg.rx_hdr_len > TRUSTM_PL_HDR_MAX ||
+        (tl->msg.body == NULL && tl->msg.body_len > 0) || tl->msg.hdr_len + tl->msg.body_len == 0)
+        return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_INTERNAL);
+    tl->tx_pos = 0;
+    tl->resent = false;
+    tl->error_sent = false;
+    tl->rsp = rsp;
+    tl->rsp_size = rsp_size;
+    tl_sink_reset(tl);
+    tl->deadline = now_us + tl->exchange_timeout_us;
+    tl->result = TRUSTM_IN_PROGRESS;
+    tl_send_next(tl);
+    return TRUSTM_OK;
+}
+
+void trustm_tl_cancel(trustm_tl_t *tl)
+{
+    trustm_dl_cancel(tl->dl);
+    tl->state = TL_ST_IDLE;
+}
+
+static void tl_sink_append(trustm_tl_t *tl, const uint8_t *p, size_t n)
+{
+    while (n > 0 && tl->rx_hdr_len < tl->msg.rx_hdr_len) {
+        tl->rx_hdr[tl->rx_hdr_len++] = *p++;
+        n--;
+    }
+    if (n > 0 && tl->rsp_len < tl->rsp_size) {
+        size_t room = tl->rsp_size - tl->rsp_len;
+        memcpy(tl->rsp + tl->rsp_len, p, n < room ? n : room);
+    }
+    tl->rsp_len += n; /* may exceed rsp_size: the rest is drained and reported at the end */
+}
+
+static bool tl_chain_allowed(uint8_t prev, uint8_t chain)
+{
+    bool open = prev == TRUSTM_TL_CHAIN_FIRST || prev == TRUSTM_TL_CHAIN_INTERMEDIATE;
+    if (chain == TRUSTM_TL_CHAIN_SINGLE || chain == TRUSTM_TL_CHAIN_FIRST)
+        return !open;
+    return open;
+}
+
+static void tl_violation(trustm_tl_t *tl)
+{
+    if (tl->error_sent) {
+        tl_finish(tl, TL_ERR(TRUSTM_BASE_PROTOCOL));
+        return;
+    }
+    tl_sink_reset(tl);
+    tl_send_error_packet(tl);
+}
+
+static void tl_complete(trustm_tl_t *tl)
+{
+    if (tl->rsp_len > tl->rsp_size) {
+        tl_finish(tl, TL_ERR(TRUSTM_BASE_BUFFER_TOO_SMALL));
+        return;
+    }
+    size_t apdu_len = tl->rsp_len;
+    trustm_status_t s = tl->pl->rx_end(tl->pl_ctx, tl->rx_hdr, tl->rx_hdr_len, tl->rsp, tl->rsp_len, &apdu_len);
+    if (s == TRUSTM_OK && apdu_len > tl->rsp_len)
+        s = TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_INTERNAL);
+    if (s == TRUSTM_OK)
+        tl->rsp_len = apdu_len;
+    tl_finish(tl, s);
+}
+
+static void tl_on_packet(trustm_tl_t *tl, const uint8_t *pkt, size_t len)
+{
+    uint8_t pctr = pkt[0];
+    uint8_t chain = trustm_pctr_chain(pctr);
+    bool sending = tl->tx_pos < tl->msg.hdr_len + tl->msg.body_len;
+    if (chain == TRUSTM_TL_CHAIN_ERROR && trustm_pctr_chan(pctr) == 0) {
+        if (tl->resent) {
+            tl_finish(tl, TL_ERR(TRUSTM_BASE_PROTOCOL));
+            return;
+        }
+        tl->resent = true; /* the chip saw a broken chain: send the whole message again */
+        tl->tx_pos = 0;
+        tl_sink_reset(tl);
+        tl_send_next(tl);
+        return;
+    }
+    if (sending) { /* an answer before the last packet of our chain */
+        tl_finish(tl, TL_ERR(TRUSTM_BASE_PROTOCOL));
+        return;
+    }
+    if (trustm_pctr_chan(pctr) != 0 || !trustm_pctr_chain_is_valid(chain) ||
+        !tl_chain_allowed(tl->rx_prev_chain, chain) ||
+        ((chain == TRUSTM_TL_CHAIN_FIRST || chain == TRUSTM_TL_CHAIN_INTERMEDIATE) &&
+         len != trustm_dl_packet_max(tl->dl))) {
+        tl_violation(tl);
+        return;
+    }
+    if ((chain == TRUSTM_TL_CHAIN_SINGLE || chain == TRUSTM_TL_CHAIN_FIRST) &&
+        trustm_pctr_presence(pctr) != tl->pl->presence) {
+        tl_finish(tl, TL_ERR(TRUSTM_BASE_PROTOCOL));
+        return;
+    }
+    tl_sink_append(tl, pkt + 1, len - 1);
+    if (chain == TRUSTM_TL_CHAIN_SINGLE || chain == TRUSTM_TL_CHAIN_LAST) {
+        tl->rx_prev_chain = TL_NO_CHAIN;
+        tl_complete(tl);
+        return;
+    }
+    tl->rx_prev_chain = chain;
+    tl_recv(tl);
+}
+
+static void tl_on_dl_done(trustm_tl_t *tl, trustm_status_t s)
+{
+    const uint8_t *pkt;
+    size_t len;
+    if (s != TRUSTM_OK) {
+        tl_finish(tl, s);
+        return;
+    }
+    if (tl->state == TL_ST_SEND && !tl->tx_error_packet)
+        tl->tx_pos += tl->tx_chunk;
+    if (trustm_dl_received(tl->dl, &pkt, &len)) {
+        tl_on_packet(tl, pkt, len);
+        return;
+    }
+    if (tl->state == TL_ST_SEND && tl->tx_pos < tl->msg.hdr_len + tl->msg.body_len) {
+        tl_send_next(tl);
+        return;
+    }
+    tl_recv(tl);
+}
+
+trustm_status_t trustm_tl_next_io(trustm_tl_t *tl, trustm_io_t *io)
+{
+    for (;;) {
+        if (tl->state == TL_ST_DONE) {
+            tl->state = TL_ST_IDLE;
+            memset(io, 0, sizeof *io);
+            return tl->result;
+        }
+        if (tl->state == TL_ST_IDLE)
+            return TL_ERR(TRUSTM_BASE_BAD_SEQUENCE);
+        trustm_status_t s = trustm_dl_next_io(tl->dl, io);
+        if (s == TRUSTM_IN_PROGRESS)
+            return s;
+        tl_on_dl_done(tl, s);
+    }
+}

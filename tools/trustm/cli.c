@@ -1,0 +1,216 @@
+/*
+ * cli.c - `trustm` entry: global options, subcommand dispatch, exit codes, status printing.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_devspec.h"
+#include "cli_hex.h"
+
+typedef struct cli_cmd {
+    const char *name;
+    int (*fn)(cli_globals_t *g, int argc, char **argv);
+    const char *summary;
+} cli_cmd_t;
+
+static const cli_cmd_t commands[] = {
+    {"info", do_info, "print the chip's UID, life cycle, security status and buffer sizes"},
+    {"trace", do_trace, "decode a recorded I2C bus trace into registers, frames, packets, APDUs"},
+};
+
+const char cli_global_help[] =
+    "Global options (accepted before or after the command):\n"
+    "  -d, --device SPEC     the chip to use (default: $TRUSTM_DEVICE):\n"
+    "                          sim:STATEFILE     in-process simulator (file from `trustm-sim init`)\n"
+    "                          socket:PATH       simulator daemon (`trustm-sim serve --socket PATH`)\n"
+    "                          i2c:/dev/i2c-N[@0x30][,gpio=CHIP][,rst=LINE][,vdd=LINE]\n"
+    "                                            real chip on Linux i2c-dev, optional RST/VDD lines\n"
+    "  -f, --frame-size N    DATA_REG_LEN to negotiate, 16..277 (default 277)\n"
+    "      --sim-trace FILE  with sim: devices, record the bus trace to FILE (`trustm trace FILE`)\n"
+    "  -v, --verbose         device description and link statistics on stderr\n"
+    "  -h, --help            show help\n";
+
+static const char exit_help[] =
+    "Exit codes:\n"
+    "  0  success\n"
+    "  1  usage error (unknown command or option, bad or missing argument)\n"
+    "  2  device or transport error (no such device/socket/state file, bus, link or protocol error)\n"
+    "  3  the chip returned an error (its Last Error Code is printed)\n"
+    "  4  file error (cannot read/write a file, malformed input)\n";
+
+static void main_usage(FILE *f)
+{
+    fprintf(f, "Usage: trustm [global options] <command> [options]\n"
+               "Command-line tool for the OPTIGA(TM) Trust M2 ID2 (real chip or simulator).\n\n"
+               "Commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    }
+    fprintf(f, "  help     show help for a command (`trustm help info`)\n\n%s\n%s\n"
+               "Environment: TRUSTM_DEVICE (default --device).\n"
+               "Run `trustm <command> --help` for the options of a command.\n",
+            cli_global_help, exit_help);
+}
+
+const char *cli_opt_value(int argc, char **argv, int *i, const char *lng, const char *shrt, bool *err)
+{
+    const char *a = argv[*i];
+    size_t ln = strlen(lng);
+    *err = false;
+    if (strncmp(a, lng, ln) == 0 && a[ln] == '=') {
+        (*i)++;
+        return a + ln + 1;
+    }
+    if (strcmp(a, lng) == 0 || (shrt != NULL && strcmp(a, shrt) == 0)) {
+        if (*i + 1 >= argc) {
+            *err = true;
+            return NULL;
+        }
+        *i += 2;
+        return argv[*i - 1];
+    }
+    return NULL;
+}
+
+int cli_global_option(cli_globals_t *g, int argc, char **argv, int *i)
+{
+    const char *v;
+    bool err = false;
+    const char *a = argv[*i];
+    if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+        g->verbose++;
+        (*i)++;
+        return 1;
+    }
+    if ((v = cli_opt_value(argc, argv, i, "--device", "-d", &err)) != NULL) {
+        g->device = v;
+        return 1;
+    }
+    if (err) {
+        fprintf(stderr, "trustm: %s needs a device spec (sim:FILE, socket:PATH, i2c:/dev/i2c-N)\n", a);
+        return -1;
+    }
+    if ((v = cli_opt_value(argc, argv, i, "--frame-size", "-f", &err)) != NULL) {
+        unsigned long n;
+        if (cli_parse_uint(v, 16, 277, &n) != 0) {
+            fprintf(stderr, "trustm: --frame-size '%s': expected a number 16..277\n", v);
+            return -1;
+        }
+        g->frame_size = (unsigned)n;
+        return 1;
+    }
+    if (err) {
+        fprintf(stderr, "trustm: %s needs a number 16..277\n", a);
+        return -1;
+    }
+    if ((v = cli_opt_value(argc, argv, i, "--sim-trace", NULL, &err)) != NULL) {
+        g->sim_trace = v;
+        return 1;
+    }
+    if (err) {
+        fprintf(stderr, "trustm: --sim-trace needs a file name\n");
+        return -1;
+    }
+    return 0;
+}
+
+int cli_exit_code(trustm_status_t st)
+{
+    if (st == TRUSTM_OK) {
+        return CLI_EXIT_OK;
+    }
+    if (TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_DEVICE) {
+        return CLI_EXIT_CHIP;
+    }
+    return CLI_EXIT_DEVICE;
+}
+
+int cli_report_status(const char *what, trustm_status_t st)
+{
+    if (TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_DEVICE) {
+        uint8_t code = trustm_status_device_code(st);
+        const char *name = trustm_device_error_str(code);
+        fprintf(stderr, "trustm: %s: chip error 0x%02X (%s)\n", what, code,
+                name != NULL ? name : (code == 0 ? "error code could not be read" : "unknown code"));
+    } else {
+        fprintf(stderr, "trustm: %s: %s: %s (status 0x%08lX)\n", what, trustm_status_layer_str(st),
+                trustm_status_base_str(st), (unsigned long)st);
+    }
+    return cli_exit_code(st);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "trustm%s%s: ", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nRun `trustm%s%s --help` for usage.\n", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
+    return CLI_EXIT_USAGE;
+}
+
+static const cli_cmd_t *find_cmd(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(commands[i].name, name) == 0) {
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
+int cli_main(int argc, char **argv)
+{
+    cli_globals_t g;
+    int i = 1;
+    memset(&g, 0, sizeof(g));
+    g.device = getenv(CLI_DEVSPEC_ENV);
+    if (g.device != NULL && g.device[0] == '\0') {
+        g.device = NULL;
+    }
+    while (i < argc && argv[i][0] == '-') {
+        int r;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            main_usage(stdout);
+            return CLI_EXIT_OK;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("trustm 0.1.0\n");
+            return CLI_EXIT_OK;
+        }
+        r = cli_global_option(&g, argc, argv, &i);
+        if (r < 0) {
+            return CLI_EXIT_USAGE;
+        }
+        if (r == 0) {
+            return cli_usage_error(NULL, "unknown option '%s'", argv[i]);
+        }
+    }
+    if (i >= argc) {
+        main_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[i], "help") == 0) {
+        if (i + 1 >= argc) {
+            main_usage(stdout);
+            return CLI_EXIT_OK;
+        }
+        const cli_cmd_t *c = find_cmd(argv[i + 1]);
+        if (c == NULL) {
+            return cli_usage_error(NULL, "unknown command '%s'", argv[i + 1]);
+        }
+        char *hargv[3] = {argv[i + 1], (char *)"--help", NULL};
+        return c->fn(&g, 2, hargv);
+    }
+    const cli_cmd_t *c = find_cmd(argv[i]);
+    if (c == NULL) {
+        return cli_usage_error(NULL, "unknown command '%s'", argv[i]);
+    }
+    return c->fn(&g, argc - i, argv + i);
+}

@@ -1,0 +1,39 @@
+/*
+ * cli_device.h - open the chip named by the device spec (cli_devspec.h) through the matching
+ * port (pal/sim in-process, pal/socket, pal/linux) and bring it up with trustm_device_open().
+ */
+#ifndef TRUSTM_CLI_DEVICE_H
+#define TRUSTM_CLI_DEVICE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "cli_devspec.h"
+#include "trustm/trustm.h"
+#include "trustm_pal_linux.h"
+#include "trustm_pal_socket.h"
+#include "trustm_sim.h"
+
+typedef struct cli_device {
+    cli_devspec_t spec;
+    char desc[320];             /* human-readable description of the device */
+    trustm_pal_ops_t ops;       /* copy of the port's ops (set_pin cleared when no pins) */
+    trustm_pal_t pal;
+    trustm_device_t dev;
+    trustm_sim_t *sim;          /* sim: */
+    FILE *trace;                /* sim: --sim-trace file */
+    trustm_pal_socket_t sock;   /* socket: */
+    trustm_pal_linux_t lnx;     /* i2c: */
+    int kind_open;              /* which port is open, -1 none */
+    bool app_open;              /* OpenApplication done */
+} cli_device_t;
+
+/* Parse g->device, open the port and the device (reset, negotiation, OpenApplication).
+ * Prints a clear message on failure and returns the exit code (CLI_EXIT_OK on success). */
+int cli_device_open(cli_device_t *d, const cli_globals_t *g, const char *cmd);
+
+/* CloseApplication (when open), print statistics with --verbose, release the port. */
+void cli_device_close(cli_device_t *d, const cli_globals_t *g);
+
+#endif /* TRUSTM_CLI_DEVICE_H */
