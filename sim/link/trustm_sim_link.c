@@ -350,11 +350,14 @@ void sim_link_frame_consumed(trustm_sim_t *sim)
     sim->qcount--;
 }
 
-/* A data frame lost on the way (drop fault) is offered again after TRANS_TIMEOUT, at most
- * TRANS_REPEAT times (§2.5: "the chip retransmits" = offers the frame again in DATA). */
+/* An unacknowledged data frame - lost on the way (drop fault), or read by the host whose
+ * ACK then never arrived intact - is offered again TRANS_TIMEOUT after it was last offered
+ * or read, at most TRANS_REPEAT times (§2.5: "the chip retransmits" = offers the frame again
+ * in DATA; §2.9 transmitter rule 4).  Without the second case a corrupted host ACK for a
+ * chained response packet would leave both sides waiting. */
 void sim_link_timers(trustm_sim_t *sim)
 {
-    if (sim->have_unacked && sim->unacked_lost && sim->unacked_repeats < SIM_TRANS_REPEAT &&
+    if (sim->have_unacked && !unacked_queued(sim) && sim->unacked_repeats < SIM_TRANS_REPEAT &&
         sim->now_ns - sim->unacked_sent_ns >= (uint64_t)SIM_TRANS_TIMEOUT_US * 1000u) {
         sim->unacked_repeats++;
         sim->unacked_sent_ns = sim->now_ns;

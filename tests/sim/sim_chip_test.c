@@ -275,12 +275,16 @@ static void sim_datalink(void **state)
     assert_int_equal(in[0], 0x80);
     assert_int_equal(sim_host_frame_read(&h, in, sizeof in, 10000), 10);
     assert_memory_equal(in, ((uint8_t[]){0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x14, 0x87}), 10);
-    trustm_sim_sleep_us(sim, 10000);
+    trustm_sim_sleep_us(sim, 5000); /* less than TRANS_TIMEOUT: nothing re-offered yet */
     assert_int_equal(sim_host_frame_write(&h, frame, n), 0); /* duplicate after the response */
     assert_int_equal(sim_host_frame_read(&h, in, sizeof in, 10000), 5);
     assert_int_equal(in[0], 0x80);
     assert_int_equal(sim_host_frame_read(&h, in, sizeof in, 10000), 10); /* response offered again */
     assert_int_equal(in[0], 0x00);
+    /* the response stays unacknowledged: TRANS_TIMEOUT after it was read it is offered again */
+    assert_int_equal(sim_host_frame_read(&h, in, sizeof in, 9000), 0);
+    assert_int_equal(sim_host_frame_read(&h, in, sizeof in, 3000), 10);
+    assert_memory_equal(in, ((uint8_t[]){0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x14, 0x87}), 10);
     assert_int_equal(sim_host_frame_write(&h, (uint8_t[]){0x80, 0x00, 0x00, 0x0C, 0xEC}, 5), 0);
     assert_int_equal(sim_host_frame_read(&h, in, sizeof in, 3000), 0); /* idle */
     trustm_sim_stats_t st;
