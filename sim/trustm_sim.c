@@ -82,3 +82,10 @@ void trustm_sim_destroy(trustm_sim_t *sim)
     free(sim);
 }
 
+
+uint32_t trustm_sim_exec_time_us(const trustm_sim_t *sim, const uint8_t *apdu, size_t len)
+{
+    if (sim == NULL || apdu == NULL || sim->timing == TRUSTM_SIM_TIMING_NONE)
+        return 0;
+    return sim_chip_exec_us(sim, apdu, len);
+}

@@ -126,6 +126,9 @@ typedef struct trustm_sim_stats {
 
 void trustm_sim_stats_get(const trustm_sim_t *sim, trustm_sim_stats_t *out);
 void trustm_sim_stats_reset(trustm_sim_t *sim);
+/* Execution time the timing model charges for this command APDU (0 with timing none); lets a
+ * benchmark print the physical limit "command time + bytes on the wire" next to a measurement. */
+uint32_t trustm_sim_exec_time_us(const trustm_sim_t *sim, const uint8_t *apdu, size_t len);
 
 /* ---- state files without a running chip (used by `trustm-sim init` / `show`) ---- */
 /*
