@@ -19,7 +19,7 @@ deps:
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
-	@cmake --build $(BUILD) -j$(JOBS)
+	@cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
@@ -27,7 +27,7 @@ test: build
 test-asan:
 	@scripts/deps.sh core sanitize
 	@CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTRUSTM_SANITIZE=ON >/dev/null
-	@cmake --build build-asan -j$(JOBS)
+	@cmake --build build-asan -j$(JOBS) -- --no-print-directory
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir build-asan --output-on-failure -j$(JOBS)
 
@@ -38,7 +38,7 @@ cross:
 fuzz:
 	@scripts/deps.sh core sanitize
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTRUSTM_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j$(JOBS)
+	@cmake --build build-fuzz -j$(JOBS) -- --no-print-directory
 	@scripts/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: build

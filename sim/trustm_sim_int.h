@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <mbedtls/sha256.h>
+#include <mbedtls/sha512.h>
+
 #include "trustm_apdu.h"
 #include "trustm_frame.h"
 #include "trustm_sim.h"
@@ -42,10 +45,11 @@ enum {
 };
 
 /* ---- object store ---- */
-#define SIM_OBJ_DATA_MAX 32u
-#define SIM_OBJ_META_MAX 46u
+#define SIM_OBJ_DATA_MAX 1728u   /* largest object: certificate objects E0E0-E0E3 */
+#define SIM_OBJ_META_MAX 46u     /* 44 bytes of tags + the 20 LL header            */
 #define SIM_OBJ_PERSISTENT 0x01u   /* kept in the state file                         */
 #define SIM_OBJ_READ_CLEAR 0x02u   /* reading returns the value and clears it (F1C2)  */
+#define SIM_OBJ_KEY        0x04u   /* key object: data never readable or writable     */
 
 typedef struct sim_obj {
     uint16_t oid;
@@ -57,7 +61,57 @@ typedef struct sim_obj {
     uint8_t meta[SIM_OBJ_META_MAX];
 } sim_obj_t;
 
-#define SIM_OBJ_COUNT 10u
+#define SIM_OBJ_COUNT 40u
+
+/* ---- chip engine state (sim/chip) ---- */
+#define SIM_SESSIONS 4u
+#define SIM_SESSION_MAX 800u     /* a secret (<= 66 bytes) or an RSA private key (3n+4)   */
+#define SIM_SESSION_SECRET_MAX 66u
+#define SIM_AUTO_MAX 4u
+
+typedef struct sim_session {
+    uint8_t kind;                /* 0 empty, 1 secret, 2 RSA private key (alg in alg)      */
+    uint8_t alg;
+    uint16_t len;
+    uint8_t data[SIM_SESSION_MAX];
+} sim_session_t;
+
+/* Running hash (CalcHash): the SHA-256 state as plain words so it can be exported. */
+typedef struct sim_hash_state {
+    bool active;
+    uint32_t h[8];
+    uint64_t total;
+    uint8_t buf[64];
+    uint8_t buf_len;
+} sim_hash_state_t;
+
+/* One open EncryptSym/DecryptSym sequence. */
+typedef struct sim_sym_seq {
+    bool active;
+    uint8_t cmd;                 /* 0x14 / 0x15                                              */
+    uint8_t mode;                /* Param                                                    */
+    uint16_t key_oid;
+    uint8_t key[160];            /* AES key or HMAC secret                                   */
+    uint16_t key_len;
+    uint8_t chain[16];           /* CBC chaining value / CBC-MAC state / CMAC state          */
+    uint8_t pend[16];            /* CMAC: last complete block kept back                      */
+    bool have_pend;
+    mbedtls_sha256_context h256; /* HMAC inner hash (SHA-256)                                */
+    mbedtls_sha512_context h512; /* HMAC inner hash (SHA-384/512)                            */
+} sim_sym_seq_t;
+
+typedef struct sim_chip_state {
+    sim_session_t sessions[SIM_SESSIONS];
+    uint16_t auto_oid[SIM_AUTO_MAX];  /* Auto(X) states; 0 = free                         */
+    sim_hash_state_t hash;
+    sim_sym_seq_t sym;
+    /* security monitor (objects.md §8) */
+    uint8_t sec_credit;
+    uint64_t secmon_last_ns;     /* last time the idle accumulator was updated              */
+    uint64_t secmon_idle_ns;     /* powered idle time since the last event / tick           */
+    uint32_t throttle_us;        /* throttle delay applied to the command now executing     */
+    uint8_t ctx_key[32];         /* chip-internal key for exported hash contexts            */
+} sim_chip_state_t;
 
 typedef struct sim_frame {
     uint8_t buf[SIM_DATA_REG_LEN_MAX];
@@ -135,6 +189,13 @@ struct trustm_sim {
     bool hib_valid;               /* hibernate context saved (persistent, consumed once) */
     uint8_t hib_handle[8];
     uint8_t hib_status;           /* F1C1 at CloseApplication(Param 01) */
+    sim_session_t hib_sessions[SIM_SESSIONS]; /* sessions saved by hibernate (persistent) */
+    uint16_t hib_auto[SIM_AUTO_MAX];
+
+    /* chip engine */
+    sim_chip_state_t chip;
+    uint32_t last_throttle_us;
+    bool exec_loss_after_commit;  /* power-loss fault lands after the command's NVM commit */
 
     /* faults */
     trustm_sim_faults_t faults;
@@ -172,9 +233,15 @@ void sim_chip_reset(trustm_sim_t *sim);                       /* volatile object
 sim_obj_t *sim_chip_obj(trustm_sim_t *sim, uint16_t oid);
 /* Execution time of a message (APDU or presentation message) in µs for the timing model. */
 uint32_t sim_chip_exec_us(const trustm_sim_t *sim, const uint8_t *apdu, size_t len);
+/* The security-monitor delay included in sim_chip_exec_us (0 for unprotected commands). */
+uint32_t sim_chip_throttle_us(const trustm_sim_t *sim, const uint8_t *apdu, size_t len);
 /* Execute one APDU; writes the response APDU into rsp (size >= 4 + TRUSTM_APDU_MAX_DATA). */
 size_t sim_chip_execute(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint8_t *rsp, size_t rsp_size);
 void sim_chip_uid_generate(uint64_t seed, uint8_t uid[TRUSTM_SIM_UID_SIZE]);
+/* Security monitor: account powered idle time up to now (called by the front). */
+void sim_secmon_tick(trustm_sim_t *sim);
+/* Fuzzing/test entry: execute one APDU directly (no link layer); returns the response length. */
+size_t sim_chip_apdu(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint8_t *rsp, size_t rsp_size);
 
 /* nvm (sim/nvm) */
 int sim_nvm_load(trustm_sim_t *sim, const char *path, char *err, size_t errlen);

@@ -53,7 +53,7 @@ typedef struct trustm_config {      /* zero = default */
 } trustm_config_t;
 
 /* Size of the private part of trustm_device_t (checked at compile time in src/api). */
-#define TRUSTM_DEVICE_PRIVATE_SIZE 3328u
+#define TRUSTM_DEVICE_PRIVATE_SIZE 5376u
 
 /* Public so that it can be allocated statically or on the stack; members are private. */
 typedef struct trustm_device {
@@ -72,8 +72,15 @@ trustm_status_t trustm_device_init(trustm_device_t *dev, const trustm_pal_t *pal
 trustm_status_t trustm_device_open(trustm_device_t *dev);
 /* Reset and negotiate only (no OpenApplication). Clears a sticky failure. */
 trustm_status_t trustm_device_reset(trustm_device_t *dev);
-/* CloseApplication (Param 0). */
+/* CloseApplication (Param 0). Releases the host's session bookkeeping (trustm_session.h). */
 trustm_status_t trustm_device_close(trustm_device_t *dev);
+
+/* Hibernate handle returned by CloseApplication Param 1 (commands.md §5.2). */
+#define TRUSTM_CONTEXT_HANDLE_SIZE 8u
+/* Reset, negotiate, OpenApplication Param 1 with the handle saved by trustm_device_hibernate()
+ * (trustm_app.h): restores the security state and the session contexts. An all-zero handle is
+ * API BAD_PARAM (nothing sent). The handle is valid once; the caller should wipe its copy. */
+trustm_status_t trustm_device_open_restore(trustm_device_t *dev, const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE]);
 /* Raw APDU exchange without error interpretation (needs a prior open or reset). *rsp_len is set
  * on success; on TL BUFFER_TOO_SMALL it holds the size the response needed. */
 trustm_status_t trustm_device_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len,
@@ -95,6 +102,7 @@ uint16_t trustm_device_max_scl_khz(const trustm_device_t *dev); /* MAX_SCL_FREQU
 
 trustm_status_t trustm_op_start_open(trustm_device_t *dev);
 trustm_status_t trustm_op_start_reset(trustm_device_t *dev);
+trustm_status_t trustm_op_start_open_restore(trustm_device_t *dev, const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE]);
 trustm_status_t trustm_op_start_close(trustm_device_t *dev);
 trustm_status_t trustm_op_start_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len,
                                            uint8_t *rsp, size_t rsp_size, size_t *rsp_len);

@@ -1,27 +1,13 @@
 /*
  * trustm_sim_chip.c - application layer of the chip model: APDU dispatcher (commands.md §2,
- * §3), OpenApplication / CloseApplication / GetDataObject (§5.1-5.3), the global objects
- * E0C0-E0C6 and the application objects F1C0-F1C2 (objects.md §1.1, §1.3, §1.4, §6), the
- * Last Error Code rules and the command timing model.
+ * §3), OpenApplication / CloseApplication with hibernate (§5.1, §5.2), the Last Error Code
+ * rules, TLV parsing, the RNG and the command timing model.  The commands themselves live in
+ * the other files of sim/chip (see sim_chip.h).
  */
 #include <string.h>
 
+#include "sim_chip.h"
 #include "trustm_bytes.h"
-#include "trustm_sim_int.h"
-
-/* ---------------------------------------------------------------- errors
- * (commands.md §3.2) */
-enum {
-    ERR_INVALID_OID = 0x01,
-    ERR_INVALID_PARAM = 0x03,
-    ERR_INVALID_LENGTH = 0x04,
-    ERR_INVALID_DATA = 0x05,
-    ERR_ACCESS = 0x07,
-    ERR_BOUNDARY = 0x08,
-    ERR_INVALID_CMD = 0x0A,
-    ERR_SEQUENCE = 0x0B,
-    ERR_NOT_AVAILABLE = 0x0C
-};
 
 /* ------------------------------------------------------------- timing model */
 
@@ -32,6 +18,10 @@ enum {
 #define EXEC_CLOSE_US  3000u
 #define EXEC_GET_US    1500u
 #define EXEC_ERROR_US  300u   /* rejected before any work (unknown command, bad header) */
+#define EXEC_SET_US    3000u  /* SetDataObject: one tearing-safe NVM programming            */
+#define EXEC_RANDOM_US 1500u
+#define EXEC_GENSYM_US 5000u
+#define EXEC_RSA1024_GEN_US 400000u /* not in Table 16; RSA-1024 generation chosen 0.4 s   */
 
 /* Datasheet Table 16 (M2 ID2 v2.10 §7.2, I2C 400 kHz, no current limit, 25 °C): minimum
  * execution time of the whole sequence in ms, without / with Shielded Connection.  Used by the
@@ -79,110 +69,132 @@ uint32_t sim_chip_table16_us(uint8_t cmd, uint8_t param, size_t in_len, bool shi
     return 0;
 }
 
-uint32_t sim_chip_exec_us(const trustm_sim_t *sim, const uint8_t *apdu, size_t len)
+/* Commands that can raise a security event are "protected operations": the throttle delay
+ * of the security monitor is added to them (objects.md §8.2). */
+static bool protected_op(uint8_t cmd)
 {
-    (void)sim;
-    if (len < TRUSTM_APDU_HEADER_SIZE)
-        return EXEC_ERROR_US;
-    switch (apdu[0] & 0x7Fu) {
-    case TRUSTM_CMD_OPEN_APPLICATION: return EXEC_OPEN_US;
-    case TRUSTM_CMD_CLOSE_APPLICATION: return EXEC_CLOSE_US;
-    case TRUSTM_CMD_GET_DATA_OBJECT: return EXEC_GET_US;
-    default: return EXEC_ERROR_US;
+    switch (cmd) {
+    case TRUSTM_CMD_CALC_SIGN: case TRUSTM_CMD_DECRYPT_ASYM: case TRUSTM_CMD_ENCRYPT_SYM:
+    case TRUSTM_CMD_DECRYPT_SYM: case TRUSTM_CMD_DERIVE_KEY:
+        return true;
+    default:
+        return false;
     }
 }
 
-/* ---------------------------------------------------------------- objects */
-
-/* Shipped metadata (objects.md §1.4). */
-static const uint8_t meta_rw1[] = {0x20, 0x09, 0xC4, 0x01, 0x01, 0xD0, 0x01, 0x00, 0xD1, 0x01, 0x00};
-static const uint8_t meta_ro1[] = {0x20, 0x09, 0xC4, 0x01, 0x01, 0xD0, 0x01, 0xFF, 0xD1, 0x01, 0x00};
-static const uint8_t meta_uid[] = {0x20, 0x09, 0xC4, 0x01, 0x1B, 0xD0, 0x01, 0xFF, 0xD1, 0x01, 0x00};
-static const uint8_t meta_buf[] = {0x20, 0x06, 0xC4, 0x01, 0x02, 0xD1, 0x01, 0x00};
-
-static void obj_init(sim_obj_t *o, uint16_t oid, uint8_t flags, const uint8_t *data, uint16_t size,
-                     const uint8_t *meta, uint8_t meta_len)
+uint32_t sim_chip_throttle_us(const trustm_sim_t *sim, const uint8_t *apdu, size_t len)
 {
-    memset(o, 0, sizeof *o);
-    o->oid = oid;
-    o->flags = flags;
-    o->max_size = size;
-    o->used = size;
-    memcpy(o->data, data, size);
-    o->meta_len = meta_len;
-    memcpy(o->meta, meta, meta_len);
+    if (len < TRUSTM_APDU_HEADER_SIZE || !sim->app_open || !protected_op(apdu[0] & 0x7Fu))
+        return 0;
+    return sim_secmon_delay_us(sim);
 }
 
-void sim_chip_uid_generate(uint64_t seed, uint8_t uid[TRUSTM_SIM_UID_SIZE])
+uint32_t sim_chip_exec_us(const trustm_sim_t *sim, const uint8_t *apdu, size_t len)
 {
-    /* objects.md §6.1: CIM CD, platform 16, model 33, ROM mask 93 01, chip type 00 1C 00 05 00 00,
-     * batch (6), X (2), Y (2) from the seed, firmware 80 10 10 71, ESW build 24 40 (BCD). */
-    static const uint8_t head[11] = {0xCD, 0x16, 0x33, 0x93, 0x01, 0x00, 0x1C, 0x00, 0x05, 0x00, 0x00};
-    static const uint8_t tail[6] = {0x80, 0x10, 0x10, 0x71, 0x24, 0x40};
-    uint64_t st = seed ^ 0x54525553544D5349ull; /* "TRUSTMSI" */
-    memcpy(uid, head, sizeof head);
-    uint64_t r = sim_rng_next(&st);
-    for (unsigned i = 0; i < 6; i++)
-        uid[11 + i] = (uint8_t)(r >> (8u * i));
-    trustm_be16_put(uid + 17, (uint16_t)(1u + sim_rng_next(&st) % 250u));
-    trustm_be16_put(uid + 19, (uint16_t)(1u + sim_rng_next(&st) % 250u));
-    memcpy(uid + 21, tail, sizeof tail);
+    if (len < TRUSTM_APDU_HEADER_SIZE)
+        return EXEC_ERROR_US;
+    const uint8_t cmd = apdu[0] & 0x7Fu;
+    uint32_t us;
+    switch (cmd) {
+    case TRUSTM_CMD_OPEN_APPLICATION: us = EXEC_OPEN_US; break;
+    case TRUSTM_CMD_CLOSE_APPLICATION: us = EXEC_CLOSE_US; break;
+    case TRUSTM_CMD_GET_DATA_OBJECT: us = EXEC_GET_US; break;
+    case TRUSTM_CMD_SET_DATA_OBJECT: us = EXEC_SET_US; break;
+    case TRUSTM_CMD_GET_RANDOM: us = EXEC_RANDOM_US; break;
+    case TRUSTM_CMD_GEN_SYM_KEY: us = EXEC_GENSYM_US; break;
+    case TRUSTM_CMD_GEN_KEY_PAIR:
+        us = apdu[1] == 0x41u ? EXEC_RSA1024_GEN_US : sim_chip_table16_us(cmd, apdu[1], len - 4u, false);
+        break;
+    case TRUSTM_CMD_DECRYPT_SYM:
+        us = apdu[1] >= 0x20u ? sim_chip_table16_us(TRUSTM_CMD_ENCRYPT_SYM, apdu[1], len - 4u, false)
+                              : sim_chip_table16_us(cmd, apdu[1], len - 4u, false);
+        break;
+    default:
+        us = sim_chip_table16_us(cmd, apdu[1], len - 4u, false);
+        if (us == 0)
+            us = EXEC_ERROR_US;
+        break;
+    }
+    return us + sim_chip_throttle_us(sim, apdu, len);
 }
 
-void sim_chip_objects_default(trustm_sim_t *sim, const uint8_t uid[TRUSTM_SIM_UID_SIZE])
-{
-    static const uint8_t v07 = 0x07, v20 = 0x20, v14 = 0x14, v06 = 0x06, v00 = 0x00, v01 = 0x01;
-    static const uint8_t combuf[2] = {0x06, 0x15};
-    const uint8_t P = SIM_OBJ_PERSISTENT;
-    sim_obj_t *o = sim->objs;
-    obj_init(&o[0], 0xE0C0u, P, &v07, 1, meta_rw1, sizeof meta_rw1);          /* LcsG           */
-    obj_init(&o[1], 0xE0C1u, 0, &v20, 1, meta_rw1, sizeof meta_rw1);          /* security status */
-    obj_init(&o[2], 0xE0C2u, P, uid, TRUSTM_SIM_UID_SIZE, meta_uid, sizeof meta_uid);
-    obj_init(&o[3], 0xE0C3u, P, &v14, 1, meta_rw1, sizeof meta_rw1);          /* sleep delay    */
-    obj_init(&o[4], 0xE0C4u, P, &v06, 1, meta_rw1, sizeof meta_rw1);          /* current limit  */
-    obj_init(&o[5], 0xE0C5u, P, &v00, 1, meta_ro1, sizeof meta_ro1);          /* SEC            */
-    obj_init(&o[6], 0xE0C6u, 0, combuf, 2, meta_buf, sizeof meta_buf);        /* max com buffer */
-    obj_init(&o[7], 0xF1C0u, P, &v01, 1, meta_rw1, sizeof meta_rw1);          /* LcsA           */
-    obj_init(&o[8], 0xF1C1u, 0, &v20, 1, meta_rw1, sizeof meta_rw1);          /* app sec status */
-    obj_init(&o[9], 0xF1C2u, SIM_OBJ_READ_CLEAR, &v00, 1, meta_ro1, sizeof meta_ro1); /* last error */
-}
-
-sim_obj_t *sim_chip_obj(trustm_sim_t *sim, uint16_t oid)
-{
-    for (size_t i = 0; i < SIM_OBJ_COUNT; i++)
-        if (sim->objs[i].oid == oid)
-            return &sim->objs[i];
-    return NULL;
-}
+/* ---------------------------------------------------------------- state */
 
 /* After any reset: application closed, volatile objects back to their defaults (the boot
- * flag 0x20 of the security status bytes is set again, the last error code is 0). */
+ * flag 0x20 of the security status bytes is set again, the last error code is 0), sessions,
+ * Auto states, running hash and symmetric sequence gone, SEC credit cleared (§8.2). */
 void sim_chip_reset(trustm_sim_t *sim)
 {
     sim->app_open = false;
     sim_chip_obj(sim, 0xE0C1u)->data[0] = 0x20;
     sim_chip_obj(sim, 0xF1C1u)->data[0] = 0x20;
     sim_chip_obj(sim, 0xF1C2u)->data[0] = 0x00;
+    trustm_wipe(&sim->chip, sizeof sim->chip);
+    /* key that authenticates exported hash contexts: fixed per chip (from its seed) */
+    uint8_t seed[8 + 16];
+    trustm_be64_put(seed, sim->seed);
+    memcpy(seed + 8, "trustm-sim hctx", 16);
+    mbedtls_sha256_ret(seed, sizeof seed, sim->chip.ctx_key, 0);
+    sim_secmon_power_up(sim);
 }
 
-/* Read access condition (tag D1) of an object: ALW (00) allows, absent or NEV (FF) denies.
- * Composite expressions (objects.md §4) arrive with the writable objects (next issue) and are
- * denied until then; none of the objects modelled here uses one. */
-static bool read_allowed(const sim_obj_t *o)
+/* Application-level state that OpenApplication(0) and CloseApplication release. */
+static void app_release(trustm_sim_t *sim)
 {
-    size_t i = 2;
-    while (i + 2 <= o->meta_len) {
-        uint8_t tag = o->meta[i], len = o->meta[i + 1];
-        if (i + 2u + len > o->meta_len)
-            return false;
-        if (tag == 0xD1u)
-            return len == 1 && o->meta[i + 2] == 0x00u;
-        i += 2u + len;
-    }
-    return false;
+    trustm_wipe(sim->chip.sessions, sizeof sim->chip.sessions);
+    memset(sim->chip.auto_oid, 0, sizeof sim->chip.auto_oid);
+    trustm_wipe(&sim->chip.hash, sizeof sim->chip.hash);
+    trustm_wipe(&sim->chip.sym, sizeof sim->chip.sym);
 }
 
-/* --------------------------------------------------------------- commands */
+/* ---------------------------------------------------------------- helpers */
+
+void sim_random(trustm_sim_t *sim, uint8_t *out, size_t n)
+{
+    while (n > 0) {
+        uint64_t r = sim_rng_next(&sim->rng);
+        for (unsigned i = 0; i < 8 && n > 0; i++, n--)
+            *out++ = (uint8_t)(r >> (8u * i));
+    }
+}
+
+int sim_mbedtls_rng(void *ctx, unsigned char *out, size_t n)
+{
+    sim_random((trustm_sim_t *)ctx, out, n);
+    return 0;
+}
+
+int sim_tlv_parse(const uint8_t *p, size_t n, const uint8_t *allowed, size_t n_allowed, sim_tlv_t *t)
+{
+    memset(t->v, 0, sizeof t->v);
+    memset(t->len, 0, sizeof t->len);
+    size_t i = 0;
+    while (i < n) {
+        if (n - i < 3)
+            return ERR_INVALID_DATA;
+        uint8_t tag = p[i];
+        uint16_t l = trustm_be16_get(p + i + 1);
+        if ((size_t)l > n - i - 3u)
+            return ERR_INVALID_DATA;
+        bool ok = false;
+        for (size_t k = 0; k < n_allowed; k++)
+            ok = ok || allowed[k] == tag;
+        if (!ok || t->v[tag] != NULL)
+            return ERR_INVALID_DATA; /* unknown or duplicated tag */
+        t->v[tag] = p + i + 3;
+        t->len[tag] = l;
+        i += 3u + l;
+    }
+    return 0;
+}
+
+bool sim_tlv_oid(const sim_tlv_t *t, uint8_t tag, uint16_t *oid)
+{
+    if (t->v[tag] == NULL || t->len[tag] != 2)
+        return false;
+    *oid = trustm_be16_get(t->v[tag]);
+    return true;
+}
 
 static uint8_t *last_error(trustm_sim_t *sim) { return &sim_chip_obj(sim, 0xF1C2u)->data[0]; }
 
@@ -209,91 +221,71 @@ static size_t rsp_ok(uint8_t *rsp, size_t out_len)
 /* Application security status F1C1 (saved and restored by hibernate). */
 static sim_obj_t *app_status(trustm_sim_t *sim) { return sim_chip_obj(sim, 0xF1C1u); }
 
-static size_t cmd_open(trustm_sim_t *sim, const trustm_apdu_cmd_t *c, uint8_t *rsp)
+/* --------------------------------------------------------------- commands */
+
+static int cmd_open(trustm_sim_t *sim, sim_cmd_t *c)
 {
     if (c->param > 1)
-        return rsp_error(sim, ERR_INVALID_PARAM, rsp);
+        return ERR_INVALID_PARAM;
     if (c->in_len != (c->param == 0 ? TRUSTM_APP_ID_SIZE : TRUSTM_APP_ID_SIZE + 8u))
-        return rsp_error(sim, ERR_INVALID_LENGTH, rsp);
-    if (memcmp(c->in_data, trustm_app_id, TRUSTM_APP_ID_SIZE) != 0)
-        return rsp_error(sim, ERR_INVALID_DATA, rsp);
+        return ERR_INVALID_LENGTH;
+    if (memcmp(c->in, trustm_app_id, TRUSTM_APP_ID_SIZE) != 0)
+        return ERR_INVALID_DATA;
+    app_release(sim);
     if (c->param == 0) {
         if (sim->hib_valid) { /* a fresh context invalidates a saved one */
             sim->hib_valid = false;
+            trustm_wipe(sim->hib_sessions, sizeof sim->hib_sessions);
             sim->nvm_dirty = true;
         }
         app_status(sim)->data[0] = 0x20;
         sim->app_open = true;
-        return rsp_ok(rsp, 0);
+        return 0;
     }
     if (!sim->hib_valid) {
         sim->app_open = false;
-        return rsp_error(sim, ERR_SEQUENCE, rsp);
+        return ERR_SEQUENCE;
     }
-    bool match = memcmp(c->in_data + TRUSTM_APP_ID_SIZE, sim->hib_handle, 8) == 0;
+    bool match = memcmp(c->in + TRUSTM_APP_ID_SIZE, sim->hib_handle, 8) == 0;
     sim->hib_valid = false; /* valid once; a wrong handle flushes it too */
     sim->nvm_dirty = true;
     if (!match) {
+        trustm_wipe(sim->hib_sessions, sizeof sim->hib_sessions);
         sim->app_open = false;
-        return rsp_error(sim, ERR_INVALID_DATA, rsp);
+        return ERR_INVALID_DATA;
     }
     app_status(sim)->data[0] = sim->hib_status;
+    memcpy(sim->chip.sessions, sim->hib_sessions, sizeof sim->chip.sessions);
+    memcpy(sim->chip.auto_oid, sim->hib_auto, sizeof sim->chip.auto_oid);
+    trustm_wipe(sim->hib_sessions, sizeof sim->hib_sessions);
     sim->app_open = true;
-    return rsp_ok(rsp, 0);
+    return 0;
 }
 
-static size_t cmd_close(trustm_sim_t *sim, const trustm_apdu_cmd_t *c, uint8_t *rsp)
+static int cmd_close(trustm_sim_t *sim, sim_cmd_t *c)
 {
     if (c->param > 1)
-        return rsp_error(sim, ERR_INVALID_PARAM, rsp);
+        return ERR_INVALID_PARAM;
     if (c->in_len != 0)
-        return rsp_error(sim, ERR_INVALID_LENGTH, rsp);
+        return ERR_INVALID_LENGTH;
     if (c->param == 0) {
+        app_release(sim);
         sim->app_open = false;
-        return rsp_ok(rsp, 0);
+        return 0;
     }
-    if (sim_chip_obj(sim, 0xE0C5u)->data[0] != 0) /* hibernate needs SEC = 0 */
-        return rsp_error(sim, ERR_SEQUENCE, rsp);
-    uint64_t r = sim_rng_next(&sim->rng);
-    trustm_be64_put(sim->hib_handle, r);
+    if (sim_sec_get(sim) != 0) /* hibernate needs SEC = 0 */
+        return ERR_SEQUENCE;
+    sim_random(sim, sim->hib_handle, 8);
     sim->hib_status = app_status(sim)->data[0];
+    memcpy(sim->hib_sessions, sim->chip.sessions, sizeof sim->hib_sessions);
+    memcpy(sim->hib_auto, sim->chip.auto_oid, sizeof sim->hib_auto);
     sim->hib_valid = true;
     sim->nvm_dirty = true;
+    app_release(sim);
     sim->app_open = false;
-    memcpy(rsp + TRUSTM_APDU_HEADER_SIZE, sim->hib_handle, 8);
-    return rsp_ok(rsp, 8);
-}
-
-static size_t cmd_get_data(trustm_sim_t *sim, const trustm_apdu_cmd_t *c, uint8_t *rsp)
-{
-    if (c->param > 1)
-        return rsp_error(sim, ERR_INVALID_PARAM, rsp);
-    if (c->param == 0 ? (c->in_len != 6 && c->in_len != 2) : c->in_len != 2)
-        return rsp_error(sim, ERR_INVALID_LENGTH, rsp);
-    sim_obj_t *o = sim_chip_obj(sim, trustm_be16_get(c->in_data));
-    if (o == NULL)
-        return rsp_error(sim, ERR_INVALID_OID, rsp);
-    if (c->param == 1) { /* metadata: always readable */
-        memcpy(rsp + TRUSTM_APDU_HEADER_SIZE, o->meta, o->meta_len);
-        return rsp_ok(rsp, o->meta_len);
-    }
-    if (!read_allowed(o))
-        return rsp_error(sim, ERR_ACCESS, rsp);
-    uint16_t offset = c->in_len == 6 ? trustm_be16_get(c->in_data + 2) : 0u;
-    uint16_t length = c->in_len == 6 ? trustm_be16_get(c->in_data + 4) : 0xFFFFu;
-    if (length == 0)
-        return rsp_error(sim, ERR_INVALID_DATA, rsp);
-    if (offset >= o->used)
-        return rsp_error(sim, ERR_BOUNDARY, rsp);
-    size_t n = (size_t)o->used - offset;
-    if (n > length)
-        n = length;
-    if (n > TRUSTM_APDU_MAX_DATA)
-        n = TRUSTM_APDU_MAX_DATA;
-    memcpy(rsp + TRUSTM_APDU_HEADER_SIZE, o->data + offset, n);
-    if (o->flags & SIM_OBJ_READ_CLEAR)
-        memset(o->data, 0, o->used);
-    return rsp_ok(rsp, n);
+    memcpy(c->out, sim->hib_handle, 8);
+    c->out_len = 8;
+    return 0;
 }
 
 static bool cmd_known(uint8_t code)
@@ -311,28 +303,73 @@ static bool cmd_known(uint8_t code)
     }
 }
 
+static int dispatch(trustm_sim_t *sim, sim_cmd_t *c)
+{
+    switch (c->code) {
+    case TRUSTM_CMD_CLOSE_APPLICATION: return cmd_close(sim, c);
+    case TRUSTM_CMD_GET_DATA_OBJECT: return sim_cmd_get_data(sim, c);
+    case TRUSTM_CMD_SET_DATA_OBJECT: return sim_cmd_set_data(sim, c);
+    case TRUSTM_CMD_GET_RANDOM: return sim_cmd_get_random(sim, c);
+    case TRUSTM_CMD_CALC_HASH: return sim_cmd_calc_hash(sim, c);
+    case TRUSTM_CMD_ENCRYPT_SYM: case TRUSTM_CMD_DECRYPT_SYM: return sim_cmd_sym(sim, c);
+    case TRUSTM_CMD_GEN_SYM_KEY: return sim_cmd_gen_sym_key(sim, c);
+    case TRUSTM_CMD_DERIVE_KEY: return sim_cmd_derive_key(sim, c);
+    case TRUSTM_CMD_GEN_KEY_PAIR: return sim_cmd_gen_key_pair(sim, c);
+    case TRUSTM_CMD_CALC_SIGN: return sim_cmd_calc_sign(sim, c);
+    case TRUSTM_CMD_VERIFY_SIGN: return sim_cmd_verify_sign(sim, c);
+    case TRUSTM_CMD_ENCRYPT_ASYM: return sim_cmd_encrypt_asym(sim, c);
+    case TRUSTM_CMD_DECRYPT_ASYM: return sim_cmd_decrypt_asym(sim, c);
+    default:
+        /* SetObjectProtected: the protected-update engine is a later issue */
+        return ERR_INVALID_CMD;
+    }
+}
+
 size_t sim_chip_execute(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint8_t *rsp, size_t rsp_size)
 {
     if (rsp_size < TRUSTM_APDU_MAX_SIZE)
         return 0;
+    sim->last_throttle_us = sim->chip.throttle_us;
+    sim->stats.throttle_us = sim->chip.throttle_us;
+    sim->chip.throttle_us = 0;
     if (len >= 1 && (apdu[0] & TRUSTM_APDU_CMD_FLUSH))
         *last_error(sim) = 0; /* the flush bit is evaluated before anything else */
-    trustm_apdu_cmd_t c;
+    trustm_apdu_cmd_t a;
     if (len < TRUSTM_APDU_HEADER_SIZE)
         return rsp_error(sim, len >= 1 && !cmd_known(apdu[0] & 0x7Fu) ? ERR_INVALID_CMD : ERR_INVALID_LENGTH, rsp);
     const uint8_t code = apdu[0] & 0x7Fu;
     if (!cmd_known(code))
         return rsp_error(sim, ERR_INVALID_CMD, rsp);
-    if (!trustm_apdu_cmd_decode(apdu, len, &c) || c.in_len > TRUSTM_APDU_MAX_DATA)
+    if (!trustm_apdu_cmd_decode(apdu, len, &a) || a.in_len > TRUSTM_APDU_MAX_DATA)
         return rsp_error(sim, ERR_INVALID_LENGTH, rsp);
-    if (code == TRUSTM_CMD_OPEN_APPLICATION)
-        return cmd_open(sim, &c, rsp);
-    if (!sim->app_open)
-        return rsp_error(sim, ERR_NOT_AVAILABLE, rsp);
-    switch (code) {
-    case TRUSTM_CMD_CLOSE_APPLICATION: return cmd_close(sim, &c, rsp);
-    case TRUSTM_CMD_GET_DATA_OBJECT: return cmd_get_data(sim, &c, rsp);
-    default: /* a command of the chip this model version does not implement yet */
-        return rsp_error(sim, ERR_INVALID_CMD, rsp);
+    if (code != TRUSTM_CMD_ENCRYPT_SYM && code != TRUSTM_CMD_DECRYPT_SYM)
+        trustm_wipe(&sim->chip.sym, sizeof sim->chip.sym); /* strict sequence: interleaving aborts */
+    sim_cmd_t c;
+    memset(&c, 0, sizeof c);
+    c.code = code;
+    c.param = a.param;
+    c.in = a.in_data;
+    c.in_len = a.in_len;
+    c.out = rsp + TRUSTM_APDU_HEADER_SIZE;
+    c.out_cap = TRUSTM_APDU_MAX_DATA;
+    int rc;
+    if (code == TRUSTM_CMD_OPEN_APPLICATION) {
+        rc = cmd_open(sim, &c);
+    } else if (!sim->app_open || sim_chip_obj(sim, 0xF1C0u)->data[0] == LCS_TE) {
+        rc = ERR_NOT_AVAILABLE;
+    } else {
+        rc = dispatch(sim, &c);
     }
+    if (rc != 0)
+        return rsp_error(sim, (uint8_t)rc, rsp);
+    if (c.out_len > TRUSTM_APDU_MAX_DATA)
+        return rsp_error(sim, ERR_BUFFER, rsp);
+    return rsp_ok(rsp, c.out_len);
+}
+
+size_t sim_chip_apdu(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint8_t *rsp, size_t rsp_size)
+{
+    size_t n = sim_chip_execute(sim, apdu, len, rsp, rsp_size);
+    sim_commit_nvm(sim);
+    return n;
 }

@@ -90,7 +90,7 @@ static int respond(client_t *c, uint8_t status, const uint8_t *payload, size_t n
     return n > 0 ? send_all(c->fd, payload, n) : 0;
 }
 
-static void fault_update(server_t *s, uint8_t op, uint32_t v)
+static void fault_update(server_t *s, uint8_t op, uint32_t v, bool after_commit)
 {
     trustm_sim_faults_t f;
     trustm_sim_faults_get(s->sim, &f);
@@ -100,7 +100,10 @@ static void fault_update(server_t *s, uint8_t op, uint32_t v)
     case OP_FAULT_DROP: f.drop_frame = v; break;
     case OP_FAULT_BUSY: f.busy_extra_us = v; break;
     case OP_FAULT_FLIP: f.flip_host_frame = v; break;
-    case OP_FAULT_POWER_LOSS: f.power_loss_us = v; break;
+    case OP_FAULT_POWER_LOSS:
+        f.power_loss_us = v;
+        f.power_loss_after_commit = after_commit;
+        break;
     default: break;
     }
     trustm_sim_faults_set(s->sim, &f);
@@ -142,9 +145,10 @@ static int handle(server_t *s, client_t *c, uint8_t op, uint8_t addr, uint16_t l
         return respond(c, ST_ACK, out, 8);
     case OP_FAULT_NACK: case OP_FAULT_CORRUPT_FCS: case OP_FAULT_DROP: case OP_FAULT_BUSY:
     case OP_FAULT_FLIP: case OP_FAULT_POWER_LOSS:
-        if (len != 4)
+        /* FAULT_POWER_LOSS may carry a fifth byte: 1 = after the NVM commit */
+        if (len != 4 && !(op == OP_FAULT_POWER_LOSS && len == 5 && p[4] <= 1))
             return respond(c, ST_BAD_REQUEST, NULL, 0);
-        fault_update(s, op, trustm_be32_get(p));
+        fault_update(s, op, trustm_be32_get(p), len == 5 && p[4] == 1);
         return respond(c, ST_ACK, NULL, 0);
     case OP_FAULT_CLEAR:
         trustm_sim_faults_set(s->sim, NULL);
@@ -189,7 +193,7 @@ static int handle(server_t *s, client_t *c, uint8_t op, uint8_t addr, uint16_t l
         trustm_sim_stats_get(s->sim, &st);
         const uint64_t v[] = {st.time_us, st.bus_time_us, st.transactions, st.nacks, st.bytes_written,
                               st.bytes_read, st.frames_in, st.frames_out, st.commands, st.nvm_writes,
-                              st.guard_violations};
+                              st.guard_violations, st.throttle_us};
         for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
             trustm_be64_put(out + 8 * i, v[i]);
         return respond(c, ST_ACK, out, sizeof v);

@@ -73,6 +73,7 @@ void sim_reset_volatile(trustm_sim_t *sim)
     sim->reg_ptr = SIM_REG_NONE;
     sim->busy = false;
     sim->exec_power_loss = false;
+    sim->exec_loss_after_commit = false;
     sim_link_reset(sim);
     sim_chip_reset(sim);
 }
@@ -97,8 +98,9 @@ void sim_advance(trustm_sim_t *sim)
 {
     if (!sim->powered)
         return;
-    if (sim->busy && sim->exec_power_loss && sim->now_ns >= sim->exec_power_loss_ns &&
-        sim->exec_power_loss_ns <= sim->busy_until_ns) {
+    sim_secmon_tick(sim);
+    if (sim->busy && sim->exec_power_loss && !sim->exec_loss_after_commit &&
+        sim->now_ns >= sim->exec_power_loss_ns && sim->exec_power_loss_ns <= sim->busy_until_ns) {
         power_lost(sim);
         return;
     }
@@ -120,6 +122,15 @@ void sim_advance(trustm_sim_t *sim)
             rlen = sim_chip_execute(sim, apdu, apdu_len, rsp, rsp_size);
         }
         sim->stats.commands++;
+        if (sim->exec_loss_after_commit) {
+            /* power-loss fault after the NVM commit: the new state is on flash, the response
+             * is lost with the supply */
+            sim->exec_loss_after_commit = false;
+            sim_commit_nvm(sim);
+            sim->now_ns = saved;
+            power_lost(sim);
+            return;
+        }
         sim_link_transmit(sim, rsp, rlen, sim->exec_presence);
         sim->now_ns = saved;
     }
@@ -461,10 +472,11 @@ void trustm_sim_faults_describe(const trustm_sim_t *sim, char *buf, size_t len)
     const trustm_sim_faults_t *f = &sim->faults;
     snprintf(buf, len,
              "nack_next=%lu corrupt_fcs_frame=%lu drop_frame=%lu busy_extra_us=%lu flip_host_frame=%lu "
-             "power_loss_us=%lu seed=%llu",
+             "power_loss_us=%lu%s seed=%llu",
              (unsigned long)f->nack_next, (unsigned long)f->corrupt_fcs_frame, (unsigned long)f->drop_frame,
              (unsigned long)f->busy_extra_us, (unsigned long)f->flip_host_frame,
-             (unsigned long)f->power_loss_us, (unsigned long long)f->seed);
+             (unsigned long)f->power_loss_us, f->power_loss_after_commit ? " after_commit" : "",
+             (unsigned long long)f->seed);
 }
 
 void trustm_sim_trace_set(trustm_sim_t *sim, FILE *f)

@@ -95,6 +95,9 @@ typedef struct trustm_sim_faults {
     uint32_t busy_extra_us;      /* added to the execution time of every command               */
     uint32_t flip_host_frame;    /* flip one random bit in the k-th host DATA write (0 = off)   */
     uint32_t power_loss_us;      /* power lost this long after the next command starts (0=off) */
+    bool power_loss_after_commit; /* with power_loss_us: the command runs to completion, its NVM
+                                    changes are committed, and power is lost before the response
+                                    is offered (instead of: not executed, NVM unchanged)      */
     uint64_t seed;               /* seed of the fault RNG (bit positions)                      */
 } trustm_sim_faults_t;
 
@@ -122,6 +125,7 @@ typedef struct trustm_sim_stats {
     uint64_t commands;           /* APDUs executed                                             */
     uint64_t nvm_writes;         /* state file writes                                          */
     uint64_t guard_violations;   /* transactions started < GUARD_TIME after the previous STOP  */
+    uint64_t throttle_us;        /* security-monitor delay added to the last command executed  */
 } trustm_sim_stats_t;
 
 void trustm_sim_stats_get(const trustm_sim_t *sim, trustm_sim_stats_t *out);

@@ -147,7 +147,9 @@ static void start_exec(trustm_sim_t *sim, const uint8_t *msg, size_t len, bool p
 {
     const uint8_t *apdu = presence ? msg + 1 : msg;
     size_t apdu_len = presence ? len - 1u : len;
+    sim_secmon_tick(sim); /* idle time up to now counts for the security monitor */
     uint64_t us = sim->timing == TRUSTM_SIM_TIMING_NONE ? 0u : sim_chip_exec_us(sim, apdu, apdu_len);
+    sim->chip.throttle_us = sim->timing == TRUSTM_SIM_TIMING_NONE ? 0u : sim_chip_throttle_us(sim, apdu, apdu_len);
     us += sim->faults.busy_extra_us;
     if (us > SIM_PIGGYBACK_MAX_US)
         queue_control(sim, trustm_dl_fctr_ack(sim->last_rx));
@@ -156,10 +158,13 @@ static void start_exec(trustm_sim_t *sim, const uint8_t *msg, size_t len, bool p
     sim->exec_presence = presence;
     sim->busy = true;
     sim->busy_until_ns = sim->now_ns + us * 1000u;
+    sim->exec_loss_after_commit = false;
     if (sim->faults.power_loss_us != 0) {
         sim->exec_power_loss = true;
         sim->exec_power_loss_ns = sim->now_ns + (uint64_t)sim->faults.power_loss_us * 1000u;
+        sim->exec_loss_after_commit = sim->faults.power_loss_after_commit;
         sim->faults.power_loss_us = 0; /* one shot */
+        sim->faults.power_loss_after_commit = false;
     }
 }
 

@@ -13,6 +13,7 @@
  *   0x0001 seed (8)                       0x0002 persistent BASE_ADDR (1)
  *   0x0003 persistent I2C_MODE (1)        0x0004 hibernate context: valid (1) handle (8) F1C1 (1)
  *   0x0005 RNG state (8)
+ *   0x0006 hibernate sessions: 4 x (kind (1) | alg (1) | length (2) | data) | 4 x Auto OID (2)
  *   0x0100 object: OID (2) | metadata length (1) | metadata | used size (2) | data (used size)
  *
  * Writing: temp file "<path>.tmp", fsync, rename over <path>, fsync of the directory.  A kill
@@ -37,7 +38,7 @@
 
 enum {
     REC_SEED = 0x0001, REC_BASE_ADDR = 0x0002, REC_I2C_MODE = 0x0003, REC_HIBERNATE = 0x0004,
-    REC_RNG = 0x0005, REC_OBJECT = 0x0100
+    REC_RNG = 0x0005, REC_HIB_SESSIONS = 0x0006, REC_OBJECT = 0x0100
 };
 
 uint32_t sim_crc32(const uint8_t *p, size_t n)
@@ -78,6 +79,22 @@ static size_t encode_image(const trustm_sim_t *sim, uint8_t *buf, size_t size)
     put_rec(&w, REC_HIBERNATE, v, 10);
     trustm_be64_put(v, sim->rng);
     put_rec(&w, REC_RNG, v, 8);
+    if (sim->hib_valid) {
+        size_t len = 0;
+        for (unsigned i = 0; i < SIM_SESSIONS; i++)
+            len += 4u + sim->hib_sessions[i].len;
+        trustm_wbuf_be16(&w, REC_HIB_SESSIONS);
+        trustm_wbuf_be32(&w, (uint32_t)(len + 2u * SIM_AUTO_MAX));
+        for (unsigned i = 0; i < SIM_SESSIONS; i++) {
+            const sim_session_t *s = &sim->hib_sessions[i];
+            trustm_wbuf_u8(&w, s->kind);
+            trustm_wbuf_u8(&w, s->alg);
+            trustm_wbuf_be16(&w, s->len);
+            trustm_wbuf_bytes(&w, s->data, s->len);
+        }
+        for (unsigned i = 0; i < SIM_AUTO_MAX; i++)
+            trustm_wbuf_be16(&w, sim->hib_auto[i]);
+    }
     for (size_t i = 0; i < SIM_OBJ_COUNT; i++) {
         const sim_obj_t *o = &sim->objs[i];
         if (!(o->flags & SIM_OBJ_PERSISTENT))
@@ -136,7 +153,7 @@ static void fsync_dir_of(const char *path)
 
 int sim_nvm_save(trustm_sim_t *sim, const char *path, char *err, size_t errlen)
 {
-    size_t cap = 4096u + SIM_OBJ_COUNT * (8u + SIM_OBJ_META_MAX + SIM_OBJ_DATA_MAX);
+    size_t cap = 4096u + SIM_SESSIONS * (4u + SIM_SESSION_MAX) + SIM_OBJ_COUNT * (8u + SIM_OBJ_META_MAX + SIM_OBJ_DATA_MAX);
     uint8_t *buf = malloc(cap);
     if (buf == NULL) {
         sim_err(err, errlen, "state file %s: out of memory", path);
@@ -273,6 +290,26 @@ static int parse_image(trustm_sim_t *sim, const uint8_t *buf, size_t n, const ch
                 goto bad;
             sim->rng = trustm_be64_get(v);
             break;
+        case REC_HIB_SESSIONS: {
+            trustm_rbuf_t h;
+            trustm_rbuf_init(&h, v, len);
+            for (unsigned i = 0; i < SIM_SESSIONS; i++) {
+                sim_session_t *s = &sim->hib_sessions[i];
+                s->kind = trustm_rbuf_u8(&h);
+                s->alg = trustm_rbuf_u8(&h);
+                s->len = trustm_rbuf_be16(&h);
+                if (s->kind > 2 || s->len > SIM_SESSION_MAX)
+                    goto bad;
+                const uint8_t *d = trustm_rbuf_bytes(&h, s->len);
+                if (d != NULL)
+                    memcpy(s->data, d, s->len);
+            }
+            for (unsigned i = 0; i < SIM_AUTO_MAX; i++)
+                sim->hib_auto[i] = trustm_rbuf_be16(&h);
+            if (!trustm_rbuf_ok(&h) || trustm_rbuf_left(&h) != 0)
+                goto bad;
+            break;
+        }
         case REC_OBJECT:
             if (load_object(sim, v, len, path, err, errlen) != 0)
                 return -1;

@@ -9,19 +9,21 @@
  *   transceive    RAW (caller's buffers, no interpretation)
  *   data_read     CMD(GetDataObject chunk)* [-> LAST_ERROR]  (code 08 after a first chunk = end)
  *   metadata_read CMD(GetDataObject Param 1) [-> LAST_ERROR]
+ *   open_restore  STACK_OPEN -> CMD(OpenApplication 1 + handle) [-> LAST_ERROR]
+ *   seq           (CMD [-> LAST_ERROR] [-> WAIT])*  driven by an api_op_ops_t (trustm_api_int.h)
  */
 #include <string.h>
 
 #include "trustm/trustm_device.h"
 #include "trustm_bytes.h"
+#include "trustm_api_int.h"
 #include "trustm_cmd_int.h"
 
-enum { OP_NONE = 0, OP_OPEN, OP_RESET, OP_CLOSE, OP_TRANSCEIVE, OP_DATA_READ, OP_METADATA_READ };
-enum { PH_IDLE = 0, PH_STACK_OPEN, PH_CMD, PH_RAW, PH_LAST_ERROR, PH_DONE };
+enum { OP_NONE = 0, OP_OPEN, OP_RESET, OP_CLOSE, OP_TRANSCEIVE, OP_DATA_READ, OP_METADATA_READ, OP_SEQ };
+enum { PH_IDLE = 0, PH_STACK_OPEN, PH_CMD, PH_RAW, PH_LAST_ERROR, PH_WAIT, PH_DONE };
 
-#define API_ERR(base) TRUSTM_STATUS(TRUSTM_LAYER_API, (base))
 #define DEV_MAGIC 0x54524D44u /* "TRMD" */
-#define CMD_BUF_SIZE 32u
+#define CMD_BUF_SIZE TRUSTM_APDU_MAX_SIZE
 #define RSP_BUF_SIZE (TRUSTM_APDU_MAX_SIZE + TRUSTM_PL_HDR_MAX)
 
 typedef struct dev_impl {
@@ -46,6 +48,13 @@ typedef struct dev_impl {
     size_t apdu_len;
     uint8_t *rsp;
     size_t rsp_size;
+    /* open with restore */
+    bool restore;
+    uint8_t restore_handle[TRUSTM_CMD_CONTEXT_HANDLE_SIZE];
+    /* sequence operations */
+    uint64_t wait_until;
+    api_op_t seq;
+    api_shared_t shared;
     uint8_t cmd_buf[CMD_BUF_SIZE];
     size_t cmd_len;
     uint8_t rsp_buf[RSP_BUF_SIZE];
@@ -173,6 +182,33 @@ static void op_data_chunk_done(dev_impl_t *d, size_t rsp_len)
         op_finish(d, s);
 }
 
+/* Build and send the next command of a sequence operation. */
+static trustm_status_t op_seq_send(dev_impl_t *d)
+{
+    d->seq.wait_us = 0;
+    trustm_status_t s = d->seq.ops->build(&d->seq, d->cmd_buf, sizeof d->cmd_buf, &d->cmd_len);
+    if (s != TRUSTM_OK)
+        return s;
+    return op_exchange(d, PH_CMD);
+}
+
+/* parse() (or on_error()) said s: finish, or continue with the next command. */
+static void op_seq_parsed(dev_impl_t *d, trustm_status_t s)
+{
+    if (s != TRUSTM_IN_PROGRESS) {
+        op_finish(d, s);
+        return;
+    }
+    if (d->seq.wait_us > 0) {
+        d->wait_until = dev_now(d) + d->seq.wait_us;
+        d->phase = PH_WAIT;
+        return;
+    }
+    s = op_seq_send(d);
+    if (s != TRUSTM_OK)
+        op_finish(d, s);
+}
+
 /* A command of the operation completed at stack level with status s. */
 static void op_cmd_done(dev_impl_t *d, trustm_status_t s)
 {
@@ -196,13 +232,22 @@ static void op_cmd_done(dev_impl_t *d, trustm_status_t s)
     switch (d->op) {
     case OP_OPEN:
         s = trustm_cmd_no_data_decode(d->rsp_buf, rsp_len);
+        if (s == TRUSTM_OK && !d->restore)
+            memset(&d->shared, 0, sizeof d->shared); /* a fresh application has empty sessions */
+        d->restore = false;
         op_finish(d, s);
         break;
     case OP_CLOSE:
-        op_finish(d, trustm_cmd_no_data_decode(d->rsp_buf, rsp_len));
+        s = trustm_cmd_no_data_decode(d->rsp_buf, rsp_len);
+        if (s == TRUSTM_OK)
+            memset(&d->shared, 0, sizeof d->shared); /* sessions are released on close */
+        op_finish(d, s);
         break;
     case OP_DATA_READ:
         op_data_chunk_done(d, rsp_len);
+        break;
+    case OP_SEQ:
+        op_seq_parsed(d, d->seq.ops->parse(&d->seq, d->rsp_buf, rsp_len));
         break;
     case OP_METADATA_READ:
         if (r.out_len > d->out_size) {
@@ -233,6 +278,12 @@ static void op_last_error_done(dev_impl_t *d, trustm_status_t s)
         op_finish(d, TRUSTM_OK);
         return;
     }
+    if (d->op == OP_OPEN)
+        d->restore = false;
+    if (d->op == OP_SEQ && d->seq.ops->on_error != NULL) {
+        op_seq_parsed(d, d->seq.ops->on_error(&d->seq, TRUSTM_DEVICE_ERR(code)));
+        return;
+    }
     op_finish(d, TRUSTM_DEVICE_ERR(code));
 }
 
@@ -248,8 +299,13 @@ static void op_stack_open_done(dev_impl_t *d, trustm_status_t s)
         op_finish(d, TRUSTM_OK);
         return;
     }
-    s = trustm_cmd_open_application_encode(TRUSTM_CMD_OPEN_PARAM_INIT, NULL, d->cmd_flags, d->cmd_buf,
-                                           sizeof d->cmd_buf, &d->cmd_len);
+    if (d->restore)
+        s = trustm_cmd_open_application_encode(TRUSTM_CMD_OPEN_PARAM_RESTORE, d->restore_handle, d->cmd_flags,
+                                               d->cmd_buf, sizeof d->cmd_buf, &d->cmd_len);
+    else
+        s = trustm_cmd_open_application_encode(TRUSTM_CMD_OPEN_PARAM_INIT, NULL, d->cmd_flags, d->cmd_buf,
+                                               sizeof d->cmd_buf, &d->cmd_len);
+    trustm_wipe(d->restore_handle, sizeof d->restore_handle); /* the handle is valid once */
     if (s == TRUSTM_OK)
         s = op_exchange(d, PH_CMD);
     if (s != TRUSTM_OK)
@@ -287,6 +343,18 @@ static trustm_status_t op_next_io(void *ctx, trustm_io_t *io)
         }
         if (d->phase == PH_IDLE)
             return API_ERR(TRUSTM_BASE_BAD_SEQUENCE);
+        if (d->phase == PH_WAIT) {
+            if (!trustm_time_reached(dev_now(d), d->wait_until)) {
+                memset(io, 0, sizeof *io);
+                io->kind = TRUSTM_IO_WAIT;
+                io->until_us = d->wait_until;
+                return TRUSTM_IN_PROGRESS;
+            }
+            trustm_status_t ws = op_seq_send(d);
+            if (ws != TRUSTM_OK)
+                op_finish(d, ws);
+            continue;
+        }
         trustm_status_t s = trustm_stack_next_io(&d->stack, io);
         if (s == TRUSTM_IN_PROGRESS)
             return s;
@@ -297,6 +365,8 @@ static trustm_status_t op_next_io(void *ctx, trustm_io_t *io)
 static void op_io_done(void *ctx, trustm_status_t io_status, size_t n, uint64_t now_us)
 {
     dev_impl_t *d = ctx;
+    if (d->phase == PH_WAIT)
+        return; /* our own wait: the clock is checked in op_next_io */
     trustm_stack_io_done(&d->stack, io_status, n, now_us);
 }
 
@@ -332,12 +402,55 @@ static trustm_status_t op_start_stack_open(trustm_device_t *dev, uint8_t op)
     trustm_status_t s = op_begin(dev, &d, op, false);
     if (s != TRUSTM_OK)
         return s;
+    d->restore = false;
     d->phase = PH_STACK_OPEN;
     return op_launch(d, trustm_stack_open_start(&d->stack, d->reset, dev_now(d)));
 }
 
 trustm_status_t trustm_op_start_open(trustm_device_t *dev) { return op_start_stack_open(dev, OP_OPEN); }
 trustm_status_t trustm_op_start_reset(trustm_device_t *dev) { return op_start_stack_open(dev, OP_RESET); }
+
+trustm_status_t trustm_op_start_open_restore(trustm_device_t *dev, const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE])
+{
+    static const uint8_t zero[TRUSTM_CONTEXT_HANDLE_SIZE] = {0};
+    if (handle == NULL || memcmp(handle, zero, sizeof zero) == 0) /* all zeros: no saved context */
+        return API_ERR(TRUSTM_BASE_BAD_PARAM);
+    trustm_status_t s = op_start_stack_open(dev, OP_OPEN);
+    if (s != TRUSTM_OK)
+        return s;
+    dev_impl_t *d = impl(dev);
+    d->restore = true;
+    memcpy(d->restore_handle, handle, TRUSTM_CONTEXT_HANDLE_SIZE);
+    return TRUSTM_OK;
+}
+
+trustm_status_t api_op_start(trustm_device_t *dev, const api_op_ops_t *ops, const void *state, size_t state_size)
+{
+    dev_impl_t *d;
+    if (ops == NULL || ops->build == NULL || ops->parse == NULL || state_size > API_OP_STATE_SIZE)
+        return API_ERR(TRUSTM_BASE_INTERNAL);
+    trustm_status_t s = op_begin(dev, &d, OP_SEQ, true);
+    if (s != TRUSTM_OK)
+        return s;
+    memset(&d->seq, 0, sizeof d->seq);
+    d->seq.ops = ops;
+    d->seq.cmd_flags = d->cmd_flags;
+    d->seq.shared = &d->shared;
+    if (state_size > 0)
+        memcpy(d->seq.st.bytes, state, state_size);
+    return op_launch(d, op_seq_send(d));
+}
+
+api_shared_t *api_shared(trustm_device_t *dev)
+{
+    dev_impl_t *d = checked(dev);
+    return d != NULL ? &d->shared : NULL;
+}
+
+trustm_status_t api_run(trustm_device_t *dev, trustm_status_t start_status)
+{
+    return start_status != TRUSTM_OK ? start_status : trustm_op_run(dev);
+}
 
 trustm_status_t trustm_op_start_close(trustm_device_t *dev)
 {
@@ -470,6 +583,11 @@ static trustm_status_t run_started(trustm_device_t *dev, trustm_status_t s)
 trustm_status_t trustm_device_open(trustm_device_t *dev) { return run_started(dev, trustm_op_start_open(dev)); }
 trustm_status_t trustm_device_reset(trustm_device_t *dev) { return run_started(dev, trustm_op_start_reset(dev)); }
 trustm_status_t trustm_device_close(trustm_device_t *dev) { return run_started(dev, trustm_op_start_close(dev)); }
+
+trustm_status_t trustm_device_open_restore(trustm_device_t *dev, const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE])
+{
+    return run_started(dev, trustm_op_start_open_restore(dev, handle));
+}
 
 trustm_status_t trustm_device_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len,
                                          uint8_t *rsp, size_t rsp_size, size_t *rsp_len)

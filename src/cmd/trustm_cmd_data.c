@@ -75,3 +75,41 @@ trustm_status_t trustm_cmd_last_error_decode(const uint8_t *rsp, size_t rsp_len,
     *code = r.out_data[0];
     return TRUSTM_OK;
 }
+
+/* ---- SetDataObject (§5.4) ---- */
+
+trustm_status_t trustm_cmd_set_data_encode(uint8_t param, uint16_t oid, uint16_t offset, const uint8_t *data,
+                                           size_t len, unsigned flags, uint8_t *out, size_t out_size,
+                                           size_t *out_len)
+{
+    trustm_wbuf_t w;
+    if (out_len == NULL || (data == NULL && len > 0) || len > TRUSTM_CMD_SET_DATA_MAX)
+        return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
+    switch (param) {
+    case TRUSTM_CMD_SET_DATA_PARAM_WRITE:
+    case TRUSTM_CMD_SET_DATA_PARAM_ERASE:
+        break;
+    case TRUSTM_CMD_SET_DATA_PARAM_META: /* offset 0, a container 20 LL ... */
+        if (offset != 0 || len < 2 || data[0] != 0x20u || (size_t)data[1] + 2u != len)
+            return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
+        break;
+    case TRUSTM_CMD_SET_DATA_PARAM_COUNT: /* offset ignored (sent as 0), one non-zero byte */
+        if (offset != 0 || len != 1 || data[0] == 0)
+            return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
+        break;
+    default:
+        return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
+    }
+    trustm_wbuf_init(&w, out, out_size);
+    trustm_wbuf_u8(&w, trustm_cmd_code(TRUSTM_CMD_SET_DATA_OBJECT, flags));
+    trustm_wbuf_u8(&w, param);
+    trustm_wbuf_be16(&w, (uint16_t)(4u + len));
+    trustm_wbuf_be16(&w, oid);
+    trustm_wbuf_be16(&w, offset);
+    if (len > 0)
+        trustm_wbuf_bytes(&w, data, len);
+    if (!trustm_wbuf_ok(&w) || out == NULL)
+        return CMD_ERR(TRUSTM_BASE_BUFFER_TOO_SMALL);
+    *out_len = w.len;
+    return TRUSTM_OK;
+}

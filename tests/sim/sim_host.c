@@ -153,7 +153,7 @@ long sim_host_transceive(sim_host_t *h, const uint8_t *apdu, size_t len, uint8_t
             got = pending_len;
             pending_len = 0;
         } else {
-            got = sim_host_frame_read(h, in, sizeof in, 5000000);
+            got = sim_host_frame_read(h, in, sizeof in, 60000000); /* RSA keygen + throttling */
         }
         if (got <= 0) {
             fprintf(stderr, "sim_host: no response\n");

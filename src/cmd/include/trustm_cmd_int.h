@@ -65,4 +65,114 @@ trustm_status_t trustm_cmd_get_data_decode(const uint8_t *rsp, size_t rsp_len, s
 /* Last error read: exactly one byte of code. */
 trustm_status_t trustm_cmd_last_error_decode(const uint8_t *rsp, size_t rsp_len, uint8_t *code);
 
+/* ===================================================================================
+ * Full command set (commands.md §5.4-§5.17). Same conventions as above: builders return
+ * CMD BAD_PARAM for arguments the chip would reject by construction (e.g. InData > 1553,
+ * empty data where the command needs some) and CMD BUFFER_TOO_SMALL when out cannot hold
+ * the APDU; decoders return CMD BAD_RESPONSE for any response that is not exactly of the
+ * documented shape (lengths inside the TLVs, unknown or duplicated tags, wrong sizes).
+ * =================================================================================== */
+
+/* Generic response TLV splitter: OutData must consist only of TLVs (tag 1, len 2 BE) whose
+ * tags are listed in tags[0..n); each tag at most once; each length inside OutData.
+ * vals[i]/lens[i] are set for tags[i] (vals[i] NULL when absent). */
+trustm_status_t trustm_cmd_tlv_split(const uint8_t *data, size_t len, const uint8_t *tags, size_t n,
+                                     const uint8_t **vals, size_t *lens);
+
+/* SetDataObject (§5.4). */
+#define TRUSTM_CMD_SET_DATA_PARAM_WRITE 0x00u
+#define TRUSTM_CMD_SET_DATA_PARAM_META  0x01u
+#define TRUSTM_CMD_SET_DATA_PARAM_COUNT 0x02u
+#define TRUSTM_CMD_SET_DATA_PARAM_ERASE 0x40u
+#define TRUSTM_CMD_SET_DATA_MAX         (TRUSTM_APDU_MAX_DATA - 4u) /* 1549 */
+trustm_status_t trustm_cmd_set_data_encode(uint8_t param, uint16_t oid, uint16_t offset, const uint8_t *data,
+                                           size_t len, unsigned flags, uint8_t *out, size_t out_size,
+                                           size_t *out_len);
+
+/* GetRandom (§5.6): session_oid 0 = no session (then opt must be NULL/0). */
+trustm_status_t trustm_cmd_random_encode(uint8_t param, uint16_t len, uint16_t session_oid, const uint8_t *opt,
+                                         size_t opt_len, unsigned flags, uint8_t *out, size_t out_size,
+                                         size_t *out_len);
+/* Exactly `expect` bytes of OutData (0 for the pre-master secret form). */
+trustm_status_t trustm_cmd_raw_decode(const uint8_t *rsp, size_t rsp_len, size_t expect, const uint8_t **data);
+/* Raw OutData of 1..max bytes (signatures). */
+trustm_status_t trustm_cmd_raw_var_decode(const uint8_t *rsp, size_t rsp_len, size_t max, const uint8_t **data,
+                                          size_t *data_len);
+
+/* CalcHash (§5.11). seq = TRUSTM_CMD_SEQ_*; from_oid != 0: data from object (tag 0x1y) with
+ * oid_offset/oid_len instead of host data. seq TERMINATE sends 04 00 00 only. */
+#define TRUSTM_CMD_SEQ_START       0x00u
+#define TRUSTM_CMD_SEQ_START_FINAL 0x01u
+#define TRUSTM_CMD_SEQ_CONTINUE    0x02u
+#define TRUSTM_CMD_SEQ_FINAL       0x03u
+#define TRUSTM_CMD_SEQ_TERMINATE   0x04u
+#define TRUSTM_CMD_HASH_SHA256     0xE2u
+#define TRUSTM_CMD_HASH_CTX_MAX    209u
+#define TRUSTM_CMD_SHA256_LEN      32u
+trustm_status_t trustm_cmd_hash_encode(uint8_t seq, const uint8_t *data, size_t len, uint16_t from_oid,
+                                       uint16_t oid_offset, uint16_t oid_len, const uint8_t *ctx_in,
+                                       size_t ctx_len, int export_ctx, unsigned flags, uint8_t *out,
+                                       size_t out_size, size_t *out_len);
+/* want_digest: exactly 01 00 20 <32>; want_ctx: exactly one 06 LL LL ctx (1..209). */
+trustm_status_t trustm_cmd_hash_decode(const uint8_t *rsp, size_t rsp_len, int want_digest, int want_ctx,
+                                       const uint8_t **digest, const uint8_t **ctx, size_t *ctx_len);
+
+/* EncryptSym / DecryptSym (§5.7, §5.8). iv may be NULL. */
+#define TRUSTM_CMD_SYM_MAX_IN 640u
+trustm_status_t trustm_cmd_sym_encode(int decrypt, uint8_t mode, uint16_t key_oid, uint8_t seq,
+                                      const uint8_t *data, size_t len, const uint8_t *iv, size_t iv_len,
+                                      unsigned flags, uint8_t *out, size_t out_size, size_t *out_len);
+/* HMAC verification (DecryptSym, y = 1, session || input, tag 43). */
+trustm_status_t trustm_cmd_hmac_verify_encode(uint8_t mode, uint16_t autoref_oid, uint16_t session_oid,
+                                              const uint8_t *input, size_t input_len, const uint8_t *mac,
+                                              size_t mac_len, unsigned flags, uint8_t *out, size_t out_size,
+                                              size_t *out_len);
+/* Clear Auto state: 95 <mode> 00 07 <oid> 01 00 02 00 00. */
+trustm_status_t trustm_cmd_auto_clear_encode(uint8_t mode, uint16_t autoref_oid, unsigned flags, uint8_t *out,
+                                             size_t out_size, size_t *out_len);
+/* Responses with an optional single TLV of tag `tag` (0x61 for sym/asym output):
+ * want = 0: OutData must be empty; want = 1: exactly one such TLV (length 0..max). */
+trustm_status_t trustm_cmd_tlv1_decode(const uint8_t *rsp, size_t rsp_len, uint8_t tag, int want, size_t max,
+                                       const uint8_t **data, size_t *data_len);
+
+/* GenSymKey (§5.17): key_oid 0 = export. */
+trustm_status_t trustm_cmd_gen_sym_key_encode(uint8_t alg, uint16_t key_oid, uint8_t usage, unsigned flags,
+                                              uint8_t *out, size_t out_size, size_t *out_len);
+
+/* GenKeyPair (§5.16): key_oid 0 = export. */
+trustm_status_t trustm_cmd_gen_key_pair_encode(uint8_t alg, uint16_t key_oid, uint8_t usage, unsigned flags,
+                                               uint8_t *out, size_t out_size, size_t *out_len);
+/* exported: 01 priv and 02 pub (any order); else exactly 02 pub. */
+trustm_status_t trustm_cmd_gen_key_pair_decode(const uint8_t *rsp, size_t rsp_len, int exported,
+                                               const uint8_t **priv, size_t *priv_len, const uint8_t **pub,
+                                               size_t *pub_len);
+
+/* CalcSign (§5.12). */
+trustm_status_t trustm_cmd_calc_sign_encode(uint8_t scheme, const uint8_t *digest, size_t digest_len,
+                                            uint16_t key_oid, unsigned flags, uint8_t *out, size_t out_size,
+                                            size_t *out_len);
+/* VerifySign (§5.13): pub != NULL: host key (05 alg, 06 pub); else certificate cert_oid (04). */
+trustm_status_t trustm_cmd_verify_sign_encode(uint8_t scheme, const uint8_t *digest, size_t digest_len,
+                                              const uint8_t *sig, size_t sig_len, uint16_t cert_oid,
+                                              uint8_t alg, const uint8_t *pub, size_t pub_len, unsigned flags,
+                                              uint8_t *out, size_t out_size, size_t *out_len);
+/* EncryptAsym (§5.9): msg != NULL: 61 msg; else 02 session_oid. Key as VerifySign. */
+#define TRUSTM_CMD_RSAES_PKCS1_V15 0x11u
+trustm_status_t trustm_cmd_encrypt_asym_encode(const uint8_t *msg, size_t msg_len, uint16_t session_oid,
+                                               uint16_t cert_oid, uint8_t alg, const uint8_t *pub,
+                                               size_t pub_len, unsigned flags, uint8_t *out, size_t out_size,
+                                               size_t *out_len);
+/* DecryptAsym (§5.10): session_oid 0 = export. */
+trustm_status_t trustm_cmd_decrypt_asym_encode(const uint8_t *ct, size_t ct_len, uint16_t key_oid,
+                                               uint16_t session_oid, unsigned flags, uint8_t *out,
+                                               size_t out_size, size_t *out_len);
+
+/* DeriveKey (§5.15): TLV order 01, 03, [04], 02, 07|08 like the vendor host. The derivation
+ * data is d1 || d2 (label || seed for the PRF, salt for HKDF). info NULL = no 04 TLV.
+ * session_oid 0 = export. */
+trustm_status_t trustm_cmd_derive_key_encode(uint8_t param, uint16_t secret_oid, const uint8_t *d1, size_t l1,
+                                             const uint8_t *d2, size_t l2, const uint8_t *info, size_t info_len,
+                                             uint16_t key_len, uint16_t session_oid, unsigned flags,
+                                             uint8_t *out, size_t out_size, size_t *out_len);
+
 #endif
