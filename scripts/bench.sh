@@ -1,6 +1,36 @@
 #!/bin/sh
 # make bench: print the benchmark figures (they never pass or fail on time).
+#  1. wire: bytes, I2C transactions and simulated time per exchange vs the physical limit
+#  2. cpu:  host CPU instructions per command (callgrind; repeatable, machine-independent)
 set -eu
 build=${1:-build}
-echo "== wire: OpenApplication + read UID"
+echo "== 1. wire: OpenApplication + read UID through the host stack and the simulator"
 "$build/bench/bench_wire"
+
+echo
+echo "== 2. host CPU instructions per command (callgrind, simulator instructions subtracted)"
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "valgrind not installed: skipped (scripts/deps.sh bench)"
+    exit 0
+fi
+iters=20
+out=$(mktemp -d "${TMPDIR:-/tmp}/trustm-bench.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+printf '%-28s %6s %14s\n' "command" "frame" "instr/command"
+for frame in 277 20; do
+    for cmd in open_application read_uid; do
+        f="$out/cg.$cmd.$frame"
+        valgrind -q --tool=callgrind --callgrind-out-file="$f" --collect-atstart=no \
+            --toggle-collect="bench_cmd_$cmd" "$build/bench/bench_cpu" "$iters" "$frame" >/dev/null
+        # inclusive cost of the measured function minus what it spent inside the simulator
+        callgrind_annotate --inclusive=yes --threshold=100 "$f" 2>/dev/null | awk -v cmd="bench_cmd_$cmd" -v n="$iters" -v fr="$frame" '
+            $0 ~ /=>/ { next }
+            { gsub(",", "", $1) }
+            index($0, ":" cmd " [") { total = $1 }
+            index($0, ":bench_pal_") && index($0, " [") { pal += $1 }
+            END { if (total == 0) { print "no data for " cmd > "/dev/stderr"; exit 1 }
+                  printf "%-28s %6s %14.0f\n", substr(cmd, 11), fr, (total - pal) / n }'
+    done
+done
+echo "(instructions executed by the host library per command: API, command layer, transport,"
+echo " data link, physical layer and pump, polling included; the simulator's are excluded)"
