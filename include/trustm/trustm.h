@@ -18,7 +18,11 @@
 #ifndef TRUSTM_H
 #define TRUSTM_H
 
+#include "trustm_app.h"
+#include "trustm_crypt.h"
+#include "trustm_data.h"
 #include "trustm_device.h"
+#include "trustm_metadata.h"
 #include "trustm_pal.h"
 #include "trustm_stats.h"
 #include "trustm_status.h"

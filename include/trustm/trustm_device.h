@@ -5,7 +5,9 @@
  * negotiation, OpenApplication) -> service calls -> trustm_device_close (CloseApplication).
  *
  * Every blocking call is "start + run" of a non-blocking operation on the same engines:
- *     trustm_op_start_open / _close / _transceive / _data_read / _metadata_read / _reset
+ *     trustm_op_start_open / _open_restore / _close / _transceive / _data_read /
+ *     _metadata_read / _reset, and the trustm_op_start_* of the service headers
+ *     (trustm_data.h, trustm_crypt.h, trustm_app.h)
  *     trustm_op_poll(dev, &next_deadline_us)   at most one bus I/O, never sleeps
  *     trustm_op_run(dev)                       to completion (sleeps through the PAL)
  *     trustm_op_abort(dev)

@@ -379,6 +379,8 @@ static trustm_status_t op_begin(trustm_device_t *dev, dev_impl_t **out, uint8_t 
         return API_ERR(TRUSTM_BASE_BAD_SEQUENCE);
     if (need_link && !d->linked)
         return API_ERR(TRUSTM_BASE_BAD_SEQUENCE);
+    if (op != OP_SEQ)
+        d->shared.sym_open = 0; /* another command ends an open symmetric sequence */
     d->op = op;
     *out = d;
     return TRUSTM_OK;
@@ -432,6 +434,8 @@ trustm_status_t api_op_start(trustm_device_t *dev, const api_op_ops_t *ops, cons
     trustm_status_t s = op_begin(dev, &d, OP_SEQ, true);
     if (s != TRUSTM_OK)
         return s;
+    if (!ops->sym_sequence)
+        d->shared.sym_open = 0; /* another command ends an open symmetric sequence */
     memset(&d->seq, 0, sizeof d->seq);
     d->seq.ops = ops;
     d->seq.cmd_flags = d->cmd_flags;
@@ -558,7 +562,8 @@ void trustm_op_abort(trustm_device_t *dev)
     dev_impl_t *d = checked(dev);
     if (d == NULL || d->phase == PH_IDLE)
         return;
-    trustm_stack_abort(&d->stack);
+    if (d->phase != PH_WAIT) /* a wait between commands has no exchange open */
+        trustm_stack_abort(&d->stack);
     if (d->op == OP_OPEN || d->op == OP_RESET)
         d->linked = false;
     d->op = OP_NONE;
