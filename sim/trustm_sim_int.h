@@ -240,8 +240,11 @@ size_t sim_chip_execute(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint
 void sim_chip_uid_generate(uint64_t seed, uint8_t uid[TRUSTM_SIM_UID_SIZE]);
 /* Security monitor: account powered idle time up to now (called by the front). */
 void sim_secmon_tick(trustm_sim_t *sim);
-/* Fuzzing/test entry: execute one APDU directly (no link layer); returns the response length. */
-size_t sim_chip_apdu(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint8_t *rsp, size_t rsp_size);
+
+/* Size of a stored RSA private key (N | E(4) | D | P | Q) for algorithm 0x41/0x42, else 0. */
+size_t sim_rsa_key_blob_size(uint8_t alg);
+/* Factory provisioning into a fresh object store (sim/chip/trustm_sim_provision.c). */
+int sim_chip_provision(trustm_sim_t *sim, const trustm_sim_provision_t *p, char *err, size_t errlen);
 
 /* nvm (sim/nvm) */
 int sim_nvm_load(trustm_sim_t *sim, const char *path, char *err, size_t errlen);

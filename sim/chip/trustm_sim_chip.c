@@ -367,9 +367,20 @@ size_t sim_chip_execute(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint
     return rsp_ok(rsp, c.out_len);
 }
 
-size_t sim_chip_apdu(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint8_t *rsp, size_t rsp_size)
+size_t trustm_sim_apdu(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint8_t *rsp, size_t rsp_size)
 {
+    if (sim == NULL || (apdu == NULL && len > 0) || rsp == NULL)
+        return 0;
+    sim_advance(sim);
     size_t n = sim_chip_execute(sim, apdu, len, rsp, rsp_size);
+    sim->stats.commands++;
     sim_commit_nvm(sim);
     return n;
+}
+
+int trustm_sim_metadata_check(const uint8_t *m, size_t n)
+{
+    if (m == NULL)
+        return ERR_INVALID_DATA;
+    return sim_meta_check(m, n);
 }

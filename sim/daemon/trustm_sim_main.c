@@ -1,7 +1,8 @@
 /*
  * trustm_sim_main.c - command line of the simulator daemon.
  *
- *   trustm-sim init  --state FILE [--seed N] [--uid HEX54] [--force]
+ *   trustm-sim init  --state FILE [--seed N] [--uid HEX54] [--force] [--id2 HEX24]
+ *                    [--aes-key HEX | --rsa-key PEM-FILE]
  *   trustm-sim serve --state FILE --socket PATH [--clock virtual|real] [--timing datasheet|none]
  *                    [--scl KHZ] [--trace FILE]
  *   trustm-sim show  --state FILE
@@ -26,9 +27,13 @@ static const char *usage_text =
     "Simulator of the OPTIGA Trust M2 ID2 security chip at the I2C register level.\n"
     "\n"
     "commands:\n"
-    "  init  --state FILE [--seed N] [--uid HEX54] [--force]\n"
+    "  init  --state FILE [--seed N] [--uid HEX54] [--force] [--id2 HEX24]\n"
+    "        [--aes-key HEX | --rsa-key PEM-FILE]\n"
     "        create a new chip (state file); the UID batch/wafer fields come from the seed\n"
-    "        (random when --seed is absent), or --uid gives all 27 UID bytes as 54 hex digits\n"
+    "        (random when --seed is absent), or --uid gives all 27 UID bytes as 54 hex digits;\n"
+    "        --id2 writes the 12-byte ID2 device ID into F1D0, --aes-key an AES-128/192/256 key\n"
+    "        (32/48/64 hex digits) into E200, --rsa-key an RSA-1024/2048 PEM private key into\n"
+    "        E0FC, with algorithm and key usage metadata as a factory would set them\n"
     "  serve --state FILE --socket PATH [--clock virtual|real] [--timing datasheet|none]\n"
     "        [--scl 100|400|1000] [--trace FILE]\n"
     "        serve the chip on a UNIX socket (protocol: docs/sim-socket.md) until SIGTERM,\n"
@@ -88,9 +93,22 @@ static uint64_t random_seed(void)
     return v;
 }
 
+static char *read_text_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *buf = malloc(65537);
+    size_t n = buf != NULL ? fread(buf, 1, 65536, f) : 0;
+    fclose(f);
+    if (buf != NULL)
+        buf[n] = '\0';
+    return buf;
+}
+
 static int cmd_init(int argc, char **argv)
 {
-    const char *state = NULL, *uidhex = NULL;
+    const char *state = NULL, *uidhex = NULL, *id2hex = NULL, *aeshex = NULL, *rsafile = NULL;
     uint64_t seed = 0;
     bool have_seed = false, force = false;
     for (int i = 2; i < argc; i++) {
@@ -111,6 +129,15 @@ static int cmd_init(int argc, char **argv)
                 return EXIT_USAGE;
         } else if (!strcmp(argv[i], "--force")) {
             force = true;
+        } else if (!strcmp(argv[i], "--id2")) {
+            if ((id2hex = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+        } else if (!strcmp(argv[i], "--aes-key")) {
+            if ((aeshex = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+        } else if (!strcmp(argv[i], "--rsa-key")) {
+            if ((rsafile = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
         } else {
             fprintf(stderr, "trustm-sim init: unknown option %s\n", argv[i]);
             return usage(stderr, EXIT_USAGE);
@@ -125,10 +152,44 @@ static int cmd_init(int argc, char **argv)
         fprintf(stderr, "trustm-sim init: --uid needs exactly 54 hex digits (27 bytes)\n");
         return EXIT_USAGE;
     }
+    trustm_sim_provision_t prov;
+    memset(&prov, 0, sizeof prov);
+    uint8_t aes[32];
+    if (id2hex != NULL) {
+        if (parse_hex(id2hex, prov.id2, sizeof prov.id2) != 0) {
+            fprintf(stderr, "trustm-sim init: --id2 needs exactly 24 hex digits (12 bytes)\n");
+            return EXIT_USAGE;
+        }
+        prov.id2_set = true;
+    }
+    if (aeshex != NULL && rsafile != NULL) {
+        fprintf(stderr, "trustm-sim init: give --aes-key or --rsa-key, not both\n");
+        return EXIT_USAGE;
+    }
+    if (aeshex != NULL) {
+        size_t n = strlen(aeshex) / 2u;
+        if ((n != 16 && n != 24 && n != 32) || parse_hex(aeshex, aes, n) != 0) {
+            fprintf(stderr, "trustm-sim init: --aes-key needs 32, 48 or 64 hex digits\n");
+            return EXIT_USAGE;
+        }
+        prov.aes_key = aes;
+        prov.aes_key_len = n;
+    }
+    char *pem = NULL;
+    if (rsafile != NULL) {
+        if ((pem = read_text_file(rsafile)) == NULL) {
+            fprintf(stderr, "trustm-sim init: cannot read %s\n", rsafile);
+            return 1;
+        }
+        prov.rsa_pem = pem;
+    }
     if (!have_seed)
         seed = random_seed();
     char err[512];
-    if (trustm_sim_state_init(state, seed, uidhex != NULL ? uid : NULL, force, err, sizeof err) != 0) {
+    int rc = trustm_sim_state_init_provisioned(state, seed, uidhex != NULL ? uid : NULL, force, &prov, err,
+                                               sizeof err);
+    free(pem);
+    if (rc != 0) {
         fprintf(stderr, "trustm-sim: %s\n", err);
         return 1;
     }

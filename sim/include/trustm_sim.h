@@ -142,6 +142,28 @@ uint32_t trustm_sim_exec_time_us(const trustm_sim_t *sim, const uint8_t *apdu, s
 int trustm_sim_state_init(const char *path, uint64_t seed, const uint8_t *uid, bool force,
                           char *errbuf, size_t errlen);
 
+/* ---- test and fuzzing entry points (bypass the bus; no timing) ---- */
+/* Execute one command APDU as the chip's application layer would; the response APDU goes to
+ * rsp (rsp_size >= 1557).  Returns the response length (4 + OutLen), 0 if rsp is too small. */
+size_t trustm_sim_apdu(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint8_t *rsp, size_t rsp_size);
+/* Syntax check of a metadata container `20 LL ...` as SetDataObject Param 0x01 applies it:
+ * 0 if valid, else the device error code the chip answers (0x05, 0x09). */
+int trustm_sim_metadata_check(const uint8_t *m, size_t n);
+
+/* Factory provisioning of a new chip (`trustm-sim init --id2 --aes-key --rsa-key`). */
+typedef struct trustm_sim_provision {
+    bool id2_set;                /* write the 12-byte ID2 device ID into F1D0 (used size 12)   */
+    uint8_t id2[12];
+    const uint8_t *aes_key;      /* NULL, or 16/24/32 bytes into E200 (E0 = 81/82/83, E1 = Enc) */
+    size_t aes_key_len;
+    const char *rsa_pem;         /* NULL, or a NUL-terminated PEM RSA-1024/2048 private key into
+                                    E0FC (E0 = 41/42, E1 = Sign|Enc)                          */
+} trustm_sim_provision_t;
+
+/* As trustm_sim_state_init, then provision (p may be NULL).  -1 with a reason on bad keys. */
+int trustm_sim_state_init_provisioned(const char *path, uint64_t seed, const uint8_t *uid, bool force,
+                                      const trustm_sim_provision_t *p, char *errbuf, size_t errlen);
+
 typedef struct trustm_sim_state_info {
     uint8_t uid[TRUSTM_SIM_UID_SIZE];
     uint64_t seed;

@@ -298,7 +298,9 @@ static int parse_image(trustm_sim_t *sim, const uint8_t *buf, size_t n, const ch
                 s->kind = trustm_rbuf_u8(&h);
                 s->alg = trustm_rbuf_u8(&h);
                 s->len = trustm_rbuf_be16(&h);
-                if (s->kind > 2 || s->len > SIM_SESSION_MAX)
+                if (s->kind > 2 || (s->kind == 0 && s->len != 0) ||
+                    (s->kind == 1 && s->len > SIM_SESSION_SECRET_MAX) ||
+                    (s->kind == 2 && (s->len == 0 || s->len != sim_rsa_key_blob_size(s->alg))))
                     goto bad;
                 const uint8_t *d = trustm_rbuf_bytes(&h, s->len);
                 if (d != NULL)
@@ -389,6 +391,12 @@ int sim_nvm_load(trustm_sim_t *sim, const char *path, char *err, size_t errlen)
 int trustm_sim_state_init(const char *path, uint64_t seed, const uint8_t *uid, bool force, char *errbuf,
                           size_t errlen)
 {
+    return trustm_sim_state_init_provisioned(path, seed, uid, force, NULL, errbuf, errlen);
+}
+
+int trustm_sim_state_init_provisioned(const char *path, uint64_t seed, const uint8_t *uid, bool force,
+                                      const trustm_sim_provision_t *p, char *errbuf, size_t errlen)
+{
     if (path == NULL) {
         sim_err(errbuf, errlen, "no state file given");
         return -1;
@@ -413,7 +421,10 @@ int trustm_sim_state_init(const char *path, uint64_t seed, const uint8_t *uid, b
     sim->nv_addr = SIM_DEFAULT_ADDR;
     sim->nv_i2c_mode = SIM_I2C_MODE_DEFAULT;
     sim_chip_objects_default(sim, uid);
-    int rc = sim_nvm_save(sim, path, errbuf, errlen);
+    int rc = p != NULL ? sim_chip_provision(sim, p, errbuf, errlen) : 0;
+    if (rc == 0)
+        rc = sim_nvm_save(sim, path, errbuf, errlen);
+    trustm_wipe(sim, sizeof *sim);
     free(sim);
     return rc;
 }

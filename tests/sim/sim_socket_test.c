@@ -264,8 +264,55 @@ static void sim_socket_daemon(void **state)
     unlink(g_sock);
 }
 
+
+/* `trustm-sim init` with factory provisioning: exit codes, and the chip it writes. */
+static int run_init(const char *args)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s init %s >/dev/null 2>&1", TRUSTM_SIM_EXE, args);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void sim_socket_init_provision(void **state)
+{
+    (void)state;
+    char path[128], args[512];
+    snprintf(path, sizeof path, "/tmp/trustm_simprov_%ld.state", (long)getpid());
+    snprintf(args, sizeof args, "--state %s --force --seed 9 --id2 65e229f00f28c63508b60001 --aes-key 2b7e151628aed2a6abf7158809cf4f3c", path);
+    assert_int_equal(run_init(args), 0);
+    snprintf(args, sizeof args, "--state %s --force --aes-key 2b7e15", path);
+    assert_int_equal(run_init(args), 2);
+    snprintf(args, sizeof args, "--state %s --force --id2 65e2", path);
+    assert_int_equal(run_init(args), 2);
+    snprintf(args, sizeof args, "--state %s.x --force --rsa-key /nonexistent.pem", path);
+    assert_int_equal(run_init(args), 1);
+    snprintf(args, sizeof args, "--state %s.x --force --rsa-key /etc/hostname", path);
+    assert_int_equal(run_init(args), 1);
+    trustm_sim_config_t cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.state_path = path;
+    cfg.timing = TRUSTM_SIM_TIMING_NONE;
+    trustm_sim_t *sim = trustm_sim_create(&cfg, NULL, 0);
+    assert_non_null(sim);
+    uint8_t rsp[2048];
+    static const uint8_t open_app[] = {0xF0, 0x00, 0x00, 0x10, 0xD2, 0x76, 0x00, 0x00, 0x04, 0x47,
+                                       0x65, 0x6E, 0x41, 0x75, 0x74, 0x68, 0x41, 0x70, 0x70, 0x6C};
+    assert_int_equal(trustm_sim_apdu(sim, open_app, sizeof open_app, rsp, sizeof rsp), 4);
+    assert_int_equal(trustm_sim_apdu(sim, (const uint8_t[]){0x81, 0, 0, 2, 0xF1, 0xD0}, 6, rsp, sizeof rsp), 16);
+    assert_memory_equal(rsp + 4, ((uint8_t[]){0x65, 0xE2, 0x29, 0xF0, 0x0F, 0x28, 0xC6, 0x35, 0x08, 0xB6, 0x00, 0x01}), 12);
+    static const uint8_t ecb[] = {0x94, 0x08, 0x00, 0x15, 0xE2, 0x00, 0x01, 0x00, 0x10, 0x6B, 0xC1, 0xBE, 0xE2,
+                                  0x2E, 0x40, 0x9F, 0x96, 0xE9, 0x3D, 0x7E, 0x11, 0x73, 0x93, 0x17, 0x2A};
+    assert_int_equal(trustm_sim_apdu(sim, ecb, sizeof ecb, rsp, sizeof rsp), 23);
+    assert_memory_equal(rsp + 7, ((uint8_t[]){0x3A, 0xD7, 0x7B, 0xB4, 0x0D, 0x7A, 0x36, 0x60, 0xA8, 0x9E, 0xCA, 0xF3,
+                                              0x24, 0x66, 0xEF, 0x97}), 16);
+    trustm_sim_destroy(sim);
+    unlink(path);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(sim_socket_daemon)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(sim_socket_daemon),
+                                       cmocka_unit_test(sim_socket_init_provision)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
