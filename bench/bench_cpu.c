@@ -52,6 +52,28 @@ static int check(trustm_status_t s, const char *what)
 /* The measured units: one command each. */
 NOINLINE void bench_cmd_open_application(trustm_device_t *dev);
 NOINLINE void bench_cmd_read_uid(trustm_device_t *dev);
+NOINLINE void bench_cmd_random(trustm_device_t *dev);
+NOINLINE void bench_cmd_sha256(trustm_device_t *dev);
+NOINLINE void bench_cmd_write_data(trustm_device_t *dev);
+
+NOINLINE void bench_cmd_random(trustm_device_t *dev)
+{
+    uint8_t r[32];
+    check(trustm_random(dev, TRUSTM_RNG_TRNG, r, sizeof r), "random");
+}
+
+NOINLINE void bench_cmd_sha256(trustm_device_t *dev)
+{
+    static const uint8_t msg[256] = {1};
+    uint8_t d[32];
+    check(trustm_sha256(dev, msg, sizeof msg, d), "sha256");
+}
+
+NOINLINE void bench_cmd_write_data(trustm_device_t *dev)
+{
+    static const uint8_t data[100] = {2};
+    check(trustm_data_write(dev, 0xF1D2, TRUSTM_ERASE_AND_WRITE, 0, data, sizeof data), "write");
+}
 
 NOINLINE void bench_cmd_open_application(trustm_device_t *dev)
 {
@@ -102,6 +124,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < iterations; i++) {
         bench_cmd_open_application(&dev);
         bench_cmd_read_uid(&dev);
+        bench_cmd_random(&dev);
+        bench_cmd_sha256(&dev);
+        bench_cmd_write_data(&dev);
     }
     printf("bench_cpu: %d iterations at frame size %u\n", iterations, frame_size);
     trustm_sim_destroy(sim);

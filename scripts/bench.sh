@@ -1,14 +1,19 @@
 #!/bin/sh
 # make bench: print the benchmark figures (they never pass or fail on time).
 #  1. wire: bytes, I2C transactions and simulated time per exchange vs the physical limit
-#  2. cpu:  host CPU instructions per command (callgrind; repeatable, machine-independent)
+#  2. ops:  simulated time of the datasheet Table 16 operations, with the bus share
+#  3. cpu:  host CPU instructions per command (callgrind; repeatable, machine-independent)
 set -eu
 build=${1:-build}
 echo "== 1. wire: OpenApplication + read UID through the host stack and the simulator"
 "$build/bench/bench_wire"
 
 echo
-echo "== 2. host CPU instructions per command (callgrind, simulator instructions subtracted)"
+echo "== 2. datasheet Table 16 operations: simulated time and bus share"
+"$build/bench/bench_ops"
+
+echo
+echo "== 3. host CPU instructions per command (callgrind, simulator instructions subtracted)"
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind not installed: skipped (scripts/deps.sh bench)"
     exit 0
@@ -18,7 +23,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/trustm-bench.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 printf '%-28s %6s %14s\n' "command" "frame" "instr/command"
 for frame in 277 20; do
-    for cmd in open_application read_uid; do
+    for cmd in open_application read_uid random sha256 write_data; do
         f="$out/cg.$cmd.$frame"
         valgrind -q --tool=callgrind --callgrind-out-file="$f" --collect-atstart=no \
             --toggle-collect="bench_cmd_$cmd" "$build/bench/bench_cpu" "$iters" "$frame" >/dev/null
