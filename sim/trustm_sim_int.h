@@ -16,6 +16,7 @@
 #include "trustm_apdu.h"
 #include "trustm_frame.h"
 #include "trustm_sim.h"
+#include "chip/trustm_sim_protupd.h"
 
 /* ---- chip constants (ifx-i2c.md §0.1, §1.2, §1.8, §2.5) ---- */
 #define SIM_DEFAULT_ADDR        0x30u
@@ -111,6 +112,7 @@ typedef struct sim_chip_state {
     uint64_t secmon_idle_ns;     /* powered idle time since the last event / tick           */
     uint32_t throttle_us;        /* throttle delay applied to the command now executing     */
     uint8_t ctx_key[32];         /* chip-internal key for exported hash contexts            */
+    sim_pu_state_t pu;           /* open SetObjectProtected sequence (trustm_sim_protupd.c)  */
 } sim_chip_state_t;
 
 typedef struct sim_frame {

@@ -24,6 +24,7 @@
 #include "trustm_device.h"
 #include "trustm_metadata.h"
 #include "trustm_pal.h"
+#include "trustm_protupd.h"
 #include "trustm_stats.h"
 #include "trustm_status.h"
 

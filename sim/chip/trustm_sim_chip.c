@@ -319,8 +319,8 @@ static int dispatch(trustm_sim_t *sim, sim_cmd_t *c)
     case TRUSTM_CMD_VERIFY_SIGN: return sim_cmd_verify_sign(sim, c);
     case TRUSTM_CMD_ENCRYPT_ASYM: return sim_cmd_encrypt_asym(sim, c);
     case TRUSTM_CMD_DECRYPT_ASYM: return sim_cmd_decrypt_asym(sim, c);
+    case TRUSTM_CMD_SET_OBJECT_PROTECTED: return sim_cmd_set_object_protected(sim, c);
     default:
-        /* SetObjectProtected: the protected-update engine is a later issue */
         return ERR_INVALID_CMD;
     }
 }
@@ -344,6 +344,8 @@ size_t sim_chip_execute(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint
         return rsp_error(sim, ERR_INVALID_LENGTH, rsp);
     if (code != TRUSTM_CMD_ENCRYPT_SYM && code != TRUSTM_CMD_DECRYPT_SYM)
         trustm_wipe(&sim->chip.sym, sizeof sim->chip.sym); /* strict sequence: interleaving aborts */
+    if (code != TRUSTM_CMD_SET_OBJECT_PROTECTED)
+        sim_pu_abort(sim); /* strict start..final sequence (commands.md §5.5) */
     sim_cmd_t c;
     memset(&c, 0, sizeof c);
     c.code = code;

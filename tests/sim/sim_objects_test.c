@@ -355,7 +355,7 @@ static void sim_obj_bad_input(void **state)
     chip_fails(&c, 0x82, 0x00, (const uint8_t[]){0xF1, 0xDF, 0, 0, 1}, 5, 0x01);   /* unknown OID */
     chip_fails(&c, 0x82, 0x00, big, 1554, 0x04);                                  /* > 1553 */
     chip_fails(&c, 0xB3, 0x01, big, 10, 0x0A);                                    /* CalcSSec */
-    chip_fails(&c, 0x83, 0x01, big, 10, 0x0A);                                    /* protected update: later */
+    chip_fails(&c, 0x83, 0x01, big, 10, 0x05);                                    /* protected update: bad TLV */
     chip_fails(&c, 0x8C, 0x00, (const uint8_t[]){0x00, 0x07}, 2, 0x05);           /* random too short */
     chip_fails(&c, 0x8C, 0x00, (const uint8_t[]){0x01, 0x01}, 2, 0x05);           /* random too long */
     chip_fails(&c, 0x8C, 0x02, (const uint8_t[]){0x00, 0x10}, 2, 0x03);
