@@ -107,3 +107,110 @@ void cli_result_free(cli_result_t *r)
     free(r->err);
     r->out = r->err = NULL;
 }
+
+int cli_golden_check(const char *dir, const char *name, const char *actual)
+{
+    char path[512];
+    char *want;
+    const char *upd = getenv("TRUSTM_UPDATE_GOLDEN");
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (upd != NULL && strcmp(upd, "1") == 0) {
+        return cli_write_file(path, actual, strlen(actual));
+    }
+    want = cli_slurp(path);
+    if (want == NULL) {
+        fprintf(stderr, "golden file %s missing; actual output:\n%s\n", path, actual);
+        return -1;
+    }
+    if (strcmp(want, actual) != 0) {
+        size_t line = 1, k = 0;
+        while (want[k] != '\0' && want[k] == actual[k]) {
+            if (want[k] == '\n') {
+                line++;
+            }
+            k++;
+        }
+        fprintf(stderr, "output differs from %s at line %zu\n--- expected:\n%s\n--- actual:\n%s\n", path, line,
+                want, actual);
+        free(want);
+        return -1;
+    }
+    free(want);
+    return 0;
+}
+
+int cli_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        return -1;
+    }
+    if (len > 0 && fwrite(data, 1, len, f) != len) {
+        fclose(f);
+        return -1;
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+unsigned char *cli_read_bin(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf = NULL;
+    size_t n = 0, cap = 0;
+    if (f == NULL) {
+        return NULL;
+    }
+    for (;;) {
+        if (n + 4096 > cap) {
+            unsigned char *nb;
+            cap = cap * 2 + 8192;
+            nb = realloc(buf, cap);
+            if (nb == NULL) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t r = fread(buf + n, 1, 4096, f);
+        n += r;
+        if (r == 0) {
+            break;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+long cli_unhex(const char *text, unsigned char *out, size_t size)
+{
+    size_t n = 0;
+    int hi = -1;
+    for (const char *p = text; *p != '\0'; p++) {
+        int v;
+        char c = *p;
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+            continue;
+        }
+        if (c >= '0' && c <= '9') {
+            v = c - '0';
+        } else if (c >= 'a' && c <= 'f') {
+            v = c - 'a' + 10;
+        } else if (c >= 'A' && c <= 'F') {
+            v = c - 'A' + 10;
+        } else {
+            return -1;
+        }
+        if (hi < 0) {
+            hi = v;
+        } else {
+            if (n >= size) {
+                return -1;
+            }
+            out[n++] = (unsigned char)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    return hi < 0 ? (long)n : -1;
+}

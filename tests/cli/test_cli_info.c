@@ -188,6 +188,29 @@ static void run_daemon(const char *clock)
         struct timespec ts = {0, 10000000L};
         nanosleep(&ts, NULL);
     }
+    /* data commands through the daemon: write, read back, hash, random */
+    {
+        static const char *const steps[][2] = {
+            {"write F1D1 --data 0102030405", "F1D1: wrote 5 bytes at offset 0\n"},
+            {"read F1D1 --length 5 --hex", "0102030405\n"},
+            {"hash --data 616263", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n"},
+        };
+        for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+            snprintf(args, sizeof(args), "--device 'socket:%s' %s", sock, steps[k][0]);
+            cli_run(TRUSTM_BIN, args, &r);
+            if (r.code != 0 || strcmp(r.out, steps[k][1]) != 0) {
+                print_error("clock %s: %s: exit %d\n%s\n%s\n", clock, steps[k][0], r.code, r.out, r.err);
+            }
+            assert_int_equal(r.code, 0);
+            assert_string_equal(r.out, steps[k][1]);
+            cli_result_free(&r);
+        }
+        snprintf(args, sizeof(args), "--device 'socket:%s' random 8 --hex", sock);
+        cli_run(TRUSTM_BIN, args, &r);
+        assert_int_equal(r.code, 0);
+        assert_int_equal(strlen(r.out), 17);
+        cli_result_free(&r);
+    }
     snprintf(args, sizeof(args), "--device 'socket:%s' info", sock);
     cli_run(TRUSTM_BIN, args, &r);
     kill(pid, SIGTERM);

@@ -18,7 +18,11 @@
 #include "cli_devspec.h"
 #include "cli_hex.h"
 #include "cli_objects.h"
+#include "cli_rsakey.h"
+#include "cli_util.h"
 #include "trace_decode.h"
+#include "trustm/trustm_crypt.h"
+#include "trustm/trustm_metadata.h"
 #include "trustm_crc16.h"
 
 static void test_devspec_ok(void **state)
@@ -325,8 +329,130 @@ static void test_exit_codes(void **state)
     assert_int_equal(cli_exit_code(TRUSTM_DEVICE_ERR(0x00)), CLI_EXIT_CHIP);
     assert_int_equal(cli_exit_code(TRUSTM_PAL_IO), CLI_EXIT_DEVICE);
     assert_int_equal(cli_exit_code(TRUSTM_STATUS(TRUSTM_LAYER_DL, TRUSTM_BASE_DESYNC)), CLI_EXIT_DEVICE);
+    assert_int_equal(cli_exit_code(TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM)), CLI_EXIT_USAGE);
+    assert_int_equal(cli_exit_code(TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_TIMEOUT)), CLI_EXIT_DEVICE);
     assert_int_equal(cli_report_status("test", TRUSTM_DEVICE_ERR(0x08)), CLI_EXIT_CHIP);
     assert_int_equal(cli_report_status("test", TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_TIMEOUT)), CLI_EXIT_DEVICE);
+}
+
+static void test_util_parsers(void **state)
+{
+    uint16_t oid = 0;
+    uint8_t u = 0;
+    (void)state;
+    assert_int_equal(cli_parse_oid("E0FC", &oid), 0);
+    assert_int_equal(oid, 0xE0FC);
+    assert_int_equal(cli_parse_oid("0xf1d0", &oid), 0);
+    assert_int_equal(oid, 0xF1D0);
+    assert_int_equal(cli_parse_oid("F1D", &oid), -1);
+    assert_int_equal(cli_parse_oid("F1D00", &oid), -1);
+    assert_int_equal(cli_parse_oid("G1D0", &oid), -1);
+    assert_int_equal(cli_parse_oid("0x", &oid), -1);
+    assert_int_equal(cli_parse_oid("", &oid), -1);
+    assert_int_equal(cli_parse_key_usage("sign", &u), 0);
+    assert_int_equal(u, TRUSTM_KEY_USAGE_SIGN);
+    assert_int_equal(cli_parse_key_usage("Sign|Enc", &u), 0);
+    assert_int_equal(u, TRUSTM_KEY_USAGE_SIGN | TRUSTM_KEY_USAGE_ENC);
+    assert_int_equal(cli_parse_key_usage("auth,keyagree", &u), 0);
+    assert_int_equal(u, TRUSTM_KEY_USAGE_AUTH | TRUSTM_KEY_USAGE_KEY_AGREE);
+    assert_int_equal(cli_parse_key_usage("0x12", &u), 0);
+    assert_int_equal(u, 0x12);
+    assert_int_equal(cli_parse_key_usage("sign,", &u), -1);
+    assert_int_equal(cli_parse_key_usage("fly", &u), -1);
+    assert_int_equal(cli_parse_key_usage("", &u), -1);
+    assert_int_equal(cli_parse_sha("sha256"), 0);
+    assert_int_equal(cli_parse_sha("SHA-384"), 1);
+    assert_int_equal(cli_parse_sha("sha512"), 2);
+    assert_int_equal(cli_parse_sha("md5"), -1);
+}
+
+static void test_util_io(void **state)
+{
+    char path[64];
+    uint8_t buf[16];
+    size_t n = 0;
+    cli_io_t io;
+    FILE *f;
+    (void)state;
+    snprintf(path, sizeof(path), "/tmp/trustm-cli-units-%ld.hex", (long)getpid());
+    /* hex output is one lower-case line; hex input accepts separators and line breaks */
+    assert_int_equal(cli_file_store(path, true, "t", (const uint8_t *)"\x01\xAB\xff", 3), CLI_EXIT_OK);
+    {
+        char text[32] = "";
+        f = fopen(path, "r");
+        assert_non_null(f);
+        assert_non_null(fgets(text, sizeof(text), f));
+        fclose(f);
+        assert_string_equal(text, "01abff\n");
+    }
+    assert_int_equal(cli_file_load(path, true, "t", buf, sizeof(buf), &n), CLI_EXIT_OK);
+    assert_int_equal(n, 3);
+    assert_memory_equal(buf, "\x01\xAB\xff", 3);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("0A:0b 0c\n0D-0e\n", f);
+    fclose(f);
+    assert_int_equal(cli_file_load(path, true, "t", buf, sizeof(buf), &n), CLI_EXIT_OK);
+    assert_int_equal(n, 5);
+    assert_memory_equal(buf, "\x0a\x0b\x0c\x0d\x0e", 5);
+    /* too long for the buffer, odd digits: file errors */
+    assert_int_equal(cli_file_load(path, true, "t", buf, 4, &n), CLI_EXIT_FILE);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("abc", f);
+    fclose(f);
+    assert_int_equal(cli_file_load(path, true, "t", buf, sizeof(buf), &n), CLI_EXIT_FILE);
+    /* --data wins only alone */
+    memset(&io, 0, sizeof(io));
+    io.data = "00 11";
+    assert_int_equal(cli_input_read(&io, "t", buf, sizeof(buf), &n), CLI_EXIT_OK);
+    assert_int_equal(n, 2);
+    io.in = path;
+    assert_int_equal(cli_input_read(&io, "t", buf, sizeof(buf), &n), CLI_EXIT_USAGE);
+    io.data = "0g";
+    io.in = NULL;
+    assert_int_equal(cli_input_read(&io, "t", buf, sizeof(buf), &n), CLI_EXIT_USAGE);
+    unlink(path);
+}
+
+/* A chip-form public key written as PEM and DER reads back to the same bytes. */
+static void test_rsakey_roundtrip(void **state)
+{
+    uint8_t mod[128], exp[3] = {0x01, 0x00, 0x01};
+    uint8_t chip[TRUSTM_RSA_PUBKEY_MAX], back[TRUSTM_RSA_PUBKEY_MAX];
+    size_t len = 0, blen = 0;
+    uint8_t alg = 0;
+    trustm_rsa_pubkey_t pk;
+    char pem[64], der[64];
+    (void)state;
+    /* an odd 1024-bit modulus (not a real key: only the encoding is tested) */
+    for (size_t i = 0; i < sizeof(mod); i++) {
+        mod[i] = (uint8_t)(0xC3u ^ (i * 29u));
+    }
+    mod[0] |= 0x80u;
+    mod[127] |= 1u;
+    pk.modulus = mod;
+    pk.modulus_len = sizeof(mod);
+    pk.exponent = exp;
+    pk.exponent_len = sizeof(exp);
+    assert_int_equal(trustm_rsa_pubkey_encode(&pk, chip, sizeof(chip), &len), TRUSTM_OK);
+    snprintf(pem, sizeof(pem), "/tmp/trustm-cli-units-%ld.pem", (long)getpid());
+    snprintf(der, sizeof(der), "/tmp/trustm-cli-units-%ld.der", (long)getpid());
+    assert_int_equal(cli_rsa_pub_save("t", chip, len, false, pem), CLI_EXIT_OK);
+    assert_int_equal(cli_rsa_pub_save("t", chip, len, true, der), CLI_EXIT_OK);
+    assert_int_equal(cli_rsa_pub_load("t", pem, back, sizeof(back), &blen, &alg), CLI_EXIT_OK);
+    assert_int_equal(alg, TRUSTM_RSA1024);
+    assert_int_equal(blen, len);
+    assert_memory_equal(back, chip, len);
+    blen = 0;
+    assert_int_equal(cli_rsa_pub_load("t", der, back, sizeof(back), &blen, &alg), CLI_EXIT_OK);
+    assert_int_equal(blen, len);
+    assert_memory_equal(back, chip, len);
+    /* not a key */
+    assert_int_equal(cli_file_store(der, false, "t", (const uint8_t *)"junk", 4), CLI_EXIT_OK);
+    assert_int_equal(cli_rsa_pub_load("t", der, back, sizeof(back), &blen, &alg), CLI_EXIT_FILE);
+    unlink(pem);
+    unlink(der);
 }
 
 int main(void)
@@ -340,6 +466,9 @@ int main(void)
         cmocka_unit_test(test_trace_state),
         cmocka_unit_test(test_trace_chain_limits),
         cmocka_unit_test(test_exit_codes),
+        cmocka_unit_test(test_util_parsers),
+        cmocka_unit_test(test_util_io),
+        cmocka_unit_test(test_rsakey_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

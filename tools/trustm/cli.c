@@ -11,6 +11,7 @@
 
 #include "cli_devspec.h"
 #include "cli_hex.h"
+#include "cmd_protupd.h"
 
 typedef struct cli_cmd {
     const char *name;
@@ -21,6 +22,29 @@ typedef struct cli_cmd {
 static const cli_cmd_t commands[] = {
     {"info", do_info, "print the chip's UID, life cycle, security status and buffer sizes"},
     {"trace", do_trace, "decode a recorded I2C bus trace into registers, frames, packets, APDUs"},
+    {"read", do_read, "read a data object (OID, offset, length)"},
+    {"write", do_write, "write a data object at an offset, optionally erasing it first"},
+    {"metadata", do_metadata, "show an object's metadata as text or JSON, or change it (--set)"},
+    {"random", do_random, "random bytes from the TRNG or DRNG"},
+    {"hash", do_hash, "SHA-256 of a file or of a data object, computed by the chip"},
+    {"error", do_error, "decode an error code, or read the chip's Last Error Code (F1C2)"},
+    {"aes-keygen", do_aes_keygen, "generate the AES-128/192/256 key E200 (or export a new key)"},
+    {"aes-encrypt", do_aes_encrypt, "AES encryption or MAC with the chip's key: ecb, cbc, cbc-mac, cmac"},
+    {"aes-decrypt", do_aes_decrypt, "AES decryption with the chip's key: ecb, cbc"},
+    {"rsa-keygen", do_rsa_keygen, "generate an RSA-1024/2048 key pair in E0FC/E0FD, export the public key"},
+    {"rsa-sign", do_rsa_sign, "PKCS#1 v1.5 signature of a digest (or --hash a file first)"},
+    {"rsa-verify", do_rsa_verify, "verify a signature with a public key file or a certificate object"},
+    {"rsa-encrypt", do_rsa_encrypt, "PKCS#1 v1.5 encryption with a public key file or certificate object"},
+    {"rsa-decrypt", do_rsa_decrypt, "PKCS#1 v1.5 decryption with the chip's private key"},
+    {"hmac", do_hmac, "HMAC-SHA256/384/512 keyed by a secret data object"},
+    {"prf", do_prf, "TLS 1.2 PRF key derivation from a secret data object"},
+    {"hkdf", do_hkdf, "HKDF key derivation from a secret data object"},
+    {"counter", do_counter, "read a monotonic counter, count up, or set its threshold"},
+    {"lifecycle", do_lifecycle, "show the life cycle states, or advance one (global, app, object)"},
+    {"hibernate", do_hibernate, "save the application context to a file and close, or restore it"},
+    {"update", do_update, "apply a protected update data set (manifest + fragments from trustm-protupd)"},
+    {"provision-setup", do_provision_setup, "one-time setup for protected updates: trust anchor, secret, targets"},
+    {"id2-provision", do_id2_provision, "write the ID2 device ID and apply the ID2 key update data set"},
 };
 
 const char cli_global_help[] =
@@ -38,7 +62,8 @@ const char cli_global_help[] =
 static const char exit_help[] =
     "Exit codes:\n"
     "  0  success\n"
-    "  1  usage error (unknown command or option, bad or missing argument)\n"
+    "  1  usage error (unknown command or option, bad or missing argument, or an argument the\n"
+    "     library rejects before sending anything)\n"
     "  2  device or transport error (no such device/socket/state file, bus, link or protocol error)\n"
     "  3  the chip returned an error (its Last Error Code is printed)\n"
     "  4  file error (cannot read/write a file, malformed input)\n";
@@ -49,9 +74,12 @@ static void main_usage(FILE *f)
                "Command-line tool for the OPTIGA(TM) Trust M2 ID2 (real chip or simulator).\n\n"
                "Commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     }
-    fprintf(f, "  help     show help for a command (`trustm help info`)\n\n%s\n%s\n"
+    fprintf(f, "  help         show help for a command (`trustm help info`)\n\n"
+               "Data: commands that take data read it from --in FILE (default standard input; - too)\n"
+               "or --data HEX, and write results to --out FILE (default standard output); --hex makes\n"
+               "input files and output hex text instead of binary.\n\n%s\n%s\n"
                "Environment: TRUSTM_DEVICE (default --device).\n"
                "Run `trustm <command> --help` for the options of a command.\n",
             cli_global_help, exit_help);
@@ -127,6 +155,9 @@ int cli_exit_code(trustm_status_t st)
     if (TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_DEVICE) {
         return CLI_EXIT_CHIP;
     }
+    if (st == TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM)) {
+        return CLI_EXIT_USAGE; /* an argument the library rejects before sending anything */
+    }
     return CLI_EXIT_DEVICE;
 }
 
@@ -135,8 +166,12 @@ int cli_report_status(const char *what, trustm_status_t st)
     if (TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_DEVICE) {
         uint8_t code = trustm_status_device_code(st);
         const char *name = trustm_device_error_str(code);
-        fprintf(stderr, "trustm: %s: chip error 0x%02X (%s)\n", what, code,
-                name != NULL ? name : (code == 0 ? "error code could not be read" : "unknown code"));
+        if (code == 0u) {
+            fprintf(stderr, "trustm: %s: the chip refused the command (its Last Error Code read 0x00 or could "
+                            "not be read)\n", what);
+        } else {
+            fprintf(stderr, "trustm: %s: chip error 0x%02X (%s)\n", what, code, name != NULL ? name : "unknown code");
+        }
     } else {
         fprintf(stderr, "trustm: %s: %s: %s (status 0x%08lX)\n", what, trustm_status_layer_str(st),
                 trustm_status_base_str(st), (unsigned long)st);

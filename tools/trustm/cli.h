@@ -12,7 +12,8 @@
 
 /* Exit codes (documented in `trustm --help` and docs/CLI.md). */
 #define CLI_EXIT_OK     0 /* success                                                       */
-#define CLI_EXIT_USAGE  1 /* bad command line: unknown command/option, missing argument     */
+#define CLI_EXIT_USAGE  1 /* bad command line: unknown command/option, missing argument,
+                           * an argument the library rejects (API BAD_PARAM)               */
 #define CLI_EXIT_DEVICE 2 /* device or transport error: cannot reach the chip, bus/protocol */
 #define CLI_EXIT_CHIP   3 /* the chip answered with an error (code from 0xF1C2)             */
 #define CLI_EXIT_FILE   4 /* input/output file error: missing, unreadable, malformed         */
@@ -45,6 +46,26 @@ int cli_usage_error(const char *cmd, const char *fmt, ...);
 /* Subcommands: argv[0] is the subcommand name. */
 int do_info(cli_globals_t *g, int argc, char **argv);
 int do_trace(cli_globals_t *g, int argc, char **argv);
+int do_read(cli_globals_t *g, int argc, char **argv);
+int do_write(cli_globals_t *g, int argc, char **argv);
+int do_metadata(cli_globals_t *g, int argc, char **argv);
+int do_random(cli_globals_t *g, int argc, char **argv);
+int do_hash(cli_globals_t *g, int argc, char **argv);
+int do_error(cli_globals_t *g, int argc, char **argv);
+int do_aes_keygen(cli_globals_t *g, int argc, char **argv);
+int do_aes_encrypt(cli_globals_t *g, int argc, char **argv);
+int do_aes_decrypt(cli_globals_t *g, int argc, char **argv);
+int do_rsa_keygen(cli_globals_t *g, int argc, char **argv);
+int do_rsa_sign(cli_globals_t *g, int argc, char **argv);
+int do_rsa_verify(cli_globals_t *g, int argc, char **argv);
+int do_rsa_encrypt(cli_globals_t *g, int argc, char **argv);
+int do_rsa_decrypt(cli_globals_t *g, int argc, char **argv);
+int do_hmac(cli_globals_t *g, int argc, char **argv);
+int do_prf(cli_globals_t *g, int argc, char **argv);
+int do_hkdf(cli_globals_t *g, int argc, char **argv);
+int do_counter(cli_globals_t *g, int argc, char **argv);
+int do_lifecycle(cli_globals_t *g, int argc, char **argv);
+int do_hibernate(cli_globals_t *g, int argc, char **argv);
 
 /* Text of the global options block, appended to every subcommand's --help. */
 extern const char cli_global_help[];

@@ -11,6 +11,85 @@
 
 #include "trustm_pal_sim.h"
 
+/* Opcode of the daemon's statistics request (docs/sim-socket.md, control messages). */
+#define CLI_SOCK_OP_STATS 0x4Bu
+#define CLI_SOCK_STATS_FIELDS 12u
+
+/* ---- port wrappers: account the security monitor's throttling of each command ---- */
+
+static void throttle_check(cli_device_t *d)
+{
+    uint64_t commands = 0, throttle = 0;
+    if (d->kind_open == CLI_DEV_SIM && d->sim != NULL) {
+        trustm_sim_stats_t st;
+        trustm_sim_stats_get(d->sim, &st);
+        commands = st.commands;
+        throttle = st.throttle_us;
+    } else if (d->kind_open == CLI_DEV_SOCKET) {
+        uint8_t rsp[8u * CLI_SOCK_STATS_FIELDS];
+        uint8_t status = 0xFFu;
+        size_t len = 0;
+        if (trustm_pal_socket_request(&d->sock, CLI_SOCK_OP_STATS, 0, NULL, 0, &status, rsp, sizeof(rsp), &len) !=
+                TRUSTM_OK ||
+            status != TRUSTM_SOCK_ST_ACK || len != sizeof(rsp)) {
+            return; /* a daemon without statistics: nothing to report */
+        }
+        for (unsigned k = 0; k < 8u; k++) {
+            commands = (commands << 8) | rsp[8u * 8u + k];
+            throttle = (throttle << 8) | rsp[8u * 11u + k];
+        }
+    } else {
+        return;
+    }
+    if (commands != d->sim_commands) {
+        d->sim_commands = commands;
+        if (throttle > 0u) {
+            d->throttle_us += throttle;
+            d->throttled_cmds++;
+        }
+    }
+}
+
+static trustm_status_t wrap_write(void *ctx, uint8_t addr7, const uint8_t *buf, size_t len)
+{
+    cli_device_t *d = ctx;
+    trustm_status_t st = d->inner_ops->i2c_write(d->inner_ctx, addr7, buf, len);
+    d->data_selected = st == TRUSTM_OK && len == 1u && buf != NULL && buf[0] == 0x80u;
+    if (d->kind_open == CLI_DEV_SIM) {
+        throttle_check(d);
+    }
+    return st;
+}
+
+static trustm_status_t wrap_read(void *ctx, uint8_t addr7, uint8_t *buf, size_t len)
+{
+    cli_device_t *d = ctx;
+    trustm_status_t st = d->inner_ops->i2c_read(d->inner_ctx, addr7, buf, len);
+    /* A response frame was read: the command it answers has been executed. */
+    if (d->kind_open == CLI_DEV_SIM || (st == TRUSTM_OK && d->data_selected)) {
+        throttle_check(d);
+    }
+    return st;
+}
+
+static uint64_t wrap_now(void *ctx)
+{
+    cli_device_t *d = ctx;
+    return d->inner_ops->now_us(d->inner_ctx);
+}
+
+static void wrap_sleep(void *ctx, uint32_t us)
+{
+    cli_device_t *d = ctx;
+    d->inner_ops->sleep_us(d->inner_ctx, us);
+}
+
+static trustm_status_t wrap_pin(void *ctx, trustm_pal_pin_t pin, bool high)
+{
+    cli_device_t *d = ctx;
+    return d->inner_ops->set_pin(d->inner_ctx, pin, high);
+}
+
 static int open_sim(cli_device_t *d, const cli_globals_t *g)
 {
     struct stat sb;
@@ -91,6 +170,11 @@ static int open_i2c(cli_device_t *d)
 
 int cli_device_open(cli_device_t *d, const cli_globals_t *g, const char *cmd)
 {
+    return cli_device_open_restore(d, g, cmd, NULL);
+}
+
+int cli_device_open_restore(cli_device_t *d, const cli_globals_t *g, const char *cmd, const uint8_t *handle)
+{
     char err[256];
     trustm_config_t cfg;
     trustm_status_t st;
@@ -123,17 +207,24 @@ int cli_device_open(cli_device_t *d, const cli_globals_t *g, const char *cmd)
     }
     /* Own copy of the ops: a Linux port without RST/VDD lines has no set_pin, so the library
      * resets the chip through SOFT_RESET instead of skipping the reset. */
-    d->ops = *d->pal.ops;
+    d->inner_ops = d->pal.ops;
+    d->inner_ctx = d->pal.ctx;
+    d->ops.i2c_write = wrap_write;
+    d->ops.i2c_read = wrap_read;
+    d->ops.now_us = wrap_now;
+    d->ops.sleep_us = d->inner_ops->sleep_us != NULL ? wrap_sleep : NULL;
+    d->ops.set_pin = d->inner_ops->set_pin != NULL ? wrap_pin : NULL;
     if (d->spec.kind == CLI_DEV_I2C && d->lnx.rst == NULL && d->lnx.vdd == NULL) {
         d->ops.set_pin = NULL;
     }
     d->pal.ops = &d->ops;
+    d->pal.ctx = d;
     memset(&cfg, 0, sizeof(cfg));
     cfg.frame_size = (uint16_t)g->frame_size;
     cfg.i2c_addr = d->spec.addr;
     st = trustm_device_init(&d->dev, &d->pal, &cfg);
     if (st == TRUSTM_OK) {
-        st = trustm_device_open(&d->dev);
+        st = handle != NULL ? trustm_device_open_restore(&d->dev, handle) : trustm_device_open(&d->dev);
     }
     if (g->verbose > 0) {
         fprintf(stderr, "trustm: device %s", d->desc);
@@ -151,11 +242,53 @@ int cli_device_open(cli_device_t *d, const cli_globals_t *g, const char *cmd)
         return rc;
     }
     d->app_open = true;
+    throttle_check(d);
+    d->throttle_us = 0;
+    d->throttled_cmds = 0;
+    d->t_open_us = d->ops.now_us(d);
     return CLI_EXIT_OK;
+}
+
+/* Elapsed time of a run on a real chip above which the counter is worth a look. */
+#define CLI_SLOW_RUN_US 1000000u
+
+void cli_device_report_throttle(cli_device_t *d, const cli_globals_t *g)
+{
+    uint8_t sec = 0;
+    bool have_sec;
+    (void)g;
+    if (!d->app_open) {
+        return;
+    }
+    if (d->kind_open == CLI_DEV_I2C) {
+        uint64_t el = d->ops.now_us(d) - d->t_open_us;
+        if (el < CLI_SLOW_RUN_US || trustm_byte_read(&d->dev, TRUSTM_OID_SEC, &sec) != TRUSTM_OK || sec == 0u) {
+            return;
+        }
+        fprintf(stderr,
+                "trustm: note: this took %lu.%03lu s and the security event counter (E0C5) is %u: the chip's "
+                "security monitor delays protected operations while it is high\n",
+                (unsigned long)(el / 1000000u), (unsigned long)(el / 1000u % 1000u), sec);
+        return;
+    }
+    if (d->throttle_us == 0u) {
+        return;
+    }
+    have_sec = trustm_byte_read(&d->dev, TRUSTM_OID_SEC, &sec) == TRUSTM_OK;
+    fprintf(stderr, "trustm: note: slow because the chip's security monitor throttled %lu command%s by %lu.%03lu s",
+            (unsigned long)d->throttled_cmds, d->throttled_cmds == 1u ? "" : "s",
+            (unsigned long)(d->throttle_us / 1000000u), (unsigned long)(d->throttle_us / 1000u % 1000u));
+    if (have_sec) {
+        fprintf(stderr, " (security event counter E0C5 = %u)", sec);
+    }
+    fputc('\n', stderr);
+    d->throttle_us = 0;
+    d->throttled_cmds = 0;
 }
 
 void cli_device_close(cli_device_t *d, const cli_globals_t *g)
 {
+    cli_device_report_throttle(d, g);
     if (d->app_open) {
         trustm_status_t st = trustm_device_close(&d->dev);
         if (st != TRUSTM_OK && g->verbose > 0) {

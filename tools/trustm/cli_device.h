@@ -27,11 +27,30 @@ typedef struct cli_device {
     trustm_pal_linux_t lnx;     /* i2c: */
     int kind_open;              /* which port is open, -1 none */
     bool app_open;              /* OpenApplication done */
+    /* Security-monitor throttling seen by this run (sim: and socket: devices report the delay
+     * the chip model added to each command; i2c: only the elapsed time is known). */
+    const trustm_pal_ops_t *inner_ops; /* the port's own ops and context, wrapped by ops */
+    void *inner_ctx;
+    uint64_t sim_commands;      /* command count of the simulator at the last check */
+    uint64_t throttle_us;       /* sum of the throttling delays of the commands run */
+    uint32_t throttled_cmds;    /* number of commands that were delayed */
+    uint64_t t_open_us;         /* PAL clock when the application was opened */
+    bool data_selected;         /* the last write selected the DATA register */
 } cli_device_t;
 
 /* Parse g->device, open the port and the device (reset, negotiation, OpenApplication).
  * Prints a clear message on failure and returns the exit code (CLI_EXIT_OK on success). */
 int cli_device_open(cli_device_t *d, const cli_globals_t *g, const char *cmd);
+
+/* As cli_device_open, but restore a hibernated context (OpenApplication Param 1 with the
+ * 8-byte handle of `trustm hibernate save`). handle NULL = cli_device_open. */
+int cli_device_open_restore(cli_device_t *d, const cli_globals_t *g, const char *cmd, const uint8_t *handle);
+
+/* Before CloseApplication: when the chip's security monitor delayed commands of this run, say
+ * so on stderr ("trustm: note: ... throttled ..."), with the security event counter (E0C5).
+ * Called by cli_device_close(); commands that close the application themselves (hibernate)
+ * call it first. */
+void cli_device_report_throttle(cli_device_t *d, const cli_globals_t *g);
 
 /* CloseApplication (when open), print statistics with --verbose, release the port. */
 void cli_device_close(cli_device_t *d, const cli_globals_t *g);

@@ -188,6 +188,57 @@ static void oid_text(uint16_t oid, char *out, size_t n)
     }
 }
 
+/* Meaning of the Param byte of the cryptographic commands (commands.md §4), NULL if none. */
+static const char *crypto_param(uint8_t cmd, uint8_t p)
+{
+    switch (cmd) {
+    case 0x0C: /* GetRandom */
+        return p == 0x00 ? "TRNG" : (p == 0x01 ? "DRNG" : (p == 0x04 ? "pre-master secret" : NULL));
+    case 0x14: /* EncryptSym */
+    case 0x15: /* DecryptSym */
+        switch (p) {
+        case 0x08: return "AES-ECB";
+        case 0x09: return "AES-CBC";
+        case 0x0A: return "CBC-MAC";
+        case 0x0B: return "CMAC";
+        case 0x20: return "HMAC-SHA256";
+        case 0x21: return "HMAC-SHA384";
+        case 0x22: return "HMAC-SHA512";
+        default: return NULL;
+        }
+    case 0x1E: /* EncryptAsym */
+    case 0x1F: /* DecryptAsym */
+        return p == 0x11 ? "RSAES-PKCS1-v1.5" : NULL;
+    case 0x30: /* CalcHash */
+        return p == 0xE2 ? "SHA-256" : NULL;
+    case 0x31: /* CalcSign */
+    case 0x32: /* VerifySign */
+        switch (p) {
+        case 0x01: return "RSA PKCS#1 v1.5 SHA-256";
+        case 0x02: return "RSA PKCS#1 v1.5 SHA-384";
+        case 0x03: return "RSA PKCS#1 v1.5 SHA-512";
+        case 0x11: return "ECDSA";
+        default: return NULL;
+        }
+    case 0x34: /* DeriveKey */
+        switch (p) {
+        case 0x01: return "TLS PRF SHA-256";
+        case 0x02: return "TLS PRF SHA-384";
+        case 0x03: return "TLS PRF SHA-512";
+        case 0x08: return "HKDF-SHA256";
+        case 0x09: return "HKDF-SHA384";
+        case 0x0A: return "HKDF-SHA512";
+        default: return NULL;
+        }
+    case 0x38: /* GenKeyPair */
+        return p == 0x41 ? "RSA 1024" : (p == 0x42 ? "RSA 2048" : NULL);
+    case 0x39: /* GenSymKey */
+        return p == 0x81 ? "AES-128" : (p == 0x82 ? "AES-192" : (p == 0x83 ? "AES-256" : NULL));
+    default:
+        return NULL;
+    }
+}
+
 static void apdu_command(trace_dec_t *d, const uint8_t *a, const char *w, size_t n)
 {
     char cmdtxt[64];
@@ -267,8 +318,15 @@ static void apdu_command(trace_dec_t *d, const uint8_t *a, const char *w, size_t
         sub(d, "apdu", "> %s, Param %02X %s, InLen %u", cmdtxt, a[1],
             a[1] == 0 ? "close" : (a[1] == 1 ? "hibernate (save context)" : "invalid param"), inlen);
         return;
-    default:
+    default: {
+        const char *pm = crypto_param((uint8_t)(a[0] & 0x7Fu), a[1]);
+        if (pm != NULL) {
+            sub(d, "apdu", "> %s, Param %02X %s, InLen %u", cmdtxt, a[1], pm, inlen);
+            show_data(d, in, w + 4, in_n);
+            return;
+        }
         break;
+    }
     }
     sub(d, "apdu", "> %s, Param %02X, InLen %u", cmdtxt, a[1], inlen);
     show_data(d, in, w + 4, in_n);

@@ -1,0 +1,268 @@
+/*
+ * cmd_aes.c - `trustm aes-keygen`, `trustm aes-encrypt`, `trustm aes-decrypt`: the chip's AES
+ * key (E200) and symmetric modes ECB, CBC, CBC-MAC and CMAC (GenSymKey, EncryptSym, DecryptSym).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "cli_device.h"
+#include "cli_hex.h"
+#include "cli_util.h"
+#include "trustm_bytes.h"
+
+#define AES_IN_MAX (64u * 1024u)
+
+static const char keygen_help[] =
+    "Usage: trustm [global options] aes-keygen [--key E200] [--bits 128|192|256] [--usage LIST]\n"
+    "       trustm [global options] aes-keygen --export [--bits N] [--out FILE] [--hex]\n"
+    "Generate an AES key inside the chip (GenSymKey) into key object E200, or with --export\n"
+    "generate one and write it out instead of storing it.\n"
+    "Options:\n"
+    "  --key OID             key object (default E200)\n"
+    "  --bits N              key size 128, 192 or 256 (default 128)\n"
+    "  --usage LIST          key usage: enc (default), auth, sign, keyagree, joined by ','\n"
+    "  --export              export the key (no key object is written)\n";
+
+static const char encrypt_help[] =
+    "Usage: trustm [global options] aes-encrypt --mode ecb|cbc|cbc-mac|cmac [--key E200] [--iv HEX]\n"
+    "                                           [--in FILE | --data HEX] [--out FILE] [--hex]\n"
+    "Encrypt or authenticate data with the chip's AES key (EncryptSym). ECB, CBC and CBC-MAC\n"
+    "need a multiple of 16 bytes (no padding is added); CMAC takes any length of 1 byte or more.\n"
+    "The output is the ciphertext (ECB, CBC) or the 16-byte MAC (CBC-MAC, CMAC).\n"
+    "Options:\n"
+    "  --mode MODE           ecb, cbc, cbc-mac or cmac\n"
+    "  --key OID             key object (default E200)\n"
+    "  --iv HEX              16-byte initialisation vector (CBC only; default all zero)\n";
+
+static const char decrypt_help[] =
+    "Usage: trustm [global options] aes-decrypt --mode ecb|cbc [--key E200] [--iv HEX]\n"
+    "                                           [--in FILE | --data HEX] [--out FILE] [--hex]\n"
+    "Decrypt data (a multiple of 16 bytes) with the chip's AES key (DecryptSym).\n"
+    "Options:\n"
+    "  --mode MODE           ecb or cbc\n"
+    "  --key OID             key object (default E200)\n"
+    "  --iv HEX              16-byte initialisation vector (CBC only; default all zero)\n";
+
+typedef struct aes_opts {
+    cli_io_t io;
+    const char *mode_s;
+    const char *key_s;
+    const char *iv_s;
+    const char *bits_s;
+    const char *usage_s;
+    bool export_key;
+} aes_opts_t;
+
+/* Parse the options of the three commands; returns -2 to go on, else an exit code. */
+static int parse(cli_globals_t *g, aes_opts_t *o, const char *cmd, const char *help, unsigned io_bits, int argc,
+                 char **argv)
+{
+    const bool keygen = help == keygen_help; /* aes-keygen has --bits/--usage/--export, the others --mode/--iv */
+    memset(o, 0, sizeof(*o));
+    for (int i = 1; i < argc;) {
+        const char *v;
+        bool err = false;
+        int r = cli_common_option(g, &o->io, io_bits, cmd, help, argc, argv, &i);
+        if (r == 2) {
+            return CLI_EXIT_OK;
+        }
+        if (r < 0) {
+            return CLI_EXIT_USAGE;
+        }
+        if (r == 1) {
+            continue;
+        }
+        const char *a = argv[i];
+        if ((v = cli_opt_value(argc, argv, &i, "--key", NULL, &err)) != NULL) {
+            o->key_s = v;
+            continue;
+        }
+        if (!err && !keygen && (v = cli_opt_value(argc, argv, &i, "--mode", "-m", &err)) != NULL) {
+            o->mode_s = v;
+            continue;
+        }
+        if (!err && !keygen && (v = cli_opt_value(argc, argv, &i, "--iv", NULL, &err)) != NULL) {
+            o->iv_s = v;
+            continue;
+        }
+        if (!err && keygen && (v = cli_opt_value(argc, argv, &i, "--bits", NULL, &err)) != NULL) {
+            o->bits_s = v;
+            continue;
+        }
+        if (!err && keygen && (v = cli_opt_value(argc, argv, &i, "--usage", NULL, &err)) != NULL) {
+            o->usage_s = v;
+            continue;
+        }
+        if (err) {
+            return cli_usage_error(cmd, "%s needs a value", a);
+        }
+        if (keygen && strcmp(a, "--export") == 0) {
+            o->export_key = true;
+            i++;
+            continue;
+        }
+        return cli_usage_error(cmd, "unexpected argument '%s'", a);
+    }
+    return -2;
+}
+
+int do_aes_keygen(cli_globals_t *g, int argc, char **argv)
+{
+    const char *cmd = "aes-keygen";
+    aes_opts_t o;
+    cli_device_t d;
+    uint16_t key = TRUSTM_OID_AES_KEY;
+    uint8_t usage = TRUSTM_KEY_USAGE_ENC;
+    uint8_t alg = TRUSTM_AES128;
+    uint8_t kb[32];
+    size_t klen = 0;
+    trustm_status_t st;
+    int rc = parse(g, &o, cmd, keygen_help, CLI_IO_OUT | CLI_IO_HEX, argc, argv);
+    if (rc != -2) {
+        return rc;
+    }
+    if (o.key_s != NULL && (rc = cli_oid_arg(cmd, "--key", o.key_s, &key)) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if (o.bits_s != NULL) {
+        if (strcmp(o.bits_s, "128") == 0) {
+            alg = TRUSTM_AES128;
+        } else if (strcmp(o.bits_s, "192") == 0) {
+            alg = TRUSTM_AES192;
+        } else if (strcmp(o.bits_s, "256") == 0) {
+            alg = TRUSTM_AES256;
+        } else {
+            return cli_usage_error(cmd, "--bits must be 128, 192 or 256");
+        }
+    }
+    if (o.usage_s != NULL && cli_parse_key_usage(o.usage_s, &usage) != 0) {
+        return cli_usage_error(cmd, "--usage '%s': expected names auth, enc, sign, keyagree joined by ','",
+                               o.usage_s);
+    }
+    if (o.export_key && (o.key_s != NULL || o.usage_s != NULL)) {
+        return cli_usage_error(cmd, "--export writes no key object: leave out --key and --usage");
+    }
+    if (!o.export_key && o.io.out != NULL) {
+        return cli_usage_error(cmd, "--out needs --export (a stored key cannot be read)");
+    }
+    rc = cli_device_open(&d, g, cmd);
+    if (rc != CLI_EXIT_OK) {
+        return rc;
+    }
+    if (o.export_key) {
+        st = trustm_aes_keygen_export(&d.dev, alg, kb, sizeof(kb), &klen);
+    } else {
+        st = trustm_aes_keygen(&d.dev, alg, key, usage);
+    }
+    if (st != TRUSTM_OK) {
+        rc = cli_report_status("GenSymKey", st);
+    } else if (!o.export_key) {
+        printf("%04X: new AES-%s key generated\n", key, o.bits_s != NULL ? o.bits_s : "128");
+    }
+    cli_device_close(&d, g);
+    if (rc == CLI_EXIT_OK && o.export_key) {
+        rc = cli_output_write(&o.io, cmd, kb, klen);
+    }
+    trustm_wipe(kb, sizeof(kb));
+    return rc;
+}
+
+static int run_sym(cli_globals_t *g, int argc, char **argv, bool decrypt)
+{
+    const char *cmd = decrypt ? "aes-decrypt" : "aes-encrypt";
+    aes_opts_t o;
+    cli_device_t d;
+    uint16_t key = TRUSTM_OID_AES_KEY;
+    uint8_t mode;
+    uint8_t iv[TRUSTM_AES_BLOCK];
+    size_t iv_len = 0;
+    uint8_t *in, *out;
+    size_t len = 0, out_len = 0;
+    trustm_status_t st;
+    int rc = parse(g, &o, cmd, decrypt ? decrypt_help : encrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, argc,
+                   argv);
+    if (rc != -2) {
+        return rc;
+    }
+    if (o.mode_s == NULL) {
+        return cli_usage_error(cmd, "missing --mode (%s)", decrypt ? "ecb or cbc" : "ecb, cbc, cbc-mac or cmac");
+    }
+    if (strcasecmp(o.mode_s, "ecb") == 0) {
+        mode = TRUSTM_SYM_ECB;
+    } else if (strcasecmp(o.mode_s, "cbc") == 0) {
+        mode = TRUSTM_SYM_CBC;
+    } else if (!decrypt && strcasecmp(o.mode_s, "cbc-mac") == 0) {
+        mode = TRUSTM_SYM_CBC_MAC;
+    } else if (!decrypt && strcasecmp(o.mode_s, "cmac") == 0) {
+        mode = TRUSTM_SYM_CMAC;
+    } else {
+        return cli_usage_error(cmd, "--mode '%s': expected %s", o.mode_s,
+                               decrypt ? "ecb or cbc" : "ecb, cbc, cbc-mac or cmac");
+    }
+    if (o.key_s != NULL && (rc = cli_oid_arg(cmd, "--key", o.key_s, &key)) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if (o.iv_s != NULL) {
+        if (mode != TRUSTM_SYM_CBC) {
+            return cli_usage_error(cmd, "--iv is for --mode cbc only");
+        }
+        if ((rc = cli_parse_hex_arg(cmd, "--iv", o.iv_s, iv, sizeof(iv), &iv_len)) != CLI_EXIT_OK) {
+            return rc;
+        }
+        if (iv_len != TRUSTM_AES_BLOCK) {
+            return cli_usage_error(cmd, "--iv must be 16 bytes (32 hex digits), not %zu", iv_len);
+        }
+    } else if (mode == TRUSTM_SYM_CBC) {
+        memset(iv, 0, sizeof(iv));
+        iv_len = TRUSTM_AES_BLOCK;
+    }
+    in = malloc(AES_IN_MAX);
+    out = malloc(AES_IN_MAX);
+    if (in == NULL || out == NULL) {
+        free(in);
+        free(out);
+        fprintf(stderr, "trustm %s: out of memory\n", cmd);
+        return CLI_EXIT_FILE;
+    }
+    rc = cli_input_read(&o.io, cmd, in, AES_IN_MAX, &len);
+    if (rc == CLI_EXIT_OK && len == 0u) {
+        fprintf(stderr, "trustm %s: the input is empty\n", cmd);
+        rc = CLI_EXIT_FILE;
+    }
+    if (rc == CLI_EXIT_OK && mode != TRUSTM_SYM_CMAC && len % TRUSTM_AES_BLOCK != 0u) {
+        fprintf(stderr, "trustm %s: --mode %s needs a multiple of 16 bytes of input, got %zu (pad it first)\n", cmd,
+                o.mode_s, len);
+        rc = CLI_EXIT_FILE;
+    }
+    if (rc == CLI_EXIT_OK) {
+        rc = cli_device_open(&d, g, cmd);
+        if (rc == CLI_EXIT_OK) {
+            const uint8_t *ivp = iv_len > 0u ? iv : NULL;
+            st = decrypt ? trustm_sym_decrypt(&d.dev, mode, key, ivp, iv_len, in, len, out, AES_IN_MAX, &out_len)
+                         : trustm_sym_encrypt(&d.dev, mode, key, ivp, iv_len, in, len, out, AES_IN_MAX, &out_len);
+            if (st != TRUSTM_OK) {
+                rc = cli_report_status(decrypt ? "DecryptSym" : "EncryptSym", st);
+            }
+            cli_device_close(&d, g);
+        }
+    }
+    if (rc == CLI_EXIT_OK) {
+        rc = cli_output_write(&o.io, cmd, out, out_len);
+    }
+    free(in);
+    free(out);
+    return rc;
+}
+
+int do_aes_encrypt(cli_globals_t *g, int argc, char **argv)
+{
+    return run_sym(g, argc, argv, false);
+}
+
+int do_aes_decrypt(cli_globals_t *g, int argc, char **argv)
+{
+    return run_sym(g, argc, argv, true);
+}

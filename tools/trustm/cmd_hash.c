@@ -1,0 +1,163 @@
+/*
+ * cmd_hash.c - `trustm hash`: SHA-256 of a file, computed by the chip (CalcHash), or of a
+ * range of a data object.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_device.h"
+#include "cli_hex.h"
+#include "cli_util.h"
+
+#define HASH_IN_MAX (16u * 1024u * 1024u)
+
+static const char hash_help[] =
+    "Usage: trustm [global options] hash [--in FILE | --data HEX | --oid OID [--offset N --length N]]\n"
+    "                                    [--out FILE] [--binary]\n"
+    "SHA-256 computed by the chip (CalcHash) of a file (default: standard input, at most 16 MiB),\n"
+    "of hex data, or of bytes of a data object (its read access condition applies).\n"
+    "The digest is printed as hex text unless --binary is given.\n"
+    "Options:\n"
+    "  --oid OID             hash (part of) the data object OID instead of input data\n"
+    "  --offset N            first byte of the object (default 0)\n"
+    "  --length N            number of bytes of the object (default: its used size)\n"
+    "  --out FILE|-          write the digest to FILE (default: standard output)\n"
+    "  --binary              write the 32-byte digest as binary\n";
+
+int do_hash(cli_globals_t *g, int argc, char **argv)
+{
+    const char *cmd = "hash";
+    cli_io_t io;
+    cli_device_t d;
+    const char *oid_s = NULL;
+    unsigned long offset = 0, length = 0;
+    bool binary = false, have_length = false;
+    uint16_t oid = 0;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    uint8_t digest[TRUSTM_SHA256_LEN];
+    trustm_status_t st;
+    int rc;
+    memset(&io, 0, sizeof(io));
+    for (int i = 1; i < argc;) {
+        const char *v;
+        bool err = false;
+        int r = cli_common_option(g, &io, CLI_IO_IN | CLI_IO_HEX, cmd, hash_help, argc, argv, &i);
+        if (r == 2) {
+            return CLI_EXIT_OK;
+        }
+        if (r < 0) {
+            return CLI_EXIT_USAGE;
+        }
+        if (r == 1) {
+            continue;
+        }
+        if ((v = cli_opt_value(argc, argv, &i, "--out", "-o", &err)) != NULL || err) {
+            if (err) {
+                return cli_usage_error(cmd, "--out needs a file name (or - for standard output)");
+            }
+            io.out = v;
+            continue;
+        }
+        if ((v = cli_opt_value(argc, argv, &i, "--oid", NULL, &err)) != NULL || err) {
+            if (err) {
+                return cli_usage_error(cmd, "--oid needs an OID");
+            }
+            oid_s = v;
+            continue;
+        }
+        if ((v = cli_opt_value(argc, argv, &i, "--offset", NULL, &err)) != NULL || err) {
+            if (err || cli_parse_uint(v, 0, 0xFFFF, &offset) != 0) {
+                return cli_usage_error(cmd, "--offset needs a number 0..65535");
+            }
+            continue;
+        }
+        if ((v = cli_opt_value(argc, argv, &i, "--length", NULL, &err)) != NULL || err) {
+            if (err || cli_parse_uint(v, 1, 0xFFFF, &length) != 0) {
+                return cli_usage_error(cmd, "--length needs a number 1..65535");
+            }
+            have_length = true;
+            continue;
+        }
+        if (strcmp(argv[i], "--binary") == 0) {
+            binary = true;
+            i++;
+            continue;
+        }
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+    }
+    if (oid_s != NULL) {
+        if (io.in != NULL || io.data != NULL) {
+            return cli_usage_error(cmd, "--oid excludes --in and --data");
+        }
+        if ((rc = cli_oid_arg(cmd, "--oid", oid_s, &oid)) != CLI_EXIT_OK) {
+            return rc;
+        }
+    } else {
+        if (have_length || offset != 0u) {
+            return cli_usage_error(cmd, "--offset and --length need --oid");
+        }
+        buf = malloc(HASH_IN_MAX);
+        if (buf == NULL) {
+            fprintf(stderr, "trustm hash: out of memory\n");
+            return CLI_EXIT_FILE;
+        }
+        if ((rc = cli_input_read(&io, cmd, buf, HASH_IN_MAX, &len)) != CLI_EXIT_OK) {
+            free(buf);
+            return rc;
+        }
+        if (len == 0u) {
+            free(buf);
+            fprintf(stderr, "trustm hash: the input is empty (the chip hashes 1 byte or more)\n");
+            return CLI_EXIT_FILE;
+        }
+    }
+    rc = cli_device_open(&d, g, cmd);
+    if (rc != CLI_EXIT_OK) {
+        free(buf);
+        return rc;
+    }
+    if (oid_s != NULL && !have_length) {
+        /* whole object: its used size is the length */
+        uint8_t mdb[TRUSTM_MD_MAX_LEN + 2u];
+        size_t mdl = 0;
+        trustm_metadata_t md;
+        st = trustm_metadata_read(&d.dev, oid, mdb, sizeof(mdb), &mdl);
+        if (st == TRUSTM_OK) {
+            st = trustm_metadata_decode(mdb, mdl, &md);
+        }
+        if (st == TRUSTM_OK && (md.present & TRUSTM_MD_HAS_USED_SIZE) == 0u) {
+            fprintf(stderr, "trustm hash: the metadata of %04X has no used size; give --length\n", oid);
+            cli_device_close(&d, g);
+            return CLI_EXIT_USAGE;
+        }
+        if (st == TRUSTM_OK) {
+            length = md.used_size > offset ? md.used_size - offset : 0u;
+            if (length == 0u) {
+                fprintf(stderr, "trustm hash: object %04X has no data after offset %lu\n", oid, offset);
+                cli_device_close(&d, g);
+                return CLI_EXIT_USAGE;
+            }
+        }
+    } else {
+        st = TRUSTM_OK;
+    }
+    if (st == TRUSTM_OK) {
+        if (oid_s != NULL) {
+            st = trustm_sha256_object(&d.dev, oid, (uint16_t)offset, (uint16_t)length, digest);
+        } else {
+            st = trustm_sha256(&d.dev, buf, len, digest);
+        }
+    }
+    if (st != TRUSTM_OK) {
+        rc = cli_report_status("CalcHash", st);
+    }
+    cli_device_close(&d, g);
+    free(buf);
+    if (rc == CLI_EXIT_OK) {
+        rc = cli_file_store(io.out != NULL ? io.out : "-", !binary, cmd, digest, sizeof(digest));
+    }
+    return rc;
+}

@@ -1,0 +1,309 @@
+/*
+ * cmd_provision.c - `trustm provision-setup` (the one-time setup protected updates need:
+ * trust anchor certificate, protected-update secret, target access conditions and version,
+ * protected-update.md §7.3) and `trustm id2-provision` (ID2 device ID into F1D0 plus the
+ * protected key update of E200 or E0FC, §7.4).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <mbedtls/x509_crt.h>
+
+#include "cli_device.h"
+#include "cli_hex.h"
+#include "cli_util.h"
+#include "cmd_protupd.h"
+#include "trustm_bytes.h"
+
+#define MAX_TARGETS 8u
+#define CERT_MAX 1728u
+
+static const char setup_help[] =
+    "Usage: trustm [global options] provision-setup [--cert FILE] [--ta OID] [--target OID...]\n"
+    "       [--secret FILE] [--secret-oid OID] [--version N] [--metadata-update --reset-type HEX]\n"
+    "One-time setup for protected updates (objects must still be below LcsO operational):\n"
+    "  --cert FILE           signer's X.509 certificate (PEM or DER) written to the trust anchor,\n"
+    "                        which gets Execute = ALW and object type TA (E8 = 11)\n"
+    "  --ta OID              trust anchor object (default E0E3)\n"
+    "  --target OID          object to protect (repeatable): change access condition Int(TA)\n"
+    "                        [&& Conf(secret) with --secret], version --version; key objects\n"
+    "                        (E0FC, E0FD, E200) also get Execute = ALW\n"
+    "  --secret FILE         protected-update secret, hex text, 1..64 bytes (the --secret file\n"
+    "                        of trustm-protupd), written to --secret-oid with type UPDATSEC (23)\n"
+    "  --secret-oid OID      secret object (default F1D1)\n"
+    "  --version N           payload version stored in the targets (C1, default 0): the next\n"
+    "                        update must carry a higher one\n"
+    "  --metadata-update     protect the targets' metadata (D8) instead of their content\n"
+    "  --reset-type HEX      reset type (F0) for --metadata-update, e.g. 01 or 11\n";
+
+static const char id2_help[] =
+    "Usage: trustm [global options] id2-provision --device-id HEX --manifest FILE --fragment FILE...\n"
+    "ID2 key provisioning (seed §5.2): write the 12-byte ID2 device ID to F1D0, then apply the\n"
+    "protected update data set that carries the ID2 key (AES-128 into E200 or RSA-1024 into\n"
+    "E0FC). Run `trustm provision-setup --cert FILE --target E200` (or E0FC) once before.\n"
+    "With --cert FILE and --key aes|rsa it does the seed's whole flow instead: F1D0, the target's\n"
+    "metadata (change = Int(E0E3), version 0) and the certificate into E0E3, then the data set.\n"
+    "Options:\n"
+    "  --device-id HEX       the 12-byte ID2 device identifier (24 hex digits)\n"
+    "  --cert FILE           signer's certificate (PEM or DER): set up E0E3 and the key object\n"
+    "  --key aes|rsa         with --cert: the key object to prepare, E200 (aes) or E0FC (rsa)\n";
+
+static bool is_key_object(uint16_t oid)
+{
+    return oid == 0xE0FCu || oid == 0xE0FDu || oid == 0xE200u;
+}
+
+/* PEM or DER certificate file into DER. */
+static int load_cert(const char *cmd, const char *path, uint8_t *der, size_t *len)
+{
+    static uint8_t raw[8192];
+    size_t n = 0;
+    int rc = cli_file_load(path, false, cmd, raw, sizeof raw - 1u, &n);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    raw[n] = 0;
+    mbedtls_x509_crt crt;
+    mbedtls_x509_crt_init(&crt);
+    bool pem = strstr((const char *)raw, "-----BEGIN CERTIFICATE-----") != NULL;
+    int r = mbedtls_x509_crt_parse(&crt, raw, pem ? n + 1u : n);
+    rc = CLI_EXIT_OK;
+    if (r != 0 || crt.next != NULL) {
+        fprintf(stderr, "trustm %s: --cert %s: %s\n", cmd, path,
+                r != 0 ? "not a readable X.509 certificate (PEM or DER)" : "holds more than one certificate");
+        rc = CLI_EXIT_FILE;
+    } else if (crt.raw.len > CERT_MAX) {
+        fprintf(stderr, "trustm %s: --cert %s: %zu bytes; the object holds at most %u\n", cmd, path, crt.raw.len,
+                CERT_MAX);
+        rc = CLI_EXIT_FILE;
+    } else {
+        memcpy(der, crt.raw.p, crt.raw.len);
+        *len = crt.raw.len;
+    }
+    mbedtls_x509_crt_free(&crt);
+    return rc;
+}
+
+static int oid_opt(const char *cmd, const char *opt, const char *v, bool err, uint16_t *oid)
+{
+    if (err)
+        return cli_usage_error(cmd, "%s needs an OID (4 hex digits)", opt);
+    return cli_oid_arg(cmd, opt, v, oid);
+}
+
+int do_provision_setup(cli_globals_t *g, int argc, char **argv)
+{
+    const char *cmd = "provision-setup";
+    const char *cert_path = NULL, *secret_path = NULL;
+    uint16_t ta = TRUSTM_OID_ID2_TRUST_ANCHOR, secret_oid = 0xF1D1u, targets[MAX_TARGETS];
+    size_t n_targets = 0;
+    unsigned long version = 0, reset_type = 0;
+    bool mud = false, have_reset = false;
+    int rc;
+    for (int i = 1; i < argc;) {
+        const char *v;
+        bool err = false;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(setup_help, stdout);
+            fputs(cli_global_help, stdout);
+            return CLI_EXIT_OK;
+        }
+        if ((v = cli_opt_value(argc, argv, &i, "--cert", NULL, &err)) != NULL || err) {
+            if (err)
+                return cli_usage_error(cmd, "--cert needs a file name");
+            cert_path = v;
+        } else if ((v = cli_opt_value(argc, argv, &i, "--secret", NULL, &err)) != NULL || err) {
+            if (err)
+                return cli_usage_error(cmd, "--secret needs a file name");
+            secret_path = v;
+        } else if ((v = cli_opt_value(argc, argv, &i, "--ta", NULL, &err)) != NULL || err) {
+            if ((rc = oid_opt(cmd, "--ta", v, err, &ta)) != CLI_EXIT_OK)
+                return rc;
+        } else if ((v = cli_opt_value(argc, argv, &i, "--secret-oid", NULL, &err)) != NULL || err) {
+            if ((rc = oid_opt(cmd, "--secret-oid", v, err, &secret_oid)) != CLI_EXIT_OK)
+                return rc;
+        } else if ((v = cli_opt_value(argc, argv, &i, "--target", NULL, &err)) != NULL || err) {
+            if (n_targets == MAX_TARGETS)
+                return cli_usage_error(cmd, "more than %u --target objects", MAX_TARGETS);
+            if ((rc = oid_opt(cmd, "--target", v, err, &targets[n_targets])) != CLI_EXIT_OK)
+                return rc;
+            n_targets++;
+        } else if ((v = cli_opt_value(argc, argv, &i, "--version", NULL, &err)) != NULL || err) {
+            if (err || cli_parse_uint(v, 0, 0x7FFF, &version) != 0)
+                return cli_usage_error(cmd, "--version needs a number 0..32767");
+        } else if ((v = cli_opt_value(argc, argv, &i, "--reset-type", NULL, &err)) != NULL || err) {
+            uint8_t b[1];
+            size_t bl = 0;
+            if (err || cli_parse_hex_arg(cmd, "--reset-type", v, b, sizeof b, &bl) != CLI_EXIT_OK || bl != 1)
+                return err ? cli_usage_error(cmd, "--reset-type needs one hex byte (e.g. 01, 11)") : CLI_EXIT_USAGE;
+            reset_type = b[0];
+            have_reset = true;
+        } else if (strcmp(argv[i], "--metadata-update") == 0) {
+            mud = true;
+            i++;
+        } else {
+            int r = cli_global_option(g, argc, argv, &i);
+            if (r < 0)
+                return CLI_EXIT_USAGE;
+            if (r == 0)
+                return cli_usage_error(cmd, argv[i][0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'",
+                                       argv[i]);
+        }
+    }
+    if (cert_path == NULL && secret_path == NULL && n_targets == 0)
+        return cli_usage_error(cmd, "nothing to do: give --cert, --secret and/or --target");
+    if (mud && (!have_reset || reset_type == 0))
+        return cli_usage_error(cmd, "--metadata-update needs --reset-type HEX (non-zero, e.g. 01)");
+    if (!mud && have_reset)
+        return cli_usage_error(cmd, "--reset-type only applies with --metadata-update");
+    for (size_t k = 0; k < n_targets; k++)
+        if (targets[k] == ta || (secret_path != NULL && targets[k] == secret_oid))
+            return cli_usage_error(cmd, "--target %04X is the trust anchor or the secret object", targets[k]);
+
+    static uint8_t cert[CERT_MAX];
+    size_t cert_len = 0;
+    uint8_t secret[64];
+    size_t secret_len = 0;
+    if (cert_path != NULL && (rc = load_cert(cmd, cert_path, cert, &cert_len)) != CLI_EXIT_OK)
+        return rc;
+    if (secret_path != NULL) {
+        static uint8_t sbuf[4096];
+        if ((rc = cli_file_load(secret_path, true, cmd, sbuf, sizeof sbuf, &secret_len)) != CLI_EXIT_OK)
+            return rc;
+        if (secret_len == 0 || secret_len > sizeof secret) {
+            fprintf(stderr, "trustm %s: --secret %s: %zu bytes; the secret must have 1..64\n", cmd, secret_path,
+                    secret_len);
+            return CLI_EXIT_FILE;
+        }
+        memcpy(secret, sbuf, secret_len);
+    }
+
+    cli_device_t d;
+    if ((rc = cli_device_open(&d, g, cmd)) != CLI_EXIT_OK)
+        return rc;
+    trustm_status_t st = TRUSTM_OK;
+    char what[80];
+    if (cert_path != NULL) {
+        st = trustm_protupd_setup_trust_anchor(&d.dev, ta, cert, cert_len);
+        snprintf(what, sizeof what, "trust anchor %04X", ta);
+        if (st == TRUSTM_OK)
+            printf("%04X: trust anchor certificate (%zu bytes), Execute = ALW, type TA\n", ta, cert_len);
+    }
+    if (st == TRUSTM_OK && secret_path != NULL) {
+        st = trustm_protupd_setup_secret(&d.dev, secret_oid, secret, secret_len);
+        snprintf(what, sizeof what, "secret %04X", secret_oid);
+        if (st == TRUSTM_OK)
+            printf("%04X: protected-update secret (%zu bytes), Execute = ALW, type UPDATSEC\n", secret_oid,
+                   secret_len);
+    }
+    for (size_t k = 0; st == TRUSTM_OK && k < n_targets; k++) {
+        trustm_protupd_target_t t;
+        memset(&t, 0, sizeof t);
+        t.oid = targets[k];
+        t.ta_oid = ta;
+        t.secret_oid = secret_path != NULL ? secret_oid : 0;
+        t.version = (uint16_t)version;
+        t.metadata_update = mud;
+        t.reset_type = (uint8_t)reset_type;
+        t.key_object = is_key_object(targets[k]);
+        st = trustm_protupd_setup_target(&d.dev, &t);
+        snprintf(what, sizeof what, "target %04X", targets[k]);
+        if (st == TRUSTM_OK) {
+            printf("%04X: %s = Int(%04X)", targets[k], mud ? "metadata update" : "change", ta);
+            if (t.secret_oid != 0)
+                printf(" && Conf(%04X)", t.secret_oid);
+            printf(", version %lu%s\n", version, t.key_object ? ", Execute = ALW" : "");
+        }
+    }
+    trustm_wipe(secret, sizeof secret);
+    rc = st == TRUSTM_OK ? CLI_EXIT_OK : cli_report_status(what, st);
+    cli_device_close(&d, g);
+    return rc;
+}
+
+int do_id2_provision(cli_globals_t *g, int argc, char **argv)
+{
+    const char *cmd = "id2-provision";
+    cli_pu_args_t a;
+    static cli_pu_set_t s;
+    uint8_t id[TRUSTM_ID2_DEVICE_ID_SIZE + 1];
+    size_t id_len = 0;
+    bool have_id = false;
+    const char *cert_path = NULL, *key_kind = NULL;
+    int rc;
+    memset(&a, 0, sizeof a);
+    for (int i = 1; i < argc;) {
+        const char *v;
+        bool err = false;
+        int r = cli_pu_option(&a, cmd, argc, argv, &i);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r == 1)
+            continue;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(id2_help, stdout);
+            fputs(cli_pu_help, stdout);
+            fputs(cli_global_help, stdout);
+            return CLI_EXIT_OK;
+        }
+        if ((v = cli_opt_value(argc, argv, &i, "--device-id", NULL, &err)) != NULL || err) {
+            if (err)
+                return cli_usage_error(cmd, "--device-id needs 12 bytes as 24 hex digits");
+            if ((rc = cli_parse_hex_arg(cmd, "--device-id", v, id, sizeof id, &id_len)) != CLI_EXIT_OK)
+                return rc;
+            if (id_len != TRUSTM_ID2_DEVICE_ID_SIZE)
+                return cli_usage_error(cmd, "--device-id has %zu bytes; the ID2 device ID has 12 (24 hex digits)",
+                                       id_len);
+            have_id = true;
+            continue;
+        }
+        if ((v = cli_opt_value(argc, argv, &i, "--cert", NULL, &err)) != NULL || err) {
+            if (err)
+                return cli_usage_error(cmd, "--cert needs a file name");
+            cert_path = v;
+            continue;
+        }
+        if ((v = cli_opt_value(argc, argv, &i, "--key", NULL, &err)) != NULL || err) {
+            if (err || (strcmp(v, "aes") != 0 && strcmp(v, "rsa") != 0))
+                return cli_usage_error(cmd, "--key needs aes (E200) or rsa (E0FC)");
+            key_kind = v;
+            continue;
+        }
+        r = cli_global_option(g, argc, argv, &i);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r == 1)
+            continue;
+        return cli_usage_error(cmd, argv[i][0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", argv[i]);
+    }
+    if (!have_id)
+        return cli_usage_error(cmd, "missing --device-id HEX (12 bytes)");
+    if ((cert_path == NULL) != (key_kind == NULL))
+        return cli_usage_error(cmd, "--cert and --key go together (the seed's full flow)");
+    static uint8_t cert[CERT_MAX];
+    size_t cert_len = 0;
+    if (cert_path != NULL && (rc = load_cert(cmd, cert_path, cert, &cert_len)) != CLI_EXIT_OK)
+        return rc;
+    if ((rc = cli_pu_load(&a, cmd, &s)) != CLI_EXIT_OK)
+        return rc;
+    cli_device_t d;
+    if ((rc = cli_device_open(&d, g, cmd)) != CLI_EXIT_OK)
+        return rc;
+    trustm_status_t st;
+    if (key_kind == NULL)
+        st = trustm_id2_key_update(&d.dev, id, s.manifest, s.manifest_len, s.frags, s.lens, s.n);
+    else if (strcmp(key_kind, "aes") == 0)
+        st = trustm_id2_aes_key_update(&d.dev, id, cert, cert_len, s.manifest, s.manifest_len, s.frags, s.lens, s.n);
+    else
+        st = trustm_id2_rsa_key_update(&d.dev, id, cert, cert_len, s.manifest, s.manifest_len, s.frags, s.lens, s.n);
+    if (st != TRUSTM_OK) {
+        rc = cli_report_status("ID2 key provisioning", st);
+    } else {
+        char hex[3 * TRUSTM_ID2_DEVICE_ID_SIZE + 1];
+        cli_hex_format(id, TRUSTM_ID2_DEVICE_ID_SIZE, 0, hex, sizeof hex);
+        printf("F1D0: ID2 device ID %s\n", hex);
+        printf("ID2 key updated: manifest %zu bytes, %zu fragment%s (%zu bytes)\n", s.manifest_len, s.n,
+               s.n == 1 ? "" : "s", s.stream_len);
+    }
+    cli_device_close(&d, g);
+    return rc;
+}

@@ -1,0 +1,449 @@
+/*
+ * cmd_rsa.c - `trustm rsa-keygen`, `rsa-sign`, `rsa-verify`, `rsa-encrypt`, `rsa-decrypt`:
+ * the chip's RSA-1024/2048 keys E0FC/E0FD (GenKeyPair, CalcSign, VerifySign, EncryptAsym,
+ * DecryptAsym), PKCS#1 v1.5, public keys as PEM or DER files.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "cli_device.h"
+#include "cli_hex.h"
+#include "cli_rsakey.h"
+#include "cli_util.h"
+#include "trustm_bytes.h"
+
+#define RSA_HASH_IN_MAX (16u * 1024u * 1024u)
+
+static const char keygen_help[] =
+    "Usage: trustm [global options] rsa-keygen [--key E0FC|E0FD] [--bits 1024|2048] [--usage LIST]\n"
+    "                                          [--out FILE] [--der]\n"
+    "Generate an RSA key pair inside the chip (GenKeyPair) into key object E0FC or E0FD and\n"
+    "write its public key as PEM (SubjectPublicKeyInfo, \"PUBLIC KEY\") or DER.\n"
+    "Options:\n"
+    "  --key OID             key object (default E0FC)\n"
+    "  --bits N              1024 or 2048 (default 2048)\n"
+    "  --usage LIST          key usage: sign, enc, auth, keyagree joined by ',' (default sign)\n"
+    "  --out FILE|-          public key file (default: standard output)\n"
+    "  --der                 write DER instead of PEM\n";
+
+static const char sign_help[] =
+    "Usage: trustm [global options] rsa-sign [--key E0FC] [--hash | --scheme sha256|sha384|sha512]\n"
+    "                                        [--in FILE | --data HEX] [--out FILE] [--hex]\n"
+    "Sign with the chip's private key (CalcSign, RSASSA-PKCS1-v1.5). The input is a digest\n"
+    "(32, 48 or 64 bytes: SHA-256/384/512, or as --scheme says) or, with --hash, a message the\n"
+    "chip first hashes with SHA-256. The output is the signature (128 or 256 bytes).\n"
+    "Options:\n"
+    "  --key OID             private key object (default E0FC)\n"
+    "  --hash                the input is a message: hash it (SHA-256, on the chip) first\n"
+    "  --scheme NAME         digest algorithm of the input (default from its length)\n";
+
+static const char verify_help[] =
+    "Usage: trustm [global options] rsa-verify (--pubkey FILE | --cert-oid OID) --sig FILE\n"
+    "                                          [--hash | --scheme NAME] [--in FILE | --data HEX] [--hex]\n"
+    "Verify an RSASSA-PKCS1-v1.5 signature on the chip (VerifySign) with a public key from a\n"
+    "PEM/DER file or from the certificate stored in data object OID. The input is a digest or,\n"
+    "with --hash, the message (hashed with SHA-256 on the chip). Prints \"signature valid\";\n"
+    "an invalid signature is the chip error 0x2C (exit code 3).\n"
+    "Options:\n"
+    "  --pubkey FILE         RSA public key, PEM or DER (SubjectPublicKeyInfo or PKCS#1)\n"
+    "  --cert-oid OID        use the certificate in data object OID (e.g. E0E8)\n"
+    "  --sig FILE            the signature (binary, or hex text with --hex)\n"
+    "  --hash                the input is a message: hash it (SHA-256, on the chip) first\n"
+    "  --scheme NAME         digest algorithm of the input (default from its length)\n";
+
+static const char encrypt_help[] =
+    "Usage: trustm [global options] rsa-encrypt (--pubkey FILE | --cert-oid OID)\n"
+    "                                           [--in FILE | --data HEX] [--out FILE] [--hex]\n"
+    "Encrypt a message (at most key size - 11 bytes) with RSAES-PKCS1-v1.5 on the chip\n"
+    "(EncryptAsym) with a public key from a file or from the certificate in data object OID.\n"
+    "Options:\n"
+    "  --pubkey FILE         RSA public key, PEM or DER\n"
+    "  --cert-oid OID        use the certificate in data object OID\n";
+
+static const char decrypt_help[] =
+    "Usage: trustm [global options] rsa-decrypt [--key E0FC] [--in FILE | --data HEX] [--out FILE] [--hex]\n"
+    "Decrypt an RSAES-PKCS1-v1.5 ciphertext (key size bytes) with the chip's private key\n"
+    "(DecryptAsym) and write the message.\n"
+    "Options:\n"
+    "  --key OID             private key object (default E0FC)\n";
+
+typedef struct rsa_opts {
+    cli_io_t io;
+    const char *key_s, *bits_s, *usage_s, *scheme_s, *pub_s, *cert_s, *sig_s;
+    bool der, hash;
+} rsa_opts_t;
+
+enum { OPT_KEY = 1, OPT_BITS = 2, OPT_USAGE = 4, OPT_SCHEME = 8, OPT_PUB = 16, OPT_CERT = 32, OPT_SIG = 64,
+       OPT_DER = 128, OPT_HASH = 256 };
+
+static int parse(cli_globals_t *g, rsa_opts_t *o, const char *cmd, const char *help, unsigned io_bits, unsigned opts,
+                 int argc, char **argv)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+        size_t off;
+    } vals[] = {
+        {OPT_KEY, "--key", offsetof(rsa_opts_t, key_s)},       {OPT_BITS, "--bits", offsetof(rsa_opts_t, bits_s)},
+        {OPT_USAGE, "--usage", offsetof(rsa_opts_t, usage_s)}, {OPT_SCHEME, "--scheme", offsetof(rsa_opts_t, scheme_s)},
+        {OPT_PUB, "--pubkey", offsetof(rsa_opts_t, pub_s)},    {OPT_CERT, "--cert-oid", offsetof(rsa_opts_t, cert_s)},
+        {OPT_SIG, "--sig", offsetof(rsa_opts_t, sig_s)},
+    };
+    memset(o, 0, sizeof(*o));
+    for (int i = 1; i < argc;) {
+        bool done = false;
+        int r = cli_common_option(g, &o->io, io_bits, cmd, help, argc, argv, &i);
+        if (r == 2) {
+            return CLI_EXIT_OK;
+        }
+        if (r < 0) {
+            return CLI_EXIT_USAGE;
+        }
+        if (r == 1) {
+            continue;
+        }
+        const char *a = argv[i];
+        for (size_t k = 0; k < sizeof(vals) / sizeof(vals[0]) && !done; k++) {
+            bool err = false;
+            const char *v;
+            if ((opts & vals[k].bit) == 0u) {
+                continue;
+            }
+            v = cli_opt_value(argc, argv, &i, vals[k].name, NULL, &err);
+            if (err) {
+                return cli_usage_error(cmd, "%s needs a value", a);
+            }
+            if (v != NULL) {
+                *(const char **)(void *)((char *)o + vals[k].off) = v;
+                done = true;
+            }
+        }
+        if (done) {
+            continue;
+        }
+        if ((opts & OPT_DER) != 0u && strcmp(a, "--der") == 0) {
+            o->der = true;
+            i++;
+            continue;
+        }
+        if ((opts & OPT_HASH) != 0u && strcmp(a, "--hash") == 0) {
+            o->hash = true;
+            i++;
+            continue;
+        }
+        return cli_usage_error(cmd, "unexpected argument '%s'", a);
+    }
+    return -2;
+}
+
+static int key_oid(const char *cmd, const char *s, uint16_t *oid)
+{
+    *oid = TRUSTM_OID_RSA_KEY_1;
+    return s != NULL ? cli_oid_arg(cmd, "--key", s, oid) : CLI_EXIT_OK;
+}
+
+int do_rsa_keygen(cli_globals_t *g, int argc, char **argv)
+{
+    const char *cmd = "rsa-keygen";
+    rsa_opts_t o;
+    cli_device_t d;
+    uint16_t key;
+    uint8_t usage = TRUSTM_KEY_USAGE_SIGN;
+    uint8_t alg = TRUSTM_RSA2048;
+    uint8_t pub[TRUSTM_RSA_PUBKEY_MAX];
+    size_t pub_len = 0;
+    trustm_status_t st;
+    int rc = parse(g, &o, cmd, keygen_help, CLI_IO_OUT, OPT_KEY | OPT_BITS | OPT_USAGE | OPT_DER, argc, argv);
+    if (rc != -2) {
+        return rc;
+    }
+    if ((rc = key_oid(cmd, o.key_s, &key)) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if (o.bits_s != NULL) {
+        if (strcmp(o.bits_s, "1024") == 0) {
+            alg = TRUSTM_RSA1024;
+        } else if (strcmp(o.bits_s, "2048") != 0) {
+            return cli_usage_error(cmd, "--bits must be 1024 or 2048");
+        }
+    }
+    if (o.usage_s != NULL && cli_parse_key_usage(o.usage_s, &usage) != 0) {
+        return cli_usage_error(cmd, "--usage '%s': expected names auth, enc, sign, keyagree joined by ','",
+                               o.usage_s);
+    }
+    rc = cli_device_open(&d, g, cmd);
+    if (rc != CLI_EXIT_OK) {
+        return rc;
+    }
+    st = trustm_rsa_keygen(&d.dev, alg, key, usage, pub, sizeof(pub), &pub_len);
+    if (st != TRUSTM_OK) {
+        rc = cli_report_status("GenKeyPair", st);
+    }
+    cli_device_close(&d, g);
+    if (rc == CLI_EXIT_OK) {
+        const char *out = o.io.out != NULL ? o.io.out : "-";
+        rc = cli_rsa_pub_save(cmd, pub, pub_len, o.der, out);
+        if (rc == CLI_EXIT_OK && strcmp(out, "-") != 0) {
+            printf("%04X: new RSA-%s key pair generated; public key written to %s (%s)\n", key,
+                   alg == TRUSTM_RSA1024 ? "1024" : "2048", out, o.der ? "DER" : "PEM");
+        }
+    }
+    return rc;
+}
+
+/* The digest to sign/verify: input as is (scheme from --scheme or its length) or hashed on the
+ * chip with --hash. The device must be open. Returns an exit code. */
+static int get_digest(cli_device_t *d, const char *cmd, const rsa_opts_t *o, const uint8_t *in, size_t len,
+                      uint8_t *digest, size_t *dlen, uint8_t *scheme)
+{
+    static const uint8_t schemes[3] = {TRUSTM_RSA_PKCS1_SHA256, TRUSTM_RSA_PKCS1_SHA384, TRUSTM_RSA_PKCS1_SHA512};
+    if (o->hash) {
+        trustm_status_t st = trustm_sha256(&d->dev, in, len, digest);
+        if (st != TRUSTM_OK) {
+            return cli_report_status("CalcHash", st);
+        }
+        *dlen = TRUSTM_SHA256_LEN;
+        *scheme = TRUSTM_RSA_PKCS1_SHA256;
+        return CLI_EXIT_OK;
+    }
+    if (len != 32u && len != 48u && len != 64u) {
+        fprintf(stderr, "trustm %s: the input is %zu bytes, not a SHA-256/384/512 digest (32/48/64 bytes); "
+                        "use --hash to sign a message\n", cmd, len);
+        return CLI_EXIT_FILE;
+    }
+    int idx = len == 32u ? 0 : (len == 48u ? 1 : 2);
+    if (o->scheme_s != NULL && cli_parse_sha(o->scheme_s) != idx) {
+        fprintf(stderr, "trustm %s: the input is %zu bytes, which is not a %s digest\n", cmd, len, o->scheme_s);
+        return CLI_EXIT_FILE;
+    }
+    memcpy(digest, in, len);
+    *dlen = len;
+    *scheme = schemes[idx];
+    return CLI_EXIT_OK;
+}
+
+static int check_hash_opts(const char *cmd, const rsa_opts_t *o)
+{
+    if (o->scheme_s != NULL) {
+        if (cli_parse_sha(o->scheme_s) < 0) {
+            return cli_usage_error(cmd, "--scheme must be sha256, sha384 or sha512");
+        }
+        if (o->hash) {
+            return cli_usage_error(cmd, "--hash always uses SHA-256; leave out --scheme");
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+int do_rsa_sign(cli_globals_t *g, int argc, char **argv)
+{
+    const char *cmd = "rsa-sign";
+    rsa_opts_t o;
+    cli_device_t d;
+    uint16_t key;
+    uint8_t *in;
+    size_t len = 0, dlen = 0, sig_len = 0;
+    uint8_t digest[64], scheme = 0, sig[TRUSTM_RSA_MAX_BYTES];
+    trustm_status_t st;
+    int rc = parse(g, &o, cmd, sign_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_KEY | OPT_SCHEME | OPT_HASH, argc,
+                   argv);
+    if (rc != -2) {
+        return rc;
+    }
+    if ((rc = key_oid(cmd, o.key_s, &key)) != CLI_EXIT_OK || (rc = check_hash_opts(cmd, &o)) != CLI_EXIT_OK) {
+        return rc;
+    }
+    in = malloc(RSA_HASH_IN_MAX);
+    if (in == NULL) {
+        fprintf(stderr, "trustm %s: out of memory\n", cmd);
+        return CLI_EXIT_FILE;
+    }
+    rc = cli_input_read(&o.io, cmd, in, o.hash ? RSA_HASH_IN_MAX : 64u, &len);
+    if (rc == CLI_EXIT_OK && len == 0u) {
+        fprintf(stderr, "trustm %s: the input is empty\n", cmd);
+        rc = CLI_EXIT_FILE;
+    }
+    if (rc == CLI_EXIT_OK && (rc = cli_device_open(&d, g, cmd)) == CLI_EXIT_OK) {
+        rc = get_digest(&d, cmd, &o, in, len, digest, &dlen, &scheme);
+        if (rc == CLI_EXIT_OK) {
+            st = trustm_rsa_sign(&d.dev, scheme, digest, dlen, key, sig, sizeof(sig), &sig_len);
+            if (st != TRUSTM_OK) {
+                rc = cli_report_status("CalcSign", st);
+            }
+        }
+        cli_device_close(&d, g);
+    }
+    free(in);
+    if (rc == CLI_EXIT_OK) {
+        rc = cli_output_write(&o.io, cmd, sig, sig_len);
+    }
+    return rc;
+}
+
+/* Key source of rsa-verify / rsa-encrypt: exactly one of --pubkey and --cert-oid. */
+static int key_source(const char *cmd, const rsa_opts_t *o, trustm_rsa_key_src_t *src, uint8_t *pub, size_t pub_size)
+{
+    memset(src, 0, sizeof(*src));
+    if ((o->pub_s == NULL) == (o->cert_s == NULL)) {
+        return cli_usage_error(cmd, "give the public key with --pubkey FILE or --cert-oid OID (one of them)");
+    }
+    if (o->cert_s != NULL) {
+        return cli_oid_arg(cmd, "--cert-oid", o->cert_s, &src->cert_oid);
+    }
+    src->pub = pub;
+    return cli_rsa_pub_load(cmd, o->pub_s, pub, pub_size, &src->pub_len, &src->alg);
+}
+
+int do_rsa_verify(cli_globals_t *g, int argc, char **argv)
+{
+    const char *cmd = "rsa-verify";
+    rsa_opts_t o;
+    cli_device_t d;
+    trustm_rsa_key_src_t src;
+    uint8_t pub[TRUSTM_RSA_PUBKEY_MAX];
+    uint8_t *in;
+    size_t len = 0, dlen = 0, sig_len = 0;
+    uint8_t digest[64], scheme = 0, sig[TRUSTM_RSA_MAX_BYTES];
+    trustm_status_t st;
+    int rc = parse(g, &o, cmd, verify_help, CLI_IO_IN | CLI_IO_HEX,
+                   OPT_SCHEME | OPT_HASH | OPT_PUB | OPT_CERT | OPT_SIG, argc, argv);
+    if (rc != -2) {
+        return rc;
+    }
+    if ((rc = check_hash_opts(cmd, &o)) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if (o.sig_s == NULL) {
+        return cli_usage_error(cmd, "missing --sig FILE");
+    }
+    if ((rc = key_source(cmd, &o, &src, pub, sizeof(pub))) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if ((rc = cli_file_load(o.sig_s, o.io.hex_in, cmd, sig, sizeof(sig), &sig_len)) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if (sig_len != 128u && sig_len != 256u) {
+        fprintf(stderr, "trustm %s: %s: %zu bytes is not an RSA-1024/2048 signature (128 or 256 bytes)\n", cmd,
+                o.sig_s, sig_len);
+        return CLI_EXIT_FILE;
+    }
+    in = malloc(RSA_HASH_IN_MAX);
+    if (in == NULL) {
+        fprintf(stderr, "trustm %s: out of memory\n", cmd);
+        return CLI_EXIT_FILE;
+    }
+    rc = cli_input_read(&o.io, cmd, in, o.hash ? RSA_HASH_IN_MAX : 64u, &len);
+    if (rc == CLI_EXIT_OK && len == 0u) {
+        fprintf(stderr, "trustm %s: the input is empty\n", cmd);
+        rc = CLI_EXIT_FILE;
+    }
+    if (rc == CLI_EXIT_OK && (rc = cli_device_open(&d, g, cmd)) == CLI_EXIT_OK) {
+        rc = get_digest(&d, cmd, &o, in, len, digest, &dlen, &scheme);
+        if (rc == CLI_EXIT_OK) {
+            if (src.pub != NULL) {
+                st = trustm_rsa_verify(&d.dev, scheme, digest, dlen, sig, sig_len, src.alg, src.pub, src.pub_len);
+            } else {
+                st = trustm_rsa_verify_cert(&d.dev, scheme, digest, dlen, sig, sig_len, src.cert_oid);
+            }
+            if (st == TRUSTM_OK) {
+                printf("signature valid\n");
+            } else {
+                if (st == TRUSTM_DEVICE_ERR(0x2Cu)) {
+                    printf("signature INVALID\n");
+                }
+                rc = cli_report_status("VerifySign", st);
+            }
+        }
+        cli_device_close(&d, g);
+    }
+    free(in);
+    return rc;
+}
+
+int do_rsa_encrypt(cli_globals_t *g, int argc, char **argv)
+{
+    const char *cmd = "rsa-encrypt";
+    rsa_opts_t o;
+    cli_device_t d;
+    trustm_rsa_key_src_t src;
+    uint8_t pub[TRUSTM_RSA_PUBKEY_MAX];
+    uint8_t msg[TRUSTM_RSA_MAX_BYTES], ct[TRUSTM_RSA_MAX_BYTES];
+    size_t len = 0, ct_len = 0;
+    trustm_status_t st;
+    int rc = parse(g, &o, cmd, encrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_PUB | OPT_CERT, argc, argv);
+    if (rc != -2) {
+        return rc;
+    }
+    if ((rc = key_source(cmd, &o, &src, pub, sizeof(pub))) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if ((rc = cli_input_read(&o.io, cmd, msg, sizeof(msg), &len)) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if (len == 0u) {
+        fprintf(stderr, "trustm %s: the input is empty\n", cmd);
+        return CLI_EXIT_FILE;
+    }
+    if (src.pub != NULL && len > (src.alg == TRUSTM_RSA1024 ? 128u : 256u) - 11u) {
+        fprintf(stderr, "trustm %s: a %zu-byte message is too long for RSA-%s PKCS#1 v1.5 (at most %u bytes)\n", cmd,
+                len, src.alg == TRUSTM_RSA1024 ? "1024" : "2048", (src.alg == TRUSTM_RSA1024 ? 128u : 256u) - 11u);
+        return CLI_EXIT_FILE;
+    }
+    rc = cli_device_open(&d, g, cmd);
+    if (rc != CLI_EXIT_OK) {
+        return rc;
+    }
+    st = trustm_rsa_encrypt(&d.dev, msg, len, &src, ct, sizeof(ct), &ct_len);
+    if (st != TRUSTM_OK) {
+        rc = cli_report_status("EncryptAsym", st);
+    }
+    cli_device_close(&d, g);
+    if (rc == CLI_EXIT_OK) {
+        rc = cli_output_write(&o.io, cmd, ct, ct_len);
+    }
+    return rc;
+}
+
+int do_rsa_decrypt(cli_globals_t *g, int argc, char **argv)
+{
+    const char *cmd = "rsa-decrypt";
+    rsa_opts_t o;
+    cli_device_t d;
+    uint16_t key;
+    uint8_t ct[TRUSTM_RSA_MAX_BYTES], msg[TRUSTM_RSA_MAX_BYTES];
+    size_t len = 0, msg_len = 0;
+    trustm_status_t st;
+    int rc = parse(g, &o, cmd, decrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_KEY, argc, argv);
+    if (rc != -2) {
+        return rc;
+    }
+    if ((rc = key_oid(cmd, o.key_s, &key)) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if ((rc = cli_input_read(&o.io, cmd, ct, sizeof(ct), &len)) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if (len != 128u && len != 256u) {
+        fprintf(stderr, "trustm %s: the input is %zu bytes; an RSA-1024/2048 ciphertext is 128 or 256 bytes\n", cmd,
+                len);
+        return CLI_EXIT_FILE;
+    }
+    rc = cli_device_open(&d, g, cmd);
+    if (rc != CLI_EXIT_OK) {
+        return rc;
+    }
+    st = trustm_rsa_decrypt(&d.dev, ct, len, key, msg, sizeof(msg), &msg_len);
+    if (st != TRUSTM_OK) {
+        rc = cli_report_status("DecryptAsym", st);
+    }
+    cli_device_close(&d, g);
+    if (rc == CLI_EXIT_OK) {
+        rc = cli_output_write(&o.io, cmd, msg, msg_len);
+    }
+    trustm_wipe(msg, sizeof(msg));
+    return rc;
+}

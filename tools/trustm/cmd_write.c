@@ -1,0 +1,100 @@
+/*
+ * cmd_write.c - `trustm write OID`: write a data object (SetDataObject), optionally erasing it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_device.h"
+#include "cli_hex.h"
+#include "cli_util.h"
+
+#define WRITE_MAX 65535u
+
+static const char write_help[] =
+    "Usage: trustm [global options] write OID [--offset N] [--erase] (--in FILE | --data HEX) [--hex]\n"
+    "Write data to object OID (SetDataObject) at --offset. The object's used size becomes\n"
+    "max(used size, offset + length); with --erase the object is cleared first (erase and\n"
+    "write). The chip's change access condition applies.\n"
+    "Options:\n"
+    "  --offset N            first byte to write (default 0)\n"
+    "  --erase               erase the object, then write\n";
+
+int do_write(cli_globals_t *g, int argc, char **argv)
+{
+    const char *cmd = "write";
+    cli_io_t io;
+    cli_device_t d;
+    const char *oid_s = NULL;
+    unsigned long offset = 0;
+    bool erase = false;
+    uint16_t oid;
+    static uint8_t buf[WRITE_MAX];
+    size_t len = 0;
+    trustm_status_t st;
+    int rc;
+    memset(&io, 0, sizeof(io));
+    for (int i = 1; i < argc;) {
+        const char *v;
+        bool err = false;
+        int r = cli_common_option(g, &io, CLI_IO_IN | CLI_IO_HEX, cmd, write_help, argc, argv, &i);
+        if (r == 2) {
+            return CLI_EXIT_OK;
+        }
+        if (r < 0) {
+            return CLI_EXIT_USAGE;
+        }
+        if (r == 1) {
+            continue;
+        }
+        if ((v = cli_opt_value(argc, argv, &i, "--offset", NULL, &err)) != NULL || err) {
+            if (err || cli_parse_uint(v, 0, 0xFFFF, &offset) != 0) {
+                return cli_usage_error(cmd, "--offset needs a number 0..65535");
+            }
+            continue;
+        }
+        if (strcmp(argv[i], "--erase") == 0) {
+            erase = true;
+            i++;
+            continue;
+        }
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+        }
+        if (oid_s != NULL) {
+            return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+        }
+        oid_s = argv[i++];
+    }
+    if (oid_s == NULL) {
+        return cli_usage_error(cmd, "missing OID (e.g. trustm write F1D0 --data 0102)");
+    }
+    if ((rc = cli_oid_arg(cmd, "OID", oid_s, &oid)) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if (offset >= WRITE_MAX) {
+        return cli_usage_error(cmd, "--offset %lu leaves no room to write (offset + length <= 65535)", offset);
+    }
+    if ((rc = cli_input_read(&io, cmd, buf, WRITE_MAX - offset, &len)) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if (len == 0u) {
+        return cli_usage_error(cmd, "no data to write (empty input)");
+    }
+    rc = cli_device_open(&d, g, cmd);
+    if (rc != CLI_EXIT_OK) {
+        return rc;
+    }
+    st = trustm_data_write(&d.dev, oid, erase ? TRUSTM_ERASE_AND_WRITE : TRUSTM_WRITE_ONLY, (uint16_t)offset, buf,
+                           len);
+    if (st != TRUSTM_OK) {
+        char what[64];
+        snprintf(what, sizeof(what), "write %04X", oid);
+        rc = cli_report_status(what, st);
+    } else {
+        printf("%04X: wrote %zu byte%s at offset %lu%s\n", oid, len, len == 1u ? "" : "s", offset,
+               erase ? " (object erased first)" : "");
+    }
+    cli_device_close(&d, g);
+    return rc;
+}
