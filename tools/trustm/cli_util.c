@@ -294,3 +294,15 @@ int cli_oid_arg(const char *cmd, const char *what, const char *s, uint16_t *oid)
     }
     return CLI_EXIT_OK;
 }
+
+int cli_positional_arg(const char *cmd, char **argv, int *i, const char **slot)
+{
+    const char *a = argv[*i];
+    if (a[0] == '-' && a[1] != '\0')
+        return cli_usage_error(cmd, "unknown option '%s'", a);
+    if (*slot != NULL)
+        return cli_usage_error(cmd, "unexpected argument '%s'", a);
+    *slot = a;
+    (*i)++;
+    return CLI_EXIT_OK;
+}

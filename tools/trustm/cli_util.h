@@ -69,4 +69,9 @@ void cli_json_str(FILE *f, const char *s);
 /* Parse a command's OID argument with a usage error naming it. Returns an exit code. */
 int cli_oid_arg(const char *cmd, const char *what, const char *s, uint16_t *oid);
 
+/* The last step of a subcommand's option loop: argv[*i] is not a known option. An unknown
+ * option or a second positional argument is a usage error; otherwise argv[*i] becomes the one
+ * positional argument (*slot) and *i advances. Returns CLI_EXIT_OK or the usage exit code. */
+int cli_positional_arg(const char *cmd, char **argv, int *i, const char **slot);
+
 #endif /* TRUSTM_CLI_UTIL_H */

@@ -85,13 +85,9 @@ int do_error(cli_globals_t *g, int argc, char **argv)
         if (r == 1) {
             continue;
         }
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+        if ((rc = cli_positional_arg(cmd, argv, &i, &code)) != CLI_EXIT_OK) {
+            return rc;
         }
-        if (code != NULL) {
-            return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
-        }
-        code = argv[i++];
     }
     if (code != NULL) {
         return decode(code);

@@ -44,13 +44,9 @@ int do_random(cli_globals_t *g, int argc, char **argv)
             i++;
             continue;
         }
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+        if ((rc = cli_positional_arg(cmd, argv, &i, &n_s)) != CLI_EXIT_OK) {
+            return rc;
         }
-        if (n_s != NULL) {
-            return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
-        }
-        n_s = argv[i++];
     }
     if (n_s == NULL || cli_parse_uint(n_s, TRUSTM_RANDOM_MIN, TRUSTM_RANDOM_MAX, &n) != 0) {
         return cli_usage_error(cmd, "give the number of bytes, %u..%u", TRUSTM_RANDOM_MIN, TRUSTM_RANDOM_MAX);

@@ -60,13 +60,9 @@ int do_read(cli_globals_t *g, int argc, char **argv)
             have_length = true;
             continue;
         }
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+        if ((rc = cli_positional_arg(cmd, argv, &i, &oid_s)) != CLI_EXIT_OK) {
+            return rc;
         }
-        if (oid_s != NULL) {
-            return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
-        }
-        oid_s = argv[i++];
     }
     if (oid_s == NULL) {
         return cli_usage_error(cmd, "missing OID (e.g. trustm read F1D0)");
