@@ -17,31 +17,7 @@
 
 uint8_t *pt_read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    uint8_t *b = malloc(cap + 1);
-    size_t r;
-    while (b != NULL && (r = fread(b + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) {
-            uint8_t *nb = realloc(b, 2 * cap + 1);
-            if (nb == NULL) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (b == NULL)
-        return NULL;
-    b[n] = 0;
-    *len = n;
-    return b;
+    return tv_read_file(path, len);
 }
 
 long pt_vector_hex(const char *name, uint8_t *out, size_t size)

@@ -138,3 +138,32 @@ void tv_free(tv_file_t *f)
     f->steps = NULL;
     f->count = 0;
 }
+
+uint8_t *tv_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 4096, n = 0, r;
+    uint8_t *b = malloc(cap + 1);
+    while (b != NULL && (r = fread(b + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            uint8_t *nb = realloc(b, 2 * cap + 1);
+            if (nb == NULL) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (b == NULL)
+        return NULL;
+    b[n] = 0;
+    if (len != NULL)
+        *len = n;
+    return b;
+}

@@ -45,6 +45,10 @@ void tv_free(tv_file_t *f);
 /* Parse whitespace-separated (or contiguous) hex into out; returns byte count or -1. */
 long tv_hex_parse(const char *hex, uint8_t *out, size_t out_size);
 
+/* Whole file into a malloc'ed, NUL-terminated buffer (the caller frees it); NULL if it cannot
+ * be read. *len (may be NULL) receives the length without the NUL. */
+uint8_t *tv_read_file(const char *path, size_t *len);
+
 /* Format bytes as "AA BB CC" into a static buffer (for assertion messages). */
 const char *tv_hex_str(const uint8_t *b, size_t n);
 

@@ -78,11 +78,24 @@ int id2_registry_list(id2_registry_t *reg, id2_registry_each_fn fn, void *ctx,
 
 /* Replay store: atomically record (id2, device_random, server_value) as seen at now_s.
  * Returns ID2V_OK the first time and ID2V_ERR_REPLAY on any later call with the same triple.
- * Entries older than `keep_s` seconds are purged on the way (keep_s >= the timestamp window,
- * so a purged entry can no longer pass the timestamp check). */
+ * Entries older than `keep_s` seconds are purged on the way. keep_s must be at least TWICE the
+ * timestamp window: a code stamped window_s in the future is recorded at now and still passes the
+ * timestamp check until now + 2 * window_s. */
 int id2_registry_replay_record(id2_registry_t *reg, const char *id2, const char *device_random,
                                const char *server_value, int64_t now_s, uint32_t keep_s,
                                char *err, size_t err_size);
+
+/* Addition: register an existing device (a chip provisioned elsewhere, the spec's worked
+ * device): key->type and key->key as for id2_registry_find_*, key->id2 its ID2 (empty for a
+ * secret device, which then needs dn). dn == NULL: the ID2. A duplicate ID2 or pk/dn is refused
+ * (ID2V_ERR_BAD_PARAM); a key that does not sign (not AES-128 / RSA-1024) is ID2V_ERR_FORMAT. */
+int id2_registry_import(id2_registry_t *reg, const char *pk, const char *dn, const id2v_key_t *key,
+                        id2_device_t *dev_out, char *err, size_t err_size);
+
+/* Addition: remove a device entirely (id2-kdc uses it to undo an issue whose files could not be
+ * written). Unknown -> ID2V_ERR_UNKNOWN_DEVICE. */
+int id2_registry_delete_name(id2_registry_t *reg, const char *pk, const char *dn,
+                             char *err, size_t err_size);
 
 #ifdef __cplusplus
 }

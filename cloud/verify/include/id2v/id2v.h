@@ -89,7 +89,9 @@ int id2v_parse_auth_code(const char *code, size_t code_len, id2v_auth_code_t *ou
 /* Verify an auth code of `k`'s device.
  *  expect_types: bit mask of acceptable types (1u << type), e.g. ID2V_TYPES_CHALLENGE_EXTRA.
  *  challenge:    for types 0/2 the server random the server issued (NULL: not checked here);
- *  extra:        for types 2/3 the extra the server expects (the exact client id), else NULL.
+ *  extra:        for types 2/3 the extra the server expects (the exact client id; non-empty,
+ *                else ID2V_ERR_BAD_PARAM: without the type in the signed message a type-0/1
+ *                code is also a type-2/3 code with an empty extra), else NULL.
  *  out:          optional; receives the parsed code (device random, timestamp) for replay checks.
  * Returns ID2V_OK, or TYPE / CHALLENGE / SIGNATURE / FORMAT. Comparison is constant-time. */
 #define ID2V_TYPES_CHALLENGE        (1u << 0)
@@ -142,6 +144,18 @@ int id2v_parse_username(const char *username, char pk[65], char dn[65]);
 int id2v_format_client_id(const char *pk, const char *dn, int securemode, const char *timestamp,
                           const char *partner_id, const char *module_id, const char *authtype,
                           const char *a, char *out, size_t out_size);
+
+/* Additions (beyond the first contract). */
+
+/* 1 when id2 is 24 upper-case hex characters, else 0. */
+int id2v_valid_id2(const char *id2);
+/* 1 when pk is 1..64 of [A-Za-z0-9_-], dn 1..64 of [A-Za-z0-9_-.@:], else 0. */
+int id2v_valid_pk(const char *pk);
+int id2v_valid_dn(const char *dn);
+
+/* Check a device-secret password (3.3) in constant time: ID2V_OK, ID2V_ERR_SIGNATURE, or FORMAT. */
+int id2v_verify_secret_password(const char *pk, const char *dn, const char *device_secret,
+                                const char *timestamp, const char *password, size_t password_len);
 
 #ifdef __cplusplus
 }
