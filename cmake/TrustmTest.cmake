@@ -12,3 +12,22 @@ function(trustm_add_test)
     set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}")
   endif()
 endfunction()
+
+# trustm_sanitizer_runtime(<var>): in sanitizer and fuzz builds, the path of the ASan runtime to
+# preload into an uninstrumented program (mosquitto) that loads an instrumented plugin; else "".
+function(trustm_sanitizer_runtime var)
+  set(_path "")
+  if(TRUSTM_SANITIZE OR TRUSTM_FUZZ)
+    if(CMAKE_C_COMPILER_ID MATCHES "Clang")
+      set(_rt libclang_rt.asan-x86_64.so)
+    else()
+      set(_rt libasan.so)
+    endif()
+    execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=${_rt}
+                    OUTPUT_VARIABLE _rt_path OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if(EXISTS "${_rt_path}")
+      set(_path "${_rt_path}")
+    endif()
+  endif()
+  set(${var} "${_path}" PARENT_SCOPE)
+endfunction()
