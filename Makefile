@@ -45,8 +45,13 @@ bench: build
 	@scripts/deps.sh bench
 	@scripts/bench.sh $(BUILD)
 
-demo: build
+# The demo builds only what it runs: simulator, CLI, data-set tool, registry tool, plugin, app.
+DEMO_TARGETS = trustm-sim trustm_tool trustm-protupd id2-kdc mosquitto_id2_auth mqttapp
+
+demo:
 	@scripts/deps.sh demo
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS) --target $(DEMO_TARGETS) -- --no-print-directory
 	@scripts/demo.sh $(BUILD)
 
 clean:

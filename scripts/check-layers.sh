@@ -26,5 +26,16 @@ check pal "$stack|$cmdh|trustm_frame|trustm_apdu|trustm_bytes" "ports use only t
 # The library core makes no OS calls and has no heap.
 os=$(grep -rnE '\b(malloc|calloc|realloc|free|printf|fopen|usleep|nanosleep|clock_gettime)[[:space:]]*\(' src --include='*.c' || true)
 if [ -n "$os" ]; then echo "library core uses heap/stdio/OS calls:"; echo "$os"; fail=1; fi
+# The ID2 client (id2/) is library code on the public API only: no internals, no simulator, no heap/stdio/OS.
+check id2 "sim/|trustm_sim|trustm_pal_|trustm_bytes|$stack|$cmdh" "the ID2 client uses only include/trustm"
+if [ -d id2 ]; then
+    os=$(grep -rnE '\b(malloc|calloc|realloc|free|printf|snprintf|fopen|usleep|nanosleep|clock_gettime|time)[[:space:]]*\(' id2 --include='*.c' || true)
+    if [ -n "$os" ]; then echo "ID2 client uses heap/stdio/OS calls:"; echo "$os"; fail=1; fi
+fi
+# The MQTT codec and client (mqtt/, not mqtt/net) are device code too: no heap, stdio or OS calls.
+if [ -d mqtt ]; then
+    os=$(grep -nE '\b(malloc|calloc|realloc|free|printf|fopen|usleep|nanosleep|clock_gettime|time|socket|poll)[[:space:]]*\(' mqtt/*.c || true)
+    if [ -n "$os" ]; then echo "MQTT client uses heap/stdio/OS calls:"; echo "$os"; fail=1; fi
+fi
 [ $fail -eq 0 ] && echo "layers: ok"
 exit $fail

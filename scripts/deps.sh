@@ -7,7 +7,7 @@ set -eu
 core="build-essential cmake pkg-config libmbedtls-dev libcmocka-dev libgpiod-dev openssl"
 cross="gcc-arm-none-eabi libnewlib-arm-none-eabi"
 sanit="clang libclang-rt-14-dev"
-demo="mosquitto libmosquitto-dev libsqlite3-dev"
+demo="mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev libsqlite3-dev"
 bench="valgrind"
 
 want=""
