@@ -42,7 +42,7 @@ fuzz:
 	@scripts/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: build
-	@scripts/deps.sh bench
+	@scripts/deps.sh bench demo
 	@scripts/bench.sh $(BUILD)
 
 # The demo builds only what it runs: simulator, CLI, data-set tool, registry tool, plugin, app.

@@ -13,7 +13,15 @@ echo "== 2. datasheet Table 16 operations: simulated time and bus share"
 "$build/bench/bench_ops"
 
 echo
-echo "== 3. host CPU instructions per command (callgrind, simulator instructions subtracted)"
+echo "== 3. connect: process start to CONNACK with the chip-held ID2 key (chip timing model, 400 kHz)"
+"$(dirname "$0")/bench-connect.sh" "$build"
+# every figure written as JSON lines by a section goes into build/bench/results.json
+mkdir -p "$build/bench"
+{ echo "["; cat "$build"/bench/*.jsonl 2>/dev/null | sed '$!s/$/,/'; echo "]"; } >"$build/bench/results.json"
+echo "(figures also in $build/bench/results.json)"
+
+echo
+echo "== 4. host CPU instructions per command (callgrind, simulator instructions subtracted)"
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind not installed: skipped (scripts/deps.sh bench)"
     exit 0

@@ -62,6 +62,7 @@ typedef struct app_connect_stats {
     uint64_t chip_sim_us;       /* chip + bus time on the chip's clock (simulated time) */
     uint64_t chip_wall_us;      /* real time spent in chip calls */
     uint64_t total_wall_us;     /* real time of the whole connect */
+    uint64_t since_start_us;    /* real time from process start to the CONNACK */
     int sec_before, sec_after;  /* security event counter (E0C5), -1 when not read */
 } app_connect_stats_t;
 
@@ -96,6 +97,7 @@ typedef struct app {
 /* mqttapp_log.c */
 void app_log_start(void);
 uint64_t app_mono_us(void);
+uint64_t app_elapsed_us(void); /* since the process started (app_log_start) */
 void app_log(char level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void app_trace(const char *fn, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void app_id2_log(void *arg, const char *line);

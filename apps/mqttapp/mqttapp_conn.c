@@ -518,6 +518,7 @@ int app_connect(app_t *a)
         return rc;
     }
     a->st.total_wall_us = app_mono_us() - t_start;
+    a->st.since_start_us = app_elapsed_us();
     if (o->stats && chip_needed(a) && a->chip_open) {
         a->st.sec_after = read_sec(a);
     }
@@ -526,11 +527,11 @@ int app_connect(app_t *a)
     if (o->stats) {
         printf("stats: {\"mode\":\"%s\",\"crypto\":\"%s\",\"frame\":%u,\"chip_cmds\":%" PRIu64
                ",\"chip_sim_us\":%" PRIu64 ",\"chip_wall_us\":%" PRIu64 ",\"total_wall_us\":%" PRIu64
-               ",\"host_net_us\":%" PRIu64 ",\"sec_before\":%d,\"sec_after\":%d}\n",
+               ",\"host_net_us\":%" PRIu64 ",\"since_start_us\":%" PRIu64 ",\"sec_before\":%d,\"sec_after\":%d}\n",
                mode_name(o->mode), !chip_needed(a) ? "none" : o->crypto == ID2_CRYPTO_TYPE_RSA ? "rsa" : "aes",
                a->have_chip ? (unsigned)trustm_device_frame_size(&a->chip.dev) : 0u, a->st.chip_cmds,
                a->st.chip_sim_us, a->st.chip_wall_us, a->st.total_wall_us,
-               a->st.total_wall_us - a->st.chip_wall_us, a->st.sec_before, a->st.sec_after);
+               a->st.total_wall_us - a->st.chip_wall_us, a->st.since_start_us, a->st.sec_before, a->st.sec_after);
         fflush(stdout);
     }
     return APP_EXIT_OK;

@@ -27,6 +27,11 @@ void app_log_start(void)
     t0_us = app_mono_us();
 }
 
+uint64_t app_elapsed_us(void)
+{
+    return app_mono_us() - t0_us;
+}
+
 void app_log(char level, const char *fmt, ...)
 {
     va_list ap;
