@@ -22,10 +22,11 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
 
 test: build
+	@scripts/deps.sh test
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 
 test-asan:
-	@scripts/deps.sh core sanitize
+	@scripts/deps.sh test sanitize
 	@CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTRUSTM_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j$(JOBS) -- --no-print-directory
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

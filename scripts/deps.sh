@@ -1,13 +1,15 @@
 #!/bin/sh
 # Install the Debian packages trustm needs, if they are missing.
-#   scripts/deps.sh [core|cross|demo|ci]...   (default: core)
+#   scripts/deps.sh [core|test|cross|sanitize|demo|bench|ci]...   (default: core)
 # As root it runs apt-get itself; otherwise it prints the exact command to run.
 set -eu
 
-core="build-essential cmake pkg-config libmbedtls-dev libcmocka-dev libgpiod-dev openssl"
+core="build-essential cmake pkg-config libmbedtls-dev libcmocka-dev libgpiod-dev openssl libsqlite3-dev mosquitto-dev libmosquitto-dev"
+# the broker tests and the demo run a real mosquitto and its command-line clients
+broker="mosquitto mosquitto-clients"
 cross="gcc-arm-none-eabi libnewlib-arm-none-eabi"
 sanit="clang libclang-rt-14-dev"
-demo="mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev libsqlite3-dev"
+demo="$broker"
 bench="valgrind"
 
 want=""
@@ -15,12 +17,13 @@ want=""
 for group in "$@"; do
     case "$group" in
         core) want="$want $core" ;;
+        test) want="$want $core $broker" ;;
         cross) want="$want $cross" ;;
         sanitize) want="$want $sanit" ;;
         demo) want="$want $core $demo" ;;
         bench) want="$want $core $bench" ;;
         ci) want="$want $core $cross $sanit $demo $bench" ;;
-        *) echo "deps.sh: unknown group '$group' (core, cross, sanitize, demo, bench, ci)" >&2; exit 2 ;;
+        *) echo "deps.sh: unknown group '$group' (core, test, cross, sanitize, demo, bench, ci)" >&2; exit 2 ;;
     esac
 done
 
