@@ -10,12 +10,56 @@
 #include "trustm_pal_sim.h"
 #include "trustm_sim.h"
 
+#ifdef ITEST_SHIELD
+#include "trustm/trustm_shield.h"
+#include "trustm_shield_mbedtls.h"
+#endif
+
 typedef struct itest {
     trustm_sim_t *sim;
     trustm_pal_t pal;
     trustm_device_t dev;
     uint8_t uid[TRUSTM_SIM_UID_SIZE];
+#ifdef ITEST_SHIELD
+    trustm_shield_t shield;
+#endif
 } itest_t;
+
+#ifdef ITEST_SHIELD
+/* The simulated chip's factory platform binding secret (E140): 01 02 .. 40. */
+static inline int itest_pbs(void *user, uint8_t *out, size_t out_size, size_t *out_len)
+{
+    (void)user;
+    if (out_size < 64)
+        return -1;
+    for (size_t i = 0; i < 64; i++)
+        out[i] = (uint8_t)(i + 1);
+    *out_len = 64;
+    return 0;
+}
+#endif
+
+/* Host configuration of the variant being built: ITEST_SHIELD runs every exchange with full
+ * Shielded Connection protection; ITEST_FRAME_SIZE forces the frame size. */
+static inline void itest_host_config(itest_t *t, trustm_config_t *hc)
+{
+#ifdef ITEST_SHIELD
+    trustm_shield_config_t sc;
+    memset(&sc, 0, sizeof sc);
+    sc.crypto = trustm_shield_crypto_mbedtls();
+    sc.read_secret = itest_pbs;
+    sc.default_level = TRUSTM_PROTECT_FULL;
+    if (trustm_shield_init(&t->shield, &sc) == TRUSTM_OK)
+        hc->shield = &t->shield;
+#else
+    (void)t;
+#endif
+#ifdef ITEST_FRAME_SIZE
+    hc->frame_size = ITEST_FRAME_SIZE;
+#else
+    (void)hc;
+#endif
+}
 
 static inline void itest_uid(uint8_t uid[TRUSTM_SIM_UID_SIZE], unsigned salt)
 {
@@ -48,6 +92,7 @@ static inline int itest_setup(itest_t *t, uint16_t frame_size, trustm_sim_timing
         return -1;
     trustm_config_t hc;
     memset(&hc, 0, sizeof hc);
+    itest_host_config(t, &hc);
     hc.frame_size = frame_size;
     return trustm_device_init(&t->dev, &t->pal, &hc) == TRUSTM_OK ? 0 : -1;
 }
