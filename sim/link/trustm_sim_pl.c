@@ -403,3 +403,23 @@ void trustm_sim_shield_fix_randoms(trustm_sim_t *sim, const uint8_t rnd[32], uin
 
 uint32_t trustm_sim_shield_handshakes(const trustm_sim_t *sim) { return sim != NULL ? sim->pl.handshakes : 0; }
 uint32_t trustm_sim_shield_mac_failures(const trustm_sim_t *sim) { return sim != NULL ? sim->pl.mac_failures : 0; }
+
+void trustm_sim_shield_queue_random(trustm_sim_t *sim, const uint8_t *bytes, size_t len)
+{
+    if (sim == NULL || len > sizeof sim->pl.queued)
+        return;
+    memcpy(sim->pl.queued, bytes, len);
+    sim->pl.queued_len = len;
+    sim->pl.queued_pos = 0;
+}
+
+size_t sim_pl_fixed_random(trustm_sim_t *sim, uint8_t *out, size_t n)
+{
+    sim_pl_t *pl = &sim->pl;
+    size_t k = pl->queued_len - pl->queued_pos;
+    if (k > n)
+        k = n;
+    memcpy(out, pl->queued + pl->queued_pos, k);
+    pl->queued_pos += k;
+    return k;
+}

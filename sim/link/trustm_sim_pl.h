@@ -42,6 +42,8 @@ typedef struct sim_pl {
     bool fixed;
     uint8_t fixed_rnd[32];
     uint32_t fixed_sseq, fixed_mseq;
+    uint8_t queued[64];         /* test mode: bytes the chip's RNG returns next             */
+    size_t queued_len, queued_pos;
     /* statistics */
     uint32_t handshakes, mac_failures;
 } sim_pl_t;
@@ -56,6 +58,9 @@ size_t sim_pl_complete(struct trustm_sim *sim, const uint8_t *msg, size_t len, u
 void sim_pl_reset(struct trustm_sim *sim);
 /* Conf(oid)/Int(oid) for the command being executed; response = access of type RD. */
 bool sim_pl_conf_ok(const struct trustm_sim *sim, uint16_t oid, bool response);
+
+/* Test mode: take up to n queued random bytes (returns how many were taken). */
+size_t sim_pl_fixed_random(struct trustm_sim *sim, uint8_t *out, size_t n);
 
 /* From the link (trustm_sim_link.c): start executing msg (SCTR || APDU when presence). */
 void sim_link_start_exec(struct trustm_sim *sim, const uint8_t *msg, size_t len, bool presence);
