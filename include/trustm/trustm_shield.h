@@ -132,8 +132,9 @@ trustm_status_t trustm_shield_import(trustm_shield_t *sh, const uint8_t *in, siz
 struct trustm_device;
 /* Default level of every later operation (TRUSTM_PROTECT_NONE..FULL). */
 trustm_status_t trustm_device_set_protection(struct trustm_device *dev, uint8_t level);
-/* Level of the next operation only (a level, optionally | TRUSTM_PROTECT_RENEW). Open, close,
- * hibernate and restore always run unprotected (as the vendor host). */
+/* Level of the next operation only (a level, optionally | TRUSTM_PROTECT_RENEW). Open,
+ * hibernate and restore (OpenApplication, CloseApplication with context save) always run
+ * unprotected, as the vendor host sends them. */
 trustm_status_t trustm_device_protect_next(struct trustm_device *dev, uint8_t level);
 
 #ifdef __cplusplus

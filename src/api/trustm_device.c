@@ -446,8 +446,8 @@ static trustm_status_t op_begin(trustm_device_t *dev, dev_impl_t **out, uint8_t 
 #ifdef TRUSTM_CFG_SHIELD
     if (d->shield != NULL) {
         trustm_pl_shield_begin_op(d->shield);
-        if (op == OP_OPEN || op == OP_RESET || op == OP_CLOSE)
-            d->shield->op_level = TRUSTM_PROTECT_NONE; /* OpenApplication / CloseApplication */
+        if (op == OP_OPEN || op == OP_RESET)
+            d->shield->op_level = TRUSTM_PROTECT_NONE; /* OpenApplication: before any session */
     }
 #endif
     *out = d;
