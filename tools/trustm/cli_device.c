@@ -158,6 +158,7 @@ static int open_i2c(cli_device_t *d)
         cfg.rst_line = d->spec.rst_line;
         cfg.vdd_line = d->spec.vdd_line;
     }
+    cfg.max_transfer = (uint16_t)d->spec.max_transfer;
     st = trustm_pal_linux_open(&d->lnx, &cfg);
     if (st != TRUSTM_OK) {
         const char *why = d->lnx.last_errno != 0 ? strerror(d->lnx.last_errno) : trustm_status_base_str(st);
@@ -288,6 +289,10 @@ int cli_device_open_restore(cli_device_t *d, const cli_globals_t *g, const char 
     d->pal.ctx = d;
     memset(&cfg, 0, sizeof(cfg));
     cfg.frame_size = (uint16_t)g->frame_size;
+    if (d->spec.kind == CLI_DEV_I2C && d->spec.max_transfer != 0u) {
+        /* negotiate the frame size down to what the adapter can transfer */
+        cfg.frame_size = trustm_pal_linux_frame_size(&d->lnx, cfg.frame_size);
+    }
     cfg.i2c_addr = d->spec.addr;
     rc = shield_setup(d, g, cmd, &cfg);
     if (rc != CLI_EXIT_OK) {
