@@ -13,6 +13,16 @@ echo "== 2. datasheet Table 16 operations: simulated time and bus share"
 "$build/bench/bench_ops"
 
 echo
+echo "== 2b. Shielded Connection: per command without and with full protection"
+if [ -x "$build/bench/bench_shield" ]; then
+    "$build/bench/bench_shield"
+    echo
+    scripts/shield-size.sh
+else
+    echo "built without TRUSTM_SHIELD: skipped"
+fi
+
+echo
 echo "== 3. host CPU instructions per command (callgrind, simulator instructions subtracted)"
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind not installed: skipped (scripts/deps.sh bench)"

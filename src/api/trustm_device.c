@@ -745,3 +745,38 @@ trustm_status_t trustm_device_protect_next(trustm_device_t *dev, uint8_t level)
     return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_NOT_SUPPORTED);
 #endif
 }
+
+#ifndef TRUSTM_CFG_SHIELD
+/* The layer is compiled out: its entry points exist and say so. */
+trustm_status_t trustm_shield_init(trustm_shield_t *sh, const trustm_shield_config_t *cfg)
+{
+    (void)sh;
+    (void)cfg;
+    return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_NOT_SUPPORTED);
+}
+void trustm_shield_wipe(trustm_shield_t *sh)
+{
+    if (sh != NULL)
+        trustm_wipe(sh, sizeof *sh);
+}
+bool trustm_shield_has_session(const trustm_shield_t *sh)
+{
+    (void)sh;
+    return false;
+}
+trustm_status_t trustm_shield_export(const trustm_shield_t *sh, uint8_t *out, size_t out_size, size_t *out_len)
+{
+    (void)sh;
+    (void)out;
+    (void)out_size;
+    (void)out_len;
+    return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_NOT_SUPPORTED);
+}
+trustm_status_t trustm_shield_import(trustm_shield_t *sh, const uint8_t *in, size_t in_len)
+{
+    (void)sh;
+    (void)in;
+    (void)in_len;
+    return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_NOT_SUPPORTED);
+}
+#endif

@@ -163,9 +163,9 @@ struct trustm_shield;
 void trustm_pl_shield_begin_op(struct trustm_shield *sh);
 /* Arm a control exchange: TRUSTM_PL_CTL_SAVE / _RESTORE; false if there is nothing to do. */
 bool trustm_pl_shield_control(struct trustm_shield *sh, uint8_t ctl);
+#endif
 #define TRUSTM_PL_CTL_SAVE    1u
 #define TRUSTM_PL_CTL_RESTORE 2u
-#endif
 
 /* ---- configuration ------------------------------------------------------------------------- */
 
