@@ -715,35 +715,36 @@ uint16_t trustm_device_max_scl_khz(const trustm_device_t *dev)
 
 /* ---- Shielded Connection levels ---- */
 
-trustm_status_t trustm_device_set_protection(trustm_device_t *dev, uint8_t level)
+/* Set the default (next = false) or the next operation's level; valid: the levels (and for the
+ * next operation RENEW or DEFAULT). */
+static trustm_status_t dev_protection(trustm_device_t *dev, uint8_t level, bool next)
 {
 #ifdef TRUSTM_CFG_SHIELD
     dev_impl_t *d = checked(dev);
-    if (d == NULL || d->shield == NULL || (level & ~(unsigned)TRUSTM_PROTECT_FULL) != 0)
+    unsigned allowed = next ? (TRUSTM_PROTECT_FULL | TRUSTM_PROTECT_RENEW) : TRUSTM_PROTECT_FULL;
+    if (d == NULL || d->shield == NULL || ((level & ~allowed) != 0 && !(next && level == TRUSTM_PROTECT_DEFAULT)))
         return API_ERR(TRUSTM_BASE_BAD_PARAM);
-    d->shield->cfg.default_level = level;
+    if (next)
+        d->shield->next_level = level;
+    else
+        d->shield->cfg.default_level = level;
     return TRUSTM_OK;
 #else
     (void)dev;
     (void)level;
+    (void)next;
     return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_NOT_SUPPORTED);
 #endif
 }
 
+trustm_status_t trustm_device_set_protection(trustm_device_t *dev, uint8_t level)
+{
+    return dev_protection(dev, level, false);
+}
+
 trustm_status_t trustm_device_protect_next(trustm_device_t *dev, uint8_t level)
 {
-#ifdef TRUSTM_CFG_SHIELD
-    dev_impl_t *d = checked(dev);
-    if (d == NULL || d->shield == NULL ||
-        (level != TRUSTM_PROTECT_DEFAULT && (level & ~(unsigned)(TRUSTM_PROTECT_FULL | TRUSTM_PROTECT_RENEW)) != 0))
-        return API_ERR(TRUSTM_BASE_BAD_PARAM);
-    d->shield->next_level = level;
-    return TRUSTM_OK;
-#else
-    (void)dev;
-    (void)level;
-    return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_NOT_SUPPORTED);
-#endif
+    return dev_protection(dev, level, true);
 }
 
 #ifndef TRUSTM_CFG_SHIELD

@@ -16,19 +16,9 @@
 #include "trustm_pal_sim.h"
 #include "trustm_shield_mbedtls.h"
 #include "trustm_sim.h"
+#include "trustm_testutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static int pbs(void *u, uint8_t *out, size_t size, size_t *len)
-{
-    (void)u;
-    if (size < 64)
-        return -1;
-    for (size_t i = 0; i < 64; i++)
-        out[i] = (uint8_t)(i + 1);
-    *len = 64;
-    return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -46,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     trustm_shield_config_t sc;
     memset(&sc, 0, sizeof sc);
     sc.crypto = trustm_shield_crypto_mbedtls();
-    sc.read_secret = pbs;
+    sc.read_secret = tv_pbs_default;
     sc.default_level = TRUSTM_PROTECT_FULL;
     trustm_shield_init(&sh, &sc);
     trustm_config_t hc;

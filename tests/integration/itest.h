@@ -13,6 +13,7 @@
 #ifdef ITEST_SHIELD
 #include "trustm/trustm_shield.h"
 #include "trustm_shield_mbedtls.h"
+#include "trustm_testutil.h"
 #endif
 
 typedef struct itest {
@@ -25,20 +26,6 @@ typedef struct itest {
 #endif
 } itest_t;
 
-#ifdef ITEST_SHIELD
-/* The simulated chip's factory platform binding secret (E140): 01 02 .. 40. */
-static inline int itest_pbs(void *user, uint8_t *out, size_t out_size, size_t *out_len)
-{
-    (void)user;
-    if (out_size < 64)
-        return -1;
-    for (size_t i = 0; i < 64; i++)
-        out[i] = (uint8_t)(i + 1);
-    *out_len = 64;
-    return 0;
-}
-#endif
-
 /* Host configuration of the variant being built: ITEST_SHIELD runs every exchange with full
  * Shielded Connection protection; ITEST_FRAME_SIZE forces the frame size. */
 static inline void itest_host_config(itest_t *t, trustm_config_t *hc)
@@ -47,7 +34,7 @@ static inline void itest_host_config(itest_t *t, trustm_config_t *hc)
     trustm_shield_config_t sc;
     memset(&sc, 0, sizeof sc);
     sc.crypto = trustm_shield_crypto_mbedtls();
-    sc.read_secret = itest_pbs;
+    sc.read_secret = tv_pbs_default; /* the chip's factory E140 */
     sc.default_level = TRUSTM_PROTECT_FULL;
     if (trustm_shield_init(&t->shield, &sc) == TRUSTM_OK)
         hc->shield = &t->shield;

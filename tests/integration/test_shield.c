@@ -38,6 +38,7 @@
 #include "trustm_sim.h"
 #include "trustm_sim_shield.h"
 #include "trustm_stack.h"
+#include "trustm_testutil.h"
 
 #define OKS(expr)                                                                                        \
     do {                                                                                                 \
@@ -128,12 +129,6 @@ static int tamper_dec(void *user, const uint8_t key[16], const uint8_t nonce[8],
     return trustm_shield_crypto_mbedtls()->ccm8_decrypt(NULL, key, nonce, aad, aad_len, in, len, tag, out);
 }
 
-static void fx_default_secret(uint8_t s[64])
-{
-    for (size_t i = 0; i < 64; i++)
-        s[i] = (uint8_t)(i + 1);
-}
-
 static void fx_init_host(fx_t *f, uint16_t frame, uint8_t level)
 {
     trustm_shield_config_t sc;
@@ -172,7 +167,8 @@ static fx_t *fx_new(uint16_t frame, uint8_t level, trustm_sim_timing_t timing)
     f->ops.set_pin = f->inner.ops->set_pin != NULL ? rec_pin : NULL;
     f->pal.ops = &f->ops;
     f->pal.ctx = f;
-    fx_default_secret(f->secret);
+    size_t sl;
+    tv_pbs_default(NULL, f->secret, sizeof f->secret, &sl);
     fx_init_host(f, frame, level);
     OKS(trustm_device_open(&f->dev));
     g_fx = f;
@@ -447,15 +443,6 @@ typedef struct raw {
     size_t last_rx_len;
 } raw_t;
 
-static int raw_secret(void *user, uint8_t *out, size_t out_size, size_t *out_len)
-{
-    (void)user;
-    (void)out_size;
-    fx_default_secret(out);
-    *out_len = 64;
-    return 0;
-}
-
 /* One exchange through trustm_pl_shield (tx_begin / rx_end) with the raw test host. */
 static trustm_status_t raw_xchg(raw_t *x, const uint8_t *apdu, size_t len, uint8_t *rsp, size_t cap, size_t *rlen)
 {
@@ -502,7 +489,7 @@ static void test_replay(void **state)
     trustm_shield_config_t sc;
     memset(&sc, 0, sizeof sc);
     sc.crypto = trustm_shield_crypto_mbedtls();
-    sc.read_secret = raw_secret;
+    sc.read_secret = tv_pbs_default;
     sc.default_level = TRUSTM_PROTECT_FULL;
     OKS(trustm_shield_init(&x->sh, &sc));
     static const uint8_t open_apdu[] = {0xF0, 0x00, 0x00, 0x10, 0xD2, 0x76, 0x00, 0x00, 0x04, 0x47, 0x65, 0x6E,

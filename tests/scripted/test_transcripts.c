@@ -260,17 +260,6 @@ static void test_section_e_chaining(void **state)
 static uint8_t f_bad_tag[8];
 static bool f_tamper;
 
-static int f_secret(void *user, uint8_t *out, size_t out_size, size_t *out_len)
-{
-    (void)user;
-    if (out_size < 64)
-        return -1;
-    for (size_t i = 0; i < 64; i++)
-        out[i] = (uint8_t)(i + 1); /* the vendor sample secret of the vector */
-    *out_len = 64;
-    return 0;
-}
-
 static int f_encrypt(void *user, const uint8_t key[16], const uint8_t nonce[8], const uint8_t *aad, size_t aad_len,
                      const uint8_t *in, size_t len, uint8_t *out)
 {
@@ -296,7 +285,7 @@ static void test_section_f_shielded(void **state)
     ops.ccm8_encrypt = f_encrypt;
     memset(&sc, 0, sizeof sc);
     sc.crypto = &ops;
-    sc.read_secret = f_secret;
+    sc.read_secret = tv_pbs_default; /* the vendor sample secret of the vector */
     sc.default_level = TRUSTM_PROTECT_FULL;
     assert_int_equal(trustm_shield_init(&sh, &sc), TRUSTM_OK);
 

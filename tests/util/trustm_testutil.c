@@ -138,3 +138,14 @@ void tv_free(tv_file_t *f)
     f->steps = NULL;
     f->count = 0;
 }
+
+int tv_pbs_default(void *user, uint8_t *out, size_t out_size, size_t *out_len)
+{
+    (void)user;
+    if (out_size < 64)
+        return -1;
+    for (size_t i = 0; i < 64; i++)
+        out[i] = (uint8_t)(i + 1);
+    *out_len = 64;
+    return 0;
+}
