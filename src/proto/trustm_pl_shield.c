@@ -66,7 +66,9 @@ static int sh_encrypt(trustm_shield_t *sh, uint8_t sctr, uint32_t seq, const uin
     sh_nonce(nonce, sh->kb + 32, seq);
     sh_aad(aad, sctr, seq, len);
     const trustm_shield_crypto_t *c = sh->cfg.crypto;
-    return c->ccm8_encrypt(c->user, sh->kb, nonce, aad, sizeof aad, in, len, out);
+    int r = c->ccm8_encrypt(c->user, sh->kb, nonce, aad, sizeof aad, in, len, out);
+    trustm_wipe(nonce, sizeof nonce);
+    return r;
 }
 
 /* Slave -> master: MasterDecKey KB[16..32), MasterDecNonce KB[36..40). */
@@ -76,7 +78,9 @@ static int sh_decrypt(trustm_shield_t *sh, uint8_t sctr, uint32_t seq, const uin
     sh_nonce(nonce, sh->kb + 36, seq);
     sh_aad(aad, sctr, seq, len);
     const trustm_shield_crypto_t *c = sh->cfg.crypto;
-    return c->ccm8_decrypt(c->user, sh->kb + 16, nonce, aad, sizeof aad, in, len, in + len, out);
+    int r = c->ccm8_decrypt(c->user, sh->kb + 16, nonce, aad, sizeof aad, in, len, in + len, out);
+    trustm_wipe(nonce, sizeof nonce);
+    return r;
 }
 
 static void sh_end_session(trustm_shield_t *sh)
