@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "optiga_compat_int.h"
+#include "trustm/trustm_shield.h"
 #include "trustm_bytes.h"
 
 typedef struct compat_slot {
@@ -57,6 +58,7 @@ void trustm_compat_reset(void)
         trustm_op_abort(g.dev);
     trustm_wipe(g.hib_handle, sizeof g.hib_handle);
     memset(&g, 0, sizeof g);
+    compat_datastore_reset();
 }
 
 trustm_device_t *compat_dev(void)
@@ -244,7 +246,8 @@ optiga_lib_status_t compat_begin(compat_inst_t *in, uint8_t kind)
     drain(); /* deferred mode: another instance's operation completes first */
     const uint8_t protection = in->protection;
     in->protection = OPTIGA_COMMS_NO_PROTECTION; /* one-shot (host-api.md §4 item 6) */
-    if ((protection & OPTIGA_COMMS_FULL_PROTECTION) != 0)
+    if ((protection & (OPTIGA_COMMS_FULL_PROTECTION | OPTIGA_COMMS_RE_ESTABLISH)) != 0 &&
+        trustm_device_protect_next(g.dev, protection) != TRUSTM_OK)
         return layer_code(crypt, OPTIGA_UTIL_ERROR, OPTIGA_CRYPT_ERROR); /* no Shielded Connection */
     if (g.lock_owner != NULL && g.lock_owner != in)
         return OPTIGA_CMD_ERROR; /* another instance holds the chip for a sequence */

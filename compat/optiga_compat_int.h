@@ -102,4 +102,7 @@ uint8_t *compat_hib_handle(void);
 bool compat_hib_valid(void);
 void compat_hib_set(bool valid);
 
+/* The PAL data store back to its initial state (pal_os_datastore.c), wiping the secret. */
+void compat_datastore_reset(void);
+
 #endif /* OPTIGA_COMPAT_INT_H */

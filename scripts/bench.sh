@@ -13,7 +13,17 @@ echo "== 2. datasheet Table 16 operations: simulated time and bus share"
 "$build/bench/bench_ops"
 
 echo
-echo "== 3. connect: process start to CONNACK with the chip-held ID2 key (chip timing model, 400 kHz)"
+echo "== 3. Shielded Connection: per command without and with full protection"
+if [ -x "$build/bench/bench_shield" ]; then
+    "$build/bench/bench_shield"
+    echo
+    "$(dirname "$0")/shield-size.sh"
+else
+    echo "built without TRUSTM_SHIELD: skipped"
+fi
+
+echo
+echo "== 4. connect: process start to CONNACK with the chip-held ID2 key (chip timing model, 400 kHz)"
 "$(dirname "$0")/bench-connect.sh" "$build"
 # every figure written as JSON lines by a section goes into build/bench/results.json
 mkdir -p "$build/bench"
@@ -21,7 +31,7 @@ mkdir -p "$build/bench"
 echo "(figures also in $build/bench/results.json)"
 
 echo
-echo "== 4. host CPU instructions per command (callgrind, simulator instructions subtracted)"
+echo "== 5. host CPU instructions per command (callgrind, simulator instructions subtracted)"
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind not installed: skipped (scripts/deps.sh bench)"
     exit 0

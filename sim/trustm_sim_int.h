@@ -17,6 +17,7 @@
 #include "trustm_frame.h"
 #include "trustm_sim.h"
 #include "chip/trustm_sim_protupd.h"
+#include "link/trustm_sim_pl.h"
 
 /* ---- chip constants (ifx-i2c.md §0.1, §1.2, §1.8, §2.5) ---- */
 #define SIM_DEFAULT_ADDR        0x30u
@@ -173,8 +174,9 @@ struct trustm_sim {
     bool tx_active;
     uint8_t tx_pctr_flags;        /* PRESENCE bit of the outgoing packets */
 
-    /* presentation latch */
+    /* presentation latch and the Shielded Connection (link/trustm_sim_pl.c) */
     bool presence;
+    sim_pl_t pl;
 
     /* execution */
     bool busy;

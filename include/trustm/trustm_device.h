@@ -52,6 +52,8 @@ typedef struct trustm_config {      /* zero = default */
                                      * instead of the flush-bit forms (F0, F1, 81) */
     uint32_t poll_interval_us;      /* I2C_STATE poll interval, default 1000 */
     uint32_t exchange_timeout_us;   /* max wait for one response, default 180 s */
+    struct trustm_shield *shield;   /* Shielded Connection context (trustm_shield.h), or NULL;
+                                     * implies the presentation bit */
 } trustm_config_t;
 
 /* Size of the private part of trustm_device_t (checked at compile time in src/api). */

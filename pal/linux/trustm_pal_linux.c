@@ -43,6 +43,15 @@ void trustm_pal_linux_config_default(trustm_pal_linux_config_t *cfg, const char 
     cfg->sys = NULL;
 }
 
+uint16_t trustm_pal_linux_frame_size(const trustm_pal_linux_t *p, uint16_t wanted)
+{
+    uint16_t f = wanted != 0u && wanted < 277u ? wanted : 277u;
+    if (p != NULL && p->max_transfer != 0u && p->max_transfer - 1u < f) {
+        f = (uint16_t)(p->max_transfer - 1u);
+    }
+    return f < 16u ? 16u : f;
+}
+
 bool trustm_pal_linux_has_gpio(void)
 {
 #ifdef TRUSTM_HAVE_GPIOD
@@ -152,6 +161,7 @@ trustm_status_t trustm_pal_linux_open(trustm_pal_linux_t *p, const trustm_pal_li
         return LNX_ERR(TRUSTM_BASE_BAD_PARAM);
     }
     p->sys = cfg->sys != NULL ? cfg->sys : &trustm_pal_linux_sys_default;
+    p->max_transfer = cfg->max_transfer;
     p->fd = p->sys->open(cfg->i2c_dev, O_RDWR | O_CLOEXEC);
     if (p->fd < 0) {
         p->last_errno = errno;
@@ -228,7 +238,8 @@ static trustm_status_t lnx_i2c_write(void *ctx, uint8_t addr7, const uint8_t *bu
     trustm_pal_linux_t *p = ctx;
     ssize_t n;
     trustm_status_t st;
-    if (p == NULL || p->fd < 0 || buf == NULL || len == 0u || len > 0xFFFFu || addr7 > 0x7Fu) {
+    if (p == NULL || p->fd < 0 || buf == NULL || len == 0u || len > 0xFFFFu || addr7 > 0x7Fu ||
+        (p->max_transfer != 0u && len > p->max_transfer)) {
         return TRUSTM_PAL_IO;
     }
     if (p->use_rdwr) {
@@ -255,7 +266,8 @@ static trustm_status_t lnx_i2c_read(void *ctx, uint8_t addr7, uint8_t *buf, size
     trustm_pal_linux_t *p = ctx;
     ssize_t n;
     trustm_status_t st;
-    if (p == NULL || p->fd < 0 || buf == NULL || len == 0u || len > 0xFFFFu || addr7 > 0x7Fu) {
+    if (p == NULL || p->fd < 0 || buf == NULL || len == 0u || len > 0xFFFFu || addr7 > 0x7Fu ||
+        (p->max_transfer != 0u && len > p->max_transfer)) {
         return TRUSTM_PAL_IO;
     }
     if (p->use_rdwr) {

@@ -51,6 +51,9 @@ typedef struct trustm_pal_linux_config {
     int rst_line;                     /* line offset on gpio_chip for RST (active low), -1 = none */
     int vdd_line;                     /* line offset for the VDD switch (high = on), -1 = none */
     const trustm_pal_linux_sys_t *sys; /* NULL: trustm_pal_linux_sys_default */
+    uint16_t max_transfer;            /* largest transfer the adapter supports, bytes; 0 = any.
+                                       * Longer transactions fail with TRUSTM_PAL_IO; use
+                                       * trustm_pal_linux_frame_size() as the frame size. */
 } trustm_pal_linux_config_t;
 
 /* Config with no pins and the real system calls. */
@@ -65,6 +68,7 @@ typedef struct trustm_pal_linux {
     void *rst;            /* struct gpiod_line * or NULL */
     void *vdd;            /* struct gpiod_line * or NULL */
     int last_errno;       /* errno of the last failure, for messages */
+    uint16_t max_transfer; /* 0 = any */
 } trustm_pal_linux_t;
 
 /*
@@ -77,6 +81,11 @@ typedef struct trustm_pal_linux {
 trustm_status_t trustm_pal_linux_open(trustm_pal_linux_t *p, const trustm_pal_linux_config_t *cfg);
 void trustm_pal_linux_close(trustm_pal_linux_t *p);
 void trustm_pal_linux_init(trustm_pal_t *pal, trustm_pal_linux_t *p);
+
+/* The DATA_REG_LEN to negotiate so that no transaction exceeds the adapter's max_transfer:
+ * min(wanted, max_transfer - 1) (a frame write carries the register byte), at least 16; wanted
+ * 0 means 277. */
+uint16_t trustm_pal_linux_frame_size(const trustm_pal_linux_t *p, uint16_t wanted);
 
 /* True when this build can drive RST/VDD through libgpiod. */
 bool trustm_pal_linux_has_gpio(void);

@@ -121,7 +121,7 @@ static void luc_count(trustm_sim_t *sim, uint16_t oid)
     sim->nvm_dirty = true;
 }
 
-static bool cond_true(trustm_sim_t *sim, const sim_obj_t *o, const uint8_t *c)
+static bool cond_true(trustm_sim_t *sim, const sim_obj_t *o, const uint8_t *c, sim_ac_t type)
 {
     switch (c[0]) {
     case 0x00: return true;
@@ -129,10 +129,10 @@ static bool cond_true(trustm_sim_t *sim, const sim_obj_t *o, const uint8_t *c)
     case 0x10: return (sim_chip_obj(sim, 0xE0C1u)->data[0] & c[1]) == c[1];
     case 0x90: return (sim_chip_obj(sim, 0xF1C1u)->data[0] & c[1]) == c[1];
     case 0x20: case 0x21:
-        /* Conf/Int: satisfied only by a protected record of the Shielded Connection or by a
-         * protected update; neither reaches this engine (the link answers protected records
-         * with an alert), so the condition is false. */
-        return false;
+        /* Conf/Int(E140): a record of the Shielded Connection protected in the direction the
+         * access needs (RD: the response, else the command); other OIDs: protected update,
+         * checked by its own engine (objects.md §4.4). */
+        return sim_pl_conf_ok(sim, trustm_be16_get(c + 1), type == AC_RD);
     case 0x23: return sim_auto_get(sim, trustm_be16_get(c + 1));
     case 0x40: return luc_ok(sim, trustm_be16_get(c + 1));
     case 0x70: return compare(c[1], sim_chip_obj(sim, 0xE0C0u)->data[0], c[2]);
@@ -155,7 +155,7 @@ int sim_ac_check(trustm_sim_t *sim, sim_obj_t *o, sim_ac_t type)
         bool ok = true;
         for (;;) {
             size_t s = cond_size(e[i]);
-            if (!cond_true(sim, o, &e[i]))
+            if (!cond_true(sim, o, &e[i], type))
                 ok = false;
             i += s;
             if (i >= n || e[i] == 0xFE)

@@ -115,9 +115,9 @@ void sim_advance(trustm_sim_t *sim)
         size_t apdu_len = sim->exec_len;
         size_t rlen;
         if (sim->exec_presence) {
-            /* payload = SCTR 0x20 || APDU; anything else was answered earlier */
-            rsp[0] = 0x20u;
-            rlen = 1 + sim_chip_execute(sim, apdu + 1, apdu_len - 1, rsp + 1, rsp_size - 1);
+            /* presentation layer: a handshake/alert/context answer, or SCTR 0x20 || APDU to run
+             * and protect as the record asked (link/trustm_sim_pl.c) */
+            rlen = sim_pl_complete(sim, apdu, apdu_len, rsp, rsp_size);
         } else {
             rlen = sim_chip_execute(sim, apdu, apdu_len, rsp, rsp_size);
         }

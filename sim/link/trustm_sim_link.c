@@ -143,13 +143,17 @@ static void send_chain_error(trustm_sim_t *sim)
     send_data_packet(sim, &pctr, 1);
 }
 
-static void start_exec(trustm_sim_t *sim, const uint8_t *msg, size_t len, bool presence)
+void sim_link_start_exec(trustm_sim_t *sim, const uint8_t *msg, size_t len, bool presence)
 {
     const uint8_t *apdu = presence ? msg + 1 : msg;
     size_t apdu_len = presence ? len - 1u : len;
+    bool pl_only = presence && sim->pl.reply_pending; /* a presentation-layer answer, no APDU */
     sim_secmon_tick(sim); /* idle time up to now counts for the security monitor */
-    uint64_t us = sim->timing == TRUSTM_SIM_TIMING_NONE ? 0u : sim_chip_exec_us(sim, apdu, apdu_len);
-    sim->chip.throttle_us = sim->timing == TRUSTM_SIM_TIMING_NONE ? 0u : sim_chip_throttle_us(sim, apdu, apdu_len);
+    uint64_t us = sim->timing == TRUSTM_SIM_TIMING_NONE ? 0u
+                  : pl_only ? sim->pl.reply_us
+                            : sim_chip_exec_us(sim, apdu, apdu_len) + (presence ? sim->pl.extra_us : 0u);
+    sim->chip.throttle_us =
+        sim->timing == TRUSTM_SIM_TIMING_NONE || pl_only ? 0u : sim_chip_throttle_us(sim, apdu, apdu_len);
     us += sim->faults.busy_extra_us;
     if (us > SIM_PIGGYBACK_MAX_US)
         queue_control(sim, trustm_dl_fctr_ack(sim->last_rx));
@@ -168,24 +172,17 @@ static void start_exec(trustm_sim_t *sim, const uint8_t *msg, size_t len, bool p
     }
 }
 
-/* A complete upper-layer message arrived (§5.1 PRESENCE latch, SCTR 0x20 only for now). */
+/* A complete upper-layer message arrived (§5.1 PRESENCE latch; the presentation layer in
+ * trustm_sim_pl.c). */
 static void deliver(trustm_sim_t *sim, const uint8_t *msg, size_t len, bool presence)
 {
-    static const uint8_t alert_fatal = TRUSTM_PL_SCTR_ALERT_FATAL;
     if (presence)
         sim->presence = true;
     if (sim->presence) {
-        /* Missing PRESENCE after the latch, an empty payload, handshake, protected records,
-         * alerts and context management all get the fatal alert until the Shielded
-         * Connection is implemented (a later issue). */
-        if (!presence || len < 1 || msg[0] != TRUSTM_PL_SCTR_RECORD) {
-            sim_link_transmit(sim, &alert_fatal, 1, true);
-            return;
-        }
-        start_exec(sim, msg, len, true);
+        sim_pl_deliver(sim, msg, len, presence);
         return;
     }
-    start_exec(sim, msg, len, false);
+    sim_link_start_exec(sim, msg, len, false);
 }
 
 static void transport_receive(trustm_sim_t *sim, const uint8_t *packet, size_t len)
@@ -268,6 +265,7 @@ void sim_link_reset(trustm_sim_t *sim)
     sim->tx_off = 0;
     sim->tx_active = false;
     sim->presence = false;
+    sim_pl_reset(sim);
 }
 
 static void release_unacked(trustm_sim_t *sim)

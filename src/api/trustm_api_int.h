@@ -65,6 +65,12 @@ struct api_op {
 /* Start a sequence operation with a copy of `state`; the first command is built at once
  * (an error there means nothing was started). */
 trustm_status_t api_op_start(trustm_device_t *dev, const api_op_ops_t *ops, const void *state, size_t state_size);
+/* The same with flags: API_OP_PLAIN runs the operation without Shielded Connection protection;
+ * API_OP_PL_SAVE saves the presentation-layer session after success (hibernate). */
+#define API_OP_PLAIN   0x01u
+#define API_OP_PL_SAVE 0x02u
+trustm_status_t api_op_start_ex(trustm_device_t *dev, const api_op_ops_t *ops, const void *state, size_t state_size,
+                                unsigned flags);
 /* The shared bookkeeping of a device (NULL for an uninitialised context). */
 api_shared_t *api_shared(trustm_device_t *dev);
 /* start + run. */

@@ -63,7 +63,7 @@ trustm_status_t trustm_op_start_hibernate(trustm_device_t *dev, uint8_t handle[T
     hib_state_t st = {handle};
     if (handle == NULL)
         return API_BAD_PARAM;
-    return api_op_start(dev, &hib_ops, &st, sizeof st);
+    return api_op_start_ex(dev, &hib_ops, &st, sizeof st, API_OP_PLAIN | API_OP_PL_SAVE);
 }
 
 trustm_status_t trustm_device_hibernate(trustm_device_t *dev, uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE])

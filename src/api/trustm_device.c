@@ -15,12 +15,13 @@
 #include <string.h>
 
 #include "trustm/trustm_device.h"
+#include "trustm/trustm_shield.h"
 #include "trustm_bytes.h"
 #include "trustm_api_int.h"
 #include "trustm_cmd_int.h"
 
 enum { OP_NONE = 0, OP_OPEN, OP_RESET, OP_CLOSE, OP_TRANSCEIVE, OP_DATA_READ, OP_METADATA_READ, OP_SEQ };
-enum { PH_IDLE = 0, PH_STACK_OPEN, PH_CMD, PH_RAW, PH_LAST_ERROR, PH_WAIT, PH_DONE };
+enum { PH_IDLE = 0, PH_STACK_OPEN, PH_CMD, PH_RAW, PH_LAST_ERROR, PH_WAIT, PH_PL_CTL, PH_DONE };
 
 #define DEV_MAGIC 0x54524D44u /* "TRMD" */
 #define CMD_BUF_SIZE TRUSTM_APDU_MAX_SIZE
@@ -53,6 +54,10 @@ typedef struct dev_impl {
     uint8_t restore_handle[TRUSTM_CMD_CONTEXT_HANDLE_SIZE];
     /* sequence operations */
     uint64_t wait_until;
+    unsigned seq_flags;  /* API_OP_* of the running sequence operation */
+#ifdef TRUSTM_CFG_SHIELD
+    trustm_shield_t *shield;
+#endif
     api_op_t seq;
     api_shared_t shared;
     uint8_t cmd_buf[CMD_BUF_SIZE];
@@ -108,12 +113,25 @@ trustm_status_t trustm_device_init(trustm_device_t *dev, const trustm_pal_t *pal
     sc.poll_interval_us = c.poll_interval_us;
     sc.exchange_timeout_us = c.exchange_timeout_us;
     sc.pl = c.presentation_bit ? &trustm_pl_record_plain : &trustm_pl_none;
+    if (c.shield != NULL) {
+#ifdef TRUSTM_CFG_SHIELD
+        if (c.shield->magic == 0)
+            return API_ERR(TRUSTM_BASE_BAD_PARAM);
+        sc.pl = &trustm_pl_shield;
+        sc.pl_ctx = c.shield;
+#else
+        return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_NOT_SUPPORTED);
+#endif
+    }
     memset(dev, 0, sizeof *dev);
     dev_impl_t *d = impl(dev);
     trustm_status_t s = trustm_stack_init(&d->stack, &sc);
     if (s != TRUSTM_OK)
         return API_ERR(TRUSTM_BASE_BAD_PARAM);
     d->pal = *pal;
+#ifdef TRUSTM_CFG_SHIELD
+    d->shield = c.shield;
+#endif
     d->cmd_flags = c.plain_cmd_codes ? TRUSTM_CMD_FLAG_PLAIN : 0u;
     switch (c.reset) {
     case TRUSTM_RESET_COLD: d->reset = TRUSTM_STACK_RESET_COLD; break;
@@ -193,8 +211,33 @@ static trustm_status_t op_seq_send(dev_impl_t *d)
 }
 
 /* parse() (or on_error()) said s: finish, or continue with the next command. */
+/* Start the armed presentation-layer control exchange. */
+static trustm_status_t op_pl_control(dev_impl_t *d)
+{
+    d->phase = PH_PL_CTL;
+    return trustm_stack_start_control(&d->stack, dev_now(d));
+}
+
+/* Arm a presentation-layer control exchange (context save / restore); false: nothing to do. */
+static bool op_pl_arm(dev_impl_t *d, uint8_t ctl)
+{
+#ifdef TRUSTM_CFG_SHIELD
+    return d->shield != NULL && trustm_pl_shield_control(d->shield, ctl);
+#else
+    (void)d;
+    (void)ctl;
+    return false;
+#endif
+}
+
 static void op_seq_parsed(dev_impl_t *d, trustm_status_t s)
 {
+    if (s == TRUSTM_OK && (d->seq_flags & API_OP_PL_SAVE) != 0 && op_pl_arm(d, TRUSTM_PL_CTL_SAVE)) {
+        s = op_pl_control(d); /* hibernate: save the Shielded Connection session too (§5.10) */
+        if (s != TRUSTM_OK)
+            op_finish(d, s);
+        return;
+    }
     if (s != TRUSTM_IN_PROGRESS) {
         op_finish(d, s);
         return;
@@ -299,6 +342,12 @@ static void op_stack_open_done(dev_impl_t *d, trustm_status_t s)
         op_finish(d, TRUSTM_OK);
         return;
     }
+    if (d->restore && d->phase == PH_STACK_OPEN && op_pl_arm(d, TRUSTM_PL_CTL_RESTORE)) {
+        s = op_pl_control(d); /* restore the Shielded Connection session first (§5.10) */
+        if (s != TRUSTM_OK)
+            op_finish(d, s);
+        return;
+    }
     if (d->restore)
         s = trustm_cmd_open_application_encode(TRUSTM_CMD_OPEN_PARAM_RESTORE, d->restore_handle, d->cmd_flags,
                                                d->cmd_buf, sizeof d->cmd_buf, &d->cmd_len);
@@ -326,6 +375,17 @@ static void op_advance(dev_impl_t *d, trustm_status_t s)
         break;
     case PH_LAST_ERROR:
         op_last_error_done(d, s);
+        break;
+    case PH_PL_CTL:
+        if (d->op == OP_OPEN && trustm_status_is_error(s) && TRUSTM_STATUS_LAYER(s) != TRUSTM_LAYER_PL) {
+            op_finish(d, s); /* the link failed */
+        } else if (d->op == OP_OPEN) {
+            /* restore: a refused session restore only means a fresh handshake later; the
+             * application context is restored either way */
+            op_stack_open_done(d, TRUSTM_OK);
+        } else {
+            op_finish(d, s);
+        }
         break;
     default:
         op_finish(d, API_ERR(TRUSTM_BASE_INTERNAL));
@@ -382,6 +442,14 @@ static trustm_status_t op_begin(trustm_device_t *dev, dev_impl_t **out, uint8_t 
     if (op != OP_SEQ)
         d->shared.sym_open = 0; /* another command ends an open symmetric sequence */
     d->op = op;
+    d->seq_flags = 0;
+#ifdef TRUSTM_CFG_SHIELD
+    if (d->shield != NULL) {
+        trustm_pl_shield_begin_op(d->shield);
+        if (op == OP_OPEN || op == OP_RESET)
+            d->shield->op_level = TRUSTM_PROTECT_NONE; /* OpenApplication: before any session */
+    }
+#endif
     *out = d;
     return TRUSTM_OK;
 }
@@ -428,12 +496,23 @@ trustm_status_t trustm_op_start_open_restore(trustm_device_t *dev, const uint8_t
 
 trustm_status_t api_op_start(trustm_device_t *dev, const api_op_ops_t *ops, const void *state, size_t state_size)
 {
+    return api_op_start_ex(dev, ops, state, state_size, 0);
+}
+
+trustm_status_t api_op_start_ex(trustm_device_t *dev, const api_op_ops_t *ops, const void *state, size_t state_size,
+                                unsigned flags)
+{
     dev_impl_t *d;
     if (ops == NULL || ops->build == NULL || ops->parse == NULL || state_size > API_OP_STATE_SIZE)
         return API_ERR(TRUSTM_BASE_INTERNAL);
     trustm_status_t s = op_begin(dev, &d, OP_SEQ, true);
     if (s != TRUSTM_OK)
         return s;
+    d->seq_flags = flags;
+#ifdef TRUSTM_CFG_SHIELD
+    if (d->shield != NULL && (flags & API_OP_PLAIN) != 0)
+        d->shield->op_level = TRUSTM_PROTECT_NONE;
+#endif
     if (!ops->sym_sequence)
         d->shared.sym_open = 0; /* another command ends an open symmetric sequence */
     memset(&d->seq, 0, sizeof d->seq);
@@ -633,3 +712,72 @@ uint16_t trustm_device_max_scl_khz(const trustm_device_t *dev)
 {
     return trustm_stack_max_scl_khz(&cimpl(dev)->stack);
 }
+
+/* ---- Shielded Connection levels ---- */
+
+/* Set the default (next = false) or the next operation's level; valid: the levels (and for the
+ * next operation RENEW or DEFAULT). */
+static trustm_status_t dev_protection(trustm_device_t *dev, uint8_t level, bool next)
+{
+#ifdef TRUSTM_CFG_SHIELD
+    dev_impl_t *d = checked(dev);
+    unsigned allowed = next ? (TRUSTM_PROTECT_FULL | TRUSTM_PROTECT_RENEW) : TRUSTM_PROTECT_FULL;
+    if (d == NULL || d->shield == NULL || ((level & ~allowed) != 0 && !(next && level == TRUSTM_PROTECT_DEFAULT)))
+        return API_ERR(TRUSTM_BASE_BAD_PARAM);
+    if (next)
+        d->shield->next_level = level;
+    else
+        d->shield->cfg.default_level = level;
+    return TRUSTM_OK;
+#else
+    (void)dev;
+    (void)level;
+    (void)next;
+    return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_NOT_SUPPORTED);
+#endif
+}
+
+trustm_status_t trustm_device_set_protection(trustm_device_t *dev, uint8_t level)
+{
+    return dev_protection(dev, level, false);
+}
+
+trustm_status_t trustm_device_protect_next(trustm_device_t *dev, uint8_t level)
+{
+    return dev_protection(dev, level, true);
+}
+
+#ifndef TRUSTM_CFG_SHIELD
+/* The layer is compiled out: its entry points exist and say so. */
+trustm_status_t trustm_shield_init(trustm_shield_t *sh, const trustm_shield_config_t *cfg)
+{
+    (void)sh;
+    (void)cfg;
+    return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_NOT_SUPPORTED);
+}
+void trustm_shield_wipe(trustm_shield_t *sh)
+{
+    if (sh != NULL)
+        trustm_wipe(sh, sizeof *sh);
+}
+bool trustm_shield_has_session(const trustm_shield_t *sh)
+{
+    (void)sh;
+    return false;
+}
+trustm_status_t trustm_shield_export(const trustm_shield_t *sh, uint8_t *out, size_t out_size, size_t *out_len)
+{
+    (void)sh;
+    (void)out;
+    (void)out_size;
+    (void)out_len;
+    return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_NOT_SUPPORTED);
+}
+trustm_status_t trustm_shield_import(trustm_shield_t *sh, const uint8_t *in, size_t in_len)
+{
+    (void)sh;
+    (void)in;
+    (void)in_len;
+    return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_NOT_SUPPORTED);
+}
+#endif

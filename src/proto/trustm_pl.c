@@ -31,7 +31,7 @@ static trustm_status_t pl_none_rx_end(void *ctx, const uint8_t *hdr, size_t hdr_
     return TRUSTM_OK;
 }
 
-const trustm_pl_ops_t trustm_pl_none = {pl_none_tx_begin, pl_none_rx_end, false};
+const trustm_pl_ops_t trustm_pl_none = {pl_none_tx_begin, pl_none_rx_end, false, NULL, NULL};
 
 /* Record exchange without protection: SCTR 0x20 || APDU in both directions (§5.8). */
 static trustm_status_t pl_plain_tx_begin(void *ctx, const uint8_t *apdu, size_t apdu_len, trustm_pl_msg_t *msg)
@@ -63,4 +63,4 @@ static trustm_status_t pl_plain_rx_end(void *ctx, const uint8_t *hdr, size_t hdr
     return PL_ERR(TRUSTM_BASE_BAD_RESPONSE);    /* another SCTR (protected record, handshake) */
 }
 
-const trustm_pl_ops_t trustm_pl_record_plain = {pl_plain_tx_begin, pl_plain_rx_end, true};
+const trustm_pl_ops_t trustm_pl_record_plain = {pl_plain_tx_begin, pl_plain_rx_end, true, NULL, NULL};

@@ -210,6 +210,8 @@ trustm_status_t trustm_stack_open_start(trustm_stack_t *st, trustm_stack_reset_t
         return TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_BAD_SEQUENCE);
     st->failed = false;
     st->fail_status = TRUSTM_OK;
+    if (st->cfg.pl->event != NULL)
+        st->cfg.pl->event(st->cfg.pl_ctx, TRUSTM_PL_EV_OPEN);
     st->reset_kind = reset;
     st->pins_ok = 0;
     st->state = STACK_ST_OPEN;
@@ -226,11 +228,10 @@ trustm_status_t trustm_stack_open_start(trustm_stack_t *st, trustm_stack_reset_t
 
 /* ---- exchange ---- */
 
-trustm_status_t trustm_stack_start(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len,
-                                   uint8_t *rsp, size_t rsp_size, uint64_t now_us)
+/* Start an exchange of the message the PL builds around apdu (none: a control exchange). */
+static trustm_status_t stack_begin(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
+                                   size_t rsp_size, uint64_t now_us)
 {
-    if (st == NULL || (apdu == NULL && apdu_len > 0) || apdu_len == 0 || (rsp == NULL && rsp_size > 0))
-        return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_PARAM);
     if (trustm_stack_is_busy(st))
         return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_SEQUENCE);
     if (st->failed)
@@ -244,10 +245,27 @@ trustm_status_t trustm_stack_start(trustm_stack_t *st, const uint8_t *apdu, size
     return TRUSTM_OK;
 }
 
+trustm_status_t trustm_stack_start(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len,
+                                   uint8_t *rsp, size_t rsp_size, uint64_t now_us)
+{
+    if (st == NULL || (apdu == NULL && apdu_len > 0) || apdu_len == 0 || (rsp == NULL && rsp_size > 0))
+        return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_PARAM);
+    return stack_begin(st, apdu, apdu_len, rsp, rsp_size, now_us);
+}
+
+trustm_status_t trustm_stack_start_control(trustm_stack_t *st, uint64_t now_us)
+{
+    if (st == NULL)
+        return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_PARAM);
+    return stack_begin(st, NULL, 0, NULL, 0, now_us);
+}
+
 /* Errors after which the chip cannot be reached or the link cannot be recovered. */
-static bool stack_is_fatal(trustm_status_t s)
+static bool stack_is_fatal(const trustm_stack_t *st, trustm_status_t s)
 {
     uint32_t layer = TRUSTM_STATUS_LAYER(s), base = TRUSTM_STATUS_BASE(s);
+    if (layer == TRUSTM_LAYER_PL && st->cfg.pl->sticky != NULL)
+        return st->cfg.pl->sticky(st->cfg.pl_ctx);
     if (layer == TRUSTM_LAYER_PHY || layer == TRUSTM_LAYER_PAL)
         return true;
     return layer == TRUSTM_LAYER_DL && base == TRUSTM_BASE_DESYNC;
@@ -271,7 +289,7 @@ trustm_status_t trustm_stack_next_io(trustm_stack_t *st, trustm_io_t *io)
                 return s;
             st->state = STACK_ST_DONE;
             st->result = s;
-            if (stack_is_fatal(s))
+            if (stack_is_fatal(st, s))
                 stack_fail(st, s);
             break;
         case STACK_ST_DONE:
@@ -294,6 +312,8 @@ void trustm_stack_abort(trustm_stack_t *st)
     if (st->state == STACK_ST_EXCHANGE) {
         trustm_tl_cancel(&st->tl);
         st->dl.need_resync = true;
+        if (st->cfg.pl->event != NULL)
+            st->cfg.pl->event(st->cfg.pl_ctx, TRUSTM_PL_EV_ABORT);
     } else if (st->state == STACK_ST_OPEN) {
         trustm_phy_cancel(&st->phy);
         stack_fail(st, TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_BAD_SEQUENCE));

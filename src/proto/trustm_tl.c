@@ -94,13 +94,13 @@ static void tl_recv(trustm_tl_t *tl)
     trustm_dl_recv_start(tl->dl, tl_deadline(tl));
 }
 
-trustm_status_t trustm_tl_start(trustm_tl_t *tl, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
-                                size_t rsp_size, uint64_t now_us)
+/* Ask the PL for the next message of the exchange and start sending it. */
+static trustm_status_t tl_begin_message(trustm_tl_t *tl)
 {
     memset(&tl->msg, 0, sizeof tl->msg);
-    tl->msg.body = apdu;
-    tl->msg.body_len = apdu_len;
-    trustm_status_t s = tl->pl->tx_begin(tl->pl_ctx, apdu, apdu_len, &tl->msg);
+    tl->msg.body = tl->apdu;
+    tl->msg.body_len = tl->apdu_len;
+    trustm_status_t s = tl->pl->tx_begin(tl->pl_ctx, tl->apdu, tl->apdu_len, &tl->msg);
     if (s != TRUSTM_OK)
         return s;
     if (tl->msg.hdr_len > TRUSTM_PL_HDR_MAX || tl->msg.rx_hdr_len > TRUSTM_PL_HDR_MAX ||
@@ -109,13 +109,23 @@ trustm_status_t trustm_tl_start(trustm_tl_t *tl, const uint8_t *apdu, size_t apd
     tl->tx_pos = 0;
     tl->resent = false;
     tl->error_sent = false;
-    tl->rsp = rsp;
-    tl->rsp_size = rsp_size;
+    tl->rsp = tl->msg.rx_buf != NULL ? tl->msg.rx_buf : tl->caller_rsp;
+    tl->rsp_size = tl->msg.rx_buf != NULL ? tl->msg.rx_size : tl->caller_rsp_size;
     tl_sink_reset(tl);
-    tl->deadline = now_us + tl->exchange_timeout_us;
-    tl->result = TRUSTM_IN_PROGRESS;
     tl_send_next(tl);
     return TRUSTM_OK;
+}
+
+trustm_status_t trustm_tl_start(trustm_tl_t *tl, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
+                                size_t rsp_size, uint64_t now_us)
+{
+    tl->apdu = apdu;
+    tl->apdu_len = apdu_len;
+    tl->caller_rsp = rsp;
+    tl->caller_rsp_size = rsp_size;
+    tl->deadline = now_us + tl->exchange_timeout_us;
+    tl->result = TRUSTM_IN_PROGRESS;
+    return tl_begin_message(tl);
 }
 
 void trustm_tl_cancel(trustm_tl_t *tl)
@@ -163,6 +173,14 @@ static void tl_complete(trustm_tl_t *tl)
     }
     size_t apdu_len = tl->rsp_len;
     trustm_status_t s = tl->pl->rx_end(tl->pl_ctx, tl->rx_hdr, tl->rx_hdr_len, tl->rsp, tl->rsp_len, &apdu_len);
+    if (s == TRUSTM_IN_PROGRESS) { /* the PL goes on with another message */
+        s = tl_begin_message(tl);
+        if (s != TRUSTM_OK)
+            tl_finish(tl, s);
+        return;
+    }
+    if (s == TRUSTM_OK && tl->rsp != tl->caller_rsp)
+        apdu_len = 0; /* a control answer: nothing for the caller */
     if (s == TRUSTM_OK && apdu_len > tl->rsp_len)
         s = TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_INTERNAL);
     if (s == TRUSTM_OK)

@@ -11,6 +11,9 @@
 #include "optiga/trustm_compat.h"
 #include "trustm/trustm.h"
 #include "trustm_pal_sim.h"
+#ifdef TRUSTM_CFG_SHIELD
+#include "trustm_shield_mbedtls.h"
+#endif
 #include "trustm_sim.h"
 
 static struct {
@@ -20,6 +23,13 @@ static struct {
     char dir[64];
     char path[96];
 } P;
+
+static int use_shield;
+
+void compat_platform_use_shield(int on)
+{
+    use_shield = on;
+}
 
 int compat_platform_up(const compat_platform_opts_t *o, uint8_t uid[COMPAT_UID_SIZE])
 {
@@ -57,7 +67,13 @@ int compat_platform_up(const compat_platform_opts_t *o, uint8_t uid[COMPAT_UID_S
     }
     if (uid != NULL)
         trustm_sim_uid(P.sim, uid);
-    if (trustm_pal_sim_init(&P.pal, P.sim) != TRUSTM_OK || trustm_device_init(&P.dev, &P.pal, NULL) != TRUSTM_OK)
+    trustm_config_t hc;
+    memset(&hc, 0, sizeof hc);
+#ifdef TRUSTM_CFG_SHIELD
+    if (use_shield)
+        hc.shield = trustm_compat_shield(trustm_shield_crypto_mbedtls());
+#endif
+    if (trustm_pal_sim_init(&P.pal, P.sim) != TRUSTM_OK || trustm_device_init(&P.dev, &P.pal, &hc) != TRUSTM_OK)
         return -1;
     trustm_compat_reset();
     return trustm_compat_bind(&P.dev, &P.pal) == OPTIGA_LIB_SUCCESS ? 0 : -1;
@@ -65,6 +81,7 @@ int compat_platform_up(const compat_platform_opts_t *o, uint8_t uid[COMPAT_UID_S
 
 void compat_platform_down(void)
 {
+    use_shield = 0;
     trustm_compat_reset();
     trustm_sim_destroy(P.sim);
     P.sim = NULL;

@@ -19,6 +19,9 @@ typedef struct compat_platform_opts {
     const char *rsa_pem;      /* NULL or a PEM RSA private key into E0FC (not with aes_key) */
 } compat_platform_opts_t;
 
+/* Non-zero: the next compat_platform_up() gives the device the layer's Shielded Connection
+ * (trustm_compat_shield); reset to 0 by compat_platform_down(). */
+void compat_platform_use_shield(int on);
 /* 0 on success; the chip's UID in uid (may be NULL). */
 int compat_platform_up(const compat_platform_opts_t *o, uint8_t uid[COMPAT_UID_SIZE]);
 void compat_platform_down(void);

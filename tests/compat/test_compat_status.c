@@ -228,7 +228,11 @@ static void test_protection_level_is_one_shot(void **state)
     (void)state;
     optiga_util_t *u = optiga_util_create(OPTIGA_INSTANCE_ID_0, vt_callback, &vt_ctx_token);
     assert_non_null(u);
-    OPTIGA_UTIL_SET_COMMS_PROTECTION_LEVEL(u, OPTIGA_COMMS_FULL_PROTECTION); /* no-op macro */
+    OPTIGA_UTIL_SET_COMMS_PROTECTION_LEVEL(u, OPTIGA_COMMS_FULL_PROTECTION);
+#ifdef OPTIGA_COMMS_SHIELDED_CONNECTION
+    /* the macro is real, but this device has no shield: the protected call is refused */
+    assert_int_equal(VT(optiga_util_open_application(u, 0)), OPTIGA_UTIL_ERROR);
+#endif
     assert_int_equal(VT(optiga_util_open_application(u, 0)), OPTIGA_LIB_SUCCESS);
     optiga_util_set_comms_params(u, OPTIGA_COMMS_PROTECTION_LEVEL, OPTIGA_COMMS_RESPONSE_PROTECTION);
     uint8_t buf[32];

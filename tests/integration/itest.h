@@ -10,12 +10,43 @@
 #include "trustm_pal_sim.h"
 #include "trustm_sim.h"
 
+#ifdef ITEST_SHIELD
+#include "trustm/trustm_shield.h"
+#include "trustm_shield_mbedtls.h"
+#include "trustm_testutil.h"
+#endif
+
 typedef struct itest {
     trustm_sim_t *sim;
     trustm_pal_t pal;
     trustm_device_t dev;
     uint8_t uid[TRUSTM_SIM_UID_SIZE];
+#ifdef ITEST_SHIELD
+    trustm_shield_t shield;
+#endif
 } itest_t;
+
+/* Host configuration of the variant being built: ITEST_SHIELD runs every exchange with full
+ * Shielded Connection protection; ITEST_FRAME_SIZE forces the frame size. */
+static inline void itest_host_config(itest_t *t, trustm_config_t *hc)
+{
+#ifdef ITEST_SHIELD
+    trustm_shield_config_t sc;
+    memset(&sc, 0, sizeof sc);
+    sc.crypto = trustm_shield_crypto_mbedtls();
+    sc.read_secret = tv_pbs_default; /* the chip's factory E140 */
+    sc.default_level = TRUSTM_PROTECT_FULL;
+    if (trustm_shield_init(&t->shield, &sc) == TRUSTM_OK)
+        hc->shield = &t->shield;
+#else
+    (void)t;
+#endif
+#ifdef ITEST_FRAME_SIZE
+    hc->frame_size = ITEST_FRAME_SIZE;
+#else
+    (void)hc;
+#endif
+}
 
 static inline void itest_uid(uint8_t uid[TRUSTM_SIM_UID_SIZE], unsigned salt)
 {
@@ -48,6 +79,7 @@ static inline int itest_setup(itest_t *t, uint16_t frame_size, trustm_sim_timing
         return -1;
     trustm_config_t hc;
     memset(&hc, 0, sizeof hc);
+    itest_host_config(t, &hc);
     hc.frame_size = frame_size;
     return trustm_device_init(&t->dev, &t->pal, &hc) == TRUSTM_OK ? 0 : -1;
 }

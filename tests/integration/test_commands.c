@@ -68,6 +68,7 @@ static int setup(void **state)
     trustm_pal_sim_init(&f->t.pal, f->t.sim);
     trustm_config_t hc;
     memset(&hc, 0, sizeof hc);
+    itest_host_config(&f->t, &hc);
     if (trustm_device_init(&f->t.dev, &f->t.pal, &hc) != TRUSTM_OK || trustm_device_open(&f->t.dev) != TRUSTM_OK)
         return -1;
     *state = f;

@@ -209,7 +209,12 @@ static void test_recovery_paths_are_taken(void **state)
     plan.seed = 4;
     trustm_sim_faults_set(t.sim, &plan);
     assert_int_equal(trustm_data_read(&t.dev, 0xE0C2, 0, uid, sizeof uid, &n), TRUSTM_OK);
+#ifdef ITEST_SHIELD
+    /* shielded: the first chip frame is the control ACK of a (longer) protected command */
+    assert_true(trustm_device_stats(&t.dev)->naks_sent >= 1 || trustm_device_stats(&t.dev)->retransmits >= 1);
+#else
     assert_true(trustm_device_stats(&t.dev)->naks_sent >= 1);
+#endif
 
     trustm_device_stats_clear(&t.dev);
     memset(&plan, 0, sizeof plan);

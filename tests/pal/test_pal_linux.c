@@ -271,6 +271,33 @@ static void test_plain_fallback(void **state)
     assert_int_equal(g_pal.ops->i2c_read(g_pal.ctx, 0x31, buf, 4), TRUSTM_PAL_IO);
 }
 
+/* The adapter's largest transfer: longer transactions refused, the frame size negotiated down. */
+static void test_max_transfer(void **state)
+{
+    trustm_pal_linux_config_t cfg;
+    uint8_t buf[64];
+    (void)state;
+    memset(&F, 0, sizeof(F));
+    F.funcs = I2C_FUNC_I2C;
+    F.rdwr_ret = 1;
+    trustm_pal_linux_config_default(&cfg, "/dev/i2c-1");
+    cfg.sys = &fake_sys;
+    cfg.max_transfer = 21;
+    assert_int_equal(trustm_pal_linux_open(&g_port, &cfg), TRUSTM_OK);
+    trustm_pal_linux_init(&g_pal, &g_port);
+    memset(buf, 0x80, sizeof(buf));
+    assert_int_equal(g_pal.ops->i2c_write(g_pal.ctx, 0x30, buf, 21), TRUSTM_OK);
+    assert_int_equal(g_pal.ops->i2c_write(g_pal.ctx, 0x30, buf, 22), TRUSTM_PAL_IO);
+    assert_int_equal(g_pal.ops->i2c_read(g_pal.ctx, 0x30, buf, 22), TRUSTM_PAL_IO);
+    assert_int_equal(trustm_pal_linux_frame_size(&g_port, 0), 20);
+    assert_int_equal(trustm_pal_linux_frame_size(&g_port, 18), 18);
+    g_port.max_transfer = 0;
+    assert_int_equal(trustm_pal_linux_frame_size(&g_port, 0), 277);
+    g_port.max_transfer = 8;
+    assert_int_equal(trustm_pal_linux_frame_size(&g_port, 0), 16); /* the protocol minimum */
+    trustm_pal_linux_close(&g_port);
+}
+
 static void test_open_failures_and_pins(void **state)
 {
     trustm_pal_linux_config_t cfg;
@@ -337,6 +364,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rdwr_errno_mapping, setup_rdwr, teardown),
         cmocka_unit_test_setup_teardown(test_plain_fallback, setup_plain, teardown),
         cmocka_unit_test(test_open_failures_and_pins),
+        cmocka_unit_test(test_max_transfer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,10 @@
  *               host only writes correct frames, so that step is expected with the correct FCS.
  *   section D2  a host without a reset (TRUSTM_RESET_NONE) starts with the re-sync frame C0.
  *   section E   a 300-byte APDU chained at frame size 277 (packets of 272 and 30 bytes).
+ *   section F   Shielded Connection: cold start, handshake, protected GetRandom, hibernate with
+ *               context save, power cycle, context restore and OpenApplication restore, the
+ *               restored session, an integrity alert and the resend under the next MSEQ (the
+ *               corrupted tag of F7 is injected through the crypto ops table).
  * The tests skip with a message when the shared/ folder is absent.
  */
 #include <setjmp.h>
@@ -25,6 +29,8 @@
 
 #include "hostbus.h"
 #include "trustm/trustm.h"
+#include "trustm/trustm_shield.h"
+#include "trustm_shield_mbedtls.h"
 #include "trustm_crc16.h"
 #include "trustm_testutil.h"
 
@@ -249,6 +255,80 @@ static void test_section_e_chaining(void **state)
     assert_memory_equal(rsp, "\x00\x00\x00\x00", 4);
 }
 
+/* ---- section F ---- */
+
+static uint8_t f_bad_tag[8];
+static bool f_tamper;
+
+static int f_encrypt(void *user, const uint8_t key[16], const uint8_t nonce[8], const uint8_t *aad, size_t aad_len,
+                     const uint8_t *in, size_t len, uint8_t *out)
+{
+    (void)user;
+    int r = trustm_shield_crypto_mbedtls()->ccm8_encrypt(NULL, key, nonce, aad, aad_len, in, len, out);
+    if (r == 0 && f_tamper) {
+        f_tamper = false;
+        memcpy(out + len, f_bad_tag, 8); /* the vector's corrupted tag */
+    }
+    return r;
+}
+
+static void test_section_f_shielded(void **state)
+{
+    (void)state;
+    char path[1024];
+    tv_file_t f;
+    TV_REQUIRE_SHARED(DERIVED, path);
+    static trustm_shield_t sh;
+    static trustm_shield_crypto_t ops;
+    trustm_shield_config_t sc;
+    ops = *trustm_shield_crypto_mbedtls();
+    ops.ccm8_encrypt = f_encrypt;
+    memset(&sc, 0, sizeof sc);
+    sc.crypto = &ops;
+    sc.read_secret = tv_pbs_default; /* the vendor sample secret of the vector */
+    sc.default_level = TRUSTM_PROTECT_FULL;
+    assert_int_equal(trustm_shield_init(&sh, &sc), TRUSTM_OK);
+
+    trustm_config_t cfg;
+    hb_reset();
+    hb.now = 1;
+    hb.has_pins = true;
+    pal = hb_pal();
+    memset(&cfg, 0, sizeof cfg);
+    cfg.shield = &sh;
+    assert_int_equal(trustm_device_init(&dev, &pal, &cfg), TRUSTM_OK);
+
+    load(DERIVED, "SECTION F", &f);
+    size_t tampered = find_step(&f, "tag corrupted on purpose");
+    assert_true(f.steps[tampered].len >= 2 + 8 + 2);
+    memcpy(f_bad_tag, f.steps[tampered].bytes + f.steps[tampered].len - 10, 8);
+    for (size_t i = 0; i < f.count; i++) { /* pins and bus steps in the order written */
+        add_gpio(&f, i, i + 1);
+        add_steps(&f, i, i + 1);
+    }
+    tv_free(&f);
+
+    static const uint8_t get_random[] = {0x8C, 0x00, 0x00, 0x02, 0x00, 0x08};
+    static const uint8_t random_rsp[] = {0x00, 0x00, 0x00, 0x08, 0x3C, 0x5A, 0x96, 0xA5, 0x0F, 0xF0, 0xC3, 0x69};
+    uint8_t rsp[64], handle[TRUSTM_CONTEXT_HANDLE_SIZE];
+    size_t n = 0;
+    assert_int_equal(trustm_device_open(&dev), TRUSTM_OK);                       /* F0: SCTR 20 */
+    assert_int_equal(trustm_device_transceive(&dev, get_random, sizeof get_random, rsp, sizeof rsp, &n),
+                     TRUSTM_OK);                                                  /* F1-F3 */
+    assert_int_equal(n, sizeof random_rsp);
+    assert_memory_equal(rsp, random_rsp, n);
+    assert_int_equal(trustm_device_hibernate(&dev, handle), TRUSTM_OK);          /* F4 */
+    assert_int_equal(trustm_device_open_restore(&dev, handle), TRUSTM_OK);       /* F5 */
+    assert_true(trustm_shield_has_session(&sh));
+    assert_int_equal(trustm_device_transceive(&dev, get_random, sizeof get_random, rsp, sizeof rsp, &n),
+                     TRUSTM_OK);                                                  /* F6 */
+    f_tamper = true;
+    assert_int_equal(trustm_device_transceive(&dev, get_random, sizeof get_random, rsp, sizeof rsp, &n),
+                     TRUSTM_OK);                                                  /* F7 */
+    hb_assert_done();
+    trustm_shield_wipe(&sh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_section_d1_nak),
         cmocka_unit_test(test_section_d2_resync),
         cmocka_unit_test(test_section_e_chaining),
+        cmocka_unit_test(test_section_f_shielded),
     };
     return cmocka_run_group_tests_name("scripted_transcripts", tests, NULL, NULL);
 }

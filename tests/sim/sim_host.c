@@ -121,7 +121,7 @@ long sim_host_transceive(sim_host_t *h, const uint8_t *apdu, size_t len, uint8_t
     uint8_t packet[0x10000];
     uint8_t msg[4096];
     size_t mlen = 0;
-    if (h->presence)
+    if (h->presence && !h->raw_pl)
         msg[mlen++] = 0x20;
     memcpy(msg + mlen, apdu, len);
     mlen += len;
@@ -178,7 +178,7 @@ long sim_host_transceive(sim_host_t *h, const uint8_t *apdu, size_t len, uint8_t
         if (chain == TRUSTM_TL_CHAIN_SINGLE || chain == TRUSTM_TL_CHAIN_LAST || chain == TRUSTM_TL_CHAIN_ERROR)
             break;
     }
-    size_t skip = (h->presence && olen > 0) ? 1u : 0u;
+    size_t skip = (h->presence && !h->raw_pl && olen > 0) ? 1u : 0u;
     if (olen - skip > cap)
         return -1;
     memcpy(rsp, out + skip, olen - skip);

@@ -286,7 +286,7 @@ static trustm_status_t test_pl_rx(void *ctx, const uint8_t *hdr, size_t hdr_len,
     *apdu_len = body_len - 2;  /* strip a trailer */
     return TRUSTM_OK;
 }
-static const trustm_pl_ops_t test_pl = {test_pl_tx, test_pl_rx, true};
+static const trustm_pl_ops_t test_pl = {test_pl_tx, test_pl_rx, true, NULL, NULL};
 
 static void test_pl_seam(void **state)
 {

@@ -167,3 +167,14 @@ uint8_t *tv_read_file(const char *path, size_t *len)
         *len = n;
     return b;
 }
+
+int tv_pbs_default(void *user, uint8_t *out, size_t out_size, size_t *out_len)
+{
+    (void)user;
+    if (out_size < 64)
+        return -1;
+    for (size_t i = 0; i < 64; i++)
+        out[i] = (uint8_t)(i + 1);
+    *out_len = 64;
+    return 0;
+}

@@ -61,4 +61,8 @@ const char *tv_hex_str(const uint8_t *b, size_t n);
         }                                                                                  \
     } while (0)
 
+/* Platform binding secret reader with the chip's factory E140 value 01 02 .. 40 (64 bytes), in
+ * the shape of trustm_shield_secret_fn. */
+int tv_pbs_default(void *user, uint8_t *out, size_t out_size, size_t *out_len);
+
 #endif

@@ -42,6 +42,7 @@ static const cli_cmd_t commands[] = {
     {"counter", do_counter, "read a monotonic counter, count up, or set its threshold"},
     {"lifecycle", do_lifecycle, "show the life cycle states, or advance one (global, app, object)"},
     {"hibernate", do_hibernate, "save the application context to a file and close, or restore it"},
+    {"pair", do_pair, "pair host and chip: a new platform binding secret in E140 and a host file"},
     {"update", do_update, "apply a protected update data set (manifest + fragments from trustm-protupd)"},
     {"provision-setup", do_provision_setup, "one-time setup for protected updates: trust anchor, secret, targets"},
     {"id2-provision", do_id2_provision, "write the ID2 device ID and apply the ID2 key update data set"},
@@ -52,10 +53,15 @@ const char cli_global_help[] =
     "  -d, --device SPEC     the chip to use (default: $TRUSTM_DEVICE):\n"
     "                          sim:STATEFILE     in-process simulator (file from `trustm-sim init`)\n"
     "                          socket:PATH       simulator daemon (`trustm-sim serve --socket PATH`)\n"
-    "                          i2c:/dev/i2c-N[@0x30][,gpio=CHIP][,rst=LINE][,vdd=LINE]\n"
-    "                                            real chip on Linux i2c-dev, optional RST/VDD lines\n"
+    "                          i2c:/dev/i2c-N[@0x30][,gpio=CHIP][,rst=LINE][,vdd=LINE][,max=BYTES]\n"
+    "                                            real chip on Linux i2c-dev, optional RST/VDD lines;\n"
+    "                                            max=: the adapter's largest transfer (frame size\n"
+    "                                            negotiated down to fit)\n"
     "  -f, --frame-size N    DATA_REG_LEN to negotiate, 16..277 (default 277)\n"
     "      --sim-trace FILE  with sim: devices, record the bus trace to FILE (`trustm trace FILE`)\n"
+    "      --protect LEVEL   Shielded Connection: none, cmd, rsp or full protection of every command\n"
+    "                        (handshake with the platform binding secret of `trustm pair`)\n"
+    "      --pbs-file FILE   the host's platform binding secret (default: $TRUSTM_PBS_FILE)\n"
     "  -v, --verbose         device description and link statistics on stderr\n"
     "  -h, --help            show help\n";
 
@@ -134,6 +140,30 @@ int cli_global_option(cli_globals_t *g, int argc, char **argv, int *i)
     }
     if (err) {
         fprintf(stderr, "trustm: %s needs a number 16..277\n", a);
+        return -1;
+    }
+    if ((v = cli_opt_value(argc, argv, i, "--protect", NULL, &err)) != NULL) {
+        static const char *const names[] = {"none", "cmd", "rsp", "full"};
+        for (unsigned k = 0; k < 4; k++) {
+            if (strcmp(v, names[k]) == 0) {
+                g->protect_set = true;
+                g->protect = (unsigned char)k;
+                return 1;
+            }
+        }
+        fprintf(stderr, "trustm: --protect '%s': expected none, cmd, rsp or full\n", v);
+        return -1;
+    }
+    if (err) {
+        fprintf(stderr, "trustm: --protect needs a level: none, cmd, rsp or full\n");
+        return -1;
+    }
+    if ((v = cli_opt_value(argc, argv, i, "--pbs-file", NULL, &err)) != NULL) {
+        g->pbs_file = v;
+        return 1;
+    }
+    if (err) {
+        fprintf(stderr, "trustm: --pbs-file needs a file name\n");
         return -1;
     }
     if ((v = cli_opt_value(argc, argv, i, "--sim-trace", NULL, &err)) != NULL) {

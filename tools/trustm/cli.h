@@ -23,6 +23,9 @@ typedef struct cli_globals {
     unsigned frame_size;    /* --frame-size, 0 = library default (277) */
     int verbose;            /* --verbose count */
     const char *sim_trace;  /* --sim-trace FILE: record the in-process simulator's bus trace */
+    bool protect_set;       /* --protect given: Shielded Connection on */
+    unsigned char protect;  /* --protect level (TRUSTM_PROTECT_*) */
+    const char *pbs_file;   /* --pbs-file, else $TRUSTM_PBS_FILE: the platform binding secret */
 } cli_globals_t;
 
 /*
@@ -66,6 +69,7 @@ int do_hkdf(cli_globals_t *g, int argc, char **argv);
 int do_counter(cli_globals_t *g, int argc, char **argv);
 int do_lifecycle(cli_globals_t *g, int argc, char **argv);
 int do_hibernate(cli_globals_t *g, int argc, char **argv);
+int do_pair(cli_globals_t *g, int argc, char **argv);
 
 /* Text of the global options block, appended to every subcommand's --help. */
 extern const char cli_global_help[];

@@ -10,6 +10,10 @@
 #include <sys/stat.h>
 
 #include "trustm_pal_sim.h"
+#include "trustm_shield_mbedtls.h"
+#include "cli_hex.h"
+#include "trustm_bytes.h"
+#include <stdlib.h>
 
 /* Opcode of the daemon's statistics request (docs/sim-socket.md, control messages). */
 #define CLI_SOCK_OP_STATS 0x4Bu
@@ -154,6 +158,7 @@ static int open_i2c(cli_device_t *d)
         cfg.rst_line = d->spec.rst_line;
         cfg.vdd_line = d->spec.vdd_line;
     }
+    cfg.max_transfer = (uint16_t)d->spec.max_transfer;
     st = trustm_pal_linux_open(&d->lnx, &cfg);
     if (st != TRUSTM_OK) {
         const char *why = d->lnx.last_errno != 0 ? strerror(d->lnx.last_errno) : trustm_status_base_str(st);
@@ -165,6 +170,69 @@ static int open_i2c(cli_device_t *d)
         return CLI_EXIT_DEVICE;
     }
     trustm_pal_linux_init(&d->pal, &d->lnx);
+    return CLI_EXIT_OK;
+}
+
+/* ---- Shielded Connection: the platform binding secret file ---- */
+
+const char *cli_pbs_path(const cli_globals_t *g)
+{
+    const char *p = g->pbs_file != NULL ? g->pbs_file : getenv("TRUSTM_PBS_FILE");
+    return p != NULL && p[0] != '\0' ? p : NULL;
+}
+
+int cli_pbs_read(const char *path, uint8_t *out, size_t out_size, size_t *out_len, char *err, size_t errlen)
+{
+    uint8_t text[3 * 64 + 16];
+    size_t n = 0;
+    char why[128];
+    if (cli_file_read(path, text, sizeof(text) - 1, &n, err, errlen) != 0) {
+        return -1;
+    }
+    text[n] = '\0';
+    int rc = cli_hex_parse((const char *)text, out, out_size, out_len, why, sizeof(why));
+    trustm_wipe(text, sizeof(text));
+    if (rc != 0 || *out_len == 0) {
+        snprintf(err, errlen, "%s: not a platform binding secret (1..64 bytes as hex)%s%s", path,
+                 rc != 0 ? ": " : "", rc != 0 ? why : "");
+        trustm_wipe(out, out_size);
+        return -1;
+    }
+    return 0;
+}
+
+static int pbs_reader(void *user, uint8_t *out, size_t out_size, size_t *out_len)
+{
+    cli_device_t *d = user;
+    char err[300];
+    if (cli_pbs_read(d->pbs_path, out, out_size, out_len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "trustm: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* --protect: set up the shield for trustm_device_init. */
+static int shield_setup(cli_device_t *d, const cli_globals_t *g, const char *cmd, trustm_config_t *cfg)
+{
+    if (!g->protect_set) {
+        return CLI_EXIT_OK;
+    }
+    d->pbs_path = cli_pbs_path(g);
+    if (d->pbs_path == NULL) {
+        return cli_usage_error(cmd, "--protect needs the platform binding secret: --pbs-file FILE or "
+                                    "TRUSTM_PBS_FILE (written by `trustm pair`)");
+    }
+    trustm_shield_config_t sc;
+    memset(&sc, 0, sizeof(sc));
+    sc.crypto = trustm_shield_crypto_mbedtls();
+    sc.read_secret = pbs_reader;
+    sc.secret_user = d;
+    sc.default_level = g->protect;
+    if (trustm_shield_init(&d->shield, &sc) != TRUSTM_OK) {
+        return cli_usage_error(cmd, "--protect: cannot set up the Shielded Connection");
+    }
+    cfg->shield = &d->shield;
     return CLI_EXIT_OK;
 }
 
@@ -221,7 +289,16 @@ int cli_device_open_restore(cli_device_t *d, const cli_globals_t *g, const char 
     d->pal.ctx = d;
     memset(&cfg, 0, sizeof(cfg));
     cfg.frame_size = (uint16_t)g->frame_size;
+    if (d->spec.kind == CLI_DEV_I2C && d->spec.max_transfer != 0u) {
+        /* negotiate the frame size down to what the adapter can transfer */
+        cfg.frame_size = trustm_pal_linux_frame_size(&d->lnx, cfg.frame_size);
+    }
     cfg.i2c_addr = d->spec.addr;
+    rc = shield_setup(d, g, cmd, &cfg);
+    if (rc != CLI_EXIT_OK) {
+        cli_device_close(d, g);
+        return rc;
+    }
     st = trustm_device_init(&d->dev, &d->pal, &cfg);
     if (st == TRUSTM_OK) {
         st = handle != NULL ? trustm_device_open_restore(&d->dev, handle) : trustm_device_open(&d->dev);
@@ -326,5 +403,6 @@ void cli_device_close(cli_device_t *d, const cli_globals_t *g)
     default:
         break;
     }
+    trustm_shield_wipe(&d->shield);
     d->kind_open = -1;
 }

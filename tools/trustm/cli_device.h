@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cli_devspec.h"
 #include "trustm/trustm.h"
+#include "trustm/trustm_shield.h"
 #include "trustm_pal_linux.h"
 #include "trustm_pal_socket.h"
 #include "trustm_sim.h"
@@ -36,7 +37,15 @@ typedef struct cli_device {
     uint32_t throttled_cmds;    /* number of commands that were delayed */
     uint64_t t_open_us;         /* PAL clock when the application was opened */
     bool data_selected;         /* the last write selected the DATA register */
+    trustm_shield_t shield;     /* --protect: the Shielded Connection context */
+    const char *pbs_path;       /* its secret file */
 } cli_device_t;
+
+/* Read the platform binding secret file (hex text, 1..64 bytes). 0, or -1 with err. The caller
+ * wipes out. */
+int cli_pbs_read(const char *path, uint8_t *out, size_t out_size, size_t *out_len, char *err, size_t errlen);
+/* The secret file of the run: --pbs-file, else $TRUSTM_PBS_FILE, else NULL. */
+const char *cli_pbs_path(const cli_globals_t *g);
 
 /* Parse g->device, open the port and the device (reset, negotiation, OpenApplication).
  * Prints a clear message on failure and returns the exit code (CLI_EXIT_OK on success). */

@@ -60,7 +60,15 @@ static int i2c_option(cli_devspec_t *out, const char *opt, size_t n, char *err, 
         }
         return 0;
     }
-    snprintf(err, errlen, "device spec: unknown option '%s' (gpio=, rst=, vdd=)", buf);
+    if (strncmp(buf, "max=", 4) == 0) {
+        if (cli_parse_uint(eq + 1, 17, 65535, &v) != 0) {
+            snprintf(err, errlen, "device spec: '%s': the adapter's largest transfer must be 17..65535 bytes", buf);
+            return -1;
+        }
+        out->max_transfer = (unsigned)v;
+        return 0;
+    }
+    snprintf(err, errlen, "device spec: unknown option '%s' (gpio=, rst=, vdd=, max=)", buf);
     return -1;
 }
 

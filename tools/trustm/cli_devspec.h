@@ -4,7 +4,7 @@
  *
  *   sim:STATEFILE                     in-process simulator on an existing state file
  *   socket:PATH                       simulator daemon (trustm-sim serve --socket PATH)
- *   i2c:/dev/i2c-N[@ADDR][,gpio=CHIP][,rst=LINE][,vdd=LINE]
+ *   i2c:/dev/i2c-N[@ADDR][,gpio=CHIP][,rst=LINE][,vdd=LINE][,max=BYTES]
  *                                     real chip on Linux i2c-dev; ADDR default 0x30 (7-bit,
  *                                     0x08..0x77); optional RST/VDD lines through libgpiod
  */
@@ -30,6 +30,7 @@ typedef struct cli_devspec {
     char gpio_chip[64];  /* i2c only: "" = no pins */
     int rst_line;        /* -1 = none */
     int vdd_line;        /* -1 = none */
+    unsigned max_transfer; /* i2c only: max=N, the adapter's largest transfer; 0 = any */
 } cli_devspec_t;
 
 /* Parse spec; returns 0, or -1 with a one-line reason in err. */

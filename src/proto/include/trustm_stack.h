@@ -117,6 +117,8 @@ typedef struct trustm_pl_msg {
     const uint8_t *body;            /* the APDU, or a PL-owned buffer (e.g. ciphertext || tag) */
     size_t body_len;
     size_t rx_hdr_len;              /* leading response bytes that go to the PL, not the caller */
+    uint8_t *rx_buf;                /* if set: the response body goes here (PL-owned), not to  */
+    size_t rx_size;                 /* the caller's buffer (handshake and control answers)     */
 } trustm_pl_msg_t;
 
 /*
@@ -127,15 +129,24 @@ typedef struct trustm_pl_msg {
  *             when the response was shorter), the rest in the caller's response buffer
  *             body[0..body_len); the PL may transform the body in place (e.g. decrypt) and sets
  *             *apdu_len to the length of the response APDU delivered to the caller
+             rx_end may return TRUSTM_IN_PROGRESS: the exchange goes on with another message
+ *             (tx_begin is called again with the same APDU): handshake steps before a record,
+ *             an alert-triggered resend, an integrity alert of our own
  *   presence  PCTR PRESENCE bit (bit 3) to send, and the value required in responses
- * Further protocol steps of a Shielded Connection (handshake, alert-triggered resend, context
- * save/restore) run as exchanges of their own through the same hooks.
+ *   event     (may be NULL) TRUSTM_PL_EV_OPEN: the chip was reset / the link opened;
+ *             TRUSTM_PL_EV_ABORT: the running exchange was abandoned
+ *   sticky    (may be NULL) true when the PL's last error must fail the stack until re-open
+ * A control exchange (trustm_stack_start_control) calls tx_begin with apdu_len 0.
  */
+#define TRUSTM_PL_EV_OPEN  1u
+#define TRUSTM_PL_EV_ABORT 2u
 typedef struct trustm_pl_ops {
     trustm_status_t (*tx_begin)(void *ctx, const uint8_t *apdu, size_t apdu_len, trustm_pl_msg_t *msg);
     trustm_status_t (*rx_end)(void *ctx, const uint8_t *hdr, size_t hdr_len, uint8_t *body, size_t body_len,
                               size_t *apdu_len);
     bool presence;
+    void (*event)(void *ctx, unsigned ev);
+    bool (*sticky)(void *ctx);
 } trustm_pl_ops_t;
 
 /* No presentation layer: PCTR 0x00, the message is the APDU (the [DS] logs). */
@@ -144,6 +155,17 @@ extern const trustm_pl_ops_t trustm_pl_none;
  * vendor host sends when built with Shielded Connection (§5.1, vectors section B). A response
  * alert 0x40 gives TRUSTM_STATUS(PL, PROTOCOL), 0x44 gives TRUSTM_STATUS(PL, AUTH_FAILED). */
 extern const trustm_pl_ops_t trustm_pl_record_plain;
+#ifdef TRUSTM_CFG_SHIELD
+/* Shielded Connection (trustm_pl_shield.c): pl_ctx = trustm_shield_t (trustm/trustm_shield.h). */
+extern const trustm_pl_ops_t trustm_pl_shield;
+struct trustm_shield;
+/* Level of the next operation's exchanges (the device layer calls it when an operation starts). */
+void trustm_pl_shield_begin_op(struct trustm_shield *sh);
+/* Arm a control exchange: TRUSTM_PL_CTL_SAVE / _RESTORE; false if there is nothing to do. */
+bool trustm_pl_shield_control(struct trustm_shield *sh, uint8_t ctl);
+#endif
+#define TRUSTM_PL_CTL_SAVE    1u
+#define TRUSTM_PL_CTL_RESTORE 2u
 
 /* ---- configuration ------------------------------------------------------------------------- */
 
@@ -233,6 +255,10 @@ typedef struct trustm_tl {
     void *pl_ctx;
     uint32_t exchange_timeout_us;
     trustm_pl_msg_t msg;  /* message to send: hdr || body */
+    const uint8_t *apdu;  /* the exchange's APDU (tx_begin gets it again for each message) */
+    size_t apdu_len;
+    uint8_t *caller_rsp;  /* the caller's response buffer */
+    size_t caller_rsp_size;
     size_t tx_pos;        /* bytes of the message already sent and acknowledged */
     size_t tx_chunk;      /* message bytes in the packet being sent */
     uint64_t deadline;    /* overall end of the exchange */
@@ -285,6 +311,10 @@ trustm_status_t trustm_stack_open_start(trustm_stack_t *st, trustm_stack_reset_t
  * error (until the next open). */
 trustm_status_t trustm_stack_start(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len,
                                    uint8_t *rsp, size_t rsp_size, uint64_t now_us);
+
+/* Begin a presentation-layer control exchange armed beforehand (e.g. context save/restore):
+ * tx_begin is called with no APDU. */
+trustm_status_t trustm_stack_start_control(trustm_stack_t *st, uint64_t now_us);
 
 /* TRUSTM_IN_PROGRESS with *io filled in, or the final status of the operation (then *io is
  * TRUSTM_IO_NONE). Calling it again without io_done returns the same request. */

@@ -124,8 +124,14 @@ LIBRARY_EXPORTS optiga_crypt_t *optiga_crypt_create(uint8_t optiga_instance_id, 
                                                     void *caller_context);
 LIBRARY_EXPORTS optiga_lib_status_t optiga_crypt_destroy(optiga_crypt_t *me);
 LIBRARY_EXPORTS void optiga_crypt_set_comms_params(optiga_crypt_t *me, uint8_t parameter_type, uint8_t value);
+#ifdef OPTIGA_COMMS_SHIELDED_CONNECTION
+#define OPTIGA_CRYPT_SET_COMMS_PROTECTION_LEVEL(me, level) optiga_crypt_set_comms_params((me), OPTIGA_COMMS_PROTECTION_LEVEL, (level))
+#define OPTIGA_CRYPT_SET_COMMS_PROTOCOL_VERSION(me, version) optiga_crypt_set_comms_params((me), OPTIGA_COMMS_PROTOCOL_VERSION, (version))
+#else
 #define OPTIGA_CRYPT_SET_COMMS_PROTECTION_LEVEL(me, level) ((void)(me), (void)(level))
 #define OPTIGA_CRYPT_SET_COMMS_PROTOCOL_VERSION(me, version) ((void)(me), (void)(version))
+#endif
+
 
 /* ---- random, hash ---- */
 LIBRARY_EXPORTS optiga_lib_status_t optiga_crypt_random(optiga_crypt_t *me, optiga_rng_type_t rng_type,

@@ -31,8 +31,11 @@
 /* APDU buffer size of the vendor library (trustm uses its own, sized the same). */
 #define OPTIGA_MAX_COMMS_BUFFER_SIZE 0x615u
 
-/* OPTIGA_COMMS_SHIELDED_CONNECTION is deliberately not defined: trustm has no presentation
- * layer protection, so the protection-level macros are no-ops. */
+/* Shielded Connection: defined when libtrustm is built with it (CMake TRUSTM_SHIELD, which
+ * defines TRUSTM_CFG_SHIELD for its users); the device needs trustm_compat_shield(). */
+#ifdef TRUSTM_CFG_SHIELD
+#define OPTIGA_COMMS_SHIELDED_CONNECTION
+#endif
 #define OPTIGA_COMMS_DEFAULT_PROTECTION_LEVEL OPTIGA_COMMS_NO_PROTECTION
 /* The reset at open is the one configured on the trustm device (trustm_config_t.reset). */
 #define OPTIGA_COMMS_DEFAULT_RESET_TYPE 0u

@@ -27,14 +27,19 @@ LIBRARY_EXPORTS optiga_util_t *optiga_util_create(uint8_t optiga_instance_id, ca
                                                   void *caller_context);
 /* OPTIGA_UTIL_ERROR_INSTANCE_IN_USE while its operation is in flight (deferred mode). */
 LIBRARY_EXPORTS optiga_lib_status_t optiga_util_destroy(optiga_util_t *me);
-/* Shielded Connection parameters: accepted and stored for the next call only; a protection
- * level other than OPTIGA_COMMS_NO_PROTECTION makes that call fail with OPTIGA_UTIL_ERROR
- * (no Shielded Connection in trustm). */
+/* Shielded Connection parameters: stored for the next call only. A protection level other
+ * than OPTIGA_COMMS_NO_PROTECTION runs that call protected when the bound device has a shield
+ * (trustm_compat_shield), and makes it fail with OPTIGA_UTIL_ERROR otherwise. */
 LIBRARY_EXPORTS void optiga_util_set_comms_params(optiga_util_t *me, uint8_t parameter_type, uint8_t value);
 
-/* Shielded Connection is not compiled in: the convenience macros do nothing. */
+#ifdef OPTIGA_COMMS_SHIELDED_CONNECTION
+#define OPTIGA_UTIL_SET_COMMS_PROTECTION_LEVEL(me, level) optiga_util_set_comms_params((me), OPTIGA_COMMS_PROTECTION_LEVEL, (level))
+#define OPTIGA_UTIL_SET_COMMS_PROTOCOL_VERSION(me, version) optiga_util_set_comms_params((me), OPTIGA_COMMS_PROTOCOL_VERSION, (version))
+#else
 #define OPTIGA_UTIL_SET_COMMS_PROTECTION_LEVEL(me, level) ((void)(me), (void)(level))
 #define OPTIGA_UTIL_SET_COMMS_PROTOCOL_VERSION(me, version) ((void)(me), (void)(version))
+#endif
+
 
 LIBRARY_EXPORTS optiga_lib_status_t optiga_util_open_application(optiga_util_t *me, bool_t perform_restore);
 LIBRARY_EXPORTS optiga_lib_status_t optiga_util_close_application(optiga_util_t *me, bool_t perform_hibernate);

@@ -43,8 +43,18 @@ optiga_lib_status_t trustm_compat_set_deferred(int deferred);
  * be NULL) gets the PAL time at which calling again is useful. */
 int trustm_compat_event_process(uint64_t *next_us);
 
+#ifdef TRUSTM_CFG_SHIELD
+#include "trustm/trustm_shield.h"
+/* Shielded Connection for vendor-API code: a context (static storage) whose platform binding
+ * secret is read from the PAL data store ID 0x11 (optiga/pal/pal_os_datastore.h) and whose
+ * saved session is data store ID 0x22. Put it into trustm_config_t.shield before
+ * trustm_device_init(); crypto is the platform's ops table (e.g. trustm_shield_crypto_mbedtls()).
+ * The protection level of each call comes from OPTIGA_UTIL/CRYPT_SET_COMMS_PROTECTION_LEVEL. */
+trustm_shield_t *trustm_compat_shield(const trustm_shield_crypto_t *crypto);
+#endif
+
 /* Forget everything: instances (their pointers become invalid), device, hibernate handle
- * (wiped), lock. For tests and for a platform shutdown. */
+ * (wiped), lock, the PAL data store's secret (back to the vendor sample). For tests and for a platform shutdown. */
 void trustm_compat_reset(void);
 /* Map a trustm status onto the vendor status codes (table in docs/COMPAT.md). crypt selects the
  * layer of argument errors (OPTIGA_CRYPT_* instead of OPTIGA_UTIL_*). */
