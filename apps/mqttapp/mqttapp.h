@@ -30,6 +30,8 @@ typedef enum { MODE_V5 = 0, MODE_TS, MODE_PSK, MODE_SECRET } app_mode_t;
 typedef struct app_opts {
     const char *device;         /* chip device spec (cli_devspec.h) */
     unsigned frame_size;
+    int protect;                /* Shielded Connection level, -1 = off */
+    const char *pbs_file;       /* platform binding secret (trustm pair) */
     const char *pk;
     const char *dn;
     const char *host;

@@ -116,6 +116,11 @@ int app_chip_open(app_t *a)
     memset(&a->g, 0, sizeof a->g);
     a->g.device = a->o.device != NULL ? a->o.device : getenv(CLI_DEVSPEC_ENV);
     a->g.frame_size = a->o.frame_size;
+    if (a->o.protect >= 0) {
+        a->g.protect_set = true;
+        a->g.protect = (unsigned char)a->o.protect;
+    }
+    a->g.pbs_file = a->o.pbs_file;
     if (a->g.device == NULL) {
         fprintf(stderr, "mqttapp: no chip given: use --device SPEC or set %s (see --help)\n", CLI_DEVSPEC_ENV);
         return APP_EXIT_USAGE;

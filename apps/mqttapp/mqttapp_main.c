@@ -46,6 +46,8 @@ static void usage(FILE *f)
             "  -d, --device SPEC       sim:STATEFILE | socket:PATH | i2c:/dev/i2c-N[@ADDR][,gpio=CHIP,rst=N,vdd=N]\n"
             "                          (default $TRUSTM_DEVICE); not needed with --mode secret\n"
             "  -f, --frame-size N      IFX I2C frame size 16..277 (default 277; the seed's ESP32 used 20)\n"
+            "      --protect LEVEL     Shielded Connection to the chip: none, cmd, rsp or full (needs\n"
+            "                          the secret of `trustm pair`: --pbs-file FILE or $TRUSTM_PBS_FILE)\n"
             "      --crypto aes|rsa    ID2 key type: AES-128 in E200 or RSA-1024 in E0FC (default aes)\n"
             "      --power-down        after each authentication wait until the security event counter\n"
             "                          is 0, close the application and switch the chip off (seed 5.6)\n"
@@ -125,10 +127,11 @@ static int parse_args(app_opts_t *o, int argc, char **argv, bool *done)
 {
     enum {
         O_CRYPTO = 256, O_POWER_DOWN, O_POWER_MAX, O_PARTNER, O_MODULE, O_SECRET, O_CA, O_SNI, O_HINT, O_PLAIN,
-        O_KEEPALIVE, O_PERIOD, O_CONNECT_ONLY, O_ATTEMPTS, O_BACKOFF, O_STATS, O_VERSION
+        O_KEEPALIVE, O_PERIOD, O_CONNECT_ONLY, O_ATTEMPTS, O_BACKOFF, O_STATS, O_VERSION, O_PROTECT, O_PBS
     };
     static const struct option lo[] = {
         { "device", required_argument, NULL, 'd' },      { "frame-size", required_argument, NULL, 'f' },
+        { "protect", required_argument, NULL, O_PROTECT }, { "pbs-file", required_argument, NULL, O_PBS },
         { "crypto", required_argument, NULL, O_CRYPTO }, { "power-down", no_argument, NULL, O_POWER_DOWN },
         { "power-down-max-ms", required_argument, NULL, O_POWER_MAX },
         { "product", required_argument, NULL, 'p' },     { "name", required_argument, NULL, 'n' },
@@ -161,6 +164,15 @@ static int parse_args(app_opts_t *o, int argc, char **argv, bool *done)
             else if (strcmp(optarg, "rsa") == 0) o->crypto = ID2_CRYPTO_TYPE_RSA;
             else BAD("--crypto '%s': expected aes or rsa", optarg);
             break;
+        case O_PROTECT: {
+            static const char *const lv[] = { "none", "cmd", "rsp", "full" };
+            o->protect = -2;
+            for (int k = 0; k < 4; k++)
+                if (strcmp(optarg, lv[k]) == 0) o->protect = k;
+            if (o->protect == -2) BAD("--protect '%s': expected none, cmd, rsp or full", optarg);
+            break;
+        }
+        case O_PBS: o->pbs_file = optarg; break;
         case O_POWER_DOWN: o->power_down = true; break;
         case O_POWER_MAX:
             if (parse_u32(optarg, 0, 3600000u, &o->power_down_max_ms) != 0) BAD("--power-down-max-ms '%s'", optarg);
@@ -438,6 +450,7 @@ int main(int argc, char **argv)
     a->o.partner_id = "example.demo.partner-id";
     a->o.module_id = "example.demo.module-id";
     a->o.psk_hint = "trustm";
+    a->o.protect = -1;
     a->o.period_ms = 2000;
     a->o.keep_alive = 60;
     a->o.connect_attempts = 5;

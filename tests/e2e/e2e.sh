@@ -100,6 +100,12 @@ modes)
         done
     done
     check "v5/aes: the device verified the broker's proof" grep -q "Verify ID2 server authCode OK" "$W/app.dev-aes.v5.log"
+    # the same with the Shielded Connection between host and chip (the seed had to switch it off)
+    quiet "$CLI" -d "$aes_dev" pair --pbs-file "$W/pbs.hex"
+    before=$(grep -c "^/$PK/dev-aes/data {\"attr_name\"" "$W/sub.log")
+    rc=$(app dev-aes v5 aes "$aes_dev" --protect full --pbs-file "$W/pbs.hex" -f 20)
+    check "v5/aes over the Shielded Connection at frame 20: exit 0 (got $rc)" test "$rc" -eq 0
+    check "v5/aes shielded: 2 temperature messages arrived" arrived dev-aes $((before + 2))
     rc=$(app dev-secret secret none "" --device-secret "$secret")
     check "secret: mqttapp exit 0 (got $rc)" test "$rc" -eq 0
     check "secret: 2 temperature messages arrived" arrived dev-secret 2
