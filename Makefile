@@ -28,7 +28,7 @@ test-asan:
 	@scripts/deps.sh core sanitize
 	@CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTRUSTM_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j$(JOBS) -- --no-print-directory
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	@ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build-asan --output-on-failure -j$(JOBS)
 
 cross:
