@@ -8,6 +8,7 @@
 #include "cli_device.h"
 #include "cli_hex.h"
 #include "cli_util.h"
+#include "trustm_bytes.h"
 
 #define WRITE_MAX 65535u
 
@@ -72,6 +73,7 @@ int do_write(cli_globals_t *g, int argc, char **argv)
         return cli_usage_error(cmd, "--offset %lu leaves no room to write (offset + length <= 65535)", offset);
     }
     if ((rc = cli_input_read(&io, cmd, buf, WRITE_MAX - offset, &len)) != CLI_EXIT_OK) {
+        trustm_wipe(buf, sizeof(buf));
         return rc;
     }
     if (len == 0u) {
@@ -79,6 +81,7 @@ int do_write(cli_globals_t *g, int argc, char **argv)
     }
     rc = cli_device_open(&d, g, cmd);
     if (rc != CLI_EXIT_OK) {
+        trustm_wipe(buf, len);
         return rc;
     }
     st = trustm_data_write(&d.dev, oid, erase ? TRUSTM_ERASE_AND_WRITE : TRUSTM_WRITE_ONLY, (uint16_t)offset, buf,
@@ -92,5 +95,6 @@ int do_write(cli_globals_t *g, int argc, char **argv)
                erase ? " (object erased first)" : "");
     }
     cli_device_close(&d, g);
+    trustm_wipe(buf, len); /* the data may be a secret (a key, a PRESSEC) */
     return rc;
 }
