@@ -220,6 +220,11 @@ static size_t rsp_error(trustm_sim_t *sim, uint8_t code, uint8_t *rsp)
     return TRUSTM_APDU_HEADER_SIZE;
 }
 
+size_t sim_chip_error_response(trustm_sim_t *sim, uint8_t code, uint8_t *rsp)
+{
+    return rsp_error(sim, code, rsp);
+}
+
 static size_t rsp_ok(uint8_t *rsp, size_t out_len)
 {
     rsp[0] = TRUSTM_APDU_STA_SUCCESS;
@@ -377,17 +382,6 @@ size_t sim_chip_execute(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint
     if (c.out_len > TRUSTM_APDU_MAX_DATA)
         return rsp_error(sim, ERR_BUFFER, rsp);
     return rsp_ok(rsp, c.out_len);
-}
-
-size_t trustm_sim_apdu(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint8_t *rsp, size_t rsp_size)
-{
-    if (sim == NULL || (apdu == NULL && len > 0) || rsp == NULL)
-        return 0;
-    sim_advance(sim);
-    size_t n = sim_chip_execute(sim, apdu, len, rsp, rsp_size);
-    sim->stats.commands++;
-    sim_commit_nvm(sim);
-    return n;
 }
 
 int trustm_sim_metadata_check(const uint8_t *m, size_t n)

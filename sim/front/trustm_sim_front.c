@@ -84,59 +84,6 @@ void sim_start_up(trustm_sim_t *sim)
     sim->ready_at_ns = sim->now_ns + startup_ns(sim);
 }
 
-/* Power-loss fault: a supply glitch.  Volatile state is lost and the chip starts up again
- * (NACKs for the start-up time); the NVM image keeps the last committed state. */
-static void power_lost(trustm_sim_t *sim)
-{
-    sim_trace(sim, "# fault: power lost during command execution");
-    sim_start_up(sim);
-}
-
-/* Run everything that is due at the current time: command completion, power-loss faults,
- * re-offer of an unacknowledged frame. */
-void sim_advance(trustm_sim_t *sim)
-{
-    if (!sim->powered)
-        return;
-    sim_secmon_tick(sim);
-    if (sim->busy && sim->exec_power_loss && !sim->exec_loss_after_commit &&
-        sim->now_ns >= sim->exec_power_loss_ns && sim->exec_power_loss_ns <= sim->busy_until_ns) {
-        power_lost(sim);
-        return;
-    }
-    if (sim->busy && sim->now_ns >= sim->busy_until_ns) {
-        uint8_t *rsp = sim->rsp_buf;
-        const size_t rsp_size = sizeof sim->rsp_buf;
-        uint64_t saved = sim->now_ns;
-        sim->busy = false;
-        sim->exec_power_loss = false;
-        sim->now_ns = sim->busy_until_ns; /* frames are stamped with the completion time */
-        const uint8_t *apdu = sim->exec_msg;
-        size_t apdu_len = sim->exec_len;
-        size_t rlen;
-        if (sim->exec_presence) {
-            /* payload = SCTR 0x20 || APDU; anything else was answered earlier */
-            rsp[0] = 0x20u;
-            rlen = 1 + sim_chip_execute(sim, apdu + 1, apdu_len - 1, rsp + 1, rsp_size - 1);
-        } else {
-            rlen = sim_chip_execute(sim, apdu, apdu_len, rsp, rsp_size);
-        }
-        sim->stats.commands++;
-        if (sim->exec_loss_after_commit) {
-            /* power-loss fault after the NVM commit: the new state is on flash, the response
-             * is lost with the supply */
-            sim->exec_loss_after_commit = false;
-            sim_commit_nvm(sim);
-            sim->now_ns = saved;
-            power_lost(sim);
-            return;
-        }
-        sim_link_transmit(sim, rsp, rlen, sim->exec_presence);
-        sim->now_ns = saved;
-    }
-    sim_link_timers(sim);
-}
-
 static bool addr_acked(trustm_sim_t *sim, uint8_t addr7)
 {
     if (!sim->powered || !sim->rst_high || sim->now_ns < sim->ready_at_ns)
@@ -168,15 +115,6 @@ static void bus_end(trustm_sim_t *sim, size_t bytes, bool acked)
     sim->bus_ns += ns;
     sim->last_stop_ns = sim->now_ns;
     sim->any_transaction = true;
-}
-
-void sim_commit_nvm(trustm_sim_t *sim)
-{
-    if (!sim->nvm_dirty || sim->state_path == NULL)
-        return;
-    char err[256];
-    if (sim_nvm_save(sim, sim->state_path, err, sizeof err) != 0)
-        fprintf(stderr, "trustm-sim: %s\n", err);
 }
 
 /* ------------------------------------------------------------ registers */
@@ -306,13 +244,8 @@ static bool reg_write(trustm_sim_t *sim, const uint8_t *buf, size_t len)
 
 /* ------------------------------------------------------------------ bus */
 
-trustm_sim_bus_t trustm_sim_i2c_write(trustm_sim_t *sim, uint8_t addr7, const uint8_t *buf, size_t len)
+trustm_sim_bus_t sim_front_write(trustm_sim_t *sim, uint8_t addr7, const uint8_t *buf, size_t len)
 {
-    if (sim == NULL)
-        return TRUSTM_SIM_BUS_ERROR;
-    if (addr7 > 0x7Fu || (buf == NULL && len > 0))
-        return TRUSTM_SIM_BUS_ERROR;
-    sim_advance(sim);
     bus_begin(sim);
     if (!addr_acked(sim, addr7)) {
         sim->stats.nacks++;
@@ -329,18 +262,11 @@ trustm_sim_bus_t trustm_sim_i2c_write(trustm_sim_t *sim, uint8_t addr7, const ui
     bool soft_reset = len > 1 ? reg_write(sim, buf, len) : false;
     if (soft_reset)
         sim_start_up(sim);
-    sim_advance(sim); /* zero-time execution completes at once */
-    sim_commit_nvm(sim);
     return TRUSTM_SIM_ACK;
 }
 
-trustm_sim_bus_t trustm_sim_i2c_read(trustm_sim_t *sim, uint8_t addr7, uint8_t *buf, size_t len)
+trustm_sim_bus_t sim_front_read(trustm_sim_t *sim, uint8_t addr7, uint8_t *buf, size_t len)
 {
-    if (sim == NULL)
-        return TRUSTM_SIM_BUS_ERROR;
-    if (addr7 > 0x7Fu || (buf == NULL && len > 0))
-        return TRUSTM_SIM_BUS_ERROR;
-    sim_advance(sim);
     bus_begin(sim);
     if (!addr_acked(sim, addr7)) {
         sim->stats.nacks++;
@@ -354,90 +280,10 @@ trustm_sim_bus_t trustm_sim_i2c_read(trustm_sim_t *sim, uint8_t addr7, uint8_t *
     sim->stats.bytes_read += len;
     if (sim->reg_ptr == SIM_REG_DATA && len > 0 && sim->qcount > 0)
         sim_link_frame_consumed(sim); /* STOP after a DATA read: frame consumed (§1.7) */
-    sim_advance(sim);
-    sim_commit_nvm(sim);
     return TRUSTM_SIM_ACK;
 }
 
-/* -------------------------------------------------------- power and clock */
-
-void trustm_sim_power(trustm_sim_t *sim, bool on)
-{
-    if (sim == NULL)
-        return;
-    sim_advance(sim);
-    sim_trace(sim, "POWER %s", on ? "ON" : "OFF");
-    if (on && !sim->powered) {
-        sim->powered = true;
-        sim_start_up(sim);
-    } else if (!on && sim->powered) {
-        sim->powered = false;
-        sim_reset_volatile(sim);
-    }
-    sim_commit_nvm(sim);
-}
-
-void trustm_sim_rst(trustm_sim_t *sim, bool high)
-{
-    if (sim == NULL)
-        return;
-    sim_advance(sim);
-    sim_trace(sim, "RST %s", high ? "HIGH" : "LOW");
-    if (high && !sim->rst_high) {
-        sim->rst_high = true;
-        if (sim->powered)
-            sim_start_up(sim);
-    } else if (!high && sim->rst_high) {
-        sim->rst_high = false;
-        if (sim->powered)
-            sim_reset_volatile(sim);
-    }
-}
-
-/* Advance the clock in steps so that events (completion, power-loss faults, re-offers) happen
- * at their own time rather than at the end of a long sleep. */
-static void clock_forward(trustm_sim_t *sim, uint64_t target_ns)
-{
-    while (sim->now_ns < target_ns) {
-        uint64_t next = target_ns;
-        if (sim->busy && sim->busy_until_ns > sim->now_ns && sim->busy_until_ns < next)
-            next = sim->busy_until_ns;
-        if (sim->busy && sim->exec_power_loss && sim->exec_power_loss_ns > sim->now_ns &&
-            sim->exec_power_loss_ns < next)
-            next = sim->exec_power_loss_ns;
-        sim->now_ns = next;
-        sim_advance(sim);
-    }
-    sim_advance(sim);
-}
-
-void trustm_sim_sleep_us(trustm_sim_t *sim, uint32_t us)
-{
-    if (sim == NULL)
-        return;
-    sim_trace(sim, "SLEEP %lu", (unsigned long)us);
-    clock_forward(sim, sim->now_ns + (uint64_t)us * 1000u);
-    sim_commit_nvm(sim);
-}
-
-void trustm_sim_clock_sync(trustm_sim_t *sim, uint64_t t_us)
-{
-    if (sim == NULL || t_us * 1000u <= sim->now_ns)
-        return;
-    clock_forward(sim, t_us * 1000u);
-    sim_commit_nvm(sim);
-}
-
 uint64_t trustm_sim_now_us(const trustm_sim_t *sim) { return sim == NULL ? 0 : now_us(sim); }
-
-int trustm_sim_save(trustm_sim_t *sim, char *errbuf, size_t errlen)
-{
-    if (sim == NULL)
-        return -1;
-    if (sim->state_path == NULL)
-        return 0;
-    return sim_nvm_save(sim, sim->state_path, errbuf, errlen);
-}
 
 void trustm_sim_uid(const trustm_sim_t *sim, uint8_t uid[TRUSTM_SIM_UID_SIZE])
 {

@@ -157,6 +157,7 @@ static void start_exec(trustm_sim_t *sim, const uint8_t *msg, size_t len, bool p
     sim->exec_len = len;
     sim->exec_presence = presence;
     sim->busy = true;
+    sim->exec_discard = false;
     sim->busy_until_ns = sim->now_ns + us * 1000u;
     sim->exec_loss_after_commit = false;
     if (sim->faults.power_loss_us != 0) {
@@ -296,10 +297,11 @@ void sim_link_receive(trustm_sim_t *sim, const uint8_t *frame, size_t len)
         if (f.len != 0)
             return; /* control frame with invalid size: discard */
         if (c.seqctr == TRUSTM_DL_SEQCTR_RESYNC) {
-            if (sim->busy) { /* the running command completes, its answer is dropped */
-                sim->busy_until_ns = sim->now_ns;
-                sim_advance(sim);
-            }
+            /* A command already executing is not interrupted (its NVM programming may have
+             * begun): it runs to its normal end and commits, the chip stays BUSY meanwhile,
+             * and its response -- which belongs to the dropped counters -- is discarded. */
+            if (sim->busy)
+                sim->exec_discard = true;
             sim->last_tx = 3;
             sim->last_rx = 3;
             sim->qhead = 0;
