@@ -91,11 +91,76 @@ static void test_state_file_in_use(void **state)
     cli_result_free(&r);
 }
 
+static void test_write_too_long_changes_nothing(void **state)
+{
+    cli_result_t r;
+    static unsigned char data[1800];
+    (void)state;
+    trun_expect(&r, 0, "write E0E1 --erase --data '01 02 03 04'");
+    cli_result_free(&r);
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (unsigned char)(i * 7u);
+    assert_int_equal(cli_write_file(tmpf("big.bin"), data, sizeof(data)), 0);
+    /* E0E1 holds 1728 bytes: 1800 cannot fit; the first chunk must not be written either */
+    trun_expect(&r, 1, "write E0E1 --erase --in '%s'", tmpf("big.bin"));
+    assert_non_null(strstr(r.err, "nothing written"));
+    assert_int_equal(lines(r.err), 1);
+    cli_result_free(&r);
+    trun_expect(&r, 0, "read E0E1 --length 4 --hex");
+    assert_string_equal(r.out, "01020304\n");
+    cli_result_free(&r);
+    /* exactly the maximum is written (in two commands) */
+    assert_int_equal(cli_write_file(tmpf("max.bin"), data, 1728), 0);
+    trun_expect(&r, 0, "write E0E1 --erase --in '%s'", tmpf("max.bin"));
+    cli_result_free(&r);
+    trun_expect(&r, 0, "read E0E1 --offset 1724 --hex");
+    assert_string_equal(r.out, "242b3239\n");
+    cli_result_free(&r);
+}
+
+static void test_rsa_keygen_unwritable_out_keeps_key(void **state)
+{
+    cli_result_t r;
+    unsigned char digest[32];
+    (void)state;
+    memset(digest, 0x42, sizeof(digest));
+    assert_int_equal(cli_write_file(tmpf("d.bin"), digest, sizeof(digest)), 0);
+    trun_expect(&r, 0, "rsa-keygen --bits 1024 --out '%s'", tmpf("pub1.pem"));
+    cli_result_free(&r);
+    trun_expect(&r, 4, "rsa-keygen --bits 1024 --out /nonexistent-dir/pub.pem");
+    assert_non_null(strstr(r.err, "nothing done"));
+    cli_result_free(&r);
+    /* E0FC still holds the first key: its signature verifies with the first public key */
+    trun_expect(&r, 0, "rsa-sign --in '%s' --out '%s'", tmpf("d.bin"), tmpf("s.bin"));
+    cli_result_free(&r);
+    trun_expect(&r, 0, "rsa-verify --pubkey '%s' --sig '%s' --in '%s'", tmpf("pub1.pem"), tmpf("s.bin"), tmpf("d.bin"));
+    cli_result_free(&r);
+}
+
+static void test_id2_provision_refused_keeps_f1d0(void **state)
+{
+    cli_result_t r;
+    static const unsigned char manifest[] = {0x84, 0x43, 0xA1, 0x01, 0x26, 0xA0, 0xF6, 0x41, 0x00};
+    static const unsigned char frag[] = {0x00, 0x01, 0x02, 0x03};
+    (void)state;
+    assert_int_equal(cli_write_file(tmpf("m.bin"), manifest, sizeof(manifest)), 0);
+    assert_int_equal(cli_write_file(tmpf("f.bin"), frag, sizeof(frag)), 0);
+    trun_expect(&r, 3, "id2-provision --device-id 000102030405060708090A0B --manifest '%s' --fragment '%s'",
+                tmpf("m.bin"), tmpf("f.bin"));
+    cli_result_free(&r);
+    trun_expect(&r, 0, "read F1D0 --hex");
+    assert_string_equal(r.out, "4944322d544553542d303031\n"); /* the provisioned ID, unchanged */
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_unstorable_change_fails, chip_setup),
         cmocka_unit_test_setup(test_state_file_in_use, chip_setup),
+        cmocka_unit_test_setup(test_write_too_long_changes_nothing, chip_setup),
+        cmocka_unit_test_setup(test_rsa_keygen_unwritable_out_keeps_key, chip_setup),
+        cmocka_unit_test_setup(test_id2_provision_refused_keeps_f1d0, chip_setup),
     };
     int rc = cmocka_run_group_tests_name("cli_durable", tests, NULL, NULL);
     cli_tmpdir_remove();
