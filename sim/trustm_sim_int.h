@@ -111,6 +111,7 @@ typedef struct sim_chip_state {
     uint64_t secmon_last_ns;     /* last time the idle accumulator was updated              */
     uint64_t secmon_idle_ns;     /* powered idle time since the last event / tick           */
     uint32_t throttle_us;        /* throttle delay applied to the command now executing     */
+    uint8_t sec_unsynced;        /* SEC decrements not yet written to NVM                    */
     uint8_t ctx_key[32];         /* chip-internal key for exported hash contexts            */
     sim_pu_state_t pu;           /* open SetObjectProtected sequence (trustm_sim_protupd.c)  */
 } sim_chip_state_t;
@@ -153,6 +154,8 @@ struct trustm_sim {
     uint8_t nv_addr;
     uint8_t nv_i2c_mode;
     sim_obj_t objs[SIM_OBJ_COUNT];
+    uint8_t sec_nvm;              /* NVM copy of SEC; E0C5's data is SEC_CURR (RAM), synced
+                                     after E0C9[3] decrements, on increments and on close   */
     bool nvm_dirty;
 
     /* data link (ifx-i2c.md §2.9 "recommended simulator") */

@@ -74,12 +74,14 @@ uint32_t sim_chip_table16_us(uint8_t cmd, uint8_t param, size_t in_len, bool shi
 }
 
 /* Commands that can raise a security event are "protected operations": the throttle delay
- * of the security monitor is added to them (objects.md §8.2). */
+ * of the security monitor is added to them (objects.md §8.2).  CalcHash raises "suspect system
+ * behaviour" on a forged context, SetObjectProtected "decryption failure". */
 static bool protected_op(uint8_t cmd)
 {
     switch (cmd) {
     case TRUSTM_CMD_CALC_SIGN: case TRUSTM_CMD_DECRYPT_ASYM: case TRUSTM_CMD_ENCRYPT_SYM:
-    case TRUSTM_CMD_DECRYPT_SYM: case TRUSTM_CMD_DERIVE_KEY:
+    case TRUSTM_CMD_DECRYPT_SYM: case TRUSTM_CMD_DERIVE_KEY: case TRUSTM_CMD_CALC_HASH:
+    case TRUSTM_CMD_SET_OBJECT_PROTECTED:
         return true;
     default:
         return false;
@@ -283,6 +285,7 @@ static int cmd_close(trustm_sim_t *sim, sim_cmd_t *c)
         return ERR_INVALID_PARAM;
     if (c->in_len != 0)
         return ERR_INVALID_LENGTH;
+    sim_secmon_sync(sim); /* SEC_CURR to NVM if it differs (objects.md §8.2) */
     if (c->param == 0) {
         app_release(sim);
         sim->app_open = false;

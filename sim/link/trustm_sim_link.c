@@ -148,8 +148,10 @@ static void start_exec(trustm_sim_t *sim, const uint8_t *msg, size_t len, bool p
     const uint8_t *apdu = presence ? msg + 1 : msg;
     size_t apdu_len = presence ? len - 1u : len;
     sim_secmon_tick(sim); /* idle time up to now counts for the security monitor */
-    uint64_t us = sim->timing == TRUSTM_SIM_TIMING_NONE ? 0u : sim_chip_exec_us(sim, apdu, apdu_len);
-    sim->chip.throttle_us = sim->timing == TRUSTM_SIM_TIMING_NONE ? 0u : sim_chip_throttle_us(sim, apdu, apdu_len);
+    /* the security monitor's throttle is a security function, not part of the timing model:
+     * it applies with --timing none too */
+    sim->chip.throttle_us = sim_chip_throttle_us(sim, apdu, apdu_len);
+    uint64_t us = sim->timing == TRUSTM_SIM_TIMING_NONE ? sim->chip.throttle_us : sim_chip_exec_us(sim, apdu, apdu_len);
     us += sim->faults.busy_extra_us;
     if (us > SIM_PIGGYBACK_MAX_US)
         queue_control(sim, trustm_dl_fctr_ack(sim->last_rx));

@@ -103,7 +103,12 @@ static size_t encode_image(const trustm_sim_t *sim, uint8_t *buf, size_t size)
         trustm_wbuf_u8(&w, o->meta_len);
         trustm_wbuf_bytes(&w, o->meta, o->meta_len);
         trustm_wbuf_be16(&w, o->used);
-        trustm_wbuf_bytes(&w, o->data, o->used);
+        if (o->oid == 0xE0C5u && o->used >= 1u) { /* SEC: the NVM copy, not SEC_CURR */
+            trustm_wbuf_u8(&w, sim->sec_nvm);
+            trustm_wbuf_bytes(&w, o->data + 1, o->used - 1u);
+        } else {
+            trustm_wbuf_bytes(&w, o->data, o->used);
+        }
     }
     if (!trustm_wbuf_ok(&w) || w.len + 4u > size)
         return 0;
@@ -267,6 +272,7 @@ static int parse_image(trustm_sim_t *sim, const uint8_t *buf, size_t n, const ch
         sim_err(err, errlen, "state file %s: incomplete (missing %s)", path, have_seed ? "UID" : "seed");
         return -1;
     }
+    sim->sec_nvm = sim_chip_obj(sim, 0xE0C5u)->data[0];
     const sim_obj_t *uid = sim_chip_obj(sim, 0xE0C2u);
     if (uid->used != TRUSTM_SIM_UID_SIZE) {
         sim_err(err, errlen, "state file %s: UID must be %u bytes", path, TRUSTM_SIM_UID_SIZE);
