@@ -33,11 +33,18 @@ uint64_t sim_rng_next(uint64_t *state)
 
 static uint64_t now_us(const trustm_sim_t *sim) { return sim->now_ns / 1000u; }
 
+/* One trace line "@<t> <event>"; notes (fmt starting with "# ") become comment lines
+ * "# @<t> <note>", so that every line is either an event or a comment (docs/sim-socket.md). */
 void sim_trace(trustm_sim_t *sim, const char *fmt, ...)
 {
     if (sim->trace == NULL)
         return;
-    fprintf(sim->trace, "@%llu ", (unsigned long long)now_us(sim));
+    if (fmt[0] == '#') {
+        fmt += fmt[1] == ' ' ? 2 : 1;
+        fprintf(sim->trace, "# @%llu ", (unsigned long long)now_us(sim));
+    } else {
+        fprintf(sim->trace, "@%llu ", (unsigned long long)now_us(sim));
+    }
     va_list ap;
     va_start(ap, fmt);
     vfprintf(sim->trace, fmt, ap);
