@@ -22,14 +22,14 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
 
 test: build
-	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS); rc=$$?; scripts/test-summary.sh $(BUILD); exit $$rc
 
 test-asan:
 	@scripts/deps.sh core sanitize
 	@CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTRUSTM_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j$(JOBS) -- --no-print-directory
 	@ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir build-asan --output-on-failure -j$(JOBS)
+	  ctest --test-dir build-asan --output-on-failure -j$(JOBS); rc=$$?; scripts/test-summary.sh build-asan; exit $$rc
 
 cross:
 	@scripts/deps.sh cross
