@@ -221,6 +221,8 @@ struct trustm_sim {
 
 /* ---- helpers shared between the parts ---- */
 uint64_t sim_rng_next(uint64_t *state);                       /* splitmix64 */
+/* A random fault at ppm per million events (fault RNG); false when ppm is 0. */
+bool sim_fault_draw(trustm_sim_t *sim, uint32_t ppm);
 void sim_trace(trustm_sim_t *sim, const char *fmt, ...);
 void sim_trace_bytes(trustm_sim_t *sim, const char *what, const uint8_t *b, size_t n);
 

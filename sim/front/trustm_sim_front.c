@@ -33,6 +33,11 @@ uint64_t sim_rng_next(uint64_t *state)
 
 static uint64_t now_us(const trustm_sim_t *sim) { return sim->now_ns / 1000u; }
 
+bool sim_fault_draw(trustm_sim_t *sim, uint32_t ppm)
+{
+    return ppm != 0 && sim_rng_next(&sim->fault_rng) % 1000000u < ppm;
+}
+
 /* One trace line "@<t> <event>"; notes (fmt starting with "# ") become comment lines
  * "# @<t> <note>", so that every line is either an event or a comment (docs/sim-socket.md). */
 void sim_trace(trustm_sim_t *sim, const char *fmt, ...)
@@ -101,6 +106,8 @@ static bool addr_acked(trustm_sim_t *sim, uint8_t addr7)
         sim->faults.nack_next--;
         return false;
     }
+    if (sim_fault_draw(sim, sim->faults.nack_ppm))
+        return false;
     return true;
 }
 
@@ -198,7 +205,8 @@ static bool reg_write(trustm_sim_t *sim, const uint8_t *buf, size_t len)
         uint8_t frame[SIM_DATA_REG_LEN_MAX + 1];
         sim->stats.frames_in++;
         sim->host_frames_since_arm++;
-        if (sim->faults.flip_host_frame != 0 && sim->host_frames_since_arm == sim->faults.flip_host_frame &&
+        if (((sim->faults.flip_host_frame != 0 && sim->host_frames_since_arm == sim->faults.flip_host_frame) ||
+             sim_fault_draw(sim, sim->faults.flip_ppm)) &&
             n <= sizeof frame) {
             memcpy(frame, d, n);
             uint64_t r = sim_rng_next(&sim->fault_rng);
@@ -282,6 +290,11 @@ trustm_sim_bus_t sim_front_read(trustm_sim_t *sim, uint8_t addr7, uint8_t *buf, 
         return TRUSTM_SIM_NACK;
     }
     reg_read(sim, sim->reg_ptr, buf, len);
+    if (sim->reg_ptr == SIM_REG_DATA && len > 1 && sim_fault_draw(sim, sim->faults.truncate_ppm)) {
+        size_t cut = 1u + (size_t)(sim_rng_next(&sim->fault_rng) % (len - 1u));
+        memset(buf + cut, 0xFF, len - cut); /* the slave let go of SDA: the rest reads FF */
+        sim_trace(sim, "# fault: read truncated after %zu of %zu bytes", cut, len);
+    }
     sim_trace_bytes(sim, "R", buf, len);
     bus_end(sim, len, true);
     sim->stats.bytes_read += len;
@@ -325,11 +338,14 @@ void trustm_sim_faults_describe(const trustm_sim_t *sim, char *buf, size_t len)
     const trustm_sim_faults_t *f = &sim->faults;
     snprintf(buf, len,
              "nack_next=%lu corrupt_fcs_frame=%lu drop_frame=%lu busy_extra_us=%lu flip_host_frame=%lu "
-             "power_loss_us=%lu%s seed=%llu",
+             "power_loss_us=%lu%s seed=%llu ppm: nack=%lu fcs=%lu drop=%lu truncate=%lu flip=%lu busy=%lu(<=%luus) "
+             "power=%lu",
              (unsigned long)f->nack_next, (unsigned long)f->corrupt_fcs_frame, (unsigned long)f->drop_frame,
              (unsigned long)f->busy_extra_us, (unsigned long)f->flip_host_frame,
              (unsigned long)f->power_loss_us, f->power_loss_after_commit ? " after_commit" : "",
-             (unsigned long long)f->seed);
+             (unsigned long long)f->seed, (unsigned long)f->nack_ppm, (unsigned long)f->fcs_ppm,
+             (unsigned long)f->drop_ppm, (unsigned long)f->truncate_ppm, (unsigned long)f->flip_ppm,
+             (unsigned long)f->busy_ppm, (unsigned long)f->busy_extra_max_us, (unsigned long)f->power_ppm);
 }
 
 void trustm_sim_trace_set(trustm_sim_t *sim, FILE *f)

@@ -162,6 +162,20 @@ typedef struct trustm_sim_faults {
                                     changes are committed, and power is lost before the response
                                     is offered (instead of: not executed, NVM unchanged)      */
     uint64_t seed;               /* seed of the fault RNG (bit positions)                      */
+    /* Random faults at a rate (per million events, drawn from the fault RNG; 0 = off), for the
+     * fault matrix: each address phase NACKed (the storm continues with the same probability),
+     * each chip frame's FCS corrupted or the frame dropped, each DATA read truncated (the bytes
+     * after a random position read FF), each host DATA write with one bit flipped, each command
+     * stretched by up to busy_extra_max_us, each command cut by a power loss (before or, with
+     * even draws, after its commit). */
+    uint32_t nack_ppm;
+    uint32_t fcs_ppm;
+    uint32_t drop_ppm;
+    uint32_t truncate_ppm;
+    uint32_t flip_ppm;
+    uint32_t busy_ppm;
+    uint32_t busy_extra_max_us;
+    uint32_t power_ppm;
 } trustm_sim_faults_t;
 
 /* Arm a fault plan (replaces the previous one; counters restart).  NULL clears all faults. */
