@@ -21,10 +21,18 @@ fuzz_frame|fuzz_sim_frames|fuzz_host_port)
         i=$((i + 1))
         printf '%s' "$line" | unhex >"$dir/seed-vec-$i"
     done ;;
-fuzz_metadata)
-    # the mode byte 1 + metadata containers of objects.md §3.3, mode 0 + AC bytes of §4.3
-    printf '\001\040\011\300\001\007\320\003\341\374\007' >"$dir/seed-md-1"
+fuzz_metadata|fuzz_sim_metadata)
+    # every shipped metadata container of objects.md §1.4 / §7.3 (prefix byte: mode / OID pick)
+    i=0
+    grep -h -o '`20 [0-9A-F ]*`' "$vec"/../objects.md "$vec"/../protected-update.md 2>/dev/null | tr -d '`' |
+    while read -r line; do
+        i=$((i + 1))
+        { printf '\001'; printf '%s' "$line" | unhex; } >"$dir/seed-md-$i"
+    done
     printf '\000\341\374\007\376\040\341\100' >"$dir/seed-ac-1" ;;
+fuzz_trace)
+    cp "$vec"/ifx_i2c_datasheet_log.txt "$dir/seed-datasheet-log"
+    cp "$vec"/ifx_i2c_derived_vectors.txt "$dir/seed-derived-vectors" ;;
 fuzz_ac_text)
     printf '\001LcsO < op || Conf(E140)' >"$dir/seed-ac-1"
     printf '\000change: LcsO < op; read: ALW' >"$dir/seed-md-1" ;;

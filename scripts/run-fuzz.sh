@@ -25,6 +25,10 @@ for name in $targets; do
     corpus="$build/tests/fuzz/corpus-$name"
     mkdir -p "$corpus"
     sh "$here/scripts/fuzz-seeds.sh" "$name" "$corpus" 2>/dev/null || true
+    if [ "$name" = fuzz_sim_state ] && [ -x "$build/sim/trustm-sim" ] && [ ! -f "$corpus/seed-state" ]; then
+        "$build/sim/trustm-sim" init --state "$corpus/seed-state" >/dev/null 2>&1
+        rm -f "$corpus/seed-state.lock"
+    fi
     [ -d "$here/tests/fuzz/seeds/$name" ] && cp -n "$here/tests/fuzz/seeds/$name"/* "$corpus"/ 2>/dev/null
     log="$art/$name.log"
     "$t" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$art/$name-" "$corpus" >"$log" 2>&1
