@@ -53,7 +53,8 @@ static void mk(apdu_t *a, uint8_t cmd, uint8_t param, const uint8_t *in, size_t 
     a->b[0] = cmd;
     a->b[1] = param;
     trustm_be16_put(a->b + 2, (uint16_t)n);
-    memcpy(a->b + 4, in, n);
+    if (n > 0)
+        memcpy(a->b + 4, in, n);
     a->n = n + 4;
 }
 
