@@ -49,6 +49,7 @@ typedef struct server {
     uint64_t t0_us;
     FILE *trace;
     bool shutdown;
+    bool storage_failed;         /* the last storage failure was logged */
 } server_t;
 
 static volatile sig_atomic_t g_stop;
@@ -243,6 +244,11 @@ static int process(server_t *s, client_t *c)
             return 0;
         if (handle(s, c, op, addr, len, c->in + 4) != 0)
             return -1;
+        /* a change the state file refused: the client got error 0x06; log the reason once */
+        const char *se = trustm_sim_storage_error(s->sim);
+        if (se[0] != '\0' && !s->storage_failed)
+            fprintf(stderr, "trustm-sim: %s\n", se);
+        s->storage_failed = se[0] != '\0';
         memmove(c->in, c->in + 4 + payload, c->in_len - 4 - payload);
         c->in_len -= 4 + payload;
         if (s->shutdown)
