@@ -68,7 +68,7 @@ struct trustm_sim_storage {
 };
 
 /* A state file.  Takes an exclusive lock (a `<path>.lock` file beside it, holding the owner's
- * pid and name): a second user -- another trustm-sim serve, a trustm -d sim:FILE -- is refused
+ * pid and name, removed when the storage is closed): a second user -- another trustm-sim serve, a trustm -d sim:FILE -- is refused
  * with "state file X is in use by pid N (name)".  Commit: `<path>.tmp`, fsync, rename, fsync
  * of the directory (every result checked).  A missing file loads as "no image"; an unreadable
  * one is an error. */

@@ -43,6 +43,7 @@ typedef struct file_store {
     char *path;
     char *tmp;
     char *dir;
+    char *lock;
     int lock_fd;
 } file_store_t;
 
@@ -173,8 +174,11 @@ static void file_close(trustm_sim_storage_t *st)
     file_store_t *f = st->impl;
     if (f == NULL)
         return;
-    if (f->lock_fd >= 0)
+    if (f->lock_fd >= 0) {
+        unlink(f->lock); /* while still holding it: a waiting opener re-checks the inode */
         close(f->lock_fd); /* releases the lock */
+    }
+    free(f->lock);
     free(f->path);
     free(f->tmp);
     free(f->dir);
@@ -205,16 +209,32 @@ static void self_name(char *out, size_t n)
     out[strcspn(out, "\n")] = '\0';
 }
 
+/* The lock file exists only while a holder has it: the holder removes it before unlocking, so
+ * whoever locks must check that the file it locked is still the one at the path (else it locked
+ * a removed file: try again). */
 static int take_lock(file_store_t *f, char *err, size_t errlen)
 {
-    char lock[4200];
-    snprintf(lock, sizeof lock, "%s.lock", f->path);
-    int fd = open(lock, O_RDWR | O_CREAT, 0600);
+    const char *lock = f->lock;
+    int fd = -1;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        fd = open(lock, O_RDWR | O_CREAT, 0600);
+        if (fd < 0) {
+            sim_err(err, errlen, "state file %s: cannot create the lock file %s: %s", f->path, lock, strerror(errno));
+            return -1;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+            break; /* held: report below */
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(lock, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+            goto locked;
+        close(fd); /* the holder removed it meanwhile */
+        fd = -1;
+    }
     if (fd < 0) {
-        sim_err(err, errlen, "state file %s: cannot create the lock file %s: %s", f->path, lock, strerror(errno));
+        sim_err(err, errlen, "state file %s: cannot lock %s", f->path, lock);
         return -1;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    {
         char holder[128] = "";
         ssize_t k = pread(fd, holder, sizeof holder - 1u, 0);
         holder[k > 0 ? (size_t)k : 0u] = '\0';
@@ -224,6 +244,7 @@ static int take_lock(file_store_t *f, char *err, size_t errlen)
         close(fd);
         return -1;
     }
+locked:;
     char me[64], line[128];
     self_name(me, sizeof me);
     int len = snprintf(line, sizeof line, "pid %ld (%s)\n", (long)getpid(), me[0] != '\0' ? me : "unknown");
@@ -251,16 +272,18 @@ int trustm_sim_storage_file(trustm_sim_storage_t *st, const char *path, char *er
     f->path = strdup(path);
     f->dir = dir_of(path);
     f->tmp = malloc(strlen(path) + 5u);
+    f->lock = malloc(strlen(path) + 6u);
     st->impl = f;
     st->load = file_load;
     st->commit = file_commit;
     st->close = file_close;
-    if (f->path == NULL || f->dir == NULL || f->tmp == NULL) {
+    if (f->path == NULL || f->dir == NULL || f->tmp == NULL || f->lock == NULL) {
         file_close(st);
         sim_err(errbuf, errlen, "state file %s: out of memory", path);
         return -1;
     }
     sprintf(f->tmp, "%s.tmp", path);
+    sprintf(f->lock, "%s.lock", path);
     st->name = f->path;
     if (take_lock(f, errbuf, errlen) != 0) {
         file_close(st);
