@@ -30,6 +30,13 @@ fuzz_metadata|fuzz_sim_metadata)
         { printf '\001'; printf '%s' "$line" | unhex; } >"$dir/seed-md-$i"
     done
     printf '\000\341\374\007\376\040\341\100' >"$dir/seed-ac-1" ;;
+fuzz_cli_parsers)
+    printf '\000AA BB cc 0x01' >"$dir/seed-hex"
+    printf '\001sim:chip.state' >"$dir/seed-sim"
+    printf '\001i2c:/dev/i2c-1@0x30,gpio=gpiochip0,rst=5' >"$dir/seed-i2c"
+    printf '\002sign,enc' >"$dir/seed-usage"
+    [ -f "$vec"/sample_rsa_1024_pub.pem ] && openssl rsa -pubin -in "$vec"/sample_rsa_1024_pub.pem -RSAPublicKey_out -outform DER 2>/dev/null |
+        { printf '\003\003\201\215\000'; cat; } >"$dir/seed-pub" ;;
 fuzz_trace)
     cp "$vec"/ifx_i2c_datasheet_log.txt "$dir/seed-datasheet-log"
     cp "$vec"/ifx_i2c_derived_vectors.txt "$dir/seed-derived-vectors" ;;
