@@ -2,7 +2,8 @@
  * test_powerloss.c - issue 9 campaign: power-loss sweep over the simulator's storage layer.
  *
  * For every state-changing command (SetDataObject write and erase & write, metadata change,
- * counter update, RSA and AES key generation, each protected-update fragment, hibernate save,
+ * counter update, RSA and AES key generation, a security event (SEC), each protected-update
+ * fragment, hibernate save,
  * life-cycle changes of the application and of an object) the power is cut at every durable
  * write step of the commit (the storage's power-cut hook), for both storages (state file, memory).
  * After each cut the chip is restarted from its storage and must
@@ -246,7 +247,7 @@ static unsigned sweep(const pl_case_t *c, int kind, char *row, size_t row_size)
 
 /* ------------------------------------------------------------------ the cases */
 
-static pl_case_t cases[16];
+static pl_case_t cases[20];
 static size_t n_cases;
 
 static pl_case_t *add(const char *name)
@@ -285,6 +286,24 @@ static void build_cases(pcf_signer_t *signer)
     c = add("GenSymKey AES-128 E200");
     set_data(&c->setup[c->n_setup++], 0x01, 0xE200, (const uint8_t[]){0x20, 0x03, 0xD0, 0x01, 0x00}, 5); /* CHA ALW */
     mk(&c->cut, 0xB9, 0x81, (const uint8_t[]){0x01, 0x00, 0x02, 0xE2, 0x00, 0x02, 0x00, 0x01, 0x02}, 9);
+
+    c = add("CalcSign (SEC event)");
+    mk(&c->setup[c->n_setup++], 0xB8, 0x41, (const uint8_t[]){0x01, 0x00, 0x02, 0xE0, 0xFC, 0x02, 0x00, 0x01, 0x10}, 9);
+    {
+        uint8_t in[40];
+        size_t k = 0;
+        in[k++] = 0x01;
+        in[k++] = 0x00;
+        in[k++] = 0x20;
+        memset(in + k, 0x3C, 32);
+        k += 32;
+        in[k++] = 0x03;
+        in[k++] = 0x00;
+        in[k++] = 0x02;
+        in[k++] = 0xE0;
+        in[k++] = 0xFC;
+        mk(&c->cut, 0xB1, 0x01, in, k);
+    }
 
     c = add("LcsA (F1C0) cr -> op");
     set_data(&c->cut, 0x00, 0xF1C0, (const uint8_t[]){0x07}, 1);
