@@ -282,9 +282,20 @@ static int open_listener(const char *path)
             close(probe);
         unlink(path); /* stale socket of a killed daemon */
     }
+    /* bind under a temporary name and rename once listening: a client that sees the socket
+     * can connect (bind-then-listen at the final name leaves a moment of ECONNREFUSED) */
+    struct sockaddr_un tmp = sa;
+    int k = snprintf(tmp.sun_path, sizeof tmp.sun_path, "%s.%ld", path, (long)getpid());
+    const bool staged = k > 0 && (size_t)k < sizeof tmp.sun_path;
+    if (!staged)
+        tmp = sa;
+    unlink(tmp.sun_path);
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 16) != 0) {
+    if (fd < 0 || bind(fd, (struct sockaddr *)&tmp, sizeof tmp) != 0 || listen(fd, 16) != 0 ||
+        (staged && rename(tmp.sun_path, path) != 0)) {
         fprintf(stderr, "trustm-sim: cannot listen on %s: %s\n", path, strerror(errno));
+        if (staged)
+            unlink(tmp.sun_path);
         if (fd >= 0)
             close(fd);
         return -1;
