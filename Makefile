@@ -3,14 +3,17 @@
 #   make test    build and run the whole test suite (gcc)
 #   make bench   benchmarks (figures, never pass/fail on time)
 #   make deps    install missing Debian packages
-# Also: make test-asan (clang + ASan/UBSan), make cross (Cortex-M4 size of src/), make fuzz.
+# Also: make test-asan (clang + ASan/UBSan), make cross (Cortex-M4 size of src/), make fuzz,
+#   make fuzz-long FUZZ_SECONDS=N (every target N s, table), make faults (bus fault matrix,
+#   FAULT_COMMANDS per cell), make powerloss (power-loss sweep table).
 
 BUILD      ?= build
 JOBS       ?= 2
 FUZZ_SECONDS ?= 15
+FAULT_COMMANDS ?= 200
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-asan cross fuzz bench demo clean
+.PHONY: all deps build test test-asan cross fuzz fuzz-long faults powerloss bench demo clean
 
 all: build
 
@@ -23,14 +26,14 @@ build: deps
 
 test: build
 	@scripts/deps.sh test
-	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS); rc=$$?; scripts/test-summary.sh $(BUILD); exit $$rc
 
 test-asan:
 	@scripts/deps.sh test sanitize
 	@CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTRUSTM_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j$(JOBS) -- --no-print-directory
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir build-asan --output-on-failure -j$(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir build-asan --output-on-failure -j$(JOBS); rc=$$?; scripts/test-summary.sh build-asan; exit $$rc
 
 cross:
 	@scripts/deps.sh cross
@@ -41,6 +44,16 @@ fuzz:
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTRUSTM_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j$(JOBS) -- --no-print-directory
 	@scripts/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+# Every target for FUZZ_SECONDS each (give it: make fuzz-long FUZZ_SECONDS=600), seeds from the
+# spec vectors, one table row per target (executions, coverage, corpus, result).
+fuzz-long: fuzz
+
+faults: build
+	@$(BUILD)/tests/integration/fault_matrix $(FAULT_COMMANDS)
+
+powerloss: build
+	@$(BUILD)/tests/protupd_chip/powerloss_sweep
 
 bench: build
 	@scripts/deps.sh bench demo

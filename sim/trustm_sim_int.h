@@ -112,6 +112,7 @@ typedef struct sim_chip_state {
     uint64_t secmon_last_ns;     /* last time the idle accumulator was updated              */
     uint64_t secmon_idle_ns;     /* powered idle time since the last event / tick           */
     uint32_t throttle_us;        /* throttle delay applied to the command now executing     */
+    uint8_t sec_unsynced;        /* SEC decrements not yet written to NVM                    */
     uint8_t ctx_key[32];         /* chip-internal key for exported hash contexts            */
     sim_pu_state_t pu;           /* open SetObjectProtected sequence (trustm_sim_protupd.c)  */
 } sim_chip_state_t;
@@ -123,8 +124,12 @@ typedef struct sim_frame {
 } sim_frame_t;
 
 struct trustm_sim {
-    /* configuration */
-    char *state_path;
+    /* configuration and storage (sim/trustm_sim.c) */
+    trustm_sim_storage_t *storage;  /* NULL: volatile chip                                    */
+    trustm_sim_storage_t own_storage; /* the state file opened for config.state_path          */
+    uint8_t *nv_image;              /* last committed image (what the storage holds)          */
+    size_t nv_image_len;
+    char storage_err[256];          /* why the last commit failed, "" after a good one        */
     uint32_t scl_khz;
     trustm_sim_timing_t timing;
 
@@ -150,6 +155,8 @@ struct trustm_sim {
     uint8_t nv_addr;
     uint8_t nv_i2c_mode;
     sim_obj_t objs[SIM_OBJ_COUNT];
+    uint8_t sec_nvm;              /* NVM copy of SEC; E0C5's data is SEC_CURR (RAM), synced
+                                     after E0C9[3] decrements, on increments and on close   */
     bool nvm_dirty;
 
     /* data link (ifx-i2c.md §2.9 "recommended simulator") */
@@ -183,8 +190,10 @@ struct trustm_sim {
     uint64_t busy_until_ns;
     uint8_t exec_msg[SIM_MSG_MAX];
     size_t exec_len;
+    bool exec_cut;                /* power cut while storing the command's change: no answer */
     bool exec_presence;           /* message came with PRESENCE (payload starts with SCTR) */
     bool exec_power_loss;
+    bool exec_discard;            /* a re-sync arrived while executing: drop the response */
     uint8_t rsp_buf[SIM_MSG_MAX];
     uint64_t exec_power_loss_ns;
 
@@ -215,14 +224,22 @@ struct trustm_sim {
 
 /* ---- helpers shared between the parts ---- */
 uint64_t sim_rng_next(uint64_t *state);                       /* splitmix64 */
+/* A random fault at ppm per million events (fault RNG); false when ppm is 0. */
+bool sim_fault_draw(trustm_sim_t *sim, uint32_t ppm);
 void sim_trace(trustm_sim_t *sim, const char *fmt, ...);
 void sim_trace_bytes(trustm_sim_t *sim, const char *what, const uint8_t *b, size_t n);
 
-/* front */
-void sim_advance(trustm_sim_t *sim);                          /* run due events */
+/* Layers (one-way arrows): sim/trustm_sim.c (public entry points, scheduler, commit) calls the
+ * front (register file, bus timing), the link and the chip; the front calls the link; the link
+ * calls the chip only for execution times; nothing calls back up.  Storage is reached only
+ * from sim/trustm_sim.c. */
+
+/* front (sim/front) */
 void sim_reset_volatile(trustm_sim_t *sim);                   /* state after any reset */
 void sim_start_up(trustm_sim_t *sim);                         /* reset + start-up time */
-void sim_commit_nvm(trustm_sim_t *sim);                       /* save if NVM changed */
+/* One bus transaction on the register file (no scheduling, no commit). */
+trustm_sim_bus_t sim_front_write(trustm_sim_t *sim, uint8_t addr7, const uint8_t *buf, size_t len);
+trustm_sim_bus_t sim_front_read(trustm_sim_t *sim, uint8_t addr7, uint8_t *buf, size_t len);
 
 /* link (sim/link) */
 void sim_link_reset(trustm_sim_t *sim);
@@ -250,9 +267,14 @@ size_t sim_rsa_key_blob_size(uint8_t alg);
 /* Factory provisioning into a fresh object store (sim/chip/trustm_sim_provision.c). */
 int sim_chip_provision(trustm_sim_t *sim, const trustm_sim_provision_t *p, char *err, size_t errlen);
 
-/* nvm (sim/nvm) */
-int sim_nvm_load(trustm_sim_t *sim, const char *path, char *err, size_t errlen);
-int sim_nvm_save(trustm_sim_t *sim, const char *path, char *err, size_t errlen);
+/* Response APDU "Sta FF" with `code` kept in the Last Error Code (the commit-failure path). */
+size_t sim_chip_error_response(trustm_sim_t *sim, uint8_t code, uint8_t *rsp);
+
+/* nvm (sim/nvm): the image codec and the storages */
+uint8_t *sim_nvm_encode(const trustm_sim_t *sim, size_t *len);  /* malloc'd image, NULL = OOM */
+int sim_nvm_decode(trustm_sim_t *sim, const uint8_t *buf, size_t n, const char *name, char *err, size_t errlen);
+/* Read a whole file: 0, 1 (does not exist) or -1 with a reason. */
+int sim_file_read(const char *path, uint8_t **out, size_t *out_len, char *err, size_t errlen);
 uint32_t sim_crc32(const uint8_t *p, size_t n);
 
 void sim_err(char *err, size_t errlen, const char *fmt, ...);

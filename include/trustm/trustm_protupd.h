@@ -91,18 +91,22 @@ trustm_status_t trustm_protupd_setup_target(trustm_device_t *dev, const trustm_p
 
 /* ---- ID2 key provisioning (seed §5.2, protected-update.md §7.4) ---- */
 
-/* Write the 12-byte ID2 device identifier into F1D0 (erase-and-write), then apply the data set
- * that updates the ID2 key (AES-128 into E200 or RSA-1024 into E0FC, as the manifest says). */
+/* Apply the data set that updates the ID2 key (AES-128 into E200 or RSA-1024 into E0FC, as the
+ * manifest says), then, only when the chip accepted it, write the 12-byte ID2 device identifier
+ * into F1D0 (erase-and-write).  Not atomic: the chip has no transaction over several commands;
+ * if the F1D0 write fails after the key was updated, run it again (the data set's version is
+ * then used up, F1D0 alone is rewritten by a plain write). */
 trustm_status_t trustm_id2_key_update(trustm_device_t *dev, const uint8_t device_id[TRUSTM_ID2_DEVICE_ID_SIZE],
                                       const uint8_t *manifest, size_t manifest_len,
                                       const uint8_t *const fragments[], const size_t lens[], size_t n);
 
-/* The seed's complete flows (protected-update.md §7.4): device ID into F1D0; when cert is not
- * NULL also the one-time setup as the seed's example does it on every run — trust anchor E0E3
+/* The seed's complete flows (protected-update.md §7.4), in the order that leaves nothing
+ * half-done when the chip refuses the key: when cert is not NULL the one-time setup as the seed's example does it on every run — trust anchor E0E3
  * (Execute = ALW, type TA, the certificate) and the target's metadata (change = Int(E0E3),
  * version 0, and for E0FC Execute = ALW), which needs LcsO < op; then the data set, made for
  * E200 (AES-128) resp. E0FC (RSA-1024). Because the setup resets the version, the same data set
- * can be replayed while the objects are below operational (as in the seed). */
+ * can be replayed while the objects are below operational (as in the seed). The device ID goes
+ * into F1D0 last, after the data set was accepted (not atomic either, as above). */
 trustm_status_t trustm_id2_aes_key_update(trustm_device_t *dev, const uint8_t device_id[TRUSTM_ID2_DEVICE_ID_SIZE],
                                           const uint8_t *cert, size_t cert_len, const uint8_t *manifest,
                                           size_t manifest_len, const uint8_t *const fragments[], const size_t lens[],

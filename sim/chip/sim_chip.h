@@ -135,6 +135,8 @@ void sim_secmon_event(trustm_sim_t *sim, sim_sec_event_t ev);
 /* Throttle delay in µs a protected operation gets at the current SEC. */
 uint32_t sim_secmon_delay_us(const trustm_sim_t *sim);
 void sim_secmon_power_up(trustm_sim_t *sim);
+/* Write SEC_CURR to NVM if it differs (CloseApplication, delayed decrement sync). */
+void sim_secmon_sync(trustm_sim_t *sim);
 uint8_t sim_sec_get(trustm_sim_t *sim);
 
 /* HMAC helpers (trustm_sim_crypto.c), used by the KDFs and the sym engine. */

@@ -2,7 +2,8 @@
  * trustm_sim_chip.c - application layer of the chip model: APDU dispatcher (commands.md §2,
  * §3), OpenApplication / CloseApplication with hibernate (§5.1, §5.2), the Last Error Code
  * rules, TLV parsing, the RNG and the command timing model.  The commands themselves live in
- * the other files of sim/chip (see sim_chip.h).
+ * the other files of sim/chip (see sim_chip.h).  The commands are one table (code, handler,
+ * execution time, protected operation): see "command table" below.
  */
 #include <string.h>
 
@@ -73,59 +74,28 @@ uint32_t sim_chip_table16_us(uint8_t cmd, uint8_t param, size_t in_len, bool shi
     return 0;
 }
 
-/* Commands that can raise a security event are "protected operations": the throttle delay
- * of the security monitor is added to them (objects.md §8.2). */
-static bool protected_op(uint8_t cmd)
+/* Execution times of the commands whose time depends on their parameters. */
+static uint32_t time_table16(const uint8_t *apdu, size_t len)
 {
-    switch (cmd) {
-    case TRUSTM_CMD_CALC_SIGN: case TRUSTM_CMD_DECRYPT_ASYM: case TRUSTM_CMD_ENCRYPT_SYM:
-    case TRUSTM_CMD_DECRYPT_SYM: case TRUSTM_CMD_DERIVE_KEY:
-        return true;
-    default:
-        return false;
-    }
+    return sim_chip_table16_us(apdu[0], apdu[1], len - 4u, false);
 }
 
-uint32_t sim_chip_throttle_us(const trustm_sim_t *sim, const uint8_t *apdu, size_t len)
+static uint32_t time_decrypt_sym(const uint8_t *apdu, size_t len)
 {
-    if (len < TRUSTM_APDU_HEADER_SIZE || !sim->app_open || !protected_op(apdu[0] & 0x7Fu))
-        return 0;
-    return sim_secmon_delay_us(sim);
+    /* HMAC verification (0x20-0x22) costs an HMAC */
+    return sim_chip_table16_us(apdu[1] >= 0x20u ? TRUSTM_CMD_ENCRYPT_SYM : apdu[0], apdu[1], len - 4u, false);
 }
 
-uint32_t sim_chip_exec_us(const trustm_sim_t *sim, const uint8_t *apdu, size_t len)
+static uint32_t time_gen_key_pair(const uint8_t *apdu, size_t len)
 {
-    if (len < TRUSTM_APDU_HEADER_SIZE)
-        return EXEC_ERROR_US;
-    const uint8_t cmd = apdu[0] & 0x7Fu;
-    uint32_t us;
-    switch (cmd) {
-    case TRUSTM_CMD_OPEN_APPLICATION: us = EXEC_OPEN_US; break;
-    case TRUSTM_CMD_CLOSE_APPLICATION: us = EXEC_CLOSE_US; break;
-    case TRUSTM_CMD_GET_DATA_OBJECT: us = EXEC_GET_US; break;
-    case TRUSTM_CMD_SET_DATA_OBJECT: us = EXEC_SET_US; break;
-    case TRUSTM_CMD_SET_OBJECT_PROTECTED:
-        if (len > TRUSTM_APDU_HEADER_SIZE && apdu[TRUSTM_APDU_HEADER_SIZE] == 0x30u)
-            us = EXEC_PROTUPD_START_US;
-        else
-            us = EXEC_SET_US + sim_chip_table16_us(TRUSTM_CMD_CALC_HASH, 0, len - 4u, false);
-        break;
-    case TRUSTM_CMD_GET_RANDOM: us = EXEC_RANDOM_US; break;
-    case TRUSTM_CMD_GEN_SYM_KEY: us = EXEC_GENSYM_US; break;
-    case TRUSTM_CMD_GEN_KEY_PAIR:
-        us = apdu[1] == 0x41u ? EXEC_RSA1024_GEN_US : sim_chip_table16_us(cmd, apdu[1], len - 4u, false);
-        break;
-    case TRUSTM_CMD_DECRYPT_SYM:
-        us = apdu[1] >= 0x20u ? sim_chip_table16_us(TRUSTM_CMD_ENCRYPT_SYM, apdu[1], len - 4u, false)
-                              : sim_chip_table16_us(cmd, apdu[1], len - 4u, false);
-        break;
-    default:
-        us = sim_chip_table16_us(cmd, apdu[1], len - 4u, false);
-        if (us == 0)
-            us = EXEC_ERROR_US;
-        break;
-    }
-    return us + sim_chip_throttle_us(sim, apdu, len);
+    return apdu[1] == 0x41u ? EXEC_RSA1024_GEN_US : time_table16(apdu, len);
+}
+
+static uint32_t time_protupd(const uint8_t *apdu, size_t len)
+{
+    if (len > TRUSTM_APDU_HEADER_SIZE && apdu[TRUSTM_APDU_HEADER_SIZE] == 0x30u)
+        return EXEC_PROTUPD_START_US;
+    return EXEC_SET_US + sim_chip_table16_us(TRUSTM_CMD_CALC_HASH, 0, len - 4u, false);
 }
 
 /* ---------------------------------------------------------------- state */
@@ -223,6 +193,11 @@ static size_t rsp_error(trustm_sim_t *sim, uint8_t code, uint8_t *rsp)
     return TRUSTM_APDU_HEADER_SIZE;
 }
 
+size_t sim_chip_error_response(trustm_sim_t *sim, uint8_t code, uint8_t *rsp)
+{
+    return rsp_error(sim, code, rsp);
+}
+
 static size_t rsp_ok(uint8_t *rsp, size_t out_len)
 {
     rsp[0] = TRUSTM_APDU_STA_SUCCESS;
@@ -281,6 +256,7 @@ static int cmd_close(trustm_sim_t *sim, sim_cmd_t *c)
         return ERR_INVALID_PARAM;
     if (c->in_len != 0)
         return ERR_INVALID_LENGTH;
+    sim_secmon_sync(sim); /* SEC_CURR to NVM if it differs (objects.md §8.2) */
     if (c->param == 0) {
         app_release(sim);
         sim->app_open = false;
@@ -301,41 +277,64 @@ static int cmd_close(trustm_sim_t *sim, sim_cmd_t *c)
     return 0;
 }
 
-static bool cmd_known(uint8_t code)
+/* ------------------------------------------------------------- command table */
+
+/* One row per command of the M2 ID2: handler, execution time (fixed, or computed from the APDU
+ * when `time` is set), and whether it is a protected operation -- a command that can raise a
+ * security event, which the security monitor throttles (objects.md §8.2): CalcHash raises
+ * "suspect system behaviour" on a forged context, SetObjectProtected "decryption failure".
+ * CalcSSec (0x33) is not offered by the M2 ID2: it is not in the table (0x0A). */
+typedef struct sim_command {
+    uint8_t code;
+    int (*run)(trustm_sim_t *sim, sim_cmd_t *c);
+    uint32_t us;
+    uint32_t (*time)(const uint8_t *apdu, size_t len);
+    bool protected_op;
+} sim_command_t;
+
+static const sim_command_t commands[] = {
+    {TRUSTM_CMD_OPEN_APPLICATION, cmd_open, EXEC_OPEN_US, NULL, false},
+    {TRUSTM_CMD_CLOSE_APPLICATION, cmd_close, EXEC_CLOSE_US, NULL, false},
+    {TRUSTM_CMD_GET_DATA_OBJECT, sim_cmd_get_data, EXEC_GET_US, NULL, false},
+    {TRUSTM_CMD_SET_DATA_OBJECT, sim_cmd_set_data, EXEC_SET_US, NULL, false},
+    {TRUSTM_CMD_SET_OBJECT_PROTECTED, sim_cmd_set_object_protected, 0, time_protupd, true},
+    {TRUSTM_CMD_GET_RANDOM, sim_cmd_get_random, EXEC_RANDOM_US, NULL, false},
+    {TRUSTM_CMD_ENCRYPT_SYM, sim_cmd_sym, 0, time_table16, true},
+    {TRUSTM_CMD_DECRYPT_SYM, sim_cmd_sym, 0, time_decrypt_sym, true},
+    {TRUSTM_CMD_ENCRYPT_ASYM, sim_cmd_encrypt_asym, 0, time_table16, false},
+    {TRUSTM_CMD_DECRYPT_ASYM, sim_cmd_decrypt_asym, 0, time_table16, true},
+    {TRUSTM_CMD_CALC_HASH, sim_cmd_calc_hash, 0, time_table16, true},
+    {TRUSTM_CMD_CALC_SIGN, sim_cmd_calc_sign, 0, time_table16, true},
+    {TRUSTM_CMD_VERIFY_SIGN, sim_cmd_verify_sign, 0, time_table16, false},
+    {TRUSTM_CMD_DERIVE_KEY, sim_cmd_derive_key, 0, time_table16, true},
+    {TRUSTM_CMD_GEN_KEY_PAIR, sim_cmd_gen_key_pair, 0, time_gen_key_pair, false},
+    {TRUSTM_CMD_GEN_SYM_KEY, sim_cmd_gen_sym_key, EXEC_GENSYM_US, NULL, false},
+};
+
+static const sim_command_t *command(uint8_t code)
 {
-    switch (code) {
-    case TRUSTM_CMD_GET_DATA_OBJECT: case TRUSTM_CMD_SET_DATA_OBJECT: case TRUSTM_CMD_SET_OBJECT_PROTECTED:
-    case TRUSTM_CMD_GET_RANDOM: case TRUSTM_CMD_ENCRYPT_SYM: case TRUSTM_CMD_DECRYPT_SYM:
-    case TRUSTM_CMD_ENCRYPT_ASYM: case TRUSTM_CMD_DECRYPT_ASYM: case TRUSTM_CMD_CALC_HASH:
-    case TRUSTM_CMD_CALC_SIGN: case TRUSTM_CMD_VERIFY_SIGN: case TRUSTM_CMD_DERIVE_KEY:
-    case TRUSTM_CMD_GEN_KEY_PAIR: case TRUSTM_CMD_GEN_SYM_KEY: case TRUSTM_CMD_OPEN_APPLICATION:
-    case TRUSTM_CMD_CLOSE_APPLICATION:
-        return true;
-    default: /* includes CalcSSec 0x33: not offered by the M2 ID2 */
-        return false;
-    }
+    code &= 0x7Fu;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (commands[i].code == code)
+            return &commands[i];
+    return NULL;
 }
 
-static int dispatch(trustm_sim_t *sim, sim_cmd_t *c)
+uint32_t sim_chip_throttle_us(const trustm_sim_t *sim, const uint8_t *apdu, size_t len)
 {
-    switch (c->code) {
-    case TRUSTM_CMD_CLOSE_APPLICATION: return cmd_close(sim, c);
-    case TRUSTM_CMD_GET_DATA_OBJECT: return sim_cmd_get_data(sim, c);
-    case TRUSTM_CMD_SET_DATA_OBJECT: return sim_cmd_set_data(sim, c);
-    case TRUSTM_CMD_GET_RANDOM: return sim_cmd_get_random(sim, c);
-    case TRUSTM_CMD_CALC_HASH: return sim_cmd_calc_hash(sim, c);
-    case TRUSTM_CMD_ENCRYPT_SYM: case TRUSTM_CMD_DECRYPT_SYM: return sim_cmd_sym(sim, c);
-    case TRUSTM_CMD_GEN_SYM_KEY: return sim_cmd_gen_sym_key(sim, c);
-    case TRUSTM_CMD_DERIVE_KEY: return sim_cmd_derive_key(sim, c);
-    case TRUSTM_CMD_GEN_KEY_PAIR: return sim_cmd_gen_key_pair(sim, c);
-    case TRUSTM_CMD_CALC_SIGN: return sim_cmd_calc_sign(sim, c);
-    case TRUSTM_CMD_VERIFY_SIGN: return sim_cmd_verify_sign(sim, c);
-    case TRUSTM_CMD_ENCRYPT_ASYM: return sim_cmd_encrypt_asym(sim, c);
-    case TRUSTM_CMD_DECRYPT_ASYM: return sim_cmd_decrypt_asym(sim, c);
-    case TRUSTM_CMD_SET_OBJECT_PROTECTED: return sim_cmd_set_object_protected(sim, c);
-    default:
-        return ERR_INVALID_CMD;
-    }
+    const sim_command_t *k = len >= TRUSTM_APDU_HEADER_SIZE ? command(apdu[0]) : NULL;
+    if (k == NULL || !k->protected_op || !sim->app_open)
+        return 0;
+    return sim_secmon_delay_us(sim);
+}
+
+uint32_t sim_chip_exec_us(const trustm_sim_t *sim, const uint8_t *apdu, size_t len)
+{
+    const sim_command_t *k = len >= TRUSTM_APDU_HEADER_SIZE ? command(apdu[0]) : NULL;
+    if (k == NULL)
+        return EXEC_ERROR_US;
+    uint32_t us = k->time != NULL ? k->time(apdu, len) : k->us;
+    return (us != 0 ? us : EXEC_ERROR_US) + sim_chip_throttle_us(sim, apdu, len);
 }
 
 size_t sim_chip_execute(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint8_t *rsp, size_t rsp_size)
@@ -349,9 +348,10 @@ size_t sim_chip_execute(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint
         *last_error(sim) = 0; /* the flush bit is evaluated before anything else */
     trustm_apdu_cmd_t a;
     if (len < TRUSTM_APDU_HEADER_SIZE)
-        return rsp_error(sim, len >= 1 && !cmd_known(apdu[0] & 0x7Fu) ? ERR_INVALID_CMD : ERR_INVALID_LENGTH, rsp);
+        return rsp_error(sim, len >= 1 && command(apdu[0]) == NULL ? ERR_INVALID_CMD : ERR_INVALID_LENGTH, rsp);
     const uint8_t code = apdu[0] & 0x7Fu;
-    if (!cmd_known(code))
+    const sim_command_t *k = command(code);
+    if (k == NULL)
         return rsp_error(sim, ERR_INVALID_CMD, rsp);
     if (!trustm_apdu_cmd_decode(apdu, len, &a) || a.in_len > TRUSTM_APDU_MAX_DATA)
         return rsp_error(sim, ERR_INVALID_LENGTH, rsp);
@@ -368,29 +368,16 @@ size_t sim_chip_execute(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint
     c.out = rsp + TRUSTM_APDU_HEADER_SIZE;
     c.out_cap = TRUSTM_APDU_MAX_DATA;
     int rc;
-    if (code == TRUSTM_CMD_OPEN_APPLICATION) {
-        rc = cmd_open(sim, &c);
-    } else if (!sim->app_open || sim_chip_obj(sim, 0xF1C0u)->data[0] == LCS_TE) {
+    if (code != TRUSTM_CMD_OPEN_APPLICATION &&
+        (!sim->app_open || sim_chip_obj(sim, 0xF1C0u)->data[0] == LCS_TE))
         rc = ERR_NOT_AVAILABLE;
-    } else {
-        rc = dispatch(sim, &c);
-    }
+    else
+        rc = k->run(sim, &c);
     if (rc != 0)
         return rsp_error(sim, (uint8_t)rc, rsp);
     if (c.out_len > TRUSTM_APDU_MAX_DATA)
         return rsp_error(sim, ERR_BUFFER, rsp);
     return rsp_ok(rsp, c.out_len);
-}
-
-size_t trustm_sim_apdu(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint8_t *rsp, size_t rsp_size)
-{
-    if (sim == NULL || (apdu == NULL && len > 0) || rsp == NULL)
-        return 0;
-    sim_advance(sim);
-    size_t n = sim_chip_execute(sim, apdu, len, rsp, rsp_size);
-    sim->stats.commands++;
-    sim_commit_nvm(sim);
-    return n;
 }
 
 int trustm_sim_metadata_check(const uint8_t *m, size_t n)

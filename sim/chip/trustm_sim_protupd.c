@@ -421,6 +421,8 @@ static int check_payload(const sim_obj_t *t, const pu_manifest_t *m)
     return 0;
 }
 
+static void put_version(sim_obj_t *o, uint16_t version, int *rc);
+
 static int pu_start(trustm_sim_t *sim, const sim_cmd_t *c, const uint8_t *v, size_t n)
 {
     sim_pu_state_t *st = &sim->chip.pu;
@@ -437,6 +439,8 @@ static int pu_start(trustm_sim_t *sim, const sim_cmd_t *c, const uint8_t *v, siz
         return ERR_INVALID_OID;
     if (target_forbidden(m.target_oid) || m.target_oid == m.ta_oid || (m.conf && m.target_oid == m.secret_oid))
         return ERR_ACCESS;
+    if (sim_meta_lcso(t) == LCS_TE)
+        return ERR_ACCESS; /* terminated: no write of any kind, as Get/SetDataObject answer */
     if (m.couid_len != 0) {
         const sim_obj_t *uid = sim_chip_obj(sim, 0xE0C2u);
         if (memcmp(uid->data, m.couid, PU_COUID_LEN) != 0)
@@ -457,10 +461,14 @@ static int pu_start(trustm_sim_t *sim, const sim_cmd_t *c, const uint8_t *v, siz
     /* confidentiality: the shared secret */
     uint8_t km[27];
     if (m.conf) {
-        const sim_obj_t *s = sim_chip_obj(sim, m.secret_oid);
+        sim_obj_t *s = sim_chip_obj(sim, m.secret_oid);
         if (s == NULL || (s->flags & SIM_OBJ_KEY))
             return ERR_INVALID_OID;
         if (sim_meta_u8(s, 0xE8u, TYPE_BSTR) != TYPE_UPDATSEC || s->used == 0)
+            return ERR_ACCESS;
+        /* the secret is used: its life cycle and its execute access condition apply
+         * (protected-update.md §7.3 gives it Execute = ALW) */
+        if (sim_meta_lcso(s) == LCS_TE || sim_ac_check(sim, s, AC_EXE) != 0)
             return ERR_ACCESS;
         pu_kdf(s->data, s->used < 64u ? s->used : 64u, &m, km);
     }
@@ -481,6 +489,19 @@ static int pu_start(trustm_sim_t *sim, const sim_cmd_t *c, const uint8_t *v, siz
     }
     memcpy(st->expect, m.digest, SIM_PU_DIGEST);
     st->frag_no = 1;
+    /* objects.md §3.2: the version tag carries the invalid flag while the update is in progress
+     * (it stays set if power fails before the final fragment) */
+    st->had_version = cv != NULL && vl == 2;
+    st->prev_version = st->had_version ? trustm_be16_get(cv) : 0u;
+    if (m.target_oid != 0xE0C9u) { /* E0C9 ignores the flag (objects.md §3.4) */
+        int vrc = 0;
+        put_version(t, (uint16_t)(cur | 0x8000u), &vrc);
+        if (vrc != 0) {
+            trustm_wipe(st, sizeof *st);
+            return vrc;
+        }
+        sim->nvm_dirty = true;
+    }
     return 0;
 }
 
@@ -682,11 +703,26 @@ static int pu_fragment(trustm_sim_t *sim, const sim_cmd_t *c, bool final, const 
 
 /* ------------------------------------------------------------ command */
 
-void sim_pu_abort(trustm_sim_t *sim)
+/* End the sequence; an aborted update gives the target its version tag back (the staged data
+ * never touched it).  After a successful final the tag holds the new version already. */
+static void pu_end(trustm_sim_t *sim, bool committed)
 {
-    if (sim->chip.pu.active)
-        trustm_wipe(&sim->chip.pu, sizeof sim->chip.pu);
+    sim_pu_state_t *st = &sim->chip.pu;
+    if (!st->active)
+        return;
+    sim_obj_t *t = sim_chip_obj(sim, st->target_oid);
+    if (!committed && t != NULL && st->target_oid != 0xE0C9u) {
+        int rc = 0;
+        if (st->had_version)
+            put_version(t, st->prev_version, &rc);
+        else
+            sim_meta_remove(t, 0xC1u);
+        sim->nvm_dirty = true;
+    }
+    trustm_wipe(st, sizeof *st);
 }
+
+void sim_pu_abort(trustm_sim_t *sim) { pu_end(sim, false); }
 
 int sim_cmd_set_object_protected(trustm_sim_t *sim, sim_cmd_t *c)
 {
@@ -705,7 +741,7 @@ int sim_cmd_set_object_protected(trustm_sim_t *sim, sim_cmd_t *c)
         } else if (tag == PU_TAG_CONTINUE || tag == PU_TAG_FINAL) {
             rc = pu_fragment(sim, c, tag == PU_TAG_FINAL, v, n);
             if (rc == 0 && tag == PU_TAG_FINAL)
-                sim_pu_abort(sim); /* done */
+                pu_end(sim, true); /* done */
         } else {
             rc = ERR_INVALID_DATA;
         }

@@ -31,6 +31,8 @@ typedef struct sim_pu_state {
     uint8_t expect[SIM_PU_DIGEST]; /* SHA-256 the next fragment must have                */
     uint16_t frag_no;            /* 1-based number of the next fragment                   */
     uint32_t received;           /* plaintext bytes staged so far                         */
+    bool had_version;            /* the target had a C1 tag before start (restored on abort) */
+    uint16_t prev_version;       /* its value; C1 carries the invalid flag (bit 15) meanwhile */
     uint8_t staged[SIM_PU_PAYLOAD_MAX];
 } sim_pu_state_t;
 

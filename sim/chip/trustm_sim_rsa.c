@@ -483,7 +483,8 @@ int sim_cmd_decrypt_asym(trustm_sim_t *sim, sim_cmd_t *c)
     size_t pl = 0;
     if (rc == 0 && mbedtls_rsa_pkcs1_decrypt(&ctx, sim_mbedtls_rng, sim, MBEDTLS_RSA_PRIVATE, &pl, t.v[0x61],
                                              plain, sizeof plain) != 0) {
-        sim_secmon_event(sim, SEC_EV_DECRYPT_FAIL);
+        /* only "private key use" (raised when the key was taken): "decryption failure" is the
+         * protected update's event (datasheet Table 17, objects.md §8.1) */
         rc = ERR_DECRYPT;
     }
     mbedtls_rsa_free(&ctx);

@@ -12,8 +12,13 @@
  *    "suspect system behaviour" sets SEC to 255 at once.
  *  - protected operations are delayed once SEC >= 128: delay = t_max x (SEC - 127) / 128, so
  *    the delay reaches t_max at SEC = 255.
- *  - SEC is non-volatile (E0C5, written with every change: sync count 1); the credit is RAM
- *    and cleared at every start-up.
+ *  - SEC lives in RAM (SEC_CURR, what E0C5 reads) and in NVM (sim->sec_nvm).  Increments are
+ *    written to NVM at once; decrements after E0C9[3] of them (0 counts as 1) and by
+ *    CloseApplication when RAM and NVM differ (objects.md §8.2).  At start-up SEC_CURR is
+ *    loaded from NVM, so decrements not yet synced are lost with the power (the safe side).
+ *    The credit is RAM and cleared at every start-up.
+ *  - all powered time counts toward t_max, executing or idle (the datasheet counts "t_max
+ *    periods"; nothing excludes execution time); unpowered time does not (no clock).
  */
 #include "sim_chip.h"
 
@@ -30,16 +35,34 @@ static uint64_t tmax_ns(trustm_sim_t *sim)
 
 static uint8_t *sec(trustm_sim_t *sim) { return &sim_chip_obj(sim, 0xE0C5u)->data[0]; }
 
-static void set_sec(trustm_sim_t *sim, uint8_t v)
+void sim_secmon_sync(trustm_sim_t *sim)
 {
-    if (*sec(sim) != v) {
-        *sec(sim) = v;
+    sim->chip.sec_unsynced = 0;
+    if (sim->sec_nvm != *sec(sim)) {
+        sim->sec_nvm = *sec(sim);
         sim->nvm_dirty = true;
     }
 }
 
+static void set_sec(trustm_sim_t *sim, uint8_t v)
+{
+    uint8_t old = *sec(sim);
+    if (old == v)
+        return;
+    *sec(sim) = v;
+    if (v > old) {
+        sim_secmon_sync(sim);
+        return;
+    }
+    uint8_t count = sim_chip_obj(sim, 0xE0C9u)->data[3];
+    if (++sim->chip.sec_unsynced >= (count == 0 ? 1u : count))
+        sim_secmon_sync(sim);
+}
+
 void sim_secmon_power_up(trustm_sim_t *sim)
 {
+    *sec(sim) = sim->sec_nvm; /* SEC_CURR from NVM */
+    sim->chip.sec_unsynced = 0;
     sim->chip.sec_credit = 0;
     sim->chip.secmon_idle_ns = 0;
     sim->chip.secmon_last_ns = sim->now_ns;
@@ -48,12 +71,13 @@ void sim_secmon_power_up(trustm_sim_t *sim)
 void sim_secmon_tick(trustm_sim_t *sim)
 {
     uint64_t now = sim->now_ns;
-    if (now > sim->chip.secmon_last_ns && sim->powered && !sim->busy)
+    if (now > sim->chip.secmon_last_ns && sim->powered)
         sim->chip.secmon_idle_ns += now - sim->chip.secmon_last_ns;
     sim->chip.secmon_last_ns = now;
     uint64_t t = tmax_ns(sim);
     if (t == 0) {
-        set_sec(sim, 0);
+        *sec(sim) = 0; /* monitor disabled: SEC 0, stored at once */
+        sim_secmon_sync(sim);
         sim->chip.secmon_idle_ns = 0;
         return;
     }

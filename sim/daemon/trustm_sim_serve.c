@@ -49,6 +49,7 @@ typedef struct server {
     uint64_t t0_us;
     FILE *trace;
     bool shutdown;
+    bool storage_failed;         /* the last storage failure was logged */
 } server_t;
 
 static volatile sig_atomic_t g_stop;
@@ -243,6 +244,11 @@ static int process(server_t *s, client_t *c)
             return 0;
         if (handle(s, c, op, addr, len, c->in + 4) != 0)
             return -1;
+        /* a change the state file refused: the client got error 0x06; log the reason once */
+        const char *se = trustm_sim_storage_error(s->sim);
+        if (se[0] != '\0' && !s->storage_failed)
+            fprintf(stderr, "trustm-sim: %s\n", se);
+        s->storage_failed = se[0] != '\0';
         memmove(c->in, c->in + 4 + payload, c->in_len - 4 - payload);
         c->in_len -= 4 + payload;
         if (s->shutdown)
@@ -276,9 +282,20 @@ static int open_listener(const char *path)
             close(probe);
         unlink(path); /* stale socket of a killed daemon */
     }
+    /* bind under a temporary name and rename once listening: a client that sees the socket
+     * can connect (bind-then-listen at the final name leaves a moment of ECONNREFUSED) */
+    struct sockaddr_un tmp = sa;
+    int k = snprintf(tmp.sun_path, sizeof tmp.sun_path, "%s.%ld", path, (long)getpid());
+    const bool staged = k > 0 && (size_t)k < sizeof tmp.sun_path;
+    if (!staged)
+        tmp = sa;
+    unlink(tmp.sun_path);
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 16) != 0) {
+    if (fd < 0 || bind(fd, (struct sockaddr *)&tmp, sizeof tmp) != 0 || listen(fd, 16) != 0 ||
+        (staged && rename(tmp.sun_path, path) != 0)) {
         fprintf(stderr, "trustm-sim: cannot listen on %s: %s\n", path, strerror(errno));
+        if (staged)
+            unlink(tmp.sun_path);
         if (fd >= 0)
             close(fd);
         return -1;

@@ -33,11 +33,23 @@ uint64_t sim_rng_next(uint64_t *state)
 
 static uint64_t now_us(const trustm_sim_t *sim) { return sim->now_ns / 1000u; }
 
+bool sim_fault_draw(trustm_sim_t *sim, uint32_t ppm)
+{
+    return ppm != 0 && sim_rng_next(&sim->fault_rng) % 1000000u < ppm;
+}
+
+/* One trace line "@<t> <event>"; notes (fmt starting with "# ") become comment lines
+ * "# @<t> <note>", so that every line is either an event or a comment (docs/sim-socket.md). */
 void sim_trace(trustm_sim_t *sim, const char *fmt, ...)
 {
     if (sim->trace == NULL)
         return;
-    fprintf(sim->trace, "@%llu ", (unsigned long long)now_us(sim));
+    if (fmt[0] == '#') {
+        fmt += fmt[1] == ' ' ? 2 : 1;
+        fprintf(sim->trace, "# @%llu ", (unsigned long long)now_us(sim));
+    } else {
+        fprintf(sim->trace, "@%llu ", (unsigned long long)now_us(sim));
+    }
     va_list ap;
     va_start(ap, fmt);
     vfprintf(sim->trace, fmt, ap);
@@ -84,59 +96,6 @@ void sim_start_up(trustm_sim_t *sim)
     sim->ready_at_ns = sim->now_ns + startup_ns(sim);
 }
 
-/* Power-loss fault: a supply glitch.  Volatile state is lost and the chip starts up again
- * (NACKs for the start-up time); the NVM image keeps the last committed state. */
-static void power_lost(trustm_sim_t *sim)
-{
-    sim_trace(sim, "# fault: power lost during command execution");
-    sim_start_up(sim);
-}
-
-/* Run everything that is due at the current time: command completion, power-loss faults,
- * re-offer of an unacknowledged frame. */
-void sim_advance(trustm_sim_t *sim)
-{
-    if (!sim->powered)
-        return;
-    sim_secmon_tick(sim);
-    if (sim->busy && sim->exec_power_loss && !sim->exec_loss_after_commit &&
-        sim->now_ns >= sim->exec_power_loss_ns && sim->exec_power_loss_ns <= sim->busy_until_ns) {
-        power_lost(sim);
-        return;
-    }
-    if (sim->busy && sim->now_ns >= sim->busy_until_ns) {
-        uint8_t *rsp = sim->rsp_buf;
-        const size_t rsp_size = sizeof sim->rsp_buf;
-        uint64_t saved = sim->now_ns;
-        sim->busy = false;
-        sim->exec_power_loss = false;
-        sim->now_ns = sim->busy_until_ns; /* frames are stamped with the completion time */
-        const uint8_t *apdu = sim->exec_msg;
-        size_t apdu_len = sim->exec_len;
-        size_t rlen;
-        if (sim->exec_presence) {
-            /* presentation layer: a handshake/alert/context answer, or SCTR 0x20 || APDU to run
-             * and protect as the record asked (link/trustm_sim_pl.c) */
-            rlen = sim_pl_complete(sim, apdu, apdu_len, rsp, rsp_size);
-        } else {
-            rlen = sim_chip_execute(sim, apdu, apdu_len, rsp, rsp_size);
-        }
-        sim->stats.commands++;
-        if (sim->exec_loss_after_commit) {
-            /* power-loss fault after the NVM commit: the new state is on flash, the response
-             * is lost with the supply */
-            sim->exec_loss_after_commit = false;
-            sim_commit_nvm(sim);
-            sim->now_ns = saved;
-            power_lost(sim);
-            return;
-        }
-        sim_link_transmit(sim, rsp, rlen, sim->exec_presence);
-        sim->now_ns = saved;
-    }
-    sim_link_timers(sim);
-}
-
 static bool addr_acked(trustm_sim_t *sim, uint8_t addr7)
 {
     if (!sim->powered || !sim->rst_high || sim->now_ns < sim->ready_at_ns)
@@ -147,6 +106,8 @@ static bool addr_acked(trustm_sim_t *sim, uint8_t addr7)
         sim->faults.nack_next--;
         return false;
     }
+    if (sim_fault_draw(sim, sim->faults.nack_ppm))
+        return false;
     return true;
 }
 
@@ -168,15 +129,6 @@ static void bus_end(trustm_sim_t *sim, size_t bytes, bool acked)
     sim->bus_ns += ns;
     sim->last_stop_ns = sim->now_ns;
     sim->any_transaction = true;
-}
-
-void sim_commit_nvm(trustm_sim_t *sim)
-{
-    if (!sim->nvm_dirty || sim->state_path == NULL)
-        return;
-    char err[256];
-    if (sim_nvm_save(sim, sim->state_path, err, sizeof err) != 0)
-        fprintf(stderr, "trustm-sim: %s\n", err);
 }
 
 /* ------------------------------------------------------------ registers */
@@ -253,7 +205,8 @@ static bool reg_write(trustm_sim_t *sim, const uint8_t *buf, size_t len)
         uint8_t frame[SIM_DATA_REG_LEN_MAX + 1];
         sim->stats.frames_in++;
         sim->host_frames_since_arm++;
-        if (sim->faults.flip_host_frame != 0 && sim->host_frames_since_arm == sim->faults.flip_host_frame &&
+        if (((sim->faults.flip_host_frame != 0 && sim->host_frames_since_arm == sim->faults.flip_host_frame) ||
+             sim_fault_draw(sim, sim->faults.flip_ppm)) &&
             n <= sizeof frame) {
             memcpy(frame, d, n);
             uint64_t r = sim_rng_next(&sim->fault_rng);
@@ -306,13 +259,8 @@ static bool reg_write(trustm_sim_t *sim, const uint8_t *buf, size_t len)
 
 /* ------------------------------------------------------------------ bus */
 
-trustm_sim_bus_t trustm_sim_i2c_write(trustm_sim_t *sim, uint8_t addr7, const uint8_t *buf, size_t len)
+trustm_sim_bus_t sim_front_write(trustm_sim_t *sim, uint8_t addr7, const uint8_t *buf, size_t len)
 {
-    if (sim == NULL)
-        return TRUSTM_SIM_BUS_ERROR;
-    if (addr7 > 0x7Fu || (buf == NULL && len > 0))
-        return TRUSTM_SIM_BUS_ERROR;
-    sim_advance(sim);
     bus_begin(sim);
     if (!addr_acked(sim, addr7)) {
         sim->stats.nacks++;
@@ -329,18 +277,11 @@ trustm_sim_bus_t trustm_sim_i2c_write(trustm_sim_t *sim, uint8_t addr7, const ui
     bool soft_reset = len > 1 ? reg_write(sim, buf, len) : false;
     if (soft_reset)
         sim_start_up(sim);
-    sim_advance(sim); /* zero-time execution completes at once */
-    sim_commit_nvm(sim);
     return TRUSTM_SIM_ACK;
 }
 
-trustm_sim_bus_t trustm_sim_i2c_read(trustm_sim_t *sim, uint8_t addr7, uint8_t *buf, size_t len)
+trustm_sim_bus_t sim_front_read(trustm_sim_t *sim, uint8_t addr7, uint8_t *buf, size_t len)
 {
-    if (sim == NULL)
-        return TRUSTM_SIM_BUS_ERROR;
-    if (addr7 > 0x7Fu || (buf == NULL && len > 0))
-        return TRUSTM_SIM_BUS_ERROR;
-    sim_advance(sim);
     bus_begin(sim);
     if (!addr_acked(sim, addr7)) {
         sim->stats.nacks++;
@@ -349,95 +290,20 @@ trustm_sim_bus_t trustm_sim_i2c_read(trustm_sim_t *sim, uint8_t addr7, uint8_t *
         return TRUSTM_SIM_NACK;
     }
     reg_read(sim, sim->reg_ptr, buf, len);
+    if (sim->reg_ptr == SIM_REG_DATA && len > 1 && sim_fault_draw(sim, sim->faults.truncate_ppm)) {
+        size_t cut = 1u + (size_t)(sim_rng_next(&sim->fault_rng) % (len - 1u));
+        memset(buf + cut, 0xFF, len - cut); /* the slave let go of SDA: the rest reads FF */
+        sim_trace(sim, "# fault: read truncated after %zu of %zu bytes", cut, len);
+    }
     sim_trace_bytes(sim, "R", buf, len);
     bus_end(sim, len, true);
     sim->stats.bytes_read += len;
     if (sim->reg_ptr == SIM_REG_DATA && len > 0 && sim->qcount > 0)
         sim_link_frame_consumed(sim); /* STOP after a DATA read: frame consumed (§1.7) */
-    sim_advance(sim);
-    sim_commit_nvm(sim);
     return TRUSTM_SIM_ACK;
 }
 
-/* -------------------------------------------------------- power and clock */
-
-void trustm_sim_power(trustm_sim_t *sim, bool on)
-{
-    if (sim == NULL)
-        return;
-    sim_advance(sim);
-    sim_trace(sim, "POWER %s", on ? "ON" : "OFF");
-    if (on && !sim->powered) {
-        sim->powered = true;
-        sim_start_up(sim);
-    } else if (!on && sim->powered) {
-        sim->powered = false;
-        sim_reset_volatile(sim);
-    }
-    sim_commit_nvm(sim);
-}
-
-void trustm_sim_rst(trustm_sim_t *sim, bool high)
-{
-    if (sim == NULL)
-        return;
-    sim_advance(sim);
-    sim_trace(sim, "RST %s", high ? "HIGH" : "LOW");
-    if (high && !sim->rst_high) {
-        sim->rst_high = true;
-        if (sim->powered)
-            sim_start_up(sim);
-    } else if (!high && sim->rst_high) {
-        sim->rst_high = false;
-        if (sim->powered)
-            sim_reset_volatile(sim);
-    }
-}
-
-/* Advance the clock in steps so that events (completion, power-loss faults, re-offers) happen
- * at their own time rather than at the end of a long sleep. */
-static void clock_forward(trustm_sim_t *sim, uint64_t target_ns)
-{
-    while (sim->now_ns < target_ns) {
-        uint64_t next = target_ns;
-        if (sim->busy && sim->busy_until_ns > sim->now_ns && sim->busy_until_ns < next)
-            next = sim->busy_until_ns;
-        if (sim->busy && sim->exec_power_loss && sim->exec_power_loss_ns > sim->now_ns &&
-            sim->exec_power_loss_ns < next)
-            next = sim->exec_power_loss_ns;
-        sim->now_ns = next;
-        sim_advance(sim);
-    }
-    sim_advance(sim);
-}
-
-void trustm_sim_sleep_us(trustm_sim_t *sim, uint32_t us)
-{
-    if (sim == NULL)
-        return;
-    sim_trace(sim, "SLEEP %lu", (unsigned long)us);
-    clock_forward(sim, sim->now_ns + (uint64_t)us * 1000u);
-    sim_commit_nvm(sim);
-}
-
-void trustm_sim_clock_sync(trustm_sim_t *sim, uint64_t t_us)
-{
-    if (sim == NULL || t_us * 1000u <= sim->now_ns)
-        return;
-    clock_forward(sim, t_us * 1000u);
-    sim_commit_nvm(sim);
-}
-
 uint64_t trustm_sim_now_us(const trustm_sim_t *sim) { return sim == NULL ? 0 : now_us(sim); }
-
-int trustm_sim_save(trustm_sim_t *sim, char *errbuf, size_t errlen)
-{
-    if (sim == NULL)
-        return -1;
-    if (sim->state_path == NULL)
-        return 0;
-    return sim_nvm_save(sim, sim->state_path, errbuf, errlen);
-}
 
 void trustm_sim_uid(const trustm_sim_t *sim, uint8_t uid[TRUSTM_SIM_UID_SIZE])
 {
@@ -472,11 +338,14 @@ void trustm_sim_faults_describe(const trustm_sim_t *sim, char *buf, size_t len)
     const trustm_sim_faults_t *f = &sim->faults;
     snprintf(buf, len,
              "nack_next=%lu corrupt_fcs_frame=%lu drop_frame=%lu busy_extra_us=%lu flip_host_frame=%lu "
-             "power_loss_us=%lu%s seed=%llu",
+             "power_loss_us=%lu%s seed=%llu ppm: nack=%lu fcs=%lu drop=%lu truncate=%lu flip=%lu busy=%lu(<=%luus) "
+             "power=%lu",
              (unsigned long)f->nack_next, (unsigned long)f->corrupt_fcs_frame, (unsigned long)f->drop_frame,
              (unsigned long)f->busy_extra_us, (unsigned long)f->flip_host_frame,
              (unsigned long)f->power_loss_us, f->power_loss_after_commit ? " after_commit" : "",
-             (unsigned long long)f->seed);
+             (unsigned long long)f->seed, (unsigned long)f->nack_ppm, (unsigned long)f->fcs_ppm,
+             (unsigned long)f->drop_ppm, (unsigned long)f->truncate_ppm, (unsigned long)f->flip_ppm,
+             (unsigned long)f->busy_ppm, (unsigned long)f->busy_extra_max_us, (unsigned long)f->power_ppm);
 }
 
 void trustm_sim_trace_set(trustm_sim_t *sim, FILE *f)

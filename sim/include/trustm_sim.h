@@ -41,10 +41,68 @@ typedef enum trustm_sim_timing {
 
 #define TRUSTM_SIM_UID_SIZE 27u
 
+/* ---- storage of the non-volatile image (sim/nvm/trustm_sim_storage.c) ----
+ * The chip model does no file I/O: its NVM image (a byte string, format in sim/nvm) is loaded
+ * from and committed to a storage.  Two are provided: a state file (the default when
+ * config.state_path is set) and memory (tests).  Every storage calls the power-cut hook
+ * `cut` (when set) before each durable write step; a hook that returns true cuts the power at
+ * that step: the commit stops there, as a supply failure would stop it. */
+#define TRUSTM_SIM_STORAGE_CUT (-2)
+
+typedef struct trustm_sim_storage trustm_sim_storage_t;
+struct trustm_sim_storage {
+    /* 0 with *buf (malloc'd, the caller wipes and frees it) and *len; 1 when there is no image
+     * yet (a new chip); -1 on error with a one-line reason in err. */
+    int (*load)(trustm_sim_storage_t *st, uint8_t **buf, size_t *len, char *err, size_t errlen);
+    /* Make buf the committed image atomically: whatever happens, a later load returns the old
+     * or the new image, never a mix.  0; -1 with a reason (old image kept); or
+     * TRUSTM_SIM_STORAGE_CUT when the hook cut the power (old or new image, as the step says). */
+    int (*commit)(trustm_sim_storage_t *st, const uint8_t *buf, size_t len, char *err, size_t errlen);
+    /* Release the storage (file: the lock).  May be NULL. */
+    void (*close)(trustm_sim_storage_t *st);
+    /* Power-cut hook, called with the name of the durable write step about to happen. */
+    bool (*cut)(void *cut_ctx, const char *step);
+    void *cut_ctx;
+    const char *name;            /* for messages: the file name, "memory"                     */
+    void *impl;                  /* private to the storage */
+};
+
+/* A state file.  Takes an exclusive lock (a `<path>.lock` file beside it, holding the owner's
+ * pid and name, removed when the storage is closed): a second user -- another trustm-sim serve, a trustm -d sim:FILE -- is refused
+ * with "state file X is in use by pid N (name)".  Commit: `<path>.tmp`, fsync, rename, fsync
+ * of the directory (every result checked).  A missing file loads as "no image"; an unreadable
+ * one is an error. */
+int trustm_sim_storage_file(trustm_sim_storage_t *st, const char *path, char *errbuf, size_t errlen);
+
+/* Memory: the image lives in a trustm_sim_mem_t that outlives simulator instances, so a test
+ * can "restart" a chip from what was committed. */
+typedef struct trustm_sim_mem {
+    uint8_t *image;              /* committed image (NULL: none yet)                           */
+    size_t len;
+    uint8_t *shadow;             /* the slot being written                                     */
+    size_t shadow_len;
+    uint64_t commits;            /* completed commits                                          */
+} trustm_sim_mem_t;
+void trustm_sim_storage_memory(trustm_sim_storage_t *st, trustm_sim_mem_t *mem);
+void trustm_sim_mem_free(trustm_sim_mem_t *mem);  /* wipes and frees the images */
+
+/* Power-cut hook that cuts at the k-th durable write step counted from arming (k >= 1; 0 = never),
+ * for st->cut / st->cut_ctx.  steps counts the steps seen; fired tells whether it cut. */
+typedef struct trustm_sim_powercut {
+    uint32_t cut_at;
+    uint32_t steps;
+    bool fired;
+    char step[32];               /* name of the step it cut at                                 */
+} trustm_sim_powercut_t;
+bool trustm_sim_powercut_hook(void *powercut, const char *step);
+
 /* Configuration; an all-zero struct means: volatile chip, 400 kHz, datasheet timing, seed 0. */
 typedef struct trustm_sim_config {
     const char *state_path;  /* NULL: volatile chip (nothing persisted).  Otherwise the file is
-                                loaded if it exists, or created with a new chip if it does not. */
+                                loaded if it exists, or created with a new chip if it does not
+                                (exclusively locked while the chip lives). */
+    trustm_sim_storage_t *storage; /* instead of state_path: any storage (borrowed; the caller
+                                closes it after trustm_sim_destroy)                          */
     uint32_t scl_khz;        /* 100, 400 or 1000; 0 = 400                                      */
     trustm_sim_timing_t timing;
     uint64_t seed;           /* RNG seed: UID batch/wafer fields of a new chip, fault plans    */
@@ -53,6 +111,7 @@ typedef struct trustm_sim_config {
 } trustm_sim_config_t;
 
 typedef struct trustm_sim trustm_sim_t;
+
 
 /*
  * Create a chip.  The chip is powered from time 0 with RST high, so it NACKs for the start-up
@@ -80,6 +139,10 @@ uint64_t trustm_sim_now_us(const trustm_sim_t *sim);
 
 /* Write the state file now (no-op for a volatile chip).  Returns 0, or -1 with errbuf set. */
 int trustm_sim_save(trustm_sim_t *sim, char *errbuf, size_t errlen);
+/* Why the last commit failed ("" when the last commit succeeded).  A command whose effects
+ * could not be made durable is answered with error 0x06 (internal process error) and undone in
+ * memory, so the chip always equals its storage. */
+const char *trustm_sim_storage_error(const trustm_sim_t *sim);
 /* The 27-byte coprocessor UID (0xE0C2) of this chip. */
 void trustm_sim_uid(const trustm_sim_t *sim, uint8_t uid[TRUSTM_SIM_UID_SIZE]);
 /* Current 7-bit address (0x30 unless BASE_ADDR was written). */
@@ -99,6 +162,20 @@ typedef struct trustm_sim_faults {
                                     changes are committed, and power is lost before the response
                                     is offered (instead of: not executed, NVM unchanged)      */
     uint64_t seed;               /* seed of the fault RNG (bit positions)                      */
+    /* Random faults at a rate (per million events, drawn from the fault RNG; 0 = off), for the
+     * fault matrix: each address phase NACKed (the storm continues with the same probability),
+     * each chip frame's FCS corrupted or the frame dropped, each DATA read truncated (the bytes
+     * after a random position read FF), each host DATA write with one bit flipped, each command
+     * stretched by up to busy_extra_max_us, each command cut by a power loss (before or, with
+     * even draws, after its commit). */
+    uint32_t nack_ppm;
+    uint32_t fcs_ppm;
+    uint32_t drop_ppm;
+    uint32_t truncate_ppm;
+    uint32_t flip_ppm;
+    uint32_t busy_ppm;
+    uint32_t busy_extra_max_us;
+    uint32_t power_ppm;
 } trustm_sim_faults_t;
 
 /* Arm a fault plan (replaces the previous one; counters restart).  NULL clears all faults. */

@@ -39,12 +39,13 @@ static void queue_push(trustm_sim_t *sim, const uint8_t *buf, size_t len, bool i
     sim->chip_frames_since_arm++;
     const uint32_t k = sim->chip_frames_since_arm;
 
-    if (sim->faults.corrupt_fcs_frame != 0 && k == sim->faults.corrupt_fcs_frame) {
+    if ((sim->faults.corrupt_fcs_frame != 0 && k == sim->faults.corrupt_fcs_frame) ||
+        sim_fault_draw(sim, sim->faults.fcs_ppm)) {
         unsigned bit = (unsigned)(sim_rng_next(&sim->fault_rng) % 16u);
         f.buf[len - 2u + bit / 8u] ^= (uint8_t)(1u << (bit % 8u));
         sim_trace(sim, "# fault: corrupted FCS of chip frame %lu", (unsigned long)k);
     }
-    if (sim->faults.drop_frame != 0 && k == sim->faults.drop_frame) {
+    if ((sim->faults.drop_frame != 0 && k == sim->faults.drop_frame) || sim_fault_draw(sim, sim->faults.drop_ppm)) {
         sim_trace(sim, "# fault: dropped chip frame %lu", (unsigned long)k);
         if (is_data) {
             sim->unacked_lost = true;
@@ -149,20 +150,29 @@ void sim_link_start_exec(trustm_sim_t *sim, const uint8_t *msg, size_t len, bool
     size_t apdu_len = presence ? len - 1u : len;
     bool pl_only = presence && sim->pl.reply_pending; /* a presentation-layer answer, no APDU */
     sim_secmon_tick(sim); /* idle time up to now counts for the security monitor */
-    uint64_t us = sim->timing == TRUSTM_SIM_TIMING_NONE ? 0u
+    /* the security monitor's throttle is a security function, not part of the timing model:
+     * it applies with --timing none too (a presentation-layer answer runs no command) */
+    sim->chip.throttle_us = pl_only ? 0u : sim_chip_throttle_us(sim, apdu, apdu_len);
+    uint64_t us = sim->timing == TRUSTM_SIM_TIMING_NONE ? sim->chip.throttle_us
                   : pl_only ? sim->pl.reply_us
                             : sim_chip_exec_us(sim, apdu, apdu_len) + (presence ? sim->pl.extra_us : 0u);
-    sim->chip.throttle_us =
-        sim->timing == TRUSTM_SIM_TIMING_NONE || pl_only ? 0u : sim_chip_throttle_us(sim, apdu, apdu_len);
     us += sim->faults.busy_extra_us;
+    if (sim->faults.busy_extra_max_us != 0 && sim_fault_draw(sim, sim->faults.busy_ppm))
+        us += sim_rng_next(&sim->fault_rng) % ((uint64_t)sim->faults.busy_extra_max_us + 1u);
     if (us > SIM_PIGGYBACK_MAX_US)
         queue_control(sim, trustm_dl_fctr_ack(sim->last_rx));
     memmove(sim->exec_msg, msg, len);
     sim->exec_len = len;
     sim->exec_presence = presence;
     sim->busy = true;
+    sim->exec_discard = false;
     sim->busy_until_ns = sim->now_ns + us * 1000u;
     sim->exec_loss_after_commit = false;
+    if (sim->faults.power_loss_us == 0 && sim_fault_draw(sim, sim->faults.power_ppm)) {
+        sim->faults.power_loss_us = 1u + (uint32_t)(sim_rng_next(&sim->fault_rng) % (us + 1u));
+        sim->faults.power_loss_after_commit = (sim_rng_next(&sim->fault_rng) & 1u) != 0;
+        sim_trace(sim, "# fault: power loss %s the commit", sim->faults.power_loss_after_commit ? "after" : "before");
+    }
     if (sim->faults.power_loss_us != 0) {
         sim->exec_power_loss = true;
         sim->exec_power_loss_ns = sim->now_ns + (uint64_t)sim->faults.power_loss_us * 1000u;
@@ -294,10 +304,11 @@ void sim_link_receive(trustm_sim_t *sim, const uint8_t *frame, size_t len)
         if (f.len != 0)
             return; /* control frame with invalid size: discard */
         if (c.seqctr == TRUSTM_DL_SEQCTR_RESYNC) {
-            if (sim->busy) { /* the running command completes, its answer is dropped */
-                sim->busy_until_ns = sim->now_ns;
-                sim_advance(sim);
-            }
+            /* A command already executing is not interrupted (its NVM programming may have
+             * begun): it runs to its normal end and commits, the chip stays BUSY meanwhile,
+             * and its response -- which belongs to the dropped counters -- is discarded. */
+            if (sim->busy)
+                sim->exec_discard = true;
             sim->last_tx = 3;
             sim->last_rx = 3;
             sim->qhead = 0;

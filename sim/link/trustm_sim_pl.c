@@ -342,7 +342,8 @@ void sim_pl_deliver(trustm_sim_t *sim, const uint8_t *msg, size_t len, bool pres
     }
 }
 
-size_t sim_pl_complete(trustm_sim_t *sim, const uint8_t *msg, size_t len, uint8_t *rsp, size_t rsp_size)
+size_t sim_pl_complete(trustm_sim_t *sim, const uint8_t *msg, size_t len, uint8_t *rsp, size_t rsp_size,
+                       sim_pl_exec_fn exec)
 {
     sim_pl_t *pl = &sim->pl;
     if (pl->reply_pending) {
@@ -357,7 +358,7 @@ size_t sim_pl_complete(trustm_sim_t *sim, const uint8_t *msg, size_t len, uint8_
     if (rsp_size < hdr + SPL_TAG + 4u || len < 1)
         return 0;
     pl->cur_prot = (uint8_t)(sctr & 3u);
-    size_t n = sim_chip_execute(sim, msg + 1, len - 1, rsp + hdr, rsp_size - hdr - SPL_TAG);
+    size_t n = exec(sim, msg + 1, len - 1, rsp + hdr, rsp_size - hdr - SPL_TAG);
     pl->cur_prot = 0;
     rsp[0] = sctr;
     if ((sctr & TRUSTM_PL_SCTR_PROT_SLAVE) == 0 || pl->state != SPL_UP)

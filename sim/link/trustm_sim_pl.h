@@ -53,7 +53,11 @@ struct trustm_sim;
 /* A complete message arrived while the presentation layer is latched. */
 void sim_pl_deliver(struct trustm_sim *sim, const uint8_t *msg, size_t len, bool presence);
 /* Execution of the message in exec_msg ended: write the answer (PL payload) into rsp. */
-size_t sim_pl_complete(struct trustm_sim *sim, const uint8_t *msg, size_t len, uint8_t *rsp, size_t rsp_size);
+/* How the caller runs one APDU (execute and make durable); the layer protects its answer. */
+typedef size_t (*sim_pl_exec_fn)(struct trustm_sim *sim, const uint8_t *apdu, size_t len, uint8_t *rsp,
+                                 size_t rsp_size);
+size_t sim_pl_complete(struct trustm_sim *sim, const uint8_t *msg, size_t len, uint8_t *rsp, size_t rsp_size,
+                       sim_pl_exec_fn exec);
 /* Any reset: the live session ends; a saved context survives. */
 void sim_pl_reset(struct trustm_sim *sim);
 /* Conf(oid)/Int(oid) for the command being executed; response = access of type RD. */

@@ -16,17 +16,15 @@
  *   0x0006 hibernate sessions: 4 x (kind (1) | alg (1) | length (2) | data) | 4 x Auto OID (2)
  *   0x0100 object: OID (2) | metadata length (1) | metadata | used size (2) | data (used size)
  *
- * Writing: temp file "<path>.tmp", fsync, rename over <path>, fsync of the directory.  A kill
- * at any moment leaves either the old or the new file; a torn temp file is never read.
+ * This file is the image codec only (model <-> bytes); where the image lives and how it is
+ * written crash-safely is the storage's business (trustm_sim_storage.c).
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "trustm_bytes.h"
 #include "trustm_sim_int.h"
@@ -105,7 +103,12 @@ static size_t encode_image(const trustm_sim_t *sim, uint8_t *buf, size_t size)
         trustm_wbuf_u8(&w, o->meta_len);
         trustm_wbuf_bytes(&w, o->meta, o->meta_len);
         trustm_wbuf_be16(&w, o->used);
-        trustm_wbuf_bytes(&w, o->data, o->used);
+        if (o->oid == 0xE0C5u && o->used >= 1u) { /* SEC: the NVM copy, not SEC_CURR */
+            trustm_wbuf_u8(&w, sim->sec_nvm);
+            trustm_wbuf_bytes(&w, o->data + 1, o->used - 1u);
+        } else {
+            trustm_wbuf_bytes(&w, o->data, o->used);
+        }
     }
     if (!trustm_wbuf_ok(&w) || w.len + 4u > size)
         return 0;
@@ -114,82 +117,20 @@ static size_t encode_image(const trustm_sim_t *sim, uint8_t *buf, size_t size)
     return w.len + 4u;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-static void fsync_dir_of(const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (slash == NULL) {
-        strcpy(dir, ".");
-    } else if (slash == path) {
-        strcpy(dir, "/");
-    } else {
-        size_t n = (size_t)(slash - path);
-        if (n >= sizeof dir)
-            return;
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    int fd = open(dir, O_RDONLY);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-}
-
-int sim_nvm_save(trustm_sim_t *sim, const char *path, char *err, size_t errlen)
+uint8_t *sim_nvm_encode(const trustm_sim_t *sim, size_t *len)
 {
     size_t cap = 4096u + SIM_SESSIONS * (4u + SIM_SESSION_MAX) + SIM_OBJ_COUNT * (8u + SIM_OBJ_META_MAX + SIM_OBJ_DATA_MAX);
     uint8_t *buf = malloc(cap);
-    if (buf == NULL) {
-        sim_err(err, errlen, "state file %s: out of memory", path);
-        return -1;
-    }
+    if (buf == NULL)
+        return NULL;
     size_t n = encode_image(sim, buf, cap);
-    char tmp[4200];
-    if (n == 0 || strlen(path) + 5u > sizeof tmp) {
+    if (n == 0) {
+        trustm_wipe(buf, cap);
         free(buf);
-        sim_err(err, errlen, "state file %s: image too large or path too long", path);
-        return -1;
+        return NULL;
     }
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0) {
-        sim_err(err, errlen, "state file %s: cannot create: %s", tmp, strerror(errno));
-        free(buf);
-        return -1;
-    }
-    if (write_all(fd, buf, n) != 0 || fsync(fd) != 0) {
-        sim_err(err, errlen, "state file %s: write failed: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        free(buf);
-        return -1;
-    }
-    free(buf);
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        sim_err(err, errlen, "state file %s: cannot replace: %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    fsync_dir_of(path);
-    sim->nvm_dirty = false;
-    sim->stats.nvm_writes++;
-    return 0;
+    *len = n;
+    return buf;
 }
 
 /* ------------------------------------------------------------------ load */
@@ -331,6 +272,7 @@ static int parse_image(trustm_sim_t *sim, const uint8_t *buf, size_t n, const ch
         sim_err(err, errlen, "state file %s: incomplete (missing %s)", path, have_seed ? "UID" : "seed");
         return -1;
     }
+    sim->sec_nvm = sim_chip_obj(sim, 0xE0C5u)->data[0];
     const sim_obj_t *uid = sim_chip_obj(sim, 0xE0C2u);
     if (uid->used != TRUSTM_SIM_UID_SIZE) {
         sim_err(err, errlen, "state file %s: UID must be %u bytes", path, TRUSTM_SIM_UID_SIZE);
@@ -339,51 +281,10 @@ static int parse_image(trustm_sim_t *sim, const uint8_t *buf, size_t n, const ch
     return 0;
 }
 
-static int read_file(const char *path, uint8_t **out, size_t *out_len, char *err, size_t errlen)
+int sim_nvm_decode(trustm_sim_t *sim, const uint8_t *buf, size_t n, const char *name, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        sim_err(err, errlen, "state file %s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_size < 0 || (uint64_t)st.st_size > NVM_MAX_FILE) {
-        sim_err(err, errlen, "state file %s: not a regular file of sensible size", path);
-        close(fd);
-        return -1;
-    }
-    size_t n = (size_t)st.st_size;
-    uint8_t *buf = malloc(n + 1u);
-    if (buf == NULL) {
-        close(fd);
-        sim_err(err, errlen, "state file %s: out of memory", path);
-        return -1;
-    }
-    size_t got = 0;
-    while (got < n) {
-        ssize_t k = read(fd, buf + got, n - got);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
-    close(fd);
-    *out = buf;
-    *out_len = got;
-    return 0;
-}
-
-int sim_nvm_load(trustm_sim_t *sim, const char *path, char *err, size_t errlen)
-{
-    uint8_t *buf;
-    size_t n;
-    if (read_file(path, &buf, &n, err, errlen) != 0)
-        return -1;
     uint32_t version, objects;
-    int rc = parse_image(sim, buf, n, path, &version, &objects, err, errlen);
-    free(buf);
-    return rc;
+    return parse_image(sim, buf, n, name, &version, &objects, err, errlen);
 }
 
 /* ------------------------------------------------------- CLI helpers */
@@ -422,8 +323,22 @@ int trustm_sim_state_init_provisioned(const char *path, uint64_t seed, const uin
     sim->nv_i2c_mode = SIM_I2C_MODE_DEFAULT;
     sim_chip_objects_default(sim, uid);
     int rc = p != NULL ? sim_chip_provision(sim, p, errbuf, errlen) : 0;
+    trustm_sim_storage_t fs;
     if (rc == 0)
-        rc = sim_nvm_save(sim, path, errbuf, errlen);
+        rc = trustm_sim_storage_file(&fs, path, errbuf, errlen);
+    if (rc == 0) {
+        size_t n = 0;
+        uint8_t *img = sim_nvm_encode(sim, &n);
+        if (img == NULL) {
+            sim_err(errbuf, errlen, "state file %s: out of memory", path);
+            rc = -1;
+        } else {
+            rc = fs.commit(&fs, img, n, errbuf, errlen) == 0 ? 0 : -1;
+            trustm_wipe(img, n);
+            free(img);
+        }
+        fs.close(&fs);
+    }
     trustm_wipe(sim, sizeof *sim);
     free(sim);
     return rc;
@@ -444,12 +359,17 @@ int trustm_sim_state_info(const char *path, trustm_sim_state_info_t *out, char *
     sim->nv_addr = SIM_DEFAULT_ADDR;
     sim->nv_i2c_mode = SIM_I2C_MODE_DEFAULT;
     sim_chip_objects_default(sim, zero);
-    uint8_t *buf;
-    size_t n;
-    int rc = read_file(path, &buf, &n, errbuf, errlen);
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    int rc = sim_file_read(path, &buf, &n, errbuf, errlen);
+    if (rc == 1) {
+        sim_err(errbuf, errlen, "state file %s: cannot open: %s", path, strerror(ENOENT));
+        rc = -1;
+    }
     if (rc == 0) {
         memset(out, 0, sizeof *out);
         rc = parse_image(sim, buf, n, path, &out->version, &out->objects, errbuf, errlen);
+        trustm_wipe(buf, n);
         free(buf);
     }
     if (rc == 0) {

@@ -152,6 +152,18 @@ static void op_finish(dev_impl_t *d, trustm_status_t s)
     d->result = s;
 }
 
+/* Wipe everything that carried a command or a response (exported keys, plaintext, secrets
+ * written with SetDataObject): the APDU buffers, the operation state, the frame buffers. Called
+ * when an operation ends, on success, on error and on abort. */
+static void op_wipe(dev_impl_t *d)
+{
+    trustm_wipe(d->cmd_buf, sizeof d->cmd_buf);
+    trustm_wipe(d->rsp_buf, sizeof d->rsp_buf);
+    trustm_wipe(&d->seq.st, sizeof d->seq.st);
+    d->cmd_len = 0;
+    trustm_stack_wipe(&d->stack);
+}
+
 static trustm_status_t op_exchange(dev_impl_t *d, uint8_t phase)
 {
     d->phase = phase;
@@ -458,6 +470,7 @@ static trustm_status_t op_begin(trustm_device_t *dev, dev_impl_t **out, uint8_t 
 static trustm_status_t op_launch(dev_impl_t *d, trustm_status_t s)
 {
     if (s != TRUSTM_OK) {
+        op_wipe(d);
         d->phase = PH_IDLE;
         d->op = OP_NONE;
         return s;
@@ -609,6 +622,7 @@ static trustm_status_t op_complete(dev_impl_t *d, trustm_status_t s)
     if (d->op == OP_TRANSCEIVE && d->out_len != NULL &&
         (s == TRUSTM_OK || s == TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BUFFER_TOO_SMALL)))
         *d->out_len = trustm_stack_rsp_len(&d->stack);
+    op_wipe(d);
     d->op = OP_NONE;
     d->phase = PH_IDLE;
     return s;
@@ -645,6 +659,7 @@ void trustm_op_abort(trustm_device_t *dev)
         trustm_stack_abort(&d->stack);
     if (d->op == OP_OPEN || d->op == OP_RESET)
         d->linked = false;
+    op_wipe(d);
     d->op = OP_NONE;
     d->phase = PH_IDLE;
 }

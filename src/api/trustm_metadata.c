@@ -124,6 +124,8 @@ trustm_status_t trustm_ac_decode(const uint8_t *b, size_t len, trustm_ac_expr_t 
         e->n++;
         if (pos == len)
             break;
+        if (e->n >= TRUSTM_AC_MAX_COND)
+            return BAD_RSP; /* an operator after the last condition that fits */
         e->join[e->n] = b[pos++];
     }
     return expr_valid(e) ? TRUSTM_OK : BAD_RSP;
@@ -453,6 +455,8 @@ static trustm_status_t ac_parse_lex(lex_t *l, uint8_t *out, size_t out_size, siz
         skip_ws(l);
         if (at_end(l))
             break;
+        if (e.n >= TRUSTM_AC_MAX_COND)
+            return BAD_PARAM; /* more conditions than an expression can hold */
         if (accept(l, "&&"))
             e.join[e.n] = TRUSTM_AC_AND;
         else if (accept(l, "||"))

@@ -226,15 +226,17 @@ trustm_status_t trustm_id2_key_update(trustm_device_t *dev, const uint8_t device
     if (!frag_ok(TRUSTM_CMD_PROTUPD_START, manifest, manifest_len) || fragments == NULL || lens == NULL || n == 0 ||
         n > TRUSTM_PROTUPD_MAX_FRAGMENTS)
         return API_BAD_PARAM;
-    trustm_status_t s = trustm_data_write(dev, TRUSTM_OID_ID2_DEVICE_ID, TRUSTM_ERASE_AND_WRITE, 0, device_id,
-                                          TRUSTM_ID2_DEVICE_ID_SIZE);
+    /* the key data set first: a set the chip refuses leaves F1D0 as it was */
+    trustm_status_t s = trustm_protected_update(dev, manifest, manifest_len, fragments, lens, n);
     if (s != TRUSTM_OK)
         return s;
-    return trustm_protected_update(dev, manifest, manifest_len, fragments, lens, n);
+    return trustm_data_write(dev, TRUSTM_OID_ID2_DEVICE_ID, TRUSTM_ERASE_AND_WRITE, 0, device_id,
+                             TRUSTM_ID2_DEVICE_ID_SIZE);
 }
 
-/* The seed's flow for one ID2 key object: F1D0, [setup], start / final. The setup writes only
- * what the flow needs and lets the chip check the data set's target against the metadata. */
+/* The seed's flow for one ID2 key object: [setup], start / final, then F1D0 (only once the key
+ * is in). The setup writes only what the flow needs and lets the chip check the data set's
+ * target against the metadata. */
 static trustm_status_t id2_flow(trustm_device_t *dev, uint16_t key_oid, const uint8_t *device_id, const uint8_t *cert,
                                 size_t cert_len, const uint8_t *manifest, size_t manifest_len,
                                 const uint8_t *const fragments[], const size_t lens[], size_t n)
@@ -243,9 +245,8 @@ static trustm_status_t id2_flow(trustm_device_t *dev, uint16_t key_oid, const ui
         lens == NULL || n == 0 || n > TRUSTM_PROTUPD_MAX_FRAGMENTS ||
         (cert != NULL && (cert_len < 2 || cert[0] != 0x30u || cert_len > 0xFFFFu)))
         return API_BAD_PARAM;
-    trustm_status_t s = trustm_data_write(dev, TRUSTM_OID_ID2_DEVICE_ID, TRUSTM_ERASE_AND_WRITE, 0, device_id,
-                                          TRUSTM_ID2_DEVICE_ID_SIZE);
-    if (s == TRUSTM_OK && cert != NULL) {
+    trustm_status_t s = TRUSTM_OK;
+    if (cert != NULL) {
         trustm_protupd_target_t t;
         memset(&t, 0, sizeof t);
         t.oid = key_oid;
@@ -255,9 +256,12 @@ static trustm_status_t id2_flow(trustm_device_t *dev, uint16_t key_oid, const ui
         if (s == TRUSTM_OK)
             s = trustm_protupd_setup_trust_anchor(dev, TRUSTM_OID_ID2_TRUST_ANCHOR, cert, cert_len);
     }
+    if (s == TRUSTM_OK)
+        s = trustm_protected_update(dev, manifest, manifest_len, fragments, lens, n);
     if (s != TRUSTM_OK)
-        return s;
-    return trustm_protected_update(dev, manifest, manifest_len, fragments, lens, n);
+        return s; /* F1D0 untouched */
+    return trustm_data_write(dev, TRUSTM_OID_ID2_DEVICE_ID, TRUSTM_ERASE_AND_WRITE, 0, device_id,
+                             TRUSTM_ID2_DEVICE_ID_SIZE);
 }
 
 trustm_status_t trustm_id2_aes_key_update(trustm_device_t *dev, const uint8_t device_id[TRUSTM_ID2_DEVICE_ID_SIZE],

@@ -321,6 +321,17 @@ void trustm_stack_abort(trustm_stack_t *st)
     st->state = STACK_ST_IDLE;
 }
 
+void trustm_stack_wipe(trustm_stack_t *st)
+{
+    if (trustm_stack_is_busy(st))
+        return;
+    trustm_wipe(st->dl.tx_buf, sizeof st->dl.tx_buf);
+    trustm_wipe(st->dl.rx_buf, sizeof st->dl.rx_buf);
+    trustm_wipe(st->tl.rx_hdr, sizeof st->tl.rx_hdr);
+    st->dl.rx_packet = NULL;
+    st->dl.rx_packet_len = 0;
+}
+
 bool trustm_stack_is_busy(const trustm_stack_t *st)
 {
     return st->state == STACK_ST_OPEN || st->state == STACK_ST_EXCHANGE;

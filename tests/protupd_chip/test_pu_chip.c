@@ -560,6 +560,64 @@ static void test_confidential_updates(void **state)
     read_back(t, 0xF1D5u, t->payload, 40);
 }
 
+/* Issue 9 defect 6: the secret's execute access condition and life cycle, a terminated target,
+ * and the invalid flag of the version tag while the update runs (objects.md §3.2). */
+static void test_protected_update_checks(void **state)
+{
+    tctx_t *t = *state;
+    uint8_t md[32];
+    size_t ml = 0;
+    assert_int_equal(trustm_protupd_setup_secret(&t->c.dev, SECRET_OID, g_secret, sizeof g_secret), TRUSTM_OK);
+    target(t, 0xF1E0u, SECRET_OID, false, 0);
+    data_params(t, 0xF1E0u, 1, 0, 2, 1000, 5);
+    with_conf(t, g_secret);
+    pcf_build(&t->p, &g_signer, &t->ds);
+
+    /* the secret's Execute = NEV: the chip may not use it */
+    assert_int_equal(trustm_metadata_parse("execute: NEV", md, sizeof md, &ml), TRUSTM_OK);
+    assert_int_equal(trustm_metadata_write(&t->c.dev, SECRET_OID, md, ml), TRUSTM_OK);
+    assert_int_equal(pcf_apply(&t->c, &t->ds), DERR(0x07));
+    assert_int_equal(version_of(t, 0xF1E0u), 0); /* a refused start leaves no flag */
+    /* the secret terminated (Execute = ALW again) */
+    assert_int_equal(trustm_metadata_parse("execute: ALW; lcso: te", md, sizeof md, &ml), TRUSTM_OK);
+    assert_int_equal(trustm_metadata_write(&t->c.dev, SECRET_OID, md, ml), TRUSTM_OK);
+    assert_int_equal(pcf_apply(&t->c, &t->ds), DERR(0x07));
+
+    /* the invalid flag during an update of F1E1 (integrity only): set after start, the new
+     * version after final; an aborted update gives the old tag back */
+    target(t, 0xF1E1u, 0, false, 4);
+    data_params(t, 0xF1E1u, 5, 0, 2, 1000, 7);
+    pcf_build(&t->p, &g_signer, &t->ds);
+    const uint8_t *f[2];
+    size_t l[2];
+    assert_int_equal(trustm_protupd_split(t->ds.fragments, t->ds.fragments_len, f, l, 2), 2);
+    assert_int_equal(trustm_protupd_start(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_continue(&t->c.dev, f[0], l[0]), TRUSTM_OK);
+    /* GetDataObject aborts the sequence, and the aborted update gives the old tag back */
+    assert_int_equal(version_of(t, 0xF1E1u), 4);
+    assert_int_equal(trustm_protupd_final(&t->c.dev, f[1], l[1]), DERR(0x0B));
+    /* power fails while the update is in progress: the object stays marked invalid */
+    assert_int_equal(trustm_protupd_start(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
+    trustm_sim_power(t->c.sim, false);
+    trustm_sim_power(t->c.sim, true);
+    assert_int_equal(trustm_device_open(&t->c.dev), TRUSTM_OK);
+    assert_int_equal(version_of(t, 0xF1E1u), 0x8004u);
+    assert_int_equal(pcf_apply(&t->c, &t->ds), TRUSTM_OK);
+    assert_int_equal(version_of(t, 0xF1E1u), 5);
+    read_back(t, 0xF1E1u, t->payload, 1000);
+
+    /* a terminated target is not updated (Get/SetDataObject answer 0x07 on it too) */
+    target(t, 0xF1D6u, 0, false, 0);
+    assert_int_equal(trustm_metadata_parse("lcso: te", md, sizeof md, &ml), TRUSTM_OK);
+    assert_int_equal(trustm_metadata_write(&t->c.dev, 0xF1D6u, md, ml), TRUSTM_OK);
+    data_params(t, 0xF1D6u, 1, 0, 2, 20, 1);
+    pcf_build(&t->p, &g_signer, &t->ds);
+    assert_int_equal(pcf_apply(&t->c, &t->ds), DERR(0x07));
+    uint8_t b[4];
+    size_t n = 0;
+    assert_int_equal(trustm_data_read(&t->c.dev, 0xF1D6u, 0, b, sizeof b, &n), DERR(0x07));
+}
+
 /* ------------------------------------------------------------------ sequence */
 
 static void test_strict_sequence(void **state)
@@ -642,7 +700,10 @@ static void power_cut_case(tctx_t *t, size_t k, bool after_commit, const uint8_t
         return;
     }
     read_back(t, 0xF1E0u, old, old_len);
-    assert_int_equal(version_of(t, 0xF1E0u), 0);
+    /* version 0; the invalid flag (bit 15, objects.md §3.2) stays set once a start was stored */
+    unsigned v = version_of(t, 0xF1E0u);
+    assert_int_equal(v & 0x7FFFu, 0);
+    assert_int_equal((v & 0x8000u) != 0, k > 0 || after_commit);
     /* nothing of the sequence survived the cut */
     assert_int_equal(trustm_protupd_final(&t->c.dev, f[1], l[1]), DERR(0x0B));
     /* the whole update afterwards goes in */
@@ -734,7 +795,7 @@ static void test_power_cut_state_file(void **state)
             assert_int_equal(version_of(t, 0xF1E1u), 2);
         } else {
             read_back(t, 0xF1E1u, old, sizeof old);
-            assert_int_equal(version_of(t, 0xF1E1u), 0);
+            assert_int_equal(version_of(t, 0xF1E1u), 0x8000u); /* version 0, update was in progress */
             /* non-blocking form of the whole update (version 1); round 2 cuts after the commit */
             const uint8_t *const *fc = f;
             assert_int_equal(trustm_op_start_protected_update(&t->c.dev, t->ds.manifest, t->ds.manifest_len, fc, l, 2),
@@ -769,6 +830,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_metadata_payload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_confidential_updates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_strict_sequence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_protected_update_checks, setup, teardown),
         cmocka_unit_test(test_power_cut_every_step),
         cmocka_unit_test(test_power_cut_state_file),
     };

@@ -52,11 +52,22 @@ void chip_new(chip_t *c, trustm_sim_timing_t timing, const trustm_sim_provision_
     chip_open(c);
 }
 
-void chip_reload(chip_t *c)
+void chip_stop(chip_t *c)
 {
     trustm_sim_destroy(c->sim);
+    c->sim = NULL;
+}
+
+void chip_start(chip_t *c)
+{
     create(c);
     chip_open(c);
+}
+
+void chip_reload(chip_t *c)
+{
+    chip_stop(c);
+    chip_start(c);
 }
 
 void chip_free(chip_t *c)
@@ -67,6 +78,8 @@ void chip_free(chip_t *c)
         unlink(c->path);
         char tmp[160];
         snprintf(tmp, sizeof tmp, "%s.tmp", c->path);
+        unlink(tmp);
+        snprintf(tmp, sizeof tmp, "%s.lock", c->path);
         unlink(tmp);
     }
 }

@@ -24,6 +24,9 @@ typedef struct chip {
 void chip_new(chip_t *c, trustm_sim_timing_t timing, const trustm_sim_provision_t *prov, int persist);
 /* Destroy and re-create from the same state file (application open again). */
 void chip_reload(chip_t *c);
+/* The two halves of chip_reload: destroy (the state file stays), create again + open. */
+void chip_stop(chip_t *c);
+void chip_start(chip_t *c);
 void chip_free(chip_t *c);
 void chip_open(chip_t *c);
 /* Send an APDU built from header fields and InData; returns Sta (0x00 / 0xFF). */

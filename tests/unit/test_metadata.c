@@ -93,6 +93,42 @@ static void test_ac_invalid(void **state)
     assert_int_equal(trustm_ac_format(b, 7, t, 10, &n), TOO_SMALL);
 }
 
+/* Issue 9 defect 1: 21 conditions followed by one more operator (a 42..64-byte AC from the chip
+ * or a bus attacker), and 22 conditions in text.  The decoder once wrote join[21] (one past the
+ * array, into the struct's tail padding): the test checks the bytes after join[] stay as the
+ * decoder's memset left them, and UBSan (make test-asan) traps the index itself. */
+static void test_ac_overlong(void **state)
+{
+    (void)state;
+    uint8_t b[64];
+    char t[400];
+    size_t n;
+    trustm_ac_expr_t e;
+    for (size_t len = 42; len <= 64; len += 22) {
+        for (size_t i = 0; i < len; i++)
+            b[i] = (i % 2u) ? 0xFD : 0x00; /* ALW && ALW && ... && */
+        memset(&e, 0x5A, sizeof e);
+        assert_int_equal(trustm_ac_decode(b, len, &e), BAD_RSP);
+        const uint8_t *raw = (const uint8_t *)&e;
+        for (size_t k = offsetof(trustm_ac_expr_t, join) + TRUSTM_AC_MAX_COND; k < sizeof e; k++)
+            assert_int_equal(raw[k], 0);
+        assert_int_equal(trustm_ac_format(b, len, t, sizeof t, &n), BAD_RSP);
+    }
+    /* the mode byte 00 followed by 0x42 zero bytes, the fuzzer's minimal input */
+    memset(b, 0, sizeof b);
+    assert_int_equal(trustm_ac_decode(b, 64, &e), BAD_RSP);
+    /* 22 conditions in text */
+    strcpy(t, "LcsO<op");
+    for (int i = 1; i < 22; i++)
+        strcat(t, " && LcsO<op");
+    assert_int_equal(trustm_ac_parse(t, b, sizeof b, &n), BAD_PARAM);
+    strcpy(t, "SecStaG(01)"); /* 21 conditions in 3 tokens still fit: 21 x 2 + 20 = 62 bytes */
+    for (int i = 1; i < 21; i++)
+        strcat(t, (i % 7) ? " && SecStaG(01)" : " || SecStaG(01)");
+    assert_int_equal(trustm_ac_parse(t, b, sizeof b, &n), TRUSTM_OK);
+    assert_int_equal(n, 21 * 2 + 20);
+}
+
 static void test_metadata_decode(void **state)
 {
     (void)state;
@@ -250,6 +286,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ac_examples),       cmocka_unit_test(test_ac_invalid),
+        cmocka_unit_test(test_ac_overlong),
         cmocka_unit_test(test_metadata_decode),   cmocka_unit_test(test_metadata_roundtrip),
         cmocka_unit_test(test_metadata_text),     cmocka_unit_test(test_metadata_builder),
     };

@@ -191,8 +191,22 @@ int cli_exit_code(trustm_status_t st)
     return CLI_EXIT_DEVICE;
 }
 
+static const char *(*status_hint)(void *ctx);
+static void *status_hint_ctx;
+
+void cli_set_status_hint(const char *(*fn)(void *ctx), void *ctx)
+{
+    status_hint = fn;
+    status_hint_ctx = ctx;
+}
+
 int cli_report_status(const char *what, trustm_status_t st)
 {
+    const char *hint = status_hint != NULL ? status_hint(status_hint_ctx) : NULL;
+    if (hint != NULL && hint[0] != '\0' && st != TRUSTM_OK) {
+        fprintf(stderr, "trustm: %s: not done: simulator %s\n", what, hint);
+        return cli_exit_code(st);
+    }
     if (TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_DEVICE) {
         uint8_t code = trustm_status_device_code(st);
         const char *name = trustm_device_error_str(code);

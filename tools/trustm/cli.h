@@ -41,6 +41,10 @@ const char *cli_opt_value(int argc, char **argv, int *i, const char *lng, const 
 
 /* Print "trustm: <what>: <layer>: <reason> (0x........)" to stderr and return the exit code. */
 int cli_report_status(const char *what, trustm_status_t st);
+/* A source of a better reason for a failed command (the in-process simulator's storage error):
+ * when it returns a non-empty string, cli_report_status prints that instead of the chip error.
+ * fn NULL removes it. */
+void cli_set_status_hint(const char *(*fn)(void *ctx), void *ctx);
 int cli_exit_code(trustm_status_t st);
 
 /* Print a usage error ("trustm <cmd>: ...; see trustm <cmd> --help") and return CLI_EXIT_USAGE. */

@@ -94,6 +94,12 @@ static trustm_status_t wrap_pin(void *ctx, trustm_pal_pin_t pin, bool high)
     return d->inner_ops->set_pin(d->inner_ctx, pin, high);
 }
 
+static const char *sim_hint(void *ctx)
+{
+    const cli_device_t *d = ctx;
+    return d->sim != NULL ? trustm_sim_storage_error(d->sim) : NULL;
+}
+
 static int open_sim(cli_device_t *d, const cli_globals_t *g)
 {
     struct stat sb;
@@ -128,6 +134,7 @@ static int open_sim(cli_device_t *d, const cli_globals_t *g)
         }
         trustm_sim_trace_set(d->sim, d->trace);
     }
+    cli_set_status_hint(sim_hint, d);
     if (trustm_pal_sim_init(&d->pal, d->sim) != TRUSTM_OK) {
         fprintf(stderr, "trustm: cannot attach the simulator port\n");
         return CLI_EXIT_DEVICE;
@@ -385,6 +392,7 @@ void cli_device_close(cli_device_t *d, const cli_globals_t *g)
     switch (d->kind_open) {
     case CLI_DEV_SIM:
         if (d->sim != NULL) {
+            cli_set_status_hint(NULL, NULL);
             trustm_sim_trace_set(d->sim, NULL);
             trustm_sim_destroy(d->sim);
             d->sim = NULL;

@@ -6,10 +6,12 @@
 #include "cli_util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli_hex.h"
 #include "trustm/trustm_metadata.h"
@@ -170,6 +172,27 @@ int cli_file_store(const char *path, bool hex, const char *cmd, const uint8_t *b
         fprintf(stderr, "trustm %s: %s\n", cmd, err);
         return CLI_EXIT_FILE;
     }
+    return CLI_EXIT_OK;
+}
+
+int cli_output_check(const char *cmd, const char *path)
+{
+    char probe[4200];
+    if (path == NULL || strcmp(path, "-") == 0) {
+        return CLI_EXIT_OK;
+    }
+    if (strlen(path) > 4000u) {
+        fprintf(stderr, "trustm %s: %s: path too long\n", cmd, path);
+        return CLI_EXIT_FILE;
+    }
+    snprintf(probe, sizeof(probe), "%s.XXXXXX", path);
+    int fd = mkstemp(probe);
+    if (fd < 0) {
+        fprintf(stderr, "trustm %s: cannot write %s: %s (nothing done)\n", cmd, path, strerror(errno));
+        return CLI_EXIT_FILE;
+    }
+    close(fd);
+    unlink(probe);
     return CLI_EXIT_OK;
 }
 

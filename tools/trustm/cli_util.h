@@ -48,6 +48,9 @@ int cli_input_read(const cli_io_t *io, const char *cmd, uint8_t *buf, size_t siz
 int cli_file_load(const char *path, bool hex, const char *cmd, uint8_t *buf, size_t size, size_t *len);
 /* Write the result to --out (stdout by default); hex text with --hex. Returns an exit code. */
 int cli_output_write(const cli_io_t *io, const char *cmd, const uint8_t *b, size_t n);
+/* Check, before the chip is changed, that path ("-" = stdout) can be written: a temporary file
+ * is created beside it and removed. Prints one line and returns CLI_EXIT_FILE if not. */
+int cli_output_check(const char *cmd, const char *path);
 /* Write b to path (binary or hex text); "-" is stdout. Returns an exit code. */
 int cli_file_store(const char *path, bool hex, const char *cmd, const uint8_t *b, size_t n);
 

@@ -252,6 +252,8 @@ static int run_sym(cli_globals_t *g, int argc, char **argv, bool decrypt)
     if (rc == CLI_EXIT_OK) {
         rc = cli_output_write(&o.io, cmd, out, out_len);
     }
+    trustm_wipe(in, AES_IN_MAX);
+    trustm_wipe(out, AES_IN_MAX);
     free(in);
     free(out);
     return rc;

@@ -38,11 +38,13 @@ static const char setup_help[] =
 
 static const char id2_help[] =
     "Usage: trustm [global options] id2-provision --device-id HEX --manifest FILE --fragment FILE...\n"
-    "ID2 key provisioning (seed §5.2): write the 12-byte ID2 device ID to F1D0, then apply the\n"
-    "protected update data set that carries the ID2 key (AES-128 into E200 or RSA-1024 into\n"
-    "E0FC). Run `trustm provision-setup --cert FILE --target E200` (or E0FC) once before.\n"
-    "With --cert FILE and --key aes|rsa it does the seed's whole flow instead: F1D0, the target's\n"
-    "metadata (change = Int(E0E3), version 0) and the certificate into E0E3, then the data set.\n"
+    "ID2 key provisioning (seed §5.2): apply the protected update data set that carries the ID2\n"
+    "key (AES-128 into E200 or RSA-1024 into E0FC), then write the 12-byte ID2 device ID to F1D0.\n"
+    "Run `trustm provision-setup --cert FILE --target E200` (or E0FC) once before.\n"
+    "With --cert FILE and --key aes|rsa it does the seed's whole flow instead: the target's\n"
+    "metadata (change = Int(E0E3), version 0) and the certificate into E0E3, the data set, F1D0.\n"
+    "Not atomic (the chip has no multi-command transaction): a refused data set leaves F1D0 as it\n"
+    "was; if only the final F1D0 write fails, write F1D0 again with `trustm write F1D0 --erase`.\n"
     "Options:\n"
     "  --device-id HEX       the 12-byte ID2 device identifier (24 hex digits)\n"
     "  --cert FILE           signer's certificate (PEM or DER): set up E0E3 and the key object\n"

@@ -9,6 +9,7 @@
 #include "cli_device.h"
 #include "cli_hex.h"
 #include "cli_util.h"
+#include "trustm_bytes.h"
 
 #define READ_MAX 65535u
 
@@ -98,6 +99,7 @@ int do_read(cli_globals_t *g, int argc, char **argv)
         }
         rc = cli_output_write(&io, cmd, buf, got);
     }
+    trustm_wipe(buf, length > 0u ? length : 1u);
     free(buf);
     return rc;
 }

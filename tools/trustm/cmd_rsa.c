@@ -175,6 +175,10 @@ int do_rsa_keygen(cli_globals_t *g, int argc, char **argv)
         return cli_usage_error(cmd, "--usage '%s': expected names auth, enc, sign, keyagree joined by ','",
                                o.usage_s);
     }
+    /* the output must be writable before the old key is replaced */
+    if ((rc = cli_output_check(cmd, o.io.out)) != CLI_EXIT_OK) {
+        return rc;
+    }
     rc = cli_device_open(&d, g, cmd);
     if (rc != CLI_EXIT_OK) {
         return rc;

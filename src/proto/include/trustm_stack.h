@@ -327,6 +327,10 @@ void trustm_stack_io_done(trustm_stack_t *st, trustm_status_t io_status, size_t 
 /* Abandon the current operation. The link is re-synchronised (C0) before the next exchange. */
 void trustm_stack_abort(trustm_stack_t *st);
 
+/* Wipe the frame buffers (data link tx/rx, transport header) once an exchange is over: they
+ * carried the last command and response, which may hold secrets. No-op while busy. */
+void trustm_stack_wipe(trustm_stack_t *st);
+
 bool trustm_stack_is_busy(const trustm_stack_t *st);
 size_t trustm_stack_rsp_len(const trustm_stack_t *st);
 uint16_t trustm_stack_frame_size(const trustm_stack_t *st);
