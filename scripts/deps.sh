@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages trustm needs, if they are missing.
-#   scripts/deps.sh [core|cross|demo|ci]...   (default: core)
+#   scripts/deps.sh [core|cross|demo|bench|fleet|ci]...   (default: core)
 # As root it runs apt-get itself; otherwise it prints the exact command to run.
 set -eu
 
@@ -9,6 +9,8 @@ cross="gcc-arm-none-eabi libnewlib-arm-none-eabi"
 sanit="clang libclang-rt-14-dev"
 demo="mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev libsqlite3-dev"
 bench="valgrind"
+# fleet: PostgreSQL registry, id2-authd (HTTP), RabbitMQ cluster, console test in headless Chromium
+fleet="postgresql libpq-dev libmicrohttpd-dev rabbitmq-server chromium"
 
 want=""
 [ $# -eq 0 ] && set -- core
@@ -19,8 +21,9 @@ for group in "$@"; do
         sanitize) want="$want $sanit" ;;
         demo) want="$want $core $demo" ;;
         bench) want="$want $core $bench" ;;
-        ci) want="$want $core $cross $sanit $demo $bench" ;;
-        *) echo "deps.sh: unknown group '$group' (core, cross, sanitize, demo, bench, ci)" >&2; exit 2 ;;
+        fleet) want="$want $core $demo $fleet" ;;
+        ci) want="$want $core $cross $sanit $demo $bench $fleet" ;;
+        *) echo "deps.sh: unknown group '$group' (core, cross, sanitize, demo, bench, fleet, ci)" >&2; exit 2 ;;
     esac
 done
 

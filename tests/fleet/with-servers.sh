@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# with-servers.sh BUILD SERVERS CMD... - start the servers a fleet test needs on 127.0.0.1, run
+# CMD with their addresses in the environment, stop them by PID, remove the work folder.
+#   SERVERS: comma-separated subset of pg (PostgreSQL: ID2_TEST_PG_URL)
+# Exit 77 (ctest: skipped) with a printed reason when a server's package is missing.
+set -uo pipefail
+B=$(cd "$1" && pwd)
+servers=$2
+shift 2
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+W=$(mktemp -d "${TMPDIR:-/tmp}/trustm-fleet.XXXXXX")
+RUN=""
+# shellcheck source=../../scripts/id2-env.sh
+. "$ROOT/scripts/id2-env.sh"
+# shellcheck source=../../scripts/fleet-env.sh
+. "$ROOT/scripts/fleet-env.sh"
+cleanup() { env_stop_all; rm -rf "$W"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+case ",$servers," in *,pg,*)
+    if ! fleet_have postgresql libpq-dev; then
+        echo "SKIPPED: PostgreSQL not installed (scripts/deps.sh fleet)"
+        exit 77
+    fi
+    fleet_pg_start || exit 1
+    ID2_TEST_PG_URL=$(fleet_pg_createdb id2test) || exit 1
+    export ID2_TEST_PG_URL
+    ;;
+esac
+"$@"
