@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # with-servers.sh BUILD SERVERS CMD... - start the servers a fleet test needs on 127.0.0.1, run
 # CMD with their addresses in the environment, stop them by PID, remove the work folder.
-#   SERVERS: comma-separated subset of pg (PostgreSQL: ID2_TEST_PG_URL)
+#   SERVERS: comma-separated subset of
+#     pg      PostgreSQL: ID2_TEST_PG_URL (database id2test)
+#     rabbit  epmd + one RabbitMQ node with MQTT on FLEET_MQTT_PORT whose HTTP auth backend is
+#             http://127.0.0.1:$FLEET_AUTH_PORT/auth (the test starts id2-authd there)
+# CMD gets W (a private work folder, removed afterwards), B and EPMD_PORT in its environment.
 # Exit 77 (ctest: skipped) with a printed reason when a server's package is missing.
 set -uo pipefail
 B=$(cd "$1" && pwd)
@@ -28,4 +32,17 @@ case ",$servers," in *,pg,*)
     export ID2_TEST_PG_URL
     ;;
 esac
+case ",$servers," in *,rabbit,*)
+    if ! fleet_have rabbitmq-server erlang-base; then
+        echo "SKIPPED: RabbitMQ not installed (scripts/deps.sh fleet)"
+        exit 77
+    fi
+    fleet_epmd_start || exit 1
+    FLEET_AUTH_PORT=$(env_free_port)
+    fleet_rmq_node r1 "http://127.0.0.1:$FLEET_AUTH_PORT/auth" || exit 1
+    FLEET_MQTT_PORT=${RMQ_MQTT_PORT[r1]}
+    export FLEET_AUTH_PORT FLEET_MQTT_PORT EPMD_PORT
+    ;;
+esac
+export W B
 "$@"
