@@ -3,13 +3,15 @@
 # private folder, run fleet-load with N simulated devices (default 1000) that each publish
 # MESSAGES QoS 1 messages (default 5), kill one RabbitMQ node (r2) and one id2-authd mid-run,
 # print the fleet report, stop everything. The report is also kept as BUILD/fleet-report.txt
-# and BUILD/fleet-report.json. Exit 0 when the report is clean (0 lost, every attack refused);
+# and BUILD/fleet-report.json (FLEET_REPORT=PREFIX: PREFIX.txt / PREFIX.json). Exit 0 when the
+# report is clean (0 lost, every attack refused);
 # 77 when PostgreSQL or RabbitMQ is not installed.
 set -uo pipefail
 B=$(cd "${1:-build}" && pwd)
 N=${2:-1000}
 M=${3:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+REPORT=${FLEET_REPORT:-$B/fleet-report}
 for p in rabbitmq-server postgresql; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
         echo "SKIPPED: $p not installed (scripts/deps.sh fleet)"
@@ -40,9 +42,9 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     --signer-key "$W/signer.pem" --signer-cert "$W/signer_cert.pem" --brokers "$MQTT_ALL" \
     --subscribe "$MQTT_r1" --operator "$OPERATOR" --operator-password-file "$OPERATOR_PASSWORD_FILE" \
     --devices "$N" --messages "$M" --period-ms 1000 --threads "$threads" --product fleet \
-    --kill "$BEAM_r2" --kill "$A2" --kill-at 0.5 --json "$B/fleet-report.json" | tee "$B/fleet-report.txt"
+    --kill "$BEAM_r2" --kill "$A2" --kill-at 0.5 --json "$REPORT.json" | tee "$REPORT.txt"
 rc=${PIPESTATUS[0]}
 # What id2-authd saw (the surviving instance's counters).
 curl -s "$AUTH_URL/metrics" | grep -E '^id2_authd_(authentications_total|refusals_total\{reason="(replay|signature)"\})' |
-    sed 's/^/  authd (surviving instance): /' | tee -a "$B/fleet-report.txt"
+    sed 's/^/  authd (surviving instance): /' | tee -a "$REPORT.txt"
 exit "$rc"
