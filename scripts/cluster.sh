@@ -44,7 +44,7 @@ up() {
     . "$ROOT/scripts/id2-env.sh"
     # shellcheck source=fleet-env.sh
     . "$ROOT/scripts/fleet-env.sh"
-    fleet_have postgresql rabbitmq-server erlang-base ||
+    fleet_have postgresql rabbitmq-server ||
         { echo "cluster.sh: PostgreSQL / RabbitMQ missing (scripts/deps.sh fleet)" >&2; return 1; }
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     failed() { echo "cluster.sh: $*" >&2; printf '%s\n' "${ENV_PIDS[@]}" >"$CW/pids"; down >/dev/null; exit 1; }

@@ -33,7 +33,7 @@ case ",$servers," in *,pg,*)
     ;;
 esac
 case ",$servers," in *,rabbit,*)
-    if ! fleet_have rabbitmq-server erlang-base; then
+    if ! fleet_have rabbitmq-server; then
         echo "SKIPPED: RabbitMQ not installed (scripts/deps.sh fleet)"
         exit 77
     fi
