@@ -317,10 +317,11 @@ int reg_db_step(reg_stmt_t *st)
                 const char *cons = PQresultErrorField(st->res, PG_DIAG_CONSTRAINT_NAME);
                 pg_note(st->db, PQresultErrorMessage(st->res));
                 snprintf(st->constraint, sizeof st->constraint, "%s", cons != NULL ? cons : "");
-                PQclear(st->res);
+                int r = state != NULL && strcmp(state, "23505") == 0 ? REG_DB_CONSTRAINT : REG_DB_ERROR;
+                PQclear(st->res); /* state and cons point into the result */
                 st->res = NULL;
                 st->done = 1;
-                return state != NULL && strcmp(state, "23505") == 0 ? REG_DB_CONSTRAINT : REG_DB_ERROR;
+                return r;
             }
         }
         if (st->res == NULL)
