@@ -345,6 +345,22 @@ static int credentials(device_t *d, char *cid, size_t cid_size, char *user, size
     return 0;
 }
 
+/* A client configuration over the given buffers (10 s request timeout). */
+static void client_config(mqtt_client_config_t *cc, uint8_t *tx, size_t tx_size, uint8_t *rx, size_t rx_size,
+                          uint8_t *store, size_t store_size, void *user)
+{
+    memset(cc, 0, sizeof *cc);
+    cc->tx_buf = tx;
+    cc->tx_size = tx_size;
+    cc->rx_buf = rx;
+    cc->rx_size = rx_size;
+    cc->store_buf = store;
+    cc->store_size = store_size;
+    cc->now_ms = client_ms;
+    cc->request_timeout_ms = 10000;
+    cc->user = user;
+}
+
 /* One CONNECT on a new TCP connection. 0: accepted; 1: refused by the broker; -1: network. */
 static int mqtt_login(mqtt_client_t *c, mqtt_net_t **net, const broker_t *b, const char *cid, const char *user,
                       const char *pw, int clean, double *ms)
@@ -370,12 +386,10 @@ static int mqtt_login(mqtt_client_t *c, mqtt_net_t **net, const broker_t *b, con
     conn.password = mqtt_cstr(pw);
     mqtt_connack_t ack;
     memset(&ack, 0, sizeof ack);
-    uint64_t t0 = mono_ms();
     struct timespec a, z;
     clock_gettime(CLOCK_MONOTONIC, &a);
     mqtt_status_t st = mqtt_client_connect(c, &t, &conn, &ack);
     clock_gettime(CLOCK_MONOTONIC, &z);
-    (void)t0;
     if (ms != NULL)
         *ms = (double)(z.tv_sec - a.tv_sec) * 1000.0 + (double)(z.tv_nsec - a.tv_nsec) / 1e6;
     if (st == MQTT_OK)
@@ -406,15 +420,7 @@ static void attack(device_t *d)
 {
     uint8_t tx[1024], rx[512], store[256];
     mqtt_client_config_t cc;
-    memset(&cc, 0, sizeof cc);
-    cc.tx_buf = tx;
-    cc.tx_size = sizeof tx;
-    cc.rx_buf = rx;
-    cc.rx_size = sizeof rx;
-    cc.store_buf = store;
-    cc.store_size = sizeof store;
-    cc.now_ms = client_ms;
-    cc.request_timeout_ms = 10000;
+    client_config(&cc, tx, sizeof tx, rx, sizeof rx, store, sizeof store, NULL);
     const broker_t *b = &O.brokers[(d->idx + 1) % (unsigned)O.nbrokers];
     for (int kind = 0; kind < 2; kind++) {
         char cid[256], user[160], pw[ID2V_AUTH_CODE_MAX];
@@ -462,16 +468,7 @@ static void device_step(device_t *d)
             return;
         if (!d->mc_inited) {
             mqtt_client_config_t cc;
-            memset(&cc, 0, sizeof cc);
-            cc.tx_buf = d->tx;
-            cc.tx_size = sizeof d->tx;
-            cc.rx_buf = d->rx;
-            cc.rx_size = sizeof d->rx;
-            cc.store_buf = d->store;
-            cc.store_size = sizeof d->store;
-            cc.now_ms = client_ms;
-            cc.request_timeout_ms = 10000;
-            cc.user = d;
+            client_config(&cc, d->tx, sizeof d->tx, d->rx, sizeof d->rx, d->store, sizeof d->store, d);
             cc.on_event = on_event;
             mqtt_client_init(&d->mc, &cc); /* later connects keep the unacknowledged messages */
             d->mc_inited = 1;
@@ -594,15 +591,7 @@ static void *subscriber(void *arg)
     (void)arg;
     static uint8_t tx[1024], rx[1024], store[512];
     mqtt_client_config_t cc;
-    memset(&cc, 0, sizeof cc);
-    cc.tx_buf = tx;
-    cc.tx_size = sizeof tx;
-    cc.rx_buf = rx;
-    cc.rx_size = sizeof rx;
-    cc.store_buf = store;
-    cc.store_size = sizeof store;
-    cc.now_ms = client_ms;
-    cc.request_timeout_ms = 10000;
+    client_config(&cc, tx, sizeof tx, rx, sizeof rx, store, sizeof store, NULL);
     cc.on_message = sub_message;
     char cid[64];
     snprintf(cid, sizeof cid, "fleet-operator-%d", (int)getpid());

@@ -290,6 +290,20 @@ static int who(const authd_config_t *cfg, const char *username, authd_verdict_t 
     return 1;
 }
 
+/* Reset v and identify the user: 0 when decided already (unknown user: denied; operator:
+ * allowed everything), 1 when the device's rules must decide. */
+static int device_check_needed(const authd_config_t *cfg, const char *username, authd_verdict_t *v)
+{
+    v_reset(v);
+    if (!who(cfg, username, v))
+        return 0;
+    if (v->is_operator) {
+        v->allow = 1;
+        return 0;
+    }
+    return 1;
+}
+
 void authd_vhost(const authd_config_t *cfg, const char *username, const char *vhost, authd_verdict_t *v)
 {
     v_reset(v);
@@ -305,13 +319,8 @@ void authd_vhost(const authd_config_t *cfg, const char *username, const char *vh
 void authd_resource(const authd_config_t *cfg, const char *username, const char *vhost, const char *resource,
                     const char *name, const char *permission, authd_verdict_t *v)
 {
-    v_reset(v);
-    if (!who(cfg, username, v))
+    if (!device_check_needed(cfg, username, v))
         return;
-    if (v->is_operator) {
-        v->allow = 1;
-        return;
-    }
     const char *r = resource != NULL ? resource : "", *n = name != NULL ? name : "",
                *p = permission != NULL ? permission : "";
     /* The MQTT plugin publishes through amq.topic and keeps each session's subscriptions in
@@ -348,13 +357,8 @@ int authd_topic_of_key(const char *routing_key, char *out, size_t out_size)
 void authd_topic(const authd_config_t *cfg, const char *username, const char *vhost, const char *routing_key,
                  const char *permission, const char *client_id, authd_verdict_t *v)
 {
-    v_reset(v);
-    if (!who(cfg, username, v))
+    if (!device_check_needed(cfg, username, v))
         return;
-    if (v->is_operator) {
-        v->allow = 1;
-        return;
-    }
     if (vhost == NULL || strcmp(vhost, "/") != 0) {
         v_deny(v, AUTHD_R_RESOURCE, "device %s.%s: vhost refused", v->pk, v->dn);
         return;

@@ -805,31 +805,53 @@ int id2_registry_delete_name(id2_registry_t *reg, const char *pk, const char *dn
 
 /* ------------------------------------------------------------------ list */
 
-int id2_registry_list(id2_registry_t *reg, id2_registry_each_fn fn, void *ctx, char *err, size_t err_size)
+/* Every device in issue order, with its key decrypted into `key` when key != NULL; fn returns
+ * ID2V_OK to go on, 1 to stop, or an error that ends the walk. */
+typedef int (*each_key_fn)(void *ctx, const id2_device_t *dev, const id2v_key_t *key, char *err, size_t err_size);
+
+static int each_device(id2_registry_t *reg, id2v_key_t *key, each_key_fn fn, void *ctx, char *err, size_t err_size)
 {
-    if (reg == NULL || fn == NULL)
-        return fail(err, err_size, ID2V_ERR_BAD_PARAM, "list: no registry or callback");
     reg_stmt_t *st = NULL;
     if ((st = reg_db_prepare(reg->db, "SELECT " DEV_COLS " FROM devices ORDER BY seq")) == NULL)
         return db_fail(reg, err, err_size, "list failed");
     int rc = ID2V_OK;
     for (;;) {
         id2_device_t d;
-        int r = fetch(reg, st, "", &d, NULL, err, err_size);
+        int r = fetch(reg, st, "", &d, key, err, err_size);
         if (r == ID2V_ERR_UNKNOWN_DEVICE) {
             if (err != NULL && err_size > 0)
                 err[0] = '\0';
             break;
         }
-        if (r != ID2V_OK) {
-            rc = r;
+        if (r != ID2V_OK || (r = fn(ctx, &d, key, err, err_size)) != ID2V_OK) {
+            rc = r == 1 ? ID2V_OK : r;
             break;
         }
-        if (fn(ctx, &d) != 0)
-            break;
     }
     reg_db_finalize(st);
     return rc;
+}
+
+typedef struct {
+    id2_registry_each_fn fn;
+    void *ctx;
+} list_ctx_t;
+
+static int list_one(void *ctx, const id2_device_t *dev, const id2v_key_t *key, char *err, size_t err_size)
+{
+    const list_ctx_t *l = ctx;
+    (void)key;
+    (void)err;
+    (void)err_size;
+    return l->fn(l->ctx, dev) != 0 ? 1 : ID2V_OK;
+}
+
+int id2_registry_list(id2_registry_t *reg, id2_registry_each_fn fn, void *ctx, char *err, size_t err_size)
+{
+    if (reg == NULL || fn == NULL)
+        return fail(err, err_size, ID2V_ERR_BAD_PARAM, "list: no registry or callback");
+    list_ctx_t l = {fn, ctx};
+    return each_device(reg, NULL, list_one, &l, err, err_size);
 }
 
 /* ------------------------------------------------------------------ replay store */
@@ -917,6 +939,25 @@ static int copy_rows(id2_registry_t *src, id2_registry_t *dst, const char *selec
     return rc;
 }
 
+typedef struct {
+    id2_registry_t *dst;
+    size_t n;
+} copy_ctx_t;
+
+static int copy_one(void *ctx, const id2_device_t *d, const id2v_key_t *k, char *err, size_t err_size)
+{
+    copy_ctx_t *c = ctx;
+    int id2_clash = 0;
+    int r = insert_device(c->dst, d, k, &id2_clash);
+    if (r == REG_DB_CONSTRAINT)
+        return fail(err, err_size, ID2V_ERR_BAD_PARAM, "copy: device %s/%s (ID2 %s) already in the destination", d->pk,
+                    d->dn, d->id2[0] ? d->id2 : "-");
+    if (r != REG_DB_DONE)
+        return db_fail(c->dst, err, err_size, "cannot write the destination");
+    c->n++;
+    return ID2V_OK;
+}
+
 int id2_registry_copy(id2_registry_t *src, id2_registry_t *dst, size_t *devices, size_t *replays, char *err,
                       size_t err_size)
 {
@@ -931,31 +972,9 @@ int id2_registry_copy(id2_registry_t *src, id2_registry_t *dst, size_t *devices,
         free(k);
         return rc;
     }
-    reg_stmt_t *st = reg_db_prepare(src->db, "SELECT " DEV_COLS " FROM devices ORDER BY seq");
-    if (st == NULL)
-        rc = db_fail(src, err, err_size, "cannot read the source");
-    while (rc == ID2V_OK) {
-        id2_device_t d;
-        int r = fetch(src, st, "(copy)", &d, k, err, err_size);
-        if (r == ID2V_ERR_UNKNOWN_DEVICE) {
-            if (err != NULL && err_size > 0)
-                err[0] = '\0';
-            break;
-        }
-        if (r != ID2V_OK) {
-            rc = r;
-            break;
-        }
-        int id2_clash = 0;
-        r = insert_device(dst, &d, k, &id2_clash);
-        if (r == REG_DB_CONSTRAINT)
-            rc = fail(err, err_size, ID2V_ERR_BAD_PARAM, "copy: device %s/%s (ID2 %s) already in the destination",
-                      d.pk, d.dn, d.id2[0] ? d.id2 : "-");
-        else if (r != REG_DB_DONE)
-            rc = db_fail(dst, err, err_size, "cannot write the destination");
-        nd++;
-    }
-    reg_db_finalize(st);
+    copy_ctx_t cc = {dst, 0};
+    rc = each_device(src, k, copy_one, &cc, err, err_size);
+    nd = cc.n;
     id2v_key_wipe(k);
     free(k);
     if (rc == ID2V_OK)
