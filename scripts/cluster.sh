@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # cluster.sh up|down|status [BUILD [DIR]] - the fleet's cluster on 127.0.0.1 (docs/SCALE.md):
 # PostgreSQL (the registry), a private epmd, three RabbitMQ nodes clustered with MQTT and the
-# HTTP auth backend, and two id2-authd instances sharing one address (SO_REUSEPORT), the first
-# one also serving the device console. Everything lives in DIR (default BUILD/cluster); `up`
+# HTTP auth backend, and two id2-authd instances sharing one address (SO_REUSEPORT), both
+# serving the device console. Everything lives in DIR (default BUILD/cluster); `up`
 # writes DIR/cluster.env (addresses, PIDs, credentials) and `down` stops every process it
 # started, by PID, and removes DIR. Nothing else is touched.
 set -uo pipefail
@@ -71,9 +71,11 @@ up() {
     fleet_rmq_join r3 r1 || failed "r3 did not join"
     fleet_rmqctl r1 cluster_status >"$CW/cluster_status.txt" 2>&1
     grep -q "r3@localhost" "$CW/cluster_status.txt" || failed "cluster incomplete"
-    local authd_args=(--master-key "$ID2_MASTER_KEY" --operators "$CW/operators" --threads 4)
-    fleet_authd "$AUTH_PORT" "$REG" "${authd_args[@]}" --watch "127.0.0.1:${RMQ_MQTT_PORT[r1]}" \
-        --watch-user operator --watch-password-file "$CW/operator.pw" || failed "id2-authd 1 did not start"
+    # Both instances watch the data topics (through r1) so that the console, whichever instance
+    # the browser reaches, shows the same messages.
+    local authd_args=(--master-key "$ID2_MASTER_KEY" --operators "$CW/operators" --threads 4
+        --watch "127.0.0.1:${RMQ_MQTT_PORT[r1]}" --watch-user operator --watch-password-file "$CW/operator.pw")
+    fleet_authd "$AUTH_PORT" "$REG" "${authd_args[@]}" || failed "id2-authd 1 did not start"
     fleet_authd "$AUTH_PORT" "$REG" "${authd_args[@]}" || failed "id2-authd 2 did not start"
     printf '%s\n' "${ENV_PIDS[@]}" >"$CW/pids"
     local beam

@@ -10,7 +10,8 @@ sanit="clang libclang-rt-14-dev"
 demo="mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev libsqlite3-dev"
 bench="valgrind"
 # fleet: PostgreSQL registry, id2-authd (HTTP), RabbitMQ cluster, console test in headless Chromium
-fleet="postgresql libpq-dev libmicrohttpd-dev rabbitmq-server chromium"
+# (driven by a python3 script), curl for the HTTP checks
+fleet="postgresql libpq-dev libmicrohttpd-dev rabbitmq-server chromium python3 curl"
 
 want=""
 [ $# -eq 0 ] && set -- core

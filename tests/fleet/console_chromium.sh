@@ -10,6 +10,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$CHROMIUM" ] || { echo "SKIPPED: chromium not installed (scripts/deps.sh fleet)"; exit 77; }
 command -v mosquitto_pub >/dev/null || { echo "SKIPPED: mosquitto-clients not installed"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIPPED: python3 not installed (scripts/deps.sh fleet)"; exit 77; }
+command -v curl >/dev/null || { echo "SKIPPED: curl not installed (scripts/deps.sh fleet)"; exit 77; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/trustm-console.XXXXXX")
 RUN=
 # shellcheck source=../../scripts/id2-env.sh

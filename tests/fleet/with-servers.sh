@@ -37,6 +37,9 @@ case ",$servers," in *,rabbit,*)
         echo "SKIPPED: RabbitMQ not installed (scripts/deps.sh fleet)"
         exit 77
     fi
+    for t in curl mosquitto_pub mosquitto_sub; do
+        command -v "$t" >/dev/null || { echo "SKIPPED: $t not installed (scripts/deps.sh fleet demo)"; exit 77; }
+    done
     fleet_epmd_start || exit 1
     FLEET_AUTH_PORT=$(env_free_port)
     fleet_rmq_node r1 "http://127.0.0.1:$FLEET_AUTH_PORT/auth" || exit 1
