@@ -6,6 +6,7 @@
 # writes DIR/cluster.env (addresses, PIDs, credentials) and `down` stops every process it
 # started, by PID, and removes DIR. Nothing else is touched.
 set -uo pipefail
+umask 077 # keys, passwords and the registry are created private
 cmd=${1:-}
 B=$(cd "${2:-build}" && pwd) || { echo "cluster.sh: no build folder ${2:-build}" >&2; exit 2; }
 CW=${3:-$B/cluster}

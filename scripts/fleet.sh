@@ -7,6 +7,7 @@
 # report is clean (0 lost, every attack refused);
 # 77 when PostgreSQL or RabbitMQ is not installed.
 set -uo pipefail
+umask 077 # keys, passwords and the registry are created private
 B=$(cd "${1:-build}" && pwd)
 N=${2:-1000}
 M=${3:-5}

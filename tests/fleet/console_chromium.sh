@@ -5,6 +5,7 @@
 # data messages; console_check.py logs in through the form and checks the live tables; the
 # screenshot is kept as BUILD/tests/fleet/console.png. Exit 77 when Chromium is missing.
 set -uo pipefail
+umask 077 # keys, passwords and the registry are created private
 B=$(cd "$1" && pwd)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)

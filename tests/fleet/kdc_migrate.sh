@@ -2,6 +2,7 @@
 # kdc_migrate.sh BUILD - id2-kdc on PostgreSQL (ID2_TEST_PG_URL, from with-servers.sh): migrate
 # a SQLite registry, list and verify there, a second migration refused, the URL never printed.
 set -euo pipefail
+umask 077 # keys, passwords and the registry are created private
 B=$1
 KDC="$B/cloud/kdc/id2-kdc"
 T=$(mktemp -d "${TMPDIR:-/tmp}/trustm-kdcpg.XXXXXX")

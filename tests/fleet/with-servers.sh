@@ -8,6 +8,7 @@
 # CMD gets W (a private work folder, removed afterwards), B and EPMD_PORT in its environment.
 # Exit 77 (ctest: skipped) with a printed reason when a server's package is missing.
 set -uo pipefail
+umask 077 # keys, passwords and the registry are created private
 B=$(cd "$1" && pwd)
 servers=$2
 shift 2
