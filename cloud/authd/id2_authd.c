@@ -271,6 +271,9 @@ static enum MHD_Result handle_auth(authd_t *a, struct MHD_Connection *c, const c
     char user[200], pass[300], vhost[100], cid[512], res[32], name[300], perm[32], rk[512];
     const char *u = param(ps, "username", user, sizeof user), *vh = param(ps, "vhost", vhost, sizeof vhost);
     authd_verdict_t v;
+    memset(&v, 0, sizeof v);
+    char up[96]; /* the user name as logged: printable, cut */
+    id2m_printable(u, up, sizeof up);
     double t0 = mono_ms();
     int kind;
     if (strcmp(what, "user") == 0) {
@@ -293,9 +296,9 @@ static enum MHD_Result handle_auth(authd_t *a, struct MHD_Connection *c, const c
         char cp[96];
         id2m_printable(ci, cp, sizeof cp);
         if (!v.allow)
-            logline("refused user %s client %s: %s [%s]", u ? u : "(none)", cp, v.reason, authd_reason_name(v.why));
+            logline("refused user %s client %s: %s [%s]", up, cp, v.reason, authd_reason_name(v.why));
         else if (a->verbose)
-            logline("allowed user %s client %s", u, cp);
+            logline("allowed user %s client %s", up, cp);
     } else if (strcmp(what, "vhost") == 0) {
         kind = K_VHOST;
         authd_vhost(&a->cfg, u, vh, &v);
@@ -313,9 +316,9 @@ static enum MHD_Result handle_auth(authd_t *a, struct MHD_Connection *c, const c
     }
     if (kind != K_USER && (!v.allow || a->verbose)) {
         if (!v.allow)
-            logline("refused %s for %s: %s [%s]", what, u ? u : "(none)", v.reason, authd_reason_name(v.why));
+            logline("refused %s for %s: %s [%s]", what, up, v.reason, authd_reason_name(v.why));
         else
-            logline("allowed %s for %s", what, u);
+            logline("allowed %s for %s", what, up);
     }
     count(a, kind, &v, mono_ms() - t0);
     return reply_text(c, MHD_HTTP_OK, v.allow ? "allow" : "deny");
@@ -477,7 +480,9 @@ static enum MHD_Result handle_login(authd_t *a, struct MHD_Connection *c, const 
     int ok = u != NULL && p != NULL && authd_operator_check(a->ops, u, p);
     mbedtls_platform_zeroize(pass, sizeof pass);
     if (!ok) {
-        logline("refused console log-in for %s: wrong user or password", u ? u : "(none)");
+        char up[96];
+        id2m_printable(u, up, sizeof up);
+        logline("refused console log-in for %s: wrong user or password", up);
         return reply_text(c, MHD_HTTP_UNAUTHORIZED, "wrong user or password\n");
     }
     char msg[160], mac[65], cookie[400];
@@ -485,7 +490,7 @@ static enum MHD_Result handle_login(authd_t *a, struct MHD_Connection *c, const 
     hmac_hex(a, msg, mac);
     snprintf(cookie, sizeof cookie, "id2sid=%s.%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", msg, mac,
              SESSION_S);
-    logline("console log-in: %s", u);
+    logline("console log-in: %s", u); /* an operator name: [A-Za-z0-9_-] */
     return reply(c, MHD_HTTP_OK, "text/plain", "ok\n", 3, cookie);
 }
 
