@@ -187,6 +187,44 @@ int authd_operator_check(const authd_operators_t *ops, const char *name, const c
     return diff == 0;
 }
 
+/* ---- form bodies ---------------------------------------------------------------------------- */
+
+const char *authd_form_get(const char *body, const char *key, char *out, size_t out_size)
+{
+    if (body == NULL || key == NULL || out == NULL || out_size == 0)
+        return NULL;
+    size_t kl = strlen(key);
+    const char *p = body;
+    while (p != NULL && *p) {
+        const char *amp = strchr(p, '&');
+        size_t seg = amp ? (size_t)(amp - p) : strlen(p);
+        if (seg > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
+            size_t o = 0;
+            for (size_t i = kl + 1; i < seg; i++) {
+                char c = p[i];
+                if (c == '+') {
+                    c = ' ';
+                } else if (c == '%') {
+                    if (i + 2 >= seg)
+                        return NULL;
+                    int hi = hexval(p[i + 1]), lo = hexval(p[i + 2]);
+                    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                        return NULL;
+                    c = (char)(hi << 4 | lo);
+                    i += 2;
+                }
+                if (o + 1 >= out_size)
+                    return NULL;
+                out[o++] = c;
+            }
+            out[o] = '\0';
+            return out;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return NULL;
+}
+
 /* ---- decisions ---------------------------------------------------------------------------- */
 
 const char *authd_reason_name(authd_reason_t r)

@@ -29,6 +29,12 @@ int authd_operator_check(const authd_operators_t *ops, const char *name, const c
 /* One line "name:salt:iterations:hash" (no newline) for `password`; 0 on success. */
 int authd_operator_line(const char *name, const char *password, char *out, size_t out_size);
 
+/* ---- form bodies (application/x-www-form-urlencoded, what RabbitMQ POSTs) ----------------- */
+
+/* The value of `key` decoded ('+' -> ' ', %XX) into out; NULL when absent, longer than
+ * out_size - 1, or holding a malformed escape or %00. */
+const char *authd_form_get(const char *body, const char *key, char *out, size_t out_size);
+
 /* ---- decisions ---------------------------------------------------------------------------- */
 
 /* Refusal reasons counted by /metrics. */

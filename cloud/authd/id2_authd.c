@@ -156,48 +156,7 @@ static void pool_give(pool_t *p, int i)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* ---- form decoding ------------------------------------------------------------------------ */
-
-static int hexv(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* Value of `key` in an application/x-www-form-urlencoded body, decoded into out; NULL if absent
- * or not decodable (a %00 is refused). */
-static const char *form_get(const char *body, const char *key, char *out, size_t out_size)
-{
-    size_t kl = strlen(key);
-    const char *p = body;
-    while (p != NULL && *p) {
-        const char *amp = strchr(p, '&');
-        size_t seg = amp ? (size_t)(amp - p) : strlen(p);
-        if (seg > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
-            size_t o = 0;
-            for (size_t i = kl + 1; i < seg; i++) {
-                char c = p[i];
-                if (c == '+') {
-                    c = ' ';
-                } else if (c == '%') {
-                    if (i + 2 >= seg)
-                        return NULL;
-                    int hi = hexv(p[i + 1]), lo = hexv(p[i + 2]);
-                    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                        return NULL;
-                    c = (char)(hi << 4 | lo);
-                    i += 2;
-                }
-                if (o + 1 >= out_size)
-                    return NULL;
-                out[o++] = c;
-            }
-            out[o] = '\0';
-            return out;
-        }
-        p = amp ? amp + 1 : NULL;
-    }
-    return NULL;
-}
+/* ---- parameters --------------------------------------------------------------------------- */
 
 /* A parameter from the POST body or, for GET, the query string. */
 typedef struct {
@@ -208,7 +167,7 @@ typedef struct {
 static const char *param(const params_t *ps, const char *key, char *out, size_t out_size)
 {
     if (ps->body != NULL)
-        return form_get(ps->body, key, out, out_size);
+        return authd_form_get(ps->body, key, out, out_size);
     const char *v = MHD_lookup_connection_value(ps->c, MHD_GET_ARGUMENT_KIND, key);
     if (v == NULL || strlen(v) >= out_size)
         return NULL;
@@ -475,8 +434,8 @@ static int session_ok(const authd_t *a, struct MHD_Connection *c)
 static enum MHD_Result handle_login(authd_t *a, struct MHD_Connection *c, const char *body)
 {
     char user[100], pass[300];
-    const char *u = form_get(body ? body : "", "user", user, sizeof user);
-    const char *p = form_get(body ? body : "", "password", pass, sizeof pass);
+    const char *u = authd_form_get(body ? body : "", "user", user, sizeof user);
+    const char *p = authd_form_get(body ? body : "", "password", pass, sizeof pass);
     int ok = u != NULL && p != NULL && authd_operator_check(a->ops, u, p);
     mbedtls_platform_zeroize(pass, sizeof pass);
     if (!ok) {
