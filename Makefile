@@ -3,6 +3,8 @@
 #   make test    build and run the whole test suite (gcc)
 #   make bench   benchmarks (figures, never pass/fail on time)
 #   make deps    install missing Debian packages
+#   make fleet   N simulated devices through a RabbitMQ cluster with id2-authd (FLEET_N=1000)
+#   make cluster-up / cluster-down   that cluster on 127.0.0.1, in $(BUILD)/cluster
 # Also: make test-asan (clang + ASan/UBSan), make cross (Cortex-M4 size of src/), make fuzz,
 #   make fuzz-long FUZZ_SECONDS=N (every target N s, table), make faults (bus fault matrix,
 #   FAULT_COMMANDS per cell), make powerloss (power-loss sweep table).
@@ -13,7 +15,7 @@ FUZZ_SECONDS ?= 15
 FAULT_COMMANDS ?= 200
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-asan cross fuzz fuzz-long faults powerloss bench demo clean
+.PHONY: all deps build test test-asan cross fuzz fuzz-long faults powerloss bench demo clean fleet cluster-up cluster-down
 
 all: build
 
@@ -24,8 +26,12 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
 
-test: build
+# The test suite runs real servers (mosquitto, PostgreSQL, RabbitMQ, Chromium): install them
+# before configuring, so that every part they test is built.
+test:
 	@scripts/deps.sh test
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS); rc=$$?; scripts/test-summary.sh $(BUILD); exit $$rc
 
 test-asan:
@@ -67,6 +73,25 @@ demo:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS) --target $(DEMO_TARGETS) -- --no-print-directory
 	@scripts/demo.sh $(BUILD)
+
+# Fleet scale (docs/SCALE.md): the cluster builds only what it runs.
+FLEET_N ?= 1000
+FLEET_MESSAGES ?= 5
+FLEET_TARGETS = id2-authd id2-kdc fleet-load
+
+fleet-build:
+	@scripts/deps.sh fleet
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS) --target $(FLEET_TARGETS) -- --no-print-directory
+
+fleet: fleet-build
+	@scripts/fleet.sh $(BUILD) $(FLEET_N) $(FLEET_MESSAGES)
+
+cluster-up: fleet-build
+	@scripts/cluster.sh up $(BUILD)
+
+cluster-down:
+	@scripts/cluster.sh down $(BUILD)
 
 clean:
 	rm -rf build build-asan build-fuzz build-arm
