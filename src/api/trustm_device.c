@@ -167,7 +167,8 @@ static void op_wipe(dev_impl_t *d)
 static trustm_status_t op_exchange(dev_impl_t *d, uint8_t phase)
 {
     d->phase = phase;
-    return trustm_stack_start(&d->stack, d->cmd_buf, d->cmd_len, d->rsp_buf, sizeof d->rsp_buf, dev_now(d));
+    return trustm_stack_start(&d->stack, d->cmd_buf, d->cmd_len, trustm_cmd_expected_us(d->cmd_buf, d->cmd_len),
+                              d->rsp_buf, sizeof d->rsp_buf, dev_now(d));
 }
 
 /* Build the next GetDataObject chunk of a data read. */
@@ -573,7 +574,8 @@ trustm_status_t trustm_op_start_transceive(trustm_device_t *dev, const uint8_t *
     d->out_len = rsp_len;
     *rsp_len = 0;
     d->phase = PH_RAW;
-    return op_launch(d, trustm_stack_start(&d->stack, apdu, apdu_len, rsp, rsp_size, dev_now(d)));
+    return op_launch(d, trustm_stack_start(&d->stack, apdu, apdu_len, trustm_cmd_expected_us(apdu, apdu_len), rsp,
+                                           rsp_size, dev_now(d)));
 }
 
 trustm_status_t trustm_op_start_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out,

@@ -91,8 +91,22 @@ static void dl_write_resync(trustm_dl_t *dl)
 
 static void dl_poll(trustm_dl_t *dl)
 {
+    dl->poll_at = trustm_phy_now(dl->phy);
     dl->state = DL_ST_POLL;
     trustm_phy_read_start(dl->phy, TRUSTM_PHY_REG_I2C_STATE, dl->state_buf, sizeof dl->state_buf);
+}
+
+/* Poll at `until` (absolute; at once if it has passed), never after the deadline. */
+static void dl_poll_at(trustm_dl_t *dl, uint64_t until)
+{
+    if (trustm_time_reached(until, dl->deadline))
+        until = dl->deadline;
+    if (trustm_time_reached(trustm_phy_now(dl->phy), until)) {
+        dl_poll(dl);
+        return;
+    }
+    dl->state = DL_ST_POLL_WAIT;
+    trustm_phy_wait_start(dl->phy, until);
 }
 
 void trustm_dl_send_start(trustm_dl_t *dl, size_t packet_len, uint64_t deadline)
@@ -124,7 +138,7 @@ void trustm_dl_recv_start(trustm_dl_t *dl, uint64_t deadline)
     dl->got_packet = false;
     dl->deadline = deadline;
     dl->result = TRUSTM_IN_PROGRESS;
-    dl_poll(dl);
+    dl_poll_at(dl, dl->ready_at); /* the command's expected end, if still ahead */
 }
 
 void trustm_dl_cancel(trustm_dl_t *dl)
@@ -171,26 +185,23 @@ static void dl_continue(trustm_dl_t *dl, bool wait)
         dl_finish(dl, DL_ERR(TRUSTM_BASE_TIMEOUT));
         return;
     }
-    if (dl->op == DL_OP_SEND) {
-        uint64_t expiry = dl->sent_at + dl->trans_timeout_us;
-        if (trustm_time_reached(now, expiry)) {
-            dl_retransmit(dl);
-            return;
-        }
-        until = now + dl->poll_interval_us;
-        if (trustm_time_reached(until, expiry))
-            until = expiry;
-    } else {
-        until = now + dl->poll_interval_us;
+    uint64_t expiry = dl->sent_at + dl->trans_timeout_us;
+    if (dl->op == DL_OP_SEND && trustm_time_reached(now, expiry)) {
+        dl_retransmit(dl);
+        return;
     }
-    if (trustm_time_reached(until, dl->deadline))
-        until = dl->deadline;
     if (!wait) {
         dl_poll(dl);
         return;
     }
-    dl->state = DL_ST_POLL_WAIT;
-    trustm_phy_wait_start(dl->phy, until);
+    /* the next poll on an absolute schedule from the last one; a chip that keeps us waiting
+     * past the expected time is polled less and less often (1, 2, 4, then every 8 intervals) */
+    until = dl->poll_at + ((uint64_t)dl->poll_interval_us << (dl->misses < 3u ? dl->misses : 3u));
+    if (dl->misses < 255u)
+        dl->misses++;
+    if (dl->op == DL_OP_SEND && trustm_time_reached(until, expiry))
+        until = expiry;
+    dl_poll_at(dl, until);
 }
 
 /* A frame that could not be used was read: NAK data frames, bound the number of bad frames. */
@@ -329,10 +340,17 @@ static void dl_on_phy_done(trustm_dl_t *dl, trustm_status_t s)
             dl_poll(dl);
         }
         break;
-    case DL_ST_TX_WRITE:
+    case DL_ST_TX_WRITE: {
+        /* the chip answers (ACK, or the response with the ACK) once the command ran: first
+         * poll at its expected end, within half the TRANS_TIMEOUT (the chip ACKs a long
+         * command early; a later poll is still in time to retransmit) */
+        uint64_t half = dl->trans_timeout_us / 2u;
         dl->sent_at = trustm_phy_now(dl->phy);
-        dl_poll(dl);
+        dl->ready_at = dl->sent_at + dl->expect_us;
+        dl->misses = 0;
+        dl_poll_at(dl, dl->expect_us < half ? dl->ready_at : dl->sent_at + half);
         break;
+    }
     case DL_ST_POLL_WAIT:
         dl_poll(dl);
         break;

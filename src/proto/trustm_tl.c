@@ -73,6 +73,9 @@ static void tl_send_next(trustm_tl_t *tl)
     tl->tx_chunk = n;
     tl->tx_error_packet = false;
     tl->state = TL_ST_SEND;
+    /* the last packet of the command itself (not of a presentation-layer message of its own)
+     * starts the execution: the first poll waits for the command's expected time */
+    tl->dl->expect_us = (left <= cap && tl->msg.rx_buf == NULL) ? tl->expect_us : 0u;
     trustm_dl_send_start(tl->dl, 1 + n, tl_deadline(tl));
 }
 
@@ -81,6 +84,7 @@ static void tl_send_error_packet(trustm_tl_t *tl)
 {
     uint8_t *pkt = trustm_dl_packet_buf(tl->dl);
     pkt[0] = TRUSTM_TL_CHAIN_ERROR;
+    tl->dl->expect_us = 0;
     tl->tx_chunk = 0;
     tl->tx_error_packet = true;
     tl->error_sent = true;

@@ -238,6 +238,10 @@ typedef struct trustm_dl {
     uint16_t rx_len;      /* length announced by I2C_STATE */
     size_t tx_len;        /* data frame length (without register byte) */
     uint64_t sent_at;     /* end of the last data frame write (TRANS_TIMEOUT start) */
+    uint32_t expect_us;   /* set for the frame that ends a command: its expected execution time */
+    uint8_t misses;       /* empty polls since ready_at (the poll interval doubles, up to 8x) */
+    uint64_t ready_at;    /* the response is expected from then on: first poll not before */
+    uint64_t poll_at;     /* when the last scheduled poll was due (polls on absolute times) */
     uint64_t deadline;    /* receive: give up at */
     bool got_packet;      /* a data frame was delivered (piggy-backed or received) */
     const uint8_t *rx_packet;
@@ -262,6 +266,7 @@ typedef struct trustm_tl {
     size_t tx_pos;        /* bytes of the message already sent and acknowledged */
     size_t tx_chunk;      /* message bytes in the packet being sent */
     uint64_t deadline;    /* overall end of the exchange */
+    uint32_t expect_us;   /* expected execution time of the exchange's command */
     bool tx_error_packet; /* sending the single-byte chaining-error packet */
     bool resent;          /* the whole message was sent again after a received error packet */
     bool error_sent;      /* we sent a chaining-error packet during this exchange */
@@ -307,9 +312,11 @@ trustm_status_t trustm_stack_init(trustm_stack_t *st, const trustm_stack_config_
 trustm_status_t trustm_stack_open_start(trustm_stack_t *st, trustm_stack_reset_t reset, uint64_t now_us);
 
 /* Begin one APDU exchange. apdu and rsp are borrowed until the exchange completes or is
- * aborted. BAD_SEQUENCE while another operation runs, TRUSTM_STATUS(TL, FAILED) after a fatal
- * error (until the next open). */
-trustm_status_t trustm_stack_start(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len,
+ * aborted. expect_us: the command's expected execution time (0 = unknown); the first I2C_STATE
+ * read after the command's last frame waits that long (polling goes on if the chip is not done).
+ * BAD_SEQUENCE while another operation runs, TRUSTM_STATUS(TL, FAILED) after a fatal error
+ * (until the next open). */
+trustm_status_t trustm_stack_start(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len, uint32_t expect_us,
                                    uint8_t *rsp, size_t rsp_size, uint64_t now_us);
 
 /* Begin a presentation-layer control exchange armed beforehand (e.g. context save/restore):
