@@ -69,6 +69,8 @@ static void dl_encode_data(trustm_dl_t *dl)
 static void dl_write_data(trustm_dl_t *dl)
 {
     dl_encode_data(dl);
+    if (dl->tx_hw < 1u + dl->tx_len)
+        dl->tx_hw = (uint16_t)(1u + dl->tx_len);
     dl->state = DL_ST_TX_WRITE;
     trustm_phy_write_start(dl->phy, dl->tx_buf, 1 + dl->tx_len);
 }
@@ -176,6 +178,14 @@ static void dl_retransmit(trustm_dl_t *dl)
     dl_write_data(dl);
 }
 
+/* First poll for the answer to a data frame: at the command's expected end, but within half
+ * the TRANS_TIMEOUT (a later poll is then still in time to retransmit). */
+static uint64_t dl_first_poll(const trustm_dl_t *dl)
+{
+    uint64_t half = dl->sent_at + dl->trans_timeout_us / 2u;
+    return trustm_time_reached(dl->ready_at, half) ? half : dl->ready_at;
+}
+
 /* Nothing (useful) was read: keep polling within the budget of the operation. */
 static void dl_continue(trustm_dl_t *dl, bool wait)
 {
@@ -197,6 +207,8 @@ static void dl_continue(trustm_dl_t *dl, bool wait)
     /* the next poll on an absolute schedule from the last one; a chip that keeps us waiting
      * past the expected time is polled less and less often (1, 2, 4, then every 8 intervals) */
     until = dl->poll_at + ((uint64_t)dl->poll_interval_us << (dl->misses < 3u ? dl->misses : 3u));
+    if (dl->op == DL_OP_SEND && dl->misses == 0 && dl->expect_us > TRUSTM_DL_ACK_FIRST_US)
+        until = dl_first_poll(dl); /* no early ACK: the response may carry it */
     if (dl->misses < 255u)
         dl->misses++;
     if (dl->op == DL_OP_SEND && trustm_time_reached(until, expiry))
@@ -314,6 +326,8 @@ static void dl_on_state(trustm_dl_t *dl)
     uint16_t len = trustm_be16_get(dl->state_buf + 2);
     if ((dl->state_buf[0] & TRUSTM_PHY_I2C_STATE_RESP_RDY) != 0 && len > 0 && len <= dl->frame_size) {
         dl->rx_len = len;
+        if (dl->rx_hw < len)
+            dl->rx_hw = len;
         dl->state = DL_ST_RX_READ;
         trustm_phy_read_start(dl->phy, TRUSTM_PHY_REG_DATA, dl->rx_buf, len);
         return;
@@ -340,17 +354,15 @@ static void dl_on_phy_done(trustm_dl_t *dl, trustm_status_t s)
             dl_poll(dl);
         }
         break;
-    case DL_ST_TX_WRITE: {
-        /* the chip answers (ACK, or the response with the ACK) once the command ran: first
-         * poll at its expected end, within half the TRANS_TIMEOUT (the chip ACKs a long
-         * command early; a later poll is still in time to retransmit) */
-        uint64_t half = dl->trans_timeout_us / 2u;
+    case DL_ST_TX_WRITE:
+        /* the chip answers a short command with the response (ACK piggy-backed): first poll at
+         * its expected end; a long one it ACKs on its own first: poll for that ACK at once,
+         * then for the response at its expected end (ifx-i2c.md §2.5) */
         dl->sent_at = trustm_phy_now(dl->phy);
         dl->ready_at = dl->sent_at + dl->expect_us;
         dl->misses = 0;
-        dl_poll_at(dl, dl->expect_us < half ? dl->ready_at : dl->sent_at + half);
+        dl_poll_at(dl, dl->expect_us > TRUSTM_DL_ACK_FIRST_US ? dl->sent_at : dl_first_poll(dl));
         break;
-    }
     case DL_ST_POLL_WAIT:
         dl_poll(dl);
         break;

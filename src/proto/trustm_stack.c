@@ -326,8 +326,11 @@ void trustm_stack_wipe(trustm_stack_t *st)
 {
     if (trustm_stack_is_busy(st))
         return;
-    trustm_wipe(st->dl.tx_buf, sizeof st->dl.tx_buf);
-    trustm_wipe(st->dl.rx_buf, sizeof st->dl.rx_buf);
+    /* only what was used: the buffers are wiped after every operation */
+    trustm_wipe(st->dl.tx_buf, st->dl.tx_hw);
+    trustm_wipe(st->dl.rx_buf, st->dl.rx_hw);
+    st->dl.tx_hw = 0;
+    st->dl.rx_hw = 0;
     trustm_wipe(st->tl.rx_hdr, sizeof st->tl.rx_hdr);
     st->dl.rx_packet = NULL;
     st->dl.rx_packet_len = 0;
@@ -339,6 +342,7 @@ bool trustm_stack_is_busy(const trustm_stack_t *st)
 }
 
 size_t trustm_stack_rsp_len(const trustm_stack_t *st) { return st->tl.rsp_len; }
+size_t trustm_stack_rsp_written(const trustm_stack_t *st) { return st->tl.rsp_hw; }
 uint16_t trustm_stack_frame_size(const trustm_stack_t *st) { return st->frame_size; }
 uint16_t trustm_stack_max_scl_khz(const trustm_stack_t *st) { return st->max_scl_khz; }
 const trustm_stats_t *trustm_stack_stats(const trustm_stack_t *st) { return &st->stats; }

@@ -127,6 +127,7 @@ trustm_status_t trustm_tl_start(trustm_tl_t *tl, const uint8_t *apdu, size_t apd
     tl->apdu_len = apdu_len;
     tl->caller_rsp = rsp;
     tl->caller_rsp_size = rsp_size;
+    tl->rsp_hw = 0;
     tl->deadline = now_us + tl->exchange_timeout_us;
     tl->result = TRUSTM_IN_PROGRESS;
     return tl_begin_message(tl);
@@ -146,7 +147,10 @@ static void tl_sink_append(trustm_tl_t *tl, const uint8_t *p, size_t n)
     }
     if (n > 0 && tl->rsp_len < tl->rsp_size) {
         size_t room = tl->rsp_size - tl->rsp_len;
-        memcpy(tl->rsp + tl->rsp_len, p, n < room ? n : room);
+        size_t k = n < room ? n : room;
+        memcpy(tl->rsp + tl->rsp_len, p, k);
+        if (tl->rsp == tl->caller_rsp && tl->rsp_len + k > tl->rsp_hw)
+            tl->rsp_hw = tl->rsp_len + k;
     }
     tl->rsp_len += n; /* may exceed rsp_size: the rest is drained and reported at the end */
 }

@@ -92,7 +92,12 @@ static inline bool trustm_time_reached(uint64_t a, uint64_t b) { return (int64_t
 #define TRUSTM_DEFAULT_TRANS_REPEAT      3u       /* TRANS_REPEAT                          */
 #define TRUSTM_DEFAULT_NACK_INTERVAL_US  1000u    /* late-acknowledge retry interval       */
 #define TRUSTM_DEFAULT_NACK_MAX          200u     /* attempts per register access          */
-#define TRUSTM_DEFAULT_POLL_INTERVAL_US  1000u    /* I2C_STATE poll interval               */
+#define TRUSTM_DEFAULT_POLL_INTERVAL_US  1000u    /* I2C_STATE poll interval while a chip
+                                                      * runs past the expected time (backs off
+                                                      * to 8x)                                */
+/* A command expected to run longer than this is ACKed by the chip on its own before the response
+ * (ifx-i2c.md §2.5, the OpenApplication log): the host polls for that ACK at once. */
+#define TRUSTM_DL_ACK_FIRST_US           2000u
 #define TRUSTM_DEFAULT_STARTUP_US        15000u   /* tSTARTUP, [DS] Tables 12-13           */
 #define TRUSTM_DEFAULT_RESET_LOW_US      2000u    /* RST/VDD low time                      */
 #define TRUSTM_DEFAULT_EXCHANGE_TIMEOUT_US 180000000u /* overall response wait (180 s)   */
@@ -247,6 +252,7 @@ typedef struct trustm_dl {
     const uint8_t *rx_packet;
     size_t rx_packet_len;
     trustm_status_t result;
+    uint16_t tx_hw, rx_hw;  /* bytes of tx_buf / rx_buf used since the last wipe */
     uint8_t state_buf[4];
     uint8_t ctrl_buf[1 + TRUSTM_DL_OVERHEAD];
     uint8_t tx_buf[1 + TRUSTM_DL_FRAME_MAX]; /* register byte 0x80 + data frame */
@@ -277,6 +283,7 @@ typedef struct trustm_tl {
     size_t rsp_size;
     size_t rsp_len;       /* response bytes received (> rsp_size: overflow); after rx_end the
                            * response APDU length */
+    size_t rsp_hw;         /* bytes written into the caller's response buffer (wipe bound) */
     uint8_t rx_prev_chain; /* chain value of the previous received packet, 0xFF = none */
     uint8_t state;         /* TL_ST_* */
     trustm_status_t result;
@@ -340,6 +347,8 @@ void trustm_stack_wipe(trustm_stack_t *st);
 
 bool trustm_stack_is_busy(const trustm_stack_t *st);
 size_t trustm_stack_rsp_len(const trustm_stack_t *st);
+/* Bytes the last exchange wrote into the caller's response buffer (what a wipe must cover). */
+size_t trustm_stack_rsp_written(const trustm_stack_t *st);
 uint16_t trustm_stack_frame_size(const trustm_stack_t *st);
 uint16_t trustm_stack_max_scl_khz(const trustm_stack_t *st);
 const trustm_stats_t *trustm_stack_stats(const trustm_stack_t *st);
