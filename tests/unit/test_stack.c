@@ -176,7 +176,7 @@ static void test_abort_then_resync(void **state)
         trustm_io_t io;
         assert_int_equal(trustm_stack_next_io(&st, &io), TRUSTM_IN_PROGRESS);
         trustm_status_t s = hb_perform(&io);
-        trustm_stack_io_done(&st, s, io.len, hb.now);
+        trustm_stack_io_done(&st, s, hb.n, hb.now);
     }
     trustm_stack_abort(&st);
     assert_false(trustm_stack_is_busy(&st));

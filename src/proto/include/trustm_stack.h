@@ -47,21 +47,30 @@ typedef enum trustm_io_kind {
     TRUSTM_IO_I2C_WRITE, /* one write transaction of buf[0..len) (buf[0] = register address) */
     TRUSTM_IO_I2C_READ,  /* one read transaction of exactly len bytes into buf               */
     TRUSTM_IO_WAIT,      /* do nothing until the clock reaches until_us                       */
-    TRUSTM_IO_SET_PIN    /* drive pin to level                                                */
+    TRUSTM_IO_SET_PIN,   /* drive pin to level                                                */
+    TRUSTM_IO_I2C_READ_REG /* register read: write the 1-byte register address reg, wait at
+                            * least gap_us (GUARD_TIME), read exactly len bytes into buf. A
+                            * performer may stop after the select: io_done(TRUSTM_IN_PROGRESS,
+                            * 1, now); if the read fails after a good select: io_done(error, 1,
+                            * now) -- then only the read is requested again                  */
 } trustm_io_kind_t;
 
 /* Pin identifiers of TRUSTM_IO_SET_PIN (same meaning and values as trustm_pal_pin_t). */
 #define TRUSTM_IO_PIN_RST 0u
 #define TRUSTM_IO_PIN_VDD 1u
 
+/* until_us: WAIT: the time to wait for; the I2C kinds: not before then (GUARD_TIME after the
+ * previous transaction, the NACK retry interval) -- the performer waits first if needed. */
 typedef struct trustm_io {
     trustm_io_kind_t kind;
     uint8_t addr7;
+    uint8_t reg;       /* TRUSTM_IO_I2C_READ_REG */
+    uint8_t pin;
+    bool level;
+    uint32_t gap_us;   /* TRUSTM_IO_I2C_READ_REG: between the two transactions */
     uint8_t *buf;
     size_t len;
     uint64_t until_us;
-    uint8_t pin;
-    bool level;
 } trustm_io_t;
 
 /* Time comparison that survives wrap-around: true when a is at or after b. */
@@ -203,9 +212,9 @@ typedef struct trustm_phy {
     uint16_t nack_max;
     /* one operation: a register write, a register read, a wait or a pin change */
     uint8_t op;          /* trustm_phy.c: PHY_OP_* */
-    uint8_t step;        /* register read: 0 = address write, 1 = data read */
     uint8_t pending;     /* kind of the request handed out by next_io */
     uint8_t reg;         /* register of a read (the address write transaction) */
+    bool selected;       /* register read: the select went through, only the read is left */
     uint8_t pin;
     bool level;
     uint8_t *wbuf;
@@ -364,8 +373,12 @@ typedef struct trustm_engine {
     void *ctx;
 } trustm_engine_t;
 
-/* Perform one request on the PAL (waits sleep until until_us). Returns the I/O status. */
-trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_io_t *io);
+/* Perform one request on the PAL: first sleep until until_us, counted from now_us (the clock as
+ * last read; the PAL clock is read again only for a WAIT that ends early), then the I/O.
+ * Returns the I/O status, *n for io_done (len on success; 1 when a register read failed after
+ * its select); *now_us is the clock after it (read once). */
+trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_io_t *io, uint64_t *now_us,
+                                    size_t *n);
 
 /* Blocking: run the engine to completion; the only code that sleeps. */
 trustm_status_t trustm_pump_engine_run(const trustm_engine_t *eng, const struct trustm_pal *pal);
