@@ -172,7 +172,8 @@ static void op_wipe(dev_impl_t *d)
     trustm_wipe(d->rsp_buf, d->rsp_hw > sizeof d->rsp_buf ? sizeof d->rsp_buf : d->rsp_hw);
     d->cmd_hw = 0;
     d->rsp_hw = 0;
-    trustm_wipe(&d->seq.st, sizeof d->seq.st);
+    if (d->op == OP_SEQ) /* the only user of the operation state */
+        trustm_wipe(&d->seq.st, sizeof d->seq.st);
     d->cmd_len = 0;
     trustm_stack_wipe(&d->stack);
 }
