@@ -29,6 +29,20 @@ echo
 echo "== 5. library core per operation (issue 11): transactions, bytes, time vs the physical limit"
 "$build/bench/bench_core" table "$build/bench/core.jsonl"
 
+echo
+echo "== 5b. simulator throughput (--timing none, wall clock of this machine): in-process and through the daemon"
+tp=$(mktemp -d "${TMPDIR:-/tmp}/trustm-tp.XXXXXX")
+"$build/sim/trustm-sim" init --state "$tp/chip.state" --seed 3 >/dev/null
+"$build/sim/trustm-sim" serve --state "$tp/chip.state" --socket "$tp/sock" --timing none >/dev/null 2>&1 &
+tp_pid=$!
+i=0; while [ ! -S "$tp/sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+{ "$build/bench/bench_daemon" inproc 1; "$build/bench/bench_daemon" socket "$tp/sock" 1; } >"$tp/out" || true
+kill "$tp_pid" 2>/dev/null || true
+wait "$tp_pid" 2>/dev/null || true
+grep -v '^{' "$tp/out"
+grep '^{' "$tp/out" >"$build/bench/throughput.jsonl" || true
+rm -rf "$tp"
+
 # every figure written as JSON lines by a section goes into build/bench/results.json
 mkdir -p "$build/bench"
 { echo "["; cat "$build"/bench/*.jsonl 2>/dev/null | sed '$!s/$/,/'; echo "]"; } >"$build/bench/results.json"

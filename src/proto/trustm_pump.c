@@ -2,6 +2,8 @@
  * Drivers over trustm_pal_t: the only proto file that includes trustm_pal.h and the only code
  * of the library that sleeps (blocking driver). design-guide §7.8.
  */
+#include <string.h>
+
 #include "trustm/trustm_pal.h"
 #include "trustm_stack.h"
 
@@ -84,17 +86,95 @@ trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_i
     return s;
 }
 
+/* One sleep through the port's xfer; *now becomes the clock after it. */
+static void pump_xfer_sleep(const struct trustm_pal *pal, uint64_t until, uint64_t *now)
+{
+    trustm_pal_xfer_t x;
+    memset(&x, 0, sizeof x);
+    x.kind = TRUSTM_PAL_XFER_SLEEP;
+    if (!trustm_time_reached(*now, until)) {
+        uint64_t left = until - *now;
+        x.pre_sleep_us = left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left;
+    }
+    (void)pal->ops->xfer(pal->ctx, &x);
+    *now = x.now_us;
+}
+
+/* Through the port's xfer: a wait is carried over into the next transfer (its pre-sleep), so
+ * that every request costs the port one call. The engine is told that the wait ended at its
+ * target time (a lower bound of the real clock: nothing ever happens early); a second wait in
+ * a row (an engine that checks the real clock) is slept at once. *now is the port's clock,
+ * *eng_now what io_done reports. */
+static trustm_status_t pump_xfer(const struct trustm_pal *pal, const trustm_io_t *io, uint64_t *now,
+                                 uint64_t *owed_until, size_t *n, uint64_t *eng_now)
+{
+    trustm_pal_xfer_t x;
+    *n = 0;
+    if (io->kind == TRUSTM_IO_WAIT) {
+        if (*owed_until != 0) {
+            pump_xfer_sleep(pal, trustm_time_reached(io->until_us, *owed_until) ? io->until_us : *owed_until, now);
+            *owed_until = 0;
+            *eng_now = *now;
+        } else if (!trustm_time_reached(*now, io->until_us)) {
+            *owed_until = io->until_us;
+            *eng_now = io->until_us;
+        } else {
+            *eng_now = *now;
+        }
+        return TRUSTM_OK;
+    }
+    if (io->kind == TRUSTM_IO_SET_PIN) {
+        if (*owed_until != 0)
+            pump_xfer_sleep(pal, *owed_until, now);
+        *owed_until = 0;
+        trustm_status_t s = trustm_pump_perform(pal, io, now, n);
+        *eng_now = *now;
+        return s;
+    }
+    memset(&x, 0, sizeof x);
+    uint64_t start = io->until_us;
+    if (*owed_until != 0 && trustm_time_reached(*owed_until, start))
+        start = *owed_until;
+    *owed_until = 0;
+    if (!trustm_time_reached(*now, start)) {
+        uint64_t left = start - *now;
+        x.pre_sleep_us = left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left;
+    }
+    x.kind = io->kind == TRUSTM_IO_I2C_WRITE  ? TRUSTM_PAL_XFER_WRITE
+             : io->kind == TRUSTM_IO_I2C_READ ? TRUSTM_PAL_XFER_READ
+                                              : TRUSTM_PAL_XFER_READ_REG;
+    x.addr7 = io->addr7;
+    x.reg = io->reg;
+    x.gap_us = io->gap_us;
+    x.buf = io->buf;
+    x.len = io->len;
+    trustm_status_t s = pal->ops->xfer(pal->ctx, &x);
+    *now = x.now_us;
+    *eng_now = x.now_us;
+    *n = x.done;
+    return s;
+}
+
 trustm_status_t trustm_pump_engine_run(const trustm_engine_t *eng, const struct trustm_pal *pal)
 {
-    uint64_t now = pal->ops->now_us(pal->ctx);
+    uint64_t now = pal->ops->now_us(pal->ctx), eng_now = now;
+    uint64_t owed_until = 0;
     for (;;) {
         trustm_io_t io;
         trustm_status_t s = eng->next_io(eng->ctx, &io);
-        if (s != TRUSTM_IN_PROGRESS)
+        if (s != TRUSTM_IN_PROGRESS) {
+            if (owed_until != 0) /* a final wait is still owed */
+                pump_xfer_sleep(pal, owed_until, &now);
             return s;
+        }
         size_t n;
-        s = trustm_pump_perform(pal, &io, &now, &n);
-        eng->io_done(eng->ctx, s, n, now);
+        if (pal->ops->xfer != NULL) {
+            s = pump_xfer(pal, &io, &now, &owed_until, &n, &eng_now);
+        } else {
+            s = trustm_pump_perform(pal, &io, &now, &n);
+            eng_now = now;
+        }
+        eng->io_done(eng->ctx, s, n, eng_now);
     }
 }
 

@@ -195,8 +195,8 @@ static trustm_status_t bus_pin(void *ctx, trustm_pal_pin_t pin, bool high)
     return TRUSTM_OK;
 }
 
-static const trustm_pal_ops_t ops_pins = {bus_write, bus_read, bus_now, bus_sleep, bus_pin};
-static const trustm_pal_ops_t ops_nopins = {bus_write, bus_read, bus_now, bus_sleep, NULL};
+static const trustm_pal_ops_t ops_pins = {bus_write, bus_read, bus_now, bus_sleep, bus_pin, NULL};
+static const trustm_pal_ops_t ops_nopins = {bus_write, bus_read, bus_now, bus_sleep, NULL, NULL};
 
 trustm_pal_t hb_pal(void)
 {
