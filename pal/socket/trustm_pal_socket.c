@@ -117,12 +117,14 @@ static bool wait_fd(int fd, short events, uint64_t deadline_us, int *err)
 static bool send_all(int fd, const uint8_t *buf, size_t len, uint64_t deadline_us, int *err)
 {
     size_t done = 0;
+    bool wait = false; /* try first, poll only when the socket is not ready (one syscall less) */
     while (done < len) {
         ssize_t n;
-        if (!wait_fd(fd, POLLOUT, deadline_us, err)) {
+        if (wait && !wait_fd(fd, POLLOUT, deadline_us, err)) {
             return false;
         }
         n = send(fd, buf + done, len - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+        wait = n < 0;
         if (n > 0) {
             done += (size_t)n;
         } else if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -135,15 +137,18 @@ static bool send_all(int fd, const uint8_t *buf, size_t len, uint64_t deadline_u
     return true;
 }
 
-static bool recv_all(int fd, uint8_t *buf, size_t len, uint64_t deadline_us, int *err)
+/* ready: the bytes are expected to be there already (the rest of a response): try before polling */
+static bool recv_all(int fd, uint8_t *buf, size_t len, uint64_t deadline_us, int *err, bool ready)
 {
     size_t done = 0;
+    bool wait = !ready;
     while (done < len) {
         ssize_t n;
-        if (!wait_fd(fd, POLLIN, deadline_us, err)) {
+        if (wait && !wait_fd(fd, POLLIN, deadline_us, err)) {
             return false;
         }
         n = recv(fd, buf + done, len - done, MSG_DONTWAIT);
+        wait = n < 0;
         if (n > 0) {
             done += (size_t)n;
         } else if (n == 0) {
@@ -216,7 +221,7 @@ static trustm_status_t sock_exchange(trustm_pal_socket_t *s, uint8_t op, uint8_t
         req_len += payload_len;
     }
     deadline = local_now_us() + (uint64_t)s->timeout_ms * 1000u + extra_us;
-    if (!send_all(s->fd, req, req_len, deadline, &err) || !recv_all(s->fd, hdr, sizeof(hdr), deadline, &err)) {
+    if (!send_all(s->fd, req, req_len, deadline, &err) || !recv_all(s->fd, hdr, sizeof(hdr), deadline, &err, false)) {
         sock_drop(s, err);
         return TRUSTM_PAL_IO;
     }
@@ -232,7 +237,7 @@ static trustm_status_t sock_exchange(trustm_pal_socket_t *s, uint8_t op, uint8_t
         size_t left = len;
         while (left > 0u) {
             size_t n = left < sizeof(sink) ? left : sizeof(sink);
-            if (!recv_all(s->fd, sink, n, deadline, &err)) {
+            if (!recv_all(s->fd, sink, n, deadline, &err, true)) {
                 sock_drop(s, err);
                 return TRUSTM_PAL_IO;
             }
@@ -240,7 +245,7 @@ static trustm_status_t sock_exchange(trustm_pal_socket_t *s, uint8_t op, uint8_t
         }
         return SOCK_ERR_SMALL;
     }
-    if (len > 0u && !recv_all(s->fd, rsp, len, deadline, &err)) {
+    if (len > 0u && !recv_all(s->fd, rsp, len, deadline, &err, true)) {
         sock_drop(s, err);
         return TRUSTM_PAL_IO;
     }
