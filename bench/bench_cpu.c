@@ -39,7 +39,7 @@ NOINLINE trustm_status_t bench_pal_pin(void *ctx, trustm_pal_pin_t p, bool high)
     return trustm_pal_sim_ops.set_pin(ctx, p, high);
 }
 static const trustm_pal_ops_t bench_ops = {bench_pal_write, bench_pal_read, bench_pal_now, bench_pal_sleep,
-                                           bench_pal_pin};
+                                           bench_pal_pin, NULL};
 
 static int check(trustm_status_t s, const char *what)
 {

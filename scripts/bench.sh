@@ -25,13 +25,31 @@ fi
 echo
 echo "== 4. connect: process start to CONNACK with the chip-held ID2 key (chip timing model, 400 kHz)"
 "$(dirname "$0")/bench-connect.sh" "$build"
+echo
+echo "== 5. library core per operation (issue 11): transactions, bytes, time vs the physical limit"
+"$build/bench/bench_core" table "$build/bench/core.jsonl"
+
+echo
+echo "== 5b. simulator throughput (--timing none, wall clock of this machine): in-process and through the daemon"
+tp=$(mktemp -d "${TMPDIR:-/tmp}/trustm-tp.XXXXXX")
+"$build/sim/trustm-sim" init --state "$tp/chip.state" --seed 3 >/dev/null
+"$build/sim/trustm-sim" serve --state "$tp/chip.state" --socket "$tp/sock" --timing none >/dev/null 2>&1 &
+tp_pid=$!
+i=0; while [ ! -S "$tp/sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+{ "$build/bench/bench_daemon" inproc 1; "$build/bench/bench_daemon" socket "$tp/sock" 1; } >"$tp/out" || true
+kill "$tp_pid" 2>/dev/null || true
+wait "$tp_pid" 2>/dev/null || true
+grep -v '^{' "$tp/out"
+grep '^{' "$tp/out" >"$build/bench/throughput.jsonl" || true
+rm -rf "$tp"
+
 # every figure written as JSON lines by a section goes into build/bench/results.json
 mkdir -p "$build/bench"
 { echo "["; cat "$build"/bench/*.jsonl 2>/dev/null | sed '$!s/$/,/'; echo "]"; } >"$build/bench/results.json"
 echo "(figures also in $build/bench/results.json)"
 
 echo
-echo "== 5. host CPU instructions per command (callgrind, simulator instructions subtracted)"
+echo "== 6. host CPU instructions per command (callgrind, simulator instructions subtracted)"
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind not installed: skipped (scripts/deps.sh bench)"
     exit 0
@@ -57,3 +75,33 @@ for frame in 277 20; do
 done
 echo "(instructions executed by the host library per command: API, command layer, transport,"
 echo " data link, physical layer and pump, polling included; the simulator's are excluded)"
+
+echo
+echo "== 7. host CPU instructions per operation of the core table (callgrind; ref = the vendor library,"
+echo "      FIXED FIGURES QUOTED from issue 11 at frame 277, not measured here)"
+printf '%-20s %6s %14s %10s %7s\n' "operation" "frame" "instr/op" "ref" "x ref"
+cpu_json="$build/bench/core_cpu.jsonl"
+: >"$cpu_json"
+for frame in 277 20; do
+    for op in open:open_application:22300 read_uid:read_uid:8400 random:random32:8200 aes:aes128_ecb16:15200 \
+              rsa_sign:rsa1024_sign:71600 close:close_application:9800; do
+        fn=${op%%:*}; rest=${op#*:}; name=${rest%%:*}; ref=${rest#*:}
+        f="$out/core.$fn.$frame"
+        valgrind -q --tool=callgrind --callgrind-out-file="$f" --collect-atstart=no \
+            --toggle-collect="bench_op_$fn" "$build/bench/bench_core" cpu "$iters" "$frame" >/dev/null
+        callgrind_annotate --inclusive=yes --threshold=100 "$f" 2>/dev/null | awk -v fn="bench_op_$fn" -v n="$iters" \
+            -v fr="$frame" -v name="$name" -v ref="$ref" -v json="$cpu_json" '
+            $0 ~ /=>/ { next }
+            { gsub(",", "", $1) }
+            index($0, ":" fn " [") { total = $1 }
+            index($0, ":bench_pal_") && index($0, " [") { pal += $1 }
+            END { if (total == 0) { print "no data for " fn > "/dev/stderr"; exit 1 }
+                  v = (total - pal) / n
+                  printf "%-20s %6s %14.0f %10s %7.2f\n", name, fr, v, (fr == 277 ? ref : "-"), v / ref
+                  printf "{\"name\": \"core.%s.instructions\", \"value\": %.0f, \"unit\": \"instructions\", \"configuration\": \"host library, callgrind, simulator excluded, frame %s\"}\n", name, v, fr >> json }'
+    done
+done
+echo "(x ref at frame 20 divides by the reference's frame-277 figure: it has none at 20)"
+mkdir -p "$build/bench"
+{ echo "["; cat "$build"/bench/*.jsonl 2>/dev/null | sed '$!s/$/,/'; echo "]"; } >"$build/bench/results.json"
+echo "(figures also in $build/bench/results.json)"

@@ -153,9 +153,9 @@ trustm_status_t trustm_op_start_hmac(trustm_device_t *dev, uint8_t type, uint16_
 /* HMAC verification against AUTOREF object autoref_oid: input must begin with the challenge
  * stored in session_oid by trustm_random_to_session(); success sets Auto(autoref_oid).
  * mac_len must be the HMAC size (32/48/64). Failure: DEVICE_ERR(0x2F). */
-trustm_status_t trustm_hmac_verify(trustm_device_t *dev, uint8_t type, uint16_t autoref_oid, uint16_t session_oid,
+TRUSTM_MUST_CHECK trustm_status_t trustm_hmac_verify(trustm_device_t *dev, uint8_t type, uint16_t autoref_oid, uint16_t session_oid,
                                    const uint8_t *input, size_t input_len, const uint8_t *mac, size_t mac_len);
-trustm_status_t trustm_op_start_hmac_verify(trustm_device_t *dev, uint8_t type, uint16_t autoref_oid,
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_hmac_verify(trustm_device_t *dev, uint8_t type, uint16_t autoref_oid,
                                             uint16_t session_oid, const uint8_t *input, size_t input_len,
                                             const uint8_t *mac, size_t mac_len);
 /* Clear Auto(autoref_oid) with a verification that cannot succeed (as the vendor host); the
@@ -241,16 +241,16 @@ trustm_status_t trustm_op_start_rsa_sign(trustm_device_t *dev, uint8_t scheme, c
                                          size_t digest_len, uint16_t key_oid, uint8_t *sig, size_t sig_size,
                                          size_t *sig_len);
 /* Verify with a host public key (alg RSA1024/2048, DER BIT STRING) ... */
-trustm_status_t trustm_rsa_verify(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest, size_t digest_len,
+TRUSTM_MUST_CHECK trustm_status_t trustm_rsa_verify(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest, size_t digest_len,
                                   const uint8_t *sig, size_t sig_len, uint8_t alg, const uint8_t *pub,
                                   size_t pub_len);
-trustm_status_t trustm_op_start_rsa_verify(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_rsa_verify(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
                                            size_t digest_len, const uint8_t *sig, size_t sig_len, uint8_t alg,
                                            const uint8_t *pub, size_t pub_len);
 /* ... or with the certificate in data object cert_oid. Invalid signature: DEVICE_ERR(0x2C). */
-trustm_status_t trustm_rsa_verify_cert(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
+TRUSTM_MUST_CHECK trustm_status_t trustm_rsa_verify_cert(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
                                        size_t digest_len, const uint8_t *sig, size_t sig_len, uint16_t cert_oid);
-trustm_status_t trustm_op_start_rsa_verify_cert(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_rsa_verify_cert(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
                                                 size_t digest_len, const uint8_t *sig, size_t sig_len,
                                                 uint16_t cert_oid);
 

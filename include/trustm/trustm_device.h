@@ -116,9 +116,9 @@ trustm_status_t trustm_op_start_metadata_read(trustm_device_t *dev, uint16_t oid
                                               size_t out_size, size_t *out_len);
 /* Perform at most one bus/pin I/O whose time has come; never sleeps. TRUSTM_IN_PROGRESS with
  * *next_deadline_us = when to call again (PAL clock), or the final status of the operation. */
-trustm_status_t trustm_op_poll(trustm_device_t *dev, uint64_t *next_deadline_us);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_poll(trustm_device_t *dev, uint64_t *next_deadline_us);
 /* Run the current operation to completion (sleeps through pal->sleep_us). */
-trustm_status_t trustm_op_run(trustm_device_t *dev);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_run(trustm_device_t *dev);
 /* Abandon the current operation; the link is re-synchronised before the next exchange. */
 void trustm_op_abort(trustm_device_t *dev);
 bool trustm_op_is_busy(const trustm_device_t *dev);

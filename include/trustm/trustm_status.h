@@ -20,6 +20,14 @@ extern "C" {
 
 typedef uint32_t trustm_status_t;
 
+/* On functions whose status must not be ignored (every verification: an ignored status would
+ * let a bad signature or MAC pass). GCC / Clang: a warning (an error with -Werror). */
+#if defined(__GNUC__) || defined(__clang__)
+#define TRUSTM_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define TRUSTM_MUST_CHECK
+#endif
+
 #define TRUSTM_OK          ((trustm_status_t)0u)
 #define TRUSTM_IN_PROGRESS ((trustm_status_t)1u)
 

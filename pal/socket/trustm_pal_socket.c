@@ -117,12 +117,14 @@ static bool wait_fd(int fd, short events, uint64_t deadline_us, int *err)
 static bool send_all(int fd, const uint8_t *buf, size_t len, uint64_t deadline_us, int *err)
 {
     size_t done = 0;
+    bool wait = false; /* try first, poll only when the socket is not ready (one syscall less) */
     while (done < len) {
         ssize_t n;
-        if (!wait_fd(fd, POLLOUT, deadline_us, err)) {
+        if (wait && !wait_fd(fd, POLLOUT, deadline_us, err)) {
             return false;
         }
         n = send(fd, buf + done, len - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+        wait = n < 0;
         if (n > 0) {
             done += (size_t)n;
         } else if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -135,15 +137,18 @@ static bool send_all(int fd, const uint8_t *buf, size_t len, uint64_t deadline_u
     return true;
 }
 
-static bool recv_all(int fd, uint8_t *buf, size_t len, uint64_t deadline_us, int *err)
+/* ready: the bytes are expected to be there already (the rest of a response): try before polling */
+static bool recv_all(int fd, uint8_t *buf, size_t len, uint64_t deadline_us, int *err, bool ready)
 {
     size_t done = 0;
+    bool wait = !ready;
     while (done < len) {
         ssize_t n;
-        if (!wait_fd(fd, POLLIN, deadline_us, err)) {
+        if (wait && !wait_fd(fd, POLLIN, deadline_us, err)) {
             return false;
         }
         n = recv(fd, buf + done, len - done, MSG_DONTWAIT);
+        wait = n < 0;
         if (n > 0) {
             done += (size_t)n;
         } else if (n == 0) {
@@ -203,6 +208,7 @@ static trustm_status_t sock_exchange(trustm_pal_socket_t *s, uint8_t op, uint8_t
     if (rsp_len != NULL) {
         *rsp_len = 0;
     }
+    s->now_cached = false; /* any message may move the clock */
     if (s->fd < 0 && sock_connect(s) != TRUSTM_OK) {
         return TRUSTM_PAL_IO;
     }
@@ -215,7 +221,7 @@ static trustm_status_t sock_exchange(trustm_pal_socket_t *s, uint8_t op, uint8_t
         req_len += payload_len;
     }
     deadline = local_now_us() + (uint64_t)s->timeout_ms * 1000u + extra_us;
-    if (!send_all(s->fd, req, req_len, deadline, &err) || !recv_all(s->fd, hdr, sizeof(hdr), deadline, &err)) {
+    if (!send_all(s->fd, req, req_len, deadline, &err) || !recv_all(s->fd, hdr, sizeof(hdr), deadline, &err, false)) {
         sock_drop(s, err);
         return TRUSTM_PAL_IO;
     }
@@ -231,7 +237,7 @@ static trustm_status_t sock_exchange(trustm_pal_socket_t *s, uint8_t op, uint8_t
         size_t left = len;
         while (left > 0u) {
             size_t n = left < sizeof(sink) ? left : sizeof(sink);
-            if (!recv_all(s->fd, sink, n, deadline, &err)) {
+            if (!recv_all(s->fd, sink, n, deadline, &err, true)) {
                 sock_drop(s, err);
                 return TRUSTM_PAL_IO;
             }
@@ -239,7 +245,7 @@ static trustm_status_t sock_exchange(trustm_pal_socket_t *s, uint8_t op, uint8_t
         }
         return SOCK_ERR_SMALL;
     }
-    if (len > 0u && !recv_all(s->fd, rsp, len, deadline, &err)) {
+    if (len > 0u && !recv_all(s->fd, rsp, len, deadline, &err, true)) {
         sock_drop(s, err);
         return TRUSTM_PAL_IO;
     }
@@ -337,6 +343,9 @@ static uint64_t extrapolated_now(const trustm_pal_socket_t *s)
 static uint64_t sock_now_us(void *ctx)
 {
     trustm_pal_socket_t *s = ctx;
+    if (s->now_cached) {
+        return s->cached_now; /* virtual clock: only messages move it, none was sent since */
+    }
     uint8_t st = 0;
     uint8_t rsp[8];
     size_t n = 0;
@@ -375,12 +384,117 @@ static void sock_sleep_us(void *ctx, uint32_t us)
     local_sleep_us(us);
 }
 
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+    uint64_t t = 0;
+    for (size_t i = 0; i < 8u; i++) {
+        t = (t << 8) | p[i];
+    }
+    return t;
+}
+
+/* The transfer from base messages (a daemon without XFER). */
+static trustm_status_t sock_xfer_base(trustm_pal_socket_t *s, trustm_pal_xfer_t *x)
+{
+    trustm_status_t r = TRUSTM_OK;
+    if (x->pre_sleep_us > 0u) {
+        sock_sleep_us(s, x->pre_sleep_us);
+    }
+    switch (x->kind) {
+    case TRUSTM_PAL_XFER_WRITE: r = sock_i2c_write(s, x->addr7, x->buf, x->len); break;
+    case TRUSTM_PAL_XFER_READ: r = sock_i2c_read(s, x->addr7, x->buf, x->len); break;
+    case TRUSTM_PAL_XFER_READ_REG:
+        r = sock_i2c_write(s, x->addr7, &x->reg, 1);
+        if (r == TRUSTM_OK) {
+            x->done = 1;
+            if (x->gap_us > 0u) {
+                sock_sleep_us(s, x->gap_us);
+            }
+            r = sock_i2c_read(s, x->addr7, x->buf, x->len);
+        }
+        break;
+    default: break;
+    }
+    if (r == TRUSTM_OK) {
+        x->done = x->kind == TRUSTM_PAL_XFER_SLEEP ? 0u : x->len;
+    }
+    x->now_us = sock_now_us(s);
+    return r;
+}
+
+/* One XFER message: u8 kind, u32 pre-sleep, u8 reg, u32 gap, u16 len, write bytes; answer:
+ * u8 flags (bit 0 virtual clock, bit 1 register selected), u64 clock, read bytes on ACK. */
+static trustm_status_t sock_xfer(void *ctx, trustm_pal_xfer_t *x)
+{
+    trustm_pal_socket_t *s = ctx;
+    uint8_t req[12u + TRUSTM_SOCK_MAX_PAYLOAD];
+    uint8_t rsp[9u + TRUSTM_SOCK_MAX_PAYLOAD];
+    uint8_t st = 0;
+    size_t n = 0;
+    bool wr = x->kind == TRUSTM_PAL_XFER_WRITE;
+    bool rd = x->kind == TRUSTM_PAL_XFER_READ || x->kind == TRUSTM_PAL_XFER_READ_REG;
+    x->done = 0;
+    if (s->xfer_off || x->len > TRUSTM_SOCK_MAX_PAYLOAD - 12u || ((wr || rd) && (x->buf == NULL || x->len == 0u))) {
+        return sock_xfer_base(s, x);
+    }
+    req[0] = (uint8_t)x->kind;
+    put_be32(req + 1, x->pre_sleep_us);
+    req[5] = x->reg;
+    put_be32(req + 6, x->gap_us);
+    req[10] = (uint8_t)(x->len >> 8);
+    req[11] = (uint8_t)x->len;
+    if (wr) {
+        memcpy(req + 12, x->buf, x->len);
+    }
+    if (sock_exchange(s, TRUSTM_SOCK_OP_XFER, x->addr7, req, 12u + (wr ? x->len : 0u), &st, rsp, sizeof(rsp), &n,
+                      x->pre_sleep_us + x->gap_us) != TRUSTM_OK) {
+        x->now_us = extrapolated_now(s);
+        return TRUSTM_PAL_IO;
+    }
+    if (st == TRUSTM_SOCK_ST_BAD_REQ && n == 0u) { /* an older daemon: base messages from now on */
+        s->xfer_off = true;
+        return sock_xfer_base(s, x);
+    }
+    if (n < 9u || (st == TRUSTM_SOCK_ST_ACK && rd && n != 9u + x->len)) {
+        x->now_us = extrapolated_now(s);
+        return TRUSTM_PAL_IO;
+    }
+    uint64_t t = get_be64(rsp + 1);
+    if (s->have_remote && t < s->last_remote_us) {
+        t = s->last_remote_us;
+    }
+    s->last_remote_us = t;
+    s->last_local_us = local_now_us();
+    s->have_remote = true;
+    s->cached_now = t;
+    s->now_cached = (rsp[0] & 1u) != 0u;
+    x->now_us = t;
+    if (st == TRUSTM_SOCK_ST_ACK) {
+        if (rd) {
+            memcpy(x->buf, rsp + 9, x->len);
+        }
+        x->done = x->kind == TRUSTM_PAL_XFER_SLEEP ? 0u : x->len;
+        return TRUSTM_OK;
+    }
+    x->done = (rsp[0] & 2u) != 0u ? 1u : 0u;
+    return map_bus_status(st);
+}
+
 const trustm_pal_ops_t trustm_pal_socket_ops = {
     sock_i2c_write,
     sock_i2c_read,
     sock_now_us,
     sock_sleep_us,
     sock_set_pin,
+    sock_xfer,
 };
 
 void trustm_pal_socket_init(trustm_pal_t *pal, trustm_pal_socket_t *s)

@@ -40,6 +40,8 @@ extern "C" {
 #define TRUSTM_SOCK_OP_RST_HIGH  0x13u
 #define TRUSTM_SOCK_OP_SLEEP_US  0x20u
 #define TRUSTM_SOCK_OP_NOW_US    0x21u
+/* Extension (docs/sim-socket.md): one transfer with its sleep, the clock in the answer. */
+#define TRUSTM_SOCK_OP_XFER      0x50u
 
 /* Response status byte. */
 #define TRUSTM_SOCK_ST_ACK       0x00u
@@ -59,6 +61,9 @@ typedef struct trustm_pal_socket {
     bool have_remote;        /* last_remote_us is valid */
     int last_errno;          /* errno of the last failure, 0 if none (for messages) */
     uint8_t last_status;     /* status byte of the last response */
+    bool xfer_off;           /* the daemon does not know XFER: base messages only */
+    bool now_cached;         /* cached_now is exact (virtual clock, nothing sent since) */
+    uint64_t cached_now;
 } trustm_pal_socket_t;
 
 /*

@@ -120,6 +120,7 @@ const trustm_pal_ops_t trustm_pal_template_ops = {
     tpl_now_us,
     tpl_sleep_us,
     tpl_set_pin,
+    NULL, /* xfer: optional, for ports where every call is a round trip */
 };
 
 void trustm_pal_template_setup(trustm_pal_template_t *t, int bus, int rst_gpio, int vdd_gpio)

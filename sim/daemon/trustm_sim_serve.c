@@ -32,7 +32,7 @@ enum {
     OP_FAULT_NACK = 0x40, OP_FAULT_CORRUPT_FCS = 0x41, OP_FAULT_DROP = 0x42, OP_FAULT_BUSY = 0x43,
     OP_FAULT_FLIP = 0x44, OP_FAULT_POWER_LOSS = 0x45, OP_FAULT_CLEAR = 0x46, OP_FAULT_GET = 0x47,
     OP_TRACE_START = 0x48, OP_TRACE_STOP = 0x49, OP_SEED = 0x4A, OP_STATS = 0x4B, OP_SAVE = 0x4C,
-    OP_SHUTDOWN = 0x4F
+    OP_SHUTDOWN = 0x4F, OP_XFER = 0x50
 };
 enum { ST_ACK = 0, ST_NACK = 1, ST_BUS_ERROR = 2, ST_BAD_REQUEST = 3 };
 
@@ -111,6 +111,57 @@ static void fault_update(server_t *s, uint8_t op, uint32_t v, bool after_commit)
 }
 
 /* Handle one complete request; returns -1 when the connection must be closed. */
+/* Sleep us on the daemon's clock (virtual: advance it; real: wait and resynchronise). */
+static void serve_sleep(server_t *s, uint32_t us)
+{
+    if (us == 0)
+        return;
+    if (s->o->real_clock) {
+        struct timespec ts = {(time_t)(us / 1000000u), (long)(us % 1000000u) * 1000L};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !g_stop) {
+        }
+        trustm_sim_clock_sync(s->sim, mono_us() - s->t0_us);
+    } else {
+        trustm_sim_sleep_us(s->sim, us);
+    }
+}
+
+/* XFER (docs/sim-socket.md): u8 kind (1 write, 2 read, 3 register read, 4 sleep), u32 sleep
+ * before, u8 register, u32 gap, u16 length, the bytes of a write. Answer: status of the first
+ * transaction that failed; u8 flags (bit 0 virtual clock, bit 1 register selected), u64 clock
+ * after the transfer, the bytes read on ACK. */
+static int handle_xfer(server_t *s, client_t *c, uint8_t addr, uint16_t len, const uint8_t *p)
+{
+    uint8_t out[MAX_PAYLOAD];
+    if (len < 12)
+        return respond(c, ST_BAD_REQUEST, NULL, 0);
+    uint8_t kind = p[0], reg = p[5];
+    uint32_t pre = trustm_be32_get(p + 1), gap = trustm_be32_get(p + 6);
+    uint16_t n = trustm_be16_get(p + 10);
+    bool rd = kind == 2 || kind == 3;
+    if (kind < 1 || kind > 4 || (kind == 1 && (n == 0 || len != 12u + n)) || (kind != 1 && len != 12) ||
+        (rd && (n == 0 || 9u + n > MAX_PAYLOAD)))
+        return respond(c, ST_BAD_REQUEST, NULL, 0);
+    serve_sleep(s, pre);
+    uint8_t st = ST_ACK, flags = s->o->real_clock ? 0u : 1u;
+    if (kind == 1) {
+        st = (uint8_t)trustm_sim_i2c_write(s->sim, addr, p + 12, n);
+    } else if (kind == 3) {
+        st = (uint8_t)trustm_sim_i2c_write(s->sim, addr, &reg, 1);
+        if (st == ST_ACK) {
+            flags |= 2u;
+            serve_sleep(s, gap);
+        }
+    }
+    if (st == ST_ACK && rd)
+        st = (uint8_t)trustm_sim_i2c_read(s->sim, addr, out + 9, n);
+    if (s->o->real_clock)
+        trustm_sim_clock_sync(s->sim, mono_us() - s->t0_us);
+    out[0] = flags;
+    trustm_be64_put(out + 1, trustm_sim_now_us(s->sim));
+    return respond(c, st, out, 9u + (st == ST_ACK && rd ? n : 0u));
+}
+
 static int handle(server_t *s, client_t *c, uint8_t op, uint8_t addr, uint16_t len, const uint8_t *p)
 {
     uint8_t out[MAX_PAYLOAD];
@@ -141,6 +192,8 @@ static int handle(server_t *s, client_t *c, uint8_t op, uint8_t addr, uint16_t l
         }
         return respond(c, ST_ACK, NULL, 0);
     }
+    case OP_XFER:
+        return handle_xfer(s, c, addr, len, p);
     case OP_NOW_US:
         trustm_be64_put(out, trustm_sim_now_us(s->sim));
         return respond(c, ST_ACK, out, 8);

@@ -62,6 +62,7 @@ typedef struct dev_impl {
     api_shared_t shared;
     uint8_t cmd_buf[CMD_BUF_SIZE];
     size_t cmd_len;
+    size_t cmd_hw, rsp_hw; /* bytes of cmd_buf / rsp_buf used since the last wipe */
     uint8_t rsp_buf[RSP_BUF_SIZE];
     trustm_stack_t stack;
 } dev_impl_t;
@@ -152,14 +153,27 @@ static void op_finish(dev_impl_t *d, trustm_status_t s)
     d->result = s;
 }
 
+/* Response bytes of the last exchange into rsp_buf: bound of the wipe. */
+static void op_rsp_used(dev_impl_t *d)
+{
+    size_t n = trustm_stack_rsp_written(&d->stack);
+    if (n > d->rsp_hw)
+        d->rsp_hw = n;
+}
+
 /* Wipe everything that carried a command or a response (exported keys, plaintext, secrets
  * written with SetDataObject): the APDU buffers, the operation state, the frame buffers. Called
  * when an operation ends, on success, on error and on abort. */
 static void op_wipe(dev_impl_t *d)
 {
-    trustm_wipe(d->cmd_buf, sizeof d->cmd_buf);
-    trustm_wipe(d->rsp_buf, sizeof d->rsp_buf);
-    trustm_wipe(&d->seq.st, sizeof d->seq.st);
+    /* only what the operation used (a whole-buffer wipe cost ~15k instructions a command) */
+    op_rsp_used(d);
+    trustm_wipe(d->cmd_buf, d->cmd_hw > sizeof d->cmd_buf ? sizeof d->cmd_buf : d->cmd_hw);
+    trustm_wipe(d->rsp_buf, d->rsp_hw > sizeof d->rsp_buf ? sizeof d->rsp_buf : d->rsp_hw);
+    d->cmd_hw = 0;
+    d->rsp_hw = 0;
+    if (d->op == OP_SEQ) /* the only user of the operation state */
+        trustm_wipe(&d->seq.st, sizeof d->seq.st);
     d->cmd_len = 0;
     trustm_stack_wipe(&d->stack);
 }
@@ -167,7 +181,10 @@ static void op_wipe(dev_impl_t *d)
 static trustm_status_t op_exchange(dev_impl_t *d, uint8_t phase)
 {
     d->phase = phase;
-    return trustm_stack_start(&d->stack, d->cmd_buf, d->cmd_len, d->rsp_buf, sizeof d->rsp_buf, dev_now(d));
+    if (d->cmd_len > d->cmd_hw)
+        d->cmd_hw = d->cmd_len;
+    return trustm_stack_start(&d->stack, d->cmd_buf, d->cmd_len, trustm_cmd_expected_us(d->cmd_buf, d->cmd_len),
+                              d->rsp_buf, sizeof d->rsp_buf, dev_now(d));
 }
 
 /* Build the next GetDataObject chunk of a data read. */
@@ -217,8 +234,10 @@ static trustm_status_t op_seq_send(dev_impl_t *d)
 {
     d->seq.wait_us = 0;
     trustm_status_t s = d->seq.ops->build(&d->seq, d->cmd_buf, sizeof d->cmd_buf, &d->cmd_len);
-    if (s != TRUSTM_OK)
+    if (s != TRUSTM_OK) {
+        d->cmd_hw = sizeof d->cmd_buf; /* a failed build may have written part of its data */
         return s;
+    }
     return op_exchange(d, PH_CMD);
 }
 
@@ -268,6 +287,7 @@ static void op_seq_parsed(dev_impl_t *d, trustm_status_t s)
 static void op_cmd_done(dev_impl_t *d, trustm_status_t s)
 {
     size_t rsp_len = trustm_stack_rsp_len(&d->stack);
+    op_rsp_used(d);
     if (s != TRUSTM_OK) {
         op_finish(d, s);
         return;
@@ -573,7 +593,8 @@ trustm_status_t trustm_op_start_transceive(trustm_device_t *dev, const uint8_t *
     d->out_len = rsp_len;
     *rsp_len = 0;
     d->phase = PH_RAW;
-    return op_launch(d, trustm_stack_start(&d->stack, apdu, apdu_len, rsp, rsp_size, dev_now(d)));
+    return op_launch(d, trustm_stack_start(&d->stack, apdu, apdu_len, trustm_cmd_expected_us(apdu, apdu_len), rsp,
+                                           rsp_size, dev_now(d)));
 }
 
 trustm_status_t trustm_op_start_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out,

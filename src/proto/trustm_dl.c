@@ -69,6 +69,8 @@ static void dl_encode_data(trustm_dl_t *dl)
 static void dl_write_data(trustm_dl_t *dl)
 {
     dl_encode_data(dl);
+    if (dl->tx_hw < 1u + dl->tx_len)
+        dl->tx_hw = (uint16_t)(1u + dl->tx_len);
     dl->state = DL_ST_TX_WRITE;
     trustm_phy_write_start(dl->phy, dl->tx_buf, 1 + dl->tx_len);
 }
@@ -91,8 +93,22 @@ static void dl_write_resync(trustm_dl_t *dl)
 
 static void dl_poll(trustm_dl_t *dl)
 {
+    dl->poll_at = trustm_phy_now(dl->phy);
     dl->state = DL_ST_POLL;
     trustm_phy_read_start(dl->phy, TRUSTM_PHY_REG_I2C_STATE, dl->state_buf, sizeof dl->state_buf);
+}
+
+/* Poll at `until` (absolute; at once if it has passed), never after the deadline. */
+static void dl_poll_at(trustm_dl_t *dl, uint64_t until)
+{
+    if (trustm_time_reached(until, dl->deadline))
+        until = dl->deadline;
+    if (trustm_time_reached(trustm_phy_now(dl->phy), until)) {
+        dl_poll(dl);
+        return;
+    }
+    dl->state = DL_ST_POLL_WAIT;
+    trustm_phy_wait_start(dl->phy, until);
 }
 
 void trustm_dl_send_start(trustm_dl_t *dl, size_t packet_len, uint64_t deadline)
@@ -124,7 +140,8 @@ void trustm_dl_recv_start(trustm_dl_t *dl, uint64_t deadline)
     dl->got_packet = false;
     dl->deadline = deadline;
     dl->result = TRUSTM_IN_PROGRESS;
-    dl_poll(dl);
+    dl->misses = 0; /* each frame of a response starts at the shortest poll interval */
+    dl_poll_at(dl, dl->ready_at); /* the command's expected end, if still ahead */
 }
 
 void trustm_dl_cancel(trustm_dl_t *dl)
@@ -162,6 +179,14 @@ static void dl_retransmit(trustm_dl_t *dl)
     dl_write_data(dl);
 }
 
+/* First poll for the answer to a data frame: at the command's expected end, but within half
+ * the TRANS_TIMEOUT (a later poll is then still in time to retransmit). */
+static uint64_t dl_first_poll(const trustm_dl_t *dl)
+{
+    uint64_t half = dl->sent_at + dl->trans_timeout_us / 2u;
+    return trustm_time_reached(dl->ready_at, half) ? half : dl->ready_at;
+}
+
 /* Nothing (useful) was read: keep polling within the budget of the operation. */
 static void dl_continue(trustm_dl_t *dl, bool wait)
 {
@@ -171,26 +196,25 @@ static void dl_continue(trustm_dl_t *dl, bool wait)
         dl_finish(dl, DL_ERR(TRUSTM_BASE_TIMEOUT));
         return;
     }
-    if (dl->op == DL_OP_SEND) {
-        uint64_t expiry = dl->sent_at + dl->trans_timeout_us;
-        if (trustm_time_reached(now, expiry)) {
-            dl_retransmit(dl);
-            return;
-        }
-        until = now + dl->poll_interval_us;
-        if (trustm_time_reached(until, expiry))
-            until = expiry;
-    } else {
-        until = now + dl->poll_interval_us;
+    uint64_t expiry = dl->sent_at + dl->trans_timeout_us;
+    if (dl->op == DL_OP_SEND && trustm_time_reached(now, expiry)) {
+        dl_retransmit(dl);
+        return;
     }
-    if (trustm_time_reached(until, dl->deadline))
-        until = dl->deadline;
     if (!wait) {
         dl_poll(dl);
         return;
     }
-    dl->state = DL_ST_POLL_WAIT;
-    trustm_phy_wait_start(dl->phy, until);
+    /* the next poll on an absolute schedule from the last one; a chip that keeps us waiting
+     * past the expected time is polled less and less often (1, 2, 4, then every 8 intervals) */
+    until = dl->poll_at + ((uint64_t)dl->poll_interval_us << (dl->misses < 3u ? dl->misses : 3u));
+    if (dl->op == DL_OP_SEND && dl->misses == 0 && dl->expect_us > TRUSTM_DL_ACK_FIRST_US)
+        until = dl_first_poll(dl); /* no early ACK: the response may carry it */
+    if (dl->misses < 255u)
+        dl->misses++;
+    if (dl->op == DL_OP_SEND && trustm_time_reached(until, expiry))
+        until = expiry;
+    dl_poll_at(dl, until);
 }
 
 /* A frame that could not be used was read: NAK data frames, bound the number of bad frames. */
@@ -303,6 +327,8 @@ static void dl_on_state(trustm_dl_t *dl)
     uint16_t len = trustm_be16_get(dl->state_buf + 2);
     if ((dl->state_buf[0] & TRUSTM_PHY_I2C_STATE_RESP_RDY) != 0 && len > 0 && len <= dl->frame_size) {
         dl->rx_len = len;
+        if (dl->rx_hw < len)
+            dl->rx_hw = len;
         dl->state = DL_ST_RX_READ;
         trustm_phy_read_start(dl->phy, TRUSTM_PHY_REG_DATA, dl->rx_buf, len);
         return;
@@ -330,8 +356,13 @@ static void dl_on_phy_done(trustm_dl_t *dl, trustm_status_t s)
         }
         break;
     case DL_ST_TX_WRITE:
+        /* the chip answers a short command with the response (ACK piggy-backed): first poll at
+         * its expected end; a long one it ACKs on its own first: poll for that ACK at once,
+         * then for the response at its expected end (ifx-i2c.md §2.5) */
         dl->sent_at = trustm_phy_now(dl->phy);
-        dl_poll(dl);
+        dl->ready_at = dl->sent_at + dl->expect_us;
+        dl->misses = 0;
+        dl_poll_at(dl, dl->expect_us > TRUSTM_DL_ACK_FIRST_US ? dl->sent_at : dl_first_poll(dl));
         break;
     case DL_ST_POLL_WAIT:
         dl_poll(dl);

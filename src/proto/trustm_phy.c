@@ -23,8 +23,8 @@ void trustm_phy_set_now(trustm_phy_t *phy, uint64_t now_us)
 static void phy_begin(trustm_phy_t *phy, uint8_t op)
 {
     phy->op = op;
-    phy->step = 0;
     phy->attempts = 0;
+    phy->selected = false;
     phy->pending = TRUSTM_IO_NONE;
     phy->result = TRUSTM_IN_PROGRESS;
 }
@@ -69,22 +69,23 @@ static void phy_finish(trustm_phy_t *phy, trustm_status_t status)
     phy->result = status;
 }
 
-/* The transaction the current step needs, or a WAIT if GUARD_TIME / NACK interval is pending. */
+/* The transaction, not before GUARD_TIME / the NACK interval has passed (the performer waits);
+ * a register read is one request: select, GUARD_TIME, read. */
 static trustm_status_t phy_transaction_io(trustm_phy_t *phy, trustm_io_t *io)
 {
-    if (!trustm_time_reached(phy->now, phy->not_before)) {
-        io->kind = TRUSTM_IO_WAIT;
-        io->until_us = phy->not_before;
-    } else if (phy->op == PHY_OP_WRITE) {
+    io->until_us = phy->not_before;
+    if (phy->op == PHY_OP_WRITE) {
         io->kind = TRUSTM_IO_I2C_WRITE;
         io->buf = phy->wbuf;
         io->len = phy->wlen;
-    } else if (phy->step == 0) {
-        io->kind = TRUSTM_IO_I2C_WRITE; /* select the register */
-        io->buf = &phy->reg;
-        io->len = 1;
+    } else if (phy->selected) {
+        io->kind = TRUSTM_IO_I2C_READ; /* the select went through: the read alone again */
+        io->buf = phy->rbuf;
+        io->len = phy->rlen;
     } else {
-        io->kind = TRUSTM_IO_I2C_READ;
+        io->kind = TRUSTM_IO_I2C_READ_REG;
+        io->reg = phy->reg;
+        io->gap_us = phy->guard_time_us;
         io->buf = phy->rbuf;
         io->len = phy->rlen;
     }
@@ -126,19 +127,25 @@ trustm_status_t trustm_phy_next_io(trustm_phy_t *phy, trustm_io_t *io)
     return phy->result;
 }
 
-static void phy_transaction_done(trustm_phy_t *phy, trustm_status_t io_status, bool is_write)
+static void phy_transaction_done(trustm_phy_t *phy, trustm_status_t io_status, uint8_t kind, size_t n)
 {
+    if (kind == TRUSTM_IO_I2C_READ_REG && (io_status == TRUSTM_OK || n == 1u)) {
+        phy->stats->transactions++; /* the select went through */
+        phy->stats->bytes_written++;
+        phy->selected = true;
+        if (io_status == TRUSTM_IN_PROGRESS) { /* the performer stopped after the select */
+            phy->not_before = phy->now + phy->guard_time_us;
+            return;
+        }
+    }
     phy->stats->transactions++;
     if (io_status == TRUSTM_OK) {
-        if (is_write)
-            phy->stats->bytes_written += (uint32_t)(phy->op == PHY_OP_WRITE ? phy->wlen : 1u);
+        if (kind == TRUSTM_IO_I2C_WRITE)
+            phy->stats->bytes_written += (uint32_t)phy->wlen;
         else
             phy->stats->bytes_read += (uint32_t)phy->rlen;
         phy->not_before = phy->now + phy->guard_time_us;
-        if (phy->op == PHY_OP_READ && phy->step == 0)
-            phy->step = 1;
-        else
-            phy_finish(phy, TRUSTM_OK);
+        phy_finish(phy, TRUSTM_OK);
         return;
     }
     /* Late acknowledge (§1.5): any failed transaction is repeated after 1 ms, up to nack_max
@@ -157,7 +164,6 @@ static void phy_transaction_done(trustm_phy_t *phy, trustm_status_t io_status, b
 void trustm_phy_io_done(trustm_phy_t *phy, trustm_status_t io_status, size_t n, uint64_t now_us)
 {
     uint8_t pending = phy->pending;
-    (void)n;
     phy->now = now_us;
     phy->pending = TRUSTM_IO_NONE;
     if (phy->op == PHY_OP_IDLE || phy->op == PHY_OP_DONE)
@@ -167,7 +173,8 @@ void trustm_phy_io_done(trustm_phy_t *phy, trustm_status_t io_status, size_t n, 
         break; /* time advanced; next_io re-evaluates */
     case TRUSTM_IO_I2C_WRITE:
     case TRUSTM_IO_I2C_READ:
-        phy_transaction_done(phy, io_status, pending == TRUSTM_IO_I2C_WRITE);
+    case TRUSTM_IO_I2C_READ_REG:
+        phy_transaction_done(phy, io_status, pending, n);
         break;
     case TRUSTM_IO_SET_PIN:
         phy_finish(phy, io_status);

@@ -2,6 +2,8 @@
  * Drivers over trustm_pal_t: the only proto file that includes trustm_pal.h and the only code
  * of the library that sleeps (blocking driver). design-guide §7.8.
  */
+#include <string.h>
+
 #include "trustm/trustm_pal.h"
 #include "trustm_stack.h"
 
@@ -13,22 +15,51 @@ static trustm_status_t pump_set_pin(const trustm_pal_t *pal, const trustm_io_t *
     return pal->ops->set_pin(pal->ctx, pin, io->level);
 }
 
-trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_io_t *io)
+/* Sleep until `until` counted from *now; the clock is read once afterwards (a port without
+ * sleep_us: spin on the clock). */
+static void pump_sleep_until(const struct trustm_pal *pal, uint64_t until, uint64_t *now)
 {
+    while (!trustm_time_reached(*now, until)) {
+        uint64_t left = until - *now;
+        if (pal->ops->sleep_us != NULL)
+            pal->ops->sleep_us(pal->ctx, left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left);
+        *now = pal->ops->now_us(pal->ctx);
+    }
+}
+
+/* The gap inside a register read: GUARD_TIME after the select, without reading the clock. */
+static void pump_gap(const struct trustm_pal *pal, uint32_t gap_us)
+{
+    if (gap_us == 0)
+        return;
+    if (pal->ops->sleep_us != NULL) {
+        pal->ops->sleep_us(pal->ctx, gap_us);
+        return;
+    }
+    uint64_t now = pal->ops->now_us(pal->ctx);
+    pump_sleep_until(pal, now + gap_us, &now);
+}
+
+static trustm_status_t pump_io(const struct trustm_pal *pal, const trustm_io_t *io, size_t *n)
+{
+    *n = 0;
     switch (io->kind) {
     case TRUSTM_IO_I2C_WRITE:
+        *n = io->len;
         return pal->ops->i2c_write(pal->ctx, io->addr7, io->buf, io->len);
     case TRUSTM_IO_I2C_READ:
+        *n = io->len;
         return pal->ops->i2c_read(pal->ctx, io->addr7, io->buf, io->len);
-    case TRUSTM_IO_WAIT: {
-        uint64_t now = pal->ops->now_us(pal->ctx);
-        while (!trustm_time_reached(now, io->until_us)) {
-            uint64_t left = io->until_us - now;
-            if (pal->ops->sleep_us != NULL) /* a port without sleep_us: spin on the clock */
-                pal->ops->sleep_us(pal->ctx, left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left);
-            now = pal->ops->now_us(pal->ctx);
-        }
-        return TRUSTM_OK;
+    case TRUSTM_IO_I2C_READ_REG: {
+        trustm_status_t s = pal->ops->i2c_write(pal->ctx, io->addr7, &io->reg, 1);
+        if (s != TRUSTM_OK)
+            return s;
+        *n = 1; /* selected */
+        pump_gap(pal, io->gap_us);
+        s = pal->ops->i2c_read(pal->ctx, io->addr7, io->buf, io->len);
+        if (s == TRUSTM_OK)
+            *n = io->len;
+        return s;
     }
     case TRUSTM_IO_SET_PIN:
         return pump_set_pin(pal, io);
@@ -37,15 +68,113 @@ trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_i
     }
 }
 
+trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_io_t *io, uint64_t *now_us,
+                                    size_t *n)
+{
+    *n = 0;
+    if (io->kind == TRUSTM_IO_WAIT) {
+        pump_sleep_until(pal, io->until_us, now_us);
+        return TRUSTM_OK;
+    }
+    if (io->kind != TRUSTM_IO_SET_PIN && !trustm_time_reached(*now_us, io->until_us)) {
+        /* the guard before a transaction: sleep it off; the clock is read once, after the I/O */
+        uint64_t left = io->until_us - *now_us;
+        pump_gap(pal, left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left);
+    }
+    trustm_status_t s = pump_io(pal, io, n);
+    *now_us = pal->ops->now_us(pal->ctx);
+    return s;
+}
+
+/* One sleep through the port's xfer; *now becomes the clock after it. */
+static void pump_xfer_sleep(const struct trustm_pal *pal, uint64_t until, uint64_t *now)
+{
+    trustm_pal_xfer_t x;
+    memset(&x, 0, sizeof x);
+    x.kind = TRUSTM_PAL_XFER_SLEEP;
+    if (!trustm_time_reached(*now, until)) {
+        uint64_t left = until - *now;
+        x.pre_sleep_us = left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left;
+    }
+    (void)pal->ops->xfer(pal->ctx, &x);
+    *now = x.now_us;
+}
+
+/* Through the port's xfer: a wait is carried over into the next transfer (its pre-sleep), so
+ * that every request costs the port one call. The engine is told that the wait ended at its
+ * target time (a lower bound of the real clock: nothing ever happens early); a second wait in
+ * a row (an engine that checks the real clock) is slept at once. *now is the port's clock,
+ * *eng_now what io_done reports. */
+static trustm_status_t pump_xfer(const struct trustm_pal *pal, const trustm_io_t *io, uint64_t *now,
+                                 uint64_t *owed_until, size_t *n, uint64_t *eng_now)
+{
+    trustm_pal_xfer_t x;
+    *n = 0;
+    if (io->kind == TRUSTM_IO_WAIT) {
+        if (*owed_until != 0) {
+            pump_xfer_sleep(pal, trustm_time_reached(io->until_us, *owed_until) ? io->until_us : *owed_until, now);
+            *owed_until = 0;
+            *eng_now = *now;
+        } else if (!trustm_time_reached(*now, io->until_us)) {
+            *owed_until = io->until_us;
+            *eng_now = io->until_us;
+        } else {
+            *eng_now = *now;
+        }
+        return TRUSTM_OK;
+    }
+    if (io->kind == TRUSTM_IO_SET_PIN) {
+        if (*owed_until != 0)
+            pump_xfer_sleep(pal, *owed_until, now);
+        *owed_until = 0;
+        trustm_status_t s = trustm_pump_perform(pal, io, now, n);
+        *eng_now = *now;
+        return s;
+    }
+    memset(&x, 0, sizeof x);
+    uint64_t start = io->until_us;
+    if (*owed_until != 0 && trustm_time_reached(*owed_until, start))
+        start = *owed_until;
+    *owed_until = 0;
+    if (!trustm_time_reached(*now, start)) {
+        uint64_t left = start - *now;
+        x.pre_sleep_us = left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left;
+    }
+    x.kind = io->kind == TRUSTM_IO_I2C_WRITE  ? TRUSTM_PAL_XFER_WRITE
+             : io->kind == TRUSTM_IO_I2C_READ ? TRUSTM_PAL_XFER_READ
+                                              : TRUSTM_PAL_XFER_READ_REG;
+    x.addr7 = io->addr7;
+    x.reg = io->reg;
+    x.gap_us = io->gap_us;
+    x.buf = io->buf;
+    x.len = io->len;
+    trustm_status_t s = pal->ops->xfer(pal->ctx, &x);
+    *now = x.now_us;
+    *eng_now = x.now_us;
+    *n = x.done;
+    return s;
+}
+
 trustm_status_t trustm_pump_engine_run(const trustm_engine_t *eng, const struct trustm_pal *pal)
 {
+    uint64_t now = pal->ops->now_us(pal->ctx), eng_now = now;
+    uint64_t owed_until = 0;
     for (;;) {
         trustm_io_t io;
         trustm_status_t s = eng->next_io(eng->ctx, &io);
-        if (s != TRUSTM_IN_PROGRESS)
+        if (s != TRUSTM_IN_PROGRESS) {
+            if (owed_until != 0) /* a final wait is still owed */
+                pump_xfer_sleep(pal, owed_until, &now);
             return s;
-        s = trustm_pump_perform(pal, &io);
-        eng->io_done(eng->ctx, s, s == TRUSTM_OK ? io.len : 0, pal->ops->now_us(pal->ctx));
+        }
+        size_t n;
+        if (pal->ops->xfer != NULL) {
+            s = pump_xfer(pal, &io, &now, &owed_until, &n, &eng_now);
+        } else {
+            s = trustm_pump_perform(pal, &io, &now, &n);
+            eng_now = now;
+        }
+        eng->io_done(eng->ctx, s, n, eng_now);
     }
 }
 
@@ -59,7 +188,7 @@ trustm_status_t trustm_pump_engine_step(const trustm_engine_t *eng, const struct
         uint64_t now = pal->ops->now_us(pal->ctx);
         if (s != TRUSTM_IN_PROGRESS)
             return s;
-        if (io.kind == TRUSTM_IO_WAIT) {
+        if (io.kind == TRUSTM_IO_WAIT || (io.kind != TRUSTM_IO_SET_PIN && !trustm_time_reached(now, io.until_us))) {
             if (!trustm_time_reached(now, io.until_us)) {
                 if (next_deadline_us != NULL)
                     *next_deadline_us = io.until_us;
@@ -73,9 +202,16 @@ trustm_status_t trustm_pump_engine_step(const trustm_engine_t *eng, const struct
                 *next_deadline_us = now; /* more work is due at once */
             return TRUSTM_IN_PROGRESS;
         }
-        s = trustm_pump_perform(pal, &io);
+        size_t n;
         performed = true;
-        eng->io_done(eng->ctx, s, s == TRUSTM_OK ? io.len : 0, pal->ops->now_us(pal->ctx));
+        if (io.kind == TRUSTM_IO_I2C_READ_REG) { /* no sleeping here: the select alone, the read */
+            s = pal->ops->i2c_write(pal->ctx, io.addr7, &io.reg, 1); /* after GUARD_TIME */
+            eng->io_done(eng->ctx, s == TRUSTM_OK ? TRUSTM_IN_PROGRESS : s, s == TRUSTM_OK ? 1u : 0u,
+                         pal->ops->now_us(pal->ctx));
+            continue;
+        }
+        s = trustm_pump_perform(pal, &io, &now, &n);
+        eng->io_done(eng->ctx, s, n, now);
     }
 }
 

@@ -229,14 +229,15 @@ trustm_status_t trustm_stack_open_start(trustm_stack_t *st, trustm_stack_reset_t
 /* ---- exchange ---- */
 
 /* Start an exchange of the message the PL builds around apdu (none: a control exchange). */
-static trustm_status_t stack_begin(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
-                                   size_t rsp_size, uint64_t now_us)
+static trustm_status_t stack_begin(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len, uint32_t expect_us,
+                                   uint8_t *rsp, size_t rsp_size, uint64_t now_us)
 {
     if (trustm_stack_is_busy(st))
         return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_SEQUENCE);
     if (st->failed)
         return TRUSTM_STATUS(TRUSTM_STATUS_LAYER(st->fail_status), TRUSTM_BASE_FAILED);
     trustm_phy_set_now(&st->phy, now_us);
+    st->tl.expect_us = expect_us;
     trustm_status_t s = trustm_tl_start(&st->tl, apdu, apdu_len, rsp, rsp_size, now_us);
     if (s != TRUSTM_OK)
         return s;
@@ -245,19 +246,19 @@ static trustm_status_t stack_begin(trustm_stack_t *st, const uint8_t *apdu, size
     return TRUSTM_OK;
 }
 
-trustm_status_t trustm_stack_start(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len,
+trustm_status_t trustm_stack_start(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len, uint32_t expect_us,
                                    uint8_t *rsp, size_t rsp_size, uint64_t now_us)
 {
     if (st == NULL || (apdu == NULL && apdu_len > 0) || apdu_len == 0 || (rsp == NULL && rsp_size > 0))
         return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_PARAM);
-    return stack_begin(st, apdu, apdu_len, rsp, rsp_size, now_us);
+    return stack_begin(st, apdu, apdu_len, expect_us, rsp, rsp_size, now_us);
 }
 
 trustm_status_t trustm_stack_start_control(trustm_stack_t *st, uint64_t now_us)
 {
     if (st == NULL)
         return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_PARAM);
-    return stack_begin(st, NULL, 0, NULL, 0, now_us);
+    return stack_begin(st, NULL, 0, 0, NULL, 0, now_us);
 }
 
 /* Errors after which the chip cannot be reached or the link cannot be recovered. */
@@ -325,8 +326,11 @@ void trustm_stack_wipe(trustm_stack_t *st)
 {
     if (trustm_stack_is_busy(st))
         return;
-    trustm_wipe(st->dl.tx_buf, sizeof st->dl.tx_buf);
-    trustm_wipe(st->dl.rx_buf, sizeof st->dl.rx_buf);
+    /* only what was used: the buffers are wiped after every operation */
+    trustm_wipe(st->dl.tx_buf, st->dl.tx_hw);
+    trustm_wipe(st->dl.rx_buf, st->dl.rx_hw);
+    st->dl.tx_hw = 0;
+    st->dl.rx_hw = 0;
     trustm_wipe(st->tl.rx_hdr, sizeof st->tl.rx_hdr);
     st->dl.rx_packet = NULL;
     st->dl.rx_packet_len = 0;
@@ -338,6 +342,7 @@ bool trustm_stack_is_busy(const trustm_stack_t *st)
 }
 
 size_t trustm_stack_rsp_len(const trustm_stack_t *st) { return st->tl.rsp_len; }
+size_t trustm_stack_rsp_written(const trustm_stack_t *st) { return st->tl.rsp_hw; }
 uint16_t trustm_stack_frame_size(const trustm_stack_t *st) { return st->frame_size; }
 uint16_t trustm_stack_max_scl_khz(const trustm_stack_t *st) { return st->max_scl_khz; }
 const trustm_stats_t *trustm_stack_stats(const trustm_stack_t *st) { return &st->stats; }

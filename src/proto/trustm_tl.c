@@ -73,6 +73,9 @@ static void tl_send_next(trustm_tl_t *tl)
     tl->tx_chunk = n;
     tl->tx_error_packet = false;
     tl->state = TL_ST_SEND;
+    /* the last packet of the command itself (not of a presentation-layer message of its own)
+     * starts the execution: the first poll waits for the command's expected time */
+    tl->dl->expect_us = (left <= cap && tl->msg.rx_buf == NULL) ? tl->expect_us : 0u;
     trustm_dl_send_start(tl->dl, 1 + n, tl_deadline(tl));
 }
 
@@ -81,6 +84,7 @@ static void tl_send_error_packet(trustm_tl_t *tl)
 {
     uint8_t *pkt = trustm_dl_packet_buf(tl->dl);
     pkt[0] = TRUSTM_TL_CHAIN_ERROR;
+    tl->dl->expect_us = 0;
     tl->tx_chunk = 0;
     tl->tx_error_packet = true;
     tl->error_sent = true;
@@ -123,6 +127,7 @@ trustm_status_t trustm_tl_start(trustm_tl_t *tl, const uint8_t *apdu, size_t apd
     tl->apdu_len = apdu_len;
     tl->caller_rsp = rsp;
     tl->caller_rsp_size = rsp_size;
+    tl->rsp_hw = 0;
     tl->deadline = now_us + tl->exchange_timeout_us;
     tl->result = TRUSTM_IN_PROGRESS;
     return tl_begin_message(tl);
@@ -142,7 +147,10 @@ static void tl_sink_append(trustm_tl_t *tl, const uint8_t *p, size_t n)
     }
     if (n > 0 && tl->rsp_len < tl->rsp_size) {
         size_t room = tl->rsp_size - tl->rsp_len;
-        memcpy(tl->rsp + tl->rsp_len, p, n < room ? n : room);
+        size_t k = n < room ? n : room;
+        memcpy(tl->rsp + tl->rsp_len, p, k);
+        if (tl->rsp == tl->caller_rsp && tl->rsp_len + k > tl->rsp_hw)
+            tl->rsp_hw = tl->rsp_len + k;
     }
     tl->rsp_len += n; /* may exceed rsp_size: the rest is drained and reported at the end */
 }

@@ -55,7 +55,7 @@ static trustm_status_t f_pin(void *ctx, trustm_pal_pin_t pin, bool high)
     return TRUSTM_OK;
 }
 
-static const trustm_pal_ops_t fops = {f_write, f_read, f_now, f_sleep, f_pin};
+static const trustm_pal_ops_t fops = {f_write, f_read, f_now, f_sleep, f_pin, NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

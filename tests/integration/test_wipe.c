@@ -104,7 +104,7 @@ static void test_abort_wipes(void **state)
         secret[i] = (uint8_t)(0x5C + i * 3);
     OK(trustm_op_start_data_write(&t->dev, 0xF1D6, TRUSTM_ERASE_AND_WRITE, 0, secret, sizeof secret));
     uint64_t deadline = 0;
-    (void)trustm_op_poll(&t->dev, &deadline); /* the command frame is on its way */
+    assert_int_equal(trustm_op_poll(&t->dev, &deadline), TRUSTM_IN_PROGRESS); /* the frame is on its way */
     trustm_op_abort(&t->dev);
     assert_wiped(&t->dev, secret, sizeof secret, "SetDataObject, aborted");
     /* and the link still works */

@@ -42,7 +42,7 @@ static trustm_status_t run(void)
         if (s != TRUSTM_IN_PROGRESS)
             return s;
         s = hb_perform(&io);
-        trustm_phy_io_done(&st.phy, s, io.len, hb.now);
+        trustm_phy_io_done(&st.phy, s, hb.n, hb.now);
     }
 }
 

@@ -33,7 +33,7 @@ static trustm_status_t open_with(trustm_stack_reset_t r)
 
 static trustm_status_t xchg(void)
 {
-    trustm_status_t s = trustm_stack_start(&st, apdu, sizeof apdu, rsp, sizeof rsp, hb.now);
+    trustm_status_t s = trustm_stack_start(&st, apdu, sizeof apdu, 0, rsp, sizeof rsp, hb.now);
     if (s != TRUSTM_OK)
         return s;
     return hb_run_stack(&st);
@@ -169,14 +169,14 @@ static void test_abort_then_resync(void **state)
     hb_soft_reset(277, 277);
     assert_int_equal(open_with(TRUSTM_STACK_RESET_SOFT), TRUSTM_OK);
     hb_host_message(&l, apdu, sizeof apdu, false);
-    assert_int_equal(trustm_stack_start(&st, apdu, sizeof apdu, rsp, sizeof rsp, hb.now), TRUSTM_OK);
-    assert_int_equal(trustm_stack_start(&st, apdu, sizeof apdu, rsp, sizeof rsp, hb.now),
+    assert_int_equal(trustm_stack_start(&st, apdu, sizeof apdu, 0, rsp, sizeof rsp, hb.now), TRUSTM_OK);
+    assert_int_equal(trustm_stack_start(&st, apdu, sizeof apdu, 0, rsp, sizeof rsp, hb.now),
                      TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_SEQUENCE));
     while (hb.pos < hb.count) {
         trustm_io_t io;
         assert_int_equal(trustm_stack_next_io(&st, &io), TRUSTM_IN_PROGRESS);
         trustm_status_t s = hb_perform(&io);
-        trustm_stack_io_done(&st, s, io.len, hb.now);
+        trustm_stack_io_done(&st, s, hb.n, hb.now);
     }
     trustm_stack_abort(&st);
     assert_false(trustm_stack_is_busy(&st));
@@ -198,7 +198,7 @@ static void test_pump_run(void **state)
     hb_exchange(&l, apdu, sizeof apdu, rsp_ok, 4, false);
     assert_int_equal(trustm_stack_open_start(&st, TRUSTM_STACK_RESET_SOFT, hb.now), TRUSTM_OK);
     assert_int_equal(trustm_pump_run(&st, &pal), TRUSTM_OK);
-    assert_int_equal(trustm_stack_start(&st, apdu, sizeof apdu, rsp, sizeof rsp, hb.now), TRUSTM_OK);
+    assert_int_equal(trustm_stack_start(&st, apdu, sizeof apdu, 0, rsp, sizeof rsp, hb.now), TRUSTM_OK);
     assert_int_equal(trustm_pump_run(&st, &pal), TRUSTM_OK);
     hb_assert_done();
     assert_true(hb.sleeps > 0);
@@ -231,7 +231,7 @@ static void test_pump_step(void **state)
         }
         assert_int_equal(s, TRUSTM_OK);
         if (phase == 0)
-            assert_int_equal(trustm_stack_start(&st, apdu, sizeof apdu, rsp, sizeof rsp, hb.now), TRUSTM_OK);
+            assert_int_equal(trustm_stack_start(&st, apdu, sizeof apdu, 0, rsp, sizeof rsp, hb.now), TRUSTM_OK);
     }
     hb_assert_done();
     assert_int_equal(hb.sleeps, 0);

@@ -52,7 +52,7 @@ static trustm_status_t exchange(const uint8_t *apdu, size_t n, size_t rsp_size)
         if (s != TRUSTM_IN_PROGRESS)
             return s;
         s = hb_perform(&io);
-        trustm_phy_io_done(&st.phy, s, io.len, hb.now);
+        trustm_phy_io_done(&st.phy, s, hb.n, hb.now);
     }
 }
 

@@ -32,6 +32,9 @@
 #define TRUSTM_OID_LAST_ERROR          0xF1C2u
 #define TRUSTM_CMD_STA_FAILED          TRUSTM_DEVICE_ERR(0) /* Sta FF, code not yet read */
 
+/* Expected execution time of the command in apdu (us; 0 = unknown): the host waits that long
+ * after the last frame before its first poll (trustm_cmd_timing.c). */
+uint32_t trustm_cmd_expected_us(const uint8_t *apdu, size_t len);
 /* Command code with or without the flush bit. */
 uint8_t trustm_cmd_code(uint8_t code, unsigned flags);
 

@@ -47,21 +47,30 @@ typedef enum trustm_io_kind {
     TRUSTM_IO_I2C_WRITE, /* one write transaction of buf[0..len) (buf[0] = register address) */
     TRUSTM_IO_I2C_READ,  /* one read transaction of exactly len bytes into buf               */
     TRUSTM_IO_WAIT,      /* do nothing until the clock reaches until_us                       */
-    TRUSTM_IO_SET_PIN    /* drive pin to level                                                */
+    TRUSTM_IO_SET_PIN,   /* drive pin to level                                                */
+    TRUSTM_IO_I2C_READ_REG /* register read: write the 1-byte register address reg, wait at
+                            * least gap_us (GUARD_TIME), read exactly len bytes into buf. A
+                            * performer may stop after the select: io_done(TRUSTM_IN_PROGRESS,
+                            * 1, now); if the read fails after a good select: io_done(error, 1,
+                            * now) -- then only the read is requested again                  */
 } trustm_io_kind_t;
 
 /* Pin identifiers of TRUSTM_IO_SET_PIN (same meaning and values as trustm_pal_pin_t). */
 #define TRUSTM_IO_PIN_RST 0u
 #define TRUSTM_IO_PIN_VDD 1u
 
+/* until_us: WAIT: the time to wait for; the I2C kinds: not before then (GUARD_TIME after the
+ * previous transaction, the NACK retry interval) -- the performer waits first if needed. */
 typedef struct trustm_io {
     trustm_io_kind_t kind;
     uint8_t addr7;
+    uint8_t reg;       /* TRUSTM_IO_I2C_READ_REG */
+    uint8_t pin;
+    bool level;
+    uint32_t gap_us;   /* TRUSTM_IO_I2C_READ_REG: between the two transactions */
     uint8_t *buf;
     size_t len;
     uint64_t until_us;
-    uint8_t pin;
-    bool level;
 } trustm_io_t;
 
 /* Time comparison that survives wrap-around: true when a is at or after b. */
@@ -92,7 +101,12 @@ static inline bool trustm_time_reached(uint64_t a, uint64_t b) { return (int64_t
 #define TRUSTM_DEFAULT_TRANS_REPEAT      3u       /* TRANS_REPEAT                          */
 #define TRUSTM_DEFAULT_NACK_INTERVAL_US  1000u    /* late-acknowledge retry interval       */
 #define TRUSTM_DEFAULT_NACK_MAX          200u     /* attempts per register access          */
-#define TRUSTM_DEFAULT_POLL_INTERVAL_US  1000u    /* I2C_STATE poll interval               */
+#define TRUSTM_DEFAULT_POLL_INTERVAL_US  1000u    /* I2C_STATE poll interval while a chip
+                                                      * runs past the expected time (backs off
+                                                      * to 8x)                                */
+/* A command expected to run longer than this is ACKed by the chip on its own before the response
+ * (ifx-i2c.md §2.5, the OpenApplication log): the host polls for that ACK at once. */
+#define TRUSTM_DL_ACK_FIRST_US           2000u
 #define TRUSTM_DEFAULT_STARTUP_US        15000u   /* tSTARTUP, [DS] Tables 12-13           */
 #define TRUSTM_DEFAULT_RESET_LOW_US      2000u    /* RST/VDD low time                      */
 #define TRUSTM_DEFAULT_EXCHANGE_TIMEOUT_US 180000000u /* overall response wait (180 s)   */
@@ -198,9 +212,9 @@ typedef struct trustm_phy {
     uint16_t nack_max;
     /* one operation: a register write, a register read, a wait or a pin change */
     uint8_t op;          /* trustm_phy.c: PHY_OP_* */
-    uint8_t step;        /* register read: 0 = address write, 1 = data read */
     uint8_t pending;     /* kind of the request handed out by next_io */
     uint8_t reg;         /* register of a read (the address write transaction) */
+    bool selected;       /* register read: the select went through, only the read is left */
     uint8_t pin;
     bool level;
     uint8_t *wbuf;
@@ -238,11 +252,16 @@ typedef struct trustm_dl {
     uint16_t rx_len;      /* length announced by I2C_STATE */
     size_t tx_len;        /* data frame length (without register byte) */
     uint64_t sent_at;     /* end of the last data frame write (TRANS_TIMEOUT start) */
+    uint32_t expect_us;   /* set for the frame that ends a command: its expected execution time */
+    uint8_t misses;       /* empty polls since ready_at (the poll interval doubles, up to 8x) */
+    uint64_t ready_at;    /* the response is expected from then on: first poll not before */
+    uint64_t poll_at;     /* when the last scheduled poll was due (polls on absolute times) */
     uint64_t deadline;    /* receive: give up at */
     bool got_packet;      /* a data frame was delivered (piggy-backed or received) */
     const uint8_t *rx_packet;
     size_t rx_packet_len;
     trustm_status_t result;
+    uint16_t tx_hw, rx_hw;  /* bytes of tx_buf / rx_buf used since the last wipe */
     uint8_t state_buf[4];
     uint8_t ctrl_buf[1 + TRUSTM_DL_OVERHEAD];
     uint8_t tx_buf[1 + TRUSTM_DL_FRAME_MAX]; /* register byte 0x80 + data frame */
@@ -262,6 +281,7 @@ typedef struct trustm_tl {
     size_t tx_pos;        /* bytes of the message already sent and acknowledged */
     size_t tx_chunk;      /* message bytes in the packet being sent */
     uint64_t deadline;    /* overall end of the exchange */
+    uint32_t expect_us;   /* expected execution time of the exchange's command */
     bool tx_error_packet; /* sending the single-byte chaining-error packet */
     bool resent;          /* the whole message was sent again after a received error packet */
     bool error_sent;      /* we sent a chaining-error packet during this exchange */
@@ -272,6 +292,7 @@ typedef struct trustm_tl {
     size_t rsp_size;
     size_t rsp_len;       /* response bytes received (> rsp_size: overflow); after rx_end the
                            * response APDU length */
+    size_t rsp_hw;         /* bytes written into the caller's response buffer (wipe bound) */
     uint8_t rx_prev_chain; /* chain value of the previous received packet, 0xFF = none */
     uint8_t state;         /* TL_ST_* */
     trustm_status_t result;
@@ -307,9 +328,11 @@ trustm_status_t trustm_stack_init(trustm_stack_t *st, const trustm_stack_config_
 trustm_status_t trustm_stack_open_start(trustm_stack_t *st, trustm_stack_reset_t reset, uint64_t now_us);
 
 /* Begin one APDU exchange. apdu and rsp are borrowed until the exchange completes or is
- * aborted. BAD_SEQUENCE while another operation runs, TRUSTM_STATUS(TL, FAILED) after a fatal
- * error (until the next open). */
-trustm_status_t trustm_stack_start(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len,
+ * aborted. expect_us: the command's expected execution time (0 = unknown); the first I2C_STATE
+ * read after the command's last frame waits that long (polling goes on if the chip is not done).
+ * BAD_SEQUENCE while another operation runs, TRUSTM_STATUS(TL, FAILED) after a fatal error
+ * (until the next open). */
+trustm_status_t trustm_stack_start(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len, uint32_t expect_us,
                                    uint8_t *rsp, size_t rsp_size, uint64_t now_us);
 
 /* Begin a presentation-layer control exchange armed beforehand (e.g. context save/restore):
@@ -333,6 +356,8 @@ void trustm_stack_wipe(trustm_stack_t *st);
 
 bool trustm_stack_is_busy(const trustm_stack_t *st);
 size_t trustm_stack_rsp_len(const trustm_stack_t *st);
+/* Bytes the last exchange wrote into the caller's response buffer (what a wipe must cover). */
+size_t trustm_stack_rsp_written(const trustm_stack_t *st);
 uint16_t trustm_stack_frame_size(const trustm_stack_t *st);
 uint16_t trustm_stack_max_scl_khz(const trustm_stack_t *st);
 const trustm_stats_t *trustm_stack_stats(const trustm_stack_t *st);
@@ -348,8 +373,12 @@ typedef struct trustm_engine {
     void *ctx;
 } trustm_engine_t;
 
-/* Perform one request on the PAL (waits sleep until until_us). Returns the I/O status. */
-trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_io_t *io);
+/* Perform one request on the PAL: first sleep until until_us, counted from now_us (the clock as
+ * last read; the PAL clock is read again only for a WAIT that ends early), then the I/O.
+ * Returns the I/O status, *n for io_done (len on success; 1 when a register read failed after
+ * its select); *now_us is the clock after it (read once). */
+trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_io_t *io, uint64_t *now_us,
+                                    size_t *n);
 
 /* Blocking: run the engine to completion; the only code that sleeps. */
 trustm_status_t trustm_pump_engine_run(const trustm_engine_t *eng, const struct trustm_pal *pal);

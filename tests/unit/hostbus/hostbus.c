@@ -195,8 +195,8 @@ static trustm_status_t bus_pin(void *ctx, trustm_pal_pin_t pin, bool high)
     return TRUSTM_OK;
 }
 
-static const trustm_pal_ops_t ops_pins = {bus_write, bus_read, bus_now, bus_sleep, bus_pin};
-static const trustm_pal_ops_t ops_nopins = {bus_write, bus_read, bus_now, bus_sleep, NULL};
+static const trustm_pal_ops_t ops_pins = {bus_write, bus_read, bus_now, bus_sleep, bus_pin, NULL};
+static const trustm_pal_ops_t ops_nopins = {bus_write, bus_read, bus_now, bus_sleep, NULL, NULL};
 
 trustm_pal_t hb_pal(void)
 {
@@ -206,9 +206,23 @@ trustm_pal_t hb_pal(void)
 
 trustm_status_t hb_perform(const trustm_io_t *io)
 {
+    if (io->kind != TRUSTM_IO_SET_PIN && io->until_us > hb.now)
+        hb.now = io->until_us; /* not before */
+    hb.n = io->kind == TRUSTM_IO_I2C_READ_REG ? 0 : io->len;
     switch (io->kind) {
     case TRUSTM_IO_I2C_WRITE: return bus_write(NULL, io->addr7, io->buf, io->len);
     case TRUSTM_IO_I2C_READ: return bus_read(NULL, io->addr7, io->buf, io->len);
+    case TRUSTM_IO_I2C_READ_REG: {
+        trustm_status_t s = bus_write(NULL, io->addr7, &io->reg, 1);
+        if (s != TRUSTM_OK)
+            return s;
+        hb.n = 1; /* selected */
+        hb.now += io->gap_us;
+        s = bus_read(NULL, io->addr7, io->buf, io->len);
+        if (s == TRUSTM_OK)
+            hb.n = io->len;
+        return s;
+    }
     case TRUSTM_IO_WAIT:
         if (io->until_us > hb.now)
             hb.now = io->until_us;
@@ -230,7 +244,7 @@ trustm_status_t hb_run_stack(trustm_stack_t *st)
         if (s != TRUSTM_IN_PROGRESS)
             return s;
         s = hb_perform(&io);
-        trustm_stack_io_done(st, s, s == TRUSTM_OK ? io.len : 0, hb.now);
+        trustm_stack_io_done(st, s, hb.n, hb.now);
     }
     fail_msg("hostbus: engine did not finish");
     return TRUSTM_PAL_IO;

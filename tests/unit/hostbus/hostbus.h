@@ -53,6 +53,7 @@ typedef struct hb {
     uint32_t sleeps;         /* calls of sleep_us */
     uint32_t txns;           /* transactions performed */
     bool idle_read_due;      /* an idle poll's address write happened; its read comes next */
+    size_t n;                /* io_done's n for the last hb_perform */
 } hb_t;
 
 extern hb_t hb; /* one bus per test process; hb_reset() before each test */
