@@ -303,25 +303,6 @@ static uint32_t client_now_ms(void *user)
     return (uint32_t)(app_mono_us() / 1000u);
 }
 
-static int hex_to_bytes(const uint8_t *hex, size_t n, uint8_t *out)
-{
-    for (size_t i = 0; i < n / 2u; i++) {
-        unsigned v = 0;
-        for (size_t k = 0; k < 2u; k++) {
-            uint8_t c = hex[2u * i + k];
-            unsigned d = (c >= '0' && c <= '9') ? (unsigned)(c - '0')
-                         : (c >= 'A' && c <= 'F') ? (unsigned)(c - 'A' + 10)
-                         : (c >= 'a' && c <= 'f') ? (unsigned)(c - 'a' + 10) : 16u;
-            if (d > 15u) {
-                return -1;
-            }
-            v = (v << 4) | d;
-        }
-        out[i] = (uint8_t)v;
-    }
-    return 0;
-}
-
 static void wipe(void *p, size_t n)
 {
     volatile uint8_t *v = p;
@@ -401,7 +382,7 @@ int app_connect(app_t *a)
         if (r != IROT_SUCCESS) {
             return id2_fail(a, "get_secret", r);
         }
-        rc = hex_to_bytes(hex, sizeof hex, psk);
+        rc = id2v_hex_decode((const char *)hex, sizeof hex, psk, sizeof psk);
         wipe(hex, sizeof hex);
         if (rc != 0) {
             return APP_EXIT_DEVICE;

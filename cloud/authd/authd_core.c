@@ -35,40 +35,6 @@ struct authd_operators {
     op_t op[MAX_OPS];
 };
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int unhex(const char *s, size_t len, uint8_t *out, size_t n)
-{
-    if (len != 2 * n)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return 0;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 1;
-}
-
-static void tohex(const uint8_t *b, size_t n, char *out)
-{
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hx[b[i] >> 4];
-        out[2 * i + 1] = hx[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static int derive(const char *password, const uint8_t *salt, unsigned iterations, uint8_t out[HASH_LEN])
 {
     mbedtls_md_context_t md;
@@ -93,8 +59,8 @@ int authd_operator_line(const char *name, const char *password, char *out, size_
     close(fd);
     if (r != (ssize_t)sizeof salt || !derive(password, salt, ITERATIONS, hash))
         return -1;
-    tohex(salt, SALT_LEN, salt_hex);
-    tohex(hash, HASH_LEN, hash_hex);
+    id2v_hex_encode(salt, SALT_LEN, 0, salt_hex);
+    id2v_hex_encode(hash, HASH_LEN, 0, hash_hex);
     mbedtls_platform_zeroize(hash, sizeof hash);
     int n = snprintf(out, out_size, "%s:%s:%u:%s", name, salt_hex, ITERATIONS, hash_hex);
     return n > 0 && (size_t)n < out_size ? 0 : -1;
@@ -131,8 +97,8 @@ authd_operators_t *authd_operators_load(const char *path, char *err, size_t err_
         char *end = NULL;
         unsigned long it = f3 != NULL ? strtoul(f3, &end, 10) : 0;
         if (ops->n >= MAX_OPS || f4 == NULL || strtok(NULL, ":") != NULL || !id2v_valid_pk(f1) || end == NULL ||
-            *end != '\0' || it < 1000 || it > 10000000 || !unhex(f2, strlen(f2), o->salt, SALT_LEN) ||
-            !unhex(f4, strlen(f4), o->hash, HASH_LEN)) {
+            *end != '\0' || it < 1000 || it > 10000000 || id2v_hex_decode(f2, strlen(f2), o->salt, SALT_LEN) != 0 ||
+            id2v_hex_decode(f4, strlen(f4), o->hash, HASH_LEN) != 0) {
             snprintf(err, err_size, "operator file %s:%d: expected name:salt:iterations:hash (id2-authd passwd)", path,
                      ln);
             mbedtls_platform_zeroize(line, sizeof line);
@@ -207,7 +173,7 @@ const char *authd_form_get(const char *body, const char *key, char *out, size_t 
                 } else if (c == '%') {
                     if (i + 2 >= seg)
                         return NULL;
-                    int hi = hexval(p[i + 1]), lo = hexval(p[i + 2]);
+                    int hi = id2v_hex_digit(p[i + 1]), lo = id2v_hex_digit(p[i + 2]);
                     if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                         return NULL;
                     c = (char)(hi << 4 | lo);

@@ -68,27 +68,6 @@ static int db_fail(id2_registry_t *reg, char *err, size_t err_size, const char *
     return fail(err, err_size, ID2V_ERR_STORAGE, "registry: %s: %s", what, reg_db_errmsg(reg->db));
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static void to_hex(const uint8_t *b, size_t n, char *out)
-{
-    static const char hx[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hx[b[i] >> 4];
-        out[2 * i + 1] = hx[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* ------------------------------------------------------------------ master key */
 
 static int rng_seed(mbedtls_entropy_context *ent, mbedtls_ctr_drbg_context *drbg)
@@ -114,7 +93,7 @@ int id2_registry_master_create(const char *path, char *err, size_t err_size)
         mbedtls_platform_zeroize(key, sizeof key);
         return fail(err, err_size, ID2V_ERR_CRYPTO, "master key: random generator failed");
     }
-    to_hex(key, sizeof key, text);
+    id2v_hex_encode(key, sizeof key, 1, text);
     mbedtls_platform_zeroize(key, sizeof key);
     text[2 * MASTER_LEN] = '\n';
     text[2 * MASTER_LEN + 1] = '\0';
@@ -163,7 +142,7 @@ static int master_load(const char *path, uint8_t key[MASTER_LEN], char *err, siz
         else if (!(got == 2 * MASTER_LEN || (got == 2 * MASTER_LEN + 1 && buf[2 * MASTER_LEN] == '\n')))
             rc = fail(err, err_size, ID2V_ERR_FORMAT, "master key %s: expected 64 hex characters", path);
         for (size_t i = 0; rc == ID2V_OK && i < MASTER_LEN; i++) {
-            int hi = hexval(buf[2 * i]), lo = hexval(buf[2 * i + 1]);
+            int hi = id2v_hex_digit(buf[2 * i]), lo = id2v_hex_digit(buf[2 * i + 1]);
             if (hi < 0 || lo < 0)
                 rc = fail(err, err_size, ID2V_ERR_FORMAT, "master key %s: expected 64 hex characters", path);
             else
@@ -561,7 +540,7 @@ static int store(id2_registry_t *reg, const char *pk, const char *dn, const id2v
                 rc = fail(err, err_size, ID2V_ERR_CRYPTO, "issue: random generator failed");
                 break;
             }
-            to_hex(raw, sizeof raw, d.id2);
+            id2v_hex_encode(raw, sizeof raw, 1, d.id2);
         }
         if (dn != NULL)
             snprintf(d.dn, sizeof d.dn, "%s", dn);

@@ -61,6 +61,40 @@ void id2v_key_wipe(id2v_key_t *k)
 
 /* ------------------------------------------------------------------ small checks */
 
+int id2v_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int id2v_hex_decode(const char *hex, size_t len, uint8_t *out, size_t n)
+{
+    if (hex == NULL || out == NULL || len != 2 * n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int hi = id2v_hex_digit(hex[2 * i]), lo = id2v_hex_digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+void id2v_hex_encode(const uint8_t *b, size_t n, int upper, char *out)
+{
+    const char *hx = upper ? hex_upper : hex_lower;
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hx[b[i] >> 4];
+        out[2 * i + 1] = hx[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
 static int is_upper_hex(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
@@ -555,11 +589,7 @@ int id2v_server_random(char out[ID2V_MAX_SERVER_RANDOM + 1], int (*f_rng)(void *
         out[0] = '\0';
         return ID2V_ERR_CRYPTO;
     }
-    for (size_t i = 0; i < sizeof b; i++) {
-        out[2 * i] = hex_upper[b[i] >> 4];
-        out[2 * i + 1] = hex_upper[b[i] & 15];
-    }
-    out[32] = '\0';
+    id2v_hex_encode(b, sizeof b, 1, out);
     mbedtls_platform_zeroize(b, sizeof b);
     return ID2V_OK;
 }

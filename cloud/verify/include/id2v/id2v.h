@@ -65,6 +65,13 @@ typedef struct {
     size_t key_len;
 } id2v_key_t;
 
+/* Hex helpers shared by the cloud side: one digit (either case) -> 0..15, or -1; exactly
+ * 2*n digits -> n bytes (0, or -1 on a wrong length or a non-hex digit; out may be partly
+ * written then); n bytes -> 2*n digits + NUL (upper-case when upper != 0). */
+int id2v_hex_digit(char c);
+int id2v_hex_decode(const char *hex, size_t len, uint8_t *out, size_t n);
+void id2v_hex_encode(const uint8_t *b, size_t n, int upper, char *out);
+
 /* Wipe a key (memory the compiler cannot skip). */
 void id2v_key_wipe(id2v_key_t *k);
 
