@@ -693,7 +693,9 @@ static optiga_lib_status_t derive(compat_inst_t *in, uint8_t alg, uint16_t secre
                                   const uint8_t *seed, uint16_t seed_len, const uint8_t *info, uint16_t info_len,
                                   uint16_t key_len, bool_t export_to_host, uint8_t *out)
 {
-    if (in != NULL && secret == 0 && !session_held(in))
+    if (in == NULL)
+        return OPTIGA_CRYPT_ERROR_INVALID_INPUT;
+    if (secret == 0 && !session_held(in))
         return OPTIGA_CMD_ERROR_INVALID_INPUT;
     optiga_lib_status_t st = compat_begin(in, COMPAT_CRYPT);
     if (st != OPTIGA_LIB_SUCCESS)

@@ -117,7 +117,7 @@ int do_hmac(cli_globals_t *g, int argc, char **argv)
     const char **slots[] = {&o.secret_s, &o.alg_s};
     cli_device_t d;
     uint16_t oid;
-    int alg;
+    int alg = 0;
     uint8_t *in, mac[64];
     size_t len = 0, mac_len = 0;
     trustm_status_t st;
@@ -198,8 +198,8 @@ int do_prf(cli_globals_t *g, int argc, char **argv)
     static uint8_t label[DERIVE_LABEL_MAX], seed[DERIVE_LABEL_MAX];
     size_t label_len = 0, seed_len = 0;
     trustm_derive_t p;
-    uint16_t oid, klen;
-    int alg, rc;
+    uint16_t oid = 0, klen = 0;
+    int alg = 0, rc;
     memset(&o, 0, sizeof(o));
     rc = parse(g, &o, cmd, prf_help, CLI_IO_OUT | CLI_IO_HEX, names, slots, 6, argc, argv);
     if (rc != -2) {
@@ -252,8 +252,8 @@ int do_hkdf(cli_globals_t *g, int argc, char **argv)
     uint8_t info[DERIVE_INFO_MAX];
     size_t salt_len = 0, info_len = 0;
     trustm_derive_t p;
-    uint16_t oid, klen;
-    int alg, rc;
+    uint16_t oid = 0, klen = 0;
+    int alg = 0, rc;
     memset(&o, 0, sizeof(o));
     rc = parse(g, &o, cmd, hkdf_help, CLI_IO_OUT | CLI_IO_HEX, names, slots, 6, argc, argv);
     if (rc != -2) {
