@@ -9,7 +9,7 @@
  *   trustm-sim show  --state FILE
  *
  * Exit codes (the same for every trustm tool, docs/CLI.md): 0 success, 1 usage error,
- * 2 runtime failure (state file, socket, I/O).
+ * 2 device (serving on the socket failed), 4 file (state file, key file, output).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -23,7 +23,8 @@
 #include "trustm_sim_factory.h"
 
 #define EXIT_USAGE 1
-#define EXIT_RUNTIME 2
+#define EXIT_DEVICE 2  /* serving failed (socket) */
+#define EXIT_RUNTIME 4 /* a file: state file, key file, output */
 
 static const char *usage_text =
     "usage: trustm-sim <command> [options]\n"
@@ -55,7 +56,8 @@ static const char *usage_text =
     "The simulator's keys, certificates and random numbers are for testing only: they come\n"
     "from the seed (reproducible by design) and the test CA's key is public.\n"
     "\n"
-    "exit codes: 0 success, 1 usage error, 2 runtime failure (state file, socket)\n";
+    "exit codes (as for every trustm tool): 0 success, 1 usage error, 2 serving failed\n"
+    "(socket), 4 file error (state file, key file, output)\n";
 
 static int usage(FILE *f, int rc)
 {
@@ -371,7 +373,7 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "trustm-sim serve: --state FILE and --socket PATH are required\n");
         return EXIT_USAGE;
     }
-    return sim_serve(&o) == 0 ? 0 : EXIT_RUNTIME;
+    return sim_serve(&o) == 0 ? 0 : EXIT_DEVICE;
 }
 
 int main(int argc, char **argv)

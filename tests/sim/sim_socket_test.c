@@ -286,9 +286,9 @@ static void sim_socket_init_provision(void **state)
     snprintf(args, sizeof args, "--state %s --force --id2 65e2", path);
     assert_int_equal(run_init(args), 1);
     snprintf(args, sizeof args, "--state %s.x --force --rsa-key /nonexistent.pem", path);
-    assert_int_equal(run_init(args), 2); /* runtime */
+    assert_int_equal(run_init(args), 4); /* file */
     snprintf(args, sizeof args, "--state %s.x --force --rsa-key /etc/hostname", path);
-    assert_int_equal(run_init(args), 2);
+    assert_int_equal(run_init(args), 4);
     trustm_sim_config_t cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.state_path = path;
