@@ -25,6 +25,7 @@ static const cli_cmd_t commands[] = {
     {"read", do_read, "read a data object (OID, offset, length)"},
     {"write", do_write, "write a data object at an offset, optionally erasing it first"},
     {"metadata", do_metadata, "show an object's metadata as text or JSON, or change it (--set)"},
+    {"list", do_list, "list every object: type, used/max size, life cycle, access conditions"},
     {"random", do_random, "random bytes from the TRNG or DRNG"},
     {"hash", do_hash, "SHA-256 of a file or of a data object, computed by the chip"},
     {"error", do_error, "decode an error code, or read the chip's Last Error Code (F1C2)"},

@@ -74,6 +74,7 @@ int do_counter(cli_globals_t *g, int argc, char **argv);
 int do_lifecycle(cli_globals_t *g, int argc, char **argv);
 int do_hibernate(cli_globals_t *g, int argc, char **argv);
 int do_pair(cli_globals_t *g, int argc, char **argv);
+int do_list(cli_globals_t *g, int argc, char **argv);
 
 /* Text of the global options block, appended to every subcommand's --help. */
 extern const char cli_global_help[];

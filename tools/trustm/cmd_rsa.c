@@ -49,7 +49,8 @@ static const char verify_help[] =
     "with --hash, the message (hashed with SHA-256 on the chip). Prints \"signature valid\";\n"
     "an invalid signature is the chip error 0x2C (exit code 3).\n"
     "Options:\n"
-    "  --pubkey FILE         RSA public key, PEM or DER (SubjectPublicKeyInfo or PKCS#1)\n"
+    "  --pubkey FILE         RSA public key (SubjectPublicKeyInfo or PKCS#1) or an X.509\n"
+    "                        certificate holding one, PEM or DER\n"
     "  --cert-oid OID        use the certificate in data object OID (e.g. E0E8)\n"
     "  --sig FILE            the signature (binary, or hex text with --hex)\n"
     "  --hash                the input is a message: hash it (SHA-256, on the chip) first\n"
@@ -61,7 +62,7 @@ static const char encrypt_help[] =
     "Encrypt a message (at most key size - 11 bytes) with RSAES-PKCS1-v1.5 on the chip\n"
     "(EncryptAsym) with a public key from a file or from the certificate in data object OID.\n"
     "Options:\n"
-    "  --pubkey FILE         RSA public key, PEM or DER\n"
+    "  --pubkey FILE         RSA public key or a certificate holding one, PEM or DER\n"
     "  --cert-oid OID        use the certificate in data object OID\n";
 
 static const char decrypt_help[] =
