@@ -27,7 +27,8 @@ page() { # NAME SUMMARY then the body on stdin
         cat
         printf '.SH EXIT STATUS\n0 success, 1 usage error, 2 device or transport error, 3 the chip refused the command, 4 file error (docs/CLI.md).\n'
         printf '.SH SEE ALSO\ntrustm(1), trustm-sim(1), trustm-protupd(1)\n'
-    } > "$out/man/$name.1"
+    } > "$out/man/$name.1.tmp"
+    mv "$out/man/$name.1.tmp" "$out/man/$name.1"
 }
 
 # trustm: the overview, then one section per subcommand from `trustm CMD --help`.

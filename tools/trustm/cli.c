@@ -224,6 +224,17 @@ int cli_report_status(const char *what, trustm_status_t st)
     return cli_exit_code(st);
 }
 
+int cli_report_key_status(const char *what, trustm_status_t st, uint16_t key, const char *usage)
+{
+    if (st == TRUSTM_DEVICE_ERR(0x07u)) {
+        fprintf(stderr, "trustm: %s: chip error 0x07 (access conditions not satisfied): key %04X must have the "
+                        "usage %s and an execute condition that holds; check `trustm metadata %04X`\n",
+                what, key, usage, key);
+        return cli_exit_code(st);
+    }
+    return cli_report_status(what, st);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

@@ -318,6 +318,12 @@ int cli_device_open_restore(cli_device_t *d, const cli_globals_t *g, const char 
             fputc('\n', stderr);
         }
     }
+    if (st != TRUSTM_OK && handle != NULL && TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_DEVICE) {
+        fprintf(stderr, "trustm %s: the chip has no saved context for this handle (a context restores only once, "
+                        "and not after a reset or another open): run the command without restoring\n", cmd);
+        cli_device_close(d, g);
+        return CLI_EXIT_CHIP;
+    }
     if (st != TRUSTM_OK) {
         char what[360];
         snprintf(what, sizeof(what), "cannot open the chip (%s)", d->desc);

@@ -244,7 +244,7 @@ static int run_sym(cli_globals_t *g, int argc, char **argv, bool decrypt)
             st = decrypt ? trustm_sym_decrypt(&d.dev, mode, key, ivp, iv_len, in, len, out, AES_IN_MAX, &out_len)
                          : trustm_sym_encrypt(&d.dev, mode, key, ivp, iv_len, in, len, out, AES_IN_MAX, &out_len);
             if (st != TRUSTM_OK) {
-                rc = cli_report_status(decrypt ? "DecryptSym" : "EncryptSym", st);
+                rc = cli_report_key_status(decrypt ? "DecryptSym" : "EncryptSym", st, key, "enc");
             }
             cli_device_close(&d, g);
         }

@@ -117,7 +117,13 @@ int do_counter(cli_globals_t *g, int argc, char **argv)
     }
     if (have_count) {
         st = trustm_counter_count(&d.dev, oid, (uint8_t)count);
-        if (st != TRUSTM_OK) {
+        if (st != TRUSTM_OK && TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_DEVICE &&
+            trustm_counter_read(&d.dev, oid, &value, &threshold) == TRUSTM_OK && value + count > threshold) {
+            fprintf(stderr, "trustm counter: count: chip error 0x%02X: %04X is at its threshold (value %lu, "
+                            "threshold %lu) and counts no further; raise the threshold with --set THRESHOLD\n",
+                    trustm_status_device_code(st), oid, (unsigned long)value, (unsigned long)threshold);
+            rc = CLI_EXIT_CHIP;
+        } else if (st != TRUSTM_OK) {
             rc = cli_report_status("count", st);
         }
     } else if (have_set) {
@@ -137,8 +143,9 @@ int do_counter(cli_globals_t *g, int argc, char **argv)
         if (st != TRUSTM_OK) {
             rc = cli_report_status("read the counter", st);
         } else if (json) {
-            printf("{\"oid\":\"%04X\",\"value\":%lu,\"threshold\":%lu}\n", oid, (unsigned long)value,
-                   (unsigned long)threshold);
+            printf("{\"oid\":\"%04X\",\"value\":%lu,\"threshold\":%lu,\"threshold_reached\":%s}\n", oid,
+                   (unsigned long)value, (unsigned long)threshold,
+                   threshold != 0u && value >= threshold ? "true" : "false");
         } else {
             printf("%04X: value %lu, threshold %lu%s\n", oid, (unsigned long)value, (unsigned long)threshold,
                    threshold != 0u && value >= threshold ? " (threshold reached)" : "");

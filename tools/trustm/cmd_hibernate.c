@@ -114,8 +114,11 @@ int do_hibernate(cli_globals_t *g, int argc, char **argv)
         st = trustm_sec_wait_zero(&d.dev, (uint32_t)wait_s * 1000000u, 0, &sec);
         if (st != TRUSTM_OK) {
             if (TRUSTM_STATUS_BASE(st) == TRUSTM_BASE_TIMEOUT && TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_API) {
-                fprintf(stderr, "trustm hibernate: the security event counter is still %u after %lu s\n", sec,
-                        wait_s);
+                fprintf(stderr, "trustm hibernate: the security event counter is still %u after %lu s%s\n", sec,
+                        wait_s,
+                        d.spec.kind == CLI_DEV_I2C ? ""
+                                                   : " of the simulator's clock (virtual unless the daemon runs "
+                                                     "--clock real); wait longer or let the counter run down");
             }
             rc = cli_report_status("wait for the security event counter to reach 0", st);
             cli_device_close(&d, g);

@@ -137,7 +137,12 @@ int do_lifecycle(cli_globals_t *g, int argc, char **argv)
         char label[64];
         st = oid_s != NULL ? trustm_lcso_set(&d.dev, oid, to)
                            : trustm_lcs_set(&d.dev, global ? TRUSTM_OID_LCS_GLOBAL : TRUSTM_OID_LCS_APP, to);
-        if (st != TRUSTM_OK) {
+        if (st == TRUSTM_DEVICE_ERR(0x05u)) {
+            fprintf(stderr, "trustm lifecycle: the chip refused to set %s (0x05): a life cycle state only moves "
+                            "forward (cr, in, op, te) and this one is already there or past it; see `trustm "
+                            "lifecycle show`\n", to_s);
+            rc = CLI_EXIT_CHIP;
+        } else if (st != TRUSTM_OK) {
             rc = cli_report_status("advance the life cycle state", st);
         } else {
             if (oid_s != NULL) {

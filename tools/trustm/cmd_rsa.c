@@ -165,6 +165,9 @@ int do_rsa_keygen(cli_globals_t *g, int argc, char **argv)
     if ((rc = key_oid(cmd, o.key_s, &key)) != CLI_EXIT_OK) {
         return rc;
     }
+    if (key != TRUSTM_OID_RSA_KEY_1 && key != TRUSTM_OID_RSA_KEY_2) {
+        return cli_usage_error(cmd, "--key %04X is not an RSA key slot: use E0FC or E0FD", key);
+    }
     if (o.bits_s != NULL) {
         if (strcmp(o.bits_s, "1024") == 0) {
             alg = TRUSTM_RSA1024;
@@ -277,7 +280,7 @@ int do_rsa_sign(cli_globals_t *g, int argc, char **argv)
         if (rc == CLI_EXIT_OK) {
             st = trustm_rsa_sign(&d.dev, scheme, digest, dlen, key, sig, sizeof(sig), &sig_len);
             if (st != TRUSTM_OK) {
-                rc = cli_report_status("CalcSign", st);
+                rc = cli_report_key_status("CalcSign", st, key, "sign");
             }
         }
         cli_device_close(&d, g);
@@ -443,7 +446,7 @@ int do_rsa_decrypt(cli_globals_t *g, int argc, char **argv)
     }
     st = trustm_rsa_decrypt(&d.dev, ct, len, key, msg, sizeof(msg), &msg_len);
     if (st != TRUSTM_OK) {
-        rc = cli_report_status("DecryptAsym", st);
+        rc = cli_report_key_status("DecryptAsym", st, key, "enc");
     }
     cli_device_close(&d, g);
     if (rc == CLI_EXIT_OK) {
