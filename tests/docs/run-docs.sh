@@ -3,8 +3,9 @@
 # docs/*.md is executed against the simulator, so no example can rot.
 #   tests/docs/run-docs.sh REPO BUILD_DIR [FILE...]
 # How a document is run (docs/DESIGN.md "Docs that run"):
-#  - its blocks run in order, in one fresh folder per document (a reader following along: files
-#    and exported variables carry over from one block to the next), with
+#  - its blocks run in order, in one fresh folder per document that looks like a clone (the
+#    repository's entries linked in; a reader following along: files and exported variables
+#    carry over from one block to the next), with
 #    the tools of BUILD_DIR first in PATH and `build` linked to BUILD_DIR; HOME is that folder;
 #  - a block preceded by `<!-- docs-test: skip REASON -->` is not run (the reason is printed);
 #    README.md, which this test may not edit, names its skipped blocks in tests/docs/skip.list;
@@ -77,6 +78,11 @@ for f in "${files[@]}"; do
     rel=${f#$repo/}
     dir=$work/$(basename "$f" .md)
     mkdir -p "$dir"
+    # the folder looks like a clone (the reader's place): the repository's entries linked in,
+    # `build` being BUILD_DIR; what the blocks write stays in the folder
+    for e in "$repo"/*; do
+        case $(basename "$e") in build*) ;; *) ln -s "$e" "$dir/$(basename "$e")" ;; esac
+    done
     ln -s "$build" "$dir/build"
     inblock=0 prev="" marker="" lang="" start=0 body=""
     lineno=0
