@@ -9,9 +9,10 @@ trustm=$1 sim=$2 protupd=$3 out=$4 version=$5
 mkdir -p "$out/man" "$out/bash-completion"
 export TRUSTM_DEVICE= LC_ALL=C
 
+# (The filters read all their input: a tool must never die of SIGPIPE here.)
 # Subcommands of a tool: the indented names under its "Commands:"/"commands:" heading.
 subcommands() {
-    "$1" --help | awk '/^[Cc]ommands:/ {on=1; next} on && /^$/ {exit} on && /^  [a-z]/ {print $1}'
+    "$1" --help | awk '/^[Cc]ommands:/ {on=1; next} on && /^$/ {on=0; done=1} on && !done && /^  [a-z]/ {print $1}'
 }
 # Options a help text names (long forms).
 options_of() { grep -o -- '--[a-z][a-z0-9-]*' | sort -u | tr '\n' ' '; }
@@ -38,7 +39,7 @@ page() { # NAME SUMMARY then the body on stdin
     for c in $(subcommands "$trustm"); do
         [ "$c" = help ] && continue
         printf '.SS %s\n.nf\n' "$c"
-        "$trustm" "$c" --help | awk '/^Global options/ {exit} {print}' | roff
+        "$trustm" "$c" --help | awk '/^Global options/ {done=1} !done {print}' | roff
         printf '.fi\n'
     done
 } | page trustm "command-line tool for the OPTIGA Trust M2 ID2 (chip or simulator)"
