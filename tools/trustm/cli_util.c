@@ -35,6 +35,9 @@ void cli_io_help(unsigned which)
             printf("  --hex                 write hex text instead of binary\n");
         }
     }
+    if ((which & (CLI_IO_OUT | CLI_IO_HEX)) == (CLI_IO_OUT | CLI_IO_HEX)) {
+        printf("  --json                write the result as JSON: {\"bytes\":N,\"hex\":\"...\"}\n");
+    }
 }
 
 int cli_common_option(cli_globals_t *g, cli_io_t *io, unsigned which, const char *cmd, const char *help,
@@ -77,6 +80,11 @@ int cli_common_option(cli_globals_t *g, cli_io_t *io, unsigned which, const char
             (void)cli_usage_error(cmd, "%s needs a file name (or - for standard output)", a);
             return -1;
         }
+    }
+    if ((which & (CLI_IO_OUT | CLI_IO_HEX)) == (CLI_IO_OUT | CLI_IO_HEX) && strcmp(a, "--json") == 0) {
+        io->json = true;
+        (*i)++;
+        return 1;
     }
     if ((which & CLI_IO_HEX) != 0u && strcmp(a, "--hex") == 0) {
         io->hex_in = io->hex_out = true;
@@ -198,6 +206,17 @@ int cli_output_check(const char *cmd, const char *path)
 
 int cli_output_write(const cli_io_t *io, const char *cmd, const uint8_t *b, size_t n)
 {
+    if (io->json) {
+        static char text[2u * 4096u + 64u];
+        int k = snprintf(text, sizeof(text), "{\"bytes\":%zu,\"hex\":\"", n);
+        if (k < 0 || (size_t)k + 2u * n + 3u > sizeof(text)) {
+            fprintf(stderr, "trustm %s: the result is too long for --json (%zu bytes); use --out FILE\n", cmd, n);
+            return CLI_EXIT_FILE;
+        }
+        cli_hex_format(b, n, 0, text + k, sizeof(text) - (size_t)k);
+        strcat(text, "\"}\n");
+        return cli_file_store(io->out != NULL ? io->out : "-", false, cmd, (const uint8_t *)text, strlen(text));
+    }
     return cli_file_store(io->out != NULL ? io->out : "-", io->hex_out, cmd, b, n);
 }
 

@@ -27,6 +27,7 @@ typedef struct cli_io {
     const char *out;  /* --out FILE|- (NULL: stdout) */
     bool hex_in;      /* --hex or --hex-in: the input file is hex text */
     bool hex_out;     /* --hex or --hex-out: the output is hex text */
+    bool json;        /* --json: the output is {"bytes":N,"hex":"..."} */
 } cli_io_t;
 
 /* Help lines for the options above (which = CLI_IO_* bits). */
