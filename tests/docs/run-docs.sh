@@ -34,6 +34,11 @@ echo "docs test: 'make $*' is not run inside the docs test" >&2
 exit 1
 SH
 chmod +x "$work/shim/make"
+# A sanitizer build's library needs its compiler and flags: `cc` in a block is that compiler.
+if [ -n "${TRUSTM_DOCS_CC:-}" ]; then
+    printf '#!/bin/sh\nexec %s "$@"\n' "$TRUSTM_DOCS_CC" > "$work/shim/cc"
+    chmod +x "$work/shim/cc"
+fi
 toolpath=$work/shim
 for d in tools/trustm sim tools/protupd cloud apps; do [ -d "$build/$d" ] && toolpath=$toolpath:$build/$d; done
 

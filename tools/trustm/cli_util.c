@@ -337,6 +337,53 @@ int cli_oid_arg(const char *cmd, const char *what, const char *s, uint16_t *oid)
     return CLI_EXIT_OK;
 }
 
+int cli_parse(cli_globals_t *g, cli_io_t *io, unsigned which, const char *cmd, const char *help,
+              const cli_opt_t *opts, const char **pos, int argc, char **argv)
+{
+    for (int i = 1; i < argc;) {
+        const cli_opt_t *o = opts;
+        int r = cli_common_option(g, io, which, cmd, help, argc, argv, &i);
+        if (r == 2) {
+            return CLI_EXIT_OK;
+        }
+        if (r < 0) {
+            return CLI_EXIT_USAGE;
+        }
+        if (r == 1) {
+            continue;
+        }
+        for (; o != NULL && o->name != NULL; o++) {
+            bool err = false;
+            if (o->value == NULL) {
+                if (strcmp(argv[i], o->name) == 0 || (o->alias != NULL && strcmp(argv[i], o->alias) == 0)) {
+                    *o->flag = true;
+                    i++;
+                    break;
+                }
+                continue;
+            }
+            const char *v = cli_opt_value(argc, argv, &i, o->name, o->alias, &err);
+            if (err) {
+                return cli_usage_error(cmd, "%s needs a value", argv[i]);
+            }
+            if (v != NULL) {
+                *o->value = v;
+                break;
+            }
+        }
+        if (o != NULL && o->name != NULL) {
+            continue;
+        }
+        if (pos == NULL) {
+            return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+        }
+        if ((r = cli_positional_arg(cmd, argv, &i, pos)) != CLI_EXIT_OK) {
+            return r;
+        }
+    }
+    return CLI_PARSE_RUN;
+}
+
 int cli_positional_arg(const char *cmd, char **argv, int *i, const char **slot)
 {
     const char *a = argv[*i];

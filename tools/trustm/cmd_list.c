@@ -115,24 +115,10 @@ int do_list(cli_globals_t *g, int argc, char **argv)
     cli_device_t d;
     bool json = false, first = true;
     int rc = CLI_EXIT_OK;
+    const cli_opt_t opts[] = {{"--json", NULL, NULL, &json}, {NULL, NULL, NULL, NULL}};
     memset(&io, 0, sizeof(io));
-    for (int i = 1; i < argc;) {
-        int r = cli_common_option(g, &io, 0, cmd, list_help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-            i++;
-            continue;
-        }
-        return cli_usage_error(cmd, "unknown option or argument '%s'", argv[i]);
+    if ((rc = cli_parse(g, &io, 0, cmd, list_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
     }
     rc = cli_device_open(&d, g, cmd);
     if (rc != CLI_EXIT_OK) {

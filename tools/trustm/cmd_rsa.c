@@ -94,51 +94,22 @@ static int parse(cli_globals_t *g, rsa_opts_t *o, const char *cmd, const char *h
         {OPT_PUB, "--pubkey", offsetof(rsa_opts_t, pub_s)},    {OPT_CERT, "--cert-oid", offsetof(rsa_opts_t, cert_s)},
         {OPT_SIG, "--sig", offsetof(rsa_opts_t, sig_s)},
     };
+    cli_opt_t table[sizeof(vals) / sizeof(vals[0]) + 3u];
+    size_t n = 0;
     memset(o, 0, sizeof(*o));
-    for (int i = 1; i < argc;) {
-        bool done = false;
-        int r = cli_common_option(g, &o->io, io_bits, cmd, help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
+    for (size_t k = 0; k < sizeof(vals) / sizeof(vals[0]); k++) {
+        if ((opts & vals[k].bit) != 0u) {
+            table[n++] = (cli_opt_t){vals[k].name, NULL, (const char **)(void *)((char *)o + vals[k].off), NULL};
         }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        const char *a = argv[i];
-        for (size_t k = 0; k < sizeof(vals) / sizeof(vals[0]) && !done; k++) {
-            bool err = false;
-            const char *v;
-            if ((opts & vals[k].bit) == 0u) {
-                continue;
-            }
-            v = cli_opt_value(argc, argv, &i, vals[k].name, NULL, &err);
-            if (err) {
-                return cli_usage_error(cmd, "%s needs a value", a);
-            }
-            if (v != NULL) {
-                *(const char **)(void *)((char *)o + vals[k].off) = v;
-                done = true;
-            }
-        }
-        if (done) {
-            continue;
-        }
-        if ((opts & OPT_DER) != 0u && strcmp(a, "--der") == 0) {
-            o->der = true;
-            i++;
-            continue;
-        }
-        if ((opts & OPT_HASH) != 0u && strcmp(a, "--hash") == 0) {
-            o->hash = true;
-            i++;
-            continue;
-        }
-        return cli_usage_error(cmd, "unexpected argument '%s'", a);
     }
-    return -2;
+    if ((opts & OPT_DER) != 0u) {
+        table[n++] = (cli_opt_t){"--der", NULL, NULL, &o->der};
+    }
+    if ((opts & OPT_HASH) != 0u) {
+        table[n++] = (cli_opt_t){"--hash", NULL, NULL, &o->hash};
+    }
+    table[n] = (cli_opt_t){NULL, NULL, NULL, NULL};
+    return cli_parse(g, &o->io, io_bits, cmd, help, table, NULL, argc, argv);
 }
 
 static int key_oid(const char *cmd, const char *s, uint16_t *oid)
@@ -159,7 +130,7 @@ int do_rsa_keygen(cli_globals_t *g, int argc, char **argv)
     size_t pub_len = 0;
     trustm_status_t st;
     int rc = parse(g, &o, cmd, keygen_help, CLI_IO_OUT, OPT_KEY | OPT_BITS | OPT_USAGE | OPT_DER, argc, argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if ((rc = key_oid(cmd, o.key_s, &key)) != CLI_EXIT_OK) {
@@ -259,7 +230,7 @@ int do_rsa_sign(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc = parse(g, &o, cmd, sign_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_KEY | OPT_SCHEME | OPT_HASH, argc,
                    argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if ((rc = key_oid(cmd, o.key_s, &key)) != CLI_EXIT_OK || (rc = check_hash_opts(cmd, &o)) != CLI_EXIT_OK) {
@@ -319,7 +290,7 @@ int do_rsa_verify(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc = parse(g, &o, cmd, verify_help, CLI_IO_IN | CLI_IO_HEX,
                    OPT_SCHEME | OPT_HASH | OPT_PUB | OPT_CERT | OPT_SIG, argc, argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if ((rc = check_hash_opts(cmd, &o)) != CLI_EXIT_OK) {
@@ -383,7 +354,7 @@ int do_rsa_encrypt(cli_globals_t *g, int argc, char **argv)
     size_t len = 0, ct_len = 0;
     trustm_status_t st;
     int rc = parse(g, &o, cmd, encrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_PUB | OPT_CERT, argc, argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if ((rc = key_source(cmd, &o, &src, pub, sizeof(pub))) != CLI_EXIT_OK) {
@@ -426,7 +397,7 @@ int do_rsa_decrypt(cli_globals_t *g, int argc, char **argv)
     size_t len = 0, msg_len = 0;
     trustm_status_t st;
     int rc = parse(g, &o, cmd, decrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_KEY, argc, argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if ((rc = key_oid(cmd, o.key_s, &key)) != CLI_EXIT_OK) {
