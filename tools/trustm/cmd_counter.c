@@ -35,49 +35,27 @@ int do_counter(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    for (int i = 1; i < argc;) {
-        const char *v;
-        bool err = false;
-        int r = cli_common_option(g, &io, 0, cmd, counter_help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--count", NULL, &err)) != NULL || err) {
-            if (err || cli_parse_uint(v, 1, 255, &count) != 0) {
-                return cli_usage_error(cmd, "--count needs a number 1..255");
-            }
-            have_count = true;
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--set", NULL, &err)) != NULL || err) {
-            if (err || cli_parse_uint(v, 0, 0xFFFFFFFFul, &thr) != 0) {
-                return cli_usage_error(cmd, "--set needs a threshold 0..4294967295");
-            }
-            have_set = true;
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--value", NULL, &err)) != NULL || err) {
-            if (err || cli_parse_uint(v, 0, 0xFFFFFFFFul, &val) != 0) {
-                return cli_usage_error(cmd, "--value needs a number 0..4294967295");
-            }
-            have_value = true;
-            continue;
-        }
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-            i++;
-            continue;
-        }
-        if ((rc = cli_positional_arg(cmd, argv, &i, &oid_s)) != CLI_EXIT_OK) {
-            return rc;
-        }
+    const char *count_s = NULL, *set_s = NULL, *value_s = NULL;
+    const cli_opt_t opts[] = {{"--count", NULL, &count_s, NULL},
+                              {"--set", NULL, &set_s, NULL},
+                              {"--value", NULL, &value_s, NULL},
+                              {"--json", NULL, NULL, &json},
+                              {NULL, NULL, NULL, NULL}};
+    if ((rc = cli_parse(g, &io, 0, cmd, counter_help, opts, &oid_s, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
     }
+    if (count_s != NULL && cli_parse_uint(count_s, 1, 255, &count) != 0) {
+        return cli_usage_error(cmd, "--count needs a number 1..255");
+    }
+    if (set_s != NULL && cli_parse_uint(set_s, 0, 0xFFFFFFFFul, &thr) != 0) {
+        return cli_usage_error(cmd, "--set needs a threshold 0..4294967295");
+    }
+    if (value_s != NULL && cli_parse_uint(value_s, 0, 0xFFFFFFFFul, &val) != 0) {
+        return cli_usage_error(cmd, "--value needs a number 0..4294967295");
+    }
+    have_count = count_s != NULL;
+    have_set = set_s != NULL;
+    have_value = value_s != NULL;
     if (oid_s == NULL) {
         return cli_usage_error(cmd, "missing OID (a counter, E120..E123)");
     }

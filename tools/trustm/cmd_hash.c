@@ -41,53 +41,23 @@ int do_hash(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    for (int i = 1; i < argc;) {
-        const char *v;
-        bool err = false;
-        int r = cli_common_option(g, &io, CLI_IO_IN | CLI_IO_HEX, cmd, hash_help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--out", "-o", &err)) != NULL || err) {
-            if (err) {
-                return cli_usage_error(cmd, "--out needs a file name (or - for standard output)");
-            }
-            io.out = v;
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--oid", NULL, &err)) != NULL || err) {
-            if (err) {
-                return cli_usage_error(cmd, "--oid needs an OID");
-            }
-            oid_s = v;
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--offset", NULL, &err)) != NULL || err) {
-            if (err || cli_parse_uint(v, 0, 0xFFFF, &offset) != 0) {
-                return cli_usage_error(cmd, "--offset needs a number 0..65535");
-            }
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--length", NULL, &err)) != NULL || err) {
-            if (err || cli_parse_uint(v, 1, 0xFFFF, &length) != 0) {
-                return cli_usage_error(cmd, "--length needs a number 1..65535");
-            }
-            have_length = true;
-            continue;
-        }
-        if (strcmp(argv[i], "--binary") == 0) {
-            binary = true;
-            i++;
-            continue;
-        }
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+    const char *offset_s = NULL, *length_s = NULL;
+    const cli_opt_t opts[] = {{"--out", "-o", &io.out, NULL},
+                              {"--oid", NULL, &oid_s, NULL},
+                              {"--offset", NULL, &offset_s, NULL},
+                              {"--length", NULL, &length_s, NULL},
+                              {"--binary", NULL, NULL, &binary},
+                              {NULL, NULL, NULL, NULL}};
+    if ((rc = cli_parse(g, &io, CLI_IO_IN | CLI_IO_HEX, cmd, hash_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
     }
+    if (offset_s != NULL && cli_parse_uint(offset_s, 0, 0xFFFF, &offset) != 0) {
+        return cli_usage_error(cmd, "--offset needs a number 0..65535");
+    }
+    if (length_s != NULL && cli_parse_uint(length_s, 1, 0xFFFF, &length) != 0) {
+        return cli_usage_error(cmd, "--length needs a number 1..65535");
+    }
+    have_length = length_s != NULL;
     if (oid_s != NULL) {
         if (io.in != NULL || io.data != NULL) {
             return cli_usage_error(cmd, "--oid excludes --in and --data");

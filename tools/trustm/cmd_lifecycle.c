@@ -67,48 +67,14 @@ int do_lifecycle(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    for (int i = 1; i < argc;) {
-        const char *a = argv[i];
-        const char *val;
-        bool err = false;
-        int r = cli_common_option(g, &io, 0, cmd, lifecycle_help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        if ((val = cli_opt_value(argc, argv, &i, "--oid", NULL, &err)) != NULL) {
-            oid_s = val;
-            continue;
-        }
-        if (!err && (val = cli_opt_value(argc, argv, &i, "--to", NULL, &err)) != NULL) {
-            to_s = val;
-            continue;
-        }
-        if (err) {
-            return cli_usage_error(cmd, "%s needs a value", a);
-        }
-        if (strcmp(a, "--global") == 0 || strcmp(a, "--app") == 0 || strcmp(a, "--yes") == 0) {
-            if (a[2] == 'g') {
-                global = true;
-            } else if (a[2] == 'a') {
-                app = true;
-            } else {
-                yes = true;
-            }
-            i++;
-            continue;
-        }
-        if (sub == NULL && (strcmp(a, "show") == 0 || strcmp(a, "advance") == 0)) {
-            sub = a;
-            i++;
-            continue;
-        }
-        return cli_usage_error(cmd, "unexpected argument '%s'", a);
+    const cli_opt_t opts[] = {{"--oid", NULL, &oid_s, NULL}, {"--to", NULL, &to_s, NULL},
+                              {"--global", NULL, NULL, &global}, {"--app", NULL, NULL, &app},
+                              {"--yes", NULL, NULL, &yes}, {NULL, NULL, NULL, NULL}};
+    if ((rc = cli_parse(g, &io, 0, cmd, lifecycle_help, opts, &sub, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
+    }
+    if (sub != NULL && strcmp(sub, "show") != 0 && strcmp(sub, "advance") != 0) {
+        return cli_usage_error(cmd, "unexpected argument '%s'", sub);
     }
     if (oid_s != NULL && (rc = cli_oid_arg(cmd, "--oid", oid_s, &oid)) != CLI_EXIT_OK) {
         return rc;
