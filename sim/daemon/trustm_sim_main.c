@@ -48,7 +48,7 @@ static const char *usage_text =
     "        [--scl 100|400|1000] [--trace FILE]\n"
     "        serve the chip on a UNIX socket (protocol: docs/sim-socket.md) until SIGTERM,\n"
     "        SIGINT or the SHUTDOWN message; the state file is updated crash-safely\n"
-    "  show  --state FILE\n"
+    "  show  --state FILE [--json]\n"
     "        print the chip's UID and persistent settings\n"
     "\n"
     "  --version  print the version\n"
@@ -265,6 +265,21 @@ static int cmd_ca(int argc, char **argv)
     return 0;
 }
 
+static void print_json_str(const char *s)
+{
+    putchar('"');
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
 static void print_hex(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -274,10 +289,13 @@ static void print_hex(const uint8_t *p, size_t n)
 static int cmd_show(int argc, char **argv)
 {
     const char *state = NULL;
+    bool json = false;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
             return usage(stdout, 0);
-        if (!strcmp(argv[i], "--state")) {
+        if (!strcmp(argv[i], "--json")) {
+            json = true;
+        } else if (!strcmp(argv[i], "--state")) {
             if ((state = opt_value(argc, argv, &i)) == NULL)
                 return EXIT_USAGE;
         } else {
@@ -297,6 +315,16 @@ static int cmd_show(int argc, char **argv)
     }
     static const char *modes[] = {"?", "Sm (100 kHz)", "Fm (400 kHz)", "Sm&Fm (400 kHz)", "Fm+ (1000 kHz)"};
     const uint8_t *u = in.uid;
+    if (json) {
+        printf("{\"state\":");
+        print_json_str(state);
+        printf(",\"format\":%lu,\"objects\":%lu,\"uid\":\"", (unsigned long)in.version, (unsigned long)in.objects);
+        print_hex(u, TRUSTM_SIM_UID_SIZE);
+        printf("\",\"seed\":%llu,\"i2c_address\":%u,\"i2c_mode\":%u,\"lcs_global\":%u,\"lcs_app\":%u,"
+               "\"security_events\":%u}\n",
+               (unsigned long long)in.seed, in.base_addr, in.i2c_mode, in.lcs_global, in.lcs_app, in.sec);
+        return 0;
+    }
     printf("state file:        %s (format v%lu, %lu objects)\n", state, (unsigned long)in.version,
            (unsigned long)in.objects);
     printf("coprocessor UID:   ");

@@ -288,7 +288,8 @@ int cli_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     if (strcmp(argv[i], "help") == 0) {
-        if (i + 1 >= argc) {
+        if (i + 1 >= argc || strcmp(argv[i + 1], "--help") == 0 || strcmp(argv[i + 1], "-h") == 0 ||
+            strcmp(argv[i + 1], "help") == 0) {
             main_usage(stdout);
             return CLI_EXIT_OK;
         }

@@ -24,7 +24,8 @@ static const char hash_help[] =
     "  --offset N            first byte of the object (default 0)\n"
     "  --length N            number of bytes of the object (default: its used size)\n"
     "  --out FILE|-          write the digest to FILE (default: standard output)\n"
-    "  --binary              write the 32-byte digest as binary\n";
+    "  --binary              write the 32-byte digest as binary\n"
+    "  --json                write {\"bytes\":32,\"hex\":\"...\"}\n";
 
 int do_hash(cli_globals_t *g, int argc, char **argv)
 {
@@ -47,6 +48,7 @@ int do_hash(cli_globals_t *g, int argc, char **argv)
                               {"--offset", NULL, &offset_s, NULL},
                               {"--length", NULL, &length_s, NULL},
                               {"--binary", NULL, NULL, &binary},
+                              {"--json", NULL, NULL, &io.json},
                               {NULL, NULL, NULL, NULL}};
     if ((rc = cli_parse(g, &io, CLI_IO_IN | CLI_IO_HEX, cmd, hash_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {
         return rc;
@@ -127,7 +129,11 @@ int do_hash(cli_globals_t *g, int argc, char **argv)
     cli_device_close(&d, g);
     free(buf);
     if (rc == CLI_EXIT_OK) {
-        rc = cli_file_store(io.out != NULL ? io.out : "-", !binary, cmd, digest, sizeof(digest));
+        if (io.json) {
+            rc = cli_output_write(&io, cmd, digest, sizeof(digest));
+        } else {
+            rc = cli_file_store(io.out != NULL ? io.out : "-", !binary, cmd, digest, sizeof(digest));
+        }
     }
     return rc;
 }

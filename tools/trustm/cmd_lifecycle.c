@@ -25,6 +25,7 @@ static const char lifecycle_help[] =
     "  --global              advance the global state LcsG (E0C0)\n"
     "  --app                 advance the application state LcsA (F1C0)\n"
     "  --to STATE            cr, in, op or te\n"
+    "  --json                show: the states as JSON\n"
     "  --yes                 confirm an advance\n";
 
 static void show_state(const char *label, uint8_t v)
@@ -35,6 +36,16 @@ static void show_state(const char *label, uint8_t v)
     } else {
         printf("%-38s %02X (not a defined state)\n", label, v);
     }
+}
+
+/* --json: one member "key":{"value":N,"name":"op"} of the object printed by `lifecycle show`. */
+static void json_state(const char *key, uint8_t v, bool *first)
+{
+    const char *ab = cli_lcs_abbrev(v);
+    printf("%s\"%s\":{\"value\":%u,\"name\":", *first ? "{" : ",", key, v);
+    cli_json_str(stdout, ab != NULL ? ab : "");
+    printf("}");
+    *first = false;
 }
 
 static int parse_state(const char *s, uint8_t *v)
@@ -61,7 +72,7 @@ int do_lifecycle(cli_globals_t *g, int argc, char **argv)
     cli_io_t io;
     cli_device_t d;
     const char *oid_s = NULL, *to_s = NULL, *sub = NULL;
-    bool global = false, app = false, yes = false;
+    bool global = false, app = false, yes = false, json = false, first = true;
     uint16_t oid = 0;
     uint8_t to = 0, v = 0;
     trustm_status_t st;
@@ -69,7 +80,8 @@ int do_lifecycle(cli_globals_t *g, int argc, char **argv)
     memset(&io, 0, sizeof(io));
     const cli_opt_t opts[] = {{"--oid", NULL, &oid_s, NULL}, {"--to", NULL, &to_s, NULL},
                               {"--global", NULL, NULL, &global}, {"--app", NULL, NULL, &app},
-                              {"--yes", NULL, NULL, &yes}, {NULL, NULL, NULL, NULL}};
+                              {"--yes", NULL, NULL, &yes}, {"--json", NULL, NULL, &json},
+                              {NULL, NULL, NULL, NULL}};
     if ((rc = cli_parse(g, &io, 0, cmd, lifecycle_help, opts, &sub, argc, argv)) != CLI_PARSE_RUN) {
         return rc;
     }
@@ -124,11 +136,19 @@ int do_lifecycle(cli_globals_t *g, int argc, char **argv)
     }
     st = trustm_byte_read(&d.dev, TRUSTM_OID_LCS_GLOBAL, &v);
     if (st == TRUSTM_OK) {
-        show_state("Global life cycle state (E0C0):", v);
+        if (json) {
+            json_state("global", v, &first);
+        } else {
+            show_state("Global life cycle state (E0C0):", v);
+        }
         st = trustm_byte_read(&d.dev, TRUSTM_OID_LCS_APP, &v);
     }
     if (st == TRUSTM_OK) {
-        show_state("Application life cycle state (F1C0):", v);
+        if (json) {
+            json_state("application", v, &first);
+        } else {
+            show_state("Application life cycle state (F1C0):", v);
+        }
     }
     if (st == TRUSTM_OK && oid_s != NULL) {
         uint8_t mdb[TRUSTM_MD_MAX_LEN + 2u];
@@ -141,12 +161,21 @@ int do_lifecycle(cli_globals_t *g, int argc, char **argv)
             st = trustm_metadata_decode(mdb, mdl, &md);
         }
         if (st == TRUSTM_OK) {
-            if ((md.present & TRUSTM_MD_HAS_LCSO) != 0u) {
+            if (json) {
+                if ((md.present & TRUSTM_MD_HAS_LCSO) != 0u) {
+                    json_state("object", md.lcso, &first);
+                } else {
+                    printf(",\"object\":null");
+                }
+            } else if ((md.present & TRUSTM_MD_HAS_LCSO) != 0u) {
                 show_state(label, md.lcso);
             } else {
                 printf("%-38s not set (no tag C0 in the metadata)\n", label);
             }
         }
+    }
+    if (json && !first) {
+        printf("}\n");
     }
     if (st != TRUSTM_OK) {
         rc = cli_report_status("read the life cycle state", st);
