@@ -88,9 +88,11 @@ release:
 	@tests/install/run.sh build-rel-gcc
 
 format:
+	@scripts/deps.sh format
 	@scripts/format.sh fix
 
 format-check:
+	@scripts/deps.sh format
 	@scripts/format.sh check
 
 clean:

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages trustm needs, if they are missing.
-#   scripts/deps.sh [core|test|cross|sanitize|demo|bench|ci]...   (default: core)
+#   scripts/deps.sh [core|test|cross|sanitize|demo|bench|format|ci]...   (default: core)
 # As root it runs apt-get itself; otherwise it prints the exact command to run.
 set -eu
 
@@ -11,6 +11,8 @@ cross="gcc-arm-none-eabi libnewlib-arm-none-eabi"
 sanit="clang libclang-rt-14-dev"
 demo="$broker"
 bench="valgrind"
+# make format / make format-check
+format="clang-format"
 
 want=""
 [ $# -eq 0 ] && set -- core
@@ -22,8 +24,9 @@ for group in "$@"; do
         sanitize) want="$want $sanit" ;;
         demo) want="$want $core $demo" ;;
         bench) want="$want $core $bench" ;;
+        format) want="$want $format" ;;
         ci) want="$want $core $cross $sanit $demo $bench" ;;
-        *) echo "deps.sh: unknown group '$group' (core, test, cross, sanitize, demo, bench, ci)" >&2; exit 2 ;;
+        *) echo "deps.sh: unknown group '$group' (core, test, cross, sanitize, demo, bench, format, ci)" >&2; exit 2 ;;
     esac
 done
 
