@@ -310,9 +310,53 @@ static void sim_socket_init_provision(void **state)
     unlink(path);
 }
 
+/* Size of E0E0's content on the chip in state file path (GetDataObject answer minus its header),
+ * and its first byte in *first. */
+static size_t e0e0_size(const char *path, uint8_t *first)
+{
+    trustm_sim_config_t cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.state_path = path;
+    cfg.timing = TRUSTM_SIM_TIMING_NONE;
+    trustm_sim_t *sim = trustm_sim_create(&cfg, NULL, 0);
+    assert_non_null(sim);
+    static uint8_t rsp[2048];
+    static const uint8_t open_app[] = {0xF0, 0x00, 0x00, 0x10, 0xD2, 0x76, 0x00, 0x00, 0x04, 0x47,
+                                       0x65, 0x6E, 0x41, 0x75, 0x74, 0x68, 0x41, 0x70, 0x70, 0x6C};
+    assert_int_equal(trustm_sim_apdu(sim, open_app, sizeof open_app, rsp, sizeof rsp), 4);
+    size_t n = trustm_sim_apdu(sim, (const uint8_t[]){0x81, 0, 0, 2, 0xE0, 0xE0}, 6, rsp, sizeof rsp);
+    assert_true(n >= 4);
+    assert_int_equal(rsp[0], 0x00);
+    *first = n > 4 ? rsp[4] : 0;
+    trustm_sim_destroy(sim);
+    return n - 4;
+}
+
+/* A plain init is factory-fresh (a DER certificate in E0E0); --blank leaves E0E0 empty; the
+ * same seed gives the same certificate. */
+static void sim_socket_init_factory(void **state)
+{
+    (void)state;
+    char path[128], args[512];
+    uint8_t first = 0;
+    snprintf(path, sizeof path, "/tmp/trustm_simfactory_%ld.state", (long)getpid());
+    snprintf(args, sizeof args, "--state %s --force --seed 21", path);
+    assert_int_equal(run_init(args), 0);
+    size_t a = e0e0_size(path, &first);
+    assert_true(a > 300);
+    assert_int_equal(first, 0x30); /* DER SEQUENCE */
+    assert_int_equal(run_init(args), 0);
+    assert_int_equal(e0e0_size(path, &first), a);
+    snprintf(args, sizeof args, "--state %s --force --seed 21 --blank", path);
+    assert_int_equal(run_init(args), 0);
+    assert_int_equal(e0e0_size(path, &first), 0);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(sim_socket_daemon),
-                                       cmocka_unit_test(sim_socket_init_provision)};
+                                       cmocka_unit_test(sim_socket_init_provision),
+                                       cmocka_unit_test(sim_socket_init_factory)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
