@@ -97,8 +97,8 @@ int cli_rsa_pub_load(const char *cmd, const char *path, uint8_t *chip_der, size_
         mbedtls_x509_crt_free(&crt);
     }
     if (r != 0 || mbedtls_pk_get_type(&ctx) != MBEDTLS_PK_RSA) {
-        fprintf(stderr, "trustm %s: %s: not an RSA public key in PEM or DER, nor a certificate with one (%s)\n", cmd, path,
-                r != 0 ? "cannot parse it" : "another key type");
+        fprintf(stderr, "trustm %s: %s: not an RSA public key in PEM or DER, nor a certificate with one (%s)\n", cmd,
+                path, r != 0 ? "cannot parse it" : "another key type");
         rc = CLI_EXIT_FILE;
         goto out;
     }

@@ -366,6 +366,13 @@ int cli_parse(cli_globals_t *g, cli_io_t *io, unsigned which, const char *cmd, c
             if (err) {
                 return cli_usage_error(cmd, "%s needs a value", argv[i]);
             }
+            if (v != NULL && o->count != NULL) {
+                if (*o->count >= o->max) {
+                    return cli_usage_error(cmd, "more than %zu %s options", o->max, o->name);
+                }
+                o->value[(*o->count)++] = v;
+                break;
+            }
             if (v != NULL) {
                 *o->value = v;
                 break;

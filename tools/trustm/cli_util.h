@@ -85,6 +85,8 @@ typedef struct cli_opt {
     const char *alias;  /* a short form ("-m"), or NULL */
     const char **value; /* where the value goes, or NULL for a flag */
     bool *flag;         /* set by a flag */
+    size_t *count;      /* repeatable: value is an array of max entries, *count used so far */
+    size_t max;
 } cli_opt_t;
 
 /* The option parser of the subcommands: argv[1..] through cli_common_option() (--help, the

@@ -62,15 +62,15 @@ static int parse(cli_globals_t *g, aes_opts_t *o, const char *cmd, const char *h
 {
     const bool keygen = help == keygen_help; /* aes-keygen has --bits/--usage/--export, the others --mode/--iv */
     memset(o, 0, sizeof(*o));
-    const cli_opt_t crypt_opts[] = {{"--key", NULL, &o->key_s, NULL},
-                                    {"--mode", "-m", &o->mode_s, NULL},
-                                    {"--iv", NULL, &o->iv_s, NULL},
-                                    {NULL, NULL, NULL, NULL}};
-    const cli_opt_t keygen_opts[] = {{"--key", NULL, &o->key_s, NULL},
-                                     {"--bits", NULL, &o->bits_s, NULL},
-                                     {"--usage", NULL, &o->usage_s, NULL},
-                                     {"--export", NULL, NULL, &o->export_key},
-                                     {NULL, NULL, NULL, NULL}};
+    const cli_opt_t crypt_opts[] = {{"--key", NULL, &o->key_s, NULL, NULL, 0},
+                                    {"--mode", "-m", &o->mode_s, NULL, NULL, 0},
+                                    {"--iv", NULL, &o->iv_s, NULL, NULL, 0},
+                                    {NULL, NULL, NULL, NULL, NULL, 0}};
+    const cli_opt_t keygen_opts[] = {{"--key", NULL, &o->key_s, NULL, NULL, 0},
+                                     {"--bits", NULL, &o->bits_s, NULL, NULL, 0},
+                                     {"--usage", NULL, &o->usage_s, NULL, NULL, 0},
+                                     {"--export", NULL, NULL, &o->export_key, NULL, 0},
+                                     {NULL, NULL, NULL, NULL, NULL, 0}};
     return cli_parse(g, &o->io, io_bits, cmd, help, keygen ? keygen_opts : crypt_opts, NULL, argc, argv);
 }
 

@@ -36,11 +36,11 @@ int do_counter(cli_globals_t *g, int argc, char **argv)
     int rc;
     memset(&io, 0, sizeof(io));
     const char *count_s = NULL, *set_s = NULL, *value_s = NULL;
-    const cli_opt_t opts[] = {{"--count", NULL, &count_s, NULL},
-                              {"--set", NULL, &set_s, NULL},
-                              {"--value", NULL, &value_s, NULL},
-                              {"--json", NULL, NULL, &json},
-                              {NULL, NULL, NULL, NULL}};
+    const cli_opt_t opts[] = {{"--count", NULL, &count_s, NULL, NULL, 0},
+                              {"--set", NULL, &set_s, NULL, NULL, 0},
+                              {"--value", NULL, &value_s, NULL, NULL, 0},
+                              {"--json", NULL, NULL, &json, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
     if ((rc = cli_parse(g, &io, 0, cmd, counter_help, opts, &oid_s, argc, argv)) != CLI_PARSE_RUN) {
         return rc;
     }

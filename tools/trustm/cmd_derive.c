@@ -66,9 +66,9 @@ static int parse(cli_globals_t *g, derive_opts_t *o, const char *cmd, const char
         return CLI_EXIT_USAGE;
     }
     for (size_t k = 0; k < n; k++) {
-        table[k] = (cli_opt_t){names[k], NULL, (const char **)slots[k], NULL};
+        table[k] = (cli_opt_t){names[k], NULL, (const char **)slots[k], NULL, NULL, 0};
     }
-    table[n] = (cli_opt_t){NULL, NULL, NULL, NULL};
+    table[n] = (cli_opt_t){NULL, NULL, NULL, NULL, NULL, 0};
     return cli_parse(g, &o->io, io_bits, cmd, help, table, NULL, argc, argv);
 }
 

@@ -43,13 +43,13 @@ int do_hash(cli_globals_t *g, int argc, char **argv)
     int rc;
     memset(&io, 0, sizeof(io));
     const char *offset_s = NULL, *length_s = NULL;
-    const cli_opt_t opts[] = {{"--out", "-o", &io.out, NULL},
-                              {"--oid", NULL, &oid_s, NULL},
-                              {"--offset", NULL, &offset_s, NULL},
-                              {"--length", NULL, &length_s, NULL},
-                              {"--binary", NULL, NULL, &binary},
-                              {"--json", NULL, NULL, &io.json},
-                              {NULL, NULL, NULL, NULL}};
+    const cli_opt_t opts[] = {{"--out", "-o", &io.out, NULL, NULL, 0},
+                              {"--oid", NULL, &oid_s, NULL, NULL, 0},
+                              {"--offset", NULL, &offset_s, NULL, NULL, 0},
+                              {"--length", NULL, &length_s, NULL, NULL, 0},
+                              {"--binary", NULL, NULL, &binary, NULL, 0},
+                              {"--json", NULL, NULL, &io.json, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
     if ((rc = cli_parse(g, &io, CLI_IO_IN | CLI_IO_HEX, cmd, hash_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {
         return rc;
     }

@@ -40,8 +40,8 @@ int do_hibernate(cli_globals_t *g, int argc, char **argv)
     int rc;
     memset(&io, 0, sizeof(io));
     const char *wait_str = NULL;
-    const cli_opt_t opts[] = {{"--context", NULL, &ctx, NULL}, {"--wait", NULL, &wait_str, NULL},
-                              {"--hex", NULL, NULL, &hex}, {NULL, NULL, NULL, NULL}};
+    const cli_opt_t opts[] = {{"--context", NULL, &ctx, NULL, NULL, 0}, {"--wait", NULL, &wait_str, NULL, NULL, 0},
+                              {"--hex", NULL, NULL, &hex, NULL, 0}, {NULL, NULL, NULL, NULL, NULL, 0}};
     if ((rc = cli_parse(g, &io, 0, cmd, hibernate_help, opts, &sub, argc, argv)) != CLI_PARSE_RUN) {
         return rc;
     }

@@ -170,7 +170,7 @@ int do_info(cli_globals_t *g, int argc, char **argv)
     };
     const size_t nobj = sizeof(objs) / sizeof(objs[0]);
 
-    const cli_opt_t opts[] = {{"--json", NULL, NULL, &json}, {NULL, NULL, NULL, NULL}};
+    const cli_opt_t opts[] = {{"--json", NULL, NULL, &json, NULL, 0}, {NULL, NULL, NULL, NULL, NULL, 0}};
     cli_io_t io;
     memset(&io, 0, sizeof(io));
     if ((rc = cli_parse(g, &io, 0, "info", info_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {

@@ -78,10 +78,10 @@ int do_lifecycle(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    const cli_opt_t opts[] = {{"--oid", NULL, &oid_s, NULL}, {"--to", NULL, &to_s, NULL},
-                              {"--global", NULL, NULL, &global}, {"--app", NULL, NULL, &app},
-                              {"--yes", NULL, NULL, &yes}, {"--json", NULL, NULL, &json},
-                              {NULL, NULL, NULL, NULL}};
+    const cli_opt_t opts[] = {{"--oid", NULL, &oid_s, NULL, NULL, 0}, {"--to", NULL, &to_s, NULL, NULL, 0},
+                              {"--global", NULL, NULL, &global, NULL, 0}, {"--app", NULL, NULL, &app, NULL, 0},
+                              {"--yes", NULL, NULL, &yes, NULL, 0}, {"--json", NULL, NULL, &json, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
     if ((rc = cli_parse(g, &io, 0, cmd, lifecycle_help, opts, &sub, argc, argv)) != CLI_PARSE_RUN) {
         return rc;
     }

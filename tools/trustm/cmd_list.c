@@ -54,7 +54,8 @@ static void row_from(uint16_t oid, const trustm_metadata_t *md, list_row_t *r)
         name = trustm_data_type_name(md->type);
         snprintf(r->type, sizeof(r->type), "%s", name != NULL ? name : "?");
     } else {
-        snprintf(r->type, sizeof(r->type), "%s", (oid >= 0xE0F0u && oid <= 0xE0FFu) || oid == 0xE200u ? "key (empty)" : "BSTR");
+        const bool key_slot = (oid >= 0xE0F0u && oid <= 0xE0FFu) || oid == 0xE200u;
+        snprintf(r->type, sizeof(r->type), "%s", key_slot ? "key (empty)" : "BSTR");
     }
     r->used = (md->present & TRUSTM_MD_HAS_USED_SIZE) ? (int)md->used_size : -1;
     r->max = (md->present & TRUSTM_MD_HAS_MAX_SIZE) ? (int)md->max_size : -1;
@@ -115,7 +116,7 @@ int do_list(cli_globals_t *g, int argc, char **argv)
     cli_device_t d;
     bool json = false, first = true;
     int rc = CLI_EXIT_OK;
-    const cli_opt_t opts[] = {{"--json", NULL, NULL, &json}, {NULL, NULL, NULL, NULL}};
+    const cli_opt_t opts[] = {{"--json", NULL, NULL, &json, NULL, 0}, {NULL, NULL, NULL, NULL, NULL, 0}};
     memset(&io, 0, sizeof(io));
     if ((rc = cli_parse(g, &io, 0, cmd, list_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {
         return rc;

@@ -91,7 +91,9 @@ int do_pair(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    const cli_opt_t opts[] = {{"--lock", NULL, NULL, &lock}, {"--force", NULL, NULL, &force}, {NULL, NULL, NULL, NULL}};
+    const cli_opt_t opts[] = {{"--lock", NULL, NULL, &lock, NULL, 0},
+                              {"--force", NULL, NULL, &force, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
     if ((rc = cli_parse(g, &io, 0, cmd, pair_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {
         return rc;
     }

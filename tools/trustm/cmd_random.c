@@ -28,7 +28,9 @@ int do_random(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     bool trng = false, drng = false;
-    const cli_opt_t opts[] = {{"--trng", NULL, NULL, &trng}, {"--drng", NULL, NULL, &drng}, {NULL, NULL, NULL, NULL}};
+    const cli_opt_t opts[] = {{"--trng", NULL, NULL, &trng, NULL, 0},
+                              {"--drng", NULL, NULL, &drng, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
     memset(&io, 0, sizeof(io));
     if ((rc = cli_parse(g, &io, CLI_IO_OUT | CLI_IO_HEX, cmd, random_help, opts, &n_s, argc, argv)) != CLI_PARSE_RUN) {
         return rc;

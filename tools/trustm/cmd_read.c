@@ -35,7 +35,9 @@ int do_read(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     const char *offset_s = NULL, *length_s = NULL;
-    const cli_opt_t opts[] = {{"--offset", NULL, &offset_s, NULL}, {"--length", NULL, &length_s, NULL}, {NULL, NULL, NULL, NULL}};
+    const cli_opt_t opts[] = {{"--offset", NULL, &offset_s, NULL, NULL, 0},
+                              {"--length", NULL, &length_s, NULL, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
     memset(&io, 0, sizeof(io));
     if ((rc = cli_parse(g, &io, CLI_IO_OUT | CLI_IO_HEX, cmd, read_help, opts, &oid_s, argc, argv)) != CLI_PARSE_RUN) {
         return rc;

@@ -99,16 +99,17 @@ static int parse(cli_globals_t *g, rsa_opts_t *o, const char *cmd, const char *h
     memset(o, 0, sizeof(*o));
     for (size_t k = 0; k < sizeof(vals) / sizeof(vals[0]); k++) {
         if ((opts & vals[k].bit) != 0u) {
-            table[n++] = (cli_opt_t){vals[k].name, NULL, (const char **)(void *)((char *)o + vals[k].off), NULL};
+            const char **slot = (const char **)(void *)((char *)o + vals[k].off);
+            table[n++] = (cli_opt_t){vals[k].name, NULL, slot, NULL, NULL, 0};
         }
     }
     if ((opts & OPT_DER) != 0u) {
-        table[n++] = (cli_opt_t){"--der", NULL, NULL, &o->der};
+        table[n++] = (cli_opt_t){"--der", NULL, NULL, &o->der, NULL, 0};
     }
     if ((opts & OPT_HASH) != 0u) {
-        table[n++] = (cli_opt_t){"--hash", NULL, NULL, &o->hash};
+        table[n++] = (cli_opt_t){"--hash", NULL, NULL, &o->hash, NULL, 0};
     }
-    table[n] = (cli_opt_t){NULL, NULL, NULL, NULL};
+    table[n] = (cli_opt_t){NULL, NULL, NULL, NULL, NULL, 0};
     return cli_parse(g, &o->io, io_bits, cmd, help, table, NULL, argc, argv);
 }
 

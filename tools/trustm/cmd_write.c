@@ -39,7 +39,9 @@ int do_write(cli_globals_t *g, int argc, char **argv)
     int rc;
     memset(&io, 0, sizeof(io));
     const char *offset_s = NULL;
-    const cli_opt_t opts[] = {{"--offset", NULL, &offset_s, NULL}, {"--erase", NULL, NULL, &erase}, {NULL, NULL, NULL, NULL}};
+    const cli_opt_t opts[] = {{"--offset", NULL, &offset_s, NULL, NULL, 0},
+                              {"--erase", NULL, NULL, &erase, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
     if ((rc = cli_parse(g, &io, CLI_IO_IN | CLI_IO_HEX, cmd, write_help, opts, &oid_s, argc, argv)) != CLI_PARSE_RUN) {
         return rc;
     }
