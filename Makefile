@@ -7,6 +7,8 @@
 #                CMake package and pkg-config files (docs/INSTALL.md)
 #   make release  Release builds with gcc and clang (-Werror on, as in CI) and the install test
 #   make format / make format-check   clang-format (.clang-format) on the sources
+#   make fleet   N simulated devices through a RabbitMQ cluster with id2-authd (FLEET_N=1000)
+#   make cluster-up / cluster-down   that cluster on 127.0.0.1, in $(BUILD)/cluster
 # Also: make test-asan (clang + ASan/UBSan), make cross (Cortex-M4 size of src/), make fuzz,
 #   make fuzz-long FUZZ_SECONDS=N (every target N s, table), make faults (bus fault matrix,
 #   FAULT_COMMANDS per cell), make powerloss (power-loss sweep table).
@@ -18,7 +20,7 @@ FAULT_COMMANDS ?= 200
 CMAKE_ARGS ?=
 PREFIX     ?= /usr/local
 
-.PHONY: all deps build test test-asan cross fuzz fuzz-long faults powerloss bench demo clean install release format format-check
+.PHONY: all deps build test test-asan cross fuzz fuzz-long faults powerloss bench demo clean install release format format-check fleet cluster-up cluster-down
 
 all: build
 
@@ -29,8 +31,12 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
 
-test: build
+# The test suite runs real servers (mosquitto, PostgreSQL, RabbitMQ, Chromium): install them
+# before configuring, so that every part they test is built.
+test:
 	@scripts/deps.sh test
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS); rc=$$?; scripts/test-summary.sh $(BUILD); exit $$rc
 
 test-asan:
@@ -94,6 +100,25 @@ format:
 format-check:
 	@scripts/deps.sh format
 	@scripts/format.sh check
+
+# Fleet scale (docs/SCALE.md): the cluster builds only what it runs.
+FLEET_N ?= 1000
+FLEET_MESSAGES ?= 5
+FLEET_TARGETS = id2-authd id2-kdc fleet-load
+
+fleet-build:
+	@scripts/deps.sh fleet
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS) --target $(FLEET_TARGETS) -- --no-print-directory
+
+fleet: fleet-build
+	@scripts/fleet.sh $(BUILD) $(FLEET_N) $(FLEET_MESSAGES)
+
+cluster-up: fleet-build
+	@scripts/cluster.sh up $(BUILD)
+
+cluster-down:
+	@scripts/cluster.sh down $(BUILD)
 
 clean:
 	rm -rf build build-asan build-fuzz build-arm build-rel-gcc build-rel-clang

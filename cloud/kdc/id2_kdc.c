@@ -41,7 +41,8 @@ static const char main_help[] =
     "at rest with AES-256-GCM under a master key), provisioning files, and auth-code checks.\n"
     "\n"
     "Global options:\n"
-    "  --registry FILE     the registry database (default: $ID2_REGISTRY)\n"
+    "  --registry FILE     the registry: a SQLite file, or a PostgreSQL connection string\n"
+    "                      (postgresql://user@host:port/db, or pg:<libpq conninfo>) (default: $ID2_REGISTRY)\n"
     "  --master-key FILE   the master key file, 64 hex characters, mode 0600 (default: $ID2_MASTER_KEY)\n"
     "  --help, --version\n"
     "\n"
@@ -54,6 +55,7 @@ static const char main_help[] =
     "  export ID2|PK/DN --out-dir D  write a device's provisioning files again\n"
     "  import --product PK ...       register an existing device and its key\n"
     "  verify AUTHCODE (--id2 ID2 | --name PK/DN) ...   check an auth code\n"
+    "  migrate --to URL [--to-master-key FILE]          copy the registry into another (PostgreSQL)\n"
     "\n"
     "Exit status: 0 ok, 1 verification refused / device not found or revoked, 2 usage error,\n"
     "3 runtime error (file, database, wrong master key).\n";
@@ -388,6 +390,12 @@ static int no_more_args(const char *cmd, int argc, char **argv, int from)
     return EXIT_OK;
 }
 
+/* The registry as shown in messages: never a connection string (it may hold a password). */
+static const char *reg_shown(const char *registry)
+{
+    return strncmp(registry, "postgres", 8) == 0 || strncmp(registry, "pg:", 3) == 0 ? "(PostgreSQL)" : registry;
+}
+
 static int cmd_init(const globals_t *g, int argc, char **argv)
 {
     if (want_help(argc, argv, init_help))
@@ -411,7 +419,55 @@ static int cmd_init(const globals_t *g, int argc, char **argv)
         return rc;
     }
     id2_registry_close(reg);
-    printf("registry %s ready (master key %s%s)\n", g->registry, g->master, created ? " created" : "");
+    printf("registry %s ready (master key %s%s)\n", reg_shown(g->registry), g->master, created ? " created" : "");
+    return EXIT_OK;
+}
+
+static const char migrate_help[] =
+    "Usage: id2-kdc [global options] migrate --to URL [--to-master-key FILE]\n"
+    "Copy every device of the registry (keys re-encrypted under the destination's master key,\n"
+    "issue and revocation times kept), its replay store and authentication status into the\n"
+    "registry URL (created when empty; typically postgresql://...), in one transaction: all or\n"
+    "nothing. The destination must not hold any of the devices. Stop the verifiers first.\n"
+    "  --to URL              destination registry (PostgreSQL connection string or SQLite file)\n"
+    "  --to-master-key FILE  destination master key (default: the source's)\n";
+
+static int cmd_migrate(const globals_t *g, int argc, char **argv)
+{
+    if (want_help(argc, argv, migrate_help))
+        return EXIT_OK;
+    const char *to = NULL, *to_key = NULL, *v;
+    int miss;
+    for (int i = 1; i < argc; i++) {
+        if ((v = opt_value(argc, argv, &i, "--to", &miss)) != NULL || miss) {
+            if (miss)
+                return usage("migrate", "--to needs a registry URL");
+            to = v;
+        } else if ((v = opt_value(argc, argv, &i, "--to-master-key", &miss)) != NULL || miss) {
+            if (miss)
+                return usage("migrate", "--to-master-key needs a file name");
+            to_key = v;
+        } else {
+            return usage("migrate", argv[i][0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (to == NULL || to[0] == '\0')
+        return usage("migrate", "--to URL is required");
+    id2_registry_t *src = NULL, *dst = NULL;
+    int rc = open_registry(g, "migrate", 0, &src);
+    if (rc != EXIT_OK)
+        return rc;
+    char err[ID2REG_ERR_LEN];
+    size_t nd = 0, nr = 0;
+    int st = id2_registry_open(to, to_key != NULL ? to_key : g->master, 1, &dst, err, sizeof err);
+    if (st == ID2V_OK)
+        st = id2_registry_copy(src, dst, &nd, &nr, err, sizeof err);
+    id2_registry_close(dst);
+    id2_registry_close(src);
+    if (st != ID2V_OK)
+        return error("migrate", EXIT_RUNTIME, "%s", err);
+    printf("migrated %zu devices and %zu replay entries from %s to %s\n", nd, nr, reg_shown(g->registry),
+           reg_shown(to));
     return EXIT_OK;
 }
 
@@ -916,5 +972,7 @@ int main(int argc, char **argv)
         return cmd_import(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "verify") == 0)
         return cmd_verify(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(&g, sub_argc, sub_argv);
     return usage(NULL, "unknown command '%s'", cmd);
 }

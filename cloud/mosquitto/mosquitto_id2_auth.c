@@ -411,8 +411,10 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
     }
     int rc = id2_registry_open(registry, master, 0, &pl->reg, err, sizeof err);
     if (rc != ID2V_OK) {
-        mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "cannot open registry '%s': %s", registry,
-                             err[0] ? err : id2v_strerror(rc));
+        /* A PostgreSQL connection string may hold a password: never logged. */
+        int url = strncmp(registry, "postgres", 8) == 0 || strncmp(registry, "pg:", 3) == 0;
+        mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "cannot open registry '%s': %s",
+                             url ? "(PostgreSQL)" : registry, err[0] ? err : id2v_strerror(rc));
         pl->reg = NULL;
         goto fail;
     }

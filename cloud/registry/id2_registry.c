@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
+#include "reg_db.h"
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -44,7 +44,9 @@
 static const char check_plain[] = "trustm id2 registry master key check v1";
 
 struct id2_registry {
-    sqlite3 *db;
+    reg_db_t *db;
+    char where[160]; /* the file name or "PostgreSQL" for messages */
+    int64_t last_purge;
     uint8_t master[MASTER_LEN];
     mbedtls_entropy_context ent;
     mbedtls_ctr_drbg_context drbg;
@@ -63,7 +65,7 @@ static int fail(char *err, size_t err_size, int status, const char *fmt, ...)
 
 static int db_fail(id2_registry_t *reg, char *err, size_t err_size, const char *what)
 {
-    return fail(err, err_size, ID2V_ERR_STORAGE, "registry: %s: %s", what, sqlite3_errmsg(reg->db));
+    return fail(err, err_size, ID2V_ERR_STORAGE, "registry: %s: %s", what, reg_db_errmsg(reg->db));
 }
 
 static int hexval(char c)
@@ -233,9 +235,39 @@ static const char schema_sql[] =
     " seen INTEGER NOT NULL, PRIMARY KEY (id2, device_random, server_value)) WITHOUT ROWID;"
     "CREATE INDEX replay_seen ON replay(seen);";
 
+/* The same schema in PostgreSQL's types (BYTEA for BLOB, BIGINT for 64-bit times). */
+static const char schema_pg_sql[] =
+    "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+    "CREATE TABLE master_check(id INTEGER PRIMARY KEY CHECK (id = 1), nonce BYTEA NOT NULL, ct BYTEA NOT NULL);"
+    "CREATE TABLE devices("
+    " seq BIGSERIAL PRIMARY KEY,"
+    " id2 TEXT UNIQUE,"
+    " pk TEXT NOT NULL, dn TEXT NOT NULL,"
+    " type INTEGER NOT NULL CHECK (type IN (2, 3, 9)),"
+    " key_ct BYTEA NOT NULL, key_nonce BYTEA NOT NULL,"
+    " revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),"
+    " created BIGINT NOT NULL, revoked_at BIGINT NOT NULL DEFAULT 0,"
+    " UNIQUE (pk, dn));"
+    "CREATE TABLE replay(id2 TEXT NOT NULL, device_random TEXT NOT NULL, server_value TEXT NOT NULL,"
+    " seen BIGINT NOT NULL, PRIMARY KEY (id2, device_random, server_value));"
+    "CREATE INDEX replay_seen ON replay(seen);";
+
+/* Addition to schema 1 (created on open when missing): the last authentication of each device,
+ * written by the verifiers (id2-authd) and read by the device console. */
+static const char status_sql[] =
+    "CREATE TABLE IF NOT EXISTS auth_status(pk TEXT NOT NULL, dn TEXT NOT NULL,"
+    " last_ok BIGINT NOT NULL DEFAULT 0, last_fail BIGINT NOT NULL DEFAULT 0,"
+    " fail_reason TEXT NOT NULL DEFAULT '', ok_count BIGINT NOT NULL DEFAULT 0,"
+    " fail_count BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (pk, dn))";
+
 static int exec(id2_registry_t *reg, const char *sql, char *err, size_t err_size, const char *what)
 {
-    return sqlite3_exec(reg->db, sql, NULL, NULL, NULL) == SQLITE_OK ? ID2V_OK : db_fail(reg, err, err_size, what);
+    return reg_db_exec(reg->db, sql) == 0 ? ID2V_OK : db_fail(reg, err, err_size, what);
+}
+
+static int begin(id2_registry_t *reg, char *err, size_t err_size)
+{
+    return reg_db_begin(reg->db) == 0 ? ID2V_OK : db_fail(reg, err, err_size, "cannot lock");
 }
 
 /* End the open transaction: COMMIT when rc is ID2V_OK, else ROLLBACK. Returns the final status. */
@@ -244,14 +276,14 @@ static int finish(id2_registry_t *reg, int rc, char *err, size_t err_size)
     if (rc == ID2V_OK)
         rc = exec(reg, "COMMIT", err, err_size, "cannot commit");
     if (rc != ID2V_OK)
-        sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+        reg_db_exec(reg->db, "ROLLBACK");
     return rc;
 }
 
 /* Create the schema and the master-key check value (inside the caller's transaction). */
 static int schema_create(id2_registry_t *reg, char *err, size_t err_size)
 {
-    int rc = exec(reg, schema_sql, err, err_size, "cannot create the schema");
+    int rc = exec(reg, reg_db_is_pg(reg->db) ? schema_pg_sql : schema_sql, err, err_size, "cannot create the schema");
     if (rc != ID2V_OK)
         return rc;
     char sql[64];
@@ -261,42 +293,42 @@ static int schema_create(id2_registry_t *reg, char *err, size_t err_size)
     uint8_t nonce[NONCE_LEN], ct[sizeof check_plain - 1 + TAG_LEN];
     if (!seal(reg, (const uint8_t *)check_plain, sizeof check_plain - 1, (const uint8_t *)"check", 5, nonce, ct))
         return fail(err, err_size, ID2V_ERR_CRYPTO, "registry: cannot encrypt the master-key check value");
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(reg->db, "INSERT INTO master_check VALUES (1, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+    reg_stmt_t *st = NULL;
+    if ((st = reg_db_prepare(reg->db, "INSERT INTO master_check VALUES (1, ?, ?)")) == NULL)
         return db_fail(reg, err, err_size, "cannot create the schema");
-    sqlite3_bind_blob(st, 1, nonce, NONCE_LEN, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 2, ct, sizeof ct, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st) == SQLITE_DONE ? ID2V_OK : db_fail(reg, err, err_size, "cannot create the schema");
-    sqlite3_finalize(st);
+    reg_db_bind_blob(st, 1, nonce, NONCE_LEN);
+    reg_db_bind_blob(st, 2, ct, sizeof ct);
+    rc = reg_db_step(st) == REG_DB_DONE ? ID2V_OK : db_fail(reg, err, err_size, "cannot create the schema");
+    reg_db_finalize(st);
     return rc;
 }
 
 static int schema_check(id2_registry_t *reg, const char *path, char *err, size_t err_size)
 {
-    sqlite3_stmt *st = NULL;
+    reg_stmt_t *st = NULL;
     int rc;
-    if (sqlite3_prepare_v2(reg->db, "SELECT version FROM schema_version", -1, &st, NULL) != SQLITE_OK)
+    if ((st = reg_db_prepare(reg->db, "SELECT version FROM schema_version")) == NULL)
         return fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: not an ID2 registry", path);
-    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != SCHEMA_VERSION) {
-        sqlite3_finalize(st);
+    if (reg_db_step(st) != REG_DB_ROW || (int)reg_db_col_int64(st, 0) != SCHEMA_VERSION) {
+        reg_db_finalize(st);
         return fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: unsupported schema version", path);
     }
-    sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(reg->db, "SELECT nonce, ct FROM master_check WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
+    reg_db_finalize(st);
+    if ((st = reg_db_prepare(reg->db, "SELECT nonce, ct FROM master_check WHERE id = 1")) == NULL)
         return db_fail(reg, err, err_size, "cannot read the master-key check value");
     rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: missing master-key check value", path);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (reg_db_step(st) == REG_DB_ROW) {
         uint8_t plain[sizeof check_plain];
         size_t plen = 0;
-        int ok = unseal(reg, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
-                        sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), (const uint8_t *)"check", 5,
+        int ok = unseal(reg, reg_db_col_blob(st, 1), reg_db_col_bytes(st, 1),
+                        reg_db_col_blob(st, 0), reg_db_col_bytes(st, 0), (const uint8_t *)"check", 5,
                         plain, sizeof plain, &plen);
         if (ok && plen == sizeof check_plain - 1 && memcmp(plain, check_plain, plen) == 0)
             rc = ID2V_OK;
         else
             rc = fail(err, err_size, ID2V_ERR_CRYPTO, "registry %s: wrong master key", path);
     }
-    sqlite3_finalize(st);
+    reg_db_finalize(st);
     return rc;
 }
 
@@ -322,60 +354,66 @@ int id2_registry_open(const char *db_path, const char *master_key_path, int crea
         rc = fail(err, err_size, ID2V_ERR_CRYPTO, "registry: random generator failed");
         goto bad;
     }
-    /* Create the file ourselves so that it is 0600 whatever the umask (SQLite gives the
-     * -wal and -shm files the database file's permissions). */
-    struct stat st;
-    if (stat(db_path, &st) != 0) {
-        if (errno != ENOENT || !create) {
-            rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: %s%s", db_path, strerror(errno),
-                      errno == ENOENT ? " (run id2-kdc init)" : "");
+    if (reg_db_is_pg_url(db_path)) {
+        snprintf(reg->where, sizeof reg->where, "(PostgreSQL)");
+        if ((reg->db = reg_db_open_pg(db_path, err, err_size)) == NULL) {
+            rc = ID2V_ERR_STORAGE;
             goto bad;
         }
-        int fd = open(db_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0 && errno != EEXIST) {
-            rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: cannot create: %s", db_path, strerror(errno));
+    } else {
+        snprintf(reg->where, sizeof reg->where, "%s", db_path);
+        /* Create the file ourselves so that it is 0600 whatever the umask (SQLite gives the
+         * -wal and -shm files the database file's permissions). */
+        struct stat st;
+        if (stat(db_path, &st) != 0) {
+            if (errno != ENOENT || !create) {
+                rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: %s%s", db_path, strerror(errno),
+                          errno == ENOENT ? " (run id2-kdc init)" : "");
+                goto bad;
+            }
+            int fd = open(db_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            if (fd < 0 && errno != EEXIST) {
+                rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: cannot create: %s", db_path,
+                          strerror(errno));
+                goto bad;
+            }
+            if (fd >= 0)
+                close(fd);
+        }
+        if ((reg->db = reg_db_open_sqlite(db_path, err, err_size)) == NULL) {
+            rc = ID2V_ERR_STORAGE;
             goto bad;
         }
-        if (fd >= 0)
-            close(fd);
     }
-    if (sqlite3_open_v2(db_path, &reg->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: %s", db_path,
-                  reg->db ? sqlite3_errmsg(reg->db) : "cannot open");
+    const char *where = reg->where;
+    if ((rc = begin(reg, err, err_size)) != ID2V_OK)
         goto bad;
-    }
-    sqlite3_busy_timeout(reg->db, BUSY_TIMEOUT_MS);
-    sqlite3_stmt *jm = NULL;
-    int wal = 0;
-    if (sqlite3_prepare_v2(reg->db, "PRAGMA journal_mode=WAL", -1, &jm, NULL) == SQLITE_OK &&
-        sqlite3_step(jm) == SQLITE_ROW)
-        wal = sqlite3_column_text(jm, 0) != NULL && strcmp((const char *)sqlite3_column_text(jm, 0), "wal") == 0;
-    sqlite3_finalize(jm);
-    if (!wal) {
-        rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: not a database, or cannot use WAL mode: %s",
-                  db_path, sqlite3_errmsg(reg->db));
+    /* PostgreSQL: registries opened at the same time create the schema once. */
+    if (reg_db_is_pg(reg->db) && (rc = exec(reg, "SELECT pg_advisory_xact_lock(2026120401)", err, err_size,
+                                            "cannot lock")) != ID2V_OK) {
+        finish(reg, rc, err, err_size);
         goto bad;
     }
-    if ((rc = exec(reg, "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON", err, err_size, "cannot configure")) !=
-        ID2V_OK)
-        goto bad;
-    if ((rc = exec(reg, "BEGIN IMMEDIATE", err, err_size, "cannot lock")) != ID2V_OK)
-        goto bad;
-    sqlite3_stmt *q = NULL;
+    reg_stmt_t *q = NULL;
     int tables = -1;
-    if (sqlite3_prepare_v2(reg->db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        tables = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
+    if ((q = reg_db_prepare(reg->db, reg_db_is_pg(reg->db)
+                                         ? "SELECT count(*) FROM information_schema.tables "
+                                           "WHERE table_schema = current_schema()"
+                                         : "SELECT count(*) FROM sqlite_master")) != NULL &&
+        reg_db_step(q) == REG_DB_ROW)
+        tables = (int)reg_db_col_int64(q, 0);
+    reg_db_finalize(q);
     if (tables < 0)
-        rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: not a database: %s", db_path,
-                  sqlite3_errmsg(reg->db));
+        rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: not a database: %s", where,
+                  reg_db_errmsg(reg->db));
     else if (tables == 0 && create)
         rc = schema_create(reg, err, err_size);
     else if (tables == 0)
-        rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: empty (run id2-kdc init)", db_path);
+        rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: empty (run id2-kdc init)", where);
     else
-        rc = schema_check(reg, db_path, err, err_size);
+        rc = schema_check(reg, where, err, err_size);
+    if (rc == ID2V_OK)
+        rc = exec(reg, status_sql, err, err_size, "cannot create the status table");
     if ((rc = finish(reg, rc, err, err_size)) != ID2V_OK)
         goto bad;
     *out = reg;
@@ -389,8 +427,7 @@ void id2_registry_close(id2_registry_t *reg)
 {
     if (reg == NULL)
         return;
-    if (reg->db != NULL)
-        sqlite3_close(reg->db);
+    reg_db_close(reg->db);
     mbedtls_ctr_drbg_free(&reg->drbg);
     mbedtls_entropy_free(&reg->ent);
     mbedtls_platform_zeroize(reg, sizeof *reg);
@@ -451,45 +488,45 @@ static int64_t now_s(void)
     return (int64_t)time(NULL);
 }
 
-/* Insert one row; returns SQLITE_DONE, SQLITE_CONSTRAINT or another error code. */
+/* Insert one row; returns REG_DB_DONE, REG_DB_CONSTRAINT or another error code. */
 static int insert_device(id2_registry_t *reg, const id2_device_t *d, const id2v_key_t *k, int *which_unique)
 {
     char aad[256];
     size_t aad_len = key_aad(aad, sizeof aad, d->type, d->id2, d->pk, d->dn);
     uint8_t nonce[NONCE_LEN], ct[ID2V_MAX_KEY + TAG_LEN];
     if (!seal(reg, k->key, k->key_len, (const uint8_t *)aad, aad_len, nonce, ct))
-        return SQLITE_ERROR;
-    sqlite3_stmt *st = NULL;
-    int r = sqlite3_prepare_v2(reg->db,
-                               "INSERT INTO devices(id2, pk, dn, type, key_ct, key_nonce, created) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               -1, &st, NULL);
-    if (r == SQLITE_OK) {
+        return REG_DB_ERROR;
+    reg_stmt_t *st = reg_db_prepare(reg->db, "INSERT INTO devices(id2, pk, dn, type, key_ct, key_nonce, created, "
+                                             "revoked, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    int r = REG_DB_ERROR;
+    if (st != NULL) {
         if (d->id2[0] != '\0')
-            sqlite3_bind_text(st, 1, d->id2, -1, SQLITE_TRANSIENT);
+            reg_db_bind_text(st, 1, d->id2);
         else
-            sqlite3_bind_null(st, 1);
-        sqlite3_bind_text(st, 2, d->pk, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 3, d->dn, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(st, 4, (int)d->type);
-        sqlite3_bind_blob(st, 5, ct, (int)(k->key_len + TAG_LEN), SQLITE_TRANSIENT);
-        sqlite3_bind_blob(st, 6, nonce, NONCE_LEN, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 7, d->created);
-        r = sqlite3_step(st);
-        *which_unique = (r == SQLITE_CONSTRAINT && strstr(sqlite3_errmsg(reg->db), "devices.id2") != NULL);
+            reg_db_bind_null(st, 1);
+        reg_db_bind_text(st, 2, d->pk);
+        reg_db_bind_text(st, 3, d->dn);
+        reg_db_bind_int64(st, 4, (int64_t)d->type);
+        reg_db_bind_blob(st, 5, ct, k->key_len + TAG_LEN);
+        reg_db_bind_blob(st, 6, nonce, NONCE_LEN);
+        reg_db_bind_int64(st, 7, d->created);
+        reg_db_bind_int64(st, 8, d->revoked ? 1 : 0);
+        reg_db_bind_int64(st, 9, d->revoked_at);
+        r = reg_db_step(st);
+        *which_unique = (r == REG_DB_CONSTRAINT && reg_db_constraint_on(st, "devices", "id2"));
     }
-    sqlite3_finalize(st);
+    reg_db_finalize(st);
     return r;
 }
 
 static int next_seq(id2_registry_t *reg)
 {
-    sqlite3_stmt *st = NULL;
+    reg_stmt_t *st = NULL;
     int n = 1;
-    if (sqlite3_prepare_v2(reg->db, "SELECT coalesce(max(seq), 0) + 1 FROM devices", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    if ((st = reg_db_prepare(reg->db, "SELECT coalesce(max(seq), 0) + 1 FROM devices")) != NULL &&
+        reg_db_step(st) == REG_DB_ROW)
+        n = (int)reg_db_col_int64(st, 0);
+    reg_db_finalize(st);
     return n;
 }
 
@@ -512,7 +549,7 @@ static int store(id2_registry_t *reg, const char *pk, const char *dn, const id2v
     snprintf(d.pk, sizeof d.pk, "%s", pk);
     d.type = k->type;
     d.created = now_s();
-    int rc = exec(reg, "BEGIN IMMEDIATE", err, err_size, "cannot lock");
+    int rc = begin(reg, err, err_size);
     if (rc != ID2V_OK)
         return rc;
     for (int tries = 0;; tries++) {
@@ -534,15 +571,15 @@ static int store(id2_registry_t *reg, const char *pk, const char *dn, const id2v
             snprintf(d.dn, sizeof d.dn, "%s", d.id2);
         int id2_clash = 0;
         int r = insert_device(reg, &d, k, &id2_clash);
-        if (r == SQLITE_DONE) {
+        if (r == REG_DB_DONE) {
             rc = ID2V_OK;
             break;
         }
-        if (r == SQLITE_CONSTRAINT && id2_clash && fixed_id2 == NULL && tries < ID2_TRIES)
+        if (r == REG_DB_CONSTRAINT && id2_clash && fixed_id2 == NULL && tries < ID2_TRIES)
             continue; /* 96-bit collision: draw again */
-        if (r == SQLITE_CONSTRAINT && id2_clash && fixed_id2 != NULL)
+        if (r == REG_DB_CONSTRAINT && id2_clash && fixed_id2 != NULL)
             rc = fail(err, err_size, ID2V_ERR_BAD_PARAM, "ID2 %s already exists", d.id2);
-        else if (r == SQLITE_CONSTRAINT && !id2_clash)
+        else if (r == REG_DB_CONSTRAINT && !id2_clash)
             rc = fail(err, err_size, ID2V_ERR_BAD_PARAM, "device %s/%s already exists", d.pk, d.dn);
         else
             rc = db_fail(reg, err, err_size, "cannot insert the device");
@@ -616,30 +653,30 @@ int id2_registry_import(id2_registry_t *reg, const char *pk, const char *dn, con
 
 #define DEV_COLS "id2, pk, dn, type, revoked, created, revoked_at, key_ct, key_nonce"
 
-static int fetch(id2_registry_t *reg, sqlite3_stmt *st, const char *what, id2_device_t *dev_out, id2v_key_t *key_out,
+static int fetch(id2_registry_t *reg, reg_stmt_t *st, const char *what, id2_device_t *dev_out, id2v_key_t *key_out,
                  char *err, size_t err_size)
 {
-    int r = sqlite3_step(st);
-    if (r == SQLITE_DONE)
+    int r = reg_db_step(st);
+    if (r == REG_DB_DONE)
         return fail(err, err_size, ID2V_ERR_UNKNOWN_DEVICE, "unknown device %s", what);
-    if (r != SQLITE_ROW)
+    if (r != REG_DB_ROW)
         return db_fail(reg, err, err_size, "look-up failed");
     id2_device_t d;
     memset(&d, 0, sizeof d);
-    const char *id2 = (const char *)sqlite3_column_text(st, 0);
+    const char *id2 = (const char *)reg_db_col_text(st, 0);
     snprintf(d.id2, sizeof d.id2, "%s", id2 != NULL ? id2 : "");
-    snprintf(d.pk, sizeof d.pk, "%s", (const char *)sqlite3_column_text(st, 1));
-    snprintf(d.dn, sizeof d.dn, "%s", (const char *)sqlite3_column_text(st, 2));
-    d.type = (id2v_key_type_t)sqlite3_column_int(st, 3);
-    d.revoked = sqlite3_column_int(st, 4) != 0;
-    d.created = sqlite3_column_int64(st, 5);
-    d.revoked_at = sqlite3_column_int64(st, 6);
+    snprintf(d.pk, sizeof d.pk, "%s", (const char *)reg_db_col_text(st, 1));
+    snprintf(d.dn, sizeof d.dn, "%s", (const char *)reg_db_col_text(st, 2));
+    d.type = (id2v_key_type_t)(int)reg_db_col_int64(st, 3);
+    d.revoked = (int)reg_db_col_int64(st, 4) != 0;
+    d.created = reg_db_col_int64(st, 5);
+    d.revoked_at = reg_db_col_int64(st, 6);
     if (key_out != NULL) {
         char aad[256];
         size_t aad_len = key_aad(aad, sizeof aad, d.type, d.id2, d.pk, d.dn);
         id2v_key_wipe(key_out);
-        if (!unseal(reg, sqlite3_column_blob(st, 7), (size_t)sqlite3_column_bytes(st, 7), sqlite3_column_blob(st, 8),
-                    (size_t)sqlite3_column_bytes(st, 8), (const uint8_t *)aad, aad_len, key_out->key,
+        if (!unseal(reg, reg_db_col_blob(st, 7), reg_db_col_bytes(st, 7), reg_db_col_blob(st, 8),
+                    reg_db_col_bytes(st, 8), (const uint8_t *)aad, aad_len, key_out->key,
                     sizeof key_out->key, &key_out->key_len)) {
             id2v_key_wipe(key_out);
             return fail(err, err_size, ID2V_ERR_STORAGE,
@@ -660,12 +697,12 @@ int id2_registry_find_id2(id2_registry_t *reg, const char *id2, id2_device_t *de
         return fail(err, err_size, ID2V_ERR_BAD_PARAM, "look-up: no registry");
     if (!id2v_valid_id2(id2))
         return fail(err, err_size, ID2V_ERR_FORMAT, "malformed ID2 (expected 24 upper-case hex characters)");
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(reg->db, "SELECT " DEV_COLS " FROM devices WHERE id2 = ?", -1, &st, NULL) != SQLITE_OK)
+    reg_stmt_t *st = NULL;
+    if ((st = reg_db_prepare(reg->db, "SELECT " DEV_COLS " FROM devices WHERE id2 = ?")) == NULL)
         return db_fail(reg, err, err_size, "look-up failed");
-    sqlite3_bind_text(st, 1, id2, -1, SQLITE_TRANSIENT);
+    reg_db_bind_text(st, 1, id2);
     int rc = fetch(reg, st, id2, dev_out, key_out, err, err_size);
-    sqlite3_finalize(st);
+    reg_db_finalize(st);
     return rc;
 }
 
@@ -678,14 +715,13 @@ int id2_registry_find_name(id2_registry_t *reg, const char *pk, const char *dn, 
         return fail(err, err_size, ID2V_ERR_FORMAT, "malformed product key or device name");
     char what[140];
     snprintf(what, sizeof what, "%s/%s", pk, dn);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(reg->db, "SELECT " DEV_COLS " FROM devices WHERE pk = ? AND dn = ?", -1, &st, NULL) !=
-        SQLITE_OK)
+    reg_stmt_t *st = NULL;
+    if ((st = reg_db_prepare(reg->db, "SELECT " DEV_COLS " FROM devices WHERE pk = ? AND dn = ?")) == NULL)
         return db_fail(reg, err, err_size, "look-up failed");
-    sqlite3_bind_text(st, 1, pk, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, dn, -1, SQLITE_TRANSIENT);
+    reg_db_bind_text(st, 1, pk);
+    reg_db_bind_text(st, 2, dn);
     int rc = fetch(reg, st, what, dev_out, key_out, err, err_size);
-    sqlite3_finalize(st);
+    reg_db_finalize(st);
     return rc;
 }
 
@@ -696,37 +732,37 @@ int id2_registry_find_name(id2_registry_t *reg, const char *pk, const char *dn, 
 static int change(id2_registry_t *reg, const char *sql, const char *exists_sql, const char *a, const char *b,
                   int64_t t, const char *what, char *err, size_t err_size)
 {
-    int rc = exec(reg, "BEGIN IMMEDIATE", err, err_size, "cannot lock");
+    int rc = begin(reg, err, err_size);
     if (rc != ID2V_OK)
         return rc;
-    sqlite3_stmt *st = NULL;
+    reg_stmt_t *st = NULL;
     int found = 0;
-    if (sqlite3_prepare_v2(reg->db, exists_sql, -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+    if ((st = reg_db_prepare(reg->db, exists_sql)) != NULL) {
+        reg_db_bind_text(st, 1, a);
         if (b != NULL)
-            sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
-        int r = sqlite3_step(st);
-        found = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
+            reg_db_bind_text(st, 2, b);
+        int r = reg_db_step(st);
+        found = r == REG_DB_ROW ? 1 : r == REG_DB_DONE ? 0 : -1;
     } else {
         found = -1;
     }
-    sqlite3_finalize(st);
+    reg_db_finalize(st);
     st = NULL;
     if (found < 0) {
         rc = db_fail(reg, err, err_size, "look-up failed");
     } else if (found == 0) {
         rc = fail(err, err_size, ID2V_ERR_UNKNOWN_DEVICE, "unknown device %s", what);
-    } else if (sqlite3_prepare_v2(reg->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    } else if ((st = reg_db_prepare(reg->db, sql)) == NULL) {
         rc = db_fail(reg, err, err_size, "update failed");
     } else {
-        sqlite3_bind_int64(st, 1, t);
-        sqlite3_bind_text(st, 2, a, -1, SQLITE_TRANSIENT);
+        reg_db_bind_int64(st, 1, t);
+        reg_db_bind_text(st, 2, a);
         if (b != NULL)
-            sqlite3_bind_text(st, 3, b, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(st) != SQLITE_DONE)
+            reg_db_bind_text(st, 3, b);
+        if (reg_db_step(st) != REG_DB_DONE)
             rc = db_fail(reg, err, err_size, "update failed");
     }
-    sqlite3_finalize(st);
+    reg_db_finalize(st);
     return finish(reg, rc, err, err_size);
 }
 
@@ -769,31 +805,53 @@ int id2_registry_delete_name(id2_registry_t *reg, const char *pk, const char *dn
 
 /* ------------------------------------------------------------------ list */
 
-int id2_registry_list(id2_registry_t *reg, id2_registry_each_fn fn, void *ctx, char *err, size_t err_size)
+/* Every device in issue order, with its key decrypted into `key` when key != NULL; fn returns
+ * ID2V_OK to go on, 1 to stop, or an error that ends the walk. */
+typedef int (*each_key_fn)(void *ctx, const id2_device_t *dev, const id2v_key_t *key, char *err, size_t err_size);
+
+static int each_device(id2_registry_t *reg, id2v_key_t *key, each_key_fn fn, void *ctx, char *err, size_t err_size)
 {
-    if (reg == NULL || fn == NULL)
-        return fail(err, err_size, ID2V_ERR_BAD_PARAM, "list: no registry or callback");
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(reg->db, "SELECT " DEV_COLS " FROM devices ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+    reg_stmt_t *st = NULL;
+    if ((st = reg_db_prepare(reg->db, "SELECT " DEV_COLS " FROM devices ORDER BY seq")) == NULL)
         return db_fail(reg, err, err_size, "list failed");
     int rc = ID2V_OK;
     for (;;) {
         id2_device_t d;
-        int r = fetch(reg, st, "", &d, NULL, err, err_size);
+        int r = fetch(reg, st, "", &d, key, err, err_size);
         if (r == ID2V_ERR_UNKNOWN_DEVICE) {
             if (err != NULL && err_size > 0)
                 err[0] = '\0';
             break;
         }
-        if (r != ID2V_OK) {
-            rc = r;
+        if (r != ID2V_OK || (r = fn(ctx, &d, key, err, err_size)) != ID2V_OK) {
+            rc = r == 1 ? ID2V_OK : r;
             break;
         }
-        if (fn(ctx, &d) != 0)
-            break;
     }
-    sqlite3_finalize(st);
+    reg_db_finalize(st);
     return rc;
+}
+
+typedef struct {
+    id2_registry_each_fn fn;
+    void *ctx;
+} list_ctx_t;
+
+static int list_one(void *ctx, const id2_device_t *dev, const id2v_key_t *key, char *err, size_t err_size)
+{
+    const list_ctx_t *l = ctx;
+    (void)key;
+    (void)err;
+    (void)err_size;
+    return l->fn(l->ctx, dev) != 0 ? 1 : ID2V_OK;
+}
+
+int id2_registry_list(id2_registry_t *reg, id2_registry_each_fn fn, void *ctx, char *err, size_t err_size)
+{
+    if (reg == NULL || fn == NULL)
+        return fail(err, err_size, ID2V_ERR_BAD_PARAM, "list: no registry or callback");
+    list_ctx_t l = {fn, ctx};
+    return each_device(reg, NULL, list_one, &l, err, err_size);
 }
 
 /* ------------------------------------------------------------------ replay store */
@@ -807,35 +865,185 @@ int id2_registry_replay_record(id2_registry_t *reg, const char *id2, const char 
     if (strlen(id2) > 140 || strlen(device_random) > ID2V_DEVICE_RANDOM_LEN ||
         strlen(server_value) > ID2V_MAX_SERVER_RANDOM)
         return fail(err, err_size, ID2V_ERR_FORMAT, "replay: value too long");
-    int rc = exec(reg, "BEGIN IMMEDIATE", err, err_size, "cannot lock");
-    if (rc != ID2V_OK)
-        return rc;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(reg->db, "DELETE FROM replay WHERE seen < ?", -1, &st, NULL) != SQLITE_OK) {
-        rc = db_fail(reg, err, err_size, "replay purge failed");
-    } else {
-        sqlite3_bind_int64(st, 1, now - (int64_t)keep_s);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = db_fail(reg, err, err_size, "replay purge failed");
+    int rc = ID2V_OK;
+    reg_stmt_t *st = NULL;
+    /* Purge at most once per second of `now` (each statement is atomic on its own: the one
+     * INSERT decides, also across processes and verifier instances sharing the database). */
+    if (now != reg->last_purge) {
+        reg->last_purge = now;
+        if ((st = reg_db_prepare(reg->db, "DELETE FROM replay WHERE seen < ?")) == NULL)
+            return db_fail(reg, err, err_size, "replay purge failed");
+        reg_db_bind_int64(st, 1, now - (int64_t)keep_s);
+        /* A purge that fails (lock timeout, a concurrent purge) is retried on the next second. */
+        if (reg_db_step(st) != REG_DB_DONE)
+            reg->last_purge = 0;
+        reg_db_finalize(st);
     }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc == ID2V_OK) {
-        if (sqlite3_prepare_v2(reg->db, "INSERT INTO replay VALUES (?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
-            rc = db_fail(reg, err, err_size, "replay insert failed");
-        } else {
-            sqlite3_bind_text(st, 1, id2, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 2, device_random, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 3, server_value, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(st, 4, now);
-            int r = sqlite3_step(st);
-            if (r == SQLITE_CONSTRAINT)
-                rc = fail(err, err_size, ID2V_ERR_REPLAY, "replay: %s already used device random %s with %s", id2,
-                          device_random, server_value);
-            else if (r != SQLITE_DONE)
-                rc = db_fail(reg, err, err_size, "replay insert failed");
+    if ((st = reg_db_prepare(reg->db, "INSERT INTO replay VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) == NULL)
+        return db_fail(reg, err, err_size, "replay insert failed");
+    reg_db_bind_text(st, 1, id2);
+    reg_db_bind_text(st, 2, device_random);
+    reg_db_bind_text(st, 3, server_value);
+    reg_db_bind_int64(st, 4, now);
+    int r = reg_db_step(st);
+    if (r != REG_DB_DONE)
+        rc = db_fail(reg, err, err_size, "replay insert failed");
+    else if (reg_db_changes(st) != 1)
+        rc = fail(err, err_size, ID2V_ERR_REPLAY, "replay: %s already used device random %s with %s", id2,
+                  device_random, server_value);
+    reg_db_finalize(st);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ fleet additions */
+
+const char *id2_registry_backend(const id2_registry_t *reg)
+{
+    return reg != NULL && reg_db_is_pg(reg->db) ? "postgresql" : "sqlite";
+}
+
+/* Copy one table's rows, column by column, as text / integers (replay, auth_status). */
+static int copy_rows(id2_registry_t *src, id2_registry_t *dst, const char *select, const char *insert,
+                     const char *kinds /* 't' text, 'i' integer per column */, size_t *count, char *err,
+                     size_t err_size)
+{
+    reg_stmt_t *in = reg_db_prepare(src->db, select);
+    if (in == NULL)
+        return db_fail(src, err, err_size, "cannot read the source");
+    int rc = ID2V_OK, r;
+    size_t n = 0;
+    while (rc == ID2V_OK && (r = reg_db_step(in)) == REG_DB_ROW) {
+        reg_stmt_t *out = reg_db_prepare(dst->db, insert);
+        if (out == NULL) {
+            rc = db_fail(dst, err, err_size, "cannot write the destination");
+            break;
         }
-        sqlite3_finalize(st);
+        for (int i = 0; kinds[i]; i++) {
+            if (kinds[i] == 'i') {
+                reg_db_bind_int64(out, i + 1, reg_db_col_int64(in, i));
+            } else {
+                const char *t = reg_db_col_text(in, i);
+                reg_db_bind_text(out, i + 1, t != NULL ? t : "");
+            }
+        }
+        if (reg_db_step(out) != REG_DB_DONE)
+            rc = db_fail(dst, err, err_size, "cannot write the destination");
+        reg_db_finalize(out);
+        n++;
     }
-    return finish(reg, rc, err, err_size);
+    if (rc == ID2V_OK && r != REG_DB_DONE)
+        rc = db_fail(src, err, err_size, "cannot read the source");
+    reg_db_finalize(in);
+    if (count != NULL)
+        *count = n;
+    return rc;
+}
+
+typedef struct {
+    id2_registry_t *dst;
+    size_t n;
+} copy_ctx_t;
+
+static int copy_one(void *ctx, const id2_device_t *d, const id2v_key_t *k, char *err, size_t err_size)
+{
+    copy_ctx_t *c = ctx;
+    int id2_clash = 0;
+    int r = insert_device(c->dst, d, k, &id2_clash);
+    if (r == REG_DB_CONSTRAINT)
+        return fail(err, err_size, ID2V_ERR_BAD_PARAM, "copy: device %s/%s (ID2 %s) already in the destination", d->pk,
+                    d->dn, d->id2[0] ? d->id2 : "-");
+    if (r != REG_DB_DONE)
+        return db_fail(c->dst, err, err_size, "cannot write the destination");
+    c->n++;
+    return ID2V_OK;
+}
+
+int id2_registry_copy(id2_registry_t *src, id2_registry_t *dst, size_t *devices, size_t *replays, char *err,
+                      size_t err_size)
+{
+    if (src == NULL || dst == NULL || src == dst)
+        return fail(err, err_size, ID2V_ERR_BAD_PARAM, "copy: two different registries needed");
+    id2v_key_t *k = calloc(1, sizeof *k);
+    if (k == NULL)
+        return fail(err, err_size, ID2V_ERR_STORAGE, "copy: out of memory");
+    size_t nd = 0, nr = 0, ns = 0;
+    int rc = begin(dst, err, err_size);
+    if (rc != ID2V_OK) {
+        free(k);
+        return rc;
+    }
+    copy_ctx_t cc = {dst, 0};
+    rc = each_device(src, k, copy_one, &cc, err, err_size);
+    nd = cc.n;
+    id2v_key_wipe(k);
+    free(k);
+    if (rc == ID2V_OK)
+        rc = copy_rows(src, dst, "SELECT id2, device_random, server_value, seen FROM replay",
+                       "INSERT INTO replay VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", "ttti", &nr, err, err_size);
+    if (rc == ID2V_OK)
+        rc = copy_rows(src, dst,
+                       "SELECT pk, dn, last_ok, last_fail, fail_reason, ok_count, fail_count FROM auth_status",
+                       "INSERT INTO auth_status VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", "ttiitii", &ns,
+                       err, err_size);
+    if ((rc = finish(dst, rc, err, err_size)) != ID2V_OK)
+        return rc;
+    if (devices != NULL)
+        *devices = nd;
+    if (replays != NULL)
+        *replays = nr;
+    return ID2V_OK;
+}
+
+int id2_registry_note_auth(id2_registry_t *reg, const char *pk, const char *dn, int ok, const char *reason,
+                           int64_t now, char *err, size_t err_size)
+{
+    if (reg == NULL || !id2v_valid_pk(pk) || !id2v_valid_dn(dn))
+        return fail(err, err_size, ID2V_ERR_BAD_PARAM, "note: no registry, or a malformed product key / device name");
+    char why[200];
+    snprintf(why, sizeof why, "%s", reason != NULL ? reason : "");
+    reg_stmt_t *st = reg_db_prepare(
+        reg->db, ok ? "INSERT INTO auth_status(pk, dn, last_ok, ok_count) VALUES (?1, ?2, ?3, 1) "
+                      "ON CONFLICT (pk, dn) DO UPDATE SET last_ok = excluded.last_ok, "
+                      "ok_count = auth_status.ok_count + 1 WHERE ?4 = ?4"
+                    : "INSERT INTO auth_status(pk, dn, last_fail, fail_reason, fail_count) VALUES (?1, ?2, ?3, ?4, 1) "
+                      "ON CONFLICT (pk, dn) DO UPDATE SET last_fail = excluded.last_fail, "
+                      "fail_reason = excluded.fail_reason, fail_count = auth_status.fail_count + 1");
+    if (st == NULL)
+        return db_fail(reg, err, err_size, "status update failed");
+    reg_db_bind_text(st, 1, pk);
+    reg_db_bind_text(st, 2, dn);
+    reg_db_bind_int64(st, 3, now);
+    reg_db_bind_text(st, 4, why);
+    int rc = reg_db_step(st) == REG_DB_DONE ? ID2V_OK : db_fail(reg, err, err_size, "status update failed");
+    reg_db_finalize(st);
+    return rc;
+}
+
+int id2_registry_status_each(id2_registry_t *reg, id2_registry_status_fn fn, void *ctx, char *err, size_t err_size)
+{
+    if (reg == NULL || fn == NULL)
+        return fail(err, err_size, ID2V_ERR_BAD_PARAM, "status: no registry or callback");
+    reg_stmt_t *st = reg_db_prepare(reg->db, "SELECT pk, dn, last_ok, last_fail, fail_reason, ok_count, fail_count "
+                                             "FROM auth_status ORDER BY pk, dn");
+    if (st == NULL)
+        return db_fail(reg, err, err_size, "status read failed");
+    int r, rc = ID2V_OK;
+    while ((r = reg_db_step(st)) == REG_DB_ROW) {
+        id2_auth_status_t s;
+        memset(&s, 0, sizeof s);
+        const char *t;
+        snprintf(s.pk, sizeof s.pk, "%s", (t = reg_db_col_text(st, 0)) != NULL ? t : "");
+        snprintf(s.dn, sizeof s.dn, "%s", (t = reg_db_col_text(st, 1)) != NULL ? t : "");
+        s.last_ok = reg_db_col_int64(st, 2);
+        s.last_fail = reg_db_col_int64(st, 3);
+        snprintf(s.fail_reason, sizeof s.fail_reason, "%s", (t = reg_db_col_text(st, 4)) != NULL ? t : "");
+        s.ok_count = reg_db_col_int64(st, 5);
+        s.fail_count = reg_db_col_int64(st, 6);
+        if (fn(ctx, &s) != 0)
+            break;
+    }
+    if (r != REG_DB_ROW && r != REG_DB_DONE)
+        rc = db_fail(reg, err, err_size, "status read failed");
+    reg_db_finalize(st);
+    return rc;
 }

@@ -1,6 +1,6 @@
 /*
- * id2_registry.h - the ID2 key registry (SQLite): devices, their keys encrypted at rest under
- * a master key, revocation, and the replay store of the verifier.
+ * id2_registry.h - the ID2 key registry (SQLite, or PostgreSQL for a fleet): devices, their keys
+ * encrypted at rest under a master key, revocation, and the replay store of the verifier.
  *
  * Used by id2-kdc (issue, list, show, revoke, verify) and by the broker plugin (look-ups and
  * replay checks). Host-side code: it allocates, and it owns its SQLite handle.
@@ -32,6 +32,12 @@ typedef struct id2_registry id2_registry_t;
 /* Create a new master key file (0600, O_EXCL: never overwrites). */
 int id2_registry_master_create(const char *path, char *err, size_t err_size);
 
+/* Open (and with `create` != 0, create if missing) the registry at `db_path`, with the master
+ * key read from `master_key_path` (see below). `db_path` is a SQLite file name, or a PostgreSQL
+ * connection string: "postgresql://...", "postgres://..." (URI) or "pg:<keyword=value ...>"
+ * (libpq conninfo; PGPASSWORD / ~/.pgpass apply). Both backends hold the same schema and behave
+ * the same; with PostgreSQL any number of processes (brokers, id2-authd instances) share the
+ * devices and the replay store. */
 /* Open (and with `create` != 0, create if missing) the registry at `db_path`, with the master
  * key read from `master_key_path` (NULL: the environment variable ID2_MASTER_KEY names the
  * file). The database file is created 0600. Refuses a master key that does not decrypt the
@@ -91,6 +97,34 @@ int id2_registry_replay_record(id2_registry_t *reg, const char *id2, const char 
  * (ID2V_ERR_BAD_PARAM); a key that does not sign (not AES-128 / RSA-1024) is ID2V_ERR_FORMAT. */
 int id2_registry_import(id2_registry_t *reg, const char *pk, const char *dn, const id2v_key_t *key,
                         id2_device_t *dev_out, char *err, size_t err_size);
+
+/* Addition (fleet): "sqlite" or "postgresql". */
+const char *id2_registry_backend(const id2_registry_t *reg);
+
+/* Addition (fleet): copy every device (keys re-encrypted under dst's master key, issue and
+ * revocation times kept), the replay store and the authentication status from src into dst, in
+ * one transaction of dst (all or nothing). dst must not hold any of src's devices. Counts are
+ * returned when the pointers are not NULL. id2-kdc migrate uses it (SQLite -> PostgreSQL). */
+int id2_registry_copy(id2_registry_t *src, id2_registry_t *dst, size_t *devices, size_t *replays,
+                      char *err, size_t err_size);
+
+/* Addition (fleet): the last authentication of each device as the verifiers saw it (for the
+ * device console). note_auth records one result (ok != 0: success; else `reason`, cut to 199
+ * characters); status_each lists every device that has a record, in (pk, dn) order. */
+typedef struct {
+    char pk[65];
+    char dn[65];
+    int64_t last_ok;       /* unix seconds, 0: never */
+    int64_t last_fail;     /* unix seconds, 0: never */
+    char fail_reason[200]; /* reason of the last refusal */
+    int64_t ok_count;
+    int64_t fail_count;
+} id2_auth_status_t;
+int id2_registry_note_auth(id2_registry_t *reg, const char *pk, const char *dn, int ok,
+                           const char *reason, int64_t now_s, char *err, size_t err_size);
+typedef int (*id2_registry_status_fn)(void *ctx, const id2_auth_status_t *st);
+int id2_registry_status_each(id2_registry_t *reg, id2_registry_status_fn fn, void *ctx,
+                             char *err, size_t err_size);
 
 /* Addition: remove a device entirely (id2-kdc uses it to undo an issue whose files could not be
  * written). Unknown -> ID2V_ERR_UNKNOWN_DEVICE. */
