@@ -3,6 +3,10 @@
 #   make test    build and run the whole test suite (gcc)
 #   make bench   benchmarks (figures, never pass/fail on time)
 #   make deps    install missing Debian packages
+#   make install PREFIX=/usr/local [DESTDIR=...]   library, headers, tools, man pages, completion,
+#                CMake package and pkg-config files (docs/INSTALL.md)
+#   make release  Release builds with gcc and clang (-Werror on, as in CI) and the install test
+#   make format / make format-check   clang-format (.clang-format) on the sources
 #   make fleet   N simulated devices through a RabbitMQ cluster with id2-authd (FLEET_N=1000)
 #   make cluster-up / cluster-down   that cluster on 127.0.0.1, in $(BUILD)/cluster
 # Also: make test-asan (clang + ASan/UBSan), make cross (Cortex-M4 size of src/), make fuzz,
@@ -14,8 +18,9 @@ JOBS       ?= 2
 FUZZ_SECONDS ?= 15
 FAULT_COMMANDS ?= 200
 CMAKE_ARGS ?=
+PREFIX     ?= /usr/local
 
-.PHONY: all deps build test test-asan cross fuzz fuzz-long faults powerloss bench demo clean fleet cluster-up cluster-down
+.PHONY: all deps build test test-asan cross fuzz fuzz-long faults powerloss bench demo clean install release format format-check fleet cluster-up cluster-down
 
 all: build
 
@@ -74,6 +79,28 @@ demo:
 	@cmake --build $(BUILD) -j$(JOBS) --target $(DEMO_TARGETS) -- --no-print-directory
 	@scripts/demo.sh $(BUILD)
 
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+# What a packager builds: Release, with both compilers; -Werror kept on here as in CI (a
+# packager's own Release build has it off by default: TRUSTM_WERROR).
+release:
+	@scripts/deps.sh core test sanitize
+	@for cc in gcc clang; do \
+	  CC=$$cc cmake -S . -B build-rel-$$cc -DCMAKE_BUILD_TYPE=Release -DTRUSTM_WERROR=ON >/dev/null && \
+	  cmake --build build-rel-$$cc -j$(JOBS) -- --no-print-directory >/dev/null && \
+	  echo "Release build with $$cc: ok" || exit 1; \
+	done
+	@tests/install/run.sh build-rel-gcc
+
+format:
+	@scripts/deps.sh format
+	@scripts/format.sh fix
+
+format-check:
+	@scripts/deps.sh format
+	@scripts/format.sh check
+
 # Fleet scale (docs/SCALE.md): the cluster builds only what it runs.
 FLEET_N ?= 1000
 FLEET_MESSAGES ?= 5
@@ -94,4 +121,4 @@ cluster-down:
 	@scripts/cluster.sh down $(BUILD)
 
 clean:
-	rm -rf build build-asan build-fuzz build-arm
+	rm -rf build build-asan build-fuzz build-arm build-rel-gcc build-rel-clang

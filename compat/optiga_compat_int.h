@@ -53,6 +53,9 @@ typedef struct compat_inst {
     trustm_hash_ctx_t hctx;
     trustm_derive_t derive;
     trustm_rsa_key_src_t ksrc;
+    uint8_t req[12], raw[16];   /* a raw APDU and its answer (GetRandom outside 8..256); the
+                                 * stack may read the request until the answer is in */
+    uint8_t *out;               /* where the raw answer's data goes */
 } compat_inst_t;
 
 struct optiga_util {

@@ -78,6 +78,40 @@ void optiga_crypt_set_comms_params(optiga_crypt_t *me, uint8_t parameter_type, u
 
 /* ------------------------------------------------------------------ random, hash */
 
+/* A GetRandom length outside 8..256 is the chip's to refuse (host-api.md §6.2: "length 8..256
+ * checked by the chip"), as the vendor library leaves it: the request goes out as a raw APDU
+ * and the chip's answer -- normally Last Error Code 0x05, OPTIGA_DEVICE_ERROR 0x8005 -- is
+ * what the caller gets. */
+static trustm_status_t random_raw_error(compat_inst_t *in, trustm_status_t s)
+{
+    if (s != TRUSTM_OK)
+        return s;
+    if (in->n != 5 || in->raw[0] != 0x00)
+        return TRUSTM_DEVICE_ERR(0); /* refused, code unknown */
+    return TRUSTM_DEVICE_ERR(in->raw[4]);
+}
+
+static trustm_status_t random_raw_done(compat_inst_t *in, trustm_status_t s)
+{
+    if (s != TRUSTM_OK)
+        return s;
+    if (in->n < 4)
+        return TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BAD_RESPONSE);
+    if (in->raw[0] == 0x00) { /* the chip accepted the length after all */
+        size_t got = ((size_t)in->raw[2] << 8 | in->raw[3]);
+        if (got != in->n - 4u || got != in->n2)
+            return TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BAD_RESPONSE);
+        memcpy(in->out, in->raw + 4, got);
+        return TRUSTM_OK;
+    }
+    /* read the Last Error Code: GetDataObject F1C2, offset 0, one byte */
+    static const uint8_t get_lec[] = {0x01, 0x00, 0x00, 0x06, 0xF1, 0xC2, 0x00, 0x00, 0x00, 0x01};
+    memcpy(in->req, get_lec, sizeof get_lec);
+    in->finish = random_raw_error;
+    s = trustm_op_start_transceive(compat_dev(), in->req, sizeof get_lec, in->raw, sizeof in->raw, &in->n);
+    return s == TRUSTM_OK ? TRUSTM_IN_PROGRESS : s;
+}
+
 optiga_lib_status_t optiga_crypt_random(optiga_crypt_t *me, optiga_rng_type_t rng_type, uint8_t *random_data,
                                         uint16_t random_data_length)
 {
@@ -86,6 +120,16 @@ optiga_lib_status_t optiga_crypt_random(optiga_crypt_t *me, optiga_rng_type_t rn
     optiga_lib_status_t st = compat_begin(in, COMPAT_CRYPT);
     if (st != OPTIGA_LIB_SUCCESS)
         return st;
+    if (random_data_length < TRUSTM_RANDOM_MIN || random_data_length > TRUSTM_RANDOM_MAX) {
+        const uint8_t apdu[6] = {0x0C, (uint8_t)rng_type, 0x00, 0x02, (uint8_t)(random_data_length >> 8),
+                                 (uint8_t)random_data_length};
+        memcpy(in->req, apdu, sizeof apdu);
+        in->out = random_data;
+        in->n2 = random_data_length;
+        return compat_launch(in,
+                             trustm_op_start_transceive(compat_dev(), in->req, sizeof apdu, in->raw, sizeof in->raw, &in->n),
+                             random_raw_done);
+    }
     return compat_launch(in, trustm_op_start_random(compat_dev(), (uint8_t)rng_type, random_data, random_data_length),
                          NULL);
 }
@@ -693,7 +737,9 @@ static optiga_lib_status_t derive(compat_inst_t *in, uint8_t alg, uint16_t secre
                                   const uint8_t *seed, uint16_t seed_len, const uint8_t *info, uint16_t info_len,
                                   uint16_t key_len, bool_t export_to_host, uint8_t *out)
 {
-    if (in != NULL && secret == 0 && !session_held(in))
+    if (in == NULL)
+        return OPTIGA_CRYPT_ERROR_INVALID_INPUT;
+    if (secret == 0 && !session_held(in))
         return OPTIGA_CMD_ERROR_INVALID_INPUT;
     optiga_lib_status_t st = compat_begin(in, COMPAT_CRYPT);
     if (st != OPTIGA_LIB_SUCCESS)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages trustm needs, if they are missing.
-#   scripts/deps.sh [core|test|cross|sanitize|demo|bench|fleet|ci]...   (default: core)
+#   scripts/deps.sh [core|test|cross|sanitize|demo|bench|format|fleet|ci]...   (default: core)
 # As root it runs apt-get itself; otherwise it prints the exact command to run.
 set -eu
 
@@ -11,6 +11,8 @@ cross="gcc-arm-none-eabi libnewlib-arm-none-eabi"
 sanit="clang libclang-rt-14-dev"
 demo="$broker"
 bench="valgrind"
+# make format / make format-check
+format="clang-format"
 # fleet: PostgreSQL registry, id2-authd (HTTP), RabbitMQ cluster, console test in headless Chromium
 # (driven by a python3 script), curl for the HTTP checks
 fleet="postgresql libpq-dev libmicrohttpd-dev rabbitmq-server chromium python3 curl"
@@ -25,9 +27,10 @@ for group in "$@"; do
         sanitize) want="$want $sanit" ;;
         demo) want="$want $core $demo" ;;
         bench) want="$want $core $bench" ;;
+        format) want="$want $format" ;;
         fleet) want="$want $core $demo $fleet" ;;
         ci) want="$want $core $cross $sanit $demo $bench $fleet" ;;
-        *) echo "deps.sh: unknown group '$group' (core, test, cross, sanitize, demo, bench, fleet, ci)" >&2; exit 2 ;;
+        *) echo "deps.sh: unknown group '$group' (core, test, cross, sanitize, demo, bench, format, fleet, ci)" >&2; exit 2 ;;
     esac
 done
 

@@ -1,6 +1,6 @@
 /*
  * trustm_sim_provision.c - factory provisioning of a new chip: the ID2 device identifier in
- * F1D0 and the ID2 key in E200 (AES) or E0FC (RSA), with the algorithm (E0) and key usage (E1)
+ * F1D0, the ID2 key in E200 (AES) or E0FC (RSA) and the device certificate in E0E0, with the algorithm (E0) and key usage (E1)
  * tags a factory would set.  The shipped access conditions are kept.
  */
 #include <string.h>
@@ -51,10 +51,6 @@ static int provision_rsa(trustm_sim_t *sim, const char *pem, char *err, size_t e
 
 int sim_chip_provision(trustm_sim_t *sim, const trustm_sim_provision_t *p, char *err, size_t errlen)
 {
-    if (p->aes_key != NULL && p->rsa_pem != NULL) {
-        sim_err(err, errlen, "give either an AES key or an RSA key, not both");
-        return -1;
-    }
     if (p->id2_set) {
         sim_obj_t *o = sim_chip_obj(sim, 0xF1D0u);
         memset(o->data, 0, o->max_size);
@@ -77,6 +73,18 @@ int sim_chip_provision(trustm_sim_t *sim, const trustm_sim_provision_t *p, char 
             sim_err(err, errlen, "AES key: metadata of E200 full");
             return -1;
         }
+    }
+    if (p->cert != NULL) {
+        sim_obj_t *o = sim_chip_obj(sim, 0xE0E0u);
+        if (p->cert_len == 0 || p->cert_len > o->max_size) {
+            sim_err(err, errlen, "device certificate: %zu bytes; E0E0 holds 1 to %u", p->cert_len,
+                    (unsigned)o->max_size);
+            return -1;
+        }
+        memset(o->data, 0, o->max_size);
+        memcpy(o->data, p->cert, p->cert_len);
+        o->used = 0;
+        sim_obj_set_used(o, (uint16_t)p->cert_len);
     }
     if (p->rsa_pem != NULL)
         return provision_rsa(sim, p->rsa_pem, err, errlen);

@@ -1,6 +1,6 @@
 /*
  * trustm_sim_serve.c - `trustm-sim serve`: one simulated I2C bus on a UNIX stream socket.
- * Base messages exactly as shared/spec/sim-socket.md; control messages 0x40.. as documented in
+ * Base messages exactly as docs/sim-socket.md (protocol v1); control messages 0x40.. as documented in
  * docs/sim-socket.md.  poll()-based, single-threaded: every message is atomic and messages of
  * all connections are serialised like transactions on one shared bus.
  */

@@ -235,6 +235,8 @@ typedef struct trustm_sim_provision {
     size_t aes_key_len;
     const char *rsa_pem;         /* NULL, or a NUL-terminated PEM RSA-1024/2048 private key into
                                     E0FC (E0 = 41/42, E1 = Sign|Enc)                          */
+    const uint8_t *cert;         /* NULL, or a DER device certificate into E0E0                 */
+    size_t cert_len;
 } trustm_sim_provision_t;
 
 /* As trustm_sim_state_init, then provision (p may be NULL).  -1 with a reason on bad keys. */

@@ -357,7 +357,7 @@ bool trustm_cbor_take_null(trustm_cbor_dec_t *d)
 
 bool trustm_cbor_expect_array(trustm_cbor_dec_t *d, size_t n)
 {
-    size_t have;
+    size_t have = 0;
     if (!trustm_cbor_get_array(d, &have))
         return false;
     return have == n ? true : fail(d, TRUSTM_CBOR_ERR_TYPE);
@@ -365,7 +365,7 @@ bool trustm_cbor_expect_array(trustm_cbor_dec_t *d, size_t n)
 
 bool trustm_cbor_expect_map(trustm_cbor_dec_t *d, size_t n)
 {
-    size_t have;
+    size_t have = 0;
     if (!trustm_cbor_get_map(d, &have))
         return false;
     return have == n ? true : fail(d, TRUSTM_CBOR_ERR_TYPE);
@@ -373,7 +373,7 @@ bool trustm_cbor_expect_map(trustm_cbor_dec_t *d, size_t n)
 
 bool trustm_cbor_expect_int(trustm_cbor_dec_t *d, int64_t v)
 {
-    int64_t have;
+    int64_t have = 0;
     if (!trustm_cbor_get_int(d, &have))
         return false;
     return have == v ? true : fail(d, TRUSTM_CBOR_ERR_TYPE);

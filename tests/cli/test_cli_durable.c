@@ -1,5 +1,5 @@
 /*
- * test_cli_durable.c - issue 9: nothing lost, nothing half-done, as the `trustm` tool shows it.
+ * test_cli_durable.c - nothing lost, nothing half-done, as the `trustm` tool shows it.
  *   defect 3  a change the simulator cannot store fails with one clear line, nothing stored
  *   defect 4  a state file in use (another trustm, a trustm-sim serve) is refused, naming the holder
  *   defect 5  failed commands leave the chip as it was (write --erase too long, rsa-keygen with an

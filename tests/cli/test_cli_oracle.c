@@ -1,5 +1,5 @@
 /*
- * test_cli_oracle.c - issue 9 defect 10: CLI outputs checked against an independent oracle
+ * test_cli_oracle.c - CLI outputs checked against an independent oracle
  * rather than against golden files the code under test wrote: the spec's own tables, read at
  * test time from shared/spec (skipped, with the reason, when shared/ is absent).
  *   - `trustm error CODE` names every device error code as commands.md §3.2 does

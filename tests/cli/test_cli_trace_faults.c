@@ -1,5 +1,5 @@
 /*
- * test_cli_trace_faults.c - issue 9 defect 9: the simulator's trace of a faulty run decodes
+ * test_cli_trace_faults.c - the simulator's trace of a faulty run decodes
  * without a single unparsable line.  For every fault type the simulator can inject (NACKs,
  * corrupted FCS, dropped frame, flipped host bits, stretched BUSY, power loss before and after
  * the commit, a refused commit, a power cut inside the storage), the host library runs commands

@@ -1,6 +1,6 @@
 /*
  * compat_app.h - an application written purely against the vendor host-library API (the
- * acceptance program of issue 3 item 5): open application, read the coprocessor UID, AES-ECB
+ * acceptance program): open application, read the coprocessor UID, AES-ECB
  * encrypt with the device key E200, RSA key generation + signature, close application.
  */
 #ifndef COMPAT_APP_H

@@ -1,5 +1,5 @@
 /*
- * Acceptance of issue 3 item 5: a program written against the vendor API (compat_app.c) runs
+ * Acceptance: a program written against the vendor API (compat_app.c) runs
  * against the in-process simulator; its results are checked independently with mbedTLS.
  */
 #include <setjmp.h>

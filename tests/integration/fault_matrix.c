@@ -1,5 +1,5 @@
 /*
- * fault_matrix.c - issue 9 campaign: the bus fault matrix.  The host library runs a command mix
+ * fault_matrix.c - campaign: the bus fault matrix.  The host library runs a command mix
  * against the simulator (pal/sim, datasheet timing, virtual clock) while the simulator injects
  * random faults of one kind at one rate: NACK storms, FCS errors, dropped frames, truncated
  * reads, bit flips in host frames, stretched BUSY, power cuts; rates 1e-3, 1e-2, 1e-1 per event;

@@ -1,5 +1,5 @@
 /*
- * Issue 9 defect 2: no secret stays in the device context once an operation has ended.
+ * test_wipe.c - no secret stays in the device context once an operation has ended.
  * After each operation that carries secret material -- an exported AES key, an exported RSA
  * private key, DeriveKey output, DecryptAsym plaintext, a secret written with SetDataObject --
  * the whole trustm_device_t (APDU buffers, operation state, data link frame buffers) is scanned

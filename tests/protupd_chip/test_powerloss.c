@@ -1,5 +1,5 @@
 /*
- * test_powerloss.c - issue 9 campaign: power-loss sweep over the simulator's storage layer.
+ * test_powerloss.c - campaign: power-loss sweep over the simulator's storage layer.
  *
  * For every state-changing command (SetDataObject write and erase & write, metadata change,
  * counter update, RSA and AES key generation, a security event (SEC), each protected-update

@@ -1,5 +1,5 @@
 /*
- * Protected update end to end (issue 4, items 4-6): a signer key and self-signed certificate
+ * Protected update end to end: a signer key and self-signed certificate
  * made at test time, data sets built with trustm_protupd_lib, applied to a fresh simulated chip
  * through the host API, and the new key / data / metadata checked on the host:
  *  - ID2 AES-128 key into E200 with the device ID in F1D0; AES-ECB checked with the known key;
@@ -560,7 +560,7 @@ static void test_confidential_updates(void **state)
     read_back(t, 0xF1D5u, t->payload, 40);
 }
 
-/* Issue 9 defect 6: the secret's execute access condition and life cycle, a terminated target,
+/* The secret's execute access condition and life cycle, a terminated target,
  * and the invalid flag of the version tag while the update runs (objects.md §3.2). */
 static void test_protected_update_checks(void **state)
 {

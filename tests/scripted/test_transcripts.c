@@ -1,5 +1,5 @@
 /*
- * scripted_transcripts - issue 2 item 9b: the host stack, given a scripted port that returns the
+ * scripted_transcripts - the host stack, given a scripted port that returns the
  * logged reads, performs exactly the logged writes.
  *
  *   datasheet   [DS] Appendix B session 2 (OpenApplication + GetDataObject E0C2) after the soft

@@ -1,5 +1,5 @@
 /*
- * sim_secmon_test.c - issue 9 defect 7: the security monitor as the datasheet (§8, Table 17) and
+ * sim_secmon_test.c - the security monitor as the datasheet (§8, Table 17) and
  * objects.md §8 describe it.
  *   - a failed DecryptAsym raises "private key use" only ("decryption failure" is the protected
  *     update's event)

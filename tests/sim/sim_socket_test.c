@@ -274,6 +274,22 @@ static int run_init(const char *args)
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+/* The chip in state file path, created in-process, with its application opened. */
+static trustm_sim_t *open_app_on(const char *path)
+{
+    trustm_sim_config_t cfg;
+    static uint8_t rsp[2048];
+    memset(&cfg, 0, sizeof cfg);
+    cfg.state_path = path;
+    cfg.timing = TRUSTM_SIM_TIMING_NONE;
+    trustm_sim_t *sim = trustm_sim_create(&cfg, NULL, 0);
+    assert_non_null(sim);
+    static const uint8_t open_app[] = {0xF0, 0x00, 0x00, 0x10, 0xD2, 0x76, 0x00, 0x00, 0x04, 0x47,
+                                       0x65, 0x6E, 0x41, 0x75, 0x74, 0x68, 0x41, 0x70, 0x70, 0x6C};
+    assert_int_equal(trustm_sim_apdu(sim, open_app, sizeof open_app, rsp, sizeof rsp), 4);
+    return sim;
+}
+
 static void sim_socket_init_provision(void **state)
 {
     (void)state;
@@ -282,23 +298,15 @@ static void sim_socket_init_provision(void **state)
     snprintf(args, sizeof args, "--state %s --force --seed 9 --id2 65e229f00f28c63508b60001 --aes-key 2b7e151628aed2a6abf7158809cf4f3c", path);
     assert_int_equal(run_init(args), 0);
     snprintf(args, sizeof args, "--state %s --force --aes-key 2b7e15", path);
-    assert_int_equal(run_init(args), 2);
+    assert_int_equal(run_init(args), 1); /* usage */
     snprintf(args, sizeof args, "--state %s --force --id2 65e2", path);
-    assert_int_equal(run_init(args), 2);
+    assert_int_equal(run_init(args), 1);
     snprintf(args, sizeof args, "--state %s.x --force --rsa-key /nonexistent.pem", path);
-    assert_int_equal(run_init(args), 1);
+    assert_int_equal(run_init(args), 4); /* file */
     snprintf(args, sizeof args, "--state %s.x --force --rsa-key /etc/hostname", path);
-    assert_int_equal(run_init(args), 1);
-    trustm_sim_config_t cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.state_path = path;
-    cfg.timing = TRUSTM_SIM_TIMING_NONE;
-    trustm_sim_t *sim = trustm_sim_create(&cfg, NULL, 0);
-    assert_non_null(sim);
+    assert_int_equal(run_init(args), 4);
     uint8_t rsp[2048];
-    static const uint8_t open_app[] = {0xF0, 0x00, 0x00, 0x10, 0xD2, 0x76, 0x00, 0x00, 0x04, 0x47,
-                                       0x65, 0x6E, 0x41, 0x75, 0x74, 0x68, 0x41, 0x70, 0x70, 0x6C};
-    assert_int_equal(trustm_sim_apdu(sim, open_app, sizeof open_app, rsp, sizeof rsp), 4);
+    trustm_sim_t *sim = open_app_on(path);
     assert_int_equal(trustm_sim_apdu(sim, (const uint8_t[]){0x81, 0, 0, 2, 0xF1, 0xD0}, 6, rsp, sizeof rsp), 16);
     assert_memory_equal(rsp + 4, ((uint8_t[]){0x65, 0xE2, 0x29, 0xF0, 0x0F, 0x28, 0xC6, 0x35, 0x08, 0xB6, 0x00, 0x01}), 12);
     static const uint8_t ecb[] = {0x94, 0x08, 0x00, 0x15, 0xE2, 0x00, 0x01, 0x00, 0x10, 0x6B, 0xC1, 0xBE, 0xE2,
@@ -310,9 +318,49 @@ static void sim_socket_init_provision(void **state)
     unlink(path);
 }
 
+/* Size of E0E0's content on the chip in state file path (GetDataObject answer minus its header,
+ * 0 when the chip refuses the read of an empty object), and its first byte in *first. */
+static size_t e0e0_size(const char *path, uint8_t *first)
+{
+    static uint8_t rsp[2048];
+    trustm_sim_t *sim = open_app_on(path);
+    size_t n = trustm_sim_apdu(sim, (const uint8_t[]){0x81, 0, 0, 2, 0xE0, 0xE0}, 6, rsp, sizeof rsp);
+    assert_true(n >= 4);
+    trustm_sim_destroy(sim);
+    if (rsp[0] != 0x00) { /* an empty object: reading it passes its end (0x08 in F1C2) */
+        assert_int_equal(rsp[0], 0xFF);
+        *first = 0;
+        return 0;
+    }
+    *first = n > 4 ? rsp[4] : 0;
+    return n - 4;
+}
+
+/* A plain init is factory-fresh (a DER certificate in E0E0); --blank leaves E0E0 empty; the
+ * same seed gives the same certificate. */
+static void sim_socket_init_factory(void **state)
+{
+    (void)state;
+    char path[128], args[512];
+    uint8_t first = 0;
+    snprintf(path, sizeof path, "/tmp/trustm_simfactory_%ld.state", (long)getpid());
+    snprintf(args, sizeof args, "--state %s --force --seed 21", path);
+    assert_int_equal(run_init(args), 0);
+    size_t a = e0e0_size(path, &first);
+    assert_true(a > 300);
+    assert_int_equal(first, 0x30); /* DER SEQUENCE */
+    assert_int_equal(run_init(args), 0);
+    assert_int_equal(e0e0_size(path, &first), a);
+    snprintf(args, sizeof args, "--state %s --force --seed 21 --blank", path);
+    assert_int_equal(run_init(args), 0);
+    assert_int_equal(e0e0_size(path, &first), 0);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(sim_socket_daemon),
-                                       cmocka_unit_test(sim_socket_init_provision)};
+                                       cmocka_unit_test(sim_socket_init_provision),
+                                       cmocka_unit_test(sim_socket_init_factory)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

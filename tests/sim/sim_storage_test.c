@@ -1,5 +1,5 @@
 /*
- * sim_storage_test.c - issue 9: the simulator's storage and scheduling.
+ * sim_storage_test.c - the simulator's storage and scheduling.
  *   defect 3  a change the storage refuses fails (0x06), the chip stays equal to its storage; an
  *             unreadable state file is an error, not a fresh chip
  *   defect 4  a second instance on the same state file is refused, naming the holder

@@ -1,5 +1,5 @@
 /*
- * sim_transcript_test.c - the published logs against the simulator (issue 2 item 9a) and every
+ * sim_transcript_test.c - the published logs against the simulator and every
  * section of the derived vectors the model serves now.
  */
 #include <setjmp.h>

@@ -93,7 +93,7 @@ static void test_ac_invalid(void **state)
     assert_int_equal(trustm_ac_format(b, 7, t, 10, &n), TOO_SMALL);
 }
 
-/* Issue 9 defect 1: 21 conditions followed by one more operator (a 42..64-byte AC from the chip
+/* Twenty-one conditions followed by one more operator (a 42..64-byte AC from the chip
  * or a bus attacker), and 22 conditions in text.  The decoder once wrote join[21] (one past the
  * array, into the struct's tail padding): the test checks the bytes after join[] stay as the
  * decoder's memset left them, and UBSan (make test-asan) traps the index itself. */

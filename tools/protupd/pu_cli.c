@@ -336,6 +336,11 @@ static int read_file(cli_t *c, int id, const char *path, uint8_t **buf, size_t *
             free(alt);
         }
     }
+    if (f == NULL && strncmp(path, "..", 2) == 0 && strchr(path, '/') == NULL && strchr(path, '\\') == NULL)
+        return fail(c, PU_EXIT_INPUT,
+                    "%s=%s: cannot open file: %s (a Windows path whose backslashes the shell removed? "
+                    "write it with /, e.g. ../samples/...)",
+                    k_opts[id].name, path, strerror(e));
     if (f == NULL)
         return fail(c, PU_EXIT_INPUT, "%s=%s: cannot open file: %s", k_opts[id].name, path, strerror(e));
     uint8_t *b = malloc(MAX_FILE_SIZE + 1u);

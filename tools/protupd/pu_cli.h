@@ -12,8 +12,8 @@
 
 #define PU_EXIT_OK     0 /* data set written                                                */
 #define PU_EXIT_USAGE  1 /* unknown option, malformed or out-of-range value, missing option */
-#define PU_EXIT_INPUT  2 /* input file missing / unreadable / wrong content or key          */
-#define PU_EXIT_BUILD  3 /* data set cannot be built (payload too large, crypto failure)    */
+#define PU_EXIT_INPUT  4 /* input file missing / unreadable / wrong content or key          */
+#define PU_EXIT_BUILD  4 /* data set cannot be built (payload too large, crypto failure)    */
 #define PU_EXIT_OUTPUT 4 /* an output file cannot be written (nothing is left behind)       */
 
 #define PU_TOOL_VERSION_STRING "2.00.2510" /* the vendor tool version whose output format is reproduced */

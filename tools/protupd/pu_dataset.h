@@ -1,7 +1,8 @@
 /*
  * pu_dataset.h - protected update data set (manifest + fragments) builder and parser.
  *
- * Contract: shared/spec/protected-update.md. The builder reproduces the vendor tool's bytes:
+ * Contract: docs/protected-update-tool.md (the project's protected-update specification was the
+ * design's source). The builder reproduces the vendor tool's bytes:
  * CBOR layout of §3/§4/§5.4, key payload TLVs of §5.1, fragmenting and hash chaining of §5.2,
  * AES-CCM-16-64-128 with the TLS-1.2 PRF key derivation of §5.3, and the Sig_structure with the
  * byte-string context "Signature1" of §6.1. Crypto is mbedTLS 2.28. No heap in this module

@@ -25,6 +25,7 @@ static const cli_cmd_t commands[] = {
     {"read", do_read, "read a data object (OID, offset, length)"},
     {"write", do_write, "write a data object at an offset, optionally erasing it first"},
     {"metadata", do_metadata, "show an object's metadata as text or JSON, or change it (--set)"},
+    {"list", do_list, "list every object: type, used/max size, life cycle, access conditions"},
     {"random", do_random, "random bytes from the TRNG or DRNG"},
     {"hash", do_hash, "SHA-256 of a file or of a data object, computed by the chip"},
     {"error", do_error, "decode an error code, or read the chip's Last Error Code (F1C2)"},
@@ -223,6 +224,17 @@ int cli_report_status(const char *what, trustm_status_t st)
     return cli_exit_code(st);
 }
 
+int cli_report_key_status(const char *what, trustm_status_t st, uint16_t key, const char *usage)
+{
+    if (st == TRUSTM_DEVICE_ERR(0x07u)) {
+        fprintf(stderr, "trustm: %s: chip error 0x07 (access conditions not satisfied): key %04X must have the "
+                        "usage %s and an execute condition that holds; check `trustm metadata %04X`\n",
+                what, key, usage, key);
+        return cli_exit_code(st);
+    }
+    return cli_report_status(what, st);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -276,7 +288,8 @@ int cli_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     if (strcmp(argv[i], "help") == 0) {
-        if (i + 1 >= argc) {
+        if (i + 1 >= argc || strcmp(argv[i + 1], "--help") == 0 || strcmp(argv[i + 1], "-h") == 0 ||
+            strcmp(argv[i + 1], "help") == 0) {
             main_usage(stdout);
             return CLI_EXIT_OK;
         }

@@ -41,6 +41,9 @@ const char *cli_opt_value(int argc, char **argv, int *i, const char *lng, const 
 
 /* Print "trustm: <what>: <layer>: <reason> (0x........)" to stderr and return the exit code. */
 int cli_report_status(const char *what, trustm_status_t st);
+/* As cli_report_status for an operation with key object `key` that needs key usage `usage`
+ * ("sign", "enc"): a refusal 0x07 names the likely cause (usage or execute condition). */
+int cli_report_key_status(const char *what, trustm_status_t st, uint16_t key, const char *usage);
 /* A source of a better reason for a failed command (the in-process simulator's storage error):
  * when it returns a non-empty string, cli_report_status prints that instead of the chip error.
  * fn NULL removes it. */
@@ -74,6 +77,7 @@ int do_counter(cli_globals_t *g, int argc, char **argv);
 int do_lifecycle(cli_globals_t *g, int argc, char **argv);
 int do_hibernate(cli_globals_t *g, int argc, char **argv);
 int do_pair(cli_globals_t *g, int argc, char **argv);
+int do_list(cli_globals_t *g, int argc, char **argv);
 
 /* Text of the global options block, appended to every subcommand's --help. */
 extern const char cli_global_help[];

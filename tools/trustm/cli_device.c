@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "trustm_pal_sim.h"
 #include "trustm_shield_mbedtls.h"
@@ -54,6 +56,42 @@ static void throttle_check(cli_device_t *d)
     }
 }
 
+#define CLI_PROGRESS_AFTER_US 1000000u
+#define CLI_PROGRESS_EVERY_US 250000u
+
+static uint64_t real_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Called on every bus transaction: past a second of real time, one line on a terminal. */
+static void progress_tick(cli_device_t *d)
+{
+    if (!d->progress_tty) {
+        return;
+    }
+    uint64_t now = real_now_us();
+    if (now - d->progress_t0_us < CLI_PROGRESS_AFTER_US || now < d->progress_next_us) {
+        return;
+    }
+    d->progress_next_us = now + CLI_PROGRESS_EVERY_US;
+    d->progress_shown = true;
+    fprintf(stderr, "\rtrustm %s: the chip is working... %.1f s", d->cmd != NULL ? d->cmd : "",
+            (double)(now - d->progress_t0_us) / 1e6);
+    fflush(stderr);
+}
+
+static void progress_clear(cli_device_t *d)
+{
+    if (d->progress_shown) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        d->progress_shown = false;
+    }
+}
+
 static trustm_status_t wrap_write(void *ctx, uint8_t addr7, const uint8_t *buf, size_t len)
 {
     cli_device_t *d = ctx;
@@ -69,6 +107,7 @@ static trustm_status_t wrap_read(void *ctx, uint8_t addr7, uint8_t *buf, size_t 
 {
     cli_device_t *d = ctx;
     trustm_status_t st = d->inner_ops->i2c_read(d->inner_ctx, addr7, buf, len);
+    progress_tick(d);
     /* A response frame was read: the command it answers has been executed. */
     if (d->kind_open == CLI_DEV_SIM || (st == TRUSTM_OK && d->data_selected)) {
         throttle_check(d);
@@ -256,6 +295,9 @@ int cli_device_open_restore(cli_device_t *d, const cli_globals_t *g, const char 
     int rc;
     memset(d, 0, sizeof(*d));
     d->kind_open = -1;
+    d->cmd = cmd;
+    d->progress_tty = isatty(STDERR_FILENO) != 0 && getenv("TRUSTM_NO_PROGRESS") == NULL;
+    d->progress_t0_us = real_now_us();
     if (cli_devspec_parse(g->device, &d->spec, err, sizeof(err)) != 0) {
         return cli_usage_error(cmd, "%s", err);
     }
@@ -318,6 +360,12 @@ int cli_device_open_restore(cli_device_t *d, const cli_globals_t *g, const char 
             fputc('\n', stderr);
         }
     }
+    if (st != TRUSTM_OK && handle != NULL && TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_DEVICE) {
+        fprintf(stderr, "trustm %s: the chip has no saved context for this handle (a context restores only once, "
+                        "and not after a reset or another open): run the command without restoring\n", cmd);
+        cli_device_close(d, g);
+        return CLI_EXIT_CHIP;
+    }
     if (st != TRUSTM_OK) {
         char what[360];
         snprintf(what, sizeof(what), "cannot open the chip (%s)", d->desc);
@@ -372,6 +420,7 @@ void cli_device_report_throttle(cli_device_t *d, const cli_globals_t *g)
 
 void cli_device_close(cli_device_t *d, const cli_globals_t *g)
 {
+    progress_clear(d);
     cli_device_report_throttle(d, g);
     if (d->app_open) {
         trustm_status_t st = trustm_device_close(&d->dev);

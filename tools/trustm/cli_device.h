@@ -39,6 +39,13 @@ typedef struct cli_device {
     bool data_selected;         /* the last write selected the DATA register */
     trustm_shield_t shield;     /* --protect: the Shielded Connection context */
     const char *pbs_path;       /* its secret file */
+    /* Progress on stderr (a terminal only) while one run takes more than a second of real
+     * time: RSA-2048 key generation, large hashes, protected updates on a real chip. */
+    const char *cmd;            /* the subcommand, for the progress line */
+    bool progress_tty;          /* stderr is a terminal */
+    bool progress_shown;        /* a progress line is on the screen (cleared at close) */
+    uint64_t progress_t0_us;    /* real (monotonic) time of the open */
+    uint64_t progress_next_us;  /* when to update the line next */
 } cli_device_t;
 
 /* Read the platform binding secret file (hex text, 1..64 bytes). 0, or -1 with err. The caller

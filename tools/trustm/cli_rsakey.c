@@ -9,6 +9,7 @@
 #include <mbedtls/bignum.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
+#include <mbedtls/x509_crt.h>
 
 #include "cli.h"
 #include "cli_util.h"
@@ -80,10 +81,24 @@ int cli_rsa_pub_load(const char *cmd, const char *path, uint8_t *chip_der, size_
     mbedtls_mpi_init(&n);
     mbedtls_mpi_init(&e);
     /* PEM must be passed with its terminating NUL counted. */
-    r = mbedtls_pk_parse_public_key(&ctx, file, strstr((const char *)file, "-----BEGIN") != NULL ? flen + 1u : flen);
+    const size_t plen = strstr((const char *)file, "-----BEGIN") != NULL ? flen + 1u : flen;
+    r = mbedtls_pk_parse_public_key(&ctx, file, plen);
+    if (r != 0) { /* an X.509 certificate: its subject public key */
+        mbedtls_x509_crt crt;
+        static unsigned char spki[1024];
+        mbedtls_x509_crt_init(&crt);
+        mbedtls_pk_free(&ctx);
+        mbedtls_pk_init(&ctx);
+        if (mbedtls_x509_crt_parse(&crt, file, plen) == 0) {
+            int m = mbedtls_pk_write_pubkey_der(&crt.pk, spki, sizeof(spki));
+            if (m > 0)
+                r = mbedtls_pk_parse_public_key(&ctx, spki + sizeof(spki) - (size_t)m, (size_t)m);
+        }
+        mbedtls_x509_crt_free(&crt);
+    }
     if (r != 0 || mbedtls_pk_get_type(&ctx) != MBEDTLS_PK_RSA) {
-        fprintf(stderr, "trustm %s: %s: not an RSA public key in PEM or DER (%s)\n", cmd, path,
-                r != 0 ? "cannot parse it" : "another key type");
+        fprintf(stderr, "trustm %s: %s: not an RSA public key in PEM or DER, nor a certificate with one (%s)\n", cmd,
+                path, r != 0 ? "cannot parse it" : "another key type");
         rc = CLI_EXIT_FILE;
         goto out;
     }

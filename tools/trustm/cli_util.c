@@ -35,6 +35,9 @@ void cli_io_help(unsigned which)
             printf("  --hex                 write hex text instead of binary\n");
         }
     }
+    if ((which & (CLI_IO_OUT | CLI_IO_HEX)) == (CLI_IO_OUT | CLI_IO_HEX)) {
+        printf("  --json                write the result as JSON: {\"bytes\":N,\"hex\":\"...\"}\n");
+    }
 }
 
 int cli_common_option(cli_globals_t *g, cli_io_t *io, unsigned which, const char *cmd, const char *help,
@@ -77,6 +80,11 @@ int cli_common_option(cli_globals_t *g, cli_io_t *io, unsigned which, const char
             (void)cli_usage_error(cmd, "%s needs a file name (or - for standard output)", a);
             return -1;
         }
+    }
+    if ((which & (CLI_IO_OUT | CLI_IO_HEX)) == (CLI_IO_OUT | CLI_IO_HEX) && strcmp(a, "--json") == 0) {
+        io->json = true;
+        (*i)++;
+        return 1;
     }
     if ((which & CLI_IO_HEX) != 0u && strcmp(a, "--hex") == 0) {
         io->hex_in = io->hex_out = true;
@@ -198,6 +206,17 @@ int cli_output_check(const char *cmd, const char *path)
 
 int cli_output_write(const cli_io_t *io, const char *cmd, const uint8_t *b, size_t n)
 {
+    if (io->json) {
+        static char text[2u * 4096u + 64u];
+        int k = snprintf(text, sizeof(text), "{\"bytes\":%zu,\"hex\":\"", n);
+        if (k < 0 || (size_t)k + 2u * n + 3u > sizeof(text)) {
+            fprintf(stderr, "trustm %s: the result is too long for --json (%zu bytes); use --out FILE\n", cmd, n);
+            return CLI_EXIT_FILE;
+        }
+        cli_hex_format(b, n, 0, text + k, sizeof(text) - (size_t)k);
+        strcat(text, "\"}\n");
+        return cli_file_store(io->out != NULL ? io->out : "-", false, cmd, (const uint8_t *)text, strlen(text));
+    }
     return cli_file_store(io->out != NULL ? io->out : "-", io->hex_out, cmd, b, n);
 }
 
@@ -316,6 +335,60 @@ int cli_oid_arg(const char *cmd, const char *what, const char *s, uint16_t *oid)
         return cli_usage_error(cmd, "%s '%s': expected an OID of 4 hex digits (e.g. F1D0)", what, s);
     }
     return CLI_EXIT_OK;
+}
+
+int cli_parse(cli_globals_t *g, cli_io_t *io, unsigned which, const char *cmd, const char *help,
+              const cli_opt_t *opts, const char **pos, int argc, char **argv)
+{
+    for (int i = 1; i < argc;) {
+        const cli_opt_t *o = opts;
+        int r = cli_common_option(g, io, which, cmd, help, argc, argv, &i);
+        if (r == 2) {
+            return CLI_EXIT_OK;
+        }
+        if (r < 0) {
+            return CLI_EXIT_USAGE;
+        }
+        if (r == 1) {
+            continue;
+        }
+        for (; o != NULL && o->name != NULL; o++) {
+            bool err = false;
+            if (o->value == NULL) {
+                if (strcmp(argv[i], o->name) == 0 || (o->alias != NULL && strcmp(argv[i], o->alias) == 0)) {
+                    *o->flag = true;
+                    i++;
+                    break;
+                }
+                continue;
+            }
+            const char *v = cli_opt_value(argc, argv, &i, o->name, o->alias, &err);
+            if (err) {
+                return cli_usage_error(cmd, "%s needs a value", argv[i]);
+            }
+            if (v != NULL && o->count != NULL) {
+                if (*o->count >= o->max) {
+                    return cli_usage_error(cmd, "more than %zu %s options", o->max, o->name);
+                }
+                o->value[(*o->count)++] = v;
+                break;
+            }
+            if (v != NULL) {
+                *o->value = v;
+                break;
+            }
+        }
+        if (o != NULL && o->name != NULL) {
+            continue;
+        }
+        if (pos == NULL) {
+            return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+        }
+        if ((r = cli_positional_arg(cmd, argv, &i, pos)) != CLI_EXIT_OK) {
+            return r;
+        }
+    }
+    return CLI_PARSE_RUN;
 }
 
 int cli_positional_arg(const char *cmd, char **argv, int *i, const char **slot)

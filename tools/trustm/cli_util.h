@@ -27,6 +27,7 @@ typedef struct cli_io {
     const char *out;  /* --out FILE|- (NULL: stdout) */
     bool hex_in;      /* --hex or --hex-in: the input file is hex text */
     bool hex_out;     /* --hex or --hex-out: the output is hex text */
+    bool json;        /* --json: the output is {"bytes":N,"hex":"..."} */
 } cli_io_t;
 
 /* Help lines for the options above (which = CLI_IO_* bits). */
@@ -76,5 +77,24 @@ int cli_oid_arg(const char *cmd, const char *what, const char *s, uint16_t *oid)
  * option or a second positional argument is a usage error; otherwise argv[*i] becomes the one
  * positional argument (*slot) and *i advances. Returns CLI_EXIT_OK or the usage exit code. */
 int cli_positional_arg(const char *cmd, char **argv, int *i, const char **slot);
+
+/* One entry of a subcommand's option table: a value option stores its argument in *value, a
+ * flag option (value NULL) sets *flag. A table ends with an entry whose name is NULL. */
+typedef struct cli_opt {
+    const char *name;   /* "--key" */
+    const char *alias;  /* a short form ("-m"), or NULL */
+    const char **value; /* where the value goes, or NULL for a flag */
+    bool *flag;         /* set by a flag */
+    size_t *count;      /* repeatable: value is an array of max entries, *count used so far */
+    size_t max;
+} cli_opt_t;
+
+/* The option parser of the subcommands: argv[1..] through cli_common_option() (--help, the
+ * data options of `which`, the global options), then the table, then one positional argument
+ * into *pos (pos NULL: none allowed). Returns CLI_PARSE_RUN when the command should run, else
+ * the exit code to return at once (0 after --help, CLI_EXIT_USAGE after a printed error). */
+#define CLI_PARSE_RUN (-2)
+int cli_parse(cli_globals_t *g, cli_io_t *io, unsigned which, const char *cmd, const char *help,
+              const cli_opt_t *opts, const char **pos, int argc, char **argv);
 
 #endif /* TRUSTM_CLI_UTIL_H */

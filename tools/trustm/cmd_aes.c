@@ -62,51 +62,16 @@ static int parse(cli_globals_t *g, aes_opts_t *o, const char *cmd, const char *h
 {
     const bool keygen = help == keygen_help; /* aes-keygen has --bits/--usage/--export, the others --mode/--iv */
     memset(o, 0, sizeof(*o));
-    for (int i = 1; i < argc;) {
-        const char *v;
-        bool err = false;
-        int r = cli_common_option(g, &o->io, io_bits, cmd, help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        const char *a = argv[i];
-        if ((v = cli_opt_value(argc, argv, &i, "--key", NULL, &err)) != NULL) {
-            o->key_s = v;
-            continue;
-        }
-        if (!err && !keygen && (v = cli_opt_value(argc, argv, &i, "--mode", "-m", &err)) != NULL) {
-            o->mode_s = v;
-            continue;
-        }
-        if (!err && !keygen && (v = cli_opt_value(argc, argv, &i, "--iv", NULL, &err)) != NULL) {
-            o->iv_s = v;
-            continue;
-        }
-        if (!err && keygen && (v = cli_opt_value(argc, argv, &i, "--bits", NULL, &err)) != NULL) {
-            o->bits_s = v;
-            continue;
-        }
-        if (!err && keygen && (v = cli_opt_value(argc, argv, &i, "--usage", NULL, &err)) != NULL) {
-            o->usage_s = v;
-            continue;
-        }
-        if (err) {
-            return cli_usage_error(cmd, "%s needs a value", a);
-        }
-        if (keygen && strcmp(a, "--export") == 0) {
-            o->export_key = true;
-            i++;
-            continue;
-        }
-        return cli_usage_error(cmd, "unexpected argument '%s'", a);
-    }
-    return -2;
+    const cli_opt_t crypt_opts[] = {{"--key", NULL, &o->key_s, NULL, NULL, 0},
+                                    {"--mode", "-m", &o->mode_s, NULL, NULL, 0},
+                                    {"--iv", NULL, &o->iv_s, NULL, NULL, 0},
+                                    {NULL, NULL, NULL, NULL, NULL, 0}};
+    const cli_opt_t keygen_opts[] = {{"--key", NULL, &o->key_s, NULL, NULL, 0},
+                                     {"--bits", NULL, &o->bits_s, NULL, NULL, 0},
+                                     {"--usage", NULL, &o->usage_s, NULL, NULL, 0},
+                                     {"--export", NULL, NULL, &o->export_key, NULL, 0},
+                                     {NULL, NULL, NULL, NULL, NULL, 0}};
+    return cli_parse(g, &o->io, io_bits, cmd, help, keygen ? keygen_opts : crypt_opts, NULL, argc, argv);
 }
 
 int do_aes_keygen(cli_globals_t *g, int argc, char **argv)
@@ -121,7 +86,7 @@ int do_aes_keygen(cli_globals_t *g, int argc, char **argv)
     size_t klen = 0;
     trustm_status_t st;
     int rc = parse(g, &o, cmd, keygen_help, CLI_IO_OUT | CLI_IO_HEX, argc, argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if (o.key_s != NULL && (rc = cli_oid_arg(cmd, "--key", o.key_s, &key)) != CLI_EXIT_OK) {
@@ -184,7 +149,7 @@ static int run_sym(cli_globals_t *g, int argc, char **argv, bool decrypt)
     trustm_status_t st;
     int rc = parse(g, &o, cmd, decrypt ? decrypt_help : encrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, argc,
                    argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if (o.mode_s == NULL) {
@@ -244,7 +209,7 @@ static int run_sym(cli_globals_t *g, int argc, char **argv, bool decrypt)
             st = decrypt ? trustm_sym_decrypt(&d.dev, mode, key, ivp, iv_len, in, len, out, AES_IN_MAX, &out_len)
                          : trustm_sym_encrypt(&d.dev, mode, key, ivp, iv_len, in, len, out, AES_IN_MAX, &out_len);
             if (st != TRUSTM_OK) {
-                rc = cli_report_status(decrypt ? "DecryptSym" : "EncryptSym", st);
+                rc = cli_report_key_status(decrypt ? "DecryptSym" : "EncryptSym", st, key, "enc");
             }
             cli_device_close(&d, g);
         }

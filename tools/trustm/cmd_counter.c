@@ -35,49 +35,27 @@ int do_counter(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    for (int i = 1; i < argc;) {
-        const char *v;
-        bool err = false;
-        int r = cli_common_option(g, &io, 0, cmd, counter_help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--count", NULL, &err)) != NULL || err) {
-            if (err || cli_parse_uint(v, 1, 255, &count) != 0) {
-                return cli_usage_error(cmd, "--count needs a number 1..255");
-            }
-            have_count = true;
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--set", NULL, &err)) != NULL || err) {
-            if (err || cli_parse_uint(v, 0, 0xFFFFFFFFul, &thr) != 0) {
-                return cli_usage_error(cmd, "--set needs a threshold 0..4294967295");
-            }
-            have_set = true;
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--value", NULL, &err)) != NULL || err) {
-            if (err || cli_parse_uint(v, 0, 0xFFFFFFFFul, &val) != 0) {
-                return cli_usage_error(cmd, "--value needs a number 0..4294967295");
-            }
-            have_value = true;
-            continue;
-        }
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-            i++;
-            continue;
-        }
-        if ((rc = cli_positional_arg(cmd, argv, &i, &oid_s)) != CLI_EXIT_OK) {
-            return rc;
-        }
+    const char *count_s = NULL, *set_s = NULL, *value_s = NULL;
+    const cli_opt_t opts[] = {{"--count", NULL, &count_s, NULL, NULL, 0},
+                              {"--set", NULL, &set_s, NULL, NULL, 0},
+                              {"--value", NULL, &value_s, NULL, NULL, 0},
+                              {"--json", NULL, NULL, &json, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
+    if ((rc = cli_parse(g, &io, 0, cmd, counter_help, opts, &oid_s, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
     }
+    if (count_s != NULL && cli_parse_uint(count_s, 1, 255, &count) != 0) {
+        return cli_usage_error(cmd, "--count needs a number 1..255");
+    }
+    if (set_s != NULL && cli_parse_uint(set_s, 0, 0xFFFFFFFFul, &thr) != 0) {
+        return cli_usage_error(cmd, "--set needs a threshold 0..4294967295");
+    }
+    if (value_s != NULL && cli_parse_uint(value_s, 0, 0xFFFFFFFFul, &val) != 0) {
+        return cli_usage_error(cmd, "--value needs a number 0..4294967295");
+    }
+    have_count = count_s != NULL;
+    have_set = set_s != NULL;
+    have_value = value_s != NULL;
     if (oid_s == NULL) {
         return cli_usage_error(cmd, "missing OID (a counter, E120..E123)");
     }
@@ -117,7 +95,13 @@ int do_counter(cli_globals_t *g, int argc, char **argv)
     }
     if (have_count) {
         st = trustm_counter_count(&d.dev, oid, (uint8_t)count);
-        if (st != TRUSTM_OK) {
+        if (st != TRUSTM_OK && TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_DEVICE &&
+            trustm_counter_read(&d.dev, oid, &value, &threshold) == TRUSTM_OK && value + count > threshold) {
+            fprintf(stderr, "trustm counter: count: chip error 0x%02X: %04X is at its threshold (value %lu, "
+                            "threshold %lu) and counts no further; raise the threshold with --set THRESHOLD\n",
+                    trustm_status_device_code(st), oid, (unsigned long)value, (unsigned long)threshold);
+            rc = CLI_EXIT_CHIP;
+        } else if (st != TRUSTM_OK) {
             rc = cli_report_status("count", st);
         }
     } else if (have_set) {
@@ -137,8 +121,9 @@ int do_counter(cli_globals_t *g, int argc, char **argv)
         if (st != TRUSTM_OK) {
             rc = cli_report_status("read the counter", st);
         } else if (json) {
-            printf("{\"oid\":\"%04X\",\"value\":%lu,\"threshold\":%lu}\n", oid, (unsigned long)value,
-                   (unsigned long)threshold);
+            printf("{\"oid\":\"%04X\",\"value\":%lu,\"threshold\":%lu,\"threshold_reached\":%s}\n", oid,
+                   (unsigned long)value, (unsigned long)threshold,
+                   threshold != 0u && value >= threshold ? "true" : "false");
         } else {
             printf("%04X: value %lu, threshold %lu%s\n", oid, (unsigned long)value, (unsigned long)threshold,
                    threshold != 0u && value >= threshold ? " (threshold reached)" : "");

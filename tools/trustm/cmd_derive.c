@@ -61,35 +61,15 @@ typedef struct derive_opts {
 static int parse(cli_globals_t *g, derive_opts_t *o, const char *cmd, const char *help, unsigned io_bits,
                  const char *const *names, const char **const *slots, size_t n, int argc, char **argv)
 {
-    for (int i = 1; i < argc;) {
-        bool done = false;
-        int r = cli_common_option(g, &o->io, io_bits, cmd, help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        const char *a = argv[i];
-        for (size_t k = 0; k < n && !done; k++) {
-            bool err = false;
-            const char *v = cli_opt_value(argc, argv, &i, names[k], NULL, &err);
-            if (err) {
-                return cli_usage_error(cmd, "%s needs a value", a);
-            }
-            if (v != NULL) {
-                *slots[k] = v;
-                done = true;
-            }
-        }
-        if (!done) {
-            return cli_usage_error(cmd, "unexpected argument '%s'", a);
-        }
+    cli_opt_t table[8];
+    if (n >= sizeof(table) / sizeof(table[0])) {
+        return CLI_EXIT_USAGE;
     }
-    return -2;
+    for (size_t k = 0; k < n; k++) {
+        table[k] = (cli_opt_t){names[k], NULL, (const char **)slots[k], NULL, NULL, 0};
+    }
+    table[n] = (cli_opt_t){NULL, NULL, NULL, NULL, NULL, 0};
+    return cli_parse(g, &o->io, io_bits, cmd, help, table, NULL, argc, argv);
 }
 
 static int secret_and_alg(const char *cmd, const derive_opts_t *o, uint16_t *oid, int *alg_idx)
@@ -117,14 +97,14 @@ int do_hmac(cli_globals_t *g, int argc, char **argv)
     const char **slots[] = {&o.secret_s, &o.alg_s};
     cli_device_t d;
     uint16_t oid;
-    int alg;
+    int alg = 0;
     uint8_t *in, mac[64];
     size_t len = 0, mac_len = 0;
     trustm_status_t st;
     int rc;
     memset(&o, 0, sizeof(o));
     rc = parse(g, &o, cmd, hmac_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, names, slots, 2, argc, argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if ((rc = secret_and_alg(cmd, &o, &oid, &alg)) != CLI_EXIT_OK) {
@@ -198,11 +178,11 @@ int do_prf(cli_globals_t *g, int argc, char **argv)
     static uint8_t label[DERIVE_LABEL_MAX], seed[DERIVE_LABEL_MAX];
     size_t label_len = 0, seed_len = 0;
     trustm_derive_t p;
-    uint16_t oid, klen;
-    int alg, rc;
+    uint16_t oid = 0, klen = 0;
+    int alg = 0, rc;
     memset(&o, 0, sizeof(o));
     rc = parse(g, &o, cmd, prf_help, CLI_IO_OUT | CLI_IO_HEX, names, slots, 6, argc, argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if ((rc = secret_and_alg(cmd, &o, &oid, &alg)) != CLI_EXIT_OK || (rc = key_length(cmd, o.length_s, &klen)) != 0) {
@@ -252,11 +232,11 @@ int do_hkdf(cli_globals_t *g, int argc, char **argv)
     uint8_t info[DERIVE_INFO_MAX];
     size_t salt_len = 0, info_len = 0;
     trustm_derive_t p;
-    uint16_t oid, klen;
-    int alg, rc;
+    uint16_t oid = 0, klen = 0;
+    int alg = 0, rc;
     memset(&o, 0, sizeof(o));
     rc = parse(g, &o, cmd, hkdf_help, CLI_IO_OUT | CLI_IO_HEX, names, slots, 6, argc, argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if ((rc = secret_and_alg(cmd, &o, &oid, &alg)) != CLI_EXIT_OK || (rc = key_length(cmd, o.length_s, &klen)) != 0) {

@@ -74,20 +74,8 @@ int do_error(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    for (int i = 1; i < argc;) {
-        int r = cli_common_option(g, &io, 0, cmd, error_help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        if ((rc = cli_positional_arg(cmd, argv, &i, &code)) != CLI_EXIT_OK) {
-            return rc;
-        }
+    if ((rc = cli_parse(g, &io, 0, cmd, error_help, NULL, &code, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
     }
     if (code != NULL) {
         return decode(code);

@@ -24,7 +24,8 @@ static const char hash_help[] =
     "  --offset N            first byte of the object (default 0)\n"
     "  --length N            number of bytes of the object (default: its used size)\n"
     "  --out FILE|-          write the digest to FILE (default: standard output)\n"
-    "  --binary              write the 32-byte digest as binary\n";
+    "  --binary              write the 32-byte digest as binary\n"
+    "  --json                write {\"bytes\":32,\"hex\":\"...\"}\n";
 
 int do_hash(cli_globals_t *g, int argc, char **argv)
 {
@@ -41,53 +42,24 @@ int do_hash(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    for (int i = 1; i < argc;) {
-        const char *v;
-        bool err = false;
-        int r = cli_common_option(g, &io, CLI_IO_IN | CLI_IO_HEX, cmd, hash_help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--out", "-o", &err)) != NULL || err) {
-            if (err) {
-                return cli_usage_error(cmd, "--out needs a file name (or - for standard output)");
-            }
-            io.out = v;
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--oid", NULL, &err)) != NULL || err) {
-            if (err) {
-                return cli_usage_error(cmd, "--oid needs an OID");
-            }
-            oid_s = v;
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--offset", NULL, &err)) != NULL || err) {
-            if (err || cli_parse_uint(v, 0, 0xFFFF, &offset) != 0) {
-                return cli_usage_error(cmd, "--offset needs a number 0..65535");
-            }
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--length", NULL, &err)) != NULL || err) {
-            if (err || cli_parse_uint(v, 1, 0xFFFF, &length) != 0) {
-                return cli_usage_error(cmd, "--length needs a number 1..65535");
-            }
-            have_length = true;
-            continue;
-        }
-        if (strcmp(argv[i], "--binary") == 0) {
-            binary = true;
-            i++;
-            continue;
-        }
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+    const char *offset_s = NULL, *length_s = NULL;
+    const cli_opt_t opts[] = {{"--out", "-o", &io.out, NULL, NULL, 0},
+                              {"--oid", NULL, &oid_s, NULL, NULL, 0},
+                              {"--offset", NULL, &offset_s, NULL, NULL, 0},
+                              {"--length", NULL, &length_s, NULL, NULL, 0},
+                              {"--binary", NULL, NULL, &binary, NULL, 0},
+                              {"--json", NULL, NULL, &io.json, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
+    if ((rc = cli_parse(g, &io, CLI_IO_IN | CLI_IO_HEX, cmd, hash_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
     }
+    if (offset_s != NULL && cli_parse_uint(offset_s, 0, 0xFFFF, &offset) != 0) {
+        return cli_usage_error(cmd, "--offset needs a number 0..65535");
+    }
+    if (length_s != NULL && cli_parse_uint(length_s, 1, 0xFFFF, &length) != 0) {
+        return cli_usage_error(cmd, "--length needs a number 1..65535");
+    }
+    have_length = length_s != NULL;
     if (oid_s != NULL) {
         if (io.in != NULL || io.data != NULL) {
             return cli_usage_error(cmd, "--oid excludes --in and --data");
@@ -157,7 +129,11 @@ int do_hash(cli_globals_t *g, int argc, char **argv)
     cli_device_close(&d, g);
     free(buf);
     if (rc == CLI_EXIT_OK) {
-        rc = cli_file_store(io.out != NULL ? io.out : "-", !binary, cmd, digest, sizeof(digest));
+        if (io.json) {
+            rc = cli_output_write(&io, cmd, digest, sizeof(digest));
+        } else {
+            rc = cli_file_store(io.out != NULL ? io.out : "-", !binary, cmd, digest, sizeof(digest));
+        }
     }
     return rc;
 }

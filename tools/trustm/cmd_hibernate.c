@@ -39,44 +39,17 @@ int do_hibernate(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    for (int i = 1; i < argc;) {
-        const char *a = argv[i];
-        const char *v;
-        bool err = false;
-        int r = cli_common_option(g, &io, 0, cmd, hibernate_help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--context", NULL, &err)) != NULL) {
-            ctx = v;
-            continue;
-        }
-        if (!err && (v = cli_opt_value(argc, argv, &i, "--wait", NULL, &err)) != NULL) {
-            if (cli_parse_uint(v, 0, 600, &wait_s) != 0) {
-                return cli_usage_error(cmd, "--wait needs seconds 0..600");
-            }
-            continue;
-        }
-        if (err) {
-            return cli_usage_error(cmd, "%s needs a value", a);
-        }
-        if (strcmp(a, "--hex") == 0) {
-            hex = true;
-            i++;
-            continue;
-        }
-        if (sub == NULL && (strcmp(a, "save") == 0 || strcmp(a, "restore") == 0)) {
-            sub = a;
-            i++;
-            continue;
-        }
-        return cli_usage_error(cmd, "unexpected argument '%s'", a);
+    const char *wait_str = NULL;
+    const cli_opt_t opts[] = {{"--context", NULL, &ctx, NULL, NULL, 0}, {"--wait", NULL, &wait_str, NULL, NULL, 0},
+                              {"--hex", NULL, NULL, &hex, NULL, 0}, {NULL, NULL, NULL, NULL, NULL, 0}};
+    if ((rc = cli_parse(g, &io, 0, cmd, hibernate_help, opts, &sub, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
+    }
+    if (wait_str != NULL && cli_parse_uint(wait_str, 0, 600, &wait_s) != 0) {
+        return cli_usage_error(cmd, "--wait needs seconds 0..600");
+    }
+    if (sub != NULL && strcmp(sub, "save") != 0 && strcmp(sub, "restore") != 0) {
+        return cli_usage_error(cmd, "unexpected argument '%s'", sub);
     }
     if (sub == NULL) {
         return cli_usage_error(cmd, "say `hibernate save` or `hibernate restore`");
@@ -114,8 +87,11 @@ int do_hibernate(cli_globals_t *g, int argc, char **argv)
         st = trustm_sec_wait_zero(&d.dev, (uint32_t)wait_s * 1000000u, 0, &sec);
         if (st != TRUSTM_OK) {
             if (TRUSTM_STATUS_BASE(st) == TRUSTM_BASE_TIMEOUT && TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_API) {
-                fprintf(stderr, "trustm hibernate: the security event counter is still %u after %lu s\n", sec,
-                        wait_s);
+                fprintf(stderr, "trustm hibernate: the security event counter is still %u after %lu s%s\n", sec,
+                        wait_s,
+                        d.spec.kind == CLI_DEV_I2C ? ""
+                                                   : " of the simulator's clock (virtual unless the daemon runs "
+                                                     "--clock real); wait longer or let the counter run down");
             }
             rc = cli_report_status("wait for the security event counter to reach 0", st);
             cli_device_close(&d, g);

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_device.h"
+#include "cli_util.h"
 #include "cli_objects.h"
 
 static const char info_help[] =
@@ -169,24 +170,11 @@ int do_info(cli_globals_t *g, int argc, char **argv)
     };
     const size_t nobj = sizeof(objs) / sizeof(objs[0]);
 
-    for (int i = 1; i < argc;) {
-        int r;
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            printf("%s%s", info_help, cli_global_help);
-            return CLI_EXIT_OK;
-        }
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-            i++;
-            continue;
-        }
-        r = cli_global_option(g, argc, argv, &i);
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 0) {
-            return cli_usage_error("info", "unexpected argument '%s'", argv[i]);
-        }
+    const cli_opt_t opts[] = {{"--json", NULL, NULL, &json, NULL, 0}, {NULL, NULL, NULL, NULL, NULL, 0}};
+    cli_io_t io;
+    memset(&io, 0, sizeof(io));
+    if ((rc = cli_parse(g, &io, 0, "info", info_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
     }
     rc = cli_device_open(&d, g, "info");
     if (rc != CLI_EXIT_OK) {

@@ -25,6 +25,7 @@ static const char lifecycle_help[] =
     "  --global              advance the global state LcsG (E0C0)\n"
     "  --app                 advance the application state LcsA (F1C0)\n"
     "  --to STATE            cr, in, op or te\n"
+    "  --json                show: the states as JSON\n"
     "  --yes                 confirm an advance\n";
 
 static void show_state(const char *label, uint8_t v)
@@ -35,6 +36,16 @@ static void show_state(const char *label, uint8_t v)
     } else {
         printf("%-38s %02X (not a defined state)\n", label, v);
     }
+}
+
+/* --json: one member "key":{"value":N,"name":"op"} of the object printed by `lifecycle show`. */
+static void json_state(const char *key, uint8_t v, bool *first)
+{
+    const char *ab = cli_lcs_abbrev(v);
+    printf("%s\"%s\":{\"value\":%u,\"name\":", *first ? "{" : ",", key, v);
+    cli_json_str(stdout, ab != NULL ? ab : "");
+    printf("}");
+    *first = false;
 }
 
 static int parse_state(const char *s, uint8_t *v)
@@ -61,54 +72,21 @@ int do_lifecycle(cli_globals_t *g, int argc, char **argv)
     cli_io_t io;
     cli_device_t d;
     const char *oid_s = NULL, *to_s = NULL, *sub = NULL;
-    bool global = false, app = false, yes = false;
+    bool global = false, app = false, yes = false, json = false, first = true;
     uint16_t oid = 0;
     uint8_t to = 0, v = 0;
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    for (int i = 1; i < argc;) {
-        const char *a = argv[i];
-        const char *val;
-        bool err = false;
-        int r = cli_common_option(g, &io, 0, cmd, lifecycle_help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        if ((val = cli_opt_value(argc, argv, &i, "--oid", NULL, &err)) != NULL) {
-            oid_s = val;
-            continue;
-        }
-        if (!err && (val = cli_opt_value(argc, argv, &i, "--to", NULL, &err)) != NULL) {
-            to_s = val;
-            continue;
-        }
-        if (err) {
-            return cli_usage_error(cmd, "%s needs a value", a);
-        }
-        if (strcmp(a, "--global") == 0 || strcmp(a, "--app") == 0 || strcmp(a, "--yes") == 0) {
-            if (a[2] == 'g') {
-                global = true;
-            } else if (a[2] == 'a') {
-                app = true;
-            } else {
-                yes = true;
-            }
-            i++;
-            continue;
-        }
-        if (sub == NULL && (strcmp(a, "show") == 0 || strcmp(a, "advance") == 0)) {
-            sub = a;
-            i++;
-            continue;
-        }
-        return cli_usage_error(cmd, "unexpected argument '%s'", a);
+    const cli_opt_t opts[] = {{"--oid", NULL, &oid_s, NULL, NULL, 0}, {"--to", NULL, &to_s, NULL, NULL, 0},
+                              {"--global", NULL, NULL, &global, NULL, 0}, {"--app", NULL, NULL, &app, NULL, 0},
+                              {"--yes", NULL, NULL, &yes, NULL, 0}, {"--json", NULL, NULL, &json, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
+    if ((rc = cli_parse(g, &io, 0, cmd, lifecycle_help, opts, &sub, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
+    }
+    if (sub != NULL && strcmp(sub, "show") != 0 && strcmp(sub, "advance") != 0) {
+        return cli_usage_error(cmd, "unexpected argument '%s'", sub);
     }
     if (oid_s != NULL && (rc = cli_oid_arg(cmd, "--oid", oid_s, &oid)) != CLI_EXIT_OK) {
         return rc;
@@ -137,7 +115,12 @@ int do_lifecycle(cli_globals_t *g, int argc, char **argv)
         char label[64];
         st = oid_s != NULL ? trustm_lcso_set(&d.dev, oid, to)
                            : trustm_lcs_set(&d.dev, global ? TRUSTM_OID_LCS_GLOBAL : TRUSTM_OID_LCS_APP, to);
-        if (st != TRUSTM_OK) {
+        if (st == TRUSTM_DEVICE_ERR(0x05u)) {
+            fprintf(stderr, "trustm lifecycle: the chip refused to set %s (0x05): a life cycle state only moves "
+                            "forward (cr, in, op, te) and this one is already there or past it; see `trustm "
+                            "lifecycle show`\n", to_s);
+            rc = CLI_EXIT_CHIP;
+        } else if (st != TRUSTM_OK) {
             rc = cli_report_status("advance the life cycle state", st);
         } else {
             if (oid_s != NULL) {
@@ -153,11 +136,19 @@ int do_lifecycle(cli_globals_t *g, int argc, char **argv)
     }
     st = trustm_byte_read(&d.dev, TRUSTM_OID_LCS_GLOBAL, &v);
     if (st == TRUSTM_OK) {
-        show_state("Global life cycle state (E0C0):", v);
+        if (json) {
+            json_state("global", v, &first);
+        } else {
+            show_state("Global life cycle state (E0C0):", v);
+        }
         st = trustm_byte_read(&d.dev, TRUSTM_OID_LCS_APP, &v);
     }
     if (st == TRUSTM_OK) {
-        show_state("Application life cycle state (F1C0):", v);
+        if (json) {
+            json_state("application", v, &first);
+        } else {
+            show_state("Application life cycle state (F1C0):", v);
+        }
     }
     if (st == TRUSTM_OK && oid_s != NULL) {
         uint8_t mdb[TRUSTM_MD_MAX_LEN + 2u];
@@ -170,12 +161,21 @@ int do_lifecycle(cli_globals_t *g, int argc, char **argv)
             st = trustm_metadata_decode(mdb, mdl, &md);
         }
         if (st == TRUSTM_OK) {
-            if ((md.present & TRUSTM_MD_HAS_LCSO) != 0u) {
+            if (json) {
+                if ((md.present & TRUSTM_MD_HAS_LCSO) != 0u) {
+                    json_state("object", md.lcso, &first);
+                } else {
+                    printf(",\"object\":null");
+                }
+            } else if ((md.present & TRUSTM_MD_HAS_LCSO) != 0u) {
                 show_state(label, md.lcso);
             } else {
                 printf("%-38s not set (no tag C0 in the metadata)\n", label);
             }
         }
+    }
+    if (json && !first) {
+        printf("}\n");
     }
     if (st != TRUSTM_OK) {
         rc = cli_report_status("read the life cycle state", st);

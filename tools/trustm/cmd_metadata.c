@@ -167,46 +167,11 @@ int do_metadata(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    for (int i = 1; i < argc;) {
-        const char *v;
-        bool err = false;
-        int r = cli_common_option(g, &io, 0, cmd, metadata_help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--set", NULL, &err)) != NULL || err) {
-            if (err) {
-                return cli_usage_error(cmd, "--set needs metadata text, e.g. --set \"change: ALW; read: ALW\"");
-            }
-            set = v;
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--set-file", NULL, &err)) != NULL || err) {
-            if (err) {
-                return cli_usage_error(cmd, "--set-file needs a file name (or - for standard input)");
-            }
-            set_file = v;
-            continue;
-        }
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-            i++;
-            continue;
-        }
-        if (strcmp(argv[i], "--raw") == 0) {
-            raw = true;
-            i++;
-            continue;
-        }
-        if ((rc = cli_positional_arg(cmd, argv, &i, &oid_s)) != CLI_EXIT_OK) {
-            return rc;
-        }
+    const cli_opt_t opts[] = {{"--set", NULL, &set, NULL, NULL, 0}, {"--set-file", NULL, &set_file, NULL, NULL, 0},
+                              {"--json", NULL, NULL, &json, NULL, 0}, {"--raw", NULL, NULL, &raw, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
+    if ((rc = cli_parse(g, &io, 0, cmd, metadata_help, opts, &oid_s, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
     }
     if (oid_s == NULL) {
         return cli_usage_error(cmd, "missing OID (e.g. trustm metadata F1D0)");

@@ -91,23 +91,11 @@ int do_pair(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    for (int i = 1; i < argc;) {
-        int r = cli_common_option(g, &io, 0, cmd, pair_help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        if (strcmp(argv[i], "--lock") == 0 || strcmp(argv[i], "--force") == 0) {
-            *(argv[i][2] == 'l' ? &lock : &force) = true;
-            i++;
-            continue;
-        }
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+    const cli_opt_t opts[] = {{"--lock", NULL, NULL, &lock, NULL, 0},
+                              {"--force", NULL, NULL, &force, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
+    if ((rc = cli_parse(g, &io, 0, cmd, pair_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
     }
     const char *path = cli_pbs_path(g);
     if (path == NULL) {

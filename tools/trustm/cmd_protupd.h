@@ -34,12 +34,19 @@ typedef struct cli_pu_args {
     bool hex;
 } cli_pu_args_t;
 
-/* Try --manifest / --fragment / --hex at argv[*i]: 1 consumed, 0 not ours, -1 usage error. */
-int cli_pu_option(cli_pu_args_t *a, const char *cmd, int argc, char **argv, int *i);
+/* The options --manifest / --fragment (repeatable) / --hex as cli_parse() table entries. */
+#define CLI_PU_OPTS(a)                                                                                            \
+    {"--manifest", NULL, &(a).manifest, NULL, NULL, 0},                                                           \
+        {"--fragment", NULL, (a).fragments, NULL, &(a).n_fragments, TRUSTM_PROTUPD_MAX_FRAGMENTS},               \
+        {"--hex", NULL, NULL, &(a).hex, NULL, 0}
+#define CLI_PU_HELP                                                                                               \
+    "  --manifest FILE       the manifest (binary, e.g. trustm-protupd --out-manifest / --out-dir)\n"               \
+    "  --fragment FILE       a fragment file, or a stream of fragments (--out-fragments) that is\n"                \
+    "                        cut at 640 bytes; repeat in order for fragment_01.bin, _02.bin ...\n"                \
+    "  --hex                 the files are hex text instead of binary\n"
 /* Load the files named in a: each fragment file holds one fragment or a stream of them (cut at
  * 640 bytes); every fragment but the last must be exactly 640 bytes. Returns an exit code. */
 int cli_pu_load(const cli_pu_args_t *a, const char *cmd, cli_pu_set_t *s);
-extern const char cli_pu_help[];
 
 int do_update(cli_globals_t *g, int argc, char **argv);
 int do_provision_setup(cli_globals_t *g, int argc, char **argv);

@@ -48,7 +48,7 @@ static const char id2_help[] =
     "Options:\n"
     "  --device-id HEX       the 12-byte ID2 device identifier (24 hex digits)\n"
     "  --cert FILE           signer's certificate (PEM or DER): set up E0E3 and the key object\n"
-    "  --key aes|rsa         with --cert: the key object to prepare, E200 (aes) or E0FC (rsa)\n";
+    "  --key aes|rsa         with --cert: the key object to prepare, E200 (aes) or E0FC (rsa)\n" CLI_PU_HELP;
 
 static bool is_key_object(uint16_t oid)
 {
@@ -85,13 +85,6 @@ static int load_cert(const char *cmd, const char *path, uint8_t *der, size_t *le
     return rc;
 }
 
-static int oid_opt(const char *cmd, const char *opt, const char *v, bool err, uint16_t *oid)
-{
-    if (err)
-        return cli_usage_error(cmd, "%s needs an OID (4 hex digits)", opt);
-    return cli_oid_arg(cmd, opt, v, oid);
-}
-
 int do_provision_setup(cli_globals_t *g, int argc, char **argv)
 {
     const char *cmd = "provision-setup";
@@ -101,55 +94,39 @@ int do_provision_setup(cli_globals_t *g, int argc, char **argv)
     unsigned long version = 0, reset_type = 0;
     bool mud = false, have_reset = false;
     int rc;
-    for (int i = 1; i < argc;) {
-        const char *v;
-        bool err = false;
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(setup_help, stdout);
-            fputs(cli_global_help, stdout);
-            return CLI_EXIT_OK;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--cert", NULL, &err)) != NULL || err) {
-            if (err)
-                return cli_usage_error(cmd, "--cert needs a file name");
-            cert_path = v;
-        } else if ((v = cli_opt_value(argc, argv, &i, "--secret", NULL, &err)) != NULL || err) {
-            if (err)
-                return cli_usage_error(cmd, "--secret needs a file name");
-            secret_path = v;
-        } else if ((v = cli_opt_value(argc, argv, &i, "--ta", NULL, &err)) != NULL || err) {
-            if ((rc = oid_opt(cmd, "--ta", v, err, &ta)) != CLI_EXIT_OK)
-                return rc;
-        } else if ((v = cli_opt_value(argc, argv, &i, "--secret-oid", NULL, &err)) != NULL || err) {
-            if ((rc = oid_opt(cmd, "--secret-oid", v, err, &secret_oid)) != CLI_EXIT_OK)
-                return rc;
-        } else if ((v = cli_opt_value(argc, argv, &i, "--target", NULL, &err)) != NULL || err) {
-            if (n_targets == MAX_TARGETS)
-                return cli_usage_error(cmd, "more than %u --target objects", MAX_TARGETS);
-            if ((rc = oid_opt(cmd, "--target", v, err, &targets[n_targets])) != CLI_EXIT_OK)
-                return rc;
-            n_targets++;
-        } else if ((v = cli_opt_value(argc, argv, &i, "--version", NULL, &err)) != NULL || err) {
-            if (err || cli_parse_uint(v, 0, 0x7FFF, &version) != 0)
-                return cli_usage_error(cmd, "--version needs a number 0..32767");
-        } else if ((v = cli_opt_value(argc, argv, &i, "--reset-type", NULL, &err)) != NULL || err) {
-            uint8_t b[1];
-            size_t bl = 0;
-            if (err || cli_parse_hex_arg(cmd, "--reset-type", v, b, sizeof b, &bl) != CLI_EXIT_OK || bl != 1)
-                return err ? cli_usage_error(cmd, "--reset-type needs one hex byte (e.g. 01, 11)") : CLI_EXIT_USAGE;
-            reset_type = b[0];
-            have_reset = true;
-        } else if (strcmp(argv[i], "--metadata-update") == 0) {
-            mud = true;
-            i++;
-        } else {
-            int r = cli_global_option(g, argc, argv, &i);
-            if (r < 0)
-                return CLI_EXIT_USAGE;
-            if (r == 0)
-                return cli_usage_error(cmd, argv[i][0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'",
-                                       argv[i]);
-        }
+    const char *ta_s = NULL, *secret_oid_s = NULL, *version_s = NULL, *reset_s = NULL;
+    const char *target_s[MAX_TARGETS];
+    const cli_opt_t opts[] = {{"--cert", NULL, &cert_path, NULL, NULL, 0},
+                              {"--secret", NULL, &secret_path, NULL, NULL, 0},
+                              {"--ta", NULL, &ta_s, NULL, NULL, 0},
+                              {"--secret-oid", NULL, &secret_oid_s, NULL, NULL, 0},
+                              {"--target", NULL, target_s, NULL, &n_targets, MAX_TARGETS},
+                              {"--version", NULL, &version_s, NULL, NULL, 0},
+                              {"--reset-type", NULL, &reset_s, NULL, NULL, 0},
+                              {"--metadata-update", NULL, NULL, &mud, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
+    cli_io_t io;
+    memset(&io, 0, sizeof io);
+    if ((rc = cli_parse(g, &io, 0, cmd, setup_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN)
+        return rc;
+    if (ta_s != NULL && (rc = cli_oid_arg(cmd, "--ta", ta_s, &ta)) != CLI_EXIT_OK)
+        return rc;
+    if (secret_oid_s != NULL && (rc = cli_oid_arg(cmd, "--secret-oid", secret_oid_s, &secret_oid)) != CLI_EXIT_OK)
+        return rc;
+    for (size_t k = 0; k < n_targets; k++)
+        if ((rc = cli_oid_arg(cmd, "--target", target_s[k], &targets[k])) != CLI_EXIT_OK)
+            return rc;
+    if (version_s != NULL && cli_parse_uint(version_s, 0, 0x7FFF, &version) != 0)
+        return cli_usage_error(cmd, "--version needs a number 0..32767");
+    if (reset_s != NULL) {
+        uint8_t b[1];
+        size_t bl = 0;
+        if ((rc = cli_parse_hex_arg(cmd, "--reset-type", reset_s, b, sizeof b, &bl)) != CLI_EXIT_OK)
+            return rc;
+        if (bl != 1)
+            return cli_usage_error(cmd, "--reset-type needs one hex byte (e.g. 01, 11)");
+        reset_type = b[0];
+        have_reset = true;
     }
     if (cert_path == NULL && secret_path == NULL && n_targets == 0)
         return cli_usage_error(cmd, "nothing to do: give --cert, --secret and/or --target");
@@ -233,50 +210,25 @@ int do_id2_provision(cli_globals_t *g, int argc, char **argv)
     const char *cert_path = NULL, *key_kind = NULL;
     int rc;
     memset(&a, 0, sizeof a);
-    for (int i = 1; i < argc;) {
-        const char *v;
-        bool err = false;
-        int r = cli_pu_option(&a, cmd, argc, argv, &i);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r == 1)
-            continue;
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(id2_help, stdout);
-            fputs(cli_pu_help, stdout);
-            fputs(cli_global_help, stdout);
-            return CLI_EXIT_OK;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--device-id", NULL, &err)) != NULL || err) {
-            if (err)
-                return cli_usage_error(cmd, "--device-id needs 12 bytes as 24 hex digits");
-            if ((rc = cli_parse_hex_arg(cmd, "--device-id", v, id, sizeof id, &id_len)) != CLI_EXIT_OK)
-                return rc;
-            if (id_len != TRUSTM_ID2_DEVICE_ID_SIZE)
-                return cli_usage_error(cmd, "--device-id has %zu bytes; the ID2 device ID has 12 (24 hex digits)",
-                                       id_len);
-            have_id = true;
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--cert", NULL, &err)) != NULL || err) {
-            if (err)
-                return cli_usage_error(cmd, "--cert needs a file name");
-            cert_path = v;
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--key", NULL, &err)) != NULL || err) {
-            if (err || (strcmp(v, "aes") != 0 && strcmp(v, "rsa") != 0))
-                return cli_usage_error(cmd, "--key needs aes (E200) or rsa (E0FC)");
-            key_kind = v;
-            continue;
-        }
-        r = cli_global_option(g, argc, argv, &i);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r == 1)
-            continue;
-        return cli_usage_error(cmd, argv[i][0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", argv[i]);
+    const char *id_s = NULL;
+    const cli_opt_t opts[] = {CLI_PU_OPTS(a),
+                              {"--device-id", NULL, &id_s, NULL, NULL, 0},
+                              {"--cert", NULL, &cert_path, NULL, NULL, 0},
+                              {"--key", NULL, &key_kind, NULL, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
+    cli_io_t io;
+    memset(&io, 0, sizeof io);
+    if ((rc = cli_parse(g, &io, 0, cmd, id2_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN)
+        return rc;
+    if (id_s != NULL) {
+        if ((rc = cli_parse_hex_arg(cmd, "--device-id", id_s, id, sizeof id, &id_len)) != CLI_EXIT_OK)
+            return rc;
+        if (id_len != TRUSTM_ID2_DEVICE_ID_SIZE)
+            return cli_usage_error(cmd, "--device-id has %zu bytes; the ID2 device ID has 12 (24 hex digits)", id_len);
+        have_id = true;
     }
+    if (key_kind != NULL && strcmp(key_kind, "aes") != 0 && strcmp(key_kind, "rsa") != 0)
+        return cli_usage_error(cmd, "--key needs aes (E200) or rsa (E0FC)");
     if (!have_id)
         return cli_usage_error(cmd, "missing --device-id HEX (12 bytes)");
     if ((cert_path == NULL) != (key_kind == NULL))

@@ -27,27 +27,18 @@ int do_random(cli_globals_t *g, int argc, char **argv)
     uint8_t buf[TRUSTM_RANDOM_MAX];
     trustm_status_t st;
     int rc;
+    bool trng = false, drng = false;
+    const cli_opt_t opts[] = {{"--trng", NULL, NULL, &trng, NULL, 0},
+                              {"--drng", NULL, NULL, &drng, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
     memset(&io, 0, sizeof(io));
-    for (int i = 1; i < argc;) {
-        int r = cli_common_option(g, &io, CLI_IO_OUT | CLI_IO_HEX, cmd, random_help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        if (strcmp(argv[i], "--trng") == 0 || strcmp(argv[i], "--drng") == 0) {
-            rng = argv[i][2] == 't' ? TRUSTM_RNG_TRNG : TRUSTM_RNG_DRNG;
-            i++;
-            continue;
-        }
-        if ((rc = cli_positional_arg(cmd, argv, &i, &n_s)) != CLI_EXIT_OK) {
-            return rc;
-        }
+    if ((rc = cli_parse(g, &io, CLI_IO_OUT | CLI_IO_HEX, cmd, random_help, opts, &n_s, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
     }
+    if (trng && drng) {
+        return cli_usage_error(cmd, "give --trng or --drng, not both");
+    }
+    rng = drng ? TRUSTM_RNG_DRNG : TRUSTM_RNG_TRNG;
     if (n_s == NULL || cli_parse_uint(n_s, TRUSTM_RANDOM_MIN, TRUSTM_RANDOM_MAX, &n) != 0) {
         return cli_usage_error(cmd, "give the number of bytes, %u..%u", TRUSTM_RANDOM_MIN, TRUSTM_RANDOM_MAX);
     }

@@ -34,37 +34,21 @@ int do_read(cli_globals_t *g, int argc, char **argv)
     size_t got = 0;
     trustm_status_t st;
     int rc;
+    const char *offset_s = NULL, *length_s = NULL;
+    const cli_opt_t opts[] = {{"--offset", NULL, &offset_s, NULL, NULL, 0},
+                              {"--length", NULL, &length_s, NULL, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
     memset(&io, 0, sizeof(io));
-    for (int i = 1; i < argc;) {
-        const char *v;
-        bool err = false;
-        int r = cli_common_option(g, &io, CLI_IO_OUT | CLI_IO_HEX, cmd, read_help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--offset", NULL, &err)) != NULL || err) {
-            if (err || cli_parse_uint(v, 0, 0xFFFF, &offset) != 0) {
-                return cli_usage_error(cmd, "--offset needs a number 0..65535");
-            }
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--length", NULL, &err)) != NULL || err) {
-            if (err || cli_parse_uint(v, 1, READ_MAX, &length) != 0) {
-                return cli_usage_error(cmd, "--length needs a number 1..65535");
-            }
-            have_length = true;
-            continue;
-        }
-        if ((rc = cli_positional_arg(cmd, argv, &i, &oid_s)) != CLI_EXIT_OK) {
-            return rc;
-        }
+    if ((rc = cli_parse(g, &io, CLI_IO_OUT | CLI_IO_HEX, cmd, read_help, opts, &oid_s, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
     }
+    if (offset_s != NULL && cli_parse_uint(offset_s, 0, 0xFFFF, &offset) != 0) {
+        return cli_usage_error(cmd, "--offset needs a number 0..65535");
+    }
+    if (length_s != NULL && cli_parse_uint(length_s, 1, READ_MAX, &length) != 0) {
+        return cli_usage_error(cmd, "--length needs a number 1..65535");
+    }
+    have_length = length_s != NULL;
     if (oid_s == NULL) {
         return cli_usage_error(cmd, "missing OID (e.g. trustm read F1D0)");
     }

@@ -49,7 +49,8 @@ static const char verify_help[] =
     "with --hash, the message (hashed with SHA-256 on the chip). Prints \"signature valid\";\n"
     "an invalid signature is the chip error 0x2C (exit code 3).\n"
     "Options:\n"
-    "  --pubkey FILE         RSA public key, PEM or DER (SubjectPublicKeyInfo or PKCS#1)\n"
+    "  --pubkey FILE         RSA public key (SubjectPublicKeyInfo or PKCS#1) or an X.509\n"
+    "                        certificate holding one, PEM or DER\n"
     "  --cert-oid OID        use the certificate in data object OID (e.g. E0E8)\n"
     "  --sig FILE            the signature (binary, or hex text with --hex)\n"
     "  --hash                the input is a message: hash it (SHA-256, on the chip) first\n"
@@ -61,7 +62,7 @@ static const char encrypt_help[] =
     "Encrypt a message (at most key size - 11 bytes) with RSAES-PKCS1-v1.5 on the chip\n"
     "(EncryptAsym) with a public key from a file or from the certificate in data object OID.\n"
     "Options:\n"
-    "  --pubkey FILE         RSA public key, PEM or DER\n"
+    "  --pubkey FILE         RSA public key or a certificate holding one, PEM or DER\n"
     "  --cert-oid OID        use the certificate in data object OID\n";
 
 static const char decrypt_help[] =
@@ -93,51 +94,23 @@ static int parse(cli_globals_t *g, rsa_opts_t *o, const char *cmd, const char *h
         {OPT_PUB, "--pubkey", offsetof(rsa_opts_t, pub_s)},    {OPT_CERT, "--cert-oid", offsetof(rsa_opts_t, cert_s)},
         {OPT_SIG, "--sig", offsetof(rsa_opts_t, sig_s)},
     };
+    cli_opt_t table[sizeof(vals) / sizeof(vals[0]) + 3u];
+    size_t n = 0;
     memset(o, 0, sizeof(*o));
-    for (int i = 1; i < argc;) {
-        bool done = false;
-        int r = cli_common_option(g, &o->io, io_bits, cmd, help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
+    for (size_t k = 0; k < sizeof(vals) / sizeof(vals[0]); k++) {
+        if ((opts & vals[k].bit) != 0u) {
+            const char **slot = (const char **)(void *)((char *)o + vals[k].off);
+            table[n++] = (cli_opt_t){vals[k].name, NULL, slot, NULL, NULL, 0};
         }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        const char *a = argv[i];
-        for (size_t k = 0; k < sizeof(vals) / sizeof(vals[0]) && !done; k++) {
-            bool err = false;
-            const char *v;
-            if ((opts & vals[k].bit) == 0u) {
-                continue;
-            }
-            v = cli_opt_value(argc, argv, &i, vals[k].name, NULL, &err);
-            if (err) {
-                return cli_usage_error(cmd, "%s needs a value", a);
-            }
-            if (v != NULL) {
-                *(const char **)(void *)((char *)o + vals[k].off) = v;
-                done = true;
-            }
-        }
-        if (done) {
-            continue;
-        }
-        if ((opts & OPT_DER) != 0u && strcmp(a, "--der") == 0) {
-            o->der = true;
-            i++;
-            continue;
-        }
-        if ((opts & OPT_HASH) != 0u && strcmp(a, "--hash") == 0) {
-            o->hash = true;
-            i++;
-            continue;
-        }
-        return cli_usage_error(cmd, "unexpected argument '%s'", a);
     }
-    return -2;
+    if ((opts & OPT_DER) != 0u) {
+        table[n++] = (cli_opt_t){"--der", NULL, NULL, &o->der, NULL, 0};
+    }
+    if ((opts & OPT_HASH) != 0u) {
+        table[n++] = (cli_opt_t){"--hash", NULL, NULL, &o->hash, NULL, 0};
+    }
+    table[n] = (cli_opt_t){NULL, NULL, NULL, NULL, NULL, 0};
+    return cli_parse(g, &o->io, io_bits, cmd, help, table, NULL, argc, argv);
 }
 
 static int key_oid(const char *cmd, const char *s, uint16_t *oid)
@@ -158,11 +131,14 @@ int do_rsa_keygen(cli_globals_t *g, int argc, char **argv)
     size_t pub_len = 0;
     trustm_status_t st;
     int rc = parse(g, &o, cmd, keygen_help, CLI_IO_OUT, OPT_KEY | OPT_BITS | OPT_USAGE | OPT_DER, argc, argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if ((rc = key_oid(cmd, o.key_s, &key)) != CLI_EXIT_OK) {
         return rc;
+    }
+    if (key != TRUSTM_OID_RSA_KEY_1 && key != TRUSTM_OID_RSA_KEY_2) {
+        return cli_usage_error(cmd, "--key %04X is not an RSA key slot: use E0FC or E0FD", key);
     }
     if (o.bits_s != NULL) {
         if (strcmp(o.bits_s, "1024") == 0) {
@@ -255,7 +231,7 @@ int do_rsa_sign(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc = parse(g, &o, cmd, sign_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_KEY | OPT_SCHEME | OPT_HASH, argc,
                    argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if ((rc = key_oid(cmd, o.key_s, &key)) != CLI_EXIT_OK || (rc = check_hash_opts(cmd, &o)) != CLI_EXIT_OK) {
@@ -276,7 +252,7 @@ int do_rsa_sign(cli_globals_t *g, int argc, char **argv)
         if (rc == CLI_EXIT_OK) {
             st = trustm_rsa_sign(&d.dev, scheme, digest, dlen, key, sig, sizeof(sig), &sig_len);
             if (st != TRUSTM_OK) {
-                rc = cli_report_status("CalcSign", st);
+                rc = cli_report_key_status("CalcSign", st, key, "sign");
             }
         }
         cli_device_close(&d, g);
@@ -315,7 +291,7 @@ int do_rsa_verify(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc = parse(g, &o, cmd, verify_help, CLI_IO_IN | CLI_IO_HEX,
                    OPT_SCHEME | OPT_HASH | OPT_PUB | OPT_CERT | OPT_SIG, argc, argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if ((rc = check_hash_opts(cmd, &o)) != CLI_EXIT_OK) {
@@ -379,7 +355,7 @@ int do_rsa_encrypt(cli_globals_t *g, int argc, char **argv)
     size_t len = 0, ct_len = 0;
     trustm_status_t st;
     int rc = parse(g, &o, cmd, encrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_PUB | OPT_CERT, argc, argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if ((rc = key_source(cmd, &o, &src, pub, sizeof(pub))) != CLI_EXIT_OK) {
@@ -422,7 +398,7 @@ int do_rsa_decrypt(cli_globals_t *g, int argc, char **argv)
     size_t len = 0, msg_len = 0;
     trustm_status_t st;
     int rc = parse(g, &o, cmd, decrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_KEY, argc, argv);
-    if (rc != -2) {
+    if (rc != CLI_PARSE_RUN) {
         return rc;
     }
     if ((rc = key_oid(cmd, o.key_s, &key)) != CLI_EXIT_OK) {
@@ -442,7 +418,7 @@ int do_rsa_decrypt(cli_globals_t *g, int argc, char **argv)
     }
     st = trustm_rsa_decrypt(&d.dev, ct, len, key, msg, sizeof(msg), &msg_len);
     if (st != TRUSTM_OK) {
-        rc = cli_report_status("DecryptAsym", st);
+        rc = cli_report_key_status("DecryptAsym", st, key, "enc");
     }
     cli_device_close(&d, g);
     if (rc == CLI_EXIT_OK) {

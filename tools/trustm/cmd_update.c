@@ -9,11 +9,6 @@
 #include "cli_util.h"
 #include "cmd_protupd.h"
 
-const char cli_pu_help[] =
-    "  --manifest FILE       the manifest (binary, e.g. trustm-protupd --out-manifest / --out-dir)\n"
-    "  --fragment FILE       a fragment file, or a stream of fragments (--out-fragments) that is\n"
-    "                        cut at 640 bytes; repeat in order for fragment_01.bin, _02.bin ...\n"
-    "  --hex                 the files are hex text instead of binary\n";
 
 static const char update_help[] =
     "Usage: trustm [global options] update --manifest FILE --fragment FILE [--fragment FILE...]\n"
@@ -23,39 +18,7 @@ static const char update_help[] =
     "the target only when everything verified. The target needs the setup of\n"
     "`trustm provision-setup`. Refusals: 0x07 access conditions, 0x0F invalid manifest, 0x10\n"
     "payload version not newer, 0x2C signature, 0x2D fragment integrity.\n"
-    "Options:\n";
-
-int cli_pu_option(cli_pu_args_t *a, const char *cmd, int argc, char **argv, int *i)
-{
-    const char *v;
-    bool err = false;
-    if ((v = cli_opt_value(argc, argv, i, "--manifest", NULL, &err)) != NULL || err) {
-        if (err) {
-            cli_usage_error(cmd, "--manifest needs a file name");
-            return -1;
-        }
-        a->manifest = v;
-        return 1;
-    }
-    if ((v = cli_opt_value(argc, argv, i, "--fragment", NULL, &err)) != NULL || err) {
-        if (err) {
-            cli_usage_error(cmd, "--fragment needs a file name");
-            return -1;
-        }
-        if (a->n_fragments == TRUSTM_PROTUPD_MAX_FRAGMENTS) {
-            cli_usage_error(cmd, "more than %u --fragment files", TRUSTM_PROTUPD_MAX_FRAGMENTS);
-            return -1;
-        }
-        a->fragments[a->n_fragments++] = v;
-        return 1;
-    }
-    if (strcmp(argv[*i], "--hex") == 0) {
-        a->hex = true;
-        (*i)++;
-        return 1;
-    }
-    return 0;
-}
+    "Options:\n" CLI_PU_HELP;
 
 int cli_pu_load(const cli_pu_args_t *a, const char *cmd, cli_pu_set_t *s)
 {
@@ -110,25 +73,12 @@ int do_update(cli_globals_t *g, int argc, char **argv)
     static cli_pu_set_t s;
     cli_device_t d;
     memset(&a, 0, sizeof a);
-    for (int i = 1; i < argc;) {
-        int r = cli_pu_option(&a, cmd, argc, argv, &i);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r == 1)
-            continue;
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(update_help, stdout);
-            fputs(cli_pu_help, stdout);
-            fputs(cli_global_help, stdout);
-            return CLI_EXIT_OK;
-        }
-        r = cli_global_option(g, argc, argv, &i);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r == 1)
-            continue;
-        return cli_usage_error(cmd, argv[i][0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", argv[i]);
-    }
+    const cli_opt_t opts[] = {CLI_PU_OPTS(a), {NULL, NULL, NULL, NULL, NULL, 0}};
+    cli_io_t io;
+    memset(&io, 0, sizeof io);
+    int prc = cli_parse(g, &io, 0, cmd, update_help, opts, NULL, argc, argv);
+    if (prc != CLI_PARSE_RUN)
+        return prc;
     int rc = cli_pu_load(&a, cmd, &s);
     if (rc != CLI_EXIT_OK)
         return rc;

@@ -38,33 +38,15 @@ int do_write(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    for (int i = 1; i < argc;) {
-        const char *v;
-        bool err = false;
-        int r = cli_common_option(g, &io, CLI_IO_IN | CLI_IO_HEX, cmd, write_help, argc, argv, &i);
-        if (r == 2) {
-            return CLI_EXIT_OK;
-        }
-        if (r < 0) {
-            return CLI_EXIT_USAGE;
-        }
-        if (r == 1) {
-            continue;
-        }
-        if ((v = cli_opt_value(argc, argv, &i, "--offset", NULL, &err)) != NULL || err) {
-            if (err || cli_parse_uint(v, 0, 0xFFFF, &offset) != 0) {
-                return cli_usage_error(cmd, "--offset needs a number 0..65535");
-            }
-            continue;
-        }
-        if (strcmp(argv[i], "--erase") == 0) {
-            erase = true;
-            i++;
-            continue;
-        }
-        if ((rc = cli_positional_arg(cmd, argv, &i, &oid_s)) != CLI_EXIT_OK) {
-            return rc;
-        }
+    const char *offset_s = NULL;
+    const cli_opt_t opts[] = {{"--offset", NULL, &offset_s, NULL, NULL, 0},
+                              {"--erase", NULL, NULL, &erase, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
+    if ((rc = cli_parse(g, &io, CLI_IO_IN | CLI_IO_HEX, cmd, write_help, opts, &oid_s, argc, argv)) != CLI_PARSE_RUN) {
+        return rc;
+    }
+    if (offset_s != NULL && cli_parse_uint(offset_s, 0, 0xFFFF, &offset) != 0) {
+        return cli_usage_error(cmd, "--offset needs a number 0..65535");
     }
     if (oid_s == NULL) {
         return cli_usage_error(cmd, "missing OID (e.g. trustm write F1D0 --data 0102)");

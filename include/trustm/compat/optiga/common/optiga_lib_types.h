@@ -24,6 +24,15 @@ typedef uint8_t bool_t;
 #define FALSE 0u
 #endif
 
+/* Portability macros vendor application code is written with: file-local functions
+ * (`_STATIC_H void f(void)`) and file-local inline helpers. */
+#ifndef _STATIC_H
+#define _STATIC_H static
+#endif
+#ifndef _STATIC_INLINE
+#define _STATIC_INLINE static inline
+#endif
+
 /* Export decoration: empty on every build of the compatibility layer. */
 #ifndef LIBRARY_EXPORTS
 #define LIBRARY_EXPORTS
