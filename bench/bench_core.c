@@ -25,27 +25,27 @@
 #include "trustm_pal_sim.h"
 #include "trustm_sim.h"
 
-#define NOINLINE __attribute__((noinline))
-#define SCL_KHZ  400u
-#define GUARD_US 50u
-#define STARTUP_US 15000u /* tSTARTUP the host waits after a reset */
-#define RESET_LOW_US 2000u /* RST / VDD low time of the reset */
-#define PIGGYBACK_MAX_US 2000u /* the chip ACKs a longer command on its own first (spec log) */
+#define NOINLINE         __attribute__((noinline))
+#define SCL_KHZ          400u
+#define GUARD_US         50u
+#define STARTUP_US       15000u /* tSTARTUP the host waits after a reset */
+#define RESET_LOW_US     2000u  /* RST / VDD low time of the reset */
+#define PIGGYBACK_MAX_US 2000u  /* the chip ACKs a longer command on its own first (spec log) */
 
 static trustm_sim_t *sim;
 
 /* ---- the forwarding port, watching the DATA register ---- */
 static struct {
-    uint8_t reg;              /* register selected by the last 1-byte write */
-    uint8_t apdu[2048];       /* the command being written (reassembled from its packets) */
+    uint8_t reg;        /* register selected by the last 1-byte write */
+    uint8_t apdu[2048]; /* the command being written (reassembled from its packets) */
     size_t apdu_len;
-    uint64_t exec_us;         /* execution time of the commands seen */
-    uint32_t last_exec_us;    /* of the last command */
-    unsigned long min_bytes;  /* minimum bus bytes (address bytes included) */
-    unsigned long min_trans;  /* minimum transactions */
-    unsigned long ack_trans;  /* of the chip's separate ACK frames (overlap the execution) */
+    uint64_t exec_us;        /* execution time of the commands seen */
+    uint32_t last_exec_us;   /* of the last command */
+    unsigned long min_bytes; /* minimum bus bytes (address bytes included) */
+    unsigned long min_trans; /* minimum transactions */
+    unsigned long ack_trans; /* of the chip's separate ACK frames (overlap the execution) */
     uint16_t frame;
-    size_t rsp_len;           /* response bytes (payload after PCTR) of the current message */
+    size_t rsp_len; /* response bytes (payload after PCTR) of the current message */
 } w;
 
 /* A message of req bytes (in packets of frame-6) answered by rsp bytes, WIN_SIZE 1: every request
@@ -54,7 +54,7 @@ static struct {
 static void count_min(size_t req, size_t rsp, uint32_t exec_us)
 {
     if (exec_us > PIGGYBACK_MAX_US) /* the chip's own ACK frame: I2C_STATE, select, DATA; */
-        w.ack_trans += 4;             /* read while the command runs: no time of its own  */
+        w.ack_trans += 4;           /* read while the command runs: no time of its own  */
     const size_t per = (size_t)w.frame - 6u;
     size_t nq = req == 0 ? 1 : (req + per - 1) / per, nr = rsp == 0 ? 1 : (rsp + per - 1) / per;
     w.min_bytes += (unsigned long)(req + nq * (1 + 1 + 5 + 1));
@@ -118,14 +118,20 @@ NOINLINE trustm_status_t bench_pal_read(void *ctx, uint8_t a, uint8_t *b, size_t
         watch_read(b, n);
     return s;
 }
-NOINLINE uint64_t bench_pal_now(void *ctx) { return trustm_pal_sim_ops.now_us(ctx); }
-NOINLINE void bench_pal_sleep(void *ctx, uint32_t us) { trustm_pal_sim_ops.sleep_us(ctx, us); }
+NOINLINE uint64_t bench_pal_now(void *ctx)
+{
+    return trustm_pal_sim_ops.now_us(ctx);
+}
+NOINLINE void bench_pal_sleep(void *ctx, uint32_t us)
+{
+    trustm_pal_sim_ops.sleep_us(ctx, us);
+}
 NOINLINE trustm_status_t bench_pal_pin(void *ctx, trustm_pal_pin_t p, bool high)
 {
     return trustm_pal_sim_ops.set_pin(ctx, p, high);
 }
-static const trustm_pal_ops_t bench_ops = {bench_pal_write, bench_pal_read, bench_pal_now, bench_pal_sleep,
-                                           bench_pal_pin, NULL};
+static const trustm_pal_ops_t bench_ops = {bench_pal_write, bench_pal_read, bench_pal_now,
+                                           bench_pal_sleep, bench_pal_pin,  NULL};
 
 static void check(trustm_status_t s, const char *what)
 {
@@ -143,7 +149,10 @@ NOINLINE void bench_op_aes(trustm_device_t *dev);
 NOINLINE void bench_op_rsa_sign(trustm_device_t *dev);
 NOINLINE void bench_op_close(trustm_device_t *dev);
 
-NOINLINE void bench_op_open(trustm_device_t *dev) { check(trustm_device_open(dev), "open"); }
+NOINLINE void bench_op_open(trustm_device_t *dev)
+{
+    check(trustm_device_open(dev), "open");
+}
 NOINLINE void bench_op_read_uid(trustm_device_t *dev)
 {
     uint8_t uid[27];
@@ -169,7 +178,10 @@ NOINLINE void bench_op_rsa_sign(trustm_device_t *dev)
     size_t n;
     check(trustm_rsa_sign(dev, TRUSTM_RSA_PKCS1_SHA256, digest, sizeof digest, 0xE0FC, sig, sizeof sig, &n), "sign");
 }
-NOINLINE void bench_op_close(trustm_device_t *dev) { check(trustm_device_close(dev), "close"); }
+NOINLINE void bench_op_close(trustm_device_t *dev)
+{
+    check(trustm_device_close(dev), "close");
+}
 
 /* The datasheet's Table 16 set (RSA-2048 key in E0FD, pre-shared secret in F1D1). */
 static uint8_t t16_pub[TRUSTM_RSA_PUBKEY_MAX], t16_sig[256], t16_ct[256];
@@ -183,14 +195,13 @@ static void t16_keygen(trustm_device_t *dev)
 }
 static void t16_sign(trustm_device_t *dev)
 {
-    check(trustm_rsa_sign(dev, TRUSTM_RSA_PKCS1_SHA256, t16_digest, 32, 0xE0FD, t16_sig, sizeof t16_sig,
-                          &t16_sig_len),
+    check(trustm_rsa_sign(dev, TRUSTM_RSA_PKCS1_SHA256, t16_digest, 32, 0xE0FD, t16_sig, sizeof t16_sig, &t16_sig_len),
           "sign");
 }
 static void t16_verify(trustm_device_t *dev)
 {
-    check(trustm_rsa_verify(dev, TRUSTM_RSA_PKCS1_SHA256, t16_digest, 32, t16_sig, t16_sig_len, TRUSTM_RSA2048,
-                            t16_pub, t16_pub_len),
+    check(trustm_rsa_verify(dev, TRUSTM_RSA_PKCS1_SHA256, t16_digest, 32, t16_sig, t16_sig_len, TRUSTM_RSA2048, t16_pub,
+                            t16_pub_len),
           "verify");
 }
 static void t16_encrypt(trustm_device_t *dev)
@@ -217,8 +228,7 @@ static void t16_aes_dec(trustm_device_t *dev)
 }
 static void t16_prf(trustm_device_t *dev)
 {
-    check(trustm_tls_prf(dev, TRUSTM_PRF_SHA256, 0xF1D1, t16_buf, 13, t16_buf + 13, 35, 40, 0, t16_out,
-                         sizeof t16_out),
+    check(trustm_tls_prf(dev, TRUSTM_PRF_SHA256, 0xF1D1, t16_buf, 13, t16_buf + 13, 35, 40, 0, t16_out, sizeof t16_out),
           "prf");
 }
 static void t16_hkdf(trustm_device_t *dev)
@@ -391,10 +401,10 @@ static void row_set(FILE *j, trustm_device_t *dev, const op_t *set, size_t count
         }
         printf("%-18s %5u | %4s %5lu %5s | %4lu %8s %8s | %8.1f %8.1f %6.3f | %5s %5s\n", op->label, (unsigned)frame,
                rt, f.trans, rx, f.min_trans, b, rb, f.ms, f.limit_ms, f.ms / f.limit_ms, rm, rmx);
-#define J(suffix, v, unit)                                              \
-    do {                                                                \
-        snprintf(name, sizeof name, "core.%s.%s", op->name, suffix);    \
-        json(j, name, (v), unit, frame);                                \
+#define J(suffix, v, unit)                                                                                             \
+    do {                                                                                                               \
+        snprintf(name, sizeof name, "core.%s.%s", op->name, suffix);                                                   \
+        json(j, name, (v), unit, frame);                                                                               \
     } while (0)
         J("transactions", (double)f.trans, "transactions");
         J("transactions_min", (double)f.min_trans, "transactions");

@@ -32,14 +32,20 @@ NOINLINE trustm_status_t bench_pal_read(void *ctx, uint8_t a, uint8_t *b, size_t
 {
     return trustm_pal_sim_ops.i2c_read(ctx, a, b, n);
 }
-NOINLINE uint64_t bench_pal_now(void *ctx) { return trustm_pal_sim_ops.now_us(ctx); }
-NOINLINE void bench_pal_sleep(void *ctx, uint32_t us) { trustm_pal_sim_ops.sleep_us(ctx, us); }
+NOINLINE uint64_t bench_pal_now(void *ctx)
+{
+    return trustm_pal_sim_ops.now_us(ctx);
+}
+NOINLINE void bench_pal_sleep(void *ctx, uint32_t us)
+{
+    trustm_pal_sim_ops.sleep_us(ctx, us);
+}
 NOINLINE trustm_status_t bench_pal_pin(void *ctx, trustm_pal_pin_t p, bool high)
 {
     return trustm_pal_sim_ops.set_pin(ctx, p, high);
 }
-static const trustm_pal_ops_t bench_ops = {bench_pal_write, bench_pal_read, bench_pal_now, bench_pal_sleep,
-                                           bench_pal_pin, NULL};
+static const trustm_pal_ops_t bench_ops = {bench_pal_write, bench_pal_read, bench_pal_now,
+                                           bench_pal_sleep, bench_pal_pin,  NULL};
 
 static int check(trustm_status_t s, const char *what)
 {

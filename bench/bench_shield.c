@@ -94,7 +94,10 @@ typedef struct op {
 
 static uint8_t buf[1024], out[1024];
 
-static void op_random(ctx_t *c) { check(trustm_random(&c->dev, TRUSTM_RNG_TRNG, out, 32), "random"); }
+static void op_random(ctx_t *c)
+{
+    check(trustm_random(&c->dev, TRUSTM_RNG_TRNG, out, 32), "random");
+}
 static void op_uid(ctx_t *c)
 {
     size_t n;
@@ -177,8 +180,8 @@ int main(void)
 {
     memset(buf, 0x11, sizeof buf);
     printf("Shielded Connection cost per command (host library + simulator, 400 kHz, datasheet timing)\n\n");
-    printf("%-27s %5s %7s %7s %6s %6s %9s %9s %7s %11s\n", "command", "frame", "bytes", "bytes", "trans", "trans",
-           "ms", "ms", "delta", "datasheet");
+    printf("%-27s %5s %7s %7s %6s %6s %9s %9s %7s %11s\n", "command", "frame", "bytes", "bytes", "trans", "trans", "ms",
+           "ms", "delta", "datasheet");
     printf("%-27s %5s %7s %7s %6s %6s %9s %9s %7s %11s\n", "", "", "plain", "shield", "plain", "shield", "plain",
            "shield", "ms", "plain/sh ms");
     static const uint16_t frames[] = {277, 20};

@@ -20,17 +20,17 @@
  * acknowledged by a host control frame; the response carries the ACK of the last request packet. */
 static unsigned long min_bus_bytes(size_t req, size_t rsp, size_t frame_size)
 {
-    const size_t per_packet = frame_size - 5u - 1u; /* minus frame overhead and PCTR */
-    const unsigned long state_read = (1 + 1) + (1 + 4);  /* W addr reg, R addr + 4 */
+    const size_t per_packet = frame_size - 5u - 1u;     /* minus frame overhead and PCTR */
+    const unsigned long state_read = (1 + 1) + (1 + 4); /* W addr reg, R addr + 4 */
     const unsigned long select_data = 1 + 1;
     const unsigned long host_ack = 1 + 1 + 5;
     unsigned long total = 0;
     size_t nq = (req + per_packet - 1) / per_packet;
     for (size_t i = 0; i < nq; i++) {
         size_t chunk = (i + 1 < nq) ? per_packet : req - i * per_packet;
-        total += 1 + 1 + 5 + 1 + chunk;                              /* write the frame */
+        total += 1 + 1 + 5 + 1 + chunk; /* write the frame */
         if (i + 1 < nq)
-            total += state_read + select_data + 1 + 5;               /* read the chip's ACK */
+            total += state_read + select_data + 1 + 5; /* read the chip's ACK */
     }
     size_t nr = (rsp + per_packet - 1) / per_packet;
     for (size_t i = 0; i < nr; i++) {
@@ -74,11 +74,11 @@ static int run(uint16_t frame_size, uint32_t scl_khz, result_t *r)
         goto fail;
 
     uint8_t open_apdu[TRUSTM_APDU_HEADER_SIZE + TRUSTM_APP_ID_SIZE];
-    trustm_apdu_header_encode(TRUSTM_CMD_OPEN_APPLICATION | TRUSTM_APDU_CMD_FLUSH, 0x00, TRUSTM_APP_ID_SIZE,
-                              open_apdu, sizeof open_apdu);
+    trustm_apdu_header_encode(TRUSTM_CMD_OPEN_APPLICATION | TRUSTM_APDU_CMD_FLUSH, 0x00, TRUSTM_APP_ID_SIZE, open_apdu,
+                              sizeof open_apdu);
     memcpy(open_apdu + TRUSTM_APDU_HEADER_SIZE, trustm_app_id, TRUSTM_APP_ID_SIZE);
-    const uint8_t get_apdu[] = {TRUSTM_CMD_GET_DATA_OBJECT | TRUSTM_APDU_CMD_FLUSH, 0x00, 0x00, 0x06, 0xE0, 0xC2,
-                                0x00, 0x00, 0x00, 0x1B};
+    const uint8_t get_apdu[] = {
+        TRUSTM_CMD_GET_DATA_OBJECT | TRUSTM_APDU_CMD_FLUSH, 0x00, 0x00, 0x06, 0xE0, 0xC2, 0x00, 0x00, 0x00, 0x1B};
 
     trustm_device_stats_clear(&dev);
     trustm_sim_stats_reset(sim);
@@ -102,7 +102,8 @@ static int run(uint16_t frame_size, uint32_t scl_khz, result_t *r)
     trustm_sim_destroy(sim);
     return 0;
 fail:
-    fprintf(stderr, "bench_wire: frame %u: %s: %s\n", frame_size, trustm_status_layer_str(s), trustm_status_base_str(s));
+    fprintf(stderr, "bench_wire: frame %u: %s: %s\n", frame_size, trustm_status_layer_str(s),
+            trustm_status_base_str(s));
     trustm_sim_destroy(sim);
     return -1;
 }
@@ -113,8 +114,8 @@ int main(void)
     static const uint32_t speeds[] = {400, 100, 1000};
     printf("OpenApplication + read UID (E0C2, 27 bytes): host library -> I2C -> simulator\n");
     printf("simulator: datasheet timing model, virtual clock (times are simulated, machine-independent)\n\n");
-    printf("%5s %5s | %6s %5s %6s %6s | %9s %9s | %9s %7s %9s | %6s\n", "SCL", "frame", "trans", "NACK",
-           "wr B", "rd B", "bus us", "sim us", "min B", "exec us", "limit us", "ratio");
+    printf("%5s %5s | %6s %5s %6s %6s | %9s %9s | %9s %7s %9s | %6s\n", "SCL", "frame", "trans", "NACK", "wr B", "rd B",
+           "bus us", "sim us", "min B", "exec us", "limit us", "ratio");
     double base = 0;
     for (size_t si = 0; si < sizeof speeds / sizeof speeds[0]; si++) {
         for (size_t fi = 0; fi < sizeof frames / sizeof frames[0]; fi++) {
@@ -129,14 +130,15 @@ int main(void)
             printf("%5u %5u | %6lu %5lu %6lu %6lu | %9llu %9llu | %9lu %7u %9.0f | %6.2f\n", (unsigned)speeds[si],
                    (unsigned)frames[fi], (unsigned long)r.host.transactions, (unsigned long)r.host.nacks,
                    (unsigned long)r.host.bytes_written, (unsigned long)r.host.bytes_read,
-                   (unsigned long long)r.chip.bus_time_us, (unsigned long long)r.elapsed_us, r.min_bytes,
-                   r.exec_us, limit, (double)r.elapsed_us / limit);
+                   (unsigned long long)r.chip.bus_time_us, (unsigned long long)r.elapsed_us, r.min_bytes, r.exec_us,
+                   limit, (double)r.elapsed_us / limit);
         }
     }
     printf("\ntrans = I2C transactions by the host; wr/rd B = payload bytes (register byte included,\n"
            "address bytes not); bus us = simulated time on the bus; sim us = simulated time of the\n"
            "whole exchange (bus + guard times + polling + command execution);\n"
            "limit = command execution time + minimum bus bytes (address bytes included) x 9 / f_SCL;\n"
-           "ratio = sim us / limit. Reference for frame-size ratios: 400 kHz / 277 = %.0f us.\n", base);
+           "ratio = sim us / limit. Reference for frame-size ratios: 400 kHz / 277 = %.0f us.\n",
+           base);
     return 0;
 }

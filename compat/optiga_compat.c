@@ -25,7 +25,7 @@ static struct {
     uint8_t hib_handle[TRUSTM_CONTEXT_HANDLE_SIZE];
     bool hib_valid;
     bool deferred;
-    compat_inst_t *active;      /* deferred mode: instance whose operation is in flight */
+    compat_inst_t *active; /* deferred mode: instance whose operation is in flight */
 } g;
 
 static compat_inst_t *slot_inst(size_t i)

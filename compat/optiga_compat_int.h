@@ -33,29 +33,29 @@ struct compat_inst;
 typedef trustm_status_t (*compat_finish_fn)(struct compat_inst *in, trustm_status_t s);
 
 typedef struct compat_inst {
-    uint8_t kind;               /* COMPAT_* */
-    bool busy;                  /* an operation is running (inside a call) */
-    uint8_t seq;                /* COMPAT_SEQ_* opened by this instance */
-    uint8_t protection;         /* one-shot protection level set by *_set_comms_params */
-    uint8_t seq_next;           /* crypt: sequence the operation in flight belongs to */
-    uint8_t seq_phase;          /* crypt: 0 start, 1 continue, 2 final */
-    uint16_t session;           /* crypt: session OID held (0 = none) */
+    uint8_t kind;       /* COMPAT_* */
+    bool busy;          /* an operation is running (inside a call) */
+    uint8_t seq;        /* COMPAT_SEQ_* opened by this instance */
+    uint8_t protection; /* one-shot protection level set by *_set_comms_params */
+    uint8_t seq_next;   /* crypt: sequence the operation in flight belongs to */
+    uint8_t seq_phase;  /* crypt: 0 start, 1 continue, 2 final */
+    uint16_t session;   /* crypt: session OID held (0 = none) */
     callback_handler_t handler;
     void *caller_context;
-    trustm_status_t last;       /* trustm status of the last completion */
+    trustm_status_t last; /* trustm status of the last completion */
     /* the operation in flight: everything a trustm_op_start_* borrows lives here */
     compat_finish_fn finish;
-    bool flag;                  /* per-operation flag (restore, hibernate, decrypt, final ...) */
-    size_t n, n2;               /* output lengths written by trustm */
-    uint16_t *len16;            /* vendor in/out length to update on completion */
+    bool flag;       /* per-operation flag (restore, hibernate, decrypt, final ...) */
+    size_t n, n2;    /* output lengths written by trustm */
+    uint16_t *len16; /* vendor in/out length to update on completion */
     uint32_t *len32;
     optiga_hash_context_t *vctx;
     trustm_hash_ctx_t hctx;
     trustm_derive_t derive;
     trustm_rsa_key_src_t ksrc;
-    uint8_t req[12], raw[16];   /* a raw APDU and its answer (GetRandom outside 8..256); the
+    uint8_t req[12], raw[16]; /* a raw APDU and its answer (GetRandom outside 8..256); the
                                  * stack may read the request until the answer is in */
-    uint8_t *out;               /* where the raw answer's data goes */
+    uint8_t *out;             /* where the raw answer's data goes */
 } compat_inst_t;
 
 struct optiga_util {

@@ -8,20 +8,20 @@
 
 #include "optiga_compat_int.h"
 
-#define CRYPT_INST(me) ((me) != NULL ? &(me)->base : NULL)
-#define API_ERR(base) TRUSTM_STATUS(TRUSTM_LAYER_API, (base))
+#define CRYPT_INST(me)   ((me) != NULL ? &(me)->base : NULL)
+#define API_ERR(base)    TRUSTM_STATUS(TRUSTM_LAYER_API, (base))
 #define CMD_BAD_RESPONSE TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BAD_RESPONSE)
 
 #define RSA1024_PRIV_DER 131u /* 04 81 80 || 128-byte exponent */
 #define RSA2048_PRIV_DER 260u /* 04 82 01 00 || 256-byte exponent */
 #define PMS_OPTIONAL_MAX 58u
-#define AUTH_TOTAL_MAX 66u
+#define AUTH_TOTAL_MAX   66u
 
 /* Argument check that the vendor library makes before queuing (returned, no callback). */
-#define CHECK(cond)                                                                                               \
-    do {                                                                                                          \
-        if (!(cond))                                                                                              \
-            return OPTIGA_CRYPT_ERROR_INVALID_INPUT;                                                              \
+#define CHECK(cond)                                                                                                    \
+    do {                                                                                                               \
+        if (!(cond))                                                                                                   \
+            return OPTIGA_CRYPT_ERROR_INVALID_INPUT;                                                                   \
     } while (0)
 
 /* The vendor passes key ids by pointer and reads 16 bits from it. */
@@ -121,14 +121,14 @@ optiga_lib_status_t optiga_crypt_random(optiga_crypt_t *me, optiga_rng_type_t rn
     if (st != OPTIGA_LIB_SUCCESS)
         return st;
     if (random_data_length < TRUSTM_RANDOM_MIN || random_data_length > TRUSTM_RANDOM_MAX) {
-        const uint8_t apdu[6] = {0x0C, (uint8_t)rng_type, 0x00, 0x02, (uint8_t)(random_data_length >> 8),
-                                 (uint8_t)random_data_length};
+        const uint8_t apdu[6] = {
+            0x0C, (uint8_t)rng_type, 0x00, 0x02, (uint8_t)(random_data_length >> 8), (uint8_t)random_data_length};
         memcpy(in->req, apdu, sizeof apdu);
         in->out = random_data;
         in->n2 = random_data_length;
-        return compat_launch(in,
-                             trustm_op_start_transceive(compat_dev(), in->req, sizeof apdu, in->raw, sizeof in->raw, &in->n),
-                             random_raw_done);
+        return compat_launch(
+            in, trustm_op_start_transceive(compat_dev(), in->req, sizeof apdu, in->raw, sizeof in->raw, &in->n),
+            random_raw_done);
     }
     return compat_launch(in, trustm_op_start_random(compat_dev(), (uint8_t)rng_type, random_data, random_data_length),
                          NULL);
@@ -220,9 +220,8 @@ optiga_lib_status_t optiga_crypt_hash_finalize(optiga_crypt_t *me, optiga_hash_c
 /* ------------------------------------------------------------------ RSA */
 
 optiga_lib_status_t optiga_crypt_rsa_generate_keypair(optiga_crypt_t *me, optiga_rsa_key_type_t key_type,
-                                                      uint8_t key_usage, bool_t export_private_key,
-                                                      void *private_key, uint8_t *public_key,
-                                                      uint16_t *public_key_length)
+                                                      uint8_t key_usage, bool_t export_private_key, void *private_key,
+                                                      uint8_t *public_key, uint16_t *public_key_length)
 {
     compat_inst_t *in = CRYPT_INST(me);
     CHECK(in == NULL || (private_key != NULL && public_key != NULL && public_key_length != NULL));
@@ -288,8 +287,8 @@ optiga_lib_status_t optiga_crypt_rsa_verify(optiga_crypt_t *me, optiga_rsa_signa
         s = trustm_op_start_rsa_verify(compat_dev(), (uint8_t)signature_scheme, digest, digest_length, signature,
                                        signature_length, pk->key_type, pk->public_key, pk->length);
     } else {
-        s = trustm_op_start_rsa_verify_cert(compat_dev(), (uint8_t)signature_scheme, digest, digest_length,
-                                            signature, signature_length, key_id_at(public_key));
+        s = trustm_op_start_rsa_verify_cert(compat_dev(), (uint8_t)signature_scheme, digest, digest_length, signature,
+                                            signature_length, key_id_at(public_key));
     }
     return compat_launch(in, s, NULL);
 }
@@ -427,7 +426,6 @@ static void out_args(uint8_t *out, const uint32_t *out_len, size_t *size)
     *size = out != NULL && out_len != NULL ? (size_t)*out_len : 0u;
 }
 
-
 static optiga_lib_status_t sym_oneshot(optiga_crypt_t *me, bool decrypt, uint8_t mode, uint16_t key,
                                        const uint8_t *data, uint32_t len, const uint8_t *iv, uint16_t iv_len,
                                        uint8_t *out, uint32_t *out_len)
@@ -448,15 +446,14 @@ static optiga_lib_status_t sym_oneshot(optiga_crypt_t *me, bool decrypt, uint8_t
 optiga_lib_status_t optiga_crypt_symmetric_encrypt(optiga_crypt_t *me,
                                                    optiga_symmetric_encryption_mode_t encryption_mode,
                                                    optiga_key_id_t symmetric_key_oid, const uint8_t *plain_data,
-                                                   uint32_t plain_data_length, const uint8_t *iv,
-                                                   uint16_t iv_length, const uint8_t *associated_data,
-                                                   uint16_t associated_data_length, uint8_t *encrypted_data,
-                                                   uint32_t *encrypted_data_length)
+                                                   uint32_t plain_data_length, const uint8_t *iv, uint16_t iv_length,
+                                                   const uint8_t *associated_data, uint16_t associated_data_length,
+                                                   uint8_t *encrypted_data, uint32_t *encrypted_data_length)
 {
     (void)associated_data;
     (void)associated_data_length; /* no AEAD mode on the M2 ID2 */
-    return sym_oneshot(me, false, (uint8_t)encryption_mode, (uint16_t)symmetric_key_oid, plain_data,
-                       plain_data_length, iv, iv_length, encrypted_data, encrypted_data_length);
+    return sym_oneshot(me, false, (uint8_t)encryption_mode, (uint16_t)symmetric_key_oid, plain_data, plain_data_length,
+                       iv, iv_length, encrypted_data, encrypted_data_length);
 }
 
 optiga_lib_status_t optiga_crypt_symmetric_encrypt_ecb(optiga_crypt_t *me, optiga_key_id_t symmetric_key_oid,
@@ -467,13 +464,10 @@ optiga_lib_status_t optiga_crypt_symmetric_encrypt_ecb(optiga_crypt_t *me, optig
                        NULL, 0, encrypted_data, encrypted_data_length);
 }
 
-optiga_lib_status_t optiga_crypt_symmetric_decrypt(optiga_crypt_t *me,
-                                                   optiga_symmetric_encryption_mode_t encryption_mode,
-                                                   optiga_key_id_t symmetric_key_oid, const uint8_t *encrypted_data,
-                                                   uint32_t encrypted_data_length, const uint8_t *iv,
-                                                   uint16_t iv_length, const uint8_t *associated_data,
-                                                   uint16_t associated_data_length, uint8_t *plain_data,
-                                                   uint32_t *plain_data_length)
+optiga_lib_status_t optiga_crypt_symmetric_decrypt(
+    optiga_crypt_t *me, optiga_symmetric_encryption_mode_t encryption_mode, optiga_key_id_t symmetric_key_oid,
+    const uint8_t *encrypted_data, uint32_t encrypted_data_length, const uint8_t *iv, uint16_t iv_length,
+    const uint8_t *associated_data, uint16_t associated_data_length, uint8_t *plain_data, uint32_t *plain_data_length)
 {
     (void)associated_data;
     (void)associated_data_length;
@@ -489,9 +483,9 @@ optiga_lib_status_t optiga_crypt_symmetric_decrypt_ecb(optiga_crypt_t *me, optig
                        encrypted_data_length, NULL, 0, plain_data, plain_data_length);
 }
 
-#define PHASE_START 0u
+#define PHASE_START    0u
 #define PHASE_CONTINUE 1u
-#define PHASE_FINAL 2u
+#define PHASE_FINAL    2u
 
 /* Sequence completion: a successful start takes the strict lock; continue/final release it on
  * failure, final always. */
@@ -592,8 +586,8 @@ optiga_lib_status_t optiga_crypt_symmetric_decrypt_start(
     (void)associated_data_length;
     (void)total_encrypted_data_length;
     CHECK(in == NULL || encrypted_data != NULL);
-    return seq_start(in, COMPAT_SEQ_SYM_DEC, true, (uint8_t)encryption_mode, (uint16_t)symmetric_key_oid, iv,
-                     iv_length, encrypted_data, encrypted_data_length, plain_data, plain_data_length);
+    return seq_start(in, COMPAT_SEQ_SYM_DEC, true, (uint8_t)encryption_mode, (uint16_t)symmetric_key_oid, iv, iv_length,
+                     encrypted_data, encrypted_data_length, plain_data, plain_data_length);
 }
 
 optiga_lib_status_t optiga_crypt_symmetric_decrypt_continue(optiga_crypt_t *me, const uint8_t *encrypted_data,
@@ -622,17 +616,17 @@ optiga_lib_status_t optiga_crypt_symmetric_generate_key(optiga_crypt_t *me, opti
     if (st != OPTIGA_LIB_SUCCESS)
         return st;
     if (export_symmetric_key != FALSE) {
-        const size_t size = key_type == OPTIGA_SYMMETRIC_AES_256 ? 32u : key_type == OPTIGA_SYMMETRIC_AES_192 ? 24u : 16u;
+        const size_t size = key_type == OPTIGA_SYMMETRIC_AES_256   ? 32u
+                            : key_type == OPTIGA_SYMMETRIC_AES_192 ? 24u
+                                                                   : 16u;
         in->n = 0;
-        return compat_launch(in,
-                             trustm_op_start_aes_keygen_export(compat_dev(), (uint8_t)key_type,
-                                                               (uint8_t *)symmetric_key, size, &in->n),
-                             NULL);
+        return compat_launch(
+            in,
+            trustm_op_start_aes_keygen_export(compat_dev(), (uint8_t)key_type, (uint8_t *)symmetric_key, size, &in->n),
+            NULL);
     }
-    return compat_launch(in,
-                         trustm_op_start_aes_keygen(compat_dev(), (uint8_t)key_type, key_id_at(symmetric_key),
-                                                    key_usage),
-                         NULL);
+    return compat_launch(
+        in, trustm_op_start_aes_keygen(compat_dev(), (uint8_t)key_type, key_id_at(symmetric_key), key_usage), NULL);
 }
 
 /* ------------------------------------------------------------------ HMAC, authorization, derivation */
@@ -673,8 +667,7 @@ optiga_lib_status_t optiga_crypt_hmac_start(optiga_crypt_t *me, optiga_hmac_type
                      NULL);
 }
 
-optiga_lib_status_t optiga_crypt_hmac_update(optiga_crypt_t *me, const uint8_t *input_data,
-                                             uint32_t input_data_length)
+optiga_lib_status_t optiga_crypt_hmac_update(optiga_crypt_t *me, const uint8_t *input_data, uint32_t input_data_length)
 {
     return seq_next(CRYPT_INST(me), COMPAT_SEQ_HMAC, false, input_data, input_data_length, NULL, NULL);
 }
@@ -691,9 +684,9 @@ optiga_lib_status_t optiga_crypt_generate_auth_code(optiga_crypt_t *me, optiga_r
                                                     uint8_t *random_data, uint16_t random_data_length)
 {
     compat_inst_t *in = CRYPT_INST(me);
-    CHECK(in == NULL || (random_data != NULL && (optional_data != NULL || optional_data_length == 0) &&
-                         random_data_length >= 8u &&
-                         (uint32_t)optional_data_length + random_data_length <= AUTH_TOTAL_MAX));
+    CHECK(in == NULL ||
+          (random_data != NULL && (optional_data != NULL || optional_data_length == 0) && random_data_length >= 8u &&
+           (uint32_t)optional_data_length + random_data_length <= AUTH_TOTAL_MAX));
     optiga_lib_status_t st = compat_begin(in, COMPAT_CRYPT);
     if (st != OPTIGA_LIB_SUCCESS)
         return st;
@@ -706,8 +699,8 @@ optiga_lib_status_t optiga_crypt_generate_auth_code(optiga_crypt_t *me, optiga_r
 }
 
 optiga_lib_status_t optiga_crypt_hmac_verify(optiga_crypt_t *me, optiga_hmac_type_t type, uint16_t secret,
-                                             const uint8_t *input_data, uint32_t input_data_length,
-                                             const uint8_t *hmac, uint32_t hmac_length)
+                                             const uint8_t *input_data, uint32_t input_data_length, const uint8_t *hmac,
+                                             uint32_t hmac_length)
 {
     compat_inst_t *in = CRYPT_INST(me);
     CHECK(in == NULL || (input_data != NULL && hmac != NULL && is_hmac_type(type)));
@@ -770,20 +763,19 @@ optiga_lib_status_t optiga_crypt_tls_prf(optiga_crypt_t *me, optiga_tls_prf_type
                                          uint8_t *derived_key)
 {
     compat_inst_t *in = CRYPT_INST(me);
-    CHECK(in == NULL || (seed != NULL && (label != NULL || label_length == 0) &&
-                         (export_to_host == FALSE || derived_key != NULL)));
+    CHECK(in == NULL ||
+          (seed != NULL && (label != NULL || label_length == 0) && (export_to_host == FALSE || derived_key != NULL)));
     return derive(in, (uint8_t)type, secret, label, label_length, seed, seed_length, NULL, 0, derived_key_length,
                   export_to_host, derived_key);
 }
 
-optiga_lib_status_t optiga_crypt_hkdf(optiga_crypt_t *me, optiga_hkdf_type_t type, uint16_t secret,
-                                      const uint8_t *salt, uint16_t salt_length, const uint8_t *info,
-                                      uint16_t info_length, uint16_t derived_key_length, bool_t export_to_host,
-                                      uint8_t *derived_key)
+optiga_lib_status_t optiga_crypt_hkdf(optiga_crypt_t *me, optiga_hkdf_type_t type, uint16_t secret, const uint8_t *salt,
+                                      uint16_t salt_length, const uint8_t *info, uint16_t info_length,
+                                      uint16_t derived_key_length, bool_t export_to_host, uint8_t *derived_key)
 {
     compat_inst_t *in = CRYPT_INST(me);
     CHECK(in == NULL || ((salt != NULL || salt_length == 0) && (info != NULL || info_length == 0) &&
                          (export_to_host == FALSE || derived_key != NULL)));
-    return derive(in, (uint8_t)type, secret, salt, salt_length, NULL, 0, info_length != 0 ? info : NULL,
-                  info_length, derived_key_length, export_to_host, derived_key);
+    return derive(in, (uint8_t)type, secret, salt, salt_length, NULL, 0, info_length != 0 ? info : NULL, info_length,
+                  derived_key_length, export_to_host, derived_key);
 }

@@ -99,8 +99,7 @@ optiga_lib_status_t optiga_util_read_data(optiga_util_t *me, uint16_t optiga_oid
                          fin_len16);
 }
 
-optiga_lib_status_t optiga_util_read_metadata(optiga_util_t *me, uint16_t optiga_oid, uint8_t *buffer,
-                                              uint16_t *length)
+optiga_lib_status_t optiga_util_read_metadata(optiga_util_t *me, uint16_t optiga_oid, uint8_t *buffer, uint16_t *length)
 {
     compat_inst_t *in = UTIL_INST(me);
     if (in != NULL && (buffer == NULL || length == NULL))
@@ -114,12 +113,12 @@ optiga_lib_status_t optiga_util_read_metadata(optiga_util_t *me, uint16_t optiga
                          fin_len16);
 }
 
-optiga_lib_status_t optiga_util_write_data(optiga_util_t *me, uint16_t optiga_oid, uint8_t write_type,
-                                           uint16_t offset, const uint8_t *buffer, uint16_t length)
+optiga_lib_status_t optiga_util_write_data(optiga_util_t *me, uint16_t optiga_oid, uint8_t write_type, uint16_t offset,
+                                           const uint8_t *buffer, uint16_t length)
 {
     compat_inst_t *in = UTIL_INST(me);
-    if (in != NULL && (buffer == NULL ||
-                       (write_type != OPTIGA_UTIL_WRITE_ONLY && write_type != OPTIGA_UTIL_ERASE_AND_WRITE)))
+    if (in != NULL &&
+        (buffer == NULL || (write_type != OPTIGA_UTIL_WRITE_ONLY && write_type != OPTIGA_UTIL_ERASE_AND_WRITE)))
         return OPTIGA_UTIL_ERROR_INVALID_INPUT;
     optiga_lib_status_t st = compat_begin(in, COMPAT_UTIL);
     if (st != OPTIGA_LIB_SUCCESS)
@@ -192,8 +191,7 @@ optiga_lib_status_t optiga_util_protected_update_continue(optiga_util_t *me, con
     if (st != OPTIGA_LIB_SUCCESS)
         return st;
     in->flag = false;
-    return compat_launch(in, trustm_op_start_protupd_continue(compat_dev(), fragment, fragment_length),
-                         fin_protupd);
+    return compat_launch(in, trustm_op_start_protupd_continue(compat_dev(), fragment, fragment_length), fin_protupd);
 }
 
 optiga_lib_status_t optiga_util_protected_update_final(optiga_util_t *me, const uint8_t *fragment,

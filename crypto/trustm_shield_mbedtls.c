@@ -9,7 +9,7 @@
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
 
-#define PRF_HASH 32u
+#define PRF_HASH  32u
 #define PRF_A_MAX (PRF_HASH + 64u + 64u) /* A(i) || label || seed */
 
 static int hmac(const uint8_t *key, size_t key_len, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,

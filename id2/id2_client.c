@@ -18,10 +18,10 @@
 
 #define ID2_MAGIC      0x49443243u /* "ID2C" */
 #define ID2_RAW_ID_LEN 12u
-#define ID2_SIG_MAX    128u        /* internal signature buffer (id2.md §5) */
-#define ID2_B64_MAX    173u        /* base64 of 128 bytes + NUL */
+#define ID2_SIG_MAX    128u /* internal signature buffer (id2.md §5) */
+#define ID2_B64_MAX    173u /* base64 of 128 bytes + NUL */
 #define ID2_AES_SIG    48u
-#define ID2_HASH_TYPE  '2'         /* SHA-256 */
+#define ID2_HASH_TYPE  '2' /* SHA-256 */
 #define AUTH_MSG_MAX   (ID2_ID_LEN + ID2_DEVICE_RANDOM_CHARS + ID2_MAX_SERVER_RANDOM_LEN + ID2_MAX_EXTRA_LEN)
 #define VERIFY_MSG_MAX (ID2_ID_LEN + ID2_MAX_DEVICE_RANDOM_LEN + ID2_MAX_EXTRA_LEN)
 
@@ -147,8 +147,7 @@ irot_result_t id2_client_cleanup_ex(id2_client_t *ctx, bool power_down_chip, id2
     memset(&rep, 0, sizeof rep);
     if (ctx == NULL || ctx->magic != ID2_MAGIC)
         return IROT_ERROR_BAD_PARAMETERS;
-    if (power_down_chip &&
-        (ctx->cfg.pal == NULL || ctx->cfg.pal->ops == NULL || ctx->cfg.pal->ops->sleep_us == NULL))
+    if (power_down_chip && (ctx->cfg.pal == NULL || ctx->cfg.pal->ops == NULL || ctx->cfg.pal->ops->sleep_us == NULL))
         return IROT_ERROR_BAD_PARAMETERS;
     id2_chip_log(ctx, "irot_hal_cleanup entry!!!", 0, false, "");
     if (ctx->inited && power_down_chip)
@@ -222,8 +221,8 @@ irot_result_t id2_client_get_id(id2_client_t *ctx, uint8_t *id, uint32_t *len)
 
 /* ---------------------------------------------------------------- ID2 signature (§5.1) */
 
-static irot_result_t sign_aes(id2_client_t *ctx, const uint8_t *msg, size_t msg_len, uint8_t *sig,
-                              size_t sig_size, size_t *sig_len)
+static irot_result_t sign_aes(id2_client_t *ctx, const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t sig_size,
+                              size_t *sig_len)
 {
     uint8_t block[ID2_AES_SIG];
     size_t n = 0;
@@ -233,8 +232,8 @@ static irot_result_t sign_aes(id2_client_t *ctx, const uint8_t *msg, size_t msg_
     if (host_sha256(msg, msg_len, block) == 0) {
         memset(block + 32, 0x10, 16); /* PKCS#5: a full block after the 32-byte hash */
         id2_chip_log(ctx, "encrypt len=", ID2_AES_SIG, true, " !!!");
-        trustm_status_t s = trustm_sym_encrypt(ctx->dev, TRUSTM_SYM_ECB, ID2_OID_AES_KEY, NULL, 0, block,
-                                               sizeof block, sig, sig_size, &n);
+        trustm_status_t s = trustm_sym_encrypt(ctx->dev, TRUSTM_SYM_ECB, ID2_OID_AES_KEY, NULL, 0, block, sizeof block,
+                                               sig, sig_size, &n);
         if (s != TRUSTM_OK)
             r = chip_fail(ctx, s);
         else if (n == ID2_AES_SIG) {
@@ -246,16 +245,16 @@ static irot_result_t sign_aes(id2_client_t *ctx, const uint8_t *msg, size_t msg_
     return r;
 }
 
-static irot_result_t sign_rsa(id2_client_t *ctx, const uint8_t *msg, size_t msg_len, uint8_t *sig,
-                              size_t sig_size, size_t *sig_len)
+static irot_result_t sign_rsa(id2_client_t *ctx, const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t sig_size,
+                              size_t *sig_len)
 {
     uint8_t digest[TRUSTM_SHA256_LEN];
     size_t n = 0;
     /* Hash on the chip (CalcHash), then CalcSign with E0FC (id2.md §3.5). */
     trustm_status_t s = trustm_sha256(ctx->dev, msg, msg_len, digest);
     if (s == TRUSTM_OK)
-        s = trustm_rsa_sign(ctx->dev, TRUSTM_RSA_PKCS1_SHA256, digest, sizeof digest, ID2_OID_RSA_KEY, sig,
-                            sig_size, &n);
+        s = trustm_rsa_sign(ctx->dev, TRUSTM_RSA_PKCS1_SHA256, digest, sizeof digest, ID2_OID_RSA_KEY, sig, sig_size,
+                            &n);
     wipe(digest, sizeof digest);
     if (s != TRUSTM_OK)
         return chip_fail(ctx, s);
@@ -263,16 +262,16 @@ static irot_result_t sign_rsa(id2_client_t *ctx, const uint8_t *msg, size_t msg_
     return IROT_SUCCESS;
 }
 
-static irot_result_t id2_sign(id2_client_t *ctx, const uint8_t *msg, size_t msg_len, uint8_t *sig,
-                              size_t sig_size, size_t *sig_len)
+static irot_result_t id2_sign(id2_client_t *ctx, const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t sig_size,
+                              size_t *sig_len)
 {
     if (ctx->cfg.crypto_type == ID2_CRYPTO_TYPE_RSA)
         return sign_rsa(ctx, msg, msg_len, sig, sig_size, sig_len);
     return sign_aes(ctx, msg, msg_len, sig, sig_size, sig_len);
 }
 
-irot_result_t id2_client_sign(id2_client_t *ctx, const uint8_t *msg, size_t msg_len, uint8_t *sig,
-                              size_t sig_size, size_t *sig_len)
+irot_result_t id2_client_sign(id2_client_t *ctx, const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t sig_size,
+                              size_t *sig_len)
 {
     irot_result_t r = ready(ctx);
     if (r != IROT_SUCCESS)
@@ -289,8 +288,7 @@ static irot_result_t sign_b64(id2_client_t *ctx, const uint8_t *msg, size_t msg_
     uint8_t sig[ID2_SIG_MAX];
     size_t sig_len = 0;
     irot_result_t r = id2_sign(ctx, msg, msg_len, sig, sizeof sig, &sig_len);
-    if (r == IROT_SUCCESS &&
-        mbedtls_base64_encode((unsigned char *)b64, ID2_B64_MAX, b64_len, sig, sig_len) != 0)
+    if (r == IROT_SUCCESS && mbedtls_base64_encode((unsigned char *)b64, ID2_B64_MAX, b64_len, sig, sig_len) != 0)
         r = IROT_ERROR_GENERIC;
     wipe(sig, sizeof sig);
     return r;
@@ -418,16 +416,14 @@ static irot_result_t auth_code(id2_client_t *ctx, bool timestamp, const char *se
     return IROT_SUCCESS;
 }
 
-irot_result_t id2_client_get_challenge_auth_code(id2_client_t *ctx, const char *server_random,
-                                                 const uint8_t *extra, uint32_t extra_len,
-                                                 uint8_t *auth_code_buf, uint32_t *auth_code_len)
+irot_result_t id2_client_get_challenge_auth_code(id2_client_t *ctx, const char *server_random, const uint8_t *extra,
+                                                 uint32_t extra_len, uint8_t *auth_code_buf, uint32_t *auth_code_len)
 {
     return auth_code(ctx, false, server_random, extra, extra_len, auth_code_buf, auth_code_len);
 }
 
-irot_result_t id2_client_get_timestamp_auth_code(id2_client_t *ctx, const char *timestamp,
-                                                 const uint8_t *extra, uint32_t extra_len,
-                                                 uint8_t *auth_code_buf, uint32_t *auth_code_len)
+irot_result_t id2_client_get_timestamp_auth_code(id2_client_t *ctx, const char *timestamp, const uint8_t *extra,
+                                                 uint32_t extra_len, uint8_t *auth_code_buf, uint32_t *auth_code_len)
 {
     return auth_code(ctx, true, timestamp, extra, extra_len, auth_code_buf, auth_code_len);
 }
@@ -521,8 +517,8 @@ static irot_result_t decrypt_aes(id2_client_t *ctx, const uint8_t *in, uint32_t 
     if (in_len % TRUSTM_AES_BLOCK != 0)
         return IROT_ERROR_BAD_PARAMETERS;
     id2_chip_log(ctx, "decrypt len=", in_len, true, " !!!");
-    trustm_status_t s = trustm_sym_decrypt(ctx->dev, TRUSTM_SYM_ECB, ID2_OID_AES_KEY, NULL, 0, in, in_len, plain,
-                                           plain_size, &n);
+    trustm_status_t s =
+        trustm_sym_decrypt(ctx->dev, TRUSTM_SYM_ECB, ID2_OID_AES_KEY, NULL, 0, in, in_len, plain, plain_size, &n);
     if (s != TRUSTM_OK)
         return chip_fail(ctx, s);
     if (n != in_len)
@@ -559,8 +555,7 @@ static irot_result_t decrypt_rsa(id2_client_t *ctx, const uint8_t *in, uint32_t 
     return IROT_SUCCESS;
 }
 
-irot_result_t id2_client_decrypt(id2_client_t *ctx, const uint8_t *in, uint32_t in_len, uint8_t *out,
-                                 uint32_t *out_len)
+irot_result_t id2_client_decrypt(id2_client_t *ctx, const uint8_t *in, uint32_t in_len, uint8_t *out, uint32_t *out_len)
 {
     irot_result_t r = ready(ctx);
     if (r != IROT_SUCCESS)

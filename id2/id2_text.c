@@ -76,14 +76,9 @@ void id2_banner(const id2_client_t *ctx)
 {
     /* Names left-justified to 25 columns as in the seed's binary. */
     static const char *const flags[] = {
-        "ID2_DEBUG                : 0",
-        "ID2_OTP_LOCAL_TEST       : 0",
-        "ID2_LOCAL_TEST           : 0",
-        "ID2_SET_ID_KEY_SUPPORTED : 0",
-        "ID2_KM_API_EMU           : 0",
-        "ID2_ITLS_SUPPORTED       : 1",
-        "ID2_OTP_SUPPORTED        : 0",
-        "ID2_USE_ALI_CRYPTO       : 1",
+        "ID2_DEBUG                : 0", "ID2_OTP_LOCAL_TEST       : 0", "ID2_LOCAL_TEST           : 0",
+        "ID2_SET_ID_KEY_SUPPORTED : 0", "ID2_KM_API_EMU           : 0", "ID2_ITLS_SUPPORTED       : 1",
+        "ID2_OTP_SUPPORTED        : 0", "ID2_USE_ALI_CRYPTO       : 1",
     };
     if (ctx->cfg.log == NULL)
         return;
@@ -100,17 +95,29 @@ void id2_banner(const id2_client_t *ctx)
 const char *id2_result_str(irot_result_t r)
 {
     switch (r) {
-    case IROT_SUCCESS: return "success";
-    case IROT_ERROR_GENERIC: return "generic error (chip failure or verification mismatch)";
-    case IROT_ERROR_BAD_PARAMETERS: return "bad parameters";
-    case IROT_ERROR_SHORT_BUFFER: return "short buffer";
-    case IROT_ERROR_EXCESS_DATA: return "excess data";
-    case IROT_ERROR_OUT_OF_MEMORY: return "out of memory";
-    case IROT_ERROR_COMMUNICATION: return "communication error";
-    case IROT_ERROR_NOT_SUPPORTED: return "not supported";
-    case IROT_ERROR_NOT_IMPLEMENTED: return "not implemented";
-    case IROT_ERROR_TIMEOUT: return "timeout";
-    case IROT_ERROR_ITEM_NOT_FOUND: return "item not found (no ID2 in F1D0)";
-    default: return "unknown result";
+    case IROT_SUCCESS:
+        return "success";
+    case IROT_ERROR_GENERIC:
+        return "generic error (chip failure or verification mismatch)";
+    case IROT_ERROR_BAD_PARAMETERS:
+        return "bad parameters";
+    case IROT_ERROR_SHORT_BUFFER:
+        return "short buffer";
+    case IROT_ERROR_EXCESS_DATA:
+        return "excess data";
+    case IROT_ERROR_OUT_OF_MEMORY:
+        return "out of memory";
+    case IROT_ERROR_COMMUNICATION:
+        return "communication error";
+    case IROT_ERROR_NOT_SUPPORTED:
+        return "not supported";
+    case IROT_ERROR_NOT_IMPLEMENTED:
+        return "not implemented";
+    case IROT_ERROR_TIMEOUT:
+        return "timeout";
+    case IROT_ERROR_ITEM_NOT_FOUND:
+        return "item not found (no ID2 in F1D0)";
+    default:
+        return "unknown result";
     }
 }

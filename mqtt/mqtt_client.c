@@ -116,8 +116,8 @@ static void conn_end(mqtt_client_t *c, mqtt_status_t why, uint8_t reason)
         mqtt_inflight_t *e = &c->inflight[i];
         if (e->type == MQTT_SUBSCRIBE || e->type == MQTT_UNSUBSCRIBE) {
             uint16_t id = e->packet_id;
-            mqtt_event_type_t t = e->type == MQTT_SUBSCRIBE ? MQTT_EVENT_SUBSCRIBE_TIMEOUT
-                                                            : MQTT_EVENT_UNSUBSCRIBE_TIMEOUT;
+            mqtt_event_type_t t =
+                e->type == MQTT_SUBSCRIBE ? MQTT_EVENT_SUBSCRIBE_TIMEOUT : MQTT_EVENT_UNSUBSCRIBE_TIMEOUT;
             inflight_remove(c, e);
             emit(c, t, id, 0);
         }
@@ -229,9 +229,9 @@ static mqtt_status_t read_packet(mqtt_client_t *c, uint32_t timeout_ms, size_t *
 
 mqtt_status_t mqtt_client_init(mqtt_client_t *c, const mqtt_client_config_t *cfg)
 {
-    if (c == NULL || cfg == NULL || cfg->tx_buf == NULL || cfg->tx_size < 16 ||
-        cfg->rx_buf == NULL || cfg->rx_size < 16 || (cfg->store_buf == NULL && cfg->store_size > 0) ||
-        cfg->now_ms == NULL || cfg->request_timeout_ms == 0)
+    if (c == NULL || cfg == NULL || cfg->tx_buf == NULL || cfg->tx_size < 16 || cfg->rx_buf == NULL ||
+        cfg->rx_size < 16 || (cfg->store_buf == NULL && cfg->store_size > 0) || cfg->now_ms == NULL ||
+        cfg->request_timeout_ms == 0)
         return MQTT_ERR_PARAM;
     memset(c, 0, sizeof *c);
     c->cfg = *cfg;
@@ -277,8 +277,7 @@ static mqtt_status_t send_auth(mqtt_client_t *c, mqtt_str_t method, mqtt_str_t d
 }
 
 /* The CONNACK arrived: check it, take the server's limits, verify its auth proof. */
-static mqtt_status_t on_connack(mqtt_client_t *c, const mqtt_connect_t *conn,
-                                const mqtt_connack_t *ack)
+static mqtt_status_t on_connack(mqtt_client_t *c, const mqtt_connect_t *conn, const mqtt_connack_t *ack)
 {
     bool enhanced = conn->version == MQTT_V5 && mqtt_props_has(&conn->props, MQTT_PROP_AUTH_METHOD);
     if (ack->reason != 0) {
@@ -311,8 +310,8 @@ static mqtt_status_t on_connack(mqtt_client_t *c, const mqtt_connect_t *conn,
     return resend_pending(c);
 }
 
-mqtt_status_t mqtt_client_connect(mqtt_client_t *c, const mqtt_transport_t *t,
-                                  const mqtt_connect_t *conn, mqtt_connack_t *connack)
+mqtt_status_t mqtt_client_connect(mqtt_client_t *c, const mqtt_transport_t *t, const mqtt_connect_t *conn,
+                                  mqtt_connack_t *connack)
 {
     mqtt_packet_t pkt;
     size_t n;
@@ -359,7 +358,7 @@ mqtt_status_t mqtt_client_connect(mqtt_client_t *c, const mqtt_transport_t *t,
             abort_with(c, MQTT_RC_PROTOCOL_ERROR, MQTT_ERR_PROTOCOL);
             return MQTT_ERR_PROTOCOL;
         }
-        mqtt_str_t reply = { NULL, 0 };
+        mqtt_str_t reply = {NULL, 0};
         if (c->cfg.on_auth == NULL || c->cfg.on_auth(c->cfg.user, &pkt.u.reason.props, &reply) != MQTT_OK) {
             abort_with(c, MQTT_RC_UNSPECIFIED, MQTT_ERR_AUTH);
             return MQTT_ERR_AUTH;
@@ -391,8 +390,7 @@ mqtt_status_t mqtt_client_disconnect(mqtt_client_t *c, uint8_t reason)
 
 /* ---- publish / subscribe --------------------------------------------------------------- */
 
-mqtt_status_t mqtt_client_publish(mqtt_client_t *c, const mqtt_publish_t *msg,
-                                  uint16_t *packet_id)
+mqtt_status_t mqtt_client_publish(mqtt_client_t *c, const mqtt_publish_t *msg, uint16_t *packet_id)
 {
     size_t n;
     if (c == NULL || msg == NULL || msg->qos > 1)
@@ -416,8 +414,8 @@ mqtt_status_t mqtt_client_publish(mqtt_client_t *c, const mqtt_publish_t *msg,
     if (e == NULL || mqtt_client_pending(c) >= c->server_receive_max)
         return MQTT_ERR_FULL;
     p.packet_id = next_id(c);
-    mqtt_status_t st = mqtt_encode_publish(c->version, &p, c->cfg.store_buf + c->store_used,
-                                           c->cfg.store_size - c->store_used, &n);
+    mqtt_status_t st =
+        mqtt_encode_publish(c->version, &p, c->cfg.store_buf + c->store_used, c->cfg.store_size - c->store_used, &n);
     if (st == MQTT_ERR_NO_SPACE) {
         size_t total = 0;
         /* Full now, or never fits? */
@@ -440,8 +438,7 @@ mqtt_status_t mqtt_client_publish(mqtt_client_t *c, const mqtt_publish_t *msg,
     return send_or_end(c, c->cfg.store_buf + e->off, n);
 }
 
-static mqtt_status_t sub_common(mqtt_client_t *c, uint8_t type, mqtt_subscribe_t *s,
-                                uint16_t *packet_id)
+static mqtt_status_t sub_common(mqtt_client_t *c, uint8_t type, mqtt_subscribe_t *s, uint16_t *packet_id)
 {
     size_t n;
     mqtt_status_t st;
@@ -466,8 +463,8 @@ static mqtt_status_t sub_common(mqtt_client_t *c, uint8_t type, mqtt_subscribe_t
     return send_or_end(c, c->cfg.tx_buf, n);
 }
 
-mqtt_status_t mqtt_client_subscribe(mqtt_client_t *c, const mqtt_sub_t *subs, size_t count,
-                                    const mqtt_props_t *props, uint16_t *packet_id)
+mqtt_status_t mqtt_client_subscribe(mqtt_client_t *c, const mqtt_sub_t *subs, size_t count, const mqtt_props_t *props,
+                                    uint16_t *packet_id)
 {
     mqtt_subscribe_t s;
     if (c == NULL || subs == NULL || count == 0)
@@ -483,9 +480,8 @@ mqtt_status_t mqtt_client_subscribe(mqtt_client_t *c, const mqtt_sub_t *subs, si
     return sub_common(c, MQTT_SUBSCRIBE, &s, packet_id);
 }
 
-mqtt_status_t mqtt_client_unsubscribe(mqtt_client_t *c, const mqtt_str_t *filters,
-                                      size_t count, const mqtt_props_t *props,
-                                      uint16_t *packet_id)
+mqtt_status_t mqtt_client_unsubscribe(mqtt_client_t *c, const mqtt_str_t *filters, size_t count,
+                                      const mqtt_props_t *props, uint16_t *packet_id)
 {
     mqtt_subscribe_t s;
     if (c == NULL || filters == NULL || count == 0)
@@ -560,11 +556,19 @@ static mqtt_status_t handle_packet(mqtt_client_t *c, const mqtt_packet_t *pkt)
         return MQTT_OK;
     }
     case MQTT_SUBACK:
-    case MQTT_UNSUBACK: return handle_suback(c, pkt->type, &pkt->u.suback);
-    case MQTT_PUBLISH: return handle_publish(c, &pkt->u.publish);
-    case MQTT_PINGRESP: c->ping_out = false; return MQTT_OK;
-    case MQTT_DISCONNECT: conn_end(c, MQTT_ERR_TRANSPORT, pkt->u.reason.reason); return MQTT_ERR_TRANSPORT;
-    default: abort_with(c, MQTT_RC_PROTOCOL_ERROR, MQTT_ERR_PROTOCOL); return MQTT_ERR_PROTOCOL;
+    case MQTT_UNSUBACK:
+        return handle_suback(c, pkt->type, &pkt->u.suback);
+    case MQTT_PUBLISH:
+        return handle_publish(c, &pkt->u.publish);
+    case MQTT_PINGRESP:
+        c->ping_out = false;
+        return MQTT_OK;
+    case MQTT_DISCONNECT:
+        conn_end(c, MQTT_ERR_TRANSPORT, pkt->u.reason.reason);
+        return MQTT_ERR_TRANSPORT;
+    default:
+        abort_with(c, MQTT_RC_PROTOCOL_ERROR, MQTT_ERR_PROTOCOL);
+        return MQTT_ERR_PROTOCOL;
     }
 }
 
@@ -582,8 +586,8 @@ static mqtt_status_t timers(mqtt_client_t *c, uint32_t *next_ms)
                 *next_ms = c->cfg.request_timeout_ms - waited;
         } else {
             uint16_t id = e->packet_id;
-            mqtt_event_type_t t = e->type == MQTT_SUBSCRIBE ? MQTT_EVENT_SUBSCRIBE_TIMEOUT
-                                                            : MQTT_EVENT_UNSUBSCRIBE_TIMEOUT;
+            mqtt_event_type_t t =
+                e->type == MQTT_SUBSCRIBE ? MQTT_EVENT_SUBSCRIBE_TIMEOUT : MQTT_EVENT_UNSUBSCRIBE_TIMEOUT;
             inflight_remove(c, e);
             emit(c, t, id, 0);
         }

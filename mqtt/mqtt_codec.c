@@ -16,26 +16,46 @@
 const char *mqtt_status_str(mqtt_status_t st)
 {
     switch (st) {
-    case MQTT_OK: return "ok";
-    case MQTT_ERR_PARAM: return "bad argument";
-    case MQTT_ERR_NO_SPACE: return "output buffer too small";
-    case MQTT_ERR_TRUNCATED: return "truncated packet";
-    case MQTT_ERR_BAD_LENGTH: return "inconsistent length in packet";
-    case MQTT_ERR_BAD_VARINT: return "malformed variable byte integer";
-    case MQTT_ERR_BAD_TYPE: return "bad or unexpected packet type";
-    case MQTT_ERR_BAD_FLAGS: return "bad flags";
-    case MQTT_ERR_BAD_PROPERTY: return "bad property";
-    case MQTT_ERR_DUP_PROPERTY: return "duplicate property";
-    case MQTT_ERR_BAD_UTF8: return "invalid UTF-8 string";
-    case MQTT_ERR_BAD_VALUE: return "invalid field value";
-    case MQTT_ERR_TRANSPORT: return "transport error or connection closed";
-    case MQTT_ERR_TIMEOUT: return "timeout";
-    case MQTT_ERR_REFUSED: return "connection refused by the server";
-    case MQTT_ERR_AUTH: return "authentication failed";
-    case MQTT_ERR_PROTOCOL: return "protocol error by the peer";
-    case MQTT_ERR_STATE: return "invalid state for this call";
-    case MQTT_ERR_FULL: return "in-flight table or store full";
-    case MQTT_ERR_TOO_LARGE: return "packet too large";
+    case MQTT_OK:
+        return "ok";
+    case MQTT_ERR_PARAM:
+        return "bad argument";
+    case MQTT_ERR_NO_SPACE:
+        return "output buffer too small";
+    case MQTT_ERR_TRUNCATED:
+        return "truncated packet";
+    case MQTT_ERR_BAD_LENGTH:
+        return "inconsistent length in packet";
+    case MQTT_ERR_BAD_VARINT:
+        return "malformed variable byte integer";
+    case MQTT_ERR_BAD_TYPE:
+        return "bad or unexpected packet type";
+    case MQTT_ERR_BAD_FLAGS:
+        return "bad flags";
+    case MQTT_ERR_BAD_PROPERTY:
+        return "bad property";
+    case MQTT_ERR_DUP_PROPERTY:
+        return "duplicate property";
+    case MQTT_ERR_BAD_UTF8:
+        return "invalid UTF-8 string";
+    case MQTT_ERR_BAD_VALUE:
+        return "invalid field value";
+    case MQTT_ERR_TRANSPORT:
+        return "transport error or connection closed";
+    case MQTT_ERR_TIMEOUT:
+        return "timeout";
+    case MQTT_ERR_REFUSED:
+        return "connection refused by the server";
+    case MQTT_ERR_AUTH:
+        return "authentication failed";
+    case MQTT_ERR_PROTOCOL:
+        return "protocol error by the peer";
+    case MQTT_ERR_STATE:
+        return "invalid state for this call";
+    case MQTT_ERR_FULL:
+        return "in-flight table or store full";
+    case MQTT_ERR_TOO_LARGE:
+        return "packet too large";
     }
     return "unknown status";
 }
@@ -44,7 +64,7 @@ const char *mqtt_status_str(mqtt_status_t st)
 
 mqtt_str_t mqtt_cstr(const char *s)
 {
-    mqtt_str_t r = { (const uint8_t *)s, s != NULL ? strlen(s) : 0 };
+    mqtt_str_t r = {(const uint8_t *)s, s != NULL ? strlen(s) : 0};
     return r;
 }
 
@@ -207,61 +227,52 @@ mqtt_status_t mqtt_packet_need(const uint8_t *buf, size_t len, size_t *need)
 enum prop_kind { PK_BYTE, PK_U16, PK_U32, PK_VARINT, PK_UTF8, PK_BIN, PK_PAIR };
 
 /* Where a property may appear: bit = packet type; bit 0 (reserved type) stands for the Will. */
-#define IN(t) (1u << (t))
+#define IN(t)   (1u << (t))
 #define IN_WILL 1u
-#define IN_ALL 0xFFFEu
+#define IN_ALL  0xFFFEu
 
 typedef struct prop_info {
     uint8_t id;
     uint8_t kind;
-    uint8_t bool_only;  /* value must be 0 or 1 */
-    uint8_t nonzero;    /* value 0 is a protocol error */
+    uint8_t bool_only; /* value must be 0 or 1 */
+    uint8_t nonzero;   /* value 0 is a protocol error */
     uint16_t where;
-    uint16_t offset;    /* field in mqtt_props_t (unused for the user property) */
+    uint16_t offset; /* field in mqtt_props_t (unused for the user property) */
 } prop_info_t;
 
 #define PO(f) ((uint16_t)offsetof(mqtt_props_t, f))
 static const prop_info_t prop_table[] = {
-    { MQTT_PROP_PAYLOAD_FORMAT, PK_BYTE, 1, 0, IN(MQTT_PUBLISH) | IN_WILL, PO(payload_format) },
-    { MQTT_PROP_MESSAGE_EXPIRY, PK_U32, 0, 0, IN(MQTT_PUBLISH) | IN_WILL, PO(message_expiry) },
-    { MQTT_PROP_CONTENT_TYPE, PK_UTF8, 0, 0, IN(MQTT_PUBLISH) | IN_WILL, PO(content_type) },
-    { MQTT_PROP_RESPONSE_TOPIC, PK_UTF8, 0, 0, IN(MQTT_PUBLISH) | IN_WILL, PO(response_topic) },
-    { MQTT_PROP_CORRELATION_DATA, PK_BIN, 0, 0, IN(MQTT_PUBLISH) | IN_WILL, PO(correlation_data) },
-    { MQTT_PROP_SUBSCRIPTION_ID, PK_VARINT, 0, 1, IN(MQTT_PUBLISH) | IN(MQTT_SUBSCRIBE),
-      PO(subscription_id) },
-    { MQTT_PROP_SESSION_EXPIRY, PK_U32, 0, 0,
-      IN(MQTT_CONNECT) | IN(MQTT_CONNACK) | IN(MQTT_DISCONNECT), PO(session_expiry) },
-    { MQTT_PROP_ASSIGNED_CLIENT_ID, PK_UTF8, 0, 0, IN(MQTT_CONNACK), PO(assigned_client_id) },
-    { MQTT_PROP_SERVER_KEEP_ALIVE, PK_U16, 0, 0, IN(MQTT_CONNACK), PO(server_keep_alive) },
-    { MQTT_PROP_AUTH_METHOD, PK_UTF8, 0, 0, IN(MQTT_CONNECT) | IN(MQTT_CONNACK) | IN(MQTT_AUTH),
-      PO(auth_method) },
-    { MQTT_PROP_AUTH_DATA, PK_BIN, 0, 0, IN(MQTT_CONNECT) | IN(MQTT_CONNACK) | IN(MQTT_AUTH),
-      PO(auth_data) },
-    { MQTT_PROP_REQUEST_PROBLEM_INFO, PK_BYTE, 1, 0, IN(MQTT_CONNECT), PO(request_problem_info) },
-    { MQTT_PROP_WILL_DELAY, PK_U32, 0, 0, IN_WILL, PO(will_delay) },
-    { MQTT_PROP_REQUEST_RESPONSE_INFO, PK_BYTE, 1, 0, IN(MQTT_CONNECT),
-      PO(request_response_info) },
-    { MQTT_PROP_RESPONSE_INFO, PK_UTF8, 0, 0, IN(MQTT_CONNACK), PO(response_info) },
-    { MQTT_PROP_SERVER_REFERENCE, PK_UTF8, 0, 0, IN(MQTT_CONNACK) | IN(MQTT_DISCONNECT),
-      PO(server_reference) },
-    { MQTT_PROP_REASON_STRING, PK_UTF8, 0, 0,
-      IN(MQTT_CONNACK) | IN(MQTT_PUBACK) | IN(MQTT_PUBREC) | IN(MQTT_PUBREL) | IN(MQTT_PUBCOMP) |
-          IN(MQTT_SUBACK) | IN(MQTT_UNSUBACK) | IN(MQTT_DISCONNECT) | IN(MQTT_AUTH),
-      PO(reason_string) },
-    { MQTT_PROP_RECEIVE_MAXIMUM, PK_U16, 0, 1, IN(MQTT_CONNECT) | IN(MQTT_CONNACK),
-      PO(receive_maximum) },
-    { MQTT_PROP_TOPIC_ALIAS_MAXIMUM, PK_U16, 0, 0, IN(MQTT_CONNECT) | IN(MQTT_CONNACK),
-      PO(topic_alias_maximum) },
-    { MQTT_PROP_TOPIC_ALIAS, PK_U16, 0, 1, IN(MQTT_PUBLISH), PO(topic_alias) },
-    { MQTT_PROP_MAXIMUM_QOS, PK_BYTE, 1, 0, IN(MQTT_CONNACK), PO(maximum_qos) },
-    { MQTT_PROP_RETAIN_AVAILABLE, PK_BYTE, 1, 0, IN(MQTT_CONNACK), PO(retain_available) },
-    { MQTT_PROP_USER, PK_PAIR, 0, 0, IN_ALL | IN_WILL, 0 },
-    { MQTT_PROP_MAXIMUM_PACKET_SIZE, PK_U32, 0, 1, IN(MQTT_CONNECT) | IN(MQTT_CONNACK),
-      PO(maximum_packet_size) },
-    { MQTT_PROP_WILDCARD_SUB_AVAILABLE, PK_BYTE, 1, 0, IN(MQTT_CONNACK),
-      PO(wildcard_sub_available) },
-    { MQTT_PROP_SUB_ID_AVAILABLE, PK_BYTE, 1, 0, IN(MQTT_CONNACK), PO(sub_id_available) },
-    { MQTT_PROP_SHARED_SUB_AVAILABLE, PK_BYTE, 1, 0, IN(MQTT_CONNACK), PO(shared_sub_available) },
+    {MQTT_PROP_PAYLOAD_FORMAT, PK_BYTE, 1, 0, IN(MQTT_PUBLISH) | IN_WILL, PO(payload_format)},
+    {MQTT_PROP_MESSAGE_EXPIRY, PK_U32, 0, 0, IN(MQTT_PUBLISH) | IN_WILL, PO(message_expiry)},
+    {MQTT_PROP_CONTENT_TYPE, PK_UTF8, 0, 0, IN(MQTT_PUBLISH) | IN_WILL, PO(content_type)},
+    {MQTT_PROP_RESPONSE_TOPIC, PK_UTF8, 0, 0, IN(MQTT_PUBLISH) | IN_WILL, PO(response_topic)},
+    {MQTT_PROP_CORRELATION_DATA, PK_BIN, 0, 0, IN(MQTT_PUBLISH) | IN_WILL, PO(correlation_data)},
+    {MQTT_PROP_SUBSCRIPTION_ID, PK_VARINT, 0, 1, IN(MQTT_PUBLISH) | IN(MQTT_SUBSCRIBE), PO(subscription_id)},
+    {MQTT_PROP_SESSION_EXPIRY, PK_U32, 0, 0, IN(MQTT_CONNECT) | IN(MQTT_CONNACK) | IN(MQTT_DISCONNECT),
+     PO(session_expiry)},
+    {MQTT_PROP_ASSIGNED_CLIENT_ID, PK_UTF8, 0, 0, IN(MQTT_CONNACK), PO(assigned_client_id)},
+    {MQTT_PROP_SERVER_KEEP_ALIVE, PK_U16, 0, 0, IN(MQTT_CONNACK), PO(server_keep_alive)},
+    {MQTT_PROP_AUTH_METHOD, PK_UTF8, 0, 0, IN(MQTT_CONNECT) | IN(MQTT_CONNACK) | IN(MQTT_AUTH), PO(auth_method)},
+    {MQTT_PROP_AUTH_DATA, PK_BIN, 0, 0, IN(MQTT_CONNECT) | IN(MQTT_CONNACK) | IN(MQTT_AUTH), PO(auth_data)},
+    {MQTT_PROP_REQUEST_PROBLEM_INFO, PK_BYTE, 1, 0, IN(MQTT_CONNECT), PO(request_problem_info)},
+    {MQTT_PROP_WILL_DELAY, PK_U32, 0, 0, IN_WILL, PO(will_delay)},
+    {MQTT_PROP_REQUEST_RESPONSE_INFO, PK_BYTE, 1, 0, IN(MQTT_CONNECT), PO(request_response_info)},
+    {MQTT_PROP_RESPONSE_INFO, PK_UTF8, 0, 0, IN(MQTT_CONNACK), PO(response_info)},
+    {MQTT_PROP_SERVER_REFERENCE, PK_UTF8, 0, 0, IN(MQTT_CONNACK) | IN(MQTT_DISCONNECT), PO(server_reference)},
+    {MQTT_PROP_REASON_STRING, PK_UTF8, 0, 0,
+     IN(MQTT_CONNACK) | IN(MQTT_PUBACK) | IN(MQTT_PUBREC) | IN(MQTT_PUBREL) | IN(MQTT_PUBCOMP) | IN(MQTT_SUBACK) |
+         IN(MQTT_UNSUBACK) | IN(MQTT_DISCONNECT) | IN(MQTT_AUTH),
+     PO(reason_string)},
+    {MQTT_PROP_RECEIVE_MAXIMUM, PK_U16, 0, 1, IN(MQTT_CONNECT) | IN(MQTT_CONNACK), PO(receive_maximum)},
+    {MQTT_PROP_TOPIC_ALIAS_MAXIMUM, PK_U16, 0, 0, IN(MQTT_CONNECT) | IN(MQTT_CONNACK), PO(topic_alias_maximum)},
+    {MQTT_PROP_TOPIC_ALIAS, PK_U16, 0, 1, IN(MQTT_PUBLISH), PO(topic_alias)},
+    {MQTT_PROP_MAXIMUM_QOS, PK_BYTE, 1, 0, IN(MQTT_CONNACK), PO(maximum_qos)},
+    {MQTT_PROP_RETAIN_AVAILABLE, PK_BYTE, 1, 0, IN(MQTT_CONNACK), PO(retain_available)},
+    {MQTT_PROP_USER, PK_PAIR, 0, 0, IN_ALL | IN_WILL, 0},
+    {MQTT_PROP_MAXIMUM_PACKET_SIZE, PK_U32, 0, 1, IN(MQTT_CONNECT) | IN(MQTT_CONNACK), PO(maximum_packet_size)},
+    {MQTT_PROP_WILDCARD_SUB_AVAILABLE, PK_BYTE, 1, 0, IN(MQTT_CONNACK), PO(wildcard_sub_available)},
+    {MQTT_PROP_SUB_ID_AVAILABLE, PK_BYTE, 1, 0, IN(MQTT_CONNACK), PO(sub_id_available)},
+    {MQTT_PROP_SHARED_SUB_AVAILABLE, PK_BYTE, 1, 0, IN(MQTT_CONNACK), PO(shared_sub_available)},
 };
 #define PROP_COUNT (sizeof(prop_table) / sizeof(prop_table[0]))
 
@@ -282,9 +293,12 @@ static uint32_t prop_num_get(const mqtt_props_t *p, const prop_info_t *pi)
 {
     const uint8_t *f = (const uint8_t *)p + pi->offset;
     switch (pi->kind) {
-    case PK_BYTE: return *f;
-    case PK_U16: return *(const uint16_t *)(const void *)f;
-    default: return *(const uint32_t *)(const void *)f;
+    case PK_BYTE:
+        return *f;
+    case PK_U16:
+        return *(const uint16_t *)(const void *)f;
+    default:
+        return *(const uint32_t *)(const void *)f;
     }
 }
 
@@ -292,9 +306,15 @@ static void prop_num_put(mqtt_props_t *p, const prop_info_t *pi, uint32_t v)
 {
     void *f = prop_field(p, pi);
     switch (pi->kind) {
-    case PK_BYTE: *(uint8_t *)f = (uint8_t)v; break;
-    case PK_U16: *(uint16_t *)f = (uint16_t)v; break;
-    default: *(uint32_t *)f = v; break;
+    case PK_BYTE:
+        *(uint8_t *)f = (uint8_t)v;
+        break;
+    case PK_U16:
+        *(uint16_t *)f = (uint16_t)v;
+        break;
+    default:
+        *(uint32_t *)f = v;
+        break;
     }
 }
 
@@ -339,7 +359,7 @@ mqtt_status_t mqtt_props_set_str(mqtt_props_t *p, uint8_t id, const void *ptr, s
 /* ---- writer ---------------------------------------------------------------------------- */
 
 typedef struct wr {
-    uint8_t *buf;  /* NULL: count only */
+    uint8_t *buf; /* NULL: count only */
     size_t size;
     size_t pos;
 } wr_t;
@@ -416,10 +436,18 @@ static mqtt_status_t w_props_body(wr_t *w, const mqtt_props_t *p, uint16_t where
         if (!prop_num_ok(pi, v))
             return MQTT_ERR_PARAM;
         switch (pi->kind) {
-        case PK_BYTE: w_u8(w, (uint8_t)v); break;
-        case PK_U16: w_u16(w, (uint16_t)v); break;
-        case PK_U32: w_u32(w, v); break;
-        default: w_varint(w, v); break;
+        case PK_BYTE:
+            w_u8(w, (uint8_t)v);
+            break;
+        case PK_U16:
+            w_u16(w, (uint16_t)v);
+            break;
+        case PK_U32:
+            w_u32(w, v);
+            break;
+        default:
+            w_varint(w, v);
+            break;
         }
     }
     if (p->user_count > 0 && p->user == NULL)
@@ -436,7 +464,7 @@ static mqtt_status_t w_props_body(wr_t *w, const mqtt_props_t *p, uint16_t where
 /* Property length + properties. */
 static mqtt_status_t w_props(wr_t *w, const mqtt_props_t *p, uint16_t where)
 {
-    wr_t count = { NULL, 0, 0 };
+    wr_t count = {NULL, 0, 0};
     mqtt_status_t st = w_props_body(&count, p, where);
     if (st != MQTT_OK)
         return st;
@@ -454,12 +482,12 @@ static bool props_empty(const mqtt_props_t *p)
 typedef mqtt_status_t (*body_fn)(wr_t *w, const void *arg);
 
 /* Fixed header + body, nothing written unless the whole packet fits. */
-static mqtt_status_t encode_packet(uint8_t first, body_fn body, const void *arg, uint8_t *out,
-                                   size_t out_size, size_t *out_len)
+static mqtt_status_t encode_packet(uint8_t first, body_fn body, const void *arg, uint8_t *out, size_t out_size,
+                                   size_t *out_len)
 {
     if ((out == NULL && out_size > 0) || out_len == NULL)
         return MQTT_ERR_PARAM;
-    wr_t count = { NULL, 0, 0 };
+    wr_t count = {NULL, 0, 0};
     mqtt_status_t st = body != NULL ? body(&count, arg) : MQTT_OK;
     if (st != MQTT_OK)
         return st;
@@ -472,7 +500,7 @@ static mqtt_status_t encode_packet(uint8_t first, body_fn body, const void *arg,
     }
     if (total > out_size)
         return MQTT_ERR_NO_SPACE;
-    wr_t w = { out, out_size, 0 };
+    wr_t w = {out, out_size, 0};
     w_u8(&w, first);
     w_varint(&w, (uint32_t)count.pos);
     if (body != NULL)
@@ -530,8 +558,7 @@ static mqtt_status_t body_connect(wr_t *w, const void *arg)
     return MQTT_OK;
 }
 
-mqtt_status_t mqtt_encode_connect(const mqtt_connect_t *c, uint8_t *out, size_t out_size,
-                                  size_t *out_len)
+mqtt_status_t mqtt_encode_connect(const mqtt_connect_t *c, uint8_t *out, size_t out_size, size_t *out_len)
 {
     if (c == NULL || !version_ok(c->version) || c->client_id.ptr == NULL || c->will_qos > 2 ||
         (c->will_topic.ptr == NULL && (c->will_qos != 0 || c->will_retain)))
@@ -557,12 +584,12 @@ static mqtt_status_t body_connack(wr_t *w, const void *arg)
     return a->version == MQTT_V5 ? w_props(w, &c->props, IN(MQTT_CONNACK)) : MQTT_OK;
 }
 
-mqtt_status_t mqtt_encode_connack(uint8_t version, const mqtt_connack_t *c, uint8_t *out,
-                                  size_t out_size, size_t *out_len)
+mqtt_status_t mqtt_encode_connack(uint8_t version, const mqtt_connack_t *c, uint8_t *out, size_t out_size,
+                                  size_t *out_len)
 {
     if (c == NULL || !version_ok(version))
         return MQTT_ERR_PARAM;
-    ver_arg_t a = { version, MQTT_CONNACK, c };
+    ver_arg_t a = {version, MQTT_CONNACK, c};
     return encode_packet(MQTT_CONNACK << 4, body_connack, &a, out, out_size, out_len);
 }
 
@@ -591,8 +618,8 @@ static mqtt_status_t body_publish(wr_t *w, const void *arg)
     return MQTT_OK;
 }
 
-mqtt_status_t mqtt_encode_publish(uint8_t version, const mqtt_publish_t *p, uint8_t *out,
-                                  size_t out_size, size_t *out_len)
+mqtt_status_t mqtt_encode_publish(uint8_t version, const mqtt_publish_t *p, uint8_t *out, size_t out_size,
+                                  size_t *out_len)
 {
     if (p == NULL || !version_ok(version) || p->qos > 2 || (p->qos > 0 && p->packet_id == 0) ||
         (p->qos == 0 && p->dup) || p->topic.ptr == NULL || !topic_name_ok(p->topic))
@@ -600,7 +627,7 @@ mqtt_status_t mqtt_encode_publish(uint8_t version, const mqtt_publish_t *p, uint
     if (p->topic.len == 0 && (version == MQTT_V311 || !mqtt_props_has(&p->props, MQTT_PROP_TOPIC_ALIAS)))
         return MQTT_ERR_PARAM;
     uint8_t first = (uint8_t)(MQTT_PUBLISH << 4 | (p->dup ? 0x08 : 0) | (p->qos << 1) | (p->retain ? 1 : 0));
-    ver_arg_t a = { version, MQTT_PUBLISH, p };
+    ver_arg_t a = {version, MQTT_PUBLISH, p};
     return encode_packet(first, body_publish, &a, out, out_size, out_len);
 }
 
@@ -617,15 +644,13 @@ static mqtt_status_t body_ack(wr_t *w, const void *arg)
     return MQTT_OK;
 }
 
-mqtt_status_t mqtt_encode_ack(uint8_t version, uint8_t type, const mqtt_ack_t *a, uint8_t *out,
-                              size_t out_size, size_t *out_len)
+mqtt_status_t mqtt_encode_ack(uint8_t version, uint8_t type, const mqtt_ack_t *a, uint8_t *out, size_t out_size,
+                              size_t *out_len)
 {
-    if (a == NULL || !version_ok(version) || type < MQTT_PUBACK || type > MQTT_PUBCOMP ||
-        a->packet_id == 0)
+    if (a == NULL || !version_ok(version) || type < MQTT_PUBACK || type > MQTT_PUBCOMP || a->packet_id == 0)
         return MQTT_ERR_PARAM;
-    ver_arg_t v = { version, type, a };
-    return encode_packet((uint8_t)(type << 4 | (type == MQTT_PUBREL ? 2 : 0)), body_ack, &v, out,
-                         out_size, out_len);
+    ver_arg_t v = {version, type, a};
+    return encode_packet((uint8_t)(type << 4 | (type == MQTT_PUBREL ? 2 : 0)), body_ack, &v, out, out_size, out_len);
 }
 
 static mqtt_status_t body_subscribe(wr_t *w, const void *arg)
@@ -653,24 +678,24 @@ static mqtt_status_t body_subscribe(wr_t *w, const void *arg)
     return MQTT_OK;
 }
 
-static mqtt_status_t encode_sub(uint8_t version, uint8_t type, const mqtt_subscribe_t *s,
-                                uint8_t *out, size_t out_size, size_t *out_len)
+static mqtt_status_t encode_sub(uint8_t version, uint8_t type, const mqtt_subscribe_t *s, uint8_t *out, size_t out_size,
+                                size_t *out_len)
 {
     if (s == NULL || !version_ok(version) || s->packet_id == 0 || s->count == 0 ||
         (type == MQTT_SUBSCRIBE ? s->subs == NULL : s->filters == NULL))
         return MQTT_ERR_PARAM;
-    ver_arg_t a = { version, type, s };
+    ver_arg_t a = {version, type, s};
     return encode_packet((uint8_t)(type << 4 | 2), body_subscribe, &a, out, out_size, out_len);
 }
 
-mqtt_status_t mqtt_encode_subscribe(uint8_t version, const mqtt_subscribe_t *s, uint8_t *out,
-                                    size_t out_size, size_t *out_len)
+mqtt_status_t mqtt_encode_subscribe(uint8_t version, const mqtt_subscribe_t *s, uint8_t *out, size_t out_size,
+                                    size_t *out_len)
 {
     return encode_sub(version, MQTT_SUBSCRIBE, s, out, out_size, out_len);
 }
 
-mqtt_status_t mqtt_encode_unsubscribe(uint8_t version, const mqtt_subscribe_t *s, uint8_t *out,
-                                      size_t out_size, size_t *out_len)
+mqtt_status_t mqtt_encode_unsubscribe(uint8_t version, const mqtt_subscribe_t *s, uint8_t *out, size_t out_size,
+                                      size_t *out_len)
 {
     return encode_sub(version, MQTT_UNSUBSCRIBE, s, out, out_size, out_len);
 }
@@ -688,13 +713,13 @@ static mqtt_status_t body_suback(wr_t *w, const void *arg)
     return MQTT_OK;
 }
 
-mqtt_status_t mqtt_encode_suback(uint8_t version, uint8_t type, const mqtt_suback_t *s,
-                                 uint8_t *out, size_t out_size, size_t *out_len)
+mqtt_status_t mqtt_encode_suback(uint8_t version, uint8_t type, const mqtt_suback_t *s, uint8_t *out, size_t out_size,
+                                 size_t *out_len)
 {
-    if (s == NULL || !version_ok(version) || (type != MQTT_SUBACK && type != MQTT_UNSUBACK) ||
-        s->packet_id == 0 || (s->count > 0 && s->codes == NULL))
+    if (s == NULL || !version_ok(version) || (type != MQTT_SUBACK && type != MQTT_UNSUBACK) || s->packet_id == 0 ||
+        (s->count > 0 && s->codes == NULL))
         return MQTT_ERR_PARAM;
-    ver_arg_t a = { version, type, s };
+    ver_arg_t a = {version, type, s};
     return encode_packet((uint8_t)(type << 4), body_suback, &a, out, out_size, out_len);
 }
 
@@ -718,23 +743,22 @@ static mqtt_status_t body_reason(wr_t *w, const void *arg)
     return w_props(w, &r->props, (uint16_t)IN(a->type));
 }
 
-mqtt_status_t mqtt_encode_disconnect(uint8_t version, const mqtt_reason_t *r, uint8_t *out,
-                                     size_t out_size, size_t *out_len)
+mqtt_status_t mqtt_encode_disconnect(uint8_t version, const mqtt_reason_t *r, uint8_t *out, size_t out_size,
+                                     size_t *out_len)
 {
-    static const mqtt_reason_t none = { 0, { 0 } };
+    static const mqtt_reason_t none = {0, {0}};
     if (!version_ok(version))
         return MQTT_ERR_PARAM;
-    ver_arg_t a = { version, MQTT_DISCONNECT, r != NULL ? r : &none };
+    ver_arg_t a = {version, MQTT_DISCONNECT, r != NULL ? r : &none};
     return encode_packet(MQTT_DISCONNECT << 4, body_reason, &a, out, out_size, out_len);
 }
 
-mqtt_status_t mqtt_encode_auth(const mqtt_reason_t *r, uint8_t *out, size_t out_size,
-                               size_t *out_len)
+mqtt_status_t mqtt_encode_auth(const mqtt_reason_t *r, uint8_t *out, size_t out_size, size_t *out_len)
 {
-    if (r == NULL || (r->reason != MQTT_RC_SUCCESS && r->reason != MQTT_RC_CONTINUE_AUTH &&
-                      r->reason != MQTT_RC_REAUTHENTICATE))
+    if (r == NULL ||
+        (r->reason != MQTT_RC_SUCCESS && r->reason != MQTT_RC_CONTINUE_AUTH && r->reason != MQTT_RC_REAUTHENTICATE))
         return MQTT_ERR_PARAM;
-    ver_arg_t a = { MQTT_V5, MQTT_AUTH, r };
+    ver_arg_t a = {MQTT_V5, MQTT_AUTH, r};
     return encode_packet((uint8_t)(MQTT_AUTH << 4), body_reason, &a, out, out_size, out_len);
 }
 
@@ -820,7 +844,7 @@ static mqtt_status_t r_props(rd_t *r, uint16_t where, mqtt_props_t *p)
         return st;
     if (plen > r_left(r))
         return MQTT_ERR_BAD_LENGTH;
-    rd_t b = { r->p + r->pos, plen, 0 };
+    rd_t b = {r->p + r->pos, plen, 0};
     p->raw.ptr = b.p;
     p->raw.len = plen;
     r->pos += plen;
@@ -835,12 +859,30 @@ static mqtt_status_t r_props(rd_t *r, uint16_t where, mqtt_props_t *p)
         if (!multi && mqtt_props_has(p, (uint8_t)id))
             return MQTT_ERR_DUP_PROPERTY;
         switch (pi->kind) {
-        case PK_BYTE: { uint8_t x; st = r_u8(&b, &x); v = x; break; }
-        case PK_U16: { uint16_t x; st = r_u16(&b, &x); v = x; break; }
-        case PK_U32: st = r_u32(&b, &v); break;
-        case PK_VARINT: st = r_varint(&b, &v); break;
-        case PK_UTF8: st = r_utf8(&b, prop_field(p, pi)); break;
-        case PK_BIN: st = r_bin(&b, prop_field(p, pi)); break;
+        case PK_BYTE: {
+            uint8_t x;
+            st = r_u8(&b, &x);
+            v = x;
+            break;
+        }
+        case PK_U16: {
+            uint16_t x;
+            st = r_u16(&b, &x);
+            v = x;
+            break;
+        }
+        case PK_U32:
+            st = r_u32(&b, &v);
+            break;
+        case PK_VARINT:
+            st = r_varint(&b, &v);
+            break;
+        case PK_UTF8:
+            st = r_utf8(&b, prop_field(p, pi));
+            break;
+        case PK_BIN:
+            st = r_bin(&b, prop_field(p, pi));
+            break;
         default: {
             mqtt_str_t k, val;
             st = r_utf8(&b, &k);
@@ -883,7 +925,7 @@ mqtt_status_t mqtt_props_user(const mqtt_props_t *p, size_t index, mqtt_user_pro
         return MQTT_OK;
     }
     /* Walk the (already validated) raw block. */
-    rd_t b = { p->raw.ptr, p->raw.len, 0 };
+    rd_t b = {p->raw.ptr, p->raw.len, 0};
     while (r_left(&b) > 0) {
         uint32_t id;
         if (r_varint(&b, &id) != MQTT_OK)
@@ -895,12 +937,24 @@ mqtt_status_t mqtt_props_user(const mqtt_props_t *p, size_t index, mqtt_user_pro
         if (pi == NULL)
             return MQTT_ERR_BAD_PROPERTY;
         switch (pi->kind) {
-        case PK_BYTE: b.pos += 1; st = b.pos <= b.len ? MQTT_OK : MQTT_ERR_BAD_LENGTH; break;
-        case PK_U16: b.pos += 2; st = b.pos <= b.len ? MQTT_OK : MQTT_ERR_BAD_LENGTH; break;
-        case PK_U32: st = r_u32(&b, &v); break;
-        case PK_VARINT: st = r_varint(&b, &v); break;
+        case PK_BYTE:
+            b.pos += 1;
+            st = b.pos <= b.len ? MQTT_OK : MQTT_ERR_BAD_LENGTH;
+            break;
+        case PK_U16:
+            b.pos += 2;
+            st = b.pos <= b.len ? MQTT_OK : MQTT_ERR_BAD_LENGTH;
+            break;
+        case PK_U32:
+            st = r_u32(&b, &v);
+            break;
+        case PK_VARINT:
+            st = r_varint(&b, &v);
+            break;
         case PK_UTF8:
-        case PK_BIN: st = r_bin(&b, &s); break;
+        case PK_BIN:
+            st = r_bin(&b, &s);
+            break;
         default:
             st = r_bin(&b, &out->key);
             if (st == MQTT_OK)
@@ -922,11 +976,11 @@ static mqtt_status_t r_end(const rd_t *r)
     return r_left(r) == 0 ? MQTT_OK : MQTT_ERR_BAD_LENGTH;
 }
 
-#define TRY(x)                                                                                    \
-    do {                                                                                          \
-        mqtt_status_t st_ = (x);                                                                  \
-        if (st_ != MQTT_OK)                                                                       \
-            return st_;                                                                           \
+#define TRY(x)                                                                                                         \
+    do {                                                                                                               \
+        mqtt_status_t st_ = (x);                                                                                       \
+        if (st_ != MQTT_OK)                                                                                            \
+            return st_;                                                                                                \
     } while (0)
 
 static mqtt_status_t dec_connect(rd_t *r, mqtt_connect_t *c)
@@ -1026,8 +1080,7 @@ static mqtt_status_t dec_ack(uint8_t version, uint8_t type, rd_t *r, mqtt_ack_t 
         return MQTT_ERR_BAD_VALUE;
     if (version == MQTT_V5 && r_left(r) > 0) {
         TRY(r_u8(r, &a->reason));
-        if (type == MQTT_PUBACK && a->reason != 0 &&
-            !CODE_IN(a->reason, "\x10\x80\x83\x87\x90\x91\x97\x99"))
+        if (type == MQTT_PUBACK && a->reason != 0 && !CODE_IN(a->reason, "\x10\x80\x83\x87\x90\x91\x97\x99"))
             return MQTT_ERR_BAD_VALUE;
         if (r_left(r) > 0)
             TRY(r_props(r, (uint16_t)IN(type), &a->props));
@@ -1060,8 +1113,7 @@ static mqtt_status_t dec_subscribe(uint8_t version, uint8_t type, rd_t *r, mqtt_
     return s->count > 0 ? MQTT_OK : MQTT_ERR_BAD_LENGTH;
 }
 
-mqtt_status_t mqtt_subscribe_entry(const mqtt_subscribe_t *s, bool unsubscribe, size_t index,
-                                   mqtt_sub_t *out)
+mqtt_status_t mqtt_subscribe_entry(const mqtt_subscribe_t *s, bool unsubscribe, size_t index, mqtt_sub_t *out)
 {
     if (s == NULL || out == NULL || index >= s->count)
         return MQTT_ERR_PARAM;
@@ -1074,7 +1126,7 @@ mqtt_status_t mqtt_subscribe_entry(const mqtt_subscribe_t *s, bool unsubscribe, 
         }
         return MQTT_OK;
     }
-    rd_t r = { s->raw.ptr, s->raw.len, 0 };
+    rd_t r = {s->raw.ptr, s->raw.len, 0};
     for (size_t i = 0; i <= index; i++) {
         out->options = 0;
         TRY(r_bin(&r, &out->filter));
@@ -1120,46 +1172,52 @@ static mqtt_status_t dec_reason(uint8_t version, uint8_t type, rd_t *r, mqtt_rea
         return r_end(r);
     TRY(r_u8(r, &x->reason));
     if (type == MQTT_AUTH) {
-        if (x->reason != MQTT_RC_SUCCESS && x->reason != MQTT_RC_CONTINUE_AUTH &&
-            x->reason != MQTT_RC_REAUTHENTICATE)
+        if (x->reason != MQTT_RC_SUCCESS && x->reason != MQTT_RC_CONTINUE_AUTH && x->reason != MQTT_RC_REAUTHENTICATE)
             return MQTT_ERR_BAD_VALUE;
         if (r_left(r) == 0) /* AUTH has either nothing or reason + property length */
             return MQTT_ERR_BAD_LENGTH;
     }
     if (r_left(r) > 0)
         TRY(r_props(r, (uint16_t)IN(type), &x->props));
-    if (type == MQTT_AUTH && x->reason != MQTT_RC_SUCCESS &&
-        !mqtt_props_has(&x->props, MQTT_PROP_AUTH_METHOD))
+    if (type == MQTT_AUTH && x->reason != MQTT_RC_SUCCESS && !mqtt_props_has(&x->props, MQTT_PROP_AUTH_METHOD))
         return MQTT_ERR_BAD_PROPERTY;
     return r_end(r);
 }
 
-static mqtt_status_t decode_body(uint8_t version, uint8_t type, uint8_t flags, rd_t *r,
-                                 mqtt_packet_t *out)
+static mqtt_status_t decode_body(uint8_t version, uint8_t type, uint8_t flags, rd_t *r, mqtt_packet_t *out)
 {
     uint8_t want_flags = (type == MQTT_PUBREL || type == MQTT_SUBSCRIBE || type == MQTT_UNSUBSCRIBE) ? 2 : 0;
     if (type != MQTT_PUBLISH && flags != want_flags)
         return MQTT_ERR_BAD_FLAGS;
     switch (type) {
-    case MQTT_CONNECT: return dec_connect(r, &out->u.connect);
-    case MQTT_CONNACK: return dec_connack(version, r, &out->u.connack);
-    case MQTT_PUBLISH: return dec_publish(version, flags, r, &out->u.publish);
+    case MQTT_CONNECT:
+        return dec_connect(r, &out->u.connect);
+    case MQTT_CONNACK:
+        return dec_connack(version, r, &out->u.connack);
+    case MQTT_PUBLISH:
+        return dec_publish(version, flags, r, &out->u.publish);
     case MQTT_PUBACK:
     case MQTT_PUBREC:
     case MQTT_PUBREL:
-    case MQTT_PUBCOMP: return dec_ack(version, type, r, &out->u.ack);
+    case MQTT_PUBCOMP:
+        return dec_ack(version, type, r, &out->u.ack);
     case MQTT_SUBSCRIBE:
-    case MQTT_UNSUBSCRIBE: return dec_subscribe(version, type, r, &out->u.subscribe);
+    case MQTT_UNSUBSCRIBE:
+        return dec_subscribe(version, type, r, &out->u.subscribe);
     case MQTT_SUBACK:
-    case MQTT_UNSUBACK: return dec_suback(version, type, r, &out->u.suback);
+    case MQTT_UNSUBACK:
+        return dec_suback(version, type, r, &out->u.suback);
     case MQTT_PINGREQ:
-    case MQTT_PINGRESP: return r_end(r);
-    case MQTT_DISCONNECT: return dec_reason(version, type, r, &out->u.reason);
+    case MQTT_PINGRESP:
+        return r_end(r);
+    case MQTT_DISCONNECT:
+        return dec_reason(version, type, r, &out->u.reason);
     case MQTT_AUTH:
         if (version != MQTT_V5)
             return MQTT_ERR_BAD_TYPE;
         return dec_reason(version, type, r, &out->u.reason);
-    default: return MQTT_ERR_BAD_TYPE;
+    default:
+        return MQTT_ERR_BAD_TYPE;
     }
 }
 
@@ -1181,7 +1239,7 @@ mqtt_status_t mqtt_decode(uint8_t version, const uint8_t *pkt, size_t len, mqtt_
         while (pkt[hdr] & 0x80)
             hdr++;
         hdr++;
-        rd_t r = { pkt + hdr, len - hdr, 0 };
+        rd_t r = {pkt + hdr, len - hdr, 0};
         out->type = pkt[0] >> 4;
         out->flags = pkt[0] & 0x0F;
         st = decode_body(version, out->type, out->flags, &r, out);

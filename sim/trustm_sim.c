@@ -106,7 +106,10 @@ static int sim_commit(trustm_sim_t *sim)
     return -1;
 }
 
-const char *trustm_sim_storage_error(const trustm_sim_t *sim) { return sim == NULL ? "" : sim->storage_err; }
+const char *trustm_sim_storage_error(const trustm_sim_t *sim)
+{
+    return sim == NULL ? "" : sim->storage_err;
+}
 
 /* Load the image, or create the first one for a new chip. */
 static int storage_open(trustm_sim_t *sim, char *errbuf, size_t errlen)
@@ -298,8 +301,8 @@ static void sim_advance(trustm_sim_t *sim)
     if (!sim->powered)
         return;
     sim_secmon_tick(sim);
-    if (sim->busy && sim->exec_power_loss && !sim->exec_loss_after_commit &&
-        sim->now_ns >= sim->exec_power_loss_ns && sim->exec_power_loss_ns <= sim->busy_until_ns) {
+    if (sim->busy && sim->exec_power_loss && !sim->exec_loss_after_commit && sim->now_ns >= sim->exec_power_loss_ns &&
+        sim->exec_power_loss_ns <= sim->busy_until_ns) {
         power_lost(sim);
         return;
     }

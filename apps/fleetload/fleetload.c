@@ -43,8 +43,8 @@
 #include "trustm_sim.h"
 
 #define MAX_BROKERS 8
-#define MAX_KILL 8
-#define MAX_MSGS 64
+#define MAX_KILL    8
+#define MAX_MSGS    64
 
 static const char help[] =
     "Usage: fleet-load --registry URL --master-key FILE --signer-key PEM --signer-cert PEM\n"
@@ -339,7 +339,8 @@ static int credentials(device_t *d, char *cid, size_t cid_size, char *user, size
     snprintf(user, user_size, "%s&%s", d->dn, O.product);
     uint32_t len = ID2V_AUTH_CODE_MAX;
     if (id2_client_get_timestamp_auth_code(&d->id2c, ts, (const uint8_t *)cid, (uint32_t)strlen(cid), (uint8_t *)pw,
-                                           &len) != IROT_SUCCESS || len >= ID2V_AUTH_CODE_MAX)
+                                           &len) != IROT_SUCCESS ||
+        len >= ID2V_AUTH_CODE_MAX)
         return -1;
     pw[len] = '\0';
     return 0;
@@ -710,21 +711,36 @@ int main(int argc, char **argv)
         if (v == NULL)
             return usage("%s needs a value", o);
         i++;
-        if (strcmp(o, "--registry") == 0) O.registry = v;
-        else if (strcmp(o, "--master-key") == 0) O.master = v;
-        else if (strcmp(o, "--signer-key") == 0) O.signer_key = v;
-        else if (strcmp(o, "--signer-cert") == 0) O.signer_cert = v;
-        else if (strcmp(o, "--product") == 0) O.product = v;
-        else if (strcmp(o, "--operator") == 0) O.operator_name = v;
-        else if (strcmp(o, "--operator-password-file") == 0) pwfile = v;
-        else if (strcmp(o, "--json") == 0) O.json = v;
-        else if (strcmp(o, "--devices") == 0) O.devices = (unsigned)strtoul(v, NULL, 10);
-        else if (strcmp(o, "--messages") == 0) O.messages = (unsigned)strtoul(v, NULL, 10);
-        else if (strcmp(o, "--threads") == 0) O.threads = (unsigned)strtoul(v, NULL, 10);
-        else if (strcmp(o, "--period-ms") == 0) O.period_ms = (unsigned)strtoul(v, NULL, 10);
-        else if (strcmp(o, "--attacks") == 0) O.attacks = (unsigned)strtoul(v, NULL, 10);
-        else if (strcmp(o, "--timeout") == 0) O.timeout_s = (unsigned)strtoul(v, NULL, 10);
-        else if (strcmp(o, "--kill-at") == 0) O.kill_at = strtod(v, NULL);
+        if (strcmp(o, "--registry") == 0)
+            O.registry = v;
+        else if (strcmp(o, "--master-key") == 0)
+            O.master = v;
+        else if (strcmp(o, "--signer-key") == 0)
+            O.signer_key = v;
+        else if (strcmp(o, "--signer-cert") == 0)
+            O.signer_cert = v;
+        else if (strcmp(o, "--product") == 0)
+            O.product = v;
+        else if (strcmp(o, "--operator") == 0)
+            O.operator_name = v;
+        else if (strcmp(o, "--operator-password-file") == 0)
+            pwfile = v;
+        else if (strcmp(o, "--json") == 0)
+            O.json = v;
+        else if (strcmp(o, "--devices") == 0)
+            O.devices = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(o, "--messages") == 0)
+            O.messages = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(o, "--threads") == 0)
+            O.threads = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(o, "--period-ms") == 0)
+            O.period_ms = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(o, "--attacks") == 0)
+            O.attacks = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(o, "--timeout") == 0)
+            O.timeout_s = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(o, "--kill-at") == 0)
+            O.kill_at = strtod(v, NULL);
         else if (strcmp(o, "--kill") == 0) {
             if (O.nkill >= MAX_KILL || (O.kill[O.nkill++] = (pid_t)strtol(v, NULL, 10)) <= 1)
                 return usage("--kill PID: a process id (at most %d)", MAX_KILL);
@@ -827,10 +843,10 @@ int main(int argc, char **argv)
             break;
         if (mono_ms() - last_print >= 5000) {
             last_print = mono_ms();
-            fprintf(stderr, "fleet-load: %" PRIu64 "/%u connected once, %" PRIu64 "/%" PRIu64
-                            " acknowledged, %" PRIu64 " delivered\n",
-                    (uint64_t)atomic_load(&n_first_connects), O.devices, a, total,
-                    (uint64_t)atomic_load(&n_delivered));
+            fprintf(stderr,
+                    "fleet-load: %" PRIu64 "/%u connected once, %" PRIu64 "/%" PRIu64 " acknowledged, %" PRIu64
+                    " delivered\n",
+                    (uint64_t)atomic_load(&n_first_connects), O.devices, a, total, (uint64_t)atomic_load(&n_delivered));
         }
         usleep(50000);
     }
@@ -909,4 +925,3 @@ int main(int argc, char **argv)
     mbedtls_entropy_free(&S.ent);
     return clean ? 0 : 1;
 }
-

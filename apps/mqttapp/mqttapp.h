@@ -28,10 +28,10 @@
 typedef enum { MODE_V5 = 0, MODE_TS, MODE_PSK, MODE_SECRET } app_mode_t;
 
 typedef struct app_opts {
-    const char *device;         /* chip device spec (cli_devspec.h) */
+    const char *device; /* chip device spec (cli_devspec.h) */
     unsigned frame_size;
-    int protect;                /* Shielded Connection level, -1 = off */
-    const char *pbs_file;       /* platform binding secret (trustm pair) */
+    int protect;          /* Shielded Connection level, -1 = off */
+    const char *pbs_file; /* platform binding secret (trustm pair) */
     const char *pk;
     const char *dn;
     const char *host;
@@ -39,33 +39,33 @@ typedef struct app_opts {
     const char *ca_file;
     const char *server_name;
     app_mode_t mode;
-    int crypto;                 /* ID2_CRYPTO_TYPE_AES / _RSA, 0 = build default */
+    int crypto; /* ID2_CRYPTO_TYPE_AES / _RSA, 0 = build default */
     const char *psk_hint;
     char device_secret[129];
     const char *partner_id;
     const char *module_id;
-    bool plain;                 /* no TLS (tests, debugging) */
+    bool plain; /* no TLS (tests, debugging) */
     uint32_t period_ms;
-    unsigned long count;        /* temperature messages, 0 = forever */
+    unsigned long count; /* temperature messages, 0 = forever */
     bool connect_only;
     bool power_down;
     uint32_t power_down_max_ms;
     uint16_t keep_alive;
-    unsigned connect_attempts;  /* before the first successful connect; 0 = forever */
+    unsigned connect_attempts; /* before the first successful connect; 0 = forever */
     uint32_t backoff_min_ms;
     uint32_t backoff_max_ms;
-    bool stats;                 /* one JSON line per connect on stdout */
+    bool stats; /* one JSON line per connect on stdout */
     int verbose;
 } app_opts_t;
 
 /* Figures of one connect (for --stats and make bench). */
 typedef struct app_connect_stats {
-    uint64_t chip_cmds;         /* chip commands during the connect (simulator count) */
-    uint64_t chip_sim_us;       /* chip + bus time on the chip's clock (simulated time) */
-    uint64_t chip_wall_us;      /* real time spent in chip calls */
-    uint64_t total_wall_us;     /* real time of the whole connect */
-    uint64_t since_start_us;    /* real time from process start to the CONNACK */
-    int sec_before, sec_after;  /* security event counter (E0C5), -1 when not read */
+    uint64_t chip_cmds;        /* chip commands during the connect (simulator count) */
+    uint64_t chip_sim_us;      /* chip + bus time on the chip's clock (simulated time) */
+    uint64_t chip_wall_us;     /* real time spent in chip calls */
+    uint64_t total_wall_us;    /* real time of the whole connect */
+    uint64_t since_start_us;   /* real time from process start to the CONNACK */
+    int sec_before, sec_after; /* security event counter (E0C5), -1 when not read */
 } app_connect_stats_t;
 
 typedef struct app {
@@ -89,7 +89,7 @@ typedef struct app {
     char server_random[ID2_MAX_SERVER_RANDOM_LEN + 1];
     bool proof_ok;
     bool proof_failed;
-    int id2_failed;             /* last ID2 result when an ID2 call failed in a callback */
+    int id2_failed; /* last ID2 result when an ID2 call failed in a callback */
     /* run */
     unsigned long cnt;
     unsigned connects;

@@ -24,8 +24,8 @@
 #include "id2v/id2v.h"
 #include "mqttapp.h"
 
-#define APP_FIXED_TIMESTAMP "2524608000000" /* the SDK's fixed timestamp (cloud-mqtt.md 3.1) */
-#define APP_REQUEST_TIMEOUT_MS 10000u       /* CONNACK / AUTH round trip (chip time included) */
+#define APP_FIXED_TIMESTAMP    "2524608000000" /* the SDK's fixed timestamp (cloud-mqtt.md 3.1) */
+#define APP_REQUEST_TIMEOUT_MS 10000u          /* CONNACK / AUTH round trip (chip time included) */
 
 /* ---- host random for the ID2 client's device randoms ---- */
 
@@ -59,7 +59,7 @@ static bool chip_needed(const app_t *a)
 
 static const char *mode_name(app_mode_t m)
 {
-    static const char *const names[] = { "v5", "ts", "psk", "secret" };
+    static const char *const names[] = {"v5", "ts", "psk", "secret"};
     return names[m];
 }
 
@@ -76,7 +76,7 @@ typedef struct {
 
 static chip_span_t chip_begin(const app_t *a)
 {
-    chip_span_t s = { app_mono_us(), chip_now_us(a) };
+    chip_span_t s = {app_mono_us(), chip_now_us(a)};
     return s;
 }
 
@@ -440,9 +440,9 @@ int app_connect(app_t *a)
             snprintf(tsbuf, sizeof tsbuf, "%.*s", (int)n, ts);
             uint32_t len = sizeof password;
             chip_span_t s = chip_begin(a);
-            irot_result_t r = id2_client_get_timestamp_auth_code(&a->id2, tsbuf, (const uint8_t *)a->client_id,
-                                                                 (uint32_t)strlen(a->client_id), (uint8_t *)password,
-                                                                 &len);
+            irot_result_t r =
+                id2_client_get_timestamp_auth_code(&a->id2, tsbuf, (const uint8_t *)a->client_id,
+                                                   (uint32_t)strlen(a->client_id), (uint8_t *)password, &len);
             chip_end(a, s);
             if (r != IROT_SUCCESS) {
                 mqtt_net_free(a->net);
@@ -514,10 +514,13 @@ int app_connect(app_t *a)
         printf("stats: {\"mode\":\"%s\",\"crypto\":\"%s\",\"frame\":%u,\"chip_cmds\":%" PRIu64
                ",\"chip_sim_us\":%" PRIu64 ",\"chip_wall_us\":%" PRIu64 ",\"total_wall_us\":%" PRIu64
                ",\"host_net_us\":%" PRIu64 ",\"since_start_us\":%" PRIu64 ",\"sec_before\":%d,\"sec_after\":%d}\n",
-               mode_name(o->mode), !chip_needed(a) ? "none" : o->crypto == ID2_CRYPTO_TYPE_RSA ? "rsa" : "aes",
-               a->have_chip ? (unsigned)trustm_device_frame_size(&a->chip.dev) : 0u, a->st.chip_cmds,
-               a->st.chip_sim_us, a->st.chip_wall_us, a->st.total_wall_us,
-               a->st.total_wall_us - a->st.chip_wall_us, a->st.since_start_us, a->st.sec_before, a->st.sec_after);
+               mode_name(o->mode),
+               !chip_needed(a)                    ? "none"
+               : o->crypto == ID2_CRYPTO_TYPE_RSA ? "rsa"
+                                                  : "aes",
+               a->have_chip ? (unsigned)trustm_device_frame_size(&a->chip.dev) : 0u, a->st.chip_cmds, a->st.chip_sim_us,
+               a->st.chip_wall_us, a->st.total_wall_us, a->st.total_wall_us - a->st.chip_wall_us, a->st.since_start_us,
+               a->st.sec_before, a->st.sec_after);
         fflush(stdout);
     }
     return APP_EXIT_OK;

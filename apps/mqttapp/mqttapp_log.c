@@ -146,8 +146,7 @@ void app_on_message(void *user, const mqtt_publish_t *msg)
     printf("----\n");
     printf("packetId: %u\n", (unsigned)msg->packet_id);
     printf("Topic: '%.*s' (Length: %zu)\n", (int)msg->topic.len, (const char *)msg->topic.ptr, msg->topic.len);
-    printf("Payload: '%.*s' (Length: %zu)\n", (int)msg->payload.len, (const char *)msg->payload.ptr,
-           msg->payload.len);
+    printf("Payload: '%.*s' (Length: %zu)\n", (int)msg->payload.len, (const char *)msg->payload.ptr, msg->payload.len);
     printf("----\n");
     fflush(stdout);
 }

@@ -20,11 +20,11 @@
 
 #include "mqttapp.h"
 
-#define APP_VERSION "0.1.0"
+#define APP_VERSION     "0.1.0"
 #define APP_SDK_VERSION "trustm-" APP_VERSION
-#define APP_FW_VERSION "app-1.0.0-20180101.1000" /* the SDK's default (cloud-mqtt.md 6) */
-#define APP_YIELD_MS 200u
-#define APP_DRAIN_MS 30000u                      /* wait for the last PUBACKs at the end */
+#define APP_FW_VERSION  "app-1.0.0-20180101.1000" /* the SDK's default (cloud-mqtt.md 6) */
+#define APP_YIELD_MS    200u
+#define APP_DRAIN_MS    30000u /* wait for the last PUBACKs at the end */
 
 static volatile sig_atomic_t stop_requested;
 
@@ -36,52 +36,51 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: mqttapp [options]\n"
-            "The seed's MQTT demo: proves the ID2 key held in an OPTIGA Trust M2 ID2 chip to an MQTT\n"
-            "broker, sends the SDK's reports and the demo's messages, then a temperature reading every\n"
-            "period (docs/mqttapp.md).\n"
-            "\n"
-            "Chip:\n"
-            "  -d, --device SPEC       sim:STATEFILE | socket:PATH | i2c:/dev/i2c-N[@ADDR][,gpio=CHIP,rst=N,vdd=N]\n"
-            "                          (default $TRUSTM_DEVICE); not needed with --mode secret\n"
-            "  -f, --frame-size N      IFX I2C frame size 16..277 (default 277; the seed's ESP32 used 20)\n"
-            "      --protect LEVEL     Shielded Connection to the chip: none, cmd, rsp or full (needs\n"
-            "                          the secret of `trustm pair`: --pbs-file FILE or $TRUSTM_PBS_FILE)\n"
-            "      --crypto aes|rsa    ID2 key type: AES-128 in E200 or RSA-1024 in E0FC (default aes)\n"
-            "      --power-down        after each authentication wait until the security event counter\n"
-            "                          is 0, close the application and switch the chip off (seed 5.6)\n"
-            "      --power-down-max-ms N   bound of that wait (default 60000)\n"
-            "Device identity:\n"
-            "  -p, --product PK        product key (default a1FCMDh4ypx)\n"
-            "  -n, --name DN           device name (default IFXDeviceMqttTest)\n"
-            "      --partner-id ID     partner id of the SDK report (default example.demo.partner-id; \"\" = none)\n"
-            "      --module-id ID      module id of the SDK report (default example.demo.module-id; \"\" = none)\n"
-            "      --device-secret S   device secret for --mode secret (or @FILE)\n"
-            "Broker:\n"
-            "  -H, --host HOST         broker host (default 127.0.0.1)\n"
-            "  -P, --port PORT         broker port (default 8883)\n"
-            "  -m, --mode MODE         v5 (default): TLS + MQTT 5 enhanced authentication with ID2, mutual\n"
-            "                          ts: TLS + MQTT 3.1.1, password = timestamp auth code\n"
-            "                          psk: TLS-PSK keyed by the chip (identity = ID2)\n"
-            "                          secret: TLS + MQTT 3.1.1, HMAC password with the device secret\n"
-            "      --ca FILE           CA certificate(s) that signed the broker's certificate (v5, ts, secret)\n"
-            "      --server-name NAME  name the broker certificate must carry (default: the host)\n"
-            "      --psk-hint HINT     the listener's PSK hint (psk; default trustm)\n"
-            "      --plain             no TLS at all (testing only: the ID2 proof still runs in v5 mode)\n"
-            "      --keep-alive S      MQTT keep-alive (default 60)\n"
-            "Run:\n"
-            "      --period MS         time between temperature messages (default 2000)\n"
-            "  -c, --count N           send N temperature messages, wait for their PUBACKs, exit (0 = forever)\n"
-            "      --connect-only      authenticate, print the figures, disconnect\n"
-            "      --connect-attempts N  attempts before the first connection succeeds (default 5, 0 = forever)\n"
-            "      --backoff-ms MIN[,MAX]  reconnect backoff, doubling (default 1000,30000)\n"
-            "      --stats             print a 'stats: {json}' line per connection (chip commands, times, SEC)\n"
-            "  -v, --verbose           also log every received chunk\n"
-            "  -h, --help              this text;  --version  the version\n"
-            "\n"
-            "Exit codes: 0 done, 1 usage, 2 chip error, 3 refused (by the broker, or the broker's proof by\n"
-            "us), 4 broker unreachable. SIGINT/SIGTERM end the run cleanly (DISCONNECT, chip closed).\n");
+    fprintf(f, "Usage: mqttapp [options]\n"
+               "The seed's MQTT demo: proves the ID2 key held in an OPTIGA Trust M2 ID2 chip to an MQTT\n"
+               "broker, sends the SDK's reports and the demo's messages, then a temperature reading every\n"
+               "period (docs/mqttapp.md).\n"
+               "\n"
+               "Chip:\n"
+               "  -d, --device SPEC       sim:STATEFILE | socket:PATH | i2c:/dev/i2c-N[@ADDR][,gpio=CHIP,rst=N,vdd=N]\n"
+               "                          (default $TRUSTM_DEVICE); not needed with --mode secret\n"
+               "  -f, --frame-size N      IFX I2C frame size 16..277 (default 277; the seed's ESP32 used 20)\n"
+               "      --protect LEVEL     Shielded Connection to the chip: none, cmd, rsp or full (needs\n"
+               "                          the secret of `trustm pair`: --pbs-file FILE or $TRUSTM_PBS_FILE)\n"
+               "      --crypto aes|rsa    ID2 key type: AES-128 in E200 or RSA-1024 in E0FC (default aes)\n"
+               "      --power-down        after each authentication wait until the security event counter\n"
+               "                          is 0, close the application and switch the chip off (seed 5.6)\n"
+               "      --power-down-max-ms N   bound of that wait (default 60000)\n"
+               "Device identity:\n"
+               "  -p, --product PK        product key (default a1FCMDh4ypx)\n"
+               "  -n, --name DN           device name (default IFXDeviceMqttTest)\n"
+               "      --partner-id ID     partner id of the SDK report (default example.demo.partner-id; \"\" = none)\n"
+               "      --module-id ID      module id of the SDK report (default example.demo.module-id; \"\" = none)\n"
+               "      --device-secret S   device secret for --mode secret (or @FILE)\n"
+               "Broker:\n"
+               "  -H, --host HOST         broker host (default 127.0.0.1)\n"
+               "  -P, --port PORT         broker port (default 8883)\n"
+               "  -m, --mode MODE         v5 (default): TLS + MQTT 5 enhanced authentication with ID2, mutual\n"
+               "                          ts: TLS + MQTT 3.1.1, password = timestamp auth code\n"
+               "                          psk: TLS-PSK keyed by the chip (identity = ID2)\n"
+               "                          secret: TLS + MQTT 3.1.1, HMAC password with the device secret\n"
+               "      --ca FILE           CA certificate(s) that signed the broker's certificate (v5, ts, secret)\n"
+               "      --server-name NAME  name the broker certificate must carry (default: the host)\n"
+               "      --psk-hint HINT     the listener's PSK hint (psk; default trustm)\n"
+               "      --plain             no TLS at all (testing only: the ID2 proof still runs in v5 mode)\n"
+               "      --keep-alive S      MQTT keep-alive (default 60)\n"
+               "Run:\n"
+               "      --period MS         time between temperature messages (default 2000)\n"
+               "  -c, --count N           send N temperature messages, wait for their PUBACKs, exit (0 = forever)\n"
+               "      --connect-only      authenticate, print the figures, disconnect\n"
+               "      --connect-attempts N  attempts before the first connection succeeds (default 5, 0 = forever)\n"
+               "      --backoff-ms MIN[,MAX]  reconnect backoff, doubling (default 1000,30000)\n"
+               "      --stats             print a 'stats: {json}' line per connection (chip commands, times, SEC)\n"
+               "  -v, --verbose           also log every received chunk\n"
+               "  -h, --help              this text;  --version  the version\n"
+               "\n"
+               "Exit codes: 0 done, 1 usage, 2 chip error, 3 refused (by the broker, or the broker's proof by\n"
+               "us), 4 broker unreachable. SIGINT/SIGTERM end the run cleanly (DISCONNECT, chip closed).\n");
 }
 
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
@@ -116,112 +115,183 @@ static int read_secret(const char *arg, char *out, size_t out_size)
     return out[0] == '\0' ? -1 : 0;
 }
 
-#define BAD(...)                                                                                                      \
-    do {                                                                                                              \
-        fprintf(stderr, "mqttapp: " __VA_ARGS__);                                                                     \
-        fputs("; see mqttapp --help\n", stderr);                                                                      \
-        return APP_EXIT_USAGE;                                                                                        \
+#define BAD(...)                                                                                                       \
+    do {                                                                                                               \
+        fprintf(stderr, "mqttapp: " __VA_ARGS__);                                                                      \
+        fputs("; see mqttapp --help\n", stderr);                                                                       \
+        return APP_EXIT_USAGE;                                                                                         \
     } while (0)
 
 static int parse_args(app_opts_t *o, int argc, char **argv, bool *done)
 {
     enum {
-        O_CRYPTO = 256, O_POWER_DOWN, O_POWER_MAX, O_PARTNER, O_MODULE, O_SECRET, O_CA, O_SNI, O_HINT, O_PLAIN,
-        O_KEEPALIVE, O_PERIOD, O_CONNECT_ONLY, O_ATTEMPTS, O_BACKOFF, O_STATS, O_VERSION, O_PROTECT, O_PBS
+        O_CRYPTO = 256,
+        O_POWER_DOWN,
+        O_POWER_MAX,
+        O_PARTNER,
+        O_MODULE,
+        O_SECRET,
+        O_CA,
+        O_SNI,
+        O_HINT,
+        O_PLAIN,
+        O_KEEPALIVE,
+        O_PERIOD,
+        O_CONNECT_ONLY,
+        O_ATTEMPTS,
+        O_BACKOFF,
+        O_STATS,
+        O_VERSION,
+        O_PROTECT,
+        O_PBS
     };
-    static const struct option lo[] = {
-        { "device", required_argument, NULL, 'd' },      { "frame-size", required_argument, NULL, 'f' },
-        { "protect", required_argument, NULL, O_PROTECT }, { "pbs-file", required_argument, NULL, O_PBS },
-        { "crypto", required_argument, NULL, O_CRYPTO }, { "power-down", no_argument, NULL, O_POWER_DOWN },
-        { "power-down-max-ms", required_argument, NULL, O_POWER_MAX },
-        { "product", required_argument, NULL, 'p' },     { "name", required_argument, NULL, 'n' },
-        { "partner-id", required_argument, NULL, O_PARTNER },
-        { "module-id", required_argument, NULL, O_MODULE },
-        { "device-secret", required_argument, NULL, O_SECRET },
-        { "host", required_argument, NULL, 'H' },        { "port", required_argument, NULL, 'P' },
-        { "mode", required_argument, NULL, 'm' },        { "ca", required_argument, NULL, O_CA },
-        { "server-name", required_argument, NULL, O_SNI }, { "psk-hint", required_argument, NULL, O_HINT },
-        { "plain", no_argument, NULL, O_PLAIN },         { "keep-alive", required_argument, NULL, O_KEEPALIVE },
-        { "period", required_argument, NULL, O_PERIOD }, { "count", required_argument, NULL, 'c' },
-        { "connect-only", no_argument, NULL, O_CONNECT_ONLY },
-        { "connect-attempts", required_argument, NULL, O_ATTEMPTS },
-        { "backoff-ms", required_argument, NULL, O_BACKOFF }, { "stats", no_argument, NULL, O_STATS },
-        { "verbose", no_argument, NULL, 'v' },           { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, O_VERSION },     { NULL, 0, NULL, 0 }
-    };
+    static const struct option lo[] = {{"device", required_argument, NULL, 'd'},
+                                       {"frame-size", required_argument, NULL, 'f'},
+                                       {"protect", required_argument, NULL, O_PROTECT},
+                                       {"pbs-file", required_argument, NULL, O_PBS},
+                                       {"crypto", required_argument, NULL, O_CRYPTO},
+                                       {"power-down", no_argument, NULL, O_POWER_DOWN},
+                                       {"power-down-max-ms", required_argument, NULL, O_POWER_MAX},
+                                       {"product", required_argument, NULL, 'p'},
+                                       {"name", required_argument, NULL, 'n'},
+                                       {"partner-id", required_argument, NULL, O_PARTNER},
+                                       {"module-id", required_argument, NULL, O_MODULE},
+                                       {"device-secret", required_argument, NULL, O_SECRET},
+                                       {"host", required_argument, NULL, 'H'},
+                                       {"port", required_argument, NULL, 'P'},
+                                       {"mode", required_argument, NULL, 'm'},
+                                       {"ca", required_argument, NULL, O_CA},
+                                       {"server-name", required_argument, NULL, O_SNI},
+                                       {"psk-hint", required_argument, NULL, O_HINT},
+                                       {"plain", no_argument, NULL, O_PLAIN},
+                                       {"keep-alive", required_argument, NULL, O_KEEPALIVE},
+                                       {"period", required_argument, NULL, O_PERIOD},
+                                       {"count", required_argument, NULL, 'c'},
+                                       {"connect-only", no_argument, NULL, O_CONNECT_ONLY},
+                                       {"connect-attempts", required_argument, NULL, O_ATTEMPTS},
+                                       {"backoff-ms", required_argument, NULL, O_BACKOFF},
+                                       {"stats", no_argument, NULL, O_STATS},
+                                       {"verbose", no_argument, NULL, 'v'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, O_VERSION},
+                                       {NULL, 0, NULL, 0}};
     uint32_t v, v2;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":d:f:p:n:H:P:m:c:vh", lo, NULL)) != -1) {
         switch (c) {
-        case 'd': o->device = optarg; break;
+        case 'd':
+            o->device = optarg;
+            break;
         case 'f':
-            if (parse_u32(optarg, 16, 277, &v) != 0) BAD("--frame-size '%s': expected 16..277", optarg);
+            if (parse_u32(optarg, 16, 277, &v) != 0)
+                BAD("--frame-size '%s': expected 16..277", optarg);
             o->frame_size = v;
             break;
         case O_CRYPTO:
-            if (strcmp(optarg, "aes") == 0) o->crypto = ID2_CRYPTO_TYPE_AES;
-            else if (strcmp(optarg, "rsa") == 0) o->crypto = ID2_CRYPTO_TYPE_RSA;
-            else BAD("--crypto '%s': expected aes or rsa", optarg);
+            if (strcmp(optarg, "aes") == 0)
+                o->crypto = ID2_CRYPTO_TYPE_AES;
+            else if (strcmp(optarg, "rsa") == 0)
+                o->crypto = ID2_CRYPTO_TYPE_RSA;
+            else
+                BAD("--crypto '%s': expected aes or rsa", optarg);
             break;
         case O_PROTECT: {
-            static const char *const lv[] = { "none", "cmd", "rsp", "full" };
+            static const char *const lv[] = {"none", "cmd", "rsp", "full"};
             o->protect = -2;
             for (int k = 0; k < 4; k++)
-                if (strcmp(optarg, lv[k]) == 0) o->protect = k;
-            if (o->protect == -2) BAD("--protect '%s': expected none, cmd, rsp or full", optarg);
+                if (strcmp(optarg, lv[k]) == 0)
+                    o->protect = k;
+            if (o->protect == -2)
+                BAD("--protect '%s': expected none, cmd, rsp or full", optarg);
             break;
         }
-        case O_PBS: o->pbs_file = optarg; break;
-        case O_POWER_DOWN: o->power_down = true; break;
-        case O_POWER_MAX:
-            if (parse_u32(optarg, 0, 3600000u, &o->power_down_max_ms) != 0) BAD("--power-down-max-ms '%s'", optarg);
+        case O_PBS:
+            o->pbs_file = optarg;
             break;
-        case 'p': o->pk = optarg; break;
-        case 'n': o->dn = optarg; break;
-        case O_PARTNER: o->partner_id = optarg; break;
-        case O_MODULE: o->module_id = optarg; break;
+        case O_POWER_DOWN:
+            o->power_down = true;
+            break;
+        case O_POWER_MAX:
+            if (parse_u32(optarg, 0, 3600000u, &o->power_down_max_ms) != 0)
+                BAD("--power-down-max-ms '%s'", optarg);
+            break;
+        case 'p':
+            o->pk = optarg;
+            break;
+        case 'n':
+            o->dn = optarg;
+            break;
+        case O_PARTNER:
+            o->partner_id = optarg;
+            break;
+        case O_MODULE:
+            o->module_id = optarg;
+            break;
         case O_SECRET:
             if (read_secret(optarg, o->device_secret, sizeof o->device_secret) != 0)
                 BAD("--device-secret: cannot read '%s' (text of at most 128 characters, or @FILE)", optarg);
             break;
-        case 'H': o->host = optarg; break;
+        case 'H':
+            o->host = optarg;
+            break;
         case 'P':
-            if (parse_u32(optarg, 1, 65535, &v) != 0) BAD("--port '%s': expected 1..65535", optarg);
+            if (parse_u32(optarg, 1, 65535, &v) != 0)
+                BAD("--port '%s': expected 1..65535", optarg);
             o->port = (uint16_t)v;
             break;
         case 'm':
-            if (strcmp(optarg, "v5") == 0) o->mode = MODE_V5;
-            else if (strcmp(optarg, "ts") == 0) o->mode = MODE_TS;
-            else if (strcmp(optarg, "psk") == 0) o->mode = MODE_PSK;
-            else if (strcmp(optarg, "secret") == 0) o->mode = MODE_SECRET;
-            else BAD("--mode '%s': expected v5, ts, psk or secret", optarg);
+            if (strcmp(optarg, "v5") == 0)
+                o->mode = MODE_V5;
+            else if (strcmp(optarg, "ts") == 0)
+                o->mode = MODE_TS;
+            else if (strcmp(optarg, "psk") == 0)
+                o->mode = MODE_PSK;
+            else if (strcmp(optarg, "secret") == 0)
+                o->mode = MODE_SECRET;
+            else
+                BAD("--mode '%s': expected v5, ts, psk or secret", optarg);
             break;
-        case O_CA: o->ca_file = optarg; break;
-        case O_SNI: o->server_name = optarg; break;
-        case O_HINT: o->psk_hint = optarg; break;
-        case O_PLAIN: o->plain = true; break;
+        case O_CA:
+            o->ca_file = optarg;
+            break;
+        case O_SNI:
+            o->server_name = optarg;
+            break;
+        case O_HINT:
+            o->psk_hint = optarg;
+            break;
+        case O_PLAIN:
+            o->plain = true;
+            break;
         case O_KEEPALIVE:
-            if (parse_u32(optarg, 0, 65535, &v) != 0) BAD("--keep-alive '%s': expected 0..65535", optarg);
+            if (parse_u32(optarg, 0, 65535, &v) != 0)
+                BAD("--keep-alive '%s': expected 0..65535", optarg);
             o->keep_alive = (uint16_t)v;
             break;
         case O_PERIOD:
-            if (parse_u32(optarg, 0, 86400000u, &o->period_ms) != 0) BAD("--period '%s': expected milliseconds", optarg);
+            if (parse_u32(optarg, 0, 86400000u, &o->period_ms) != 0)
+                BAD("--period '%s': expected milliseconds", optarg);
             break;
         case 'c':
-            if (parse_u32(optarg, 0, 0xFFFFFFFFu, &v) != 0) BAD("--count '%s': expected a number", optarg);
+            if (parse_u32(optarg, 0, 0xFFFFFFFFu, &v) != 0)
+                BAD("--count '%s': expected a number", optarg);
             o->count = v;
             break;
-        case O_CONNECT_ONLY: o->connect_only = true; break;
+        case O_CONNECT_ONLY:
+            o->connect_only = true;
+            break;
         case O_ATTEMPTS:
-            if (parse_u32(optarg, 0, 1000000u, &v) != 0) BAD("--connect-attempts '%s'", optarg);
+            if (parse_u32(optarg, 0, 1000000u, &v) != 0)
+                BAD("--connect-attempts '%s'", optarg);
             o->connect_attempts = v;
             break;
         case O_BACKOFF: {
             char first[32];
             const char *comma = strchr(optarg, ',');
             snprintf(first, sizeof first, "%.*s", comma != NULL ? (int)(comma - optarg) : (int)strlen(optarg), optarg);
-            if (parse_u32(first, 1, 3600000u, &v) != 0) BAD("--backoff-ms '%s': expected MIN[,MAX] in ms", optarg);
+            if (parse_u32(first, 1, 3600000u, &v) != 0)
+                BAD("--backoff-ms '%s': expected MIN[,MAX] in ms", optarg);
             v2 = v > o->backoff_max_ms ? v : o->backoff_max_ms;
             if (comma != NULL && (parse_u32(comma + 1, v, 3600000u, &v2) != 0))
                 BAD("--backoff-ms '%s': expected MIN[,MAX] with MAX >= MIN", optarg);
@@ -229,20 +299,37 @@ static int parse_args(app_opts_t *o, int argc, char **argv, bool *done)
             o->backoff_max_ms = v2;
             break;
         }
-        case O_STATS: o->stats = true; break;
-        case 'v': o->verbose++; break;
-        case 'h': usage(stdout); *done = true; return APP_EXIT_OK;
-        case O_VERSION: printf("mqttapp %s\n", APP_VERSION); *done = true; return APP_EXIT_OK;
-        case ':': BAD("option '%s' needs a value", argv[optind - 1]);
-        default: BAD("unknown option '%s'", argv[optind - 1]);
+        case O_STATS:
+            o->stats = true;
+            break;
+        case 'v':
+            o->verbose++;
+            break;
+        case 'h':
+            usage(stdout);
+            *done = true;
+            return APP_EXIT_OK;
+        case O_VERSION:
+            printf("mqttapp %s\n", APP_VERSION);
+            *done = true;
+            return APP_EXIT_OK;
+        case ':':
+            BAD("option '%s' needs a value", argv[optind - 1]);
+        default:
+            BAD("unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc) BAD("unexpected argument '%s'", argv[optind]);
-    if (o->mode == MODE_SECRET && o->device_secret[0] == '\0') BAD("--mode secret needs --device-secret");
+    if (optind < argc)
+        BAD("unexpected argument '%s'", argv[optind]);
+    if (o->mode == MODE_SECRET && o->device_secret[0] == '\0')
+        BAD("--mode secret needs --device-secret");
     if (!o->plain && o->mode != MODE_PSK && o->ca_file == NULL)
         BAD("--mode %s over TLS needs --ca FILE (the CA that signed the broker's certificate)",
-            o->mode == MODE_V5 ? "v5" : o->mode == MODE_TS ? "ts" : "secret");
-    if (o->plain && o->mode == MODE_PSK) BAD("--mode psk is TLS-PSK: it cannot run with --plain");
+            o->mode == MODE_V5   ? "v5"
+            : o->mode == MODE_TS ? "ts"
+                                 : "secret");
+    if (o->plain && o->mode == MODE_PSK)
+        BAD("--mode psk is TLS-PSK: it cannot run with --plain");
     return APP_EXIT_OK;
 }
 
@@ -252,7 +339,7 @@ static void sleep_ms(uint32_t ms)
 {
     while (ms > 0u && !stop_requested) {
         uint32_t step = ms > 100u ? 100u : ms;
-        struct timespec ts = { 0, (long)step * 1000000L };
+        struct timespec ts = {0, (long)step * 1000000L};
         nanosleep(&ts, NULL);
         ms -= step;
     }

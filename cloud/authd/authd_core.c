@@ -18,10 +18,10 @@
 #include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
 
-#define SALT_LEN 16u
-#define HASH_LEN 32u
+#define SALT_LEN   16u
+#define HASH_LEN   32u
 #define ITERATIONS 20000u
-#define MAX_OPS 64
+#define MAX_OPS    64
 
 typedef struct {
     char name[65];
@@ -209,7 +209,8 @@ static void v_reset(authd_verdict_t *v)
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void v_deny(authd_verdict_t *v, authd_reason_t why, const char *fmt, ...)
+static void
+v_deny(authd_verdict_t *v, authd_reason_t why, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -332,8 +333,7 @@ void authd_resource(const authd_config_t *cfg, const char *username, const char 
     int ok = vhost != NULL && strcmp(vhost, "/") == 0 &&
              ((strcmp(r, "exchange") == 0 && strcmp(n, "amq.topic") == 0 &&
                (strcmp(p, "write") == 0 || strcmp(p, "read") == 0)) ||
-              (strcmp(r, "queue") == 0 && strncmp(n, "mqtt-subscription-", 18) == 0) ||
-              strcmp(r, "topic") == 0);
+              (strcmp(r, "queue") == 0 && strncmp(n, "mqtt-subscription-", 18) == 0) || strcmp(r, "topic") == 0);
     if (ok) {
         v->allow = 1;
         return;

@@ -44,46 +44,43 @@ typedef enum {
     AUTHD_R_STALE,         /* timestamp outside the window, or differing from the client id's */
     AUTHD_R_UNKNOWN,       /* no such device / operator */
     AUTHD_R_REVOKED,
-    AUTHD_R_NAME,          /* client id / user name names another device, or malformed names */
-    AUTHD_R_TOPIC,         /* topic outside the device's topics */
-    AUTHD_R_RESOURCE,      /* vhost / exchange / queue a device may not use */
-    AUTHD_R_STORAGE,       /* registry failure */
+    AUTHD_R_NAME,     /* client id / user name names another device, or malformed names */
+    AUTHD_R_TOPIC,    /* topic outside the device's topics */
+    AUTHD_R_RESOURCE, /* vhost / exchange / queue a device may not use */
+    AUTHD_R_STORAGE,  /* registry failure */
     AUTHD_R_OTHER,
     AUTHD_R_COUNT
 } authd_reason_t;
 const char *authd_reason_name(authd_reason_t r);
 
 typedef struct {
-    int allow;                 /* 1 allow, 0 deny                              */
-    int is_operator;           /* the user is an operator                      */
-    int device;                /* the user is a device: pk/dn below            */
+    int allow;       /* 1 allow, 0 deny                              */
+    int is_operator; /* the user is an operator                      */
+    int device;      /* the user is a device: pk/dn below            */
     char pk[65];
     char dn[65];
-    authd_reason_t why;        /* when denied                                  */
+    authd_reason_t why; /* when denied                                  */
     char reason[ID2M_REASON_LEN];
 } authd_verdict_t;
 
 typedef struct {
-    id2m_config_t core;                /* registry, window, modes (ts, secret) */
-    const authd_operators_t *ops;      /* may be NULL: no operators           */
+    id2m_config_t core;           /* registry, window, modes (ts, secret) */
+    const authd_operators_t *ops; /* may be NULL: no operators           */
 } authd_config_t;
 
 /* POST /auth/user: username, password, client_id (may be NULL), now in ms. */
-void authd_user(const authd_config_t *cfg, const char *username, const char *password,
-                const char *client_id, uint64_t now_ms, authd_verdict_t *v);
+void authd_user(const authd_config_t *cfg, const char *username, const char *password, const char *client_id,
+                uint64_t now_ms, authd_verdict_t *v);
 /* POST /auth/vhost. */
-void authd_vhost(const authd_config_t *cfg, const char *username, const char *vhost,
-                 authd_verdict_t *v);
+void authd_vhost(const authd_config_t *cfg, const char *username, const char *vhost, authd_verdict_t *v);
 /* POST /auth/resource: resource "exchange" | "queue" | "topic", name, permission
  * "configure" | "write" | "read". */
-void authd_resource(const authd_config_t *cfg, const char *username, const char *vhost,
-                    const char *resource, const char *name, const char *permission,
-                    authd_verdict_t *v);
+void authd_resource(const authd_config_t *cfg, const char *username, const char *vhost, const char *resource,
+                    const char *name, const char *permission, authd_verdict_t *v);
 /* POST /auth/topic: the AMQP routing key of the MQTT topic ('/' -> '.', '+' -> '*'), the
  * permission ("write": publish, "read": subscribe), and the MQTT client id when given. */
-void authd_topic(const authd_config_t *cfg, const char *username, const char *vhost,
-                 const char *routing_key, const char *permission, const char *client_id,
-                 authd_verdict_t *v);
+void authd_topic(const authd_config_t *cfg, const char *username, const char *vhost, const char *routing_key,
+                 const char *permission, const char *client_id, authd_verdict_t *v);
 
 /* The MQTT topic (or filter) of a routing key: '.' -> '/', '*' -> '+'; 0 when it does not fit. */
 int authd_topic_of_key(const char *routing_key, char *out, size_t out_size);

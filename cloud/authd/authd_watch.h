@@ -15,7 +15,7 @@
 typedef struct authd_watch authd_watch_t;
 
 typedef struct {
-    int64_t time_ms;   /* unix ms when received */
+    int64_t time_ms; /* unix ms when received */
     char topic[160];
     char payload[256]; /* printable ASCII, cut */
 } authd_msg_t;

@@ -37,10 +37,10 @@
 #include "authd_watch.h"
 #include "console_html.h"
 
-#define MAX_BODY 8192
-#define MAX_POOL 64
+#define MAX_BODY  8192
+#define MAX_POOL  64
 #define SESSION_S 3600
-#define NBUCKETS 11
+#define NBUCKETS  11
 
 static const char help[] =
     "Usage: id2-authd --listen ADDR:PORT --registry URL [options]\n"
@@ -73,7 +73,7 @@ typedef struct {
 
 typedef struct {
     pthread_mutex_t mu;
-    uint64_t requests[5];   /* user, vhost, resource, topic, other */
+    uint64_t requests[5]; /* user, vhost, resource, topic, other */
     uint64_t allowed[4], denied[4];
     uint64_t refusals[AUTHD_R_COUNT];
     uint64_t lat_bucket[NBUCKETS + 1]; /* /auth/user latency, ms upper bounds below, +Inf */
@@ -177,8 +177,8 @@ static const char *param(const params_t *ps, const char *key, char *out, size_t 
 
 /* ---- responses ---------------------------------------------------------------------------- */
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, const char *body,
-                             size_t len, const char *cookie)
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, const char *body, size_t len,
+                             const char *cookie)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (r == NULL)
@@ -342,8 +342,9 @@ static enum MHD_Result handle_metrics(authd_t *a, struct MHD_Connection *c)
         sb_add(&s, "id2_authd_decisions_total{endpoint=\"%s\",result=\"allow\"} %" PRIu64 "\n", kinds[k], m.allowed[k]);
         sb_add(&s, "id2_authd_decisions_total{endpoint=\"%s\",result=\"deny\"} %" PRIu64 "\n", kinds[k], m.denied[k]);
     }
-    sb_add(&s, "# HELP id2_authd_authentications_total Successful device and operator log-ins.\n"
-               "# TYPE id2_authd_authentications_total counter\nid2_authd_authentications_total %" PRIu64 "\n",
+    sb_add(&s,
+           "# HELP id2_authd_authentications_total Successful device and operator log-ins.\n"
+           "# TYPE id2_authd_authentications_total counter\nid2_authd_authentications_total %" PRIu64 "\n",
            m.allowed[K_USER]);
     sb_add(&s, "# HELP id2_authd_refusals_total Refusals by reason.\n# TYPE id2_authd_refusals_total counter\n");
     for (int r = 0; r < AUTHD_R_COUNT; r++)
@@ -447,8 +448,7 @@ static enum MHD_Result handle_login(authd_t *a, struct MHD_Connection *c, const 
     char msg[160], mac[65], cookie[400];
     snprintf(msg, sizeof msg, "%s.%lld", u, (long long)time(NULL) + SESSION_S);
     hmac_hex(a, msg, mac);
-    snprintf(cookie, sizeof cookie, "id2sid=%s.%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", msg, mac,
-             SESSION_S);
+    snprintf(cookie, sizeof cookie, "id2sid=%s.%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", msg, mac, SESSION_S);
     logline("console log-in: %s", u); /* an operator name: [A-Za-z0-9_-] */
     return reply(c, MHD_HTTP_OK, "text/plain", "ok\n", 3, cookie);
 }
@@ -505,8 +505,10 @@ static int device_json(void *ctx, const id2_device_t *d)
     sb_add(s, ",\"id2\":");
     sb_json(s, d->id2);
     sb_add(s, ",\"type\":\"%s\",\"revoked\":%d,\"last_ok\":%lld,\"last_fail\":%lld,\"fail_reason\":",
-           d->type == ID2V_KEY_AES ? "aes" : d->type == ID2V_KEY_RSA ? "rsa" : "secret", d->revoked,
-           (long long)last_ok, (long long)(st ? st->last_fail : 0));
+           d->type == ID2V_KEY_AES   ? "aes"
+           : d->type == ID2V_KEY_RSA ? "rsa"
+                                     : "secret",
+           d->revoked, (long long)last_ok, (long long)(st ? st->last_fail : 0));
     sb_json(s, st ? st->fail_reason : "");
     sb_add(s, ",\"ok_count\":%lld,\"fail_count\":%lld,\"last_msg\":%lld,\"online\":%s}",
            (long long)(st ? st->ok_count : 0), (long long)(st ? st->fail_count : 0), (long long)last_msg,
@@ -523,8 +525,7 @@ static enum MHD_Result handle_fleet(authd_t *a, struct MHD_Connection *c)
     fleet_ctx_t f = {&s, 1, NULL, a, NULL, 0, 0};
     char err[ID2REG_ERR_LEN] = "";
     sb_add(&s, "{\"now\":%lld,\"instance\":%d,\"watching\":%s,\"online_window\":%u,\"devices\":[",
-           (long long)time(NULL), (int)getpid(), authd_watch_connected(a->watch) ? "true" : "false",
-           a->online_window);
+           (long long)time(NULL), (int)getpid(), authd_watch_connected(a->watch) ? "true" : "false", a->online_window);
     int slot = pool_take(&a->pool);
     f.reg = a->pool.reg[slot];
     int rc = id2_registry_status_each(f.reg, status_collect, &f, err, sizeof err);
@@ -808,12 +809,11 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* MHD's threads inherit the mask */
     signal(SIGPIPE, SIG_IGN);
-    struct MHD_Daemon *d =
-        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, port, NULL, NULL,
-                         on_request, &a, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin, MHD_OPTION_THREAD_POOL_SIZE,
-                         (unsigned)threads, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-                         (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, port, NULL, NULL, on_request, &a,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "id2-authd: cannot listen on %s:%u: %s\n", host, port, strerror(errno));
         return 3;

@@ -26,13 +26,13 @@
 #include "id2reg/id2_registry.h"
 #include "id2v/id2v.h"
 
-#define EXIT_OK 0
+#define EXIT_OK      0
 #define EXIT_REFUSED 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE   2
 #define EXIT_RUNTIME 3
 
-#define KDC_VERSION "0.1.0"
-#define MAX_COUNT 100000L
+#define KDC_VERSION    "0.1.0"
+#define MAX_COUNT      100000L
 #define DEFAULT_WINDOW 300u
 
 static const char main_help[] =
@@ -81,9 +81,8 @@ static const char issue_help[] =
     "                 Without --out-dir the keys stay in the registry only (see export).\n"
     "  --json         print a JSON array instead of one line per device\n";
 
-static const char list_help[] =
-    "Usage: id2-kdc [global options] list [--json]\n"
-    "Every device in issue order: ID2 (or -), PK/DN, type, state.\n";
+static const char list_help[] = "Usage: id2-kdc [global options] list [--json]\n"
+                                "Every device in issue order: ID2 (or -), PK/DN, type, state.\n";
 
 static const char show_help[] =
     "Usage: id2-kdc [global options] show ID2|PK/DN [--json]\n"
@@ -148,7 +147,8 @@ static int error(const char *cmd, int code, const char *fmt, ...)
 static int status_exit(int st)
 {
     switch (st) {
-    case ID2V_OK: return EXIT_OK;
+    case ID2V_OK:
+        return EXIT_OK;
     case ID2V_ERR_UNKNOWN_DEVICE:
     case ID2V_ERR_REVOKED:
     case ID2V_ERR_TYPE:
@@ -158,9 +158,12 @@ static int status_exit(int st)
     case ID2V_ERR_REPLAY:
     case ID2V_ERR_NAME_MISMATCH:
     case ID2V_ERR_FORMAT:
-    case ID2V_ERR_NOT_SUPPORTED: return EXIT_REFUSED;
-    case ID2V_ERR_BAD_PARAM: return EXIT_USAGE;
-    default: return EXIT_RUNTIME;
+    case ID2V_ERR_NOT_SUPPORTED:
+        return EXIT_REFUSED;
+    case ID2V_ERR_BAD_PARAM:
+        return EXIT_USAGE;
+    default:
+        return EXIT_RUNTIME;
     }
 }
 
@@ -365,8 +368,8 @@ static void print_device(const id2_device_t *d, int json, const char *dir)
     iso_time(d->created, created);
     iso_time(d->revoked_at, revoked);
     if (json) {
-        printf("{\"id2\":\"%s\",\"pk\":\"%s\",\"dn\":\"%s\",\"type\":\"%s\",\"revoked\":%s,\"created\":\"%s\"",
-               d->id2, d->pk, d->dn, type_name(d->type), d->revoked ? "true" : "false", created);
+        printf("{\"id2\":\"%s\",\"pk\":\"%s\",\"dn\":\"%s\",\"type\":\"%s\",\"revoked\":%s,\"created\":\"%s\"", d->id2,
+               d->pk, d->dn, type_name(d->type), d->revoked ? "true" : "false", created);
         if (d->revoked)
             printf(",\"revoked_at\":\"%s\"", revoked);
         if (dir != NULL)
@@ -715,8 +718,10 @@ static int load_key(const char *aes, const char *rsa, const char *secret, id2v_k
         size_t digits = 0;
         for (long i = 0; ok && i < n; i++) {
             char c = buf[i];
-            int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                                   : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            int v = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
             if (v < 0 && (c == ' ' || c == '\n' || c == '\r' || c == '\t'))
                 continue;
             if (v < 0 || digits >= 32)

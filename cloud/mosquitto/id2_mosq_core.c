@@ -58,7 +58,8 @@ static void result_reset(id2m_result_t *res, unsigned mode)
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static id2m_verdict_t deny(id2m_result_t *res, id2m_verdict_t v, const char *fmt, ...)
+static id2m_verdict_t
+deny(id2m_result_t *res, id2m_verdict_t v, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -78,8 +79,13 @@ static id2m_verdict_t verdict(id2m_result_t *res, id2m_verdict_t v)
 
 unsigned id2m_parse_modes(const char *list)
 {
-    static const struct { const char *name; unsigned bit; } names[] = {
-        {"v5", ID2M_MODE_V5}, {"ts", ID2M_MODE_TS}, {"psk", ID2M_MODE_PSK},
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {
+        {"v5", ID2M_MODE_V5},
+        {"ts", ID2M_MODE_TS},
+        {"psk", ID2M_MODE_PSK},
         {"secret", ID2M_MODE_SECRET},
     };
     unsigned set = 0;
@@ -113,11 +119,16 @@ unsigned id2m_parse_modes(const char *list)
 const char *id2m_mode_name(unsigned mode)
 {
     switch (mode) {
-    case ID2M_MODE_V5: return "v5";
-    case ID2M_MODE_TS: return "ts";
-    case ID2M_MODE_PSK: return "psk";
-    case ID2M_MODE_SECRET: return "secret";
-    default: return "-";
+    case ID2M_MODE_V5:
+        return "v5";
+    case ID2M_MODE_TS:
+        return "ts";
+    case ID2M_MODE_PSK:
+        return "psk";
+    case ID2M_MODE_SECRET:
+        return "secret";
+    default:
+        return "-";
     }
 }
 
@@ -148,8 +159,8 @@ static char *dup_or_null(const char *s)
 }
 
 /* Mark the connection as device `dev`, bound to its client id and user name. */
-static id2m_verdict_t bind_device(id2m_state_t *st, const id2_device_t *dev, unsigned mode,
-                                  const char *client_id, const char *username, id2m_result_t *res)
+static id2m_verdict_t bind_device(id2m_state_t *st, const id2_device_t *dev, unsigned mode, const char *client_id,
+                                  const char *username, id2m_result_t *res)
 {
     free(st->client_id);
     free(st->username);
@@ -174,8 +185,8 @@ static id2m_verdict_t bind_device(id2m_state_t *st, const id2_device_t *dev, uns
 
 /* The client id must name the device (pk.dn), carry authtype=id2 exactly for ID2 devices, and
  * the user name (when given and `check_user`) must be "<dn>&<pk>" of the same device. */
-static int check_names(const id2_device_t *dev, const char *client_id, const char *username,
-                       int check_user, id2v_client_id_t *cid, id2m_result_t *res)
+static int check_names(const id2_device_t *dev, const char *client_id, const char *username, int check_user,
+                       id2v_client_id_t *cid, id2m_result_t *res)
 {
     int id2_device = dev->type != ID2V_KEY_SECRET;
     if (client_id == NULL || id2v_parse_client_id(client_id, cid) != ID2V_OK) {
@@ -196,8 +207,7 @@ static int check_names(const id2_device_t *dev, const char *client_id, const cha
     }
     if (check_user && username != NULL) {
         char pk[65], dn[65];
-        if (id2v_parse_username(username, pk, dn) != ID2V_OK || strcmp(pk, dev->pk) != 0 ||
-            strcmp(dn, dev->dn) != 0) {
+        if (id2v_parse_username(username, pk, dn) != ID2V_OK || strcmp(pk, dev->pk) != 0 || strcmp(dn, dev->dn) != 0) {
             deny(res, ID2M_DENY, "user name does not name device %s.%s", dev->pk, dev->dn);
             return 0;
         }
@@ -212,13 +222,12 @@ static uint32_t replay_keep(const id2m_config_t *cfg)
     return k > UINT32_MAX ? UINT32_MAX : (uint32_t)k;
 }
 
-static int record_replay(const id2m_config_t *cfg, const char *id2, const char *device_random,
-                         const char *value, uint64_t now_ms, id2m_result_t *res)
+static int record_replay(const id2m_config_t *cfg, const char *id2, const char *device_random, const char *value,
+                         uint64_t now_ms, id2m_result_t *res)
 {
     char err[ID2REG_ERR_LEN] = "";
-    int rc = id2_registry_replay_record(cfg->reg, id2, device_random, value,
-                                        (int64_t)(now_ms / 1000u), replay_keep(cfg), err,
-                                        sizeof err);
+    int rc = id2_registry_replay_record(cfg->reg, id2, device_random, value, (int64_t)(now_ms / 1000u),
+                                        replay_keep(cfg), err, sizeof err);
     if (rc == ID2V_ERR_REPLAY) {
         deny(res, ID2M_DENY, "replayed auth code (device random %s, %s)", device_random, value);
         return 0;
@@ -243,9 +252,8 @@ static int copy_text(const void *data, size_t len, char *out, size_t out_size)
 /* ---- mode ts (9.3) and secret (9.5) and psk without use_identity_as_username (9.4) -------- */
 
 static id2m_verdict_t flow_ts(const id2m_config_t *cfg, id2m_state_t *st, const id2_device_t *dev,
-                              const id2v_key_t *key, const char *client_id, const char *username,
-                              const char *password, size_t password_len, uint64_t now_ms,
-                              id2m_result_t *res)
+                              const id2v_key_t *key, const char *client_id, const char *username, const char *password,
+                              size_t password_len, uint64_t now_ms, id2m_result_t *res)
 {
     id2v_client_id_t cid;
     id2v_auth_code_t code;
@@ -256,28 +264,25 @@ static id2m_verdict_t flow_ts(const id2m_config_t *cfg, id2m_state_t *st, const 
         return res->verdict;
     if (cid.timestamp[0] == '\0')
         return deny(res, ID2M_DENY, "client id has no timestamp");
-    if (password_len == 0 || password_len >= ID2V_AUTH_CODE_MAX ||
-        memchr(password, '\0', password_len) != NULL)
+    if (password_len == 0 || password_len >= ID2V_AUTH_CODE_MAX || memchr(password, '\0', password_len) != NULL)
         return deny(res, ID2M_DENY, "password is not an auth code (length %zu)", password_len);
     int rc = id2v_verify_auth_code(key, password, password_len, ID2V_TYPES_TIMESTAMP_EXTRA, NULL,
                                    (const uint8_t *)client_id, strlen(client_id), &code);
     if (rc != ID2V_OK)
         return deny(res, ID2M_DENY, "timestamp auth code rejected: %s", id2v_strerror(rc));
     if (strcmp(code.server_random, cid.timestamp) != 0)
-        return deny(res, ID2M_DENY, "auth code timestamp %s differs from the client id's %s",
-                    code.server_random, cid.timestamp);
+        return deny(res, ID2M_DENY, "auth code timestamp %s differs from the client id's %s", code.server_random,
+                    cid.timestamp);
     rc = id2v_check_timestamp(code.server_random, now_ms, cfg->window_s);
     if (rc != ID2V_OK)
-        return deny(res, ID2M_DENY, "timestamp %s rejected: %s", code.server_random,
-                    id2v_strerror(rc));
+        return deny(res, ID2M_DENY, "timestamp %s rejected: %s", code.server_random, id2v_strerror(rc));
     if (!record_replay(cfg, dev->id2, code.device_random, code.server_random, now_ms, res))
         return res->verdict;
     return bind_device(st, dev, ID2M_MODE_TS, client_id, username, res);
 }
 
-static id2m_verdict_t flow_secret(const id2m_config_t *cfg, id2m_state_t *st,
-                                  const id2_device_t *dev, const id2v_key_t *key,
-                                  const char *client_id, const char *username,
+static id2m_verdict_t flow_secret(const id2m_config_t *cfg, id2m_state_t *st, const id2_device_t *dev,
+                                  const id2v_key_t *key, const char *client_id, const char *username,
                                   const char *password, size_t password_len, id2m_result_t *res)
 {
     id2v_client_id_t cid;
@@ -297,8 +302,7 @@ static id2m_verdict_t flow_secret(const id2m_config_t *cfg, id2m_state_t *st,
         return deny(res, ID2M_DENY, "device secret missing in the registry");
     memcpy(secret, key->key, key->key_len);
     secret[key->key_len] = '\0';
-    int rc = id2v_verify_secret_password(dev->pk, dev->dn, secret, cid.timestamp, password,
-                                         password_len);
+    int rc = id2v_verify_secret_password(dev->pk, dev->dn, secret, cid.timestamp, password, password_len);
     wipe(secret, sizeof secret);
     if (rc == ID2V_ERR_SIGNATURE)
         return deny(res, ID2M_DENY, "device-secret password wrong");
@@ -307,9 +311,8 @@ static id2m_verdict_t flow_secret(const id2m_config_t *cfg, id2m_state_t *st,
     return bind_device(st, dev, ID2M_MODE_SECRET, client_id, username, res);
 }
 
-id2m_verdict_t id2m_basic_auth(const id2m_config_t *cfg, id2m_state_t *st, const char *client_id,
-                               const char *username, const char *password, size_t password_len,
-                               uint64_t now_ms, id2m_result_t *res)
+id2m_verdict_t id2m_basic_auth(const id2m_config_t *cfg, id2m_state_t *st, const char *client_id, const char *username,
+                               const char *password, size_t password_len, uint64_t now_ms, id2m_result_t *res)
 {
     char pk[65], dn[65], err[ID2REG_ERR_LEN] = "";
     id2_device_t dev;
@@ -349,9 +352,8 @@ id2m_verdict_t id2m_basic_auth(const id2m_config_t *cfg, id2m_state_t *st, const
 
 /* ---- mode v5 (9.2) ---------------------------------------------------------------------------- */
 
-id2m_verdict_t id2m_ext_start(const id2m_config_t *cfg, id2m_state_t *st, const char *method,
-                              const char *client_id, const char *username, const void *data,
-                              size_t data_len, id2m_result_t *res)
+id2m_verdict_t id2m_ext_start(const id2m_config_t *cfg, id2m_state_t *st, const char *method, const char *client_id,
+                              const char *username, const void *data, size_t data_len, id2m_result_t *res)
 {
     char id2[ID2V_ID_LEN + 1], err[ID2REG_ERR_LEN] = "";
     id2_device_t dev;
@@ -367,8 +369,7 @@ id2m_verdict_t id2m_ext_start(const id2m_config_t *cfg, id2m_state_t *st, const 
     if (!(cfg->modes & ID2M_MODE_V5))
         return deny(res, ID2M_BAD_METHOD, "mode v5 is disabled");
     if (data_len != ID2V_ID_LEN || data == NULL)
-        return deny(res, ID2M_DENY, "authentication data is not a 24-character ID2 (length %zu)",
-                    data_len);
+        return deny(res, ID2M_DENY, "authentication data is not a 24-character ID2 (length %zu)", data_len);
     memcpy(id2, data, ID2V_ID_LEN);
     id2[ID2V_ID_LEN] = '\0';
     if (!id2v_valid_id2(id2))
@@ -399,9 +400,9 @@ id2m_verdict_t id2m_ext_start(const id2m_config_t *cfg, id2m_state_t *st, const 
     return verdict(res, ID2M_CONTINUE);
 }
 
-id2m_verdict_t id2m_ext_continue(const id2m_config_t *cfg, id2m_state_t *st,
-                                 const char *client_id, const char *username, const void *data,
-                                 size_t data_len, uint64_t now_ms, id2m_result_t *res)
+id2m_verdict_t id2m_ext_continue(const id2m_config_t *cfg, id2m_state_t *st, const char *client_id,
+                                 const char *username, const void *data, size_t data_len, uint64_t now_ms,
+                                 id2m_result_t *res)
 {
     char code_s[ID2V_AUTH_CODE_MAX], challenge[ID2V_MAX_SERVER_RANDOM + 1];
     char err[ID2REG_ERR_LEN] = "";
@@ -422,8 +423,7 @@ id2m_verdict_t id2m_ext_continue(const id2m_config_t *cfg, id2m_state_t *st,
     id2m_state_clear(st);
 
     if (!copy_text(data, data_len, code_s, sizeof code_s))
-        return deny(res, ID2M_DENY, "authentication data is not an auth code (length %zu)",
-                    data_len);
+        return deny(res, ID2M_DENY, "authentication data is not an auth code (length %zu)", data_len);
     if (client_id == NULL)
         return deny(res, ID2M_DENY, "no client id");
     memset(&key, 0, sizeof key);
@@ -463,8 +463,8 @@ out:
 
 /* ---- mode psk (9.4) --------------------------------------------------------------------------- */
 
-id2m_verdict_t id2m_psk_key(const id2m_config_t *cfg, const char *hint, const char *identity,
-                            char *key_hex, size_t key_hex_size, id2m_result_t *res)
+id2m_verdict_t id2m_psk_key(const id2m_config_t *cfg, const char *hint, const char *identity, char *key_hex,
+                            size_t key_hex_size, id2m_result_t *res)
 {
     static const char hexd[] = "0123456789ABCDEF";
     char err[ID2REG_ERR_LEN] = "";
@@ -536,13 +536,13 @@ int id2m_topic_allowed(const char *pk, const char *dn, const char *topic, int is
         return 1;
     static const char ota[] = "/ota/device/inform/";
     size_t lo = sizeof ota - 1, lpk = strlen(pk);
-    return strncmp(topic, ota, lo) == 0 && strncmp(topic + lo, pk, lpk) == 0 &&
-           topic[lo + lpk] == '/' && strcmp(topic + lo + lpk + 1, dn) == 0;
+    return strncmp(topic, ota, lo) == 0 && strncmp(topic + lo, pk, lpk) == 0 && topic[lo + lpk] == '/' &&
+           strcmp(topic + lo + lpk + 1, dn) == 0;
 }
 
 /* psk (use_identity_as_username): bind a connection whose user name is a registered ID2. */
-static id2m_verdict_t bind_by_id2(const id2m_config_t *cfg, id2m_state_t *st,
-                                  const char *client_id, const char *username, id2m_result_t *res)
+static id2m_verdict_t bind_by_id2(const id2m_config_t *cfg, id2m_state_t *st, const char *client_id,
+                                  const char *username, id2m_result_t *res)
 {
     char err[ID2REG_ERR_LEN] = "";
     id2_device_t dev;
@@ -566,16 +566,15 @@ static id2m_verdict_t bind_by_id2(const id2m_config_t *cfg, id2m_state_t *st,
     return verdict(res, ID2M_ALLOW);
 }
 
-id2m_verdict_t id2m_acl(const id2m_config_t *cfg, id2m_state_t *st, const char *client_id,
-                        const char *username, const char *topic, int access, id2m_result_t *res)
+id2m_verdict_t id2m_acl(const id2m_config_t *cfg, id2m_state_t *st, const char *client_id, const char *username,
+                        const char *topic, int access, id2m_result_t *res)
 {
     result_reset(res, st != NULL ? st->mode : 0);
     if (st == NULL)
         return verdict(res, ID2M_DEFER);
     /* State bound to another client id / user name is not this client's (a connection freed
      * without DISCONNECT whose address was reused): forget it. */
-    if (st->authenticated &&
-        (!str_eq_nullable(st->username, username) || !str_eq_nullable(st->client_id, client_id)))
+    if (st->authenticated && (!str_eq_nullable(st->username, username) || !str_eq_nullable(st->client_id, client_id)))
         id2m_state_clear(st);
     if (!st->authenticated) {
         if (username == NULL || !id2v_valid_id2(username) || !(cfg->modes & ID2M_MODE_PSK))
@@ -585,8 +584,7 @@ id2m_verdict_t id2m_acl(const id2m_config_t *cfg, id2m_state_t *st, const char *
     }
     res->mode = st->mode;
     if (st->name_bad)
-        return deny(res, ID2M_DENY, "client id does not name device %s.%s, or it is revoked",
-                    st->pk, st->dn);
+        return deny(res, ID2M_DENY, "client id does not name device %s.%s, or it is revoked", st->pk, st->dn);
     if (topic == NULL)
         return deny(res, ID2M_DENY, "no topic");
     if (access == ID2M_ACL_UNSUBSCRIBE)
@@ -597,8 +595,9 @@ id2m_verdict_t id2m_acl(const id2m_config_t *cfg, id2m_state_t *st, const char *
         char t[96];
         id2m_printable(topic, t, sizeof t);
         return deny(res, ID2M_DENY, "%s '%s' outside device %s.%s's topics",
-                    access == ID2M_ACL_WRITE ? "publish to" :
-                    access == ID2M_ACL_READ ? "receive from" : "subscribe to",
+                    access == ID2M_ACL_WRITE  ? "publish to"
+                    : access == ID2M_ACL_READ ? "receive from"
+                                              : "subscribe to",
                     t, st->pk, st->dn);
     }
     return verdict(res, ID2M_ALLOW);

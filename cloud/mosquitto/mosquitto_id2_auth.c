@@ -27,7 +27,7 @@
 #include "id2mosq/id2_mosq_core.h"
 
 #define LOG_PREFIX "id2_auth: "
-#define NBUCKETS 256u
+#define NBUCKETS   256u
 
 typedef struct client_node {
     const struct mosquitto *client;
@@ -139,17 +139,16 @@ static void log_refusal(const char *what, struct mosquitto *client, const id2m_r
 {
     char cid[160];
     id2m_printable(client != NULL ? mosquitto_client_id(client) : NULL, cid, sizeof cid);
-    mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "%s refused (mode %s) for client '%s': %s",
-                         what, id2m_mode_name(res->mode), cid, res->reason);
+    mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "%s refused (mode %s) for client '%s': %s", what,
+                         id2m_mode_name(res->mode), cid, res->reason);
 }
 
 static void log_accept(const char *what, struct mosquitto *client, const id2m_state_t *st)
 {
     char cid[160];
     id2m_printable(client != NULL ? mosquitto_client_id(client) : NULL, cid, sizeof cid);
-    mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG_PREFIX "%s: device %s.%s%s%s (mode %s) client '%s'",
-                         what, st->pk, st->dn, st->id2[0] ? " ID2 " : "", st->id2,
-                         id2m_mode_name(st->mode), cid);
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG_PREFIX "%s: device %s.%s%s%s (mode %s) client '%s'", what, st->pk, st->dn,
+                         st->id2[0] ? " ID2 " : "", st->id2, id2m_mode_name(st->mode), cid);
 }
 
 static int out_of_memory(const char *what, struct mosquitto *client)
@@ -173,8 +172,7 @@ static int on_basic_auth(int event, void *event_data, void *userdata)
     client_node_t *n = state_find(pl, ed->client, 1);
     if (n == NULL)
         return out_of_memory("connect", ed->client);
-    id2m_verdict_t v = id2m_basic_auth(&pl->cfg, &n->st, mosquitto_client_id(ed->client),
-                                       ed->username, ed->password,
+    id2m_verdict_t v = id2m_basic_auth(&pl->cfg, &n->st, mosquitto_client_id(ed->client), ed->username, ed->password,
                                        ed->password ? strlen(ed->password) : 0, now_ms(), &res);
     switch (v) {
     case ID2M_ALLOW:
@@ -188,8 +186,8 @@ static int on_basic_auth(int event, void *event_data, void *userdata)
     }
 }
 
-static int ext_auth_reply(id2m_verdict_t v, const id2m_result_t *res,
-                          struct mosquitto_evt_extended_auth *ed, const id2m_state_t *st)
+static int ext_auth_reply(id2m_verdict_t v, const id2m_result_t *res, struct mosquitto_evt_extended_auth *ed,
+                          const id2m_state_t *st)
 {
     if (v == ID2M_CONTINUE || v == ID2M_ALLOW) {
         if (res->data_len > 0) {
@@ -225,11 +223,9 @@ static int on_ext_auth(int event, void *event_data, void *userdata)
     const char *cid = mosquitto_client_id(ed->client);
     const char *user = mosquitto_client_username(ed->client);
     if (event == MOSQ_EVT_EXT_AUTH_START)
-        v = id2m_ext_start(&pl->cfg, &n->st, ed->auth_method, cid, user, ed->data_in,
-                           ed->data_in_len, &res);
+        v = id2m_ext_start(&pl->cfg, &n->st, ed->auth_method, cid, user, ed->data_in, ed->data_in_len, &res);
     else /* ed->auth_method is NULL in every 2.0.x release: the method is in our state. */
-        v = id2m_ext_continue(&pl->cfg, &n->st, cid, user, ed->data_in, ed->data_in_len,
-                              now_ms(), &res);
+        v = id2m_ext_continue(&pl->cfg, &n->st, cid, user, ed->data_in, ed->data_in_len, now_ms(), &res);
     return ext_auth_reply(v, &res, ed, &n->st);
 }
 
@@ -243,8 +239,7 @@ static int on_psk_key(int event, void *event_data, void *userdata)
 
     /* No per-client state here: a handshake that fails inside accept() is freed by mosquitto
      * without a DISCONNECT event. The device is bound at its first access check. */
-    id2m_verdict_t v = id2m_psk_key(&pl->cfg, ed->hint, ed->identity, key_hex, sizeof key_hex,
-                                    &res);
+    id2m_verdict_t v = id2m_psk_key(&pl->cfg, ed->hint, ed->identity, key_hex, sizeof key_hex, &res);
     if (v == ID2M_DEFER)
         return MOSQ_ERR_PLUGIN_DEFER;
     if (v == ID2M_ALLOW && (ed->key == NULL || ed->max_key_len < 65)) {
@@ -259,8 +254,7 @@ static int on_psk_key(int event, void *event_data, void *userdata)
     if (v != ID2M_ALLOW) {
         char id[64];
         id2m_printable(ed->identity, id, sizeof id);
-        mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "TLS-PSK refused for identity '%s': %s",
-                             id, res.reason);
+        mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "TLS-PSK refused for identity '%s': %s", id, res.reason);
         return MOSQ_ERR_AUTH;
     }
     return MOSQ_ERR_SUCCESS;
@@ -288,8 +282,7 @@ static int on_acl_check(int event, void *event_data, void *userdata)
     }
     if (n == NULL)
         return MOSQ_ERR_PLUGIN_DEFER;
-    id2m_verdict_t v = id2m_acl(&pl->cfg, &n->st, mosquitto_client_id(ed->client), user,
-                                ed->topic, ed->access, &res);
+    id2m_verdict_t v = id2m_acl(&pl->cfg, &n->st, mosquitto_client_id(ed->client), user, ed->topic, ed->access, &res);
     switch (v) {
     case ID2M_ALLOW:
         return MOSQ_ERR_SUCCESS;
@@ -316,12 +309,9 @@ static const struct {
     int event;
     MOSQ_FUNC_generic_callback cb;
 } callbacks[] = {
-    {MOSQ_EVT_BASIC_AUTH, on_basic_auth},
-    {MOSQ_EVT_EXT_AUTH_START, on_ext_auth},
-    {MOSQ_EVT_EXT_AUTH_CONTINUE, on_ext_auth},
-    {MOSQ_EVT_PSK_KEY, on_psk_key},
-    {MOSQ_EVT_ACL_CHECK, on_acl_check},
-    {MOSQ_EVT_DISCONNECT, on_disconnect},
+    {MOSQ_EVT_BASIC_AUTH, on_basic_auth},      {MOSQ_EVT_EXT_AUTH_START, on_ext_auth},
+    {MOSQ_EVT_EXT_AUTH_CONTINUE, on_ext_auth}, {MOSQ_EVT_PSK_KEY, on_psk_key},
+    {MOSQ_EVT_ACL_CHECK, on_acl_check},        {MOSQ_EVT_DISCONNECT, on_disconnect},
 };
 #define NCALLBACKS (sizeof callbacks / sizeof callbacks[0])
 
@@ -359,8 +349,8 @@ int mosquitto_plugin_version(int supported_version_count, const int *supported_v
     return -1;
 }
 
-int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
-                          struct mosquitto_opt *options, int option_count)
+int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, struct mosquitto_opt *options,
+                          int option_count)
 {
     const char *registry = NULL, *master = NULL;
     char err[ID2REG_ERR_LEN] = "";
@@ -383,21 +373,27 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
             master = v;
         } else if (strcmp(k, "window") == 0) {
             if (!parse_window(v, &pl->cfg.window_s)) {
-                mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "plugin_opt_window '%s' is not a "
-                                     "number of seconds from 1 to 86400", v ? v : "");
+                mosquitto_log_printf(MOSQ_LOG_ERR,
+                                     LOG_PREFIX "plugin_opt_window '%s' is not a "
+                                                "number of seconds from 1 to 86400",
+                                     v ? v : "");
                 goto fail;
             }
         } else if (strcmp(k, "modes") == 0) {
             pl->cfg.modes = id2m_parse_modes(v);
             if (pl->cfg.modes == 0) {
-                mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "plugin_opt_modes '%s' is not a "
-                                     "comma-separated list of v5, ts, psk, secret", v ? v : "");
+                mosquitto_log_printf(MOSQ_LOG_ERR,
+                                     LOG_PREFIX "plugin_opt_modes '%s' is not a "
+                                                "comma-separated list of v5, ts, psk, secret",
+                                     v ? v : "");
                 goto fail;
             }
         } else {
             /* Other plugins' options share the list only with per_listener_settings; be loud. */
-            mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "unknown option plugin_opt_%s "
-                                 "(known: registry, master_key, window, modes)", k);
+            mosquitto_log_printf(MOSQ_LOG_ERR,
+                                 LOG_PREFIX "unknown option plugin_opt_%s "
+                                            "(known: registry, master_key, window, modes)",
+                                 k);
             goto fail;
         }
     }
@@ -413,8 +409,8 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
     if (rc != ID2V_OK) {
         /* A PostgreSQL connection string may hold a password: never logged. */
         int url = strncmp(registry, "postgres", 8) == 0 || strncmp(registry, "pg:", 3) == 0;
-        mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "cannot open registry '%s': %s",
-                             url ? "(PostgreSQL)" : registry, err[0] ? err : id2v_strerror(rc));
+        mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "cannot open registry '%s': %s", url ? "(PostgreSQL)" : registry,
+                             err[0] ? err : id2v_strerror(rc));
         pl->reg = NULL;
         goto fail;
     }
@@ -423,18 +419,15 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
     for (size_t i = 0; i < NCALLBACKS; i++) {
         rc = mosquitto_callback_register(identifier, callbacks[i].event, callbacks[i].cb, NULL, pl);
         if (rc != MOSQ_ERR_SUCCESS) {
-            mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "cannot register callback for event %d",
-                                 callbacks[i].event);
+            mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "cannot register callback for event %d", callbacks[i].event);
             for (size_t j = 0; j < i; j++)
                 mosquitto_callback_unregister(identifier, callbacks[j].event, callbacks[j].cb, NULL);
             goto fail;
         }
     }
-    mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG_PREFIX "registry '%s', window %u s, modes%s%s%s%s",
-                         registry, (unsigned)pl->cfg.window_s,
-                         (pl->cfg.modes & ID2M_MODE_V5) ? " v5" : "",
-                         (pl->cfg.modes & ID2M_MODE_TS) ? " ts" : "",
-                         (pl->cfg.modes & ID2M_MODE_PSK) ? " psk" : "",
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG_PREFIX "registry '%s', window %u s, modes%s%s%s%s", registry,
+                         (unsigned)pl->cfg.window_s, (pl->cfg.modes & ID2M_MODE_V5) ? " v5" : "",
+                         (pl->cfg.modes & ID2M_MODE_TS) ? " ts" : "", (pl->cfg.modes & ID2M_MODE_PSK) ? " psk" : "",
                          (pl->cfg.modes & ID2M_MODE_SECRET) ? " secret" : "");
     *userdata = pl;
     return MOSQ_ERR_SUCCESS;

@@ -33,13 +33,13 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/rsa.h>
 
-#define SCHEMA_VERSION 1
-#define MASTER_LEN 32u
-#define NONCE_LEN 12u
-#define TAG_LEN 16u
+#define SCHEMA_VERSION  1
+#define MASTER_LEN      32u
+#define NONCE_LEN       12u
+#define TAG_LEN         16u
 #define BUSY_TIMEOUT_MS 10000
-#define SECRET_LEN 32u
-#define ID2_TRIES 16
+#define SECRET_LEN      32u
+#define ID2_TRIES       16
 
 static const char check_plain[] = "trustm id2 registry master key check v1";
 
@@ -165,8 +165,8 @@ static int seal(id2_registry_t *reg, const uint8_t *plain, size_t len, const uin
     mbedtls_gcm_init(&g);
     int ok = mbedtls_ctr_drbg_random(&reg->drbg, nonce, NONCE_LEN) == 0 &&
              mbedtls_gcm_setkey(&g, MBEDTLS_CIPHER_ID_AES, reg->master, 256) == 0 &&
-             mbedtls_gcm_crypt_and_tag(&g, MBEDTLS_GCM_ENCRYPT, len, nonce, NONCE_LEN, aad, aad_len, plain, ct,
-                                       TAG_LEN, ct + len) == 0;
+             mbedtls_gcm_crypt_and_tag(&g, MBEDTLS_GCM_ENCRYPT, len, nonce, NONCE_LEN, aad, aad_len, plain, ct, TAG_LEN,
+                                       ct + len) == 0;
     mbedtls_gcm_free(&g);
     return ok;
 }
@@ -233,11 +233,10 @@ static const char schema_pg_sql[] =
 
 /* Addition to schema 1 (created on open when missing): the last authentication of each device,
  * written by the verifiers (id2-authd) and read by the device console. */
-static const char status_sql[] =
-    "CREATE TABLE IF NOT EXISTS auth_status(pk TEXT NOT NULL, dn TEXT NOT NULL,"
-    " last_ok BIGINT NOT NULL DEFAULT 0, last_fail BIGINT NOT NULL DEFAULT 0,"
-    " fail_reason TEXT NOT NULL DEFAULT '', ok_count BIGINT NOT NULL DEFAULT 0,"
-    " fail_count BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (pk, dn))";
+static const char status_sql[] = "CREATE TABLE IF NOT EXISTS auth_status(pk TEXT NOT NULL, dn TEXT NOT NULL,"
+                                 " last_ok BIGINT NOT NULL DEFAULT 0, last_fail BIGINT NOT NULL DEFAULT 0,"
+                                 " fail_reason TEXT NOT NULL DEFAULT '', ok_count BIGINT NOT NULL DEFAULT 0,"
+                                 " fail_count BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (pk, dn))";
 
 static int exec(id2_registry_t *reg, const char *sql, char *err, size_t err_size, const char *what)
 {
@@ -299,9 +298,8 @@ static int schema_check(id2_registry_t *reg, const char *path, char *err, size_t
     if (reg_db_step(st) == REG_DB_ROW) {
         uint8_t plain[sizeof check_plain];
         size_t plen = 0;
-        int ok = unseal(reg, reg_db_col_blob(st, 1), reg_db_col_bytes(st, 1),
-                        reg_db_col_blob(st, 0), reg_db_col_bytes(st, 0), (const uint8_t *)"check", 5,
-                        plain, sizeof plain, &plen);
+        int ok = unseal(reg, reg_db_col_blob(st, 1), reg_db_col_bytes(st, 1), reg_db_col_blob(st, 0),
+                        reg_db_col_bytes(st, 0), (const uint8_t *)"check", 5, plain, sizeof plain, &plen);
         if (ok && plen == sizeof check_plain - 1 && memcmp(plain, check_plain, plen) == 0)
             rc = ID2V_OK;
         else
@@ -311,8 +309,8 @@ static int schema_check(id2_registry_t *reg, const char *path, char *err, size_t
     return rc;
 }
 
-int id2_registry_open(const char *db_path, const char *master_key_path, int create, id2_registry_t **out,
-                      char *err, size_t err_size)
+int id2_registry_open(const char *db_path, const char *master_key_path, int create, id2_registry_t **out, char *err,
+                      size_t err_size)
 {
     if (out == NULL || db_path == NULL || db_path[0] == '\0')
         return fail(err, err_size, ID2V_ERR_BAD_PARAM, "registry: no database file given");
@@ -352,8 +350,7 @@ int id2_registry_open(const char *db_path, const char *master_key_path, int crea
             }
             int fd = open(db_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
             if (fd < 0 && errno != EEXIST) {
-                rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: cannot create: %s", db_path,
-                          strerror(errno));
+                rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: cannot create: %s", db_path, strerror(errno));
                 goto bad;
             }
             if (fd >= 0)
@@ -368,23 +365,21 @@ int id2_registry_open(const char *db_path, const char *master_key_path, int crea
     if ((rc = begin(reg, err, err_size)) != ID2V_OK)
         goto bad;
     /* PostgreSQL: registries opened at the same time create the schema once. */
-    if (reg_db_is_pg(reg->db) && (rc = exec(reg, "SELECT pg_advisory_xact_lock(2026120401)", err, err_size,
-                                            "cannot lock")) != ID2V_OK) {
+    if (reg_db_is_pg(reg->db) &&
+        (rc = exec(reg, "SELECT pg_advisory_xact_lock(2026120401)", err, err_size, "cannot lock")) != ID2V_OK) {
         finish(reg, rc, err, err_size);
         goto bad;
     }
     reg_stmt_t *q = NULL;
     int tables = -1;
-    if ((q = reg_db_prepare(reg->db, reg_db_is_pg(reg->db)
-                                         ? "SELECT count(*) FROM information_schema.tables "
-                                           "WHERE table_schema = current_schema()"
-                                         : "SELECT count(*) FROM sqlite_master")) != NULL &&
+    if ((q = reg_db_prepare(reg->db, reg_db_is_pg(reg->db) ? "SELECT count(*) FROM information_schema.tables "
+                                                             "WHERE table_schema = current_schema()"
+                                                           : "SELECT count(*) FROM sqlite_master")) != NULL &&
         reg_db_step(q) == REG_DB_ROW)
         tables = (int)reg_db_col_int64(q, 0);
     reg_db_finalize(q);
     if (tables < 0)
-        rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: not a database: %s", where,
-                  reg_db_errmsg(reg->db));
+        rc = fail(err, err_size, ID2V_ERR_STORAGE, "registry %s: not a database: %s", where, reg_db_errmsg(reg->db));
     else if (tables == 0 && create)
         rc = schema_create(reg, err, err_size);
     else if (tables == 0)
@@ -571,8 +566,8 @@ static int store(id2_registry_t *reg, const char *pk, const char *dn, const id2v
     return ID2V_OK;
 }
 
-int id2_registry_issue(id2_registry_t *reg, const char *pk, const char *dn, id2v_key_type_t type,
-                       id2_device_t *dev_out, id2v_key_t *key_out, char *err, size_t err_size)
+int id2_registry_issue(id2_registry_t *reg, const char *pk, const char *dn, id2v_key_type_t type, id2_device_t *dev_out,
+                       id2v_key_t *key_out, char *err, size_t err_size)
 {
     if (reg == NULL)
         return fail(err, err_size, ID2V_ERR_BAD_PARAM, "issue: no registry");
@@ -655,8 +650,8 @@ static int fetch(id2_registry_t *reg, reg_stmt_t *st, const char *what, id2_devi
         size_t aad_len = key_aad(aad, sizeof aad, d.type, d.id2, d.pk, d.dn);
         id2v_key_wipe(key_out);
         if (!unseal(reg, reg_db_col_blob(st, 7), reg_db_col_bytes(st, 7), reg_db_col_blob(st, 8),
-                    reg_db_col_bytes(st, 8), (const uint8_t *)aad, aad_len, key_out->key,
-                    sizeof key_out->key, &key_out->key_len)) {
+                    reg_db_col_bytes(st, 8), (const uint8_t *)aad, aad_len, key_out->key, sizeof key_out->key,
+                    &key_out->key_len)) {
             id2v_key_wipe(key_out);
             return fail(err, err_size, ID2V_ERR_STORAGE,
                         "device %s: key does not decrypt under this master key (row altered or moved)", what);
@@ -669,8 +664,8 @@ static int fetch(id2_registry_t *reg, reg_stmt_t *st, const char *what, id2_devi
     return ID2V_OK;
 }
 
-int id2_registry_find_id2(id2_registry_t *reg, const char *id2, id2_device_t *dev_out, id2v_key_t *key_out,
-                          char *err, size_t err_size)
+int id2_registry_find_id2(id2_registry_t *reg, const char *id2, id2_device_t *dev_out, id2v_key_t *key_out, char *err,
+                          size_t err_size)
 {
     if (reg == NULL)
         return fail(err, err_size, ID2V_ERR_BAD_PARAM, "look-up: no registry");
@@ -708,8 +703,8 @@ int id2_registry_find_name(id2_registry_t *reg, const char *pk, const char *dn, 
 
 /* Run a one-row change (bound by the 1 or 2 text arguments); ID2V_ERR_UNKNOWN_DEVICE when no row
  * matches `exists_sql`. Idempotent UPDATEs simply change nothing. */
-static int change(id2_registry_t *reg, const char *sql, const char *exists_sql, const char *a, const char *b,
-                  int64_t t, const char *what, char *err, size_t err_size)
+static int change(id2_registry_t *reg, const char *sql, const char *exists_sql, const char *a, const char *b, int64_t t,
+                  const char *what, char *err, size_t err_size)
 {
     int rc = begin(reg, err, err_size);
     if (rc != ID2V_OK)
@@ -756,8 +751,8 @@ int id2_registry_revoke(id2_registry_t *reg, const char *id2, char *err, size_t 
 }
 
 /* Change the device pk/dn with `sql` (?1 time, ?2 pk, ?3 dn). */
-static int change_name(id2_registry_t *reg, const char *op, const char *sql, const char *pk, const char *dn,
-                       int64_t t, char *err, size_t err_size)
+static int change_name(id2_registry_t *reg, const char *op, const char *sql, const char *pk, const char *dn, int64_t t,
+                       char *err, size_t err_size)
 {
     if (reg == NULL)
         return fail(err, err_size, ID2V_ERR_BAD_PARAM, "%s: no registry", op);
@@ -960,10 +955,10 @@ int id2_registry_copy(id2_registry_t *src, id2_registry_t *dst, size_t *devices,
         rc = copy_rows(src, dst, "SELECT id2, device_random, server_value, seen FROM replay",
                        "INSERT INTO replay VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", "ttti", &nr, err, err_size);
     if (rc == ID2V_OK)
-        rc = copy_rows(src, dst,
-                       "SELECT pk, dn, last_ok, last_fail, fail_reason, ok_count, fail_count FROM auth_status",
-                       "INSERT INTO auth_status VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", "ttiitii", &ns,
-                       err, err_size);
+        rc =
+            copy_rows(src, dst, "SELECT pk, dn, last_ok, last_fail, fail_reason, ok_count, fail_count FROM auth_status",
+                      "INSERT INTO auth_status VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", "ttiitii", &ns,
+                      err, err_size);
     if ((rc = finish(dst, rc, err, err_size)) != ID2V_OK)
         return rc;
     if (devices != NULL)
@@ -973,8 +968,8 @@ int id2_registry_copy(id2_registry_t *src, id2_registry_t *dst, size_t *devices,
     return ID2V_OK;
 }
 
-int id2_registry_note_auth(id2_registry_t *reg, const char *pk, const char *dn, int ok, const char *reason,
-                           int64_t now, char *err, size_t err_size)
+int id2_registry_note_auth(id2_registry_t *reg, const char *pk, const char *dn, int ok, const char *reason, int64_t now,
+                           char *err, size_t err_size)
 {
     if (reg == NULL || !id2v_valid_pk(pk) || !id2v_valid_dn(dn))
         return fail(err, err_size, ID2V_ERR_BAD_PARAM, "note: no registry, or a malformed product key / device name");

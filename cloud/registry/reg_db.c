@@ -16,7 +16,7 @@
 #endif
 
 #define BUSY_TIMEOUT_MS 10000
-#define MAX_PARAMS 12
+#define MAX_PARAMS      12
 
 struct reg_db {
     sqlite3 *lite;
@@ -247,8 +247,8 @@ static void pg_bind(reg_stmt_t *st, int i, const void *p, size_t n, int fmt, Oid
         st->nparams = i;
 }
 #define OID_BYTEA 17
-#define OID_INT8 20
-#define OID_TEXT 25
+#define OID_INT8  20
+#define OID_TEXT  25
 #endif
 
 void reg_db_bind_text(reg_stmt_t *st, int i, const char *s)
@@ -302,8 +302,8 @@ int reg_db_step(reg_stmt_t *st)
 #ifdef ID2REG_HAVE_PG
     if (st->db->pg != NULL) {
         if (st->res == NULL && !st->done) {
-            st->res = PQexecParams(st->db->pg, st->sql, st->nparams, st->type, (const char *const *)st->val,
-                                   st->len, st->fmt, 1);
+            st->res = PQexecParams(st->db->pg, st->sql, st->nparams, st->type, (const char *const *)st->val, st->len,
+                                   st->fmt, 1);
             ExecStatusType s = PQresultStatus(st->res);
             st->row = -1;
             st->rows = 0;

@@ -15,9 +15,9 @@
 typedef struct reg_db reg_db_t;
 typedef struct reg_stmt reg_stmt_t;
 
-#define REG_DB_DONE 0
-#define REG_DB_ROW 1
-#define REG_DB_ERROR (-1)
+#define REG_DB_DONE       0
+#define REG_DB_ROW        1
+#define REG_DB_ERROR      (-1)
 #define REG_DB_CONSTRAINT (-2) /* a UNIQUE / PRIMARY KEY violation */
 
 /* 1 when `url` names a PostgreSQL database ("postgresql://...", "postgres://..." or

@@ -19,12 +19,12 @@
 #include <mbedtls/rsa.h>
 #include <mbedtls/sha256.h>
 
-#define AES_SIG_LEN 48u
-#define RSA_SIG_LEN 128u
-#define AES_B64_LEN 64u
-#define RSA_B64_LEN 172u
-#define MSG_MAX (ID2V_ID_LEN + ID2V_DEVICE_RANDOM_LEN + ID2V_MAX_SERVER_RANDOM + ID2V_MAX_EXTRA)
-#define NAME_MAX_LEN 64u
+#define AES_SIG_LEN   48u
+#define RSA_SIG_LEN   128u
+#define AES_B64_LEN   64u
+#define RSA_B64_LEN   172u
+#define MSG_MAX       (ID2V_ID_LEN + ID2V_DEVICE_RANDOM_LEN + ID2V_MAX_SERVER_RANDOM + ID2V_MAX_EXTRA)
+#define NAME_MAX_LEN  64u
 #define TS_MAX_DIGITS 19u /* fits uint64 */
 
 static const char hex_upper[] = "0123456789ABCDEF";
@@ -34,22 +34,38 @@ static const char b64_alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 const char *id2v_strerror(int status)
 {
     switch (status) {
-    case ID2V_OK: return "ok";
-    case ID2V_ERR_BAD_PARAM: return "bad parameter";
-    case ID2V_ERR_FORMAT: return "malformed input";
-    case ID2V_ERR_TYPE: return "auth code type not accepted here";
-    case ID2V_ERR_CHALLENGE: return "challenge does not match the one issued";
-    case ID2V_ERR_SIGNATURE: return "signature does not verify";
-    case ID2V_ERR_STALE: return "timestamp outside the accepted window";
-    case ID2V_ERR_REPLAY: return "auth code seen before (replay)";
-    case ID2V_ERR_UNKNOWN_DEVICE: return "unknown device";
-    case ID2V_ERR_REVOKED: return "device revoked";
-    case ID2V_ERR_NAME_MISMATCH: return "client id or user name names another device";
-    case ID2V_ERR_SHORT_BUFFER: return "output buffer too small";
-    case ID2V_ERR_CRYPTO: return "crypto library failure";
-    case ID2V_ERR_NOT_SUPPORTED: return "not supported for this key type";
-    case ID2V_ERR_STORAGE: return "registry or replay store failure";
-    default: return "unknown error";
+    case ID2V_OK:
+        return "ok";
+    case ID2V_ERR_BAD_PARAM:
+        return "bad parameter";
+    case ID2V_ERR_FORMAT:
+        return "malformed input";
+    case ID2V_ERR_TYPE:
+        return "auth code type not accepted here";
+    case ID2V_ERR_CHALLENGE:
+        return "challenge does not match the one issued";
+    case ID2V_ERR_SIGNATURE:
+        return "signature does not verify";
+    case ID2V_ERR_STALE:
+        return "timestamp outside the accepted window";
+    case ID2V_ERR_REPLAY:
+        return "auth code seen before (replay)";
+    case ID2V_ERR_UNKNOWN_DEVICE:
+        return "unknown device";
+    case ID2V_ERR_REVOKED:
+        return "device revoked";
+    case ID2V_ERR_NAME_MISMATCH:
+        return "client id or user name names another device";
+    case ID2V_ERR_SHORT_BUFFER:
+        return "output buffer too small";
+    case ID2V_ERR_CRYPTO:
+        return "crypto library failure";
+    case ID2V_ERR_NOT_SUPPORTED:
+        return "not supported for this key type";
+    case ID2V_ERR_STORAGE:
+        return "registry or replay store failure";
+    default:
+        return "unknown error";
     }
 }
 
@@ -328,8 +344,8 @@ static int rsa_sign(const id2v_key_t *k, const uint8_t *msg, size_t msg_len, uin
         mbedtls_rsa_context *rsa = mbedtls_pk_rsa(pk);
         mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V15, 0);
         if (rng_ok && mbedtls_sha256_ret(msg, msg_len, h, 0) == 0 &&
-            mbedtls_rsa_pkcs1_sign(rsa, mbedtls_ctr_drbg_random, &rng.drbg, MBEDTLS_RSA_PRIVATE,
-                                   MBEDTLS_MD_SHA256, 32, h, sig) == 0)
+            mbedtls_rsa_pkcs1_sign(rsa, mbedtls_ctr_drbg_random, &rng.drbg, MBEDTLS_RSA_PRIVATE, MBEDTLS_MD_SHA256, 32,
+                                   h, sig) == 0)
             rc = ID2V_OK;
     }
     sys_rng_free(&rng);
@@ -338,8 +354,7 @@ static int rsa_sign(const id2v_key_t *k, const uint8_t *msg, size_t msg_len, uin
     return rc;
 }
 
-int id2v_sign(const id2v_key_t *k, const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t sig_size,
-              size_t *sig_len)
+int id2v_sign(const id2v_key_t *k, const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t sig_size, size_t *sig_len)
 {
     int rc = key_ok(k);
     if (rc != ID2V_OK)
@@ -497,8 +512,8 @@ int id2v_verify_auth_code(const id2v_key_t *k, const char *code, size_t code_len
     }
     uint8_t msg[MSG_MAX];
     size_t msg_len;
-    build_msg(k->id2, ac.device_random, ac.server_random, sr_len, with_extra ? extra : NULL,
-              with_extra ? extra_len : 0, msg, &msg_len);
+    build_msg(k->id2, ac.device_random, ac.server_random, sr_len, with_extra ? extra : NULL, with_extra ? extra_len : 0,
+              msg, &msg_len);
     rc = check_sig(k, msg, msg_len, ac.sig_b64, ac.sig_b64_len);
     mbedtls_platform_zeroize(msg, sizeof msg);
     return rc;
@@ -570,8 +585,7 @@ int id2v_psk(const id2v_key_t *k, const char *hint, uint8_t psk[32])
     return rc;
 }
 
-int id2v_server_random(char out[ID2V_MAX_SERVER_RANDOM + 1], int (*f_rng)(void *, unsigned char *, size_t),
-                       void *p_rng)
+int id2v_server_random(char out[ID2V_MAX_SERVER_RANDOM + 1], int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
 {
     if (out == NULL)
         return ID2V_ERR_BAD_PARAM;
@@ -596,8 +610,7 @@ int id2v_server_random(char out[ID2V_MAX_SERVER_RANDOM + 1], int (*f_rng)(void *
 
 /* ------------------------------------------------------------------ device-secret password */
 
-int id2v_secret_password(const char *pk, const char *dn, const char *device_secret, const char *timestamp,
-                         char out[65])
+int id2v_secret_password(const char *pk, const char *dn, const char *device_secret, const char *timestamp, char out[65])
 {
     if (out == NULL)
         return ID2V_ERR_BAD_PARAM;
@@ -650,7 +663,7 @@ int id2v_verify_secret_password(const char *pk, const char *dn, const char *devi
 
 /* ------------------------------------------------------------------ client id, user name */
 
-#define CID_MAX 512u
+#define CID_MAX       512u
 #define CID_VALUE_MAX 64u
 
 static int valid_value(const char *s, size_t n)
@@ -675,7 +688,7 @@ static int copy_field(char *dst, size_t dst_size, const char *v, size_t n)
 /* One "key=value" field of the client id into out; seen is a bit set of the keys met so far. */
 static int cid_field(const char *f, size_t n, id2v_client_id_t *out, unsigned *seen)
 {
-    static const char *const keys[] = {"securemode", "timestamp", "signmethod", "gw",       "ext",
+    static const char *const keys[] = {"securemode", "timestamp", "signmethod", "gw", "ext",
                                        "partner_id", "module_id", "authtype",   "a"};
     const char *eq = memchr(f, '=', n);
     if (eq == NULL)
@@ -785,9 +798,8 @@ static int put_field(char *out, size_t out_size, size_t *pos, const char *sep, c
     return 1;
 }
 
-int id2v_format_client_id(const char *pk, const char *dn, int securemode, const char *timestamp,
-                          const char *partner_id, const char *module_id, const char *authtype, const char *a,
-                          char *out, size_t out_size)
+int id2v_format_client_id(const char *pk, const char *dn, int securemode, const char *timestamp, const char *partner_id,
+                          const char *module_id, const char *authtype, const char *a, char *out, size_t out_size)
 {
     if (out == NULL || out_size == 0 || securemode < -1 || securemode > 99)
         return ID2V_ERR_BAD_PARAM;
@@ -805,9 +817,15 @@ int id2v_format_client_id(const char *pk, const char *dn, int securemode, const 
     struct {
         const char *name, *value;
         int check;
-    } f[] = {{"securemode", mode, 0},       {"timestamp", timestamp, 0},    {"signmethod", "hmacsha256", 0},
-             {"gw", "0", 0},                {"ext", "0", 0},                {"partner_id", partner_id, 1},
-             {"module_id", module_id, 1},   {"authtype", authtype, 1},      {"a", a, 1}};
+    } f[] = {{"securemode", mode, 0},
+             {"timestamp", timestamp, 0},
+             {"signmethod", "hmacsha256", 0},
+             {"gw", "0", 0},
+             {"ext", "0", 0},
+             {"partner_id", partner_id, 1},
+             {"module_id", module_id, 1},
+             {"authtype", authtype, 1},
+             {"a", a, 1}};
     const char *sep = "";
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         int r = put_field(out, out_size, &pos, sep, f[i].name, f[i].value, f[i].check);

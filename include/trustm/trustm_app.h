@@ -15,7 +15,7 @@ extern "C" {
 #endif
 
 #define TRUSTM_OID_SESSION_FIRST 0xE100u
-#define TRUSTM_SESSION_COUNT 4u
+#define TRUSTM_SESSION_COUNT     4u
 
 /* Host-side allocator of the four session contexts (no I/O). The chip does not allocate:
  * this only keeps callers of one device from picking the same OID. Acquire gives the lowest
@@ -35,8 +35,7 @@ trustm_status_t trustm_op_start_hibernate(trustm_device_t *dev, uint8_t handle[T
  * budget_us (counted in polls: 1 + budget_us / poll_us reads). API TIMEOUT when it did not reach
  * 0; *sec (may be NULL) holds the last value read. poll_us 0 = 100 ms. */
 trustm_status_t trustm_sec_wait_zero(trustm_device_t *dev, uint32_t budget_us, uint32_t poll_us, uint8_t *sec);
-trustm_status_t trustm_op_start_sec_wait_zero(trustm_device_t *dev, uint32_t budget_us, uint32_t poll_us,
-                                              uint8_t *sec);
+trustm_status_t trustm_op_start_sec_wait_zero(trustm_device_t *dev, uint32_t budget_us, uint32_t poll_us, uint8_t *sec);
 
 #ifdef __cplusplus
 }

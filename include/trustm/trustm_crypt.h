@@ -26,10 +26,10 @@ extern "C" {
 #endif
 
 /* ---------------------------------------------------------------- random (§5.6) */
-#define TRUSTM_RNG_TRNG 0x00u
-#define TRUSTM_RNG_DRNG 0x01u
-#define TRUSTM_RANDOM_MIN 8u
-#define TRUSTM_RANDOM_MAX 256u
+#define TRUSTM_RNG_TRNG           0x00u
+#define TRUSTM_RNG_DRNG           0x01u
+#define TRUSTM_RANDOM_MIN         8u
+#define TRUSTM_RANDOM_MAX         256u
 #define TRUSTM_SESSION_SECRET_MAX 66u
 
 /* len random bytes (8..256) into out (out_size >= len). */
@@ -37,42 +37,40 @@ trustm_status_t trustm_random(trustm_device_t *dev, uint8_t rng, uint8_t *out, s
 trustm_status_t trustm_op_start_random(trustm_device_t *dev, uint8_t rng, uint8_t *out, size_t len);
 /* Authorization challenge: session := opt || random, random (len 8..256, opt_len + len <= 66)
  * also returned in out. */
-trustm_status_t trustm_random_to_session(trustm_device_t *dev, uint8_t rng, uint16_t session_oid,
-                                         const uint8_t *opt, size_t opt_len, uint8_t *out, size_t len);
+trustm_status_t trustm_random_to_session(trustm_device_t *dev, uint8_t rng, uint16_t session_oid, const uint8_t *opt,
+                                         size_t opt_len, uint8_t *out, size_t len);
 trustm_status_t trustm_op_start_random_to_session(trustm_device_t *dev, uint8_t rng, uint16_t session_oid,
                                                   const uint8_t *opt, size_t opt_len, uint8_t *out, size_t len);
 /* RSA pre-master secret: session := opt || DRNG random, total_len bytes in all
  * (opt_len + 8 <= total_len <= 66, opt_len <= 58). Nothing is returned. */
-trustm_status_t trustm_rsa_pms_generate(trustm_device_t *dev, uint16_t session_oid, const uint8_t *opt,
-                                        size_t opt_len, size_t total_len);
+trustm_status_t trustm_rsa_pms_generate(trustm_device_t *dev, uint16_t session_oid, const uint8_t *opt, size_t opt_len,
+                                        size_t total_len);
 trustm_status_t trustm_op_start_rsa_pms_generate(trustm_device_t *dev, uint16_t session_oid, const uint8_t *opt,
                                                  size_t opt_len, size_t total_len);
 
 /* ---------------------------------------------------------------- SHA-256 (§5.11) */
-#define TRUSTM_SHA256_LEN 32u
+#define TRUSTM_SHA256_LEN    32u
 #define TRUSTM_HASH_CTX_SIZE 209u
 
 /* Exported intermediate context: kept by the caller between start/update/final. */
 typedef struct trustm_hash_ctx {
-    uint16_t len;                       /* 0: not started */
+    uint16_t len; /* 0: not started */
     uint8_t data[TRUSTM_HASH_CTX_SIZE];
 } trustm_hash_ctx_t;
 
 /* One-shot SHA-256 of len bytes (len >= 1; split into start/continue/final above one APDU). */
-trustm_status_t trustm_sha256(trustm_device_t *dev, const uint8_t *data, size_t len,
-                              uint8_t digest[TRUSTM_SHA256_LEN]);
+trustm_status_t trustm_sha256(trustm_device_t *dev, const uint8_t *data, size_t len, uint8_t digest[TRUSTM_SHA256_LEN]);
 trustm_status_t trustm_op_start_sha256(trustm_device_t *dev, const uint8_t *data, size_t len,
                                        uint8_t digest[TRUSTM_SHA256_LEN]);
 /* SHA-256 of bytes offset..offset+len-1 of data object oid (its RD AC applies). */
 trustm_status_t trustm_sha256_object(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint16_t len,
                                      uint8_t digest[TRUSTM_SHA256_LEN]);
-trustm_status_t trustm_op_start_sha256_object(trustm_device_t *dev, uint16_t oid, uint16_t offset,
-                                              uint16_t len, uint8_t digest[TRUSTM_SHA256_LEN]);
+trustm_status_t trustm_op_start_sha256_object(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint16_t len,
+                                              uint8_t digest[TRUSTM_SHA256_LEN]);
 /* Streaming with context export/import: other hashes may run in between. */
 trustm_status_t trustm_sha256_start(trustm_device_t *dev, trustm_hash_ctx_t *ctx);
 trustm_status_t trustm_op_start_sha256_start(trustm_device_t *dev, trustm_hash_ctx_t *ctx);
-trustm_status_t trustm_sha256_update(trustm_device_t *dev, trustm_hash_ctx_t *ctx, const uint8_t *data,
-                                     size_t len);
+trustm_status_t trustm_sha256_update(trustm_device_t *dev, trustm_hash_ctx_t *ctx, const uint8_t *data, size_t len);
 trustm_status_t trustm_op_start_sha256_update(trustm_device_t *dev, trustm_hash_ctx_t *ctx, const uint8_t *data,
                                               size_t len);
 /* ctx is not modified (it can be finalised again or updated further). */
@@ -82,9 +80,9 @@ trustm_status_t trustm_op_start_sha256_final(trustm_device_t *dev, const trustm_
                                              uint8_t digest[TRUSTM_SHA256_LEN]);
 
 /* ---------------------------------------------------------------- symmetric (§5.7, §5.8, §5.17) */
-#define TRUSTM_AES128 0x81u
-#define TRUSTM_AES192 0x82u
-#define TRUSTM_AES256 0x83u
+#define TRUSTM_AES128      0x81u
+#define TRUSTM_AES192      0x82u
+#define TRUSTM_AES256      0x83u
 #define TRUSTM_OID_AES_KEY 0xE200u
 
 #define TRUSTM_SYM_ECB     0x08u
@@ -102,8 +100,8 @@ trustm_status_t trustm_op_start_aes_keygen(trustm_device_t *dev, uint8_t alg, ui
 /* Generate and export an AES key (16/24/32 bytes). */
 trustm_status_t trustm_aes_keygen_export(trustm_device_t *dev, uint8_t alg, uint8_t *key, size_t key_size,
                                          size_t *key_len);
-trustm_status_t trustm_op_start_aes_keygen_export(trustm_device_t *dev, uint8_t alg, uint8_t *key,
-                                                  size_t key_size, size_t *key_len);
+trustm_status_t trustm_op_start_aes_keygen_export(trustm_device_t *dev, uint8_t alg, uint8_t *key, size_t key_size,
+                                                  size_t *key_len);
 
 /* One-shot encryption / MAC with key key_oid. ECB, CBC, CBC-MAC: len a multiple of 16 (the
  * host pads); CMAC: any len >= 1. iv: CBC only (16 bytes) or NULL. Output: ECB/CBC len bytes,
@@ -112,52 +110,53 @@ trustm_status_t trustm_op_start_aes_keygen_export(trustm_device_t *dev, uint8_t 
 trustm_status_t trustm_sym_encrypt(trustm_device_t *dev, uint8_t mode, uint16_t key_oid, const uint8_t *iv,
                                    size_t iv_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
                                    size_t *out_len);
-trustm_status_t trustm_op_start_sym_encrypt(trustm_device_t *dev, uint8_t mode, uint16_t key_oid,
-                                            const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len,
-                                            uint8_t *out, size_t out_size, size_t *out_len);
+trustm_status_t trustm_op_start_sym_encrypt(trustm_device_t *dev, uint8_t mode, uint16_t key_oid, const uint8_t *iv,
+                                            size_t iv_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
+                                            size_t *out_len);
 /* One-shot decryption: ECB or CBC, len a multiple of 16. */
 trustm_status_t trustm_sym_decrypt(trustm_device_t *dev, uint8_t mode, uint16_t key_oid, const uint8_t *iv,
                                    size_t iv_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
                                    size_t *out_len);
-trustm_status_t trustm_op_start_sym_decrypt(trustm_device_t *dev, uint8_t mode, uint16_t key_oid,
-                                            const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len,
-                                            uint8_t *out, size_t out_size, size_t *out_len);
+trustm_status_t trustm_op_start_sym_decrypt(trustm_device_t *dev, uint8_t mode, uint16_t key_oid, const uint8_t *iv,
+                                            size_t iv_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
+                                            size_t *out_len);
 /* Streaming (the chip holds one sequence; no other command may come in between):
  *   start (mode, key, iv, first data) -> continue* -> final.
  * decrypt selects DecryptSym. Data of start/continue must be block multiples for AES modes;
  * final needs >= 1 byte. Each call may carry any length (chunked like the one-shot form).
  * ECB/CBC output the blocks processed by the call; MACs output nothing until final (16 bytes,
  * or 32/48/64 for HMAC). out may be NULL with out_size 0 for calls without output. */
-trustm_status_t trustm_sym_start(trustm_device_t *dev, bool decrypt, uint8_t mode, uint16_t key_oid,
-                                 const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len, uint8_t *out,
-                                 size_t out_size, size_t *out_len);
+trustm_status_t trustm_sym_start(trustm_device_t *dev, bool decrypt, uint8_t mode, uint16_t key_oid, const uint8_t *iv,
+                                 size_t iv_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
+                                 size_t *out_len);
 trustm_status_t trustm_op_start_sym_start(trustm_device_t *dev, bool decrypt, uint8_t mode, uint16_t key_oid,
-                                          const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len,
-                                          uint8_t *out, size_t out_size, size_t *out_len);
-trustm_status_t trustm_sym_continue(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out,
-                                    size_t out_size, size_t *out_len);
+                                          const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len, uint8_t *out,
+                                          size_t out_size, size_t *out_len);
+trustm_status_t trustm_sym_continue(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
+                                    size_t *out_len);
 trustm_status_t trustm_op_start_sym_continue(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out,
                                              size_t out_size, size_t *out_len);
-trustm_status_t trustm_sym_final(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out,
-                                 size_t out_size, size_t *out_len);
+trustm_status_t trustm_sym_final(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
+                                 size_t *out_len);
 trustm_status_t trustm_op_start_sym_final(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out,
                                           size_t out_size, size_t *out_len);
 
 /* ---------------------------------------------------------------- HMAC and authorization */
 /* HMAC (type TRUSTM_HMAC_*) keyed by a PRESSEC data object or a session secret; any len >= 1.
  * Streaming: trustm_sym_start(dev, false, TRUSTM_HMAC_SHA256, secret, NULL, 0, ...) etc. */
-trustm_status_t trustm_hmac(trustm_device_t *dev, uint8_t type, uint16_t secret_oid, const uint8_t *in,
-                            size_t len, uint8_t *mac, size_t mac_size, size_t *mac_len);
+trustm_status_t trustm_hmac(trustm_device_t *dev, uint8_t type, uint16_t secret_oid, const uint8_t *in, size_t len,
+                            uint8_t *mac, size_t mac_size, size_t *mac_len);
 trustm_status_t trustm_op_start_hmac(trustm_device_t *dev, uint8_t type, uint16_t secret_oid, const uint8_t *in,
                                      size_t len, uint8_t *mac, size_t mac_size, size_t *mac_len);
 /* HMAC verification against AUTOREF object autoref_oid: input must begin with the challenge
  * stored in session_oid by trustm_random_to_session(); success sets Auto(autoref_oid).
  * mac_len must be the HMAC size (32/48/64). Failure: DEVICE_ERR(0x2F). */
-TRUSTM_MUST_CHECK trustm_status_t trustm_hmac_verify(trustm_device_t *dev, uint8_t type, uint16_t autoref_oid, uint16_t session_oid,
-                                   const uint8_t *input, size_t input_len, const uint8_t *mac, size_t mac_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_hmac_verify(trustm_device_t *dev, uint8_t type, uint16_t autoref_oid,
+                                                     uint16_t session_oid, const uint8_t *input, size_t input_len,
+                                                     const uint8_t *mac, size_t mac_len);
 TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_hmac_verify(trustm_device_t *dev, uint8_t type, uint16_t autoref_oid,
-                                            uint16_t session_oid, const uint8_t *input, size_t input_len,
-                                            const uint8_t *mac, size_t mac_len);
+                                                              uint16_t session_oid, const uint8_t *input,
+                                                              size_t input_len, const uint8_t *mac, size_t mac_len);
 /* Clear Auto(autoref_oid) with a verification that cannot succeed (as the vendor host); the
  * chip's answer (success or error) is not interpreted, link errors are returned. */
 trustm_status_t trustm_auto_state_clear(trustm_device_t *dev, uint16_t autoref_oid);
@@ -172,16 +171,16 @@ trustm_status_t trustm_op_start_auto_state_clear(trustm_device_t *dev, uint16_t 
 #define TRUSTM_HKDF_SHA512 0x0Au
 
 typedef struct trustm_derive {
-    uint8_t alg;               /* TRUSTM_PRF_* or TRUSTM_HKDF_* */
-    uint16_t secret_oid;       /* PRESSEC data object or session */
-    const uint8_t *label;      /* PRF: label; HKDF: salt (label||seed <= 1024 bytes) */
+    uint8_t alg;          /* TRUSTM_PRF_* or TRUSTM_HKDF_* */
+    uint16_t secret_oid;  /* PRESSEC data object or session */
+    const uint8_t *label; /* PRF: label; HKDF: salt (label||seed <= 1024 bytes) */
     size_t label_len;
-    const uint8_t *seed;       /* PRF: seed (required); HKDF: must be NULL */
+    const uint8_t *seed; /* PRF: seed (required); HKDF: must be NULL */
     size_t seed_len;
-    const uint8_t *info;       /* HKDF only, <= 256 bytes, NULL = none */
+    const uint8_t *info; /* HKDF only, <= 256 bytes, NULL = none */
     size_t info_len;
-    uint16_t key_len;          /* export: 1..256 (1..15 asked as 16, truncated); session: 16..66 */
-    uint16_t session_oid;      /* 0: export into out; else store in this session */
+    uint16_t key_len;     /* export: 1..256 (1..15 asked as 16, truncated); session: 16..66 */
+    uint16_t session_oid; /* 0: export into out; else store in this session */
 } trustm_derive_t;
 
 /* Derive; exported: out gets exactly key_len bytes (out_size >= key_len). */
@@ -197,62 +196,62 @@ trustm_status_t trustm_hkdf(trustm_device_t *dev, uint8_t alg, uint16_t secret_o
                             uint16_t session_oid, uint8_t *out, size_t out_size);
 
 /* ---------------------------------------------------------------- RSA (§5.9-5.13, §5.16) */
-#define TRUSTM_RSA1024 0x41u
-#define TRUSTM_RSA2048 0x42u
-#define TRUSTM_OID_RSA_KEY_1 0xE0FCu
-#define TRUSTM_OID_RSA_KEY_2 0xE0FDu
+#define TRUSTM_RSA1024          0x41u
+#define TRUSTM_RSA2048          0x42u
+#define TRUSTM_OID_RSA_KEY_1    0xE0FCu
+#define TRUSTM_OID_RSA_KEY_2    0xE0FDu
 #define TRUSTM_RSA_PKCS1_SHA256 0x01u
 #define TRUSTM_RSA_PKCS1_SHA384 0x02u
 #define TRUSTM_RSA_PKCS1_SHA512 0x03u
-#define TRUSTM_RSA_PUBKEY_MAX 280u   /* DER BIT STRING of an RSA-2048 key (276 typical) */
-#define TRUSTM_RSA_PRIVKEY_MAX 264u  /* DER OCTET STRING of an RSA-2048 private exponent */
-#define TRUSTM_RSA_MAX_BYTES 256u
+#define TRUSTM_RSA_PUBKEY_MAX   280u /* DER BIT STRING of an RSA-2048 key (276 typical) */
+#define TRUSTM_RSA_PRIVKEY_MAX  264u /* DER OCTET STRING of an RSA-2048 private exponent */
+#define TRUSTM_RSA_MAX_BYTES    256u
 
 /* Public key as the chip uses it: DER BIT STRING { SEQUENCE { INTEGER n, INTEGER e } }. */
 typedef struct trustm_rsa_pubkey {
-    const uint8_t *modulus;    /* big-endian, without leading zero */
+    const uint8_t *modulus; /* big-endian, without leading zero */
     size_t modulus_len;
-    const uint8_t *exponent;   /* big-endian, without leading zeros */
+    const uint8_t *exponent; /* big-endian, without leading zeros */
     size_t exponent_len;
 } trustm_rsa_pubkey_t;
 /* Pure: parse / build the DER BIT STRING (strict DER lengths; the pointers point into der). */
 trustm_status_t trustm_rsa_pubkey_decode(const uint8_t *der, size_t len, trustm_rsa_pubkey_t *pk);
 /* Exponent emitted as 4 bytes (00 01 00 01) like the SRM example when it fits in 4 bytes. */
-trustm_status_t trustm_rsa_pubkey_encode(const trustm_rsa_pubkey_t *pk, uint8_t *out, size_t out_size,
-                                         size_t *out_len);
+trustm_status_t trustm_rsa_pubkey_encode(const trustm_rsa_pubkey_t *pk, uint8_t *out, size_t out_size, size_t *out_len);
 
 /* Key pair into key_oid (E0FC/E0FD, or a session OID) with key usage; the public key (DER BIT
  * STRING, validated with trustm_rsa_pubkey_decode and against the key size) is returned. */
-trustm_status_t trustm_rsa_keygen(trustm_device_t *dev, uint8_t alg, uint16_t key_oid, uint8_t usage,
-                                  uint8_t *pub, size_t pub_size, size_t *pub_len);
+trustm_status_t trustm_rsa_keygen(trustm_device_t *dev, uint8_t alg, uint16_t key_oid, uint8_t usage, uint8_t *pub,
+                                  size_t pub_size, size_t *pub_len);
 trustm_status_t trustm_op_start_rsa_keygen(trustm_device_t *dev, uint8_t alg, uint16_t key_oid, uint8_t usage,
                                            uint8_t *pub, size_t pub_size, size_t *pub_len);
 /* Key pair exported: private exponent (DER OCTET STRING) and public key. */
 trustm_status_t trustm_rsa_keygen_export(trustm_device_t *dev, uint8_t alg, uint8_t *priv, size_t priv_size,
                                          size_t *priv_len, uint8_t *pub, size_t pub_size, size_t *pub_len);
-trustm_status_t trustm_op_start_rsa_keygen_export(trustm_device_t *dev, uint8_t alg, uint8_t *priv,
-                                                  size_t priv_size, size_t *priv_len, uint8_t *pub,
-                                                  size_t pub_size, size_t *pub_len);
+trustm_status_t trustm_op_start_rsa_keygen_export(trustm_device_t *dev, uint8_t alg, uint8_t *priv, size_t priv_size,
+                                                  size_t *priv_len, uint8_t *pub, size_t pub_size, size_t *pub_len);
 /* PKCS#1 v1.5 signature of a digest (32/48/64 bytes for scheme SHA256/384/512); the signature
  * is the key size (128 or 256 bytes). */
 trustm_status_t trustm_rsa_sign(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest, size_t digest_len,
                                 uint16_t key_oid, uint8_t *sig, size_t sig_size, size_t *sig_len);
-trustm_status_t trustm_op_start_rsa_sign(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
-                                         size_t digest_len, uint16_t key_oid, uint8_t *sig, size_t sig_size,
-                                         size_t *sig_len);
+trustm_status_t trustm_op_start_rsa_sign(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest, size_t digest_len,
+                                         uint16_t key_oid, uint8_t *sig, size_t sig_size, size_t *sig_len);
 /* Verify with a host public key (alg RSA1024/2048, DER BIT STRING) ... */
-TRUSTM_MUST_CHECK trustm_status_t trustm_rsa_verify(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest, size_t digest_len,
-                                  const uint8_t *sig, size_t sig_len, uint8_t alg, const uint8_t *pub,
-                                  size_t pub_len);
-TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_rsa_verify(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
-                                           size_t digest_len, const uint8_t *sig, size_t sig_len, uint8_t alg,
-                                           const uint8_t *pub, size_t pub_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_rsa_verify(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
+                                                    size_t digest_len, const uint8_t *sig, size_t sig_len, uint8_t alg,
+                                                    const uint8_t *pub, size_t pub_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_rsa_verify(trustm_device_t *dev, uint8_t scheme,
+                                                             const uint8_t *digest, size_t digest_len,
+                                                             const uint8_t *sig, size_t sig_len, uint8_t alg,
+                                                             const uint8_t *pub, size_t pub_len);
 /* ... or with the certificate in data object cert_oid. Invalid signature: DEVICE_ERR(0x2C). */
 TRUSTM_MUST_CHECK trustm_status_t trustm_rsa_verify_cert(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
-                                       size_t digest_len, const uint8_t *sig, size_t sig_len, uint16_t cert_oid);
-TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_rsa_verify_cert(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
-                                                size_t digest_len, const uint8_t *sig, size_t sig_len,
-                                                uint16_t cert_oid);
+                                                         size_t digest_len, const uint8_t *sig, size_t sig_len,
+                                                         uint16_t cert_oid);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_rsa_verify_cert(trustm_device_t *dev, uint8_t scheme,
+                                                                  const uint8_t *digest, size_t digest_len,
+                                                                  const uint8_t *sig, size_t sig_len,
+                                                                  uint16_t cert_oid);
 
 /* Encryption key: host key (pub != NULL, alg) or certificate object (pub NULL, cert_oid). */
 typedef struct trustm_rsa_key_src {
@@ -269,20 +268,19 @@ trustm_status_t trustm_rsa_encrypt(trustm_device_t *dev, const uint8_t *msg, siz
 trustm_status_t trustm_op_start_rsa_encrypt(trustm_device_t *dev, const uint8_t *msg, size_t msg_len,
                                             const trustm_rsa_key_src_t *key, uint8_t *out, size_t out_size,
                                             size_t *out_len);
-trustm_status_t trustm_rsa_encrypt_session(trustm_device_t *dev, uint16_t session_oid,
-                                           const trustm_rsa_key_src_t *key, uint8_t *out, size_t out_size,
-                                           size_t *out_len);
+trustm_status_t trustm_rsa_encrypt_session(trustm_device_t *dev, uint16_t session_oid, const trustm_rsa_key_src_t *key,
+                                           uint8_t *out, size_t out_size, size_t *out_len);
 trustm_status_t trustm_op_start_rsa_encrypt_session(trustm_device_t *dev, uint16_t session_oid,
-                                                    const trustm_rsa_key_src_t *key, uint8_t *out,
-                                                    size_t out_size, size_t *out_len);
+                                                    const trustm_rsa_key_src_t *key, uint8_t *out, size_t out_size,
+                                                    size_t *out_len);
 /* Decrypt ct (key size bytes) with key_oid and export the plaintext ... */
 trustm_status_t trustm_rsa_decrypt(trustm_device_t *dev, const uint8_t *ct, size_t ct_len, uint16_t key_oid,
                                    uint8_t *out, size_t out_size, size_t *out_len);
-trustm_status_t trustm_op_start_rsa_decrypt(trustm_device_t *dev, const uint8_t *ct, size_t ct_len,
-                                            uint16_t key_oid, uint8_t *out, size_t out_size, size_t *out_len);
+trustm_status_t trustm_op_start_rsa_decrypt(trustm_device_t *dev, const uint8_t *ct, size_t ct_len, uint16_t key_oid,
+                                            uint8_t *out, size_t out_size, size_t *out_len);
 /* ... or keep it in session_oid (usable as DeriveKey secret). */
-trustm_status_t trustm_rsa_decrypt_to_session(trustm_device_t *dev, const uint8_t *ct, size_t ct_len,
-                                              uint16_t key_oid, uint16_t session_oid);
+trustm_status_t trustm_rsa_decrypt_to_session(trustm_device_t *dev, const uint8_t *ct, size_t ct_len, uint16_t key_oid,
+                                              uint16_t session_oid);
 trustm_status_t trustm_op_start_rsa_decrypt_to_session(trustm_device_t *dev, const uint8_t *ct, size_t ct_len,
                                                        uint16_t key_oid, uint16_t session_oid);
 

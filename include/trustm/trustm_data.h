@@ -37,14 +37,13 @@ extern "C" {
  * A failure after the first chunk leaves a partial write (as on the chip). */
 trustm_status_t trustm_data_write(trustm_device_t *dev, uint16_t oid, uint8_t write_type, uint16_t offset,
                                   const uint8_t *data, size_t len);
-trustm_status_t trustm_op_start_data_write(trustm_device_t *dev, uint16_t oid, uint8_t write_type,
-                                           uint16_t offset, const uint8_t *data, size_t len);
+trustm_status_t trustm_op_start_data_write(trustm_device_t *dev, uint16_t oid, uint8_t write_type, uint16_t offset,
+                                           const uint8_t *data, size_t len);
 
 /* Write metadata: md is a complete container 20 LL <tags to change> (trustm_metadata.h builds
  * one); API BAD_PARAM if it is not well formed. */
 trustm_status_t trustm_metadata_write(trustm_device_t *dev, uint16_t oid, const uint8_t *md, size_t md_len);
-trustm_status_t trustm_op_start_metadata_write(trustm_device_t *dev, uint16_t oid, const uint8_t *md,
-                                               size_t md_len);
+trustm_status_t trustm_op_start_metadata_write(trustm_device_t *dev, uint16_t oid, const uint8_t *md, size_t md_len);
 
 /* Monotonic counters (objects.md §6.2). Count: SetDataObject Param 2 with value 1..255. */
 trustm_status_t trustm_counter_count(trustm_device_t *dev, uint16_t oid, uint8_t value);
@@ -52,12 +51,10 @@ trustm_status_t trustm_op_start_counter_count(trustm_device_t *dev, uint16_t oid
 /* Read the 8-byte counter object: value (bytes 0..3) and threshold (4..7). A response that is
  * not exactly 8 bytes is CMD BAD_RESPONSE. The outputs are written on success only. */
 trustm_status_t trustm_counter_read(trustm_device_t *dev, uint16_t oid, uint32_t *value, uint32_t *threshold);
-trustm_status_t trustm_op_start_counter_read(trustm_device_t *dev, uint16_t oid, uint32_t *value,
-                                             uint32_t *threshold);
+trustm_status_t trustm_op_start_counter_read(trustm_device_t *dev, uint16_t oid, uint32_t *value, uint32_t *threshold);
 /* (Re)initialise a counter: write value || threshold (needs the counter's CHA AC). */
 trustm_status_t trustm_counter_set(trustm_device_t *dev, uint16_t oid, uint32_t value, uint32_t threshold);
-trustm_status_t trustm_op_start_counter_set(trustm_device_t *dev, uint16_t oid, uint32_t value,
-                                            uint32_t threshold);
+trustm_status_t trustm_op_start_counter_set(trustm_device_t *dev, uint16_t oid, uint32_t value, uint32_t threshold);
 
 /* Life cycle: LcsO of an object through its metadata (20 03 C0 01 lcs); LcsG (E0C0) and LcsA
  * (F1C0) through a one-byte data write. lcs must be one of TRUSTM_LCS_* (LcsA: not

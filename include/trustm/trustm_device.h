@@ -41,18 +41,18 @@ extern "C" {
 #define TRUSTM_RESET_SOFT 3u /* I2C_STATE bit 27 checked, SOFT_RESET written, wait startup_us  */
 #define TRUSTM_RESET_NONE 4u /* no reset (a re-sync frame starts the first exchange)           */
 
-typedef struct trustm_config {      /* zero = default */
-    uint16_t frame_size;            /* DATA_REG_LEN to negotiate, 16..277, default 277 */
-    uint8_t i2c_addr;               /* default 0x30 */
-    uint8_t reset;                  /* TRUSTM_RESET_*, default AUTO */
-    uint32_t startup_us;            /* wait after reset, default 15000 (datasheet tSTARTUP) */
-    bool presentation_bit;          /* send PCTR presence + SCTR 0x20 like the vendor host */
+typedef struct trustm_config { /* zero = default */
+    uint16_t frame_size;       /* DATA_REG_LEN to negotiate, 16..277, default 277 */
+    uint8_t i2c_addr;          /* default 0x30 */
+    uint8_t reset;             /* TRUSTM_RESET_*, default AUTO */
+    uint32_t startup_us;       /* wait after reset, default 15000 (datasheet tSTARTUP) */
+    bool presentation_bit;     /* send PCTR presence + SCTR 0x20 like the vendor host */
     /* additions */
-    bool plain_cmd_codes;           /* plain Cmd codes (70, 71, 01) as in the datasheet logs
+    bool plain_cmd_codes;         /* plain Cmd codes (70, 71, 01) as in the datasheet logs
                                      * instead of the flush-bit forms (F0, F1, 81) */
-    uint32_t poll_interval_us;      /* I2C_STATE poll interval, default 1000 */
-    uint32_t exchange_timeout_us;   /* max wait for one response, default 180 s */
-    struct trustm_shield *shield;   /* Shielded Connection context (trustm_shield.h), or NULL;
+    uint32_t poll_interval_us;    /* I2C_STATE poll interval, default 1000 */
+    uint32_t exchange_timeout_us; /* max wait for one response, default 180 s */
+    struct trustm_shield *shield; /* Shielded Connection context (trustm_shield.h), or NULL;
                                      * implies the presentation bit */
 } trustm_config_t;
 
@@ -87,19 +87,19 @@ trustm_status_t trustm_device_close(trustm_device_t *dev);
 trustm_status_t trustm_device_open_restore(trustm_device_t *dev, const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE]);
 /* Raw APDU exchange without error interpretation (needs a prior open or reset). *rsp_len is set
  * on success; on TL BUFFER_TOO_SMALL it holds the size the response needed. */
-trustm_status_t trustm_device_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len,
-                                         uint8_t *rsp, size_t rsp_size, size_t *rsp_len);
+trustm_status_t trustm_device_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
+                                         size_t rsp_size, size_t *rsp_len);
 /* Read up to out_size bytes of data object oid from offset (GetDataObject Param 0, in chunks
  * of at most 1553 bytes; stops at the end of the object). */
-trustm_status_t trustm_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out,
-                                 size_t out_size, size_t *out_len);
+trustm_status_t trustm_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out, size_t out_size,
+                                 size_t *out_len);
 /* Read the metadata of oid (GetDataObject Param 1). API BUFFER_TOO_SMALL if it does not fit. */
 trustm_status_t trustm_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out, size_t out_size,
                                      size_t *out_len);
 
 const trustm_stats_t *trustm_device_stats(const trustm_device_t *dev);
 void trustm_device_stats_clear(trustm_device_t *dev);
-uint16_t trustm_device_frame_size(const trustm_device_t *dev); /* negotiated */
+uint16_t trustm_device_frame_size(const trustm_device_t *dev);  /* negotiated */
 uint16_t trustm_device_max_scl_khz(const trustm_device_t *dev); /* MAX_SCL_FREQU read at open */
 
 /* ---- non-blocking operations ---- */
@@ -108,12 +108,12 @@ trustm_status_t trustm_op_start_open(trustm_device_t *dev);
 trustm_status_t trustm_op_start_reset(trustm_device_t *dev);
 trustm_status_t trustm_op_start_open_restore(trustm_device_t *dev, const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE]);
 trustm_status_t trustm_op_start_close(trustm_device_t *dev);
-trustm_status_t trustm_op_start_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len,
-                                           uint8_t *rsp, size_t rsp_size, size_t *rsp_len);
+trustm_status_t trustm_op_start_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
+                                           size_t rsp_size, size_t *rsp_len);
 trustm_status_t trustm_op_start_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out,
                                           size_t out_size, size_t *out_len);
-trustm_status_t trustm_op_start_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out,
-                                              size_t out_size, size_t *out_len);
+trustm_status_t trustm_op_start_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out, size_t out_size,
+                                              size_t *out_len);
 /* Perform at most one bus/pin I/O whose time has come; never sleeps. TRUSTM_IN_PROGRESS with
  * *next_deadline_us = when to call again (PAL clock), or the final status of the operation. */
 TRUSTM_MUST_CHECK trustm_status_t trustm_op_poll(trustm_device_t *dev, uint64_t *next_deadline_us);
@@ -126,7 +126,7 @@ bool trustm_op_is_busy(const trustm_device_t *dev);
 /* ---- Coprocessor UID (0xE0C2, objects.md §6.1) ---- */
 
 #define TRUSTM_OID_COPROCESSOR_UID 0xE0C2u
-#define TRUSTM_UID_SIZE 27u
+#define TRUSTM_UID_SIZE            27u
 
 typedef struct trustm_uid {
     uint8_t cim_id;
@@ -138,8 +138,8 @@ typedef struct trustm_uid {
     uint16_t x_coordinate;
     uint16_t y_coordinate;
     uint32_t firmware_id;
-    uint16_t esw_build_bcd;  /* as stored, e.g. 0x2440 */
-    uint16_t esw_build;      /* decimal value of the BCD digits (2440), 0xFFFF if not BCD */
+    uint16_t esw_build_bcd; /* as stored, e.g. 0x2440 */
+    uint16_t esw_build;     /* decimal value of the BCD digits (2440), 0xFFFF if not BCD */
 } trustm_uid_t;
 
 /* Pure: decode exactly TRUSTM_UID_SIZE bytes (API BAD_PARAM for another length). */

@@ -59,9 +59,9 @@ extern "C" {
 #define TRUSTM_MD_HAS_TYPE        0x0400u
 #define TRUSTM_MD_HAS_RESET_TYPE  0x0800u
 
-#define TRUSTM_MD_MAX_LEN 255u /* largest container the codec handles (LL is one byte) */
-#define TRUSTM_AC_MAX_LEN 64u  /* bytes of one AC expression */
-#define TRUSTM_AC_MAX_COND 21u /* 3 access tokens x 7 conditions */
+#define TRUSTM_MD_MAX_LEN  255u /* largest container the codec handles (LL is one byte) */
+#define TRUSTM_AC_MAX_LEN  64u  /* bytes of one AC expression */
+#define TRUSTM_AC_MAX_COND 21u  /* 3 access tokens x 7 conditions */
 
 /* AC condition identifiers (first byte) and operators. */
 #define TRUSTM_AC_ALW     0x00u
@@ -98,26 +98,26 @@ extern "C" {
 #define TRUSTM_TYPE_AUTOREF  0x31u
 
 typedef struct trustm_ac_cond {
-    uint8_t id;    /* TRUSTM_AC_* identifier */
-    uint8_t op;    /* LCS comparisons: TRUSTM_AC_OP_* */
-    uint16_t arg;  /* OID, SecSta mask or LCS value */
+    uint8_t id;   /* TRUSTM_AC_* identifier */
+    uint8_t op;   /* LCS comparisons: TRUSTM_AC_OP_* */
+    uint16_t arg; /* OID, SecSta mask or LCS value */
 } trustm_ac_cond_t;
 
 typedef struct trustm_ac_expr {
-    uint8_t n;                              /* number of conditions, 1..21 */
+    uint8_t n; /* number of conditions, 1..21 */
     trustm_ac_cond_t cond[TRUSTM_AC_MAX_COND];
-    uint8_t join[TRUSTM_AC_MAX_COND];       /* join[i] (i >= 1): AND/OR before cond[i] */
+    uint8_t join[TRUSTM_AC_MAX_COND]; /* join[i] (i >= 1): AND/OR before cond[i] */
 } trustm_ac_expr_t;
 
-typedef struct trustm_ac {   /* an AC expression as bytes (value of tags D0/D1/D3/D8) */
+typedef struct trustm_ac { /* an AC expression as bytes (value of tags D0/D1/D3/D8) */
     uint8_t len;
     uint8_t bytes[TRUSTM_AC_MAX_LEN];
 } trustm_ac_t;
 
 typedef struct trustm_metadata {
-    uint32_t present;        /* TRUSTM_MD_HAS_* */
+    uint32_t present; /* TRUSTM_MD_HAS_* */
     uint8_t lcso;
-    uint16_t version;        /* bit 15 = invalid flag */
+    uint16_t version; /* bit 15 = invalid flag */
     uint16_t max_size;
     uint16_t used_size;
     trustm_ac_t change, read, execute, meta_update;

@@ -38,13 +38,13 @@ typedef enum trustm_pal_xfer_kind {
 typedef struct trustm_pal_xfer {
     trustm_pal_xfer_kind_t kind;
     uint8_t addr7;
-    uint8_t reg;            /* READ_REG */
-    uint32_t pre_sleep_us;  /* sleep at least this long first */
-    uint32_t gap_us;        /* READ_REG: between the select and the read */
-    uint8_t *buf;           /* WRITE: const in practice */
+    uint8_t reg;           /* READ_REG */
+    uint32_t pre_sleep_us; /* sleep at least this long first */
+    uint32_t gap_us;       /* READ_REG: between the select and the read */
+    uint8_t *buf;          /* WRITE: const in practice */
     size_t len;
-    size_t done;            /* out: len on success; READ_REG failed after its select: 1; else 0 */
-    uint64_t now_us;        /* out: the clock after the transfer */
+    size_t done;     /* out: len on success; READ_REG failed after its select: 1; else 0 */
+    uint64_t now_us; /* out: the clock after the transfer */
 } trustm_pal_xfer_t;
 
 typedef struct trustm_pal_ops {

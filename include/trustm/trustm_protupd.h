@@ -28,16 +28,16 @@
 extern "C" {
 #endif
 
-#define TRUSTM_PROTUPD_FRAGMENT_MAX 640u   /* every fragment but the last is exactly this   */
-#define TRUSTM_PROTUPD_MANIFEST_MAX 1550u  /* InData limit minus the TLV header            */
-#define TRUSTM_PROTUPD_MANIFEST_V1  0x01u  /* manifest format version (Param)             */
+#define TRUSTM_PROTUPD_FRAGMENT_MAX  640u  /* every fragment but the last is exactly this   */
+#define TRUSTM_PROTUPD_MANIFEST_MAX  1550u /* InData limit minus the TLV header            */
+#define TRUSTM_PROTUPD_MANIFEST_V1   0x01u /* manifest format version (Param)             */
 #define TRUSTM_PROTUPD_MAX_FRAGMENTS 16u   /* trustm_protected_update() limit              */
 
-#define TRUSTM_OID_ID2_DEVICE_ID 0xF1D0u   /* 12-byte ID2 device identifier                */
-#define TRUSTM_OID_ID2_AES_KEY   0xE200u
-#define TRUSTM_OID_ID2_RSA_KEY   0xE0FCu
+#define TRUSTM_OID_ID2_DEVICE_ID    0xF1D0u /* 12-byte ID2 device identifier                */
+#define TRUSTM_OID_ID2_AES_KEY      0xE200u
+#define TRUSTM_OID_ID2_RSA_KEY      0xE0FCu
 #define TRUSTM_OID_ID2_TRUST_ANCHOR 0xE0E3u
-#define TRUSTM_ID2_DEVICE_ID_SIZE 12u
+#define TRUSTM_ID2_DEVICE_ID_SIZE   12u
 
 /* Single phases (Param = TRUSTM_PROTUPD_MANIFEST_V1).  API BAD_PARAM: empty data, a manifest
  * over 1550 bytes, a continue fragment that is not exactly 640 bytes, a final one over 640. */
@@ -52,15 +52,13 @@ trustm_status_t trustm_op_start_protupd_final(trustm_device_t *dev, const uint8_
  * fragments[n-1] (1 <= n <= TRUSTM_PROTUPD_MAX_FRAGMENTS).  Stops at the first refusal. */
 trustm_status_t trustm_protected_update(trustm_device_t *dev, const uint8_t *manifest, size_t manifest_len,
                                         const uint8_t *const fragments[], const size_t lens[], size_t n);
-trustm_status_t trustm_op_start_protected_update(trustm_device_t *dev, const uint8_t *manifest,
-                                                 size_t manifest_len, const uint8_t *const fragments[],
-                                                 const size_t lens[], size_t n);
+trustm_status_t trustm_op_start_protected_update(trustm_device_t *dev, const uint8_t *manifest, size_t manifest_len,
+                                                 const uint8_t *const fragments[], const size_t lens[], size_t n);
 
 /* Cut a fragment stream F1 || F2 || ... || Fn (as the tool prints it) at 640-byte boundaries:
  * fills up to max entries of fragments/lens; returns the number of fragments (0 for an empty
  * stream or when more than max would be needed). */
-size_t trustm_protupd_split(const uint8_t *stream, size_t len, const uint8_t *fragments[], size_t lens[],
-                            size_t max);
+size_t trustm_protupd_split(const uint8_t *stream, size_t len, const uint8_t *fragments[], size_t lens[], size_t max);
 
 /* ---- one-time setup (protected-update.md §7.3; needs the objects' LcsO < op) ---- */
 
@@ -79,11 +77,11 @@ trustm_status_t trustm_protupd_setup_secret(trustm_device_t *dev, uint16_t secre
 typedef struct trustm_protupd_target {
     uint16_t oid;
     uint16_t ta_oid;
-    uint16_t secret_oid;     /* 0: integrity only */
-    uint16_t version;        /* written to C1 (0 lets any version >= 1 in)               */
-    bool metadata_update;    /* protect the metadata (D8) instead of the content (D0)    */
-    uint8_t reset_type;      /* F0 value for metadata updates (objects.md §3.4)          */
-    bool key_object;         /* add Execute = ALW                                        */
+    uint16_t secret_oid;  /* 0: integrity only */
+    uint16_t version;     /* written to C1 (0 lets any version >= 1 in)               */
+    bool metadata_update; /* protect the metadata (D8) instead of the content (D0)    */
+    uint8_t reset_type;   /* F0 value for metadata updates (objects.md §3.4)          */
+    bool key_object;      /* add Execute = ALW                                        */
 } trustm_protupd_target_t;
 /* Build the metadata container for t into md (>= 20 bytes).  Returns its length, 0 on bad t. */
 size_t trustm_protupd_target_metadata(const trustm_protupd_target_t *t, uint8_t *md, size_t md_size);
@@ -97,8 +95,8 @@ trustm_status_t trustm_protupd_setup_target(trustm_device_t *dev, const trustm_p
  * if the F1D0 write fails after the key was updated, run it again (the data set's version is
  * then used up, F1D0 alone is rewritten by a plain write). */
 trustm_status_t trustm_id2_key_update(trustm_device_t *dev, const uint8_t device_id[TRUSTM_ID2_DEVICE_ID_SIZE],
-                                      const uint8_t *manifest, size_t manifest_len,
-                                      const uint8_t *const fragments[], const size_t lens[], size_t n);
+                                      const uint8_t *manifest, size_t manifest_len, const uint8_t *const fragments[],
+                                      const size_t lens[], size_t n);
 
 /* The seed's complete flows (protected-update.md §7.4), in the order that leaves nothing
  * half-done when the chip refuses the key: when cert is not NULL the one-time setup as the seed's example does it on every run — trust anchor E0E3

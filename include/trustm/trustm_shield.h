@@ -46,16 +46,16 @@ extern "C" {
 #endif
 
 /* Protection levels (the PROTECTION bits of SCTR, §5.2) and the re-establish flag. */
-#define TRUSTM_PROTECT_NONE  0x00u /* record SCTR 0x20                                      */
-#define TRUSTM_PROTECT_CMD   0x01u /* command encrypted (master payload), SCTR 0x21          */
-#define TRUSTM_PROTECT_RSP   0x02u /* response encrypted (slave payload), SCTR 0x22          */
-#define TRUSTM_PROTECT_FULL  0x03u /* both, SCTR 0x23                                        */
-#define TRUSTM_PROTECT_RENEW 0x80u /* OR-ed: run a new handshake first                       */
+#define TRUSTM_PROTECT_NONE    0x00u /* record SCTR 0x20                                      */
+#define TRUSTM_PROTECT_CMD     0x01u /* command encrypted (master payload), SCTR 0x21          */
+#define TRUSTM_PROTECT_RSP     0x02u /* response encrypted (slave payload), SCTR 0x22          */
+#define TRUSTM_PROTECT_FULL    0x03u /* both, SCTR 0x23                                        */
+#define TRUSTM_PROTECT_RENEW   0x80u /* OR-ed: run a new handshake first                       */
 #define TRUSTM_PROTECT_DEFAULT 0xFFu /* trustm_device_protect_next: back to the default      */
 
-#define TRUSTM_SHIELD_SECRET_MAX 64u /* platform binding secret (E140) */
+#define TRUSTM_SHIELD_SECRET_MAX    64u /* platform binding secret (E140) */
 #define TRUSTM_SHIELD_KEYBLOCK_SIZE 40u
-#define TRUSTM_SHIELD_TAG_SIZE 8u
+#define TRUSTM_SHIELD_TAG_SIZE      8u
 /* Largest APDU the layer can protect (0x615 bytes, the chip's com buffer) plus the tag. */
 #define TRUSTM_SHIELD_TX_MAX (0x615u + TRUSTM_SHIELD_TAG_SIZE)
 
@@ -69,12 +69,12 @@ extern "C" {
  *   random         len random bytes (used by pairing helpers, not by the PVER 1 handshake)
  */
 typedef struct trustm_shield_crypto {
-    int (*prf_sha256)(void *user, const uint8_t *secret, size_t secret_len, const uint8_t *label,
-                      size_t label_len, const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);
-    int (*ccm8_encrypt)(void *user, const uint8_t key[16], const uint8_t nonce[8], const uint8_t *aad,
-                        size_t aad_len, const uint8_t *in, size_t len, uint8_t *out);
-    int (*ccm8_decrypt)(void *user, const uint8_t key[16], const uint8_t nonce[8], const uint8_t *aad,
-                        size_t aad_len, const uint8_t *in, size_t len, const uint8_t tag[8], uint8_t *out);
+    int (*prf_sha256)(void *user, const uint8_t *secret, size_t secret_len, const uint8_t *label, size_t label_len,
+                      const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);
+    int (*ccm8_encrypt)(void *user, const uint8_t key[16], const uint8_t nonce[8], const uint8_t *aad, size_t aad_len,
+                        const uint8_t *in, size_t len, uint8_t *out);
+    int (*ccm8_decrypt)(void *user, const uint8_t key[16], const uint8_t nonce[8], const uint8_t *aad, size_t aad_len,
+                        const uint8_t *in, size_t len, const uint8_t tag[8], uint8_t *out);
     int (*random)(void *user, uint8_t *out, size_t len);
     void *user;
 } trustm_shield_crypto_t;
@@ -86,8 +86,8 @@ typedef struct trustm_shield_config {
     const trustm_shield_crypto_t *crypto; /* required                                          */
     trustm_shield_secret_fn read_secret;  /* required                                          */
     void *secret_user;
-    uint8_t default_level;                /* TRUSTM_PROTECT_*; default NONE                      */
-    uint8_t rehandshake_max;              /* new handshakes per call after a failure; 0 = 2     */
+    uint8_t default_level;   /* TRUSTM_PROTECT_*; default NONE                      */
+    uint8_t rehandshake_max; /* new handshakes per call after a failure; 0 = 2     */
 } trustm_shield_config_t;
 
 /* Saved session (export/import across a host power cycle, e.g. into a datastore). Secret. */
@@ -97,24 +97,24 @@ typedef struct trustm_shield_config {
 typedef struct trustm_shield {
     uint32_t magic;
     trustm_shield_config_t cfg;
-    uint8_t state;          /* no session / up / saved on the chip                         */
-    uint8_t phase;          /* what the current exchange sends next                        */
-    uint8_t level;          /* level of the current exchange                               */
-    uint8_t next_level;     /* one-shot level of the next operation (DEFAULT = none)        */
-    uint8_t op_level;       /* level of the running operation                              */
-    uint8_t ctl;            /* pending control exchange                                    */
-    uint8_t int_retries;    /* 0x44 received for the current command                       */
-    uint8_t rx_alerts;      /* 0x44 sent for the current response                          */
-    uint8_t handshakes;     /* handshakes started in the current exchange                  */
-    uint8_t mac_streak;     /* calls in a row that ended with a response that never verified */
-    bool sticky;            /* budget used up: failed until the next open                   */
-    bool sent_protected;    /* the current command left us encrypted at least once         */
-    uint32_t mseq;          /* last master sequence number used                            */
-    uint32_t sseq;          /* last slave sequence number accepted                         */
-    uint32_t hs_sseq;       /* SSEQ of the running handshake                               */
+    uint8_t state;       /* no session / up / saved on the chip                         */
+    uint8_t phase;       /* what the current exchange sends next                        */
+    uint8_t level;       /* level of the current exchange                               */
+    uint8_t next_level;  /* one-shot level of the next operation (DEFAULT = none)        */
+    uint8_t op_level;    /* level of the running operation                              */
+    uint8_t ctl;         /* pending control exchange                                    */
+    uint8_t int_retries; /* 0x44 received for the current command                       */
+    uint8_t rx_alerts;   /* 0x44 sent for the current response                          */
+    uint8_t handshakes;  /* handshakes started in the current exchange                  */
+    uint8_t mac_streak;  /* calls in a row that ended with a response that never verified */
+    bool sticky;         /* budget used up: failed until the next open                   */
+    bool sent_protected; /* the current command left us encrypted at least once         */
+    uint32_t mseq;       /* last master sequence number used                            */
+    uint32_t sseq;       /* last slave sequence number accepted                         */
+    uint32_t hs_sseq;    /* SSEQ of the running handshake                               */
     uint8_t kb[TRUSTM_SHIELD_KEYBLOCK_SIZE];
     uint8_t rnd[32];
-    uint8_t hs_buf[64];     /* handshake / control answers                                  */
+    uint8_t hs_buf[64]; /* handshake / control answers                                  */
     uint8_t tx_buf[TRUSTM_SHIELD_TX_MAX];
 } trustm_shield_t;
 

@@ -63,10 +63,10 @@ typedef uint32_t trustm_status_t;
 
 #define TRUSTM_STATUS(layer, base) ((trustm_status_t)(((uint32_t)(layer) << 16) | (uint32_t)(base)))
 #define TRUSTM_STATUS_LAYER(s)     ((uint32_t)(((s) >> 16) & 0xFFu))
-#define TRUSTM_STATUS_BASE(s)      ((uint32_t)((s) & 0xFFFFu))
+#define TRUSTM_STATUS_BASE(s)      ((uint32_t)((s)&0xFFFFu))
 
 /* Chip error code (the byte read from 0xF1C2) passed up unchanged. */
-#define TRUSTM_DEVICE_ERR(code) TRUSTM_STATUS(TRUSTM_LAYER_DEVICE, (code) & 0xFFu)
+#define TRUSTM_DEVICE_ERR(code) TRUSTM_STATUS(TRUSTM_LAYER_DEVICE, (code)&0xFFu)
 
 /* Port results: the PAL returns exactly one of TRUSTM_OK, TRUSTM_PAL_NACK, TRUSTM_PAL_IO. */
 #define TRUSTM_PAL_NACK TRUSTM_STATUS(TRUSTM_LAYER_PAL, TRUSTM_BASE_NACK)

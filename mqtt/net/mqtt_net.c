@@ -42,11 +42,9 @@ struct mqtt_net {
     mbedtls_x509_crt ca;
 };
 
-static const int psk_suites[] = {
-    MBEDTLS_TLS_PSK_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_PSK_WITH_AES_256_GCM_SHA384,
-    MBEDTLS_TLS_PSK_WITH_AES_128_CBC_SHA256, MBEDTLS_TLS_PSK_WITH_AES_256_CBC_SHA384,
-    MBEDTLS_TLS_PSK_WITH_CHACHA20_POLY1305_SHA256, 0
-};
+static const int psk_suites[] = {MBEDTLS_TLS_PSK_WITH_AES_128_GCM_SHA256,       MBEDTLS_TLS_PSK_WITH_AES_256_GCM_SHA384,
+                                 MBEDTLS_TLS_PSK_WITH_AES_128_CBC_SHA256,       MBEDTLS_TLS_PSK_WITH_AES_256_CBC_SHA384,
+                                 MBEDTLS_TLS_PSK_WITH_CHACHA20_POLY1305_SHA256, 0};
 
 static uint64_t mono_us(void)
 {
@@ -55,8 +53,7 @@ static uint64_t mono_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static void nlog(const mqtt_net_t *n, mqtt_net_log_kind_t kind, size_t bytes, uint64_t usec,
-                 int code, const char *what)
+static void nlog(const mqtt_net_t *n, mqtt_net_log_kind_t kind, size_t bytes, uint64_t usec, int code, const char *what)
 {
     if (n->log == NULL)
         return;
@@ -75,7 +72,7 @@ static void nlog(const mqtt_net_t *n, mqtt_net_log_kind_t kind, size_t bytes, ui
 /* Wait for fd to become readable (POLLIN) or writable (POLLOUT): 1 ready, 0 timeout, -1 error. */
 static int wait_fd(int fd, short events, uint32_t timeout_ms)
 {
-    struct pollfd p = { fd, events, 0 };
+    struct pollfd p = {fd, events, 0};
     for (;;) {
         int r = poll(&p, 1, timeout_ms > 0x7FFFFFFFu ? 0x7FFFFFFF : (int)timeout_ms);
         if (r < 0 && errno == EINTR)
@@ -203,8 +200,8 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 static mqtt_status_t tls_setup(mqtt_net_t *n, const mqtt_net_opts_t *o, int *detail)
 {
     static const char pers[] = "trustm_mqtt_net";
-    int rc = mbedtls_ctr_drbg_seed(&n->drbg, mbedtls_entropy_func, &n->entropy,
-                                   (const unsigned char *)pers, sizeof pers - 1);
+    int rc = mbedtls_ctr_drbg_seed(&n->drbg, mbedtls_entropy_func, &n->entropy, (const unsigned char *)pers,
+                                   sizeof pers - 1);
     if (rc == 0)
         rc = mbedtls_ssl_config_defaults(&n->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
                                          MBEDTLS_SSL_PRESET_DEFAULT);
@@ -393,9 +390,8 @@ mqtt_status_t mqtt_net_connect(const mqtt_net_opts_t *o, mqtt_net_t **out, int *
     if (out == NULL)
         return MQTT_ERR_PARAM;
     *out = NULL;
-    if (o == NULL || o->host == NULL || strlen(o->host) >= sizeof(((mqtt_net_t *)0)->host) ||
-        o->port == 0 || o->mode > MQTT_NET_TLS_PSK ||
-        (o->mode == MQTT_NET_TLS_CA && o->ca_file == NULL) ||
+    if (o == NULL || o->host == NULL || strlen(o->host) >= sizeof(((mqtt_net_t *)0)->host) || o->port == 0 ||
+        o->mode > MQTT_NET_TLS_PSK || (o->mode == MQTT_NET_TLS_CA && o->ca_file == NULL) ||
         (o->mode == MQTT_NET_TLS_PSK && (o->psk_identity == NULL || o->psk == NULL || o->psk_len == 0)))
         return MQTT_ERR_PARAM;
     mqtt_net_t *n = calloc(1, sizeof *n);

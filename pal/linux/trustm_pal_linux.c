@@ -23,11 +23,26 @@
 
 /* ---- real system calls ---------------------------------------------------------------- */
 
-static int sys_open(const char *path, int flags) { return open(path, flags); }
-static int sys_close(int fd) { return close(fd); }
-static int sys_ioctl(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
-static ssize_t sys_read(int fd, void *buf, size_t len) { return read(fd, buf, len); }
-static ssize_t sys_write(int fd, const void *buf, size_t len) { return write(fd, buf, len); }
+static int sys_open(const char *path, int flags)
+{
+    return open(path, flags);
+}
+static int sys_close(int fd)
+{
+    return close(fd);
+}
+static int sys_ioctl(int fd, unsigned long request, void *arg)
+{
+    return ioctl(fd, request, arg);
+}
+static ssize_t sys_read(int fd, void *buf, size_t len)
+{
+    return read(fd, buf, len);
+}
+static ssize_t sys_write(int fd, const void *buf, size_t len)
+{
+    return write(fd, buf, len);
+}
 
 const trustm_pal_linux_sys_t trustm_pal_linux_sys_default = {
     sys_open, sys_close, sys_ioctl, sys_read, sys_write,
@@ -165,8 +180,7 @@ trustm_status_t trustm_pal_linux_open(trustm_pal_linux_t *p, const trustm_pal_li
     p->fd = p->sys->open(cfg->i2c_dev, O_RDWR | O_CLOEXEC);
     if (p->fd < 0) {
         p->last_errno = errno;
-        return (errno == ENOENT || errno == ENODEV || errno == ENXIO) ? LNX_ERR(TRUSTM_BASE_NOT_FOUND)
-                                                                     : TRUSTM_PAL_IO;
+        return (errno == ENOENT || errno == ENODEV || errno == ENXIO) ? LNX_ERR(TRUSTM_BASE_NOT_FOUND) : TRUSTM_PAL_IO;
     }
     if (p->sys->ioctl(p->fd, I2C_FUNCS, &funcs) < 0) {
         p->last_errno = errno;
@@ -338,12 +352,8 @@ static trustm_status_t lnx_set_pin(void *ctx, trustm_pal_pin_t pin, bool high)
 }
 
 const trustm_pal_ops_t trustm_pal_linux_ops = {
-    lnx_i2c_write,
-    lnx_i2c_read,
-    lnx_now_us,
-    lnx_sleep_us,
-    lnx_set_pin,
-    NULL, /* xfer: one ioctl per transaction is cheap enough */
+    lnx_i2c_write, lnx_i2c_read, lnx_now_us,
+    lnx_sleep_us,  lnx_set_pin,  NULL, /* xfer: one ioctl per transaction is cheap enough */
 };
 
 void trustm_pal_linux_init(trustm_pal_t *pal, trustm_pal_linux_t *p)

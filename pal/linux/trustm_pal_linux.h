@@ -46,12 +46,12 @@ typedef struct trustm_pal_linux_sys {
 extern const trustm_pal_linux_sys_t trustm_pal_linux_sys_default;
 
 typedef struct trustm_pal_linux_config {
-    const char *i2c_dev;              /* "/dev/i2c-1" (required) */
-    const char *gpio_chip;            /* NULL: no pins; else a gpiochip name, path, label or number */
-    int rst_line;                     /* line offset on gpio_chip for RST (active low), -1 = none */
-    int vdd_line;                     /* line offset for the VDD switch (high = on), -1 = none */
+    const char *i2c_dev;               /* "/dev/i2c-1" (required) */
+    const char *gpio_chip;             /* NULL: no pins; else a gpiochip name, path, label or number */
+    int rst_line;                      /* line offset on gpio_chip for RST (active low), -1 = none */
+    int vdd_line;                      /* line offset for the VDD switch (high = on), -1 = none */
     const trustm_pal_linux_sys_t *sys; /* NULL: trustm_pal_linux_sys_default */
-    uint16_t max_transfer;            /* largest transfer the adapter supports, bytes; 0 = any.
+    uint16_t max_transfer;             /* largest transfer the adapter supports, bytes; 0 = any.
                                        * Longer transactions fail with TRUSTM_PAL_IO; use
                                        * trustm_pal_linux_frame_size() as the frame size. */
 } trustm_pal_linux_config_t;
@@ -61,13 +61,13 @@ void trustm_pal_linux_config_default(trustm_pal_linux_config_t *cfg, const char 
 
 typedef struct trustm_pal_linux {
     const trustm_pal_linux_sys_t *sys;
-    int fd;               /* i2c-dev file, -1 when closed */
-    bool use_rdwr;        /* I2C_RDWR available (else I2C_SLAVE + read/write) */
-    int slave_addr;       /* address last set with I2C_SLAVE, -1 none */
-    void *gpio_chip;      /* struct gpiod_chip * (libgpiod builds only) */
-    void *rst;            /* struct gpiod_line * or NULL */
-    void *vdd;            /* struct gpiod_line * or NULL */
-    int last_errno;       /* errno of the last failure, for messages */
+    int fd;                /* i2c-dev file, -1 when closed */
+    bool use_rdwr;         /* I2C_RDWR available (else I2C_SLAVE + read/write) */
+    int slave_addr;        /* address last set with I2C_SLAVE, -1 none */
+    void *gpio_chip;       /* struct gpiod_chip * (libgpiod builds only) */
+    void *rst;             /* struct gpiod_line * or NULL */
+    void *vdd;             /* struct gpiod_line * or NULL */
+    int last_errno;        /* errno of the last failure, for messages */
     uint16_t max_transfer; /* 0 = any */
 } trustm_pal_linux_t;
 

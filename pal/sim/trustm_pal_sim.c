@@ -4,9 +4,12 @@
 static trustm_status_t map(trustm_sim_bus_t r)
 {
     switch (r) {
-    case TRUSTM_SIM_ACK: return TRUSTM_OK;
-    case TRUSTM_SIM_NACK: return TRUSTM_PAL_NACK;
-    default: return TRUSTM_PAL_IO;
+    case TRUSTM_SIM_ACK:
+        return TRUSTM_OK;
+    case TRUSTM_SIM_NACK:
+        return TRUSTM_PAL_NACK;
+    default:
+        return TRUSTM_PAL_IO;
     }
 }
 
@@ -20,9 +23,15 @@ static trustm_status_t sim_read(void *ctx, uint8_t addr7, uint8_t *buf, size_t l
     return map(trustm_sim_i2c_read((trustm_sim_t *)ctx, addr7, buf, len));
 }
 
-static uint64_t sim_now(void *ctx) { return trustm_sim_now_us((const trustm_sim_t *)ctx); }
+static uint64_t sim_now(void *ctx)
+{
+    return trustm_sim_now_us((const trustm_sim_t *)ctx);
+}
 
-static void sim_sleep(void *ctx, uint32_t us) { trustm_sim_sleep_us((trustm_sim_t *)ctx, us); }
+static void sim_sleep(void *ctx, uint32_t us)
+{
+    trustm_sim_sleep_us((trustm_sim_t *)ctx, us);
+}
 
 static trustm_status_t sim_pin(void *ctx, trustm_pal_pin_t pin, bool high)
 {

@@ -189,9 +189,9 @@ void trustm_pal_socket_close(trustm_pal_socket_t *s)
 }
 
 /* One exchange; extra_us extends the deadline (a real-clock daemon sleeps before answering). */
-static trustm_status_t sock_exchange(trustm_pal_socket_t *s, uint8_t op, uint8_t addr,
-                                     const uint8_t *payload, size_t payload_len, uint8_t *status,
-                                     uint8_t *rsp, size_t rsp_size, size_t *rsp_len, uint32_t extra_us)
+static trustm_status_t sock_exchange(trustm_pal_socket_t *s, uint8_t op, uint8_t addr, const uint8_t *payload,
+                                     size_t payload_len, uint8_t *status, uint8_t *rsp, size_t rsp_size,
+                                     size_t *rsp_len, uint32_t extra_us)
 {
     uint8_t req[4u + TRUSTM_SOCK_MAX_PAYLOAD];
     uint8_t hdr[3];
@@ -201,8 +201,7 @@ static trustm_status_t sock_exchange(trustm_pal_socket_t *s, uint8_t op, uint8_t
     int err = 0;
 
     if (s == NULL || status == NULL || payload_len > TRUSTM_SOCK_MAX_PAYLOAD ||
-        (payload == NULL && payload_len != 0u && op != TRUSTM_SOCK_OP_READ) ||
-        (rsp == NULL && rsp_size != 0u)) {
+        (payload == NULL && payload_len != 0u && op != TRUSTM_SOCK_OP_READ) || (rsp == NULL && rsp_size != 0u)) {
         return SOCK_ERR_PARAM;
     }
     if (rsp_len != NULL) {
@@ -255,9 +254,8 @@ static trustm_status_t sock_exchange(trustm_pal_socket_t *s, uint8_t op, uint8_t
     return TRUSTM_OK;
 }
 
-trustm_status_t trustm_pal_socket_request(trustm_pal_socket_t *s, uint8_t op, uint8_t addr,
-                                          const uint8_t *payload, size_t payload_len,
-                                          uint8_t *status, uint8_t *rsp, size_t rsp_size,
+trustm_status_t trustm_pal_socket_request(trustm_pal_socket_t *s, uint8_t op, uint8_t addr, const uint8_t *payload,
+                                          size_t payload_len, uint8_t *status, uint8_t *rsp, size_t rsp_size,
                                           size_t *rsp_len)
 {
     return sock_exchange(s, op, addr, payload, payload_len, status, rsp, rsp_size, rsp_len, 0u);
@@ -409,8 +407,12 @@ static trustm_status_t sock_xfer_base(trustm_pal_socket_t *s, trustm_pal_xfer_t 
         sock_sleep_us(s, x->pre_sleep_us);
     }
     switch (x->kind) {
-    case TRUSTM_PAL_XFER_WRITE: r = sock_i2c_write(s, x->addr7, x->buf, x->len); break;
-    case TRUSTM_PAL_XFER_READ: r = sock_i2c_read(s, x->addr7, x->buf, x->len); break;
+    case TRUSTM_PAL_XFER_WRITE:
+        r = sock_i2c_write(s, x->addr7, x->buf, x->len);
+        break;
+    case TRUSTM_PAL_XFER_READ:
+        r = sock_i2c_read(s, x->addr7, x->buf, x->len);
+        break;
     case TRUSTM_PAL_XFER_READ_REG:
         r = sock_i2c_write(s, x->addr7, &x->reg, 1);
         if (r == TRUSTM_OK) {
@@ -421,7 +423,8 @@ static trustm_status_t sock_xfer_base(trustm_pal_socket_t *s, trustm_pal_xfer_t 
             r = sock_i2c_read(s, x->addr7, x->buf, x->len);
         }
         break;
-    default: break;
+    default:
+        break;
     }
     if (r == TRUSTM_OK) {
         x->done = x->kind == TRUSTM_PAL_XFER_SLEEP ? 0u : x->len;
@@ -489,12 +492,7 @@ static trustm_status_t sock_xfer(void *ctx, trustm_pal_xfer_t *x)
 }
 
 const trustm_pal_ops_t trustm_pal_socket_ops = {
-    sock_i2c_write,
-    sock_i2c_read,
-    sock_now_us,
-    sock_sleep_us,
-    sock_set_pin,
-    sock_xfer,
+    sock_i2c_write, sock_i2c_read, sock_now_us, sock_sleep_us, sock_set_pin, sock_xfer,
 };
 
 void trustm_pal_socket_init(trustm_pal_t *pal, trustm_pal_socket_t *s)

@@ -41,7 +41,7 @@ extern "C" {
 #define TRUSTM_SOCK_OP_SLEEP_US  0x20u
 #define TRUSTM_SOCK_OP_NOW_US    0x21u
 /* Extension (docs/sim-socket.md): one transfer with its sleep, the clock in the answer. */
-#define TRUSTM_SOCK_OP_XFER      0x50u
+#define TRUSTM_SOCK_OP_XFER 0x50u
 
 /* Response status byte. */
 #define TRUSTM_SOCK_ST_ACK       0x00u
@@ -49,7 +49,7 @@ extern "C" {
 #define TRUSTM_SOCK_ST_BUS_ERROR 0x02u
 #define TRUSTM_SOCK_ST_BAD_REQ   0x03u
 
-#define TRUSTM_SOCK_MAX_PAYLOAD  4096u
+#define TRUSTM_SOCK_MAX_PAYLOAD        4096u
 #define TRUSTM_SOCK_DEFAULT_TIMEOUT_MS 5000u
 
 typedef struct trustm_pal_socket {
@@ -91,9 +91,8 @@ extern const trustm_pal_ops_t trustm_pal_socket_ops;
  * (the connection is still in sync: the excess is drained), TRUSTM_PAL_IO on a transport failure.
  * For READ, pass the wanted count as payload_len with payload NULL.
  */
-trustm_status_t trustm_pal_socket_request(trustm_pal_socket_t *s, uint8_t op, uint8_t addr,
-                                          const uint8_t *payload, size_t payload_len,
-                                          uint8_t *status, uint8_t *rsp, size_t rsp_size,
+trustm_status_t trustm_pal_socket_request(trustm_pal_socket_t *s, uint8_t op, uint8_t addr, const uint8_t *payload,
+                                          size_t payload_len, uint8_t *status, uint8_t *rsp, size_t rsp_size,
                                           size_t *rsp_len);
 
 #ifdef __cplusplus

@@ -115,12 +115,8 @@ static trustm_status_t tpl_set_pin(void *ctx, trustm_pal_pin_t pin, bool high)
 }
 
 const trustm_pal_ops_t trustm_pal_template_ops = {
-    tpl_i2c_write,
-    tpl_i2c_read,
-    tpl_now_us,
-    tpl_sleep_us,
-    tpl_set_pin,
-    NULL, /* xfer: optional, for ports where every call is a round trip */
+    tpl_i2c_write, tpl_i2c_read, tpl_now_us,
+    tpl_sleep_us,  tpl_set_pin,  NULL, /* xfer: optional, for ports where every call is a round trip */
 };
 
 void trustm_pal_template_setup(trustm_pal_template_t *t, int bus, int rst_gpio, int vdd_gpio)

@@ -34,9 +34,9 @@ extern "C" {
  * other failures (ESP-IDF: ESP_FAIL vs ESP_ERR_TIMEOUT; Zephyr: -EIO for both, see
  * PORTING.md); if yours cannot, report every NACK as TRUSTM_BOARD_I2C_NACK. */
 typedef enum trustm_board_i2c_result {
-    TRUSTM_BOARD_I2C_OK = 0,    /* all bytes transferred, STOP sent              */
-    TRUSTM_BOARD_I2C_NACK = 1,  /* address byte not acknowledged                 */
-    TRUSTM_BOARD_I2C_ERROR = 2  /* anything else: arbitration, timeout, data NACK */
+    TRUSTM_BOARD_I2C_OK = 0,   /* all bytes transferred, STOP sent              */
+    TRUSTM_BOARD_I2C_NACK = 1, /* address byte not acknowledged                 */
+    TRUSTM_BOARD_I2C_ERROR = 2 /* anything else: arbitration, timeout, data NACK */
 } trustm_board_i2c_result_t;
 
 /* One I2C transaction on bus `bus`: START, addr7+W/R, len bytes, STOP. No retries. */

@@ -46,8 +46,14 @@ enum { LCS_CR = 0x01, LCS_IN = 0x03, LCS_OP = 0x07, LCS_TE = 0x0F };
 
 /* Data object types (objects.md §2). */
 enum {
-    TYPE_BSTR = 0x00, TYPE_UPCTR = 0x01, TYPE_TA = 0x11, TYPE_DEVCERT = 0x12, TYPE_PRESSEC = 0x21,
-    TYPE_PTFBIND = 0x22, TYPE_UPDATSEC = 0x23, TYPE_AUTOREF = 0x31
+    TYPE_BSTR = 0x00,
+    TYPE_UPCTR = 0x01,
+    TYPE_TA = 0x11,
+    TYPE_DEVCERT = 0x12,
+    TYPE_PRESSEC = 0x21,
+    TYPE_PTFBIND = 0x22,
+    TYPE_UPDATSEC = 0x23,
+    TYPE_AUTOREF = 0x31
 };
 
 /* Key usage bits (objects.md §7). */
@@ -58,12 +64,12 @@ typedef enum { AC_RD = 0xD1, AC_CHA = 0xD0, AC_EXE = 0xD3, AC_MUPD = 0xD8 } sim_
 
 /* Outcome of one command handler: 0 = success with out_len bytes, else a device error code. */
 typedef struct sim_cmd {
-    uint8_t code;                /* Cmd without the flush bit */
+    uint8_t code; /* Cmd without the flush bit */
     uint8_t param;
     const uint8_t *in;
     size_t in_len;
-    uint8_t *out;                /* OutData area of the response buffer */
-    size_t out_cap;              /* at most TRUSTM_APDU_MAX_DATA */
+    uint8_t *out;   /* OutData area of the response buffer */
+    size_t out_cap; /* at most TRUSTM_APDU_MAX_DATA */
     size_t out_len;
 } sim_cmd_t;
 
@@ -73,7 +79,7 @@ bool sim_oid_is_ecc_key(uint16_t oid);
 sim_session_t *sim_session(trustm_sim_t *sim, uint16_t oid);
 /* Find a metadata tag; returns its value pointer and length, or NULL if absent. */
 const uint8_t *sim_meta_find(const sim_obj_t *o, uint8_t tag, uint8_t *len);
-uint8_t sim_meta_lcso(const sim_obj_t *o);                 /* absent = op */
+uint8_t sim_meta_lcso(const sim_obj_t *o); /* absent = op */
 uint8_t sim_meta_u8(const sim_obj_t *o, uint8_t tag, uint8_t dflt);
 /* Replace or append a tag (chip-maintained update); false if the container would overflow. */
 bool sim_meta_set(sim_obj_t *o, uint8_t tag, const uint8_t *v, uint8_t len);
@@ -102,7 +108,7 @@ int sim_cmd_get_data(trustm_sim_t *sim, sim_cmd_t *c);
 int sim_cmd_set_data(trustm_sim_t *sim, sim_cmd_t *c);
 int sim_cmd_get_random(trustm_sim_t *sim, sim_cmd_t *c);
 int sim_cmd_calc_hash(trustm_sim_t *sim, sim_cmd_t *c);
-int sim_cmd_sym(trustm_sim_t *sim, sim_cmd_t *c);          /* EncryptSym / DecryptSym */
+int sim_cmd_sym(trustm_sim_t *sim, sim_cmd_t *c); /* EncryptSym / DecryptSym */
 int sim_cmd_gen_sym_key(trustm_sim_t *sim, sim_cmd_t *c);
 int sim_cmd_derive_key(trustm_sim_t *sim, sim_cmd_t *c);
 int sim_cmd_gen_key_pair(trustm_sim_t *sim, sim_cmd_t *c);
@@ -114,7 +120,7 @@ int sim_cmd_decrypt_asym(trustm_sim_t *sim, sim_cmd_t *c);
 /* ---- TLV parsing (commands.md §2.5): any order, unknown or duplicated tags rejected ---- */
 #define SIM_TLV_MAX 8u
 typedef struct sim_tlv {
-    const uint8_t *v[256];        /* by tag; NULL = absent */
+    const uint8_t *v[256]; /* by tag; NULL = absent */
     uint16_t len[256];
 } sim_tlv_t;
 /* allowed: list of permitted tags (n entries).  Returns 0 or ERR_INVALID_DATA. */
@@ -128,7 +134,10 @@ int sim_mbedtls_rng(void *ctx, unsigned char *out, size_t n); /* ctx = trustm_si
 
 /* ---- security monitor (trustm_sim_secmon.c) ---- */
 typedef enum {
-    SEC_EV_PRIVATE_KEY_USE, SEC_EV_SECRET_KEY_USE, SEC_EV_KEY_DERIVATION, SEC_EV_DECRYPT_FAIL,
+    SEC_EV_PRIVATE_KEY_USE,
+    SEC_EV_SECRET_KEY_USE,
+    SEC_EV_KEY_DERIVATION,
+    SEC_EV_DECRYPT_FAIL,
     SEC_EV_SUSPECT
 } sim_sec_event_t;
 void sim_secmon_event(trustm_sim_t *sim, sim_sec_event_t ev);
@@ -140,7 +149,7 @@ void sim_secmon_sync(trustm_sim_t *sim);
 uint8_t sim_sec_get(trustm_sim_t *sim);
 
 /* HMAC helpers (trustm_sim_crypto.c), used by the KDFs and the sym engine. */
-size_t sim_hmac(uint8_t hash, const uint8_t *key, size_t key_len, const uint8_t *a, size_t a_len,
-                const uint8_t *b, size_t b_len, uint8_t *out); /* hash: 32/48/64 */
+size_t sim_hmac(uint8_t hash, const uint8_t *key, size_t key_len, const uint8_t *a, size_t a_len, const uint8_t *b,
+                size_t b_len, uint8_t *out); /* hash: 32/48/64 */
 
 #endif /* SIM_CHIP_H */

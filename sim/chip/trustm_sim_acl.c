@@ -12,11 +12,23 @@
 static size_t cond_size(uint8_t id)
 {
     switch (id) {
-    case 0x00: case 0xFF: return 1;
-    case 0x10: case 0x90: return 2;
-    case 0x20: case 0x21: case 0x23: case 0x40: return 3;
-    case 0x70: case 0xE0: case 0xE1: return 3;
-    default: return 0;
+    case 0x00:
+    case 0xFF:
+        return 1;
+    case 0x10:
+    case 0x90:
+        return 2;
+    case 0x20:
+    case 0x21:
+    case 0x23:
+    case 0x40:
+        return 3;
+    case 0x70:
+    case 0xE0:
+    case 0xE1:
+        return 3;
+    default:
+        return 0;
     }
 }
 
@@ -29,8 +41,8 @@ bool sim_ac_valid(const uint8_t *e, size_t n)
             size_t s = cond_size(e[i]);
             if (s == 0 || i + s > n)
                 return false;
-            if ((e[i] == 0x70 || e[i] == 0xE0 || e[i] == 0xE1) &&
-                e[i + 1] != 0xFA && e[i + 1] != 0xFB && e[i + 1] != 0xFC)
+            if ((e[i] == 0x70 || e[i] == 0xE0 || e[i] == 0xE1) && e[i + 1] != 0xFA && e[i + 1] != 0xFB &&
+                e[i + 1] != 0xFC)
                 return false;
             conds++;
             in_token++;
@@ -55,7 +67,7 @@ bool sim_ac_valid(const uint8_t *e, size_t n)
     }
     if (want_cond)
         return false; /* empty or trailing operator */
-    if (conds > 1) { /* ALW / NEV only as simple conditions */
+    if (conds > 1) {  /* ALW / NEV only as simple conditions */
         for (size_t k = 0; k < n;) {
             size_t s = cond_size(e[k]);
             if (e[k] == 0x00 || e[k] == 0xFF)
@@ -94,10 +106,14 @@ void sim_auto_set(trustm_sim_t *sim, uint16_t oid, bool on)
 static bool compare(uint8_t op, uint8_t have, uint8_t want)
 {
     switch (op) {
-    case 0xFA: return have == want;
-    case 0xFB: return have > want;
-    case 0xFC: return have < want;
-    default: return false;
+    case 0xFA:
+        return have == want;
+    case 0xFB:
+        return have > want;
+    case 0xFC:
+        return have < want;
+    default:
+        return false;
     }
 }
 
@@ -124,21 +140,32 @@ static void luc_count(trustm_sim_t *sim, uint16_t oid)
 static bool cond_true(trustm_sim_t *sim, const sim_obj_t *o, const uint8_t *c, sim_ac_t type)
 {
     switch (c[0]) {
-    case 0x00: return true;
-    case 0xFF: return false;
-    case 0x10: return (sim_chip_obj(sim, 0xE0C1u)->data[0] & c[1]) == c[1];
-    case 0x90: return (sim_chip_obj(sim, 0xF1C1u)->data[0] & c[1]) == c[1];
-    case 0x20: case 0x21:
+    case 0x00:
+        return true;
+    case 0xFF:
+        return false;
+    case 0x10:
+        return (sim_chip_obj(sim, 0xE0C1u)->data[0] & c[1]) == c[1];
+    case 0x90:
+        return (sim_chip_obj(sim, 0xF1C1u)->data[0] & c[1]) == c[1];
+    case 0x20:
+    case 0x21:
         /* Conf/Int(E140): a record of the Shielded Connection protected in the direction the
          * access needs (RD: the response, else the command); other OIDs: protected update,
          * checked by its own engine (objects.md §4.4). */
         return sim_pl_conf_ok(sim, trustm_be16_get(c + 1), type == AC_RD);
-    case 0x23: return sim_auto_get(sim, trustm_be16_get(c + 1));
-    case 0x40: return luc_ok(sim, trustm_be16_get(c + 1));
-    case 0x70: return compare(c[1], sim_chip_obj(sim, 0xE0C0u)->data[0], c[2]);
-    case 0xE0: return compare(c[1], sim_chip_obj(sim, 0xF1C0u)->data[0], c[2]);
-    case 0xE1: return compare(c[1], sim_meta_lcso(o), c[2]);
-    default: return false;
+    case 0x23:
+        return sim_auto_get(sim, trustm_be16_get(c + 1));
+    case 0x40:
+        return luc_ok(sim, trustm_be16_get(c + 1));
+    case 0x70:
+        return compare(c[1], sim_chip_obj(sim, 0xE0C0u)->data[0], c[2]);
+    case 0xE0:
+        return compare(c[1], sim_chip_obj(sim, 0xF1C0u)->data[0], c[2]);
+    case 0xE1:
+        return compare(c[1], sim_meta_lcso(o), c[2]);
+    default:
+        return false;
     }
 }
 

@@ -15,13 +15,13 @@
 /* Commands handled by this model version and their execution time.  "A few ms" for the
  * application management commands (the datasheet log shows OpenApplication answered with a
  * control ACK while BUSY, GetDataObject with a piggy-backed response). */
-#define EXEC_OPEN_US   4000u
-#define EXEC_CLOSE_US  3000u
-#define EXEC_GET_US    1500u
-#define EXEC_ERROR_US  300u   /* rejected before any work (unknown command, bad header) */
-#define EXEC_SET_US    3000u  /* SetDataObject: one tearing-safe NVM programming            */
-#define EXEC_RANDOM_US 1500u
-#define EXEC_GENSYM_US 5000u
+#define EXEC_OPEN_US        4000u
+#define EXEC_CLOSE_US       3000u
+#define EXEC_GET_US         1500u
+#define EXEC_ERROR_US       300u  /* rejected before any work (unknown command, bad header) */
+#define EXEC_SET_US         3000u /* SetDataObject: one tearing-safe NVM programming            */
+#define EXEC_RANDOM_US      1500u
+#define EXEC_GENSYM_US      5000u
 #define EXEC_RSA1024_GEN_US 400000u /* not in Table 16; RSA-1024 generation chosen 0.4 s   */
 /* SetObjectProtected is not in Table 16 either. Start verifies the manifest signature: charged
  * like VerifySign (Table 16, 40 ms); continue/final hash (and decrypt) a fragment of at most
@@ -49,12 +49,12 @@ static const sim_table16_t table16[] = {
     {TRUSTM_CMD_DERIVE_KEY, "TLS 1.2 PRF SHA256, 40-byte key", 50, 55},
 };
 /* HKDF-SHA256 130/135 ms, HMAC-SHA256 (128 bytes) 90/95 ms, SHA-256 15/14 kbyte/s. */
-#define TABLE16_HKDF_MS        130u
-#define TABLE16_HKDF_SH_MS     135u
-#define TABLE16_HMAC_MS        90u
-#define TABLE16_HMAC_SH_MS     95u
-#define TABLE16_HASH_BPS       15000u
-#define TABLE16_HASH_SH_BPS    14000u
+#define TABLE16_HKDF_MS     130u
+#define TABLE16_HKDF_SH_MS  135u
+#define TABLE16_HMAC_MS     90u
+#define TABLE16_HMAC_SH_MS  95u
+#define TABLE16_HASH_BPS    15000u
+#define TABLE16_HASH_SH_BPS 14000u
 
 uint32_t sim_chip_table16_us(uint8_t cmd, uint8_t param, size_t in_len, bool shielded);
 uint32_t sim_chip_table16_us(uint8_t cmd, uint8_t param, size_t in_len, bool shielded)
@@ -179,7 +179,10 @@ bool sim_tlv_oid(const sim_tlv_t *t, uint8_t tag, uint16_t *oid)
     return true;
 }
 
-static uint8_t *last_error(trustm_sim_t *sim) { return &sim_chip_obj(sim, 0xF1C2u)->data[0]; }
+static uint8_t *last_error(trustm_sim_t *sim)
+{
+    return &sim_chip_obj(sim, 0xF1C2u)->data[0];
+}
 
 static size_t rsp_error(trustm_sim_t *sim, uint8_t code, uint8_t *rsp)
 {
@@ -207,7 +210,10 @@ static size_t rsp_ok(uint8_t *rsp, size_t out_len)
 }
 
 /* Application security status F1C1 (saved and restored by hibernate). */
-static sim_obj_t *app_status(trustm_sim_t *sim) { return sim_chip_obj(sim, 0xF1C1u); }
+static sim_obj_t *app_status(trustm_sim_t *sim)
+{
+    return sim_chip_obj(sim, 0xF1C1u);
+}
 
 /* --------------------------------------------------------------- commands */
 
@@ -368,8 +374,7 @@ size_t sim_chip_execute(trustm_sim_t *sim, const uint8_t *apdu, size_t len, uint
     c.out = rsp + TRUSTM_APDU_HEADER_SIZE;
     c.out_cap = TRUSTM_APDU_MAX_DATA;
     int rc;
-    if (code != TRUSTM_CMD_OPEN_APPLICATION &&
-        (!sim->app_open || sim_chip_obj(sim, 0xF1C0u)->data[0] == LCS_TE))
+    if (code != TRUSTM_CMD_OPEN_APPLICATION && (!sim->app_open || sim_chip_obj(sim, 0xF1C0u)->data[0] == LCS_TE))
         rc = ERR_NOT_AVAILABLE;
     else
         rc = k->run(sim, &c);

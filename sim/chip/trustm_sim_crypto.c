@@ -15,12 +15,15 @@
 /* ================================================================== HMAC */
 
 typedef struct hm {
-    size_t hlen;                 /* 32, 48, 64 */
+    size_t hlen; /* 32, 48, 64 */
     mbedtls_sha256_context s256;
     mbedtls_sha512_context s512;
 } hm_t;
 
-static size_t block_of(size_t hlen) { return hlen == 32 ? 64u : 128u; }
+static size_t block_of(size_t hlen)
+{
+    return hlen == 32 ? 64u : 128u;
+}
 
 static void h_start(size_t hlen, mbedtls_sha256_context *a, mbedtls_sha512_context *b)
 {
@@ -84,7 +87,10 @@ static void hm_start(hm_t *h, size_t hlen, const uint8_t *key, size_t key_len)
     trustm_wipe(kb, sizeof kb);
 }
 
-static void hm_update(hm_t *h, const uint8_t *p, size_t n) { h_update(h->hlen, &h->s256, &h->s512, p, n); }
+static void hm_update(hm_t *h, const uint8_t *p, size_t n)
+{
+    h_update(h->hlen, &h->s256, &h->s512, p, n);
+}
 
 static void hm_finish(hm_t *h, const uint8_t *key, size_t key_len, uint8_t *out)
 {
@@ -103,8 +109,8 @@ static void hm_finish(hm_t *h, const uint8_t *key, size_t key_len, uint8_t *out)
     trustm_wipe(inner, sizeof inner);
 }
 
-size_t sim_hmac(uint8_t hlen, const uint8_t *key, size_t key_len, const uint8_t *a, size_t a_len,
-                const uint8_t *b, size_t b_len, uint8_t *out)
+size_t sim_hmac(uint8_t hlen, const uint8_t *key, size_t key_len, const uint8_t *a, size_t a_len, const uint8_t *b,
+                size_t b_len, uint8_t *out)
 {
     hm_t h;
     hm_start(&h, hlen, key, key_len);
@@ -174,7 +180,7 @@ int sim_cmd_get_random(trustm_sim_t *sim, sim_cmd_t *c)
 
 /* ============================================================= CalcHash */
 
-#define HCTX_SIZE 209u
+#define HCTX_SIZE    209u
 #define HCTX_MAC_OFF (HCTX_SIZE - 32u)
 static const uint8_t hctx_magic[4] = {'T', 'M', 'H', '1'};
 
@@ -261,8 +267,15 @@ int sim_cmd_calc_hash(trustm_sim_t *sim, sim_cmd_t *c)
     for (unsigned k = 0; k < 16; k++) {
         if (k == 4 || k == 6 || k == 7)
             continue;
-        if (t.v[k] != NULL) { y = (int)k; items++; }
-        if (t.v[0x10 + k] != NULL) { y = (int)k; items++; from_obj = true; }
+        if (t.v[k] != NULL) {
+            y = (int)k;
+            items++;
+        }
+        if (t.v[0x10 + k] != NULL) {
+            y = (int)k;
+            items++;
+            from_obj = true;
+        }
     }
     const bool term = t.v[0x04] != NULL, imp = t.v[0x06] != NULL, exp = t.v[0x07] != NULL;
     if (term) {
@@ -345,8 +358,14 @@ int sim_cmd_calc_hash(trustm_sim_t *sim, sim_cmd_t *c)
 
 #define SYM_MAX_IN 640u
 
-static bool aes_mode(uint8_t m) { return m >= 0x08u && m <= 0x0Bu; }
-static size_t hmac_len(uint8_t m) { return m == 0x20u ? 32u : m == 0x21u ? 48u : m == 0x22u ? 64u : 0u; }
+static bool aes_mode(uint8_t m)
+{
+    return m >= 0x08u && m <= 0x0Bu;
+}
+static size_t hmac_len(uint8_t m)
+{
+    return m == 0x20u ? 32u : m == 0x21u ? 48u : m == 0x22u ? 64u : 0u;
+}
 
 /* Load the key of a new sequence into sim->chip.sym; raises the key-use event. */
 static int sym_load_key(trustm_sim_t *sim, uint8_t cmd, uint8_t mode, uint16_t oid)
@@ -479,8 +498,8 @@ static int hmac_verify(trustm_sim_t *sim, sim_cmd_t *c, uint16_t key_oid, const 
     const uint8_t *d = t->v[0x01];
     size_t n = t->len[0x01];
     sim_session_t *s = n >= 2 ? sim_session(sim, trustm_be16_get(d)) : NULL;
-    bool ok = s != NULL && s->kind == 1 && t->v[0x43] != NULL && t->len[0x43] == hl &&
-              n - 2u >= s->len && ct_equal(d + 2, s->data, s->len);
+    bool ok = s != NULL && s->kind == 1 && t->v[0x43] != NULL && t->len[0x43] == hl && n - 2u >= s->len &&
+              ct_equal(d + 2, s->data, s->len);
     if (ok) {
         uint8_t mac[64];
         sim_hmac((uint8_t)hl, q->key, q->key_len, d + 2, n - 2u, NULL, 0, mac);
@@ -648,10 +667,17 @@ int sim_cmd_gen_sym_key(trustm_sim_t *sim, sim_cmd_t *c)
 static size_t prf_hash_len(uint8_t p)
 {
     switch (p) {
-    case 0x01: case 0x08: return 32;
-    case 0x02: case 0x09: return 48;
-    case 0x03: case 0x0A: return 64;
-    default: return 0;
+    case 0x01:
+    case 0x08:
+        return 32;
+    case 0x02:
+    case 0x09:
+        return 48;
+    case 0x03:
+    case 0x0A:
+        return 64;
+    default:
+        return 0;
     }
 }
 
@@ -737,8 +763,7 @@ int sim_cmd_derive_key(trustm_sim_t *sim, sim_cmd_t *c)
         sim_obj_t *o = sim_chip_obj(sim, soid);
         if (o == NULL)
             return ERR_INVALID_OID;
-        if ((o->flags & SIM_OBJ_KEY) || sim_meta_lcso(o) == LCS_TE ||
-            sim_meta_u8(o, 0xE8u, TYPE_BSTR) != TYPE_PRESSEC)
+        if ((o->flags & SIM_OBJ_KEY) || sim_meta_lcso(o) == LCS_TE || sim_meta_u8(o, 0xE8u, TYPE_BSTR) != TYPE_PRESSEC)
             return ERR_ACCESS;
         if ((rc = sim_ac_check(sim, o, AC_EXE)) != 0)
             return rc;

@@ -59,20 +59,25 @@ int sim_cmd_get_data(trustm_sim_t *sim, sim_cmd_t *c)
     return 0;
 }
 
-static bool lcs_value(uint8_t v) { return v == LCS_CR || v == LCS_IN || v == LCS_OP || v == LCS_TE; }
+static bool lcs_value(uint8_t v)
+{
+    return v == LCS_CR || v == LCS_IN || v == LCS_OP || v == LCS_TE;
+}
 
 /* Content rules of the one-byte configuration objects; 0 or an error code. */
 static int special_write(sim_obj_t *o, uint8_t param, uint16_t offset, const uint8_t *d, size_t n)
 {
     switch (o->oid) {
-    case 0xE0C0u: case 0xF1C0u: /* life cycle: valid states, only forward */
+    case 0xE0C0u:
+    case 0xF1C0u: /* life cycle: valid states, only forward */
         if (offset != 0 || n != 1 || !lcs_value(d[0]))
             return ERR_INVALID_DATA;
         if (d[0] < o->data[0])
             return ERR_INVALID_DATA;
         o->data[0] = d[0];
         return -1; /* handled */
-    case 0xE0C1u: case 0xF1C1u: /* security status: bits can only be reset */
+    case 0xE0C1u:
+    case 0xF1C1u: /* security status: bits can only be reset */
         if (offset != 0 || n != 1)
             return ERR_INVALID_DATA;
         o->data[0] = param == 0x40u ? 0u : (uint8_t)(o->data[0] & d[0]);

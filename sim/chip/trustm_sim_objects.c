@@ -17,26 +17,24 @@ static const uint8_t m_e0c9[] = {0x20, 0x11, 0xC0, 0x01, 0x07, 0xC4, 0x01, 0x08,
 /* E0E0: the dump's metadata, but empty (used size 0): no M2 ID2 device certificate is known. */
 static const uint8_t m_e0e0[] = {0x20, 0x16, 0xC0, 0x01, 0x01, 0xC4, 0x02, 0x06, 0xC0, 0xC5, 0x01, 0x00,
                                  0xD0, 0x01, 0xFF, 0xD1, 0x01, 0x00, 0xD3, 0x01, 0x00, 0xE8, 0x01, 0x12};
-static const uint8_t m_cert[] = {0x20, 0x19, 0xC0, 0x01, 0x01, 0xC4, 0x02, 0x06, 0xC0, 0xC5, 0x02,
-                                 0x06, 0xC0, 0xD0, 0x03, 0xE1, 0xFC, 0x07, 0xD1, 0x01, 0x00, 0xD3,
-                                 0x01, 0x00, 0xE8, 0x01, 0x12};
-static const uint8_t m_ta[] = {0x20, 0x19, 0xC0, 0x01, 0x01, 0xC4, 0x02, 0x04, 0xB0, 0xC5, 0x02,
-                               0x04, 0xB0, 0xD0, 0x03, 0xE1, 0xFC, 0x07, 0xD1, 0x01, 0x00, 0xD3,
-                               0x01, 0x00, 0xE8, 0x01, 0x11};
+static const uint8_t m_cert[] = {0x20, 0x19, 0xC0, 0x01, 0x01, 0xC4, 0x02, 0x06, 0xC0, 0xC5, 0x02, 0x06, 0xC0, 0xD0,
+                                 0x03, 0xE1, 0xFC, 0x07, 0xD1, 0x01, 0x00, 0xD3, 0x01, 0x00, 0xE8, 0x01, 0x12};
+static const uint8_t m_ta[] = {0x20, 0x19, 0xC0, 0x01, 0x01, 0xC4, 0x02, 0x04, 0xB0, 0xC5, 0x02, 0x04, 0xB0, 0xD0,
+                               0x03, 0xE1, 0xFC, 0x07, 0xD1, 0x01, 0x00, 0xD3, 0x01, 0x00, 0xE8, 0x01, 0x11};
 static const uint8_t m_rsa[] = {0x20, 0x0B, 0xC0, 0x01, 0x01, 0xD0, 0x03, 0xE1, 0xFC, 0x07, 0xD3, 0x01, 0x00};
-static const uint8_t m_ctr[] = {0x20, 0x17, 0xC0, 0x01, 0x01, 0xC4, 0x01, 0x08, 0xC5, 0x01, 0x08, 0xD0,
-                                0x03, 0xE1, 0xFC, 0x07, 0xD1, 0x01, 0x00, 0xD3, 0x01, 0x00, 0xE8, 0x01, 0x01};
+static const uint8_t m_ctr[] = {0x20, 0x17, 0xC0, 0x01, 0x01, 0xC4, 0x01, 0x08, 0xC5, 0x01, 0x08, 0xD0, 0x03,
+                                0xE1, 0xFC, 0x07, 0xD1, 0x01, 0x00, 0xD3, 0x01, 0x00, 0xE8, 0x01, 0x01};
 static const uint8_t m_e140[] = {0x20, 0x1D, 0xC0, 0x01, 0x01, 0xC4, 0x01, 0x40, 0xC5, 0x01, 0x40,
                                  0xD0, 0x07, 0xE1, 0xFC, 0x07, 0xFE, 0x20, 0xE1, 0x40, 0xD1, 0x03,
                                  0xE1, 0xFC, 0x07, 0xD3, 0x01, 0x00, 0xE8, 0x01, 0x22};
 static const uint8_t m_e200[] = {0x20, 0x09, 0xC0, 0x01, 0x01, 0xD0, 0x01, 0xFF, 0xD3, 0x01, 0x00};
-static const uint8_t m_t3[] = {0x20, 0x11, 0xC0, 0x01, 0x01, 0xC4, 0x01, 0x8C, 0xC5, 0x01, 0x64,
-                               0xD0, 0x03, 0xE1, 0xFC, 0x07, 0xD1, 0x01, 0x00};
-static const uint8_t m_t2[] = {0x20, 0x13, 0xC0, 0x01, 0x01, 0xC4, 0x02, 0x05, 0xDC, 0xC5, 0x02, 0x05,
-                               0xDC, 0xD0, 0x03, 0xE1, 0xFC, 0x07, 0xD1, 0x01, 0x00};
+static const uint8_t m_t3[] = {0x20, 0x11, 0xC0, 0x01, 0x01, 0xC4, 0x01, 0x8C, 0xC5, 0x01,
+                               0x64, 0xD0, 0x03, 0xE1, 0xFC, 0x07, 0xD1, 0x01, 0x00};
+static const uint8_t m_t2[] = {0x20, 0x13, 0xC0, 0x01, 0x01, 0xC4, 0x02, 0x05, 0xDC, 0xC5, 0x02,
+                               0x05, 0xDC, 0xD0, 0x03, 0xE1, 0xFC, 0x07, 0xD1, 0x01, 0x00};
 
-static void obj_init(sim_obj_t *o, uint16_t oid, uint8_t flags, uint16_t max, const uint8_t *data,
-                     uint16_t used, const uint8_t *meta, uint8_t meta_len)
+static void obj_init(sim_obj_t *o, uint16_t oid, uint8_t flags, uint16_t max, const uint8_t *data, uint16_t used,
+                     const uint8_t *meta, uint8_t meta_len)
 {
     memset(o, 0, sizeof *o);
     o->oid = oid;
@@ -79,14 +77,14 @@ void sim_chip_objects_default(trustm_sim_t *sim, const uint8_t uid[TRUSTM_SIM_UI
     sim_obj_t *o = sim->objs;
     unsigned n = 0;
     memset(sim->objs, 0, sizeof sim->objs);
-    obj_init(&o[n++], 0xE0C0u, P, 1, &v07, 1, MI(m_rw1));                 /* LcsG            */
-    obj_init(&o[n++], 0xE0C1u, 0, 1, &v20, 1, MI(m_rw1));                 /* security status */
+    obj_init(&o[n++], 0xE0C0u, P, 1, &v07, 1, MI(m_rw1)); /* LcsG            */
+    obj_init(&o[n++], 0xE0C1u, 0, 1, &v20, 1, MI(m_rw1)); /* security status */
     obj_init(&o[n++], 0xE0C2u, P, TRUSTM_SIM_UID_SIZE, uid, TRUSTM_SIM_UID_SIZE, MI(m_uid));
-    obj_init(&o[n++], 0xE0C3u, P, 1, &v14, 1, MI(m_rw1));                 /* sleep delay     */
-    obj_init(&o[n++], 0xE0C4u, P, 1, &v06, 1, MI(m_rw1));                 /* current limit   */
-    obj_init(&o[n++], 0xE0C5u, P, 1, &v00, 1, MI(m_ro1));                 /* SEC             */
-    obj_init(&o[n++], 0xE0C6u, 0, 2, combuf, 2, MI(m_buf));               /* max com buffer  */
-    obj_init(&o[n++], 0xE0C9u, P, 8, secmon, 8, MI(m_e0c9));              /* secmon config   */
+    obj_init(&o[n++], 0xE0C3u, P, 1, &v14, 1, MI(m_rw1));    /* sleep delay     */
+    obj_init(&o[n++], 0xE0C4u, P, 1, &v06, 1, MI(m_rw1));    /* current limit   */
+    obj_init(&o[n++], 0xE0C5u, P, 1, &v00, 1, MI(m_ro1));    /* SEC             */
+    obj_init(&o[n++], 0xE0C6u, 0, 2, combuf, 2, MI(m_buf));  /* max com buffer  */
+    obj_init(&o[n++], 0xE0C9u, P, 8, secmon, 8, MI(m_e0c9)); /* secmon config   */
     obj_init(&o[n++], 0xE0E0u, P, 1728, NULL, 0, MI(m_e0e0));
     for (uint16_t i = 1; i <= 3; i++)
         obj_init(&o[n++], (uint16_t)(0xE0E0u + i), P, 1728, NULL, 1728, MI(m_cert));
@@ -99,8 +97,8 @@ void sim_chip_objects_default(trustm_sim_t *sim, const uint8_t uid[TRUSTM_SIM_UI
         obj_init(&o[n++], (uint16_t)(0xE120u + i), P, 8, NULL, 8, MI(m_ctr));
     obj_init(&o[n++], 0xE140u, P, 64, pbs, 64, MI(m_e140));
     obj_init(&o[n++], 0xE200u, K, 32, NULL, 0, MI(m_e200));
-    obj_init(&o[n++], 0xF1C0u, P, 1, &v01, 1, MI(m_rw1));                 /* LcsA            */
-    obj_init(&o[n++], 0xF1C1u, 0, 1, &v20, 1, MI(m_rw1));                 /* app sec status  */
+    obj_init(&o[n++], 0xF1C0u, P, 1, &v01, 1, MI(m_rw1));                  /* LcsA            */
+    obj_init(&o[n++], 0xF1C1u, 0, 1, &v20, 1, MI(m_rw1));                  /* app sec status  */
     obj_init(&o[n++], 0xF1C2u, SIM_OBJ_READ_CLEAR, 1, &v00, 1, MI(m_ro1)); /* last error      */
     for (uint16_t i = 0; i < 12; i++)
         obj_init(&o[n++], (uint16_t)(0xF1D0u + i), P, 140, NULL, 100, MI(m_t3));
@@ -117,15 +115,24 @@ sim_obj_t *sim_chip_obj(trustm_sim_t *sim, uint16_t oid)
     return NULL;
 }
 
-bool sim_oid_is_session(uint16_t oid) { return oid >= 0xE100u && oid <= 0xE103u; }
-bool sim_oid_is_ecc_key(uint16_t oid) { return oid >= 0xE0F0u && oid <= 0xE0F3u; }
+bool sim_oid_is_session(uint16_t oid)
+{
+    return oid >= 0xE100u && oid <= 0xE103u;
+}
+bool sim_oid_is_ecc_key(uint16_t oid)
+{
+    return oid >= 0xE0F0u && oid <= 0xE0F3u;
+}
 
 sim_session_t *sim_session(trustm_sim_t *sim, uint16_t oid)
 {
     return sim_oid_is_session(oid) ? &sim->chip.sessions[oid - 0xE100u] : NULL;
 }
 
-size_t sim_rsa_key_blob_size(uint8_t alg) { return sim_rsa_blob_size(alg); }
+size_t sim_rsa_key_blob_size(uint8_t alg)
+{
+    return sim_rsa_blob_size(alg);
+}
 
 size_t sim_rsa_blob_size(uint8_t alg)
 {
@@ -159,7 +166,10 @@ uint8_t sim_meta_u8(const sim_obj_t *o, uint8_t tag, uint8_t dflt)
     return (v != NULL && l == 1) ? v[0] : dflt;
 }
 
-uint8_t sim_meta_lcso(const sim_obj_t *o) { return sim_meta_u8(o, 0xC0u, LCS_OP); }
+uint8_t sim_meta_lcso(const sim_obj_t *o)
+{
+    return sim_meta_u8(o, 0xC0u, LCS_OP);
+}
 
 void sim_meta_remove(sim_obj_t *o, uint8_t tag)
 {
@@ -234,11 +244,22 @@ void sim_obj_set_used(sim_obj_t *o, uint16_t used)
 static bool tag_len_ok(uint8_t tag, const uint8_t *v, uint8_t len)
 {
     switch (tag) {
-    case 0xC0: return len == 1 && (v[0] == LCS_CR || v[0] == LCS_IN || v[0] == LCS_OP || v[0] == LCS_TE);
-    case 0xC1: return len == 2;
-    case 0xC4: case 0xC5: return len == 1 || len == 2;
-    case 0xD0: case 0xD1: case 0xD3: case 0xD8: return sim_ac_valid(v, len);
-    case 0xE0: case 0xE1: case 0xE8: return len == 1;
+    case 0xC0:
+        return len == 1 && (v[0] == LCS_CR || v[0] == LCS_IN || v[0] == LCS_OP || v[0] == LCS_TE);
+    case 0xC1:
+        return len == 2;
+    case 0xC4:
+    case 0xC5:
+        return len == 1 || len == 2;
+    case 0xD0:
+    case 0xD1:
+    case 0xD3:
+    case 0xD8:
+        return sim_ac_valid(v, len);
+    case 0xE0:
+    case 0xE1:
+    case 0xE8:
+        return len == 1;
     case 0xF0: {
         if (len != 1)
             return false;
@@ -246,7 +267,8 @@ static bool tag_len_ok(uint8_t tag, const uint8_t *v, uint8_t len)
         return (hi == 0x00u || hi == 0x10u || hi == 0x20u) &&
                (lo == 0 || lo == LCS_CR || lo == LCS_IN || lo == LCS_OP || lo == LCS_TE);
     }
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -289,18 +311,22 @@ int sim_meta_write(trustm_sim_t *sim, sim_obj_t *o, const uint8_t *m, size_t n)
         const uint8_t *v = &m[i + 2];
         switch (t) {
         case 0xC0:
-            if (!has_c0)           /* absent LcsO = op and cannot be changed */
+            if (!has_c0) /* absent LcsO = op and cannot be changed */
                 return ERR_ACCESS;
-            if (v[0] < lcso)       /* only forward */
+            if (v[0] < lcso) /* only forward */
                 return ERR_INVALID_DATA;
             break;
-        case 0xC4: case 0xC5: case 0xE0: /* NEV / chip-maintained */
+        case 0xC4:
+        case 0xC5:
+        case 0xE0: /* NEV / chip-maintained */
             return ERR_ACCESS;
-        case 0xE1: case 0xE8: case 0xF0:
+        case 0xE1:
+        case 0xE8:
+        case 0xF0:
             if ((o->flags & SIM_OBJ_KEY) ? t == 0xE8 : t == 0xE1)
                 return ERR_INVALID_DATA; /* usage is for keys, type for data objects */
             if (t == 0xE8 && o->oid == 0xE0C9u)
-                return ERR_ACCESS;       /* §2: type of E0C9 cannot be set */
+                return ERR_ACCESS; /* §2: type of E0C9 cannot be set */
             if (lcso >= LCS_OP)
                 return ERR_ACCESS;
             break;

@@ -28,34 +28,34 @@
 #include "trustm_sim_manifest.h"
 
 #define ERR_MANIFEST 0x0F
-#define ERR_VERSION 0x10
+#define ERR_VERSION  0x10
 
-#define PU_TAG_START 0x30u
-#define PU_TAG_FINAL 0x31u
+#define PU_TAG_START    0x30u
+#define PU_TAG_FINAL    0x31u
 #define PU_TAG_CONTINUE 0x32u
-#define PU_PARAM_V1 0x01u
-#define PU_CERT_MAX 1300u
-#define PU_ALG_RSA (-65700)
-#define PU_ALG_ES256 (-7)
-#define PU_ALG_CCM 10
-#define PU_ALG_PRF (-65720)
-#define PU_CCM_TAG 8u
-#define PU_COUID_LEN 25u
+#define PU_PARAM_V1     0x01u
+#define PU_CERT_MAX     1300u
+#define PU_ALG_RSA      (-65700)
+#define PU_ALG_ES256    (-7)
+#define PU_ALG_CCM      10
+#define PU_ALG_PRF      (-65720)
+#define PU_CCM_TAG      8u
+#define PU_COUID_LEN    25u
 
 /* ------------------------------------------------------------ manifest parser */
 
 typedef struct pu_manifest {
     int64_t sign_alg;
     uint16_t ta_oid;
-    const uint8_t *prot;     /* protected-header item (head included) */
+    const uint8_t *prot; /* protected-header item (head included) */
     size_t prot_len;
-    const uint8_t *payload;  /* payload item (head included)          */
+    const uint8_t *payload; /* payload item (head included)          */
     size_t payload_len;
     int64_t type;
     uint64_t size;
     uint64_t version;
     uint64_t info1, info2;
-    const uint8_t *digest;   /* 32 bytes */
+    const uint8_t *digest; /* 32 bytes */
     bool conf;
     uint16_t secret_oid;
     const uint8_t *label;
@@ -98,8 +98,8 @@ static bool parse_decrypt(trustm_cbor_dec_t *d, pu_manifest_t *m)
     size_t n;
     if (!trustm_cbor_expect_array(d, 3) || !get_wrapped(d, &ph))
         return false;
-    if (!trustm_cbor_expect_map(&ph, 1) || !trustm_cbor_expect_int(&ph, 1) || !trustm_cbor_expect_int(&ph, PU_ALG_CCM) ||
-        !trustm_cbor_dec_done(&ph))
+    if (!trustm_cbor_expect_map(&ph, 1) || !trustm_cbor_expect_int(&ph, 1) ||
+        !trustm_cbor_expect_int(&ph, PU_ALG_CCM) || !trustm_cbor_dec_done(&ph))
         return false;
     if (!trustm_cbor_expect_array(d, 1) || !trustm_cbor_expect_array(d, 2) || !get_wrapped(d, &rh))
         return false;
@@ -173,8 +173,9 @@ static int parse_manifest(const uint8_t *buf, size_t len, pu_manifest_t *m)
         return ERR_MANIFEST;
     m->prot = buf + at;
     m->prot_len = trustm_cbor_dec_pos(&d) - at;
-    if (!trustm_cbor_expect_map(&sub, 1) || !trustm_cbor_expect_int(&sub, 1) || !trustm_cbor_get_int(&sub, &m->sign_alg) ||
-        !trustm_cbor_dec_done(&sub) || (m->sign_alg != PU_ALG_RSA && m->sign_alg != PU_ALG_ES256))
+    if (!trustm_cbor_expect_map(&sub, 1) || !trustm_cbor_expect_int(&sub, 1) ||
+        !trustm_cbor_get_int(&sub, &m->sign_alg) || !trustm_cbor_dec_done(&sub) ||
+        (m->sign_alg != PU_ALG_RSA && m->sign_alg != PU_ALG_ES256))
         return ERR_MANIFEST;
     if (!trustm_cbor_expect_map(&d, 1) || !trustm_cbor_expect_int(&d, 4) || !get_oid(&d, &m->ta_oid))
         return ERR_MANIFEST;
@@ -262,7 +263,8 @@ static int verify_manifest(trustm_sim_t *sim, const pu_manifest_t *m)
             if (kt == MBEDTLS_PK_RSA) {
                 mbedtls_rsa_context *r = mbedtls_pk_rsa(crt.pk);
                 if (m->sig_len == mbedtls_rsa_get_len(r) &&
-                    mbedtls_rsa_pkcs1_verify(r, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, hash, m->sig) == 0)
+                    mbedtls_rsa_pkcs1_verify(r, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, hash, m->sig) ==
+                        0)
                     rc = 0;
             }
         } else {
@@ -279,9 +281,14 @@ static int verify_manifest(trustm_sim_t *sim, const pu_manifest_t *m)
 static size_t cond_len(uint8_t id)
 {
     switch (id) {
-    case 0x00: case 0xFF: return 1;
-    case 0x10: case 0x90: return 2;
-    default: return 3; /* Conf Int Auto Luc LcsG LcsA LcsO (syntax checked by sim_ac_valid) */
+    case 0x00:
+    case 0xFF:
+        return 1;
+    case 0x10:
+    case 0x90:
+        return 2;
+    default:
+        return 3; /* Conf Int Auto Luc LcsG LcsA LcsO (syntax checked by sim_ac_valid) */
     }
 }
 
@@ -292,20 +299,29 @@ static bool cmp_lcs(uint8_t op, uint8_t have, uint8_t want)
 
 /* One condition in the protected-update context: Int(X) holds for the manifest's trust anchor,
  * Conf(X) for the secret the manifest decrypts with; the others as for any command. */
-static bool pu_cond(trustm_sim_t *sim, const sim_obj_t *o, const uint8_t *c, uint16_t ta, bool conf,
-                    uint16_t secret)
+static bool pu_cond(trustm_sim_t *sim, const sim_obj_t *o, const uint8_t *c, uint16_t ta, bool conf, uint16_t secret)
 {
     switch (c[0]) {
-    case 0x00: return true;
-    case 0x21: return trustm_be16_get(c + 1) == ta;
-    case 0x20: return conf && trustm_be16_get(c + 1) == secret;
-    case 0x10: return (sim_chip_obj(sim, 0xE0C1u)->data[0] & c[1]) == c[1];
-    case 0x90: return (sim_chip_obj(sim, 0xF1C1u)->data[0] & c[1]) == c[1];
-    case 0x23: return sim_auto_get(sim, trustm_be16_get(c + 1));
-    case 0x70: return cmp_lcs(c[1], sim_chip_obj(sim, 0xE0C0u)->data[0], c[2]);
-    case 0xE0: return cmp_lcs(c[1], sim_chip_obj(sim, 0xF1C0u)->data[0], c[2]);
-    case 0xE1: return cmp_lcs(c[1], sim_meta_lcso(o), c[2]);
-    default: return false; /* NEV, Luc (a usage counter does not gate a change) */
+    case 0x00:
+        return true;
+    case 0x21:
+        return trustm_be16_get(c + 1) == ta;
+    case 0x20:
+        return conf && trustm_be16_get(c + 1) == secret;
+    case 0x10:
+        return (sim_chip_obj(sim, 0xE0C1u)->data[0] & c[1]) == c[1];
+    case 0x90:
+        return (sim_chip_obj(sim, 0xF1C1u)->data[0] & c[1]) == c[1];
+    case 0x23:
+        return sim_auto_get(sim, trustm_be16_get(c + 1));
+    case 0x70:
+        return cmp_lcs(c[1], sim_chip_obj(sim, 0xE0C0u)->data[0], c[2]);
+    case 0xE0:
+        return cmp_lcs(c[1], sim_chip_obj(sim, 0xF1C0u)->data[0], c[2]);
+    case 0xE1:
+        return cmp_lcs(c[1], sim_meta_lcso(o), c[2]);
+    default:
+        return false; /* NEV, Luc (a usage counter does not gate a change) */
     }
 }
 
@@ -364,8 +380,16 @@ static void pu_kdf(const uint8_t *sec, size_t sl, const pu_manifest_t *m, uint8_
 static bool target_forbidden(uint16_t oid)
 {
     switch (oid) {
-    case 0xE0C0: case 0xE0C1: case 0xF1C0: case 0xF1C1: case 0xE0C2: case 0xE0C3: case 0xE0C4:
-    case 0xE0C5: case 0xF1C2: case 0xE0C6:
+    case 0xE0C0:
+    case 0xE0C1:
+    case 0xF1C0:
+    case 0xF1C1:
+    case 0xE0C2:
+    case 0xE0C3:
+    case 0xE0C4:
+    case 0xE0C5:
+    case 0xF1C2:
+    case 0xE0C6:
         return true;
     default:
         return false;
@@ -375,12 +399,18 @@ static bool target_forbidden(uint16_t oid)
 static size_t key_bytes(uint64_t alg)
 {
     switch (alg) {
-    case 0x81: return 16;
-    case 0x82: return 24;
-    case 0x83: return 32;
-    case 0x41: return 128;
-    case 0x42: return 256;
-    default: return 0;
+    case 0x81:
+        return 16;
+    case 0x82:
+        return 24;
+    case 0x83:
+        return 32;
+    case 0x41:
+        return 128;
+    case 0x42:
+        return 256;
+    default:
+        return 0;
     }
 }
 
@@ -548,8 +578,8 @@ static int apply_key(const sim_pu_state_t *st, sim_obj_t *o)
         const size_t h = k / 2u;
         uint8_t *n = o->data, *e = n + k, *d = e + 4, *p = d + k, *q = p + h;
         int ok = mbedtls_rsa_import_raw(&r, tv[2], k, NULL, 0, NULL, 0, tv[1], k, tv[3], 4) == 0 &&
-                 mbedtls_rsa_complete(&r) == 0 && mbedtls_rsa_check_privkey(&r) == 0 &&
-                 mbedtls_rsa_get_len(&r) == k && mbedtls_rsa_export_raw(&r, n, k, p, h, q, h, d, k, e, 4) == 0;
+                 mbedtls_rsa_complete(&r) == 0 && mbedtls_rsa_check_privkey(&r) == 0 && mbedtls_rsa_get_len(&r) == k &&
+                 mbedtls_rsa_export_raw(&r, n, k, p, h, q, h, d, k, e, 4) == 0;
         mbedtls_rsa_free(&r);
         if (!ok)
             return ERR_MANIFEST; /* d, n, e do not form an RSA key of this size */
@@ -624,8 +654,9 @@ static int pu_commit(trustm_sim_t *sim, const sim_pu_state_t *st)
     if (t == NULL)
         return ERR_INVALID_OID;
     sim_obj_t copy = *t;
-    int rc = st->type == -3 ? apply_key(st, &copy) : st->type == -1 ? apply_data(st, &copy)
-                                                                    : apply_metadata(sim, st, &copy);
+    int rc = st->type == -3   ? apply_key(st, &copy)
+             : st->type == -1 ? apply_data(st, &copy)
+                              : apply_metadata(sim, st, &copy);
     if (rc == 0)
         put_version(&copy, st->version, &rc);
     if (rc == 0) {
@@ -722,7 +753,10 @@ static void pu_end(trustm_sim_t *sim, bool committed)
     trustm_wipe(st, sizeof *st);
 }
 
-void sim_pu_abort(trustm_sim_t *sim) { pu_end(sim, false); }
+void sim_pu_abort(trustm_sim_t *sim)
+{
+    pu_end(sim, false);
+}
 
 int sim_cmd_set_object_protected(trustm_sim_t *sim, sim_cmd_t *c)
 {

@@ -11,28 +11,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIM_PU_PAYLOAD_MAX 1728u /* largest object (certificate objects)             */
+#define SIM_PU_PAYLOAD_MAX  1728u /* largest object (certificate objects)             */
 #define SIM_PU_FRAGMENT_MAX 640u
-#define SIM_PU_DIGEST 32u
+#define SIM_PU_DIGEST       32u
 
 /* One open SetObjectProtected sequence.  The staging area holds the verified plaintext until
  * the final fragment; the target object is written only then, in one store update. */
 typedef struct sim_pu_state {
     bool active;
-    uint8_t param;               /* manifest format version given with start             */
+    uint8_t param; /* manifest format version given with start             */
     uint16_t target_oid;
-    int8_t type;                 /* -1 data, -2 metadata, -3 key                         */
+    int8_t type; /* -1 data, -2 metadata, -3 key                         */
     uint16_t version;
-    uint32_t size;               /* total plaintext length announced by the manifest      */
-    uint32_t info1, info2;       /* additionalInfo                                       */
+    uint32_t size;         /* total plaintext length announced by the manifest      */
+    uint32_t info1, info2; /* additionalInfo                                       */
     bool conf;
-    uint8_t key[16];             /* CCM key and nonce prefix (confidentiality)            */
+    uint8_t key[16]; /* CCM key and nonce prefix (confidentiality)            */
     uint8_t nonce11[11];
     uint8_t expect[SIM_PU_DIGEST]; /* SHA-256 the next fragment must have                */
-    uint16_t frag_no;            /* 1-based number of the next fragment                   */
-    uint32_t received;           /* plaintext bytes staged so far                         */
-    bool had_version;            /* the target had a C1 tag before start (restored on abort) */
-    uint16_t prev_version;       /* its value; C1 carries the invalid flag (bit 15) meanwhile */
+    uint16_t frag_no;              /* 1-based number of the next fragment                   */
+    uint32_t received;             /* plaintext bytes staged so far                         */
+    bool had_version;              /* the target had a C1 tag before start (restored on abort) */
+    uint16_t prev_version;         /* its value; C1 carries the invalid flag (bit 15) meanwhile */
     uint8_t staged[SIM_PU_PAYLOAD_MAX];
 } sim_pu_state_t;
 

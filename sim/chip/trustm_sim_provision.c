@@ -32,8 +32,7 @@ static int provision_rsa(trustm_sim_t *sim, const char *pem, char *err, size_t e
             sim_obj_t *o = sim_chip_obj(sim, 0xE0FCu);
             uint8_t *n = o->data, *e = n + k, *d = e + 4, *p = d + k, *q = p + h;
             memset(o->data, 0, o->max_size);
-            if (mbedtls_rsa_check_privkey(r) != 0 ||
-                mbedtls_rsa_export_raw(r, n, k, p, h, q, h, d, k, e, 4) != 0) {
+            if (mbedtls_rsa_check_privkey(r) != 0 || mbedtls_rsa_export_raw(r, n, k, p, h, q, h, d, k, e, 4) != 0) {
                 sim_err(err, errlen, "RSA key: inconsistent key or public exponent over 4 bytes");
             } else {
                 uint8_t usage = USAGE_SIGN | USAGE_ENC;

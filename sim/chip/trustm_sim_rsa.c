@@ -19,9 +19,12 @@
 
 #define ALG_RSA1024 0x41u
 #define ALG_RSA2048 0x42u
-#define CERT_MAX 1300u
+#define CERT_MAX    1300u
 
-static size_t key_bytes(uint8_t alg) { return alg == ALG_RSA1024 ? 128u : alg == ALG_RSA2048 ? 256u : 0u; }
+static size_t key_bytes(uint8_t alg)
+{
+    return alg == ALG_RSA1024 ? 128u : alg == ALG_RSA2048 ? 256u : 0u;
+}
 
 /* ------------------------------------------------------------ encodings (§6.1) */
 
@@ -164,7 +167,7 @@ static int private_key(trustm_sim_t *sim, uint16_t oid, uint8_t usage_any, mbedt
     }
     if (oid != 0xE0FCu && oid != 0xE0FDu)
         return sim_oid_is_ecc_key(oid) || sim_chip_obj(sim, oid) == NULL || oid == 0xE200u ? ERR_INVALID_OID
-                                                                                             : ERR_ACCESS;
+                                                                                           : ERR_ACCESS;
     sim_obj_t *o = sim_chip_obj(sim, oid);
     *alg = sim_meta_u8(o, 0xE0u, 0);
     if (key_bytes(*alg) == 0 || o->used != sim_rsa_blob_size(*alg))
@@ -219,10 +222,18 @@ static int cert_key(trustm_sim_t *sim, uint16_t oid, unsigned int ku, mbedtls_rs
 static mbedtls_md_type_t scheme_md(uint8_t p, size_t *hl)
 {
     switch (p) {
-    case 0x01: *hl = 32; return MBEDTLS_MD_SHA256;
-    case 0x02: *hl = 48; return MBEDTLS_MD_SHA384;
-    case 0x03: *hl = 64; return MBEDTLS_MD_SHA512;
-    default: *hl = 0; return MBEDTLS_MD_NONE;
+    case 0x01:
+        *hl = 32;
+        return MBEDTLS_MD_SHA256;
+    case 0x02:
+        *hl = 48;
+        return MBEDTLS_MD_SHA384;
+    case 0x03:
+        *hl = 64;
+        return MBEDTLS_MD_SHA512;
+    default:
+        *hl = 0;
+        return MBEDTLS_MD_NONE;
     }
 }
 
@@ -335,8 +346,8 @@ int sim_cmd_calc_sign(trustm_sim_t *sim, sim_cmd_t *c)
     mbedtls_rsa_init(&ctx, MBEDTLS_RSA_PKCS_V15, 0);
     uint8_t alg;
     rc = private_key(sim, oid, USAGE_SIGN | USAGE_AUTH, &ctx, &alg);
-    if (rc == 0 && mbedtls_rsa_pkcs1_sign(&ctx, sim_mbedtls_rng, sim, MBEDTLS_RSA_PRIVATE, md, (unsigned)hl,
-                                          t.v[0x01], c->out) != 0)
+    if (rc == 0 && mbedtls_rsa_pkcs1_sign(&ctx, sim_mbedtls_rng, sim, MBEDTLS_RSA_PRIVATE, md, (unsigned)hl, t.v[0x01],
+                                          c->out) != 0)
         rc = ERR_INTERNAL;
     if (rc == 0)
         c->out_len = key_bytes(alg);
@@ -366,9 +377,8 @@ int sim_cmd_verify_sign(trustm_sim_t *sim, sim_cmd_t *c)
     mbedtls_rsa_init(&ctx, MBEDTLS_RSA_PKCS_V15, 0);
     if (by_cert) {
         uint16_t oid;
-        rc = sim_tlv_oid(&t, 0x04, &oid)
-                 ? cert_key(sim, oid, MBEDTLS_X509_KU_DIGITAL_SIGNATURE, &ctx)
-                 : ERR_INVALID_DATA;
+        rc = sim_tlv_oid(&t, 0x04, &oid) ? cert_key(sim, oid, MBEDTLS_X509_KU_DIGITAL_SIGNATURE, &ctx)
+                                         : ERR_INVALID_DATA;
         if (rc == ERR_ACCESS && sim_tlv_oid(&t, 0x04, &oid)) {
             mbedtls_rsa_free(&ctx);
             mbedtls_rsa_init(&ctx, MBEDTLS_RSA_PKCS_V15, 0);
@@ -384,8 +394,7 @@ int sim_cmd_verify_sign(trustm_sim_t *sim, sim_cmd_t *c)
     }
     if (rc == 0) {
         if (t.len[0x02] != mbedtls_rsa_get_len(&ctx) ||
-            mbedtls_rsa_pkcs1_verify(&ctx, NULL, NULL, MBEDTLS_RSA_PUBLIC, md, (unsigned)hl, t.v[0x01],
-                                     t.v[0x02]) != 0)
+            mbedtls_rsa_pkcs1_verify(&ctx, NULL, NULL, MBEDTLS_RSA_PUBLIC, md, (unsigned)hl, t.v[0x01], t.v[0x02]) != 0)
             rc = ERR_SIGNATURE;
     }
     mbedtls_rsa_free(&ctx);
@@ -427,8 +436,8 @@ int sim_cmd_encrypt_asym(trustm_sim_t *sim, sim_cmd_t *c)
     mbedtls_rsa_init(&ctx, MBEDTLS_RSA_PKCS_V15, 0);
     if (by_cert) {
         uint16_t oid;
-        rc = sim_tlv_oid(&t, 0x04, &oid) ? cert_key(sim, oid, MBEDTLS_X509_KU_KEY_ENCIPHERMENT, &ctx)
-                                         : ERR_INVALID_DATA;
+        rc =
+            sim_tlv_oid(&t, 0x04, &oid) ? cert_key(sim, oid, MBEDTLS_X509_KU_KEY_ENCIPHERMENT, &ctx) : ERR_INVALID_DATA;
         if (rc == ERR_ACCESS && t.v[0x61] != NULL) /* host data may also use dataEncipherment */
             rc = cert_key(sim, oid, MBEDTLS_X509_KU_DATA_ENCIPHERMENT, &ctx);
     } else {
@@ -481,8 +490,8 @@ int sim_cmd_decrypt_asym(trustm_sim_t *sim, sim_cmd_t *c)
         rc = ERR_INVALID_DATA;
     uint8_t plain[256];
     size_t pl = 0;
-    if (rc == 0 && mbedtls_rsa_pkcs1_decrypt(&ctx, sim_mbedtls_rng, sim, MBEDTLS_RSA_PRIVATE, &pl, t.v[0x61],
-                                             plain, sizeof plain) != 0) {
+    if (rc == 0 && mbedtls_rsa_pkcs1_decrypt(&ctx, sim_mbedtls_rng, sim, MBEDTLS_RSA_PRIVATE, &pl, t.v[0x61], plain,
+                                             sizeof plain) != 0) {
         /* only "private key use" (raised when the key was taken): "decryption failure" is the
          * protected update's event (datasheet Table 17, objects.md §8.1) */
         rc = ERR_DECRYPT;

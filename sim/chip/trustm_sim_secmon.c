@@ -22,7 +22,7 @@
  */
 #include "sim_chip.h"
 
-#define SECMON_TMAX_CAP_MS 5000u
+#define SECMON_TMAX_CAP_MS  5000u
 #define SECMON_THROTTLE_SEC 128u
 
 static uint64_t tmax_ns(trustm_sim_t *sim)
@@ -33,7 +33,10 @@ static uint64_t tmax_ns(trustm_sim_t *sim)
     return ms * 1000000u;
 }
 
-static uint8_t *sec(trustm_sim_t *sim) { return &sim_chip_obj(sim, 0xE0C5u)->data[0]; }
+static uint8_t *sec(trustm_sim_t *sim)
+{
+    return &sim_chip_obj(sim, 0xE0C5u)->data[0];
+}
 
 void sim_secmon_sync(trustm_sim_t *sim)
 {

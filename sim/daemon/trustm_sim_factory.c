@@ -17,9 +17,9 @@
 #include "trustm_sim_factory.h"
 
 #define CA_SUBJECT "CN=trustm-sim test CA (testing only),O=trustm simulator"
-#define CA_LABEL "trustm-sim test CA v1: public test material, never trust it"
+#define CA_LABEL   "trustm-sim test CA v1: public test material, never trust it"
 #define VALID_FROM "20250101000000"
-#define VALID_TO "20491231235959"
+#define VALID_TO   "20491231235959"
 
 static int drbg_from(mbedtls_hmac_drbg_context *drbg, const char *label, uint64_t seed)
 {
@@ -131,8 +131,7 @@ int sim_factory_make(uint64_t seed, const char *key_pem_in, char *key_pem, size_
     } else if (rc == 0) {
         rc = mbedtls_pk_setup(&dev, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA));
         if (rc == 0)
-            rc = mbedtls_rsa_gen_key(mbedtls_pk_rsa(dev), mbedtls_hmac_drbg_random, &drbg, SIM_FACTORY_RSA_BITS,
-                                     65537);
+            rc = mbedtls_rsa_gen_key(mbedtls_pk_rsa(dev), mbedtls_hmac_drbg_random, &drbg, SIM_FACTORY_RSA_BITS, 65537);
     }
     if (rc == 0 && key_pem_in == NULL)
         rc = mbedtls_pk_write_key_pem(&dev, (unsigned char *)key_pem, key_size);

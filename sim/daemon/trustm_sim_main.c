@@ -22,8 +22,8 @@
 #include "trustm_sim_daemon.h"
 #include "trustm_sim_factory.h"
 
-#define EXIT_USAGE 1
-#define EXIT_DEVICE 2  /* serving failed (socket) */
+#define EXIT_USAGE   1
+#define EXIT_DEVICE  2 /* serving failed (socket) */
 #define EXIT_RUNTIME 4 /* a file: state file, key file, output */
 
 static const char *usage_text =
@@ -218,8 +218,7 @@ static int cmd_init(int argc, char **argv)
         prov.cert_len = cert_len;
     }
     char err[512];
-    int rc = trustm_sim_state_init_provisioned(state, seed, uidhex != NULL ? uid : NULL, force, &prov, err,
-                                               sizeof err);
+    int rc = trustm_sim_state_init_provisioned(state, seed, uidhex != NULL ? uid : NULL, force, &prov, err, sizeof err);
     free(pem);
     memset(key_pem, 0, sizeof key_pem);
     if (rc != 0) {

@@ -27,12 +27,29 @@
 #define MAX_PAYLOAD 4096u
 
 enum {
-    OP_WRITE = 0x01, OP_READ = 0x02, OP_POWER_OFF = 0x10, OP_POWER_ON = 0x11, OP_RST_LOW = 0x12,
-    OP_RST_HIGH = 0x13, OP_SLEEP_US = 0x20, OP_NOW_US = 0x21,
-    OP_FAULT_NACK = 0x40, OP_FAULT_CORRUPT_FCS = 0x41, OP_FAULT_DROP = 0x42, OP_FAULT_BUSY = 0x43,
-    OP_FAULT_FLIP = 0x44, OP_FAULT_POWER_LOSS = 0x45, OP_FAULT_CLEAR = 0x46, OP_FAULT_GET = 0x47,
-    OP_TRACE_START = 0x48, OP_TRACE_STOP = 0x49, OP_SEED = 0x4A, OP_STATS = 0x4B, OP_SAVE = 0x4C,
-    OP_SHUTDOWN = 0x4F, OP_XFER = 0x50
+    OP_WRITE = 0x01,
+    OP_READ = 0x02,
+    OP_POWER_OFF = 0x10,
+    OP_POWER_ON = 0x11,
+    OP_RST_LOW = 0x12,
+    OP_RST_HIGH = 0x13,
+    OP_SLEEP_US = 0x20,
+    OP_NOW_US = 0x21,
+    OP_FAULT_NACK = 0x40,
+    OP_FAULT_CORRUPT_FCS = 0x41,
+    OP_FAULT_DROP = 0x42,
+    OP_FAULT_BUSY = 0x43,
+    OP_FAULT_FLIP = 0x44,
+    OP_FAULT_POWER_LOSS = 0x45,
+    OP_FAULT_CLEAR = 0x46,
+    OP_FAULT_GET = 0x47,
+    OP_TRACE_START = 0x48,
+    OP_TRACE_STOP = 0x49,
+    OP_SEED = 0x4A,
+    OP_STATS = 0x4B,
+    OP_SAVE = 0x4C,
+    OP_SHUTDOWN = 0x4F,
+    OP_XFER = 0x50
 };
 enum { ST_ACK = 0, ST_NACK = 1, ST_BUS_ERROR = 2, ST_BAD_REQUEST = 3 };
 
@@ -49,7 +66,7 @@ typedef struct server {
     uint64_t t0_us;
     FILE *trace;
     bool shutdown;
-    bool storage_failed;         /* the last storage failure was logged */
+    bool storage_failed; /* the last storage failure was logged */
 } server_t;
 
 static volatile sig_atomic_t g_stop;
@@ -96,16 +113,27 @@ static void fault_update(server_t *s, uint8_t op, uint32_t v, bool after_commit)
     trustm_sim_faults_t f;
     trustm_sim_faults_get(s->sim, &f);
     switch (op) {
-    case OP_FAULT_NACK: f.nack_next = v; break;
-    case OP_FAULT_CORRUPT_FCS: f.corrupt_fcs_frame = v; break;
-    case OP_FAULT_DROP: f.drop_frame = v; break;
-    case OP_FAULT_BUSY: f.busy_extra_us = v; break;
-    case OP_FAULT_FLIP: f.flip_host_frame = v; break;
+    case OP_FAULT_NACK:
+        f.nack_next = v;
+        break;
+    case OP_FAULT_CORRUPT_FCS:
+        f.corrupt_fcs_frame = v;
+        break;
+    case OP_FAULT_DROP:
+        f.drop_frame = v;
+        break;
+    case OP_FAULT_BUSY:
+        f.busy_extra_us = v;
+        break;
+    case OP_FAULT_FLIP:
+        f.flip_host_frame = v;
+        break;
     case OP_FAULT_POWER_LOSS:
         f.power_loss_us = v;
         f.power_loss_after_commit = after_commit;
         break;
-    default: break;
+    default:
+        break;
     }
     trustm_sim_faults_set(s->sim, &f);
 }
@@ -174,10 +202,18 @@ static int handle(server_t *s, client_t *c, uint8_t op, uint8_t addr, uint16_t l
         trustm_sim_bus_t r = trustm_sim_i2c_read(s->sim, addr, out, len);
         return respond(c, (uint8_t)r, out, r == TRUSTM_SIM_ACK ? len : 0);
     }
-    case OP_POWER_OFF: trustm_sim_power(s->sim, false); return respond(c, ST_ACK, NULL, 0);
-    case OP_POWER_ON: trustm_sim_power(s->sim, true); return respond(c, ST_ACK, NULL, 0);
-    case OP_RST_LOW: trustm_sim_rst(s->sim, false); return respond(c, ST_ACK, NULL, 0);
-    case OP_RST_HIGH: trustm_sim_rst(s->sim, true); return respond(c, ST_ACK, NULL, 0);
+    case OP_POWER_OFF:
+        trustm_sim_power(s->sim, false);
+        return respond(c, ST_ACK, NULL, 0);
+    case OP_POWER_ON:
+        trustm_sim_power(s->sim, true);
+        return respond(c, ST_ACK, NULL, 0);
+    case OP_RST_LOW:
+        trustm_sim_rst(s->sim, false);
+        return respond(c, ST_ACK, NULL, 0);
+    case OP_RST_HIGH:
+        trustm_sim_rst(s->sim, true);
+        return respond(c, ST_ACK, NULL, 0);
     case OP_SLEEP_US: {
         if (len != 4)
             return respond(c, ST_BAD_REQUEST, NULL, 0);
@@ -197,8 +233,12 @@ static int handle(server_t *s, client_t *c, uint8_t op, uint8_t addr, uint16_t l
     case OP_NOW_US:
         trustm_be64_put(out, trustm_sim_now_us(s->sim));
         return respond(c, ST_ACK, out, 8);
-    case OP_FAULT_NACK: case OP_FAULT_CORRUPT_FCS: case OP_FAULT_DROP: case OP_FAULT_BUSY:
-    case OP_FAULT_FLIP: case OP_FAULT_POWER_LOSS:
+    case OP_FAULT_NACK:
+    case OP_FAULT_CORRUPT_FCS:
+    case OP_FAULT_DROP:
+    case OP_FAULT_BUSY:
+    case OP_FAULT_FLIP:
+    case OP_FAULT_POWER_LOSS:
         /* FAULT_POWER_LOSS may carry a fifth byte: 1 = after the NVM commit */
         if (len != 4 && !(op == OP_FAULT_POWER_LOSS && len == 5 && p[4] <= 1))
             return respond(c, ST_BAD_REQUEST, NULL, 0);
@@ -245,9 +285,9 @@ static int handle(server_t *s, client_t *c, uint8_t op, uint8_t addr, uint16_t l
     case OP_STATS: {
         trustm_sim_stats_t st;
         trustm_sim_stats_get(s->sim, &st);
-        const uint64_t v[] = {st.time_us, st.bus_time_us, st.transactions, st.nacks, st.bytes_written,
-                              st.bytes_read, st.frames_in, st.frames_out, st.commands, st.nvm_writes,
-                              st.guard_violations, st.throttle_us};
+        const uint64_t v[] = {st.time_us,       st.bus_time_us, st.transactions,     st.nacks,
+                              st.bytes_written, st.bytes_read,  st.frames_in,        st.frames_out,
+                              st.commands,      st.nvm_writes,  st.guard_violations, st.throttle_us};
         for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
             trustm_be64_put(out + 8 * i, v[i]);
         return respond(c, ST_ACK, out, sizeof v);

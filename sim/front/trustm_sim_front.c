@@ -31,7 +31,10 @@ uint64_t sim_rng_next(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-static uint64_t now_us(const trustm_sim_t *sim) { return sim->now_ns / 1000u; }
+static uint64_t now_us(const trustm_sim_t *sim)
+{
+    return sim->now_ns / 1000u;
+}
 
 bool sim_fault_draw(trustm_sim_t *sim, uint32_t ppm)
 {
@@ -136,9 +139,12 @@ static void bus_end(trustm_sim_t *sim, size_t bytes, bool acked)
 static uint32_t max_scl_khz(uint8_t mode)
 {
     switch (mode) {
-    case 1: return 100u;
-    case 4: return 1000u;
-    default: return 400u; /* 010 Fm, 011 Sm&Fm */
+    case 1:
+        return 100u;
+    case 4:
+        return 1000u;
+    default:
+        return 400u; /* 010 Fm, 011 Sm&Fm */
     }
 }
 
@@ -303,7 +309,10 @@ trustm_sim_bus_t sim_front_read(trustm_sim_t *sim, uint8_t addr7, uint8_t *buf, 
     return TRUSTM_SIM_ACK;
 }
 
-uint64_t trustm_sim_now_us(const trustm_sim_t *sim) { return sim == NULL ? 0 : now_us(sim); }
+uint64_t trustm_sim_now_us(const trustm_sim_t *sim)
+{
+    return sim == NULL ? 0 : now_us(sim);
+}
 
 void trustm_sim_uid(const trustm_sim_t *sim, uint8_t uid[TRUSTM_SIM_UID_SIZE])
 {
@@ -311,7 +320,10 @@ void trustm_sim_uid(const trustm_sim_t *sim, uint8_t uid[TRUSTM_SIM_UID_SIZE])
     memcpy(uid, o->data, TRUSTM_SIM_UID_SIZE);
 }
 
-uint8_t trustm_sim_addr(const trustm_sim_t *sim) { return sim->addr; }
+uint8_t trustm_sim_addr(const trustm_sim_t *sim)
+{
+    return sim->addr;
+}
 
 /* ------------------------------------------------------ faults, trace, stats */
 
@@ -331,23 +343,27 @@ void trustm_sim_faults_set(trustm_sim_t *sim, const trustm_sim_faults_t *faults)
     sim_trace(sim, "# faults: %s", line);
 }
 
-void trustm_sim_faults_get(const trustm_sim_t *sim, trustm_sim_faults_t *out) { *out = sim->faults; }
+void trustm_sim_faults_get(const trustm_sim_t *sim, trustm_sim_faults_t *out)
+{
+    *out = sim->faults;
+}
 
 void trustm_sim_faults_describe(const trustm_sim_t *sim, char *buf, size_t len)
 {
     const trustm_sim_faults_t *f = &sim->faults;
     /* A short buffer gets a truncated (still terminated) line; the length is checked only to
      * say so to the compiler. */
-    int n = snprintf(buf, len,
-             "nack_next=%lu corrupt_fcs_frame=%lu drop_frame=%lu busy_extra_us=%lu flip_host_frame=%lu "
-             "power_loss_us=%lu%s seed=%llu ppm: nack=%lu fcs=%lu drop=%lu truncate=%lu flip=%lu busy=%lu(<=%luus) "
-             "power=%lu",
-             (unsigned long)f->nack_next, (unsigned long)f->corrupt_fcs_frame, (unsigned long)f->drop_frame,
-             (unsigned long)f->busy_extra_us, (unsigned long)f->flip_host_frame,
-             (unsigned long)f->power_loss_us, f->power_loss_after_commit ? " after_commit" : "",
-             (unsigned long long)f->seed, (unsigned long)f->nack_ppm, (unsigned long)f->fcs_ppm,
-             (unsigned long)f->drop_ppm, (unsigned long)f->truncate_ppm, (unsigned long)f->flip_ppm,
-             (unsigned long)f->busy_ppm, (unsigned long)f->busy_extra_max_us, (unsigned long)f->power_ppm);
+    int n =
+        snprintf(buf, len,
+                 "nack_next=%lu corrupt_fcs_frame=%lu drop_frame=%lu busy_extra_us=%lu flip_host_frame=%lu "
+                 "power_loss_us=%lu%s seed=%llu ppm: nack=%lu fcs=%lu drop=%lu truncate=%lu flip=%lu busy=%lu(<=%luus) "
+                 "power=%lu",
+                 (unsigned long)f->nack_next, (unsigned long)f->corrupt_fcs_frame, (unsigned long)f->drop_frame,
+                 (unsigned long)f->busy_extra_us, (unsigned long)f->flip_host_frame, (unsigned long)f->power_loss_us,
+                 f->power_loss_after_commit ? " after_commit" : "", (unsigned long long)f->seed,
+                 (unsigned long)f->nack_ppm, (unsigned long)f->fcs_ppm, (unsigned long)f->drop_ppm,
+                 (unsigned long)f->truncate_ppm, (unsigned long)f->flip_ppm, (unsigned long)f->busy_ppm,
+                 (unsigned long)f->busy_extra_max_us, (unsigned long)f->power_ppm);
     if (n < 0 && len > 0)
         buf[0] = '\0';
 }

@@ -29,9 +29,9 @@ extern "C" {
 
 /* Result of one bus transaction; the values equal the socket protocol status byte. */
 typedef enum trustm_sim_bus {
-    TRUSTM_SIM_ACK = 0,       /* transaction completed                                    */
-    TRUSTM_SIM_NACK = 1,      /* address not acknowledged (off, in reset, starting, busy) */
-    TRUSTM_SIM_BUS_ERROR = 2  /* malformed transaction (NULL buffer, address > 0x7F)      */
+    TRUSTM_SIM_ACK = 0,      /* transaction completed                                    */
+    TRUSTM_SIM_NACK = 1,     /* address not acknowledged (off, in reset, starting, busy) */
+    TRUSTM_SIM_BUS_ERROR = 2 /* malformed transaction (NULL buffer, address > 0x7F)      */
 } trustm_sim_bus_t;
 
 typedef enum trustm_sim_timing {
@@ -63,8 +63,8 @@ struct trustm_sim_storage {
     /* Power-cut hook, called with the name of the durable write step about to happen. */
     bool (*cut)(void *cut_ctx, const char *step);
     void *cut_ctx;
-    const char *name;            /* for messages: the file name, "memory"                     */
-    void *impl;                  /* private to the storage */
+    const char *name; /* for messages: the file name, "memory"                     */
+    void *impl;       /* private to the storage */
 };
 
 /* A state file.  Takes an exclusive lock (a `<path>.lock` file beside it, holding the owner's
@@ -77,14 +77,14 @@ int trustm_sim_storage_file(trustm_sim_storage_t *st, const char *path, char *er
 /* Memory: the image lives in a trustm_sim_mem_t that outlives simulator instances, so a test
  * can "restart" a chip from what was committed. */
 typedef struct trustm_sim_mem {
-    uint8_t *image;              /* committed image (NULL: none yet)                           */
+    uint8_t *image; /* committed image (NULL: none yet)                           */
     size_t len;
-    uint8_t *shadow;             /* the slot being written                                     */
+    uint8_t *shadow; /* the slot being written                                     */
     size_t shadow_len;
-    uint64_t commits;            /* completed commits                                          */
+    uint64_t commits; /* completed commits                                          */
 } trustm_sim_mem_t;
 void trustm_sim_storage_memory(trustm_sim_storage_t *st, trustm_sim_mem_t *mem);
-void trustm_sim_mem_free(trustm_sim_mem_t *mem);  /* wipes and frees the images */
+void trustm_sim_mem_free(trustm_sim_mem_t *mem); /* wipes and frees the images */
 
 /* Power-cut hook that cuts at the k-th durable write step counted from arming (k >= 1; 0 = never),
  * for st->cut / st->cut_ctx.  steps counts the steps seen; fired tells whether it cut. */
@@ -92,26 +92,25 @@ typedef struct trustm_sim_powercut {
     uint32_t cut_at;
     uint32_t steps;
     bool fired;
-    char step[32];               /* name of the step it cut at                                 */
+    char step[32]; /* name of the step it cut at                                 */
 } trustm_sim_powercut_t;
 bool trustm_sim_powercut_hook(void *powercut, const char *step);
 
 /* Configuration; an all-zero struct means: volatile chip, 400 kHz, datasheet timing, seed 0. */
 typedef struct trustm_sim_config {
-    const char *state_path;  /* NULL: volatile chip (nothing persisted).  Otherwise the file is
+    const char *state_path;        /* NULL: volatile chip (nothing persisted).  Otherwise the file is
                                 loaded if it exists, or created with a new chip if it does not
                                 (exclusively locked while the chip lives). */
     trustm_sim_storage_t *storage; /* instead of state_path: any storage (borrowed; the caller
                                 closes it after trustm_sim_destroy)                          */
-    uint32_t scl_khz;        /* 100, 400 or 1000; 0 = 400                                      */
+    uint32_t scl_khz;              /* 100, 400 or 1000; 0 = 400                                      */
     trustm_sim_timing_t timing;
-    uint64_t seed;           /* RNG seed: UID batch/wafer fields of a new chip, fault plans    */
-    bool uid_set;            /* true: use uid[] for a new chip instead of the generated one    */
+    uint64_t seed; /* RNG seed: UID batch/wafer fields of a new chip, fault plans    */
+    bool uid_set;  /* true: use uid[] for a new chip instead of the generated one    */
     uint8_t uid[TRUSTM_SIM_UID_SIZE];
 } trustm_sim_config_t;
 
 typedef struct trustm_sim trustm_sim_t;
-
 
 /*
  * Create a chip.  The chip is powered from time 0 with RST high, so it NACKs for the start-up
@@ -150,18 +149,18 @@ uint8_t trustm_sim_addr(const trustm_sim_t *sim);
 
 /* ---- fault injection (reproducible: every random choice comes from the fault seed) ---- */
 typedef struct trustm_sim_faults {
-    uint32_t nack_next;          /* NACK the next N address phases                            */
-    uint32_t corrupt_fcs_frame;  /* flip a bit in the FCS of the k-th chip frame queued from now
+    uint32_t nack_next;           /* NACK the next N address phases                            */
+    uint32_t corrupt_fcs_frame;   /* flip a bit in the FCS of the k-th chip frame queued from now
                                     on (1-based, control and data frames count; 0 = off)     */
-    uint32_t drop_frame;         /* never offer the k-th chip frame queued from now on (0 = off);
+    uint32_t drop_frame;          /* never offer the k-th chip frame queued from now on (0 = off);
                                     a dropped data frame is re-offered after TRANS_TIMEOUT   */
-    uint32_t busy_extra_us;      /* added to the execution time of every command               */
-    uint32_t flip_host_frame;    /* flip one random bit in the k-th host DATA write (0 = off)   */
-    uint32_t power_loss_us;      /* power lost this long after the next command starts (0=off) */
+    uint32_t busy_extra_us;       /* added to the execution time of every command               */
+    uint32_t flip_host_frame;     /* flip one random bit in the k-th host DATA write (0 = off)   */
+    uint32_t power_loss_us;       /* power lost this long after the next command starts (0=off) */
     bool power_loss_after_commit; /* with power_loss_us: the command runs to completion, its NVM
                                     changes are committed, and power is lost before the response
                                     is offered (instead of: not executed, NVM unchanged)      */
-    uint64_t seed;               /* seed of the fault RNG (bit positions)                      */
+    uint64_t seed;                /* seed of the fault RNG (bit positions)                      */
     /* Random faults at a rate (per million events, drawn from the fault RNG; 0 = off), for the
      * fault matrix: each address phase NACKed (the storm continues with the same probability),
      * each chip frame's FCS corrupted or the frame dropped, each DATA read truncated (the bytes
@@ -191,18 +190,18 @@ void trustm_sim_trace_set(trustm_sim_t *sim, FILE *f);
 
 /* ---- statistics ---- */
 typedef struct trustm_sim_stats {
-    uint64_t time_us;            /* simulated time now                                         */
-    uint64_t bus_time_us;        /* time spent in bus transactions                             */
-    uint64_t transactions;       /* I2C transactions (write + read, NACKed ones included)      */
-    uint64_t nacks;              /* of which NACKed                                            */
-    uint64_t bytes_written;      /* payload bytes written by the host (register byte included) */
-    uint64_t bytes_read;         /* bytes read by the host                                     */
-    uint64_t frames_in;          /* DATA writes processed as frames                            */
-    uint64_t frames_out;         /* frames offered by the chip                                 */
-    uint64_t commands;           /* APDUs executed                                             */
-    uint64_t nvm_writes;         /* state file writes                                          */
-    uint64_t guard_violations;   /* transactions started < GUARD_TIME after the previous STOP  */
-    uint64_t throttle_us;        /* security-monitor delay added to the last command executed  */
+    uint64_t time_us;          /* simulated time now                                         */
+    uint64_t bus_time_us;      /* time spent in bus transactions                             */
+    uint64_t transactions;     /* I2C transactions (write + read, NACKed ones included)      */
+    uint64_t nacks;            /* of which NACKed                                            */
+    uint64_t bytes_written;    /* payload bytes written by the host (register byte included) */
+    uint64_t bytes_read;       /* bytes read by the host                                     */
+    uint64_t frames_in;        /* DATA writes processed as frames                            */
+    uint64_t frames_out;       /* frames offered by the chip                                 */
+    uint64_t commands;         /* APDUs executed                                             */
+    uint64_t nvm_writes;       /* state file writes                                          */
+    uint64_t guard_violations; /* transactions started < GUARD_TIME after the previous STOP  */
+    uint64_t throttle_us;      /* security-monitor delay added to the last command executed  */
 } trustm_sim_stats_t;
 
 void trustm_sim_stats_get(const trustm_sim_t *sim, trustm_sim_stats_t *out);
@@ -216,8 +215,7 @@ uint32_t trustm_sim_exec_time_us(const trustm_sim_t *sim, const uint8_t *apdu, s
  * Create a new state file.  Fails (-1, errbuf) if it exists and force is false.  seed and
  * uid (NULL = generated from seed) define the chip.
  */
-int trustm_sim_state_init(const char *path, uint64_t seed, const uint8_t *uid, bool force,
-                          char *errbuf, size_t errlen);
+int trustm_sim_state_init(const char *path, uint64_t seed, const uint8_t *uid, bool force, char *errbuf, size_t errlen);
 
 /* ---- test and fuzzing entry points (bypass the bus; no timing) ---- */
 /* Execute one command APDU as the chip's application layer would; the response APDU goes to
@@ -229,13 +227,13 @@ int trustm_sim_metadata_check(const uint8_t *m, size_t n);
 
 /* Factory provisioning of a new chip (`trustm-sim init --id2 --aes-key --rsa-key`). */
 typedef struct trustm_sim_provision {
-    bool id2_set;                /* write the 12-byte ID2 device ID into F1D0 (used size 12)   */
+    bool id2_set; /* write the 12-byte ID2 device ID into F1D0 (used size 12)   */
     uint8_t id2[12];
-    const uint8_t *aes_key;      /* NULL, or 16/24/32 bytes into E200 (E0 = 81/82/83, E1 = Enc) */
+    const uint8_t *aes_key; /* NULL, or 16/24/32 bytes into E200 (E0 = 81/82/83, E1 = Enc) */
     size_t aes_key_len;
-    const char *rsa_pem;         /* NULL, or a NUL-terminated PEM RSA-1024/2048 private key into
+    const char *rsa_pem; /* NULL, or a NUL-terminated PEM RSA-1024/2048 private key into
                                     E0FC (E0 = 41/42, E1 = Sign|Enc)                          */
-    const uint8_t *cert;         /* NULL, or a DER device certificate into E0E0                 */
+    const uint8_t *cert; /* NULL, or a DER device certificate into E0E0                 */
     size_t cert_len;
 } trustm_sim_provision_t;
 
@@ -246,13 +244,13 @@ int trustm_sim_state_init_provisioned(const char *path, uint64_t seed, const uin
 typedef struct trustm_sim_state_info {
     uint8_t uid[TRUSTM_SIM_UID_SIZE];
     uint64_t seed;
-    uint8_t base_addr;           /* persistent BASE_ADDR default                               */
-    uint8_t i2c_mode;            /* persistent I2C_MODE (1 Sm, 2 Fm, 3 Sm&Fm, 4 Fm+)            */
-    uint8_t lcs_global;          /* 0xE0C0                                                     */
-    uint8_t lcs_app;             /* 0xF1C0                                                     */
-    uint8_t sec;                 /* 0xE0C5                                                     */
-    uint32_t objects;            /* object records in the file                                  */
-    uint32_t version;            /* state file format version                                   */
+    uint8_t base_addr;  /* persistent BASE_ADDR default                               */
+    uint8_t i2c_mode;   /* persistent I2C_MODE (1 Sm, 2 Fm, 3 Sm&Fm, 4 Fm+)            */
+    uint8_t lcs_global; /* 0xE0C0                                                     */
+    uint8_t lcs_app;    /* 0xF1C0                                                     */
+    uint8_t sec;        /* 0xE0C5                                                     */
+    uint32_t objects;   /* object records in the file                                  */
+    uint32_t version;   /* state file format version                                   */
 } trustm_sim_state_info_t;
 
 /* Load and check a state file.  Returns 0, or -1 with a clear reason in errbuf. */

@@ -69,7 +69,10 @@ static void queue_control(trustm_sim_t *sim, uint8_t fctr)
     queue_push(sim, buf, n, false);
 }
 
-static void queue_nak(trustm_sim_t *sim) { queue_control(sim, trustm_dl_fctr_nak((uint8_t)(sim->last_rx + 1u))); }
+static void queue_nak(trustm_sim_t *sim)
+{
+    queue_control(sim, trustm_dl_fctr_nak((uint8_t)(sim->last_rx + 1u)));
+}
 
 static bool unacked_queued(const trustm_sim_t *sim)
 {
@@ -149,12 +152,12 @@ void sim_link_start_exec(trustm_sim_t *sim, const uint8_t *msg, size_t len, bool
     const uint8_t *apdu = presence ? msg + 1 : msg;
     size_t apdu_len = presence ? len - 1u : len;
     bool pl_only = presence && sim->pl.reply_pending; /* a presentation-layer answer, no APDU */
-    sim_secmon_tick(sim); /* idle time up to now counts for the security monitor */
+    sim_secmon_tick(sim);                             /* idle time up to now counts for the security monitor */
     /* the security monitor's throttle is a security function, not part of the timing model:
      * it applies with --timing none too (a presentation-layer answer runs no command) */
     sim->chip.throttle_us = pl_only ? 0u : sim_chip_throttle_us(sim, apdu, apdu_len);
     uint64_t us = sim->timing == TRUSTM_SIM_TIMING_NONE ? sim->chip.throttle_us
-                  : pl_only ? sim->pl.reply_us
+                  : pl_only                             ? sim->pl.reply_us
                             : sim_chip_exec_us(sim, apdu, apdu_len) + (presence ? sim->pl.extra_us : 0u);
     us += sim->faults.busy_extra_us;
     if (sim->faults.busy_extra_max_us != 0 && sim_fault_draw(sim, sim->faults.busy_ppm))

@@ -31,22 +31,21 @@
 
 enum { SPL_NONE = 0, SPL_HELLO, SPL_UP };
 
-#define SPL_PVER 0x01u
-#define SPL_WINDOW 3u           /* TRANS_REPEAT */
+#define SPL_PVER    0x01u
+#define SPL_WINDOW  3u /* TRANS_REPEAT */
 #define SPL_FIN_LEN 49u
-#define SPL_FIN_CT 36u
-#define SPL_TAG 8u
+#define SPL_FIN_CT  36u
+#define SPL_TAG     8u
 /* Timing model (µs): handshake steps, context management, record protection. */
-#define SPL_US_HELLO 5000u
+#define SPL_US_HELLO    5000u
 #define SPL_US_FINISHED 5000u
-#define SPL_US_SAVE 1500u
-#define SPL_US_RESTORE 3000u
-#define SPL_US_ALERT 500u
-#define SPL_US_RECORD 3000u     /* per protected record, plus SPL_US_PER_BYTE per protected byte */
+#define SPL_US_SAVE     1500u
+#define SPL_US_RESTORE  3000u
+#define SPL_US_ALERT    500u
+#define SPL_US_RECORD   3000u /* per protected record, plus SPL_US_PER_BYTE per protected byte */
 #define SPL_US_PER_BYTE 8u
 
-static const uint8_t spl_label[16] = {'P', 'l', 'a', 't', 'f', 'o', 'r', 'm',
-                                      ' ', 'B', 'i', 'n', 'd', 'i', 'n', 'g'};
+static const uint8_t spl_label[16] = {'P', 'l', 'a', 't', 'f', 'o', 'r', 'm', ' ', 'B', 'i', 'n', 'd', 'i', 'n', 'g'};
 
 /* TLS 1.2 PRF with HMAC-SHA256 (RFC 5246 §5). */
 static void spl_prf(const uint8_t *secret, size_t secret_len, const uint8_t *seed, size_t seed_len, uint8_t *out,
@@ -402,8 +401,14 @@ void trustm_sim_shield_fix_randoms(trustm_sim_t *sim, const uint8_t rnd[32], uin
     sim->pl.fixed_mseq = mseq;
 }
 
-uint32_t trustm_sim_shield_handshakes(const trustm_sim_t *sim) { return sim != NULL ? sim->pl.handshakes : 0; }
-uint32_t trustm_sim_shield_mac_failures(const trustm_sim_t *sim) { return sim != NULL ? sim->pl.mac_failures : 0; }
+uint32_t trustm_sim_shield_handshakes(const trustm_sim_t *sim)
+{
+    return sim != NULL ? sim->pl.handshakes : 0;
+}
+uint32_t trustm_sim_shield_mac_failures(const trustm_sim_t *sim)
+{
+    return sim != NULL ? sim->pl.mac_failures : 0;
+}
 
 void trustm_sim_shield_queue_random(trustm_sim_t *sim, const uint8_t *bytes, size_t len)
 {

@@ -15,21 +15,21 @@
 #define SIM_PL_MSG_MAX 2048u
 
 typedef struct sim_pl {
-    uint8_t state;              /* SPL_NONE / SPL_HELLO (Hello answered) / SPL_UP            */
+    uint8_t state; /* SPL_NONE / SPL_HELLO (Hello answered) / SPL_UP            */
     uint8_t kb[40];
     uint8_t rnd[32];
-    uint32_t sseq;              /* last slave sequence number used                          */
-    uint32_t mseq;              /* last master sequence number accepted                     */
+    uint32_t sseq; /* last slave sequence number used                          */
+    uint32_t mseq; /* last master sequence number accepted                     */
     /* saved context (manage context 0x60); survives power-off, flushed by Hello/restore      */
     bool saved;
     uint8_t saved_kb[40];
     uint32_t saved_sseq, saved_mseq;
     /* the message being executed */
-    bool reply_pending;         /* answer is reply[] (handshake, alert, context), no APDU   */
+    bool reply_pending; /* answer is reply[] (handshake, alert, context), no APDU   */
     uint32_t reply_us;
-    uint32_t extra_us;          /* record protection time added to the command's own        */
-    uint8_t rec_sctr;           /* record SCTR of the command being executed                */
-    uint8_t cur_prot;           /* its protection bits, for Conf/Int (0 outside a command)  */
+    uint32_t extra_us; /* record protection time added to the command's own        */
+    uint8_t rec_sctr;  /* record SCTR of the command being executed                */
+    uint8_t cur_prot;  /* its protection bits, for Conf/Int (0 outside a command)  */
     uint8_t reply[SIM_PL_MSG_MAX];
     size_t reply_len;
     /* last protected response, resent under the next SSEQ after an integrity alert (0x44)   */
@@ -42,7 +42,7 @@ typedef struct sim_pl {
     bool fixed;
     uint8_t fixed_rnd[32];
     uint32_t fixed_sseq, fixed_mseq;
-    uint8_t queued[64];         /* test mode: bytes the chip's RNG returns next             */
+    uint8_t queued[64]; /* test mode: bytes the chip's RNG returns next             */
     size_t queued_len, queued_pos;
     /* statistics */
     uint32_t handshakes, mac_failures;

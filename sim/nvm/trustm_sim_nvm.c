@@ -29,14 +29,19 @@
 #include "trustm_bytes.h"
 #include "trustm_sim_int.h"
 
-#define NVM_MAGIC "TRUSTMSM"
-#define NVM_VERSION 1u
-#define NVM_HEADER 16u
+#define NVM_MAGIC    "TRUSTMSM"
+#define NVM_VERSION  1u
+#define NVM_HEADER   16u
 #define NVM_MAX_FILE (16u * 1024u * 1024u)
 
 enum {
-    REC_SEED = 0x0001, REC_BASE_ADDR = 0x0002, REC_I2C_MODE = 0x0003, REC_HIBERNATE = 0x0004,
-    REC_RNG = 0x0005, REC_HIB_SESSIONS = 0x0006, REC_OBJECT = 0x0100
+    REC_SEED = 0x0001,
+    REC_BASE_ADDR = 0x0002,
+    REC_I2C_MODE = 0x0003,
+    REC_HIBERNATE = 0x0004,
+    REC_RNG = 0x0005,
+    REC_HIB_SESSIONS = 0x0006,
+    REC_OBJECT = 0x0100
 };
 
 uint32_t sim_crc32(const uint8_t *p, size_t n)
@@ -119,7 +124,8 @@ static size_t encode_image(const trustm_sim_t *sim, uint8_t *buf, size_t size)
 
 uint8_t *sim_nvm_encode(const trustm_sim_t *sim, size_t *len)
 {
-    size_t cap = 4096u + SIM_SESSIONS * (4u + SIM_SESSION_MAX) + SIM_OBJ_COUNT * (8u + SIM_OBJ_META_MAX + SIM_OBJ_DATA_MAX);
+    size_t cap =
+        4096u + SIM_SESSIONS * (4u + SIM_SESSION_MAX) + SIM_OBJ_COUNT * (8u + SIM_OBJ_META_MAX + SIM_OBJ_DATA_MAX);
     uint8_t *buf = malloc(cap);
     if (buf == NULL)
         return NULL;
@@ -135,8 +141,7 @@ uint8_t *sim_nvm_encode(const trustm_sim_t *sim, size_t *len)
 
 /* ------------------------------------------------------------------ load */
 
-static int load_object(trustm_sim_t *sim, const uint8_t *v, uint32_t n, const char *path, char *err,
-                       size_t errlen)
+static int load_object(trustm_sim_t *sim, const uint8_t *v, uint32_t n, const char *path, char *err, size_t errlen)
 {
     trustm_rbuf_t r;
     trustm_rbuf_init(&r, v, n);
@@ -239,8 +244,7 @@ static int parse_image(trustm_sim_t *sim, const uint8_t *buf, size_t n, const ch
                 s->kind = trustm_rbuf_u8(&h);
                 s->alg = trustm_rbuf_u8(&h);
                 s->len = trustm_rbuf_be16(&h);
-                if (s->kind > 2 || (s->kind == 0 && s->len != 0) ||
-                    (s->kind == 1 && s->len > SIM_SESSION_SECRET_MAX) ||
+                if (s->kind > 2 || (s->kind == 0 && s->len != 0) || (s->kind == 1 && s->len > SIM_SESSION_SECRET_MAX) ||
                     (s->kind == 2 && (s->len == 0 || s->len != sim_rsa_key_blob_size(s->alg))))
                     goto bad;
                 const uint8_t *d = trustm_rbuf_bytes(&h, s->len);
@@ -289,8 +293,7 @@ int sim_nvm_decode(trustm_sim_t *sim, const uint8_t *buf, size_t n, const char *
 
 /* ------------------------------------------------------- CLI helpers */
 
-int trustm_sim_state_init(const char *path, uint64_t seed, const uint8_t *uid, bool force, char *errbuf,
-                          size_t errlen)
+int trustm_sim_state_init(const char *path, uint64_t seed, const uint8_t *uid, bool force, char *errbuf, size_t errlen)
 {
     return trustm_sim_state_init_provisioned(path, seed, uid, force, NULL, errbuf, errlen);
 }

@@ -175,7 +175,7 @@ static void file_close(trustm_sim_storage_t *st)
     if (f == NULL)
         return;
     if (f->lock_fd >= 0) {
-        unlink(f->lock); /* while still holding it: a waiting opener re-checks the inode */
+        unlink(f->lock);   /* while still holding it: a waiting opener re-checks the inode */
         close(f->lock_fd); /* releases the lock */
     }
     free(f->lock);
@@ -239,8 +239,8 @@ static int take_lock(file_store_t *f, char *err, size_t errlen)
         ssize_t k = pread(fd, holder, sizeof holder - 1u, 0);
         holder[k > 0 ? (size_t)k : 0u] = '\0';
         holder[strcspn(holder, "\n")] = '\0';
-        sim_err(err, errlen, "state file %s is in use by %s; stop it first or use that process",
-                f->path, holder[0] != '\0' ? holder : "another process");
+        sim_err(err, errlen, "state file %s is in use by %s; stop it first or use that process", f->path,
+                holder[0] != '\0' ? holder : "another process");
         close(fd);
         return -1;
     }

@@ -19,10 +19,10 @@
 #include "trustm_bytes.h"
 #include "trustm_cmd_int.h"
 
-#define API_ERR(base) TRUSTM_STATUS(TRUSTM_LAYER_API, (base))
-#define API_BAD_PARAM API_ERR(TRUSTM_BASE_BAD_PARAM)
+#define API_ERR(base)    TRUSTM_STATUS(TRUSTM_LAYER_API, (base))
+#define API_BAD_PARAM    API_ERR(TRUSTM_BASE_BAD_PARAM)
 #define API_BAD_RESPONSE TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BAD_RESPONSE)
-#define API_TOO_SMALL API_ERR(TRUSTM_BASE_BUFFER_TOO_SMALL)
+#define API_TOO_SMALL    API_ERR(TRUSTM_BASE_BUFFER_TOO_SMALL)
 
 #define API_OP_STATE_SIZE 160u
 
@@ -39,8 +39,8 @@ typedef struct api_op_ops {
 
 /* Host-side bookkeeping shared by the service files (lives in the device context). */
 typedef struct api_shared {
-    uint8_t sessions;      /* bit i: session 0xE100 + i handed out by trustm_session_acquire */
-    uint8_t sym_open;      /* a symmetric start..final sequence is open */
+    uint8_t sessions; /* bit i: session 0xE100 + i handed out by trustm_session_acquire */
+    uint8_t sym_open; /* a symmetric start..final sequence is open */
     uint8_t sym_decrypt;
     uint8_t sym_mode;
     uint16_t sym_key;
@@ -49,7 +49,7 @@ typedef struct api_shared {
 struct api_op {
     const api_op_ops_t *ops;
     unsigned cmd_flags;
-    uint32_t wait_us;      /* parse() may set: wait before the next build */
+    uint32_t wait_us; /* parse() may set: wait before the next build */
     api_shared_t *shared;
     union {
         uint64_t align_u64;
@@ -60,7 +60,7 @@ struct api_op {
 
 /* Compile-time check that a state struct fits (C99). */
 #define API_STATE_FITS(type) typedef char api_state_fits_##type[(sizeof(type) <= API_OP_STATE_SIZE) ? 1 : -1]
-#define API_STATE(op, type) ((type *)(void *)(op)->st.bytes)
+#define API_STATE(op, type)  ((type *)(void *)(op)->st.bytes)
 
 /* Start a sequence operation with a copy of `state`; the first command is built at once
  * (an error there means nothing was started). */

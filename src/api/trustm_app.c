@@ -39,8 +39,7 @@ API_STATE_FITS(hib_state_t);
 
 static trustm_status_t hib_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
 {
-    return trustm_cmd_close_application_encode(TRUSTM_CMD_CLOSE_PARAM_HIBERNATE, op->cmd_flags, cmd, cmd_size,
-                                               cmd_len);
+    return trustm_cmd_close_application_encode(TRUSTM_CMD_CLOSE_PARAM_HIBERNATE, op->cmd_flags, cmd, cmd_size, cmd_len);
 }
 
 static trustm_status_t hib_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -107,8 +106,7 @@ static trustm_status_t sec_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
 
 static const api_op_ops_t sec_ops = {sec_build, sec_parse, NULL, 0};
 
-trustm_status_t trustm_op_start_sec_wait_zero(trustm_device_t *dev, uint32_t budget_us, uint32_t poll_us,
-                                              uint8_t *sec)
+trustm_status_t trustm_op_start_sec_wait_zero(trustm_device_t *dev, uint32_t budget_us, uint32_t poll_us, uint8_t *sec)
 {
     sec_state_t st;
     st.poll_us = poll_us != 0 ? poll_us : SEC_POLL_DEFAULT_US;

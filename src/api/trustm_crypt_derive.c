@@ -17,9 +17,9 @@ static trustm_status_t drv_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, si
 {
     drv_state_t *st = API_STATE(op, drv_state_t);
     const trustm_derive_t *p = &st->p;
-    return trustm_cmd_derive_key_encode(p->alg, p->secret_oid, p->label, p->label_len, p->seed, p->seed_len,
-                                        p->info, p->info_len, st->wire_len, p->session_oid, op->cmd_flags, cmd,
-                                        cmd_size, cmd_len);
+    return trustm_cmd_derive_key_encode(p->alg, p->secret_oid, p->label, p->label_len, p->seed, p->seed_len, p->info,
+                                        p->info_len, st->wire_len, p->session_oid, op->cmd_flags, cmd, cmd_size,
+                                        cmd_len);
 }
 
 static trustm_status_t drv_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -36,8 +36,14 @@ static trustm_status_t drv_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
 
 static const api_op_ops_t drv_ops = {drv_build, drv_parse, NULL, 0};
 
-static bool is_prf(uint8_t a) { return a >= TRUSTM_PRF_SHA256 && a <= TRUSTM_PRF_SHA512; }
-static bool is_hkdf(uint8_t a) { return a >= TRUSTM_HKDF_SHA256 && a <= TRUSTM_HKDF_SHA512; }
+static bool is_prf(uint8_t a)
+{
+    return a >= TRUSTM_PRF_SHA256 && a <= TRUSTM_PRF_SHA512;
+}
+static bool is_hkdf(uint8_t a)
+{
+    return a >= TRUSTM_HKDF_SHA256 && a <= TRUSTM_HKDF_SHA512;
+}
 
 trustm_status_t trustm_op_start_derive_key(trustm_device_t *dev, const trustm_derive_t *p, uint8_t *out,
                                            size_t out_size)

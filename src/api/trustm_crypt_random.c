@@ -4,25 +4,28 @@
 #include "trustm/trustm_crypt.h"
 #include "trustm_api_int.h"
 
-static bool is_session(uint16_t oid) { return oid >= 0xE100u && oid <= 0xE103u; }
+static bool is_session(uint16_t oid)
+{
+    return oid >= 0xE100u && oid <= 0xE103u;
+}
 
 /* ---------------------------------------------------------------- random */
 
 typedef struct rnd_state {
     uint8_t param;
-    uint16_t len;        /* random bytes generated */
+    uint16_t len; /* random bytes generated */
     uint16_t session;
     const uint8_t *opt;
     size_t opt_len;
-    uint8_t *out;        /* NULL: pre-master secret (nothing returned) */
+    uint8_t *out; /* NULL: pre-master secret (nothing returned) */
 } rnd_state_t;
 API_STATE_FITS(rnd_state_t);
 
 static trustm_status_t rnd_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
 {
     rnd_state_t *st = API_STATE(op, rnd_state_t);
-    return trustm_cmd_random_encode(st->param, st->len, st->session, st->opt, st->opt_len, op->cmd_flags, cmd,
-                                    cmd_size, cmd_len);
+    return trustm_cmd_random_encode(st->param, st->len, st->session, st->opt, st->opt_len, op->cmd_flags, cmd, cmd_size,
+                                    cmd_len);
 }
 
 static trustm_status_t rnd_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -62,8 +65,8 @@ trustm_status_t trustm_op_start_random_to_session(trustm_device_t *dev, uint8_t 
     return api_op_start(dev, &rnd_ops, &st, sizeof st);
 }
 
-trustm_status_t trustm_random_to_session(trustm_device_t *dev, uint8_t rng, uint16_t session_oid,
-                                         const uint8_t *opt, size_t opt_len, uint8_t *out, size_t len)
+trustm_status_t trustm_random_to_session(trustm_device_t *dev, uint8_t rng, uint16_t session_oid, const uint8_t *opt,
+                                         size_t opt_len, uint8_t *out, size_t len)
 {
     return api_run(dev, trustm_op_start_random_to_session(dev, rng, session_oid, opt, opt_len, out, len));
 }
@@ -78,8 +81,8 @@ trustm_status_t trustm_op_start_rsa_pms_generate(trustm_device_t *dev, uint16_t 
     return api_op_start(dev, &rnd_ops, &st, sizeof st);
 }
 
-trustm_status_t trustm_rsa_pms_generate(trustm_device_t *dev, uint16_t session_oid, const uint8_t *opt,
-                                        size_t opt_len, size_t total_len)
+trustm_status_t trustm_rsa_pms_generate(trustm_device_t *dev, uint16_t session_oid, const uint8_t *opt, size_t opt_len,
+                                        size_t total_len)
 {
     return api_run(dev, trustm_op_start_rsa_pms_generate(dev, session_oid, opt, opt_len, total_len));
 }
@@ -92,13 +95,13 @@ enum { H_ONESHOT, H_OBJECT, H_START, H_UPDATE, H_FINAL };
 
 typedef struct hash_state {
     uint8_t kind;
-    uint8_t seq;          /* sequence indicator of the command in flight */
+    uint8_t seq; /* sequence indicator of the command in flight */
     const uint8_t *data;
     size_t len;
     size_t done;
     size_t chunk;
     uint16_t oid, off, olen;
-    trustm_hash_ctx_t *ctx;        /* start/update: written */
+    trustm_hash_ctx_t *ctx;          /* start/update: written */
     const trustm_hash_ctx_t *ctx_in; /* final: read */
     uint8_t *digest;
 } hash_state_t;
@@ -119,8 +122,8 @@ static trustm_status_t hash_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, s
         return trustm_cmd_hash_encode(st->seq, NULL, 0, 0, 0, 0, NULL, 0, 1, op->cmd_flags, cmd, cmd_size, cmd_len);
     case H_FINAL:
         st->seq = TRUSTM_CMD_SEQ_FINAL;
-        return trustm_cmd_hash_encode(st->seq, NULL, 0, 0, 0, 0, st->ctx_in->data, st->ctx_in->len, 0,
-                                      op->cmd_flags, cmd, cmd_size, cmd_len);
+        return trustm_cmd_hash_encode(st->seq, NULL, 0, 0, 0, 0, st->ctx_in->data, st->ctx_in->len, 0, op->cmd_flags,
+                                      cmd, cmd_size, cmd_len);
     case H_UPDATE: {
         size_t max = HASH_DATA_MAX - 3u - st->ctx->len - 3u;
         st->chunk = left < max ? left : max;
@@ -184,14 +187,13 @@ trustm_status_t trustm_op_start_sha256(trustm_device_t *dev, const uint8_t *data
     return hash_start(dev, &st);
 }
 
-trustm_status_t trustm_sha256(trustm_device_t *dev, const uint8_t *data, size_t len,
-                              uint8_t digest[TRUSTM_SHA256_LEN])
+trustm_status_t trustm_sha256(trustm_device_t *dev, const uint8_t *data, size_t len, uint8_t digest[TRUSTM_SHA256_LEN])
 {
     return api_run(dev, trustm_op_start_sha256(dev, data, len, digest));
 }
 
-trustm_status_t trustm_op_start_sha256_object(trustm_device_t *dev, uint16_t oid, uint16_t offset,
-                                              uint16_t len, uint8_t digest[TRUSTM_SHA256_LEN])
+trustm_status_t trustm_op_start_sha256_object(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint16_t len,
+                                              uint8_t digest[TRUSTM_SHA256_LEN])
 {
     hash_state_t st;
     if (oid == 0 || len == 0 || digest == NULL)
@@ -246,8 +248,7 @@ trustm_status_t trustm_op_start_sha256_update(trustm_device_t *dev, trustm_hash_
     return hash_start(dev, &st);
 }
 
-trustm_status_t trustm_sha256_update(trustm_device_t *dev, trustm_hash_ctx_t *ctx, const uint8_t *data,
-                                     size_t len)
+trustm_status_t trustm_sha256_update(trustm_device_t *dev, trustm_hash_ctx_t *ctx, const uint8_t *data, size_t len)
 {
     return api_run(dev, trustm_op_start_sha256_update(dev, ctx, data, len));
 }

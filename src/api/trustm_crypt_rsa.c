@@ -84,10 +84,12 @@ static void der_len(trustm_wbuf_t *w, size_t n)
     }
 }
 
-static size_t der_len_size(size_t n) { return n < 0x80u ? 1u : n < 0x100u ? 2u : 3u; }
+static size_t der_len_size(size_t n)
+{
+    return n < 0x80u ? 1u : n < 0x100u ? 2u : 3u;
+}
 
-trustm_status_t trustm_rsa_pubkey_encode(const trustm_rsa_pubkey_t *pk, uint8_t *out, size_t out_size,
-                                         size_t *out_len)
+trustm_status_t trustm_rsa_pubkey_encode(const trustm_rsa_pubkey_t *pk, uint8_t *out, size_t out_size, size_t *out_len)
 {
     trustm_wbuf_t w;
     if (pk == NULL || out_len == NULL || pk->modulus == NULL || pk->exponent == NULL || pk->modulus_len == 0 ||
@@ -122,19 +124,29 @@ trustm_status_t trustm_rsa_pubkey_encode(const trustm_rsa_pubkey_t *pk, uint8_t 
 
 /* ---------------------------------------------------------------- helpers */
 
-static size_t rsa_bytes(uint8_t alg) { return alg == TRUSTM_RSA1024 ? 128u : alg == TRUSTM_RSA2048 ? 256u : 0u; }
+static size_t rsa_bytes(uint8_t alg)
+{
+    return alg == TRUSTM_RSA1024 ? 128u : alg == TRUSTM_RSA2048 ? 256u : 0u;
+}
 
 static size_t scheme_digest(uint8_t scheme)
 {
     switch (scheme) {
-    case TRUSTM_RSA_PKCS1_SHA256: return 32;
-    case TRUSTM_RSA_PKCS1_SHA384: return 48;
-    case TRUSTM_RSA_PKCS1_SHA512: return 64;
-    default: return 0;
+    case TRUSTM_RSA_PKCS1_SHA256:
+        return 32;
+    case TRUSTM_RSA_PKCS1_SHA384:
+        return 48;
+    case TRUSTM_RSA_PKCS1_SHA512:
+        return 64;
+    default:
+        return 0;
     }
 }
 
-static bool is_session(uint16_t oid) { return oid >= 0xE100u && oid <= 0xE103u; }
+static bool is_session(uint16_t oid)
+{
+    return oid >= 0xE100u && oid <= 0xE103u;
+}
 
 /* Host public key usable for alg: decodes and the modulus is the key size. */
 static bool host_key_ok(uint8_t alg, const uint8_t *pub, size_t pub_len)
@@ -150,21 +162,21 @@ enum { R_KEYGEN, R_SIGN, R_VERIFY, R_ENCRYPT, R_DECRYPT };
 
 typedef struct rsa_state {
     uint8_t kind;
-    uint8_t alg;         /* keygen alg / verify+encrypt host key alg / sign scheme */
+    uint8_t alg; /* keygen alg / verify+encrypt host key alg / sign scheme */
     uint8_t usage;
-    uint16_t key;        /* key OID (keygen target, sign/decrypt key), 0 = export */
-    uint16_t cert;       /* verify/encrypt: certificate OID when pub == NULL */
-    uint16_t session;    /* encrypt: session source; decrypt: session target */
-    const uint8_t *a;    /* digest / message / ciphertext */
+    uint16_t key;     /* key OID (keygen target, sign/decrypt key), 0 = export */
+    uint16_t cert;    /* verify/encrypt: certificate OID when pub == NULL */
+    uint16_t session; /* encrypt: session source; decrypt: session target */
+    const uint8_t *a; /* digest / message / ciphertext */
     size_t a_len;
-    const uint8_t *b;    /* signature */
+    const uint8_t *b; /* signature */
     size_t b_len;
     const uint8_t *pub;
     size_t pub_len;
     uint8_t *out;
     size_t out_size;
     size_t *out_len;
-    uint8_t *out2;       /* keygen export: public key */
+    uint8_t *out2; /* keygen export: public key */
     size_t out2_size;
     size_t *out2_len;
 } rsa_state_t;
@@ -175,14 +187,16 @@ static trustm_status_t rsa_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, si
     rsa_state_t *st = API_STATE(op, rsa_state_t);
     unsigned f = op->cmd_flags;
     switch (st->kind) {
-    case R_KEYGEN: return trustm_cmd_gen_key_pair_encode(st->alg, st->key, st->usage, f, cmd, cmd_size, cmd_len);
-    case R_SIGN: return trustm_cmd_calc_sign_encode(st->alg, st->a, st->a_len, st->key, f, cmd, cmd_size, cmd_len);
+    case R_KEYGEN:
+        return trustm_cmd_gen_key_pair_encode(st->alg, st->key, st->usage, f, cmd, cmd_size, cmd_len);
+    case R_SIGN:
+        return trustm_cmd_calc_sign_encode(st->alg, st->a, st->a_len, st->key, f, cmd, cmd_size, cmd_len);
     case R_VERIFY:
-        return trustm_cmd_verify_sign_encode(st->usage, st->a, st->a_len, st->b, st->b_len, st->cert, st->alg,
-                                             st->pub, st->pub_len, f, cmd, cmd_size, cmd_len);
+        return trustm_cmd_verify_sign_encode(st->usage, st->a, st->a_len, st->b, st->b_len, st->cert, st->alg, st->pub,
+                                             st->pub_len, f, cmd, cmd_size, cmd_len);
     case R_ENCRYPT:
-        return trustm_cmd_encrypt_asym_encode(st->a, st->a_len, st->session, st->cert, st->alg, st->pub,
-                                              st->pub_len, f, cmd, cmd_size, cmd_len);
+        return trustm_cmd_encrypt_asym_encode(st->a, st->a_len, st->session, st->cert, st->alg, st->pub, st->pub_len, f,
+                                              cmd, cmd_size, cmd_len);
     default:
         return trustm_cmd_decrypt_asym_encode(st->a, st->a_len, st->key, st->session, f, cmd, cmd_size, cmd_len);
     }
@@ -237,7 +251,8 @@ static trustm_status_t rsa_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
         if (n != 128u && n != 256u)
             return API_BAD_RESPONSE;
         return put_out(st->out, st->out_size, st->out_len, p, n);
-    case R_VERIFY: return trustm_cmd_no_data_decode(rsp, rsp_len);
+    case R_VERIFY:
+        return trustm_cmd_no_data_decode(rsp, rsp_len);
     case R_ENCRYPT:
         s = trustm_cmd_tlv1_decode(rsp, rsp_len, 0x61u, 1, TRUSTM_RSA_MAX_BYTES, &p, &n);
         if (s != TRUSTM_OK)
@@ -283,15 +298,14 @@ trustm_status_t trustm_op_start_rsa_keygen(trustm_device_t *dev, uint8_t alg, ui
     return rsa_start(dev, &st);
 }
 
-trustm_status_t trustm_rsa_keygen(trustm_device_t *dev, uint8_t alg, uint16_t key_oid, uint8_t usage,
-                                  uint8_t *pub, size_t pub_size, size_t *pub_len)
+trustm_status_t trustm_rsa_keygen(trustm_device_t *dev, uint8_t alg, uint16_t key_oid, uint8_t usage, uint8_t *pub,
+                                  size_t pub_size, size_t *pub_len)
 {
     return api_run(dev, trustm_op_start_rsa_keygen(dev, alg, key_oid, usage, pub, pub_size, pub_len));
 }
 
-trustm_status_t trustm_op_start_rsa_keygen_export(trustm_device_t *dev, uint8_t alg, uint8_t *priv,
-                                                  size_t priv_size, size_t *priv_len, uint8_t *pub,
-                                                  size_t pub_size, size_t *pub_len)
+trustm_status_t trustm_op_start_rsa_keygen_export(trustm_device_t *dev, uint8_t alg, uint8_t *priv, size_t priv_size,
+                                                  size_t *priv_len, uint8_t *pub, size_t pub_size, size_t *pub_len)
 {
     rsa_state_t st;
     if (rsa_bytes(alg) == 0 || priv == NULL || priv_len == NULL || pub == NULL || pub_len == NULL)
@@ -311,15 +325,13 @@ trustm_status_t trustm_op_start_rsa_keygen_export(trustm_device_t *dev, uint8_t 
 trustm_status_t trustm_rsa_keygen_export(trustm_device_t *dev, uint8_t alg, uint8_t *priv, size_t priv_size,
                                          size_t *priv_len, uint8_t *pub, size_t pub_size, size_t *pub_len)
 {
-    return api_run(dev, trustm_op_start_rsa_keygen_export(dev, alg, priv, priv_size, priv_len, pub, pub_size,
-                                                          pub_len));
+    return api_run(dev, trustm_op_start_rsa_keygen_export(dev, alg, priv, priv_size, priv_len, pub, pub_size, pub_len));
 }
 
 /* ---------------------------------------------------------------- sign / verify */
 
-trustm_status_t trustm_op_start_rsa_sign(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
-                                         size_t digest_len, uint16_t key_oid, uint8_t *sig, size_t sig_size,
-                                         size_t *sig_len)
+trustm_status_t trustm_op_start_rsa_sign(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest, size_t digest_len,
+                                         uint16_t key_oid, uint8_t *sig, size_t sig_size, size_t *sig_len)
 {
     rsa_state_t st;
     if (scheme_digest(scheme) == 0 || digest == NULL || digest_len != scheme_digest(scheme) || key_oid == 0 ||
@@ -377,8 +389,7 @@ trustm_status_t trustm_op_start_rsa_verify(trustm_device_t *dev, uint8_t scheme,
 }
 
 trustm_status_t trustm_rsa_verify(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest, size_t digest_len,
-                                  const uint8_t *sig, size_t sig_len, uint8_t alg, const uint8_t *pub,
-                                  size_t pub_len)
+                                  const uint8_t *sig, size_t sig_len, uint8_t alg, const uint8_t *pub, size_t pub_len)
 {
     return api_run(dev, trustm_op_start_rsa_verify(dev, scheme, digest, digest_len, sig, sig_len, alg, pub, pub_len));
 }
@@ -390,8 +401,8 @@ trustm_status_t trustm_op_start_rsa_verify_cert(trustm_device_t *dev, uint8_t sc
     return verify_start(dev, scheme, digest, digest_len, sig, sig_len, cert_oid, 0, NULL, 0);
 }
 
-trustm_status_t trustm_rsa_verify_cert(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
-                                       size_t digest_len, const uint8_t *sig, size_t sig_len, uint16_t cert_oid)
+trustm_status_t trustm_rsa_verify_cert(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest, size_t digest_len,
+                                       const uint8_t *sig, size_t sig_len, uint16_t cert_oid)
 {
     return api_run(dev, trustm_op_start_rsa_verify_cert(dev, scheme, digest, digest_len, sig, sig_len, cert_oid));
 }
@@ -399,8 +410,7 @@ trustm_status_t trustm_rsa_verify_cert(trustm_device_t *dev, uint8_t scheme, con
 /* ---------------------------------------------------------------- encrypt / decrypt */
 
 static trustm_status_t encrypt_start(trustm_device_t *dev, const uint8_t *msg, size_t msg_len, uint16_t session,
-                                     const trustm_rsa_key_src_t *key, uint8_t *out, size_t out_size,
-                                     size_t *out_len)
+                                     const trustm_rsa_key_src_t *key, uint8_t *out, size_t out_size, size_t *out_len)
 {
     rsa_state_t st;
     if (key == NULL || out == NULL || out_len == NULL)
@@ -442,17 +452,16 @@ trustm_status_t trustm_rsa_encrypt(trustm_device_t *dev, const uint8_t *msg, siz
 }
 
 trustm_status_t trustm_op_start_rsa_encrypt_session(trustm_device_t *dev, uint16_t session_oid,
-                                                    const trustm_rsa_key_src_t *key, uint8_t *out,
-                                                    size_t out_size, size_t *out_len)
+                                                    const trustm_rsa_key_src_t *key, uint8_t *out, size_t out_size,
+                                                    size_t *out_len)
 {
     if (!is_session(session_oid))
         return API_BAD_PARAM;
     return encrypt_start(dev, NULL, 0, session_oid, key, out, out_size, out_len);
 }
 
-trustm_status_t trustm_rsa_encrypt_session(trustm_device_t *dev, uint16_t session_oid,
-                                           const trustm_rsa_key_src_t *key, uint8_t *out, size_t out_size,
-                                           size_t *out_len)
+trustm_status_t trustm_rsa_encrypt_session(trustm_device_t *dev, uint16_t session_oid, const trustm_rsa_key_src_t *key,
+                                           uint8_t *out, size_t out_size, size_t *out_len)
 {
     return api_run(dev, trustm_op_start_rsa_encrypt_session(dev, session_oid, key, out, out_size, out_len));
 }
@@ -475,8 +484,8 @@ static trustm_status_t decrypt_start(trustm_device_t *dev, const uint8_t *ct, si
     return rsa_start(dev, &st);
 }
 
-trustm_status_t trustm_op_start_rsa_decrypt(trustm_device_t *dev, const uint8_t *ct, size_t ct_len,
-                                            uint16_t key_oid, uint8_t *out, size_t out_size, size_t *out_len)
+trustm_status_t trustm_op_start_rsa_decrypt(trustm_device_t *dev, const uint8_t *ct, size_t ct_len, uint16_t key_oid,
+                                            uint8_t *out, size_t out_size, size_t *out_len)
 {
     if (out == NULL || out_len == NULL)
         return API_BAD_PARAM;
@@ -497,8 +506,8 @@ trustm_status_t trustm_op_start_rsa_decrypt_to_session(trustm_device_t *dev, con
     return decrypt_start(dev, ct, ct_len, key_oid, session_oid, NULL, 0, NULL);
 }
 
-trustm_status_t trustm_rsa_decrypt_to_session(trustm_device_t *dev, const uint8_t *ct, size_t ct_len,
-                                              uint16_t key_oid, uint16_t session_oid)
+trustm_status_t trustm_rsa_decrypt_to_session(trustm_device_t *dev, const uint8_t *ct, size_t ct_len, uint16_t key_oid,
+                                              uint16_t session_oid)
 {
     return api_run(dev, trustm_op_start_rsa_decrypt_to_session(dev, ct, ct_len, key_oid, session_oid));
 }

@@ -12,7 +12,7 @@ typedef struct sym_state {
     uint8_t kind;
     uint8_t decrypt;
     uint8_t mode;
-    uint8_t seq;         /* of the command in flight */
+    uint8_t seq; /* of the command in flight */
     uint16_t key;
     const uint8_t *iv;
     size_t iv_len;
@@ -27,20 +27,33 @@ typedef struct sym_state {
 } sym_state_t;
 API_STATE_FITS(sym_state_t);
 
-static bool is_hmac(uint8_t mode) { return mode >= TRUSTM_HMAC_SHA256 && mode <= TRUSTM_HMAC_SHA512; }
-static bool is_mac(uint8_t mode) { return mode == TRUSTM_SYM_CBC_MAC || mode == TRUSTM_SYM_CMAC || is_hmac(mode); }
+static bool is_hmac(uint8_t mode)
+{
+    return mode >= TRUSTM_HMAC_SHA256 && mode <= TRUSTM_HMAC_SHA512;
+}
+static bool is_mac(uint8_t mode)
+{
+    return mode == TRUSTM_SYM_CBC_MAC || mode == TRUSTM_SYM_CMAC || is_hmac(mode);
+}
 
 static size_t mac_size(uint8_t mode)
 {
     switch (mode) {
-    case TRUSTM_HMAC_SHA256: return 32;
-    case TRUSTM_HMAC_SHA384: return 48;
-    case TRUSTM_HMAC_SHA512: return 64;
-    default: return TRUSTM_AES_BLOCK;
+    case TRUSTM_HMAC_SHA256:
+        return 32;
+    case TRUSTM_HMAC_SHA384:
+        return 48;
+    case TRUSTM_HMAC_SHA512:
+        return 64;
+    default:
+        return TRUSTM_AES_BLOCK;
     }
 }
 
-static bool first_cmd(const sym_state_t *st) { return st->done == 0 && (st->kind == K_ONESHOT || st->kind == K_START); }
+static bool first_cmd(const sym_state_t *st)
+{
+    return st->done == 0 && (st->kind == K_ONESHOT || st->kind == K_START);
+}
 
 static trustm_status_t sym_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
 {
@@ -59,9 +72,15 @@ static trustm_status_t sym_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, si
         st->seq = first ? (last ? TRUSTM_CMD_SEQ_START_FINAL : TRUSTM_CMD_SEQ_START)
                         : (last ? TRUSTM_CMD_SEQ_FINAL : TRUSTM_CMD_SEQ_CONTINUE);
         break;
-    case K_START: st->seq = first ? TRUSTM_CMD_SEQ_START : TRUSTM_CMD_SEQ_CONTINUE; break;
-    case K_FINAL: st->seq = last ? TRUSTM_CMD_SEQ_FINAL : TRUSTM_CMD_SEQ_CONTINUE; break;
-    default: st->seq = TRUSTM_CMD_SEQ_CONTINUE; break;
+    case K_START:
+        st->seq = first ? TRUSTM_CMD_SEQ_START : TRUSTM_CMD_SEQ_CONTINUE;
+        break;
+    case K_FINAL:
+        st->seq = last ? TRUSTM_CMD_SEQ_FINAL : TRUSTM_CMD_SEQ_CONTINUE;
+        break;
+    default:
+        st->seq = TRUSTM_CMD_SEQ_CONTINUE;
+        break;
     }
     return trustm_cmd_sym_encode(st->decrypt, st->mode, st->key, st->seq, st->in + st->done, st->chunk, iv,
                                  iv != NULL ? st->iv_len : 0u, op->cmd_flags, cmd, cmd_size, cmd_len);
@@ -160,9 +179,9 @@ static trustm_status_t sym_oneshot(trustm_device_t *dev, bool decrypt, uint8_t m
     return sym_launch(dev, &st);
 }
 
-trustm_status_t trustm_op_start_sym_encrypt(trustm_device_t *dev, uint8_t mode, uint16_t key_oid,
-                                            const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len,
-                                            uint8_t *out, size_t out_size, size_t *out_len)
+trustm_status_t trustm_op_start_sym_encrypt(trustm_device_t *dev, uint8_t mode, uint16_t key_oid, const uint8_t *iv,
+                                            size_t iv_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
+                                            size_t *out_len)
 {
     if (is_hmac(mode))
         return API_BAD_PARAM; /* trustm_hmac() */
@@ -176,9 +195,9 @@ trustm_status_t trustm_sym_encrypt(trustm_device_t *dev, uint8_t mode, uint16_t 
     return api_run(dev, trustm_op_start_sym_encrypt(dev, mode, key_oid, iv, iv_len, in, len, out, out_size, out_len));
 }
 
-trustm_status_t trustm_op_start_sym_decrypt(trustm_device_t *dev, uint8_t mode, uint16_t key_oid,
-                                            const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len,
-                                            uint8_t *out, size_t out_size, size_t *out_len)
+trustm_status_t trustm_op_start_sym_decrypt(trustm_device_t *dev, uint8_t mode, uint16_t key_oid, const uint8_t *iv,
+                                            size_t iv_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
+                                            size_t *out_len)
 {
     return sym_oneshot(dev, true, mode, key_oid, iv, iv_len, in, len, out, out_size, out_len);
 }
@@ -191,8 +210,8 @@ trustm_status_t trustm_sym_decrypt(trustm_device_t *dev, uint8_t mode, uint16_t 
 }
 
 trustm_status_t trustm_op_start_sym_start(trustm_device_t *dev, bool decrypt, uint8_t mode, uint16_t key_oid,
-                                          const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len,
-                                          uint8_t *out, size_t out_size, size_t *out_len)
+                                          const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len, uint8_t *out,
+                                          size_t out_size, size_t *out_len)
 {
     sym_state_t st;
     memset(&st, 0, sizeof st);
@@ -210,12 +229,12 @@ trustm_status_t trustm_op_start_sym_start(trustm_device_t *dev, bool decrypt, ui
     return sym_launch(dev, &st);
 }
 
-trustm_status_t trustm_sym_start(trustm_device_t *dev, bool decrypt, uint8_t mode, uint16_t key_oid,
-                                 const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len, uint8_t *out,
-                                 size_t out_size, size_t *out_len)
+trustm_status_t trustm_sym_start(trustm_device_t *dev, bool decrypt, uint8_t mode, uint16_t key_oid, const uint8_t *iv,
+                                 size_t iv_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
+                                 size_t *out_len)
 {
-    return api_run(dev, trustm_op_start_sym_start(dev, decrypt, mode, key_oid, iv, iv_len, in, len, out, out_size,
-                                                  out_len));
+    return api_run(dev,
+                   trustm_op_start_sym_start(dev, decrypt, mode, key_oid, iv, iv_len, in, len, out, out_size, out_len));
 }
 
 static trustm_status_t sym_next(trustm_device_t *dev, uint8_t kind, const uint8_t *in, size_t len, uint8_t *out,
@@ -246,8 +265,8 @@ trustm_status_t trustm_op_start_sym_continue(trustm_device_t *dev, const uint8_t
     return sym_next(dev, K_CONTINUE, in, len, out, out_size, out_len);
 }
 
-trustm_status_t trustm_sym_continue(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out,
-                                    size_t out_size, size_t *out_len)
+trustm_status_t trustm_sym_continue(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
+                                    size_t *out_len)
 {
     return api_run(dev, trustm_op_start_sym_continue(dev, in, len, out, out_size, out_len));
 }
@@ -258,8 +277,8 @@ trustm_status_t trustm_op_start_sym_final(trustm_device_t *dev, const uint8_t *i
     return sym_next(dev, K_FINAL, in, len, out, out_size, out_len);
 }
 
-trustm_status_t trustm_sym_final(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out,
-                                 size_t out_size, size_t *out_len)
+trustm_status_t trustm_sym_final(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
+                                 size_t *out_len)
 {
     return api_run(dev, trustm_op_start_sym_final(dev, in, len, out, out_size, out_len));
 }
@@ -272,8 +291,8 @@ trustm_status_t trustm_op_start_hmac(trustm_device_t *dev, uint8_t type, uint16_
     return sym_oneshot(dev, false, type, secret_oid, NULL, 0, in, len, mac, mac_size, mac_len);
 }
 
-trustm_status_t trustm_hmac(trustm_device_t *dev, uint8_t type, uint16_t secret_oid, const uint8_t *in,
-                            size_t len, uint8_t *mac, size_t mac_size, size_t *mac_len)
+trustm_status_t trustm_hmac(trustm_device_t *dev, uint8_t type, uint16_t secret_oid, const uint8_t *in, size_t len,
+                            uint8_t *mac, size_t mac_size, size_t *mac_len)
 {
     return api_run(dev, trustm_op_start_hmac(dev, type, secret_oid, in, len, mac, mac_size, mac_len));
 }
@@ -331,8 +350,8 @@ trustm_status_t trustm_op_start_hmac_verify(trustm_device_t *dev, uint8_t type, 
 trustm_status_t trustm_hmac_verify(trustm_device_t *dev, uint8_t type, uint16_t autoref_oid, uint16_t session_oid,
                                    const uint8_t *input, size_t input_len, const uint8_t *mac, size_t mac_len)
 {
-    return api_run(dev, trustm_op_start_hmac_verify(dev, type, autoref_oid, session_oid, input, input_len, mac,
-                                                    mac_len));
+    return api_run(dev,
+                   trustm_op_start_hmac_verify(dev, type, autoref_oid, session_oid, input, input_len, mac, mac_len));
 }
 
 trustm_status_t trustm_op_start_auto_state_clear(trustm_device_t *dev, uint16_t autoref_oid)
@@ -357,7 +376,10 @@ typedef struct gsk_state {
 } gsk_state_t;
 API_STATE_FITS(gsk_state_t);
 
-static size_t aes_key_size(uint8_t alg) { return alg == TRUSTM_AES128 ? 16u : alg == TRUSTM_AES192 ? 24u : 32u; }
+static size_t aes_key_size(uint8_t alg)
+{
+    return alg == TRUSTM_AES128 ? 16u : alg == TRUSTM_AES192 ? 24u : 32u;
+}
 
 static trustm_status_t gsk_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
 {
@@ -382,7 +404,10 @@ static trustm_status_t gsk_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
 
 static const api_op_ops_t gsk_ops = {gsk_build, gsk_parse, NULL, 0};
 
-static bool aes_alg_ok(uint8_t alg) { return alg >= TRUSTM_AES128 && alg <= TRUSTM_AES256; }
+static bool aes_alg_ok(uint8_t alg)
+{
+    return alg >= TRUSTM_AES128 && alg <= TRUSTM_AES256;
+}
 
 trustm_status_t trustm_op_start_aes_keygen(trustm_device_t *dev, uint8_t alg, uint16_t key_oid, uint8_t usage)
 {
@@ -397,8 +422,8 @@ trustm_status_t trustm_aes_keygen(trustm_device_t *dev, uint8_t alg, uint16_t ke
     return api_run(dev, trustm_op_start_aes_keygen(dev, alg, key_oid, usage));
 }
 
-trustm_status_t trustm_op_start_aes_keygen_export(trustm_device_t *dev, uint8_t alg, uint8_t *key,
-                                                  size_t key_size, size_t *key_len)
+trustm_status_t trustm_op_start_aes_keygen_export(trustm_device_t *dev, uint8_t alg, uint8_t *key, size_t key_size,
+                                                  size_t *key_len)
 {
     gsk_state_t st = {alg, 0, 0, key, key_len};
     if (!aes_alg_ok(alg) || key == NULL || key_len == NULL)

@@ -61,8 +61,8 @@ static trustm_status_t set_start(trustm_device_t *dev, uint8_t param, uint16_t o
     return api_op_start(dev, &set_ops, &st, sizeof st);
 }
 
-trustm_status_t trustm_op_start_data_write(trustm_device_t *dev, uint16_t oid, uint8_t write_type,
-                                           uint16_t offset, const uint8_t *data, size_t len)
+trustm_status_t trustm_op_start_data_write(trustm_device_t *dev, uint16_t oid, uint8_t write_type, uint16_t offset,
+                                           const uint8_t *data, size_t len)
 {
     if ((write_type != TRUSTM_WRITE_ONLY && write_type != TRUSTM_ERASE_AND_WRITE) || (data == NULL && len > 0) ||
         (size_t)offset + len > 0xFFFFu)
@@ -76,8 +76,7 @@ trustm_status_t trustm_data_write(trustm_device_t *dev, uint16_t oid, uint8_t wr
     return api_run(dev, trustm_op_start_data_write(dev, oid, write_type, offset, data, len));
 }
 
-trustm_status_t trustm_op_start_metadata_write(trustm_device_t *dev, uint16_t oid, const uint8_t *md,
-                                               size_t md_len)
+trustm_status_t trustm_op_start_metadata_write(trustm_device_t *dev, uint16_t oid, const uint8_t *md, size_t md_len)
 {
     if (md == NULL || md_len < 2 || md[0] != 0x20u || (size_t)md[1] + 2u != md_len)
         return API_BAD_PARAM;
@@ -101,8 +100,7 @@ trustm_status_t trustm_counter_count(trustm_device_t *dev, uint16_t oid, uint8_t
     return api_run(dev, trustm_op_start_counter_count(dev, oid, value));
 }
 
-trustm_status_t trustm_op_start_counter_set(trustm_device_t *dev, uint16_t oid, uint32_t value,
-                                            uint32_t threshold)
+trustm_status_t trustm_op_start_counter_set(trustm_device_t *dev, uint16_t oid, uint32_t value, uint32_t threshold)
 {
     uint8_t b[8];
     trustm_be32_put(b, value);
@@ -182,8 +180,7 @@ static trustm_status_t exact_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_
 
 static const api_op_ops_t exact_ops = {exact_build, exact_parse, NULL, 0};
 
-trustm_status_t trustm_op_start_counter_read(trustm_device_t *dev, uint16_t oid, uint32_t *value,
-                                             uint32_t *threshold)
+trustm_status_t trustm_op_start_counter_read(trustm_device_t *dev, uint16_t oid, uint32_t *value, uint32_t *threshold)
 {
     exact_state_t st = {oid, 8, NULL, value, threshold};
     if (value == NULL || threshold == NULL)

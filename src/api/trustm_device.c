@@ -23,7 +23,7 @@
 enum { OP_NONE = 0, OP_OPEN, OP_RESET, OP_CLOSE, OP_TRANSCEIVE, OP_DATA_READ, OP_METADATA_READ, OP_SEQ };
 enum { PH_IDLE = 0, PH_STACK_OPEN, PH_CMD, PH_RAW, PH_LAST_ERROR, PH_WAIT, PH_PL_CTL, PH_DONE };
 
-#define DEV_MAGIC 0x54524D44u /* "TRMD" */
+#define DEV_MAGIC    0x54524D44u /* "TRMD" */
 #define CMD_BUF_SIZE TRUSTM_APDU_MAX_SIZE
 #define RSP_BUF_SIZE (TRUSTM_APDU_MAX_SIZE + TRUSTM_PL_HDR_MAX)
 
@@ -39,7 +39,7 @@ typedef struct dev_impl {
     /* data / metadata read */
     uint16_t oid;
     uint16_t offset;
-    uint16_t chunk;  /* length asked in the current GetDataObject */
+    uint16_t chunk; /* length asked in the current GetDataObject */
     uint8_t *out;
     size_t out_size;
     size_t got;
@@ -54,7 +54,7 @@ typedef struct dev_impl {
     uint8_t restore_handle[TRUSTM_CMD_CONTEXT_HANDLE_SIZE];
     /* sequence operations */
     uint64_t wait_until;
-    unsigned seq_flags;  /* API_OP_* of the running sequence operation */
+    unsigned seq_flags; /* API_OP_* of the running sequence operation */
 #ifdef TRUSTM_CFG_SHIELD
     trustm_shield_t *shield;
 #endif
@@ -97,8 +97,8 @@ trustm_status_t trustm_device_init(trustm_device_t *dev, const trustm_pal_t *pal
 {
     trustm_config_t c;
     trustm_stack_config_t sc;
-    if (dev == NULL || pal == NULL || pal->ops == NULL || pal->ops->i2c_write == NULL ||
-        pal->ops->i2c_read == NULL || pal->ops->now_us == NULL)
+    if (dev == NULL || pal == NULL || pal->ops == NULL || pal->ops->i2c_write == NULL || pal->ops->i2c_read == NULL ||
+        pal->ops->now_us == NULL)
         return API_ERR(TRUSTM_BASE_BAD_PARAM);
     if (cfg != NULL)
         c = *cfg;
@@ -135,11 +135,21 @@ trustm_status_t trustm_device_init(trustm_device_t *dev, const trustm_pal_t *pal
 #endif
     d->cmd_flags = c.plain_cmd_codes ? TRUSTM_CMD_FLAG_PLAIN : 0u;
     switch (c.reset) {
-    case TRUSTM_RESET_COLD: d->reset = TRUSTM_STACK_RESET_COLD; break;
-    case TRUSTM_RESET_WARM: d->reset = TRUSTM_STACK_RESET_WARM; break;
-    case TRUSTM_RESET_SOFT: d->reset = TRUSTM_STACK_RESET_SOFT; break;
-    case TRUSTM_RESET_NONE: d->reset = TRUSTM_STACK_RESET_NONE; break;
-    default: d->reset = pal->ops->set_pin != NULL ? TRUSTM_STACK_RESET_COLD : TRUSTM_STACK_RESET_SOFT; break;
+    case TRUSTM_RESET_COLD:
+        d->reset = TRUSTM_STACK_RESET_COLD;
+        break;
+    case TRUSTM_RESET_WARM:
+        d->reset = TRUSTM_STACK_RESET_WARM;
+        break;
+    case TRUSTM_RESET_SOFT:
+        d->reset = TRUSTM_STACK_RESET_SOFT;
+        break;
+    case TRUSTM_RESET_NONE:
+        d->reset = TRUSTM_STACK_RESET_NONE;
+        break;
+    default:
+        d->reset = pal->ops->set_pin != NULL ? TRUSTM_STACK_RESET_COLD : TRUSTM_STACK_RESET_SOFT;
+        break;
     }
     d->magic = DEV_MAGIC;
     return TRUSTM_OK;
@@ -192,8 +202,8 @@ static trustm_status_t op_data_chunk(dev_impl_t *d)
 {
     size_t left = d->out_size - d->got;
     d->chunk = (uint16_t)(left < TRUSTM_APDU_MAX_DATA ? left : TRUSTM_APDU_MAX_DATA);
-    trustm_status_t s = trustm_cmd_get_data_encode(d->oid, (uint16_t)(d->offset + d->got), d->chunk,
-                                                   d->cmd_flags, d->cmd_buf, sizeof d->cmd_buf, &d->cmd_len);
+    trustm_status_t s = trustm_cmd_get_data_encode(d->oid, (uint16_t)(d->offset + d->got), d->chunk, d->cmd_flags,
+                                                   d->cmd_buf, sizeof d->cmd_buf, &d->cmd_len);
     if (s != TRUSTM_OK)
         return s;
     return op_exchange(d, PH_CMD);
@@ -510,8 +520,14 @@ static trustm_status_t op_start_stack_open(trustm_device_t *dev, uint8_t op)
     return op_launch(d, trustm_stack_open_start(&d->stack, d->reset, dev_now(d)));
 }
 
-trustm_status_t trustm_op_start_open(trustm_device_t *dev) { return op_start_stack_open(dev, OP_OPEN); }
-trustm_status_t trustm_op_start_reset(trustm_device_t *dev) { return op_start_stack_open(dev, OP_RESET); }
+trustm_status_t trustm_op_start_open(trustm_device_t *dev)
+{
+    return op_start_stack_open(dev, OP_OPEN);
+}
+trustm_status_t trustm_op_start_reset(trustm_device_t *dev)
+{
+    return op_start_stack_open(dev, OP_RESET);
+}
 
 trustm_status_t trustm_op_start_open_restore(trustm_device_t *dev, const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE])
 {
@@ -574,15 +590,15 @@ trustm_status_t trustm_op_start_close(trustm_device_t *dev)
     trustm_status_t s = op_begin(dev, &d, OP_CLOSE, true);
     if (s != TRUSTM_OK)
         return s;
-    s = trustm_cmd_close_application_encode(TRUSTM_CMD_CLOSE_PARAM_CLOSE, d->cmd_flags, d->cmd_buf,
-                                            sizeof d->cmd_buf, &d->cmd_len);
+    s = trustm_cmd_close_application_encode(TRUSTM_CMD_CLOSE_PARAM_CLOSE, d->cmd_flags, d->cmd_buf, sizeof d->cmd_buf,
+                                            &d->cmd_len);
     if (s == TRUSTM_OK)
         s = op_exchange(d, PH_CMD);
     return op_launch(d, s);
 }
 
-trustm_status_t trustm_op_start_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len,
-                                           uint8_t *rsp, size_t rsp_size, size_t *rsp_len)
+trustm_status_t trustm_op_start_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
+                                           size_t rsp_size, size_t *rsp_len)
 {
     dev_impl_t *d;
     if (apdu == NULL || apdu_len == 0 || (rsp == NULL && rsp_size > 0) || rsp_len == NULL)
@@ -616,8 +632,8 @@ trustm_status_t trustm_op_start_data_read(trustm_device_t *dev, uint16_t oid, ui
     return op_launch(d, op_data_chunk(d));
 }
 
-trustm_status_t trustm_op_start_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out,
-                                              size_t out_size, size_t *out_len)
+trustm_status_t trustm_op_start_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out, size_t out_size,
+                                              size_t *out_len)
 {
     dev_impl_t *d;
     if ((out == NULL && out_size > 0) || out_len == NULL)
@@ -700,29 +716,37 @@ static trustm_status_t run_started(trustm_device_t *dev, trustm_status_t s)
     return s != TRUSTM_OK ? s : trustm_op_run(dev);
 }
 
-trustm_status_t trustm_device_open(trustm_device_t *dev) { return run_started(dev, trustm_op_start_open(dev)); }
-trustm_status_t trustm_device_reset(trustm_device_t *dev) { return run_started(dev, trustm_op_start_reset(dev)); }
-trustm_status_t trustm_device_close(trustm_device_t *dev) { return run_started(dev, trustm_op_start_close(dev)); }
+trustm_status_t trustm_device_open(trustm_device_t *dev)
+{
+    return run_started(dev, trustm_op_start_open(dev));
+}
+trustm_status_t trustm_device_reset(trustm_device_t *dev)
+{
+    return run_started(dev, trustm_op_start_reset(dev));
+}
+trustm_status_t trustm_device_close(trustm_device_t *dev)
+{
+    return run_started(dev, trustm_op_start_close(dev));
+}
 
 trustm_status_t trustm_device_open_restore(trustm_device_t *dev, const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE])
 {
     return run_started(dev, trustm_op_start_open_restore(dev, handle));
 }
 
-trustm_status_t trustm_device_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len,
-                                         uint8_t *rsp, size_t rsp_size, size_t *rsp_len)
+trustm_status_t trustm_device_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
+                                         size_t rsp_size, size_t *rsp_len)
 {
     return run_started(dev, trustm_op_start_transceive(dev, apdu, apdu_len, rsp, rsp_size, rsp_len));
 }
 
-trustm_status_t trustm_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out,
-                                 size_t out_size, size_t *out_len)
+trustm_status_t trustm_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out, size_t out_size,
+                                 size_t *out_len)
 {
     return run_started(dev, trustm_op_start_data_read(dev, oid, offset, out, out_size, out_len));
 }
 
-trustm_status_t trustm_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out, size_t out_size,
-                                     size_t *out_len)
+trustm_status_t trustm_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out, size_t out_size, size_t *out_len)
 {
     return run_started(dev, trustm_op_start_metadata_read(dev, oid, out, out_size, out_len));
 }

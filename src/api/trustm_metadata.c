@@ -4,7 +4,7 @@
 #include "trustm/trustm_metadata.h"
 #include "trustm_bytes.h"
 
-#define BAD_RSP TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BAD_RESPONSE)
+#define BAD_RSP   TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BAD_RESPONSE)
 #define BAD_PARAM TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM)
 #define TOO_SMALL TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BUFFER_TOO_SMALL)
 
@@ -16,9 +16,8 @@ typedef struct name_entry {
 } name_entry_t;
 
 static const name_entry_t lcs_names[] = {{0x01, "cr"}, {0x03, "in"}, {0x07, "op"}, {0x0F, "te"}};
-static const name_entry_t type_names[] = {{0x00, "BSTR"},    {0x01, "UPCTR"},   {0x11, "TA"},
-                                          {0x12, "DEVCERT"}, {0x21, "PRESSEC"}, {0x22, "PTFBIND"},
-                                          {0x23, "UPDATSEC"}, {0x31, "AUTOREF"}};
+static const name_entry_t type_names[] = {{0x00, "BSTR"},    {0x01, "UPCTR"},   {0x11, "TA"},       {0x12, "DEVCERT"},
+                                          {0x21, "PRESSEC"}, {0x22, "PTFBIND"}, {0x23, "UPDATSEC"}, {0x31, "AUTOREF"}};
 static const name_entry_t alg_names[] = {{0x03, "ECC-P256"},    {0x04, "ECC-P384"},    {0x05, "ECC-P521"},
                                          {0x13, "ECC-BP256R1"}, {0x15, "ECC-BP384R1"}, {0x16, "ECC-BP512R1"},
                                          {0x41, "RSA1024"},     {0x42, "RSA2048"},     {0x81, "AES128"},
@@ -35,9 +34,18 @@ static const char *lookup(const name_entry_t *t, size_t n, uint8_t v)
     return NULL;
 }
 
-const char *trustm_lcs_name(uint8_t lcs) { return lookup(lcs_names, COUNT(lcs_names), lcs); }
-const char *trustm_data_type_name(uint8_t type) { return lookup(type_names, COUNT(type_names), type); }
-const char *trustm_algorithm_name(uint8_t alg) { return lookup(alg_names, COUNT(alg_names), alg); }
+const char *trustm_lcs_name(uint8_t lcs)
+{
+    return lookup(lcs_names, COUNT(lcs_names), lcs);
+}
+const char *trustm_data_type_name(uint8_t type)
+{
+    return lookup(type_names, COUNT(type_names), type);
+}
+const char *trustm_algorithm_name(uint8_t alg)
+{
+    return lookup(alg_names, COUNT(alg_names), alg);
+}
 
 /* ---------------------------------------------------------------- AC bytes */
 
@@ -64,8 +72,14 @@ static size_t cond_size(uint8_t id)
     }
 }
 
-static bool is_lcs_id(uint8_t id) { return id == TRUSTM_AC_LCSG || id == TRUSTM_AC_LCSA || id == TRUSTM_AC_LCSO; }
-static bool is_op(uint8_t op) { return op == TRUSTM_AC_OP_EQ || op == TRUSTM_AC_OP_GT || op == TRUSTM_AC_OP_LT; }
+static bool is_lcs_id(uint8_t id)
+{
+    return id == TRUSTM_AC_LCSG || id == TRUSTM_AC_LCSA || id == TRUSTM_AC_LCSO;
+}
+static bool is_op(uint8_t op)
+{
+    return op == TRUSTM_AC_OP_EQ || op == TRUSTM_AC_OP_GT || op == TRUSTM_AC_OP_LT;
+}
 
 /* Structural rules of objects.md §4.3 on a decoded expression. */
 static bool expr_valid(const trustm_ac_expr_t *e)
@@ -143,7 +157,9 @@ trustm_status_t trustm_ac_encode(const trustm_ac_expr_t *e, uint8_t *out, size_t
             trustm_wbuf_u8(&w, e->join[i]);
         trustm_wbuf_u8(&w, c->id);
         switch (cond_size(c->id)) {
-        case 2: trustm_wbuf_u8(&w, (uint8_t)c->arg); break;
+        case 2:
+            trustm_wbuf_u8(&w, (uint8_t)c->arg);
+            break;
         case 3:
             if (is_lcs_id(c->id)) {
                 trustm_wbuf_u8(&w, c->op);
@@ -152,7 +168,8 @@ trustm_status_t trustm_ac_encode(const trustm_ac_expr_t *e, uint8_t *out, size_t
                 trustm_wbuf_be16(&w, c->arg);
             }
             break;
-        default: break;
+        default:
+            break;
         }
     }
     if (!trustm_wbuf_ok(&w) || out == NULL)
@@ -255,8 +272,12 @@ static void ac_text(tbuf_t *t, const trustm_ac_expr_t *e)
         if (i > 0)
             t_str(t, e->join[i] == TRUSTM_AC_OR ? " || " : " && ");
         switch (c->id) {
-        case TRUSTM_AC_ALW: t_str(t, "ALW"); break;
-        case TRUSTM_AC_NEV: t_str(t, "NEV"); break;
+        case TRUSTM_AC_ALW:
+            t_str(t, "ALW");
+            break;
+        case TRUSTM_AC_NEV:
+            t_str(t, "NEV");
+            break;
         case TRUSTM_AC_SECSTAG:
         case TRUSTM_AC_SECSTAA:
             t_str(t, c->id == TRUSTM_AC_SECSTAG ? "SecStaG(" : "SecStaA(");
@@ -271,7 +292,10 @@ static void ac_text(tbuf_t *t, const trustm_ac_expr_t *e)
             t_lcs(t, (uint8_t)c->arg);
             break;
         default:
-            t_str(t, c->id == TRUSTM_AC_CONF ? "Conf(" : c->id == TRUSTM_AC_INT ? "Int(" : c->id == TRUSTM_AC_AUTO ? "Auto(" : "Luc(");
+            t_str(t, c->id == TRUSTM_AC_CONF   ? "Conf("
+                     : c->id == TRUSTM_AC_INT  ? "Int("
+                     : c->id == TRUSTM_AC_AUTO ? "Auto("
+                                               : "Luc(");
             t_hex(t, c->arg, 4);
             t_str(t, ")");
             break;
@@ -298,7 +322,10 @@ typedef struct lex {
     const char *end; /* NULL: NUL-terminated */
 } lex_t;
 
-static bool at_end(const lex_t *l) { return (l->end != NULL && l->p >= l->end) || *l->p == '\0'; }
+static bool at_end(const lex_t *l)
+{
+    return (l->end != NULL && l->p >= l->end) || *l->p == '\0';
+}
 
 static void skip_ws(lex_t *l)
 {
@@ -404,7 +431,7 @@ static bool read_cond(lex_t *l, trustm_ac_cond_t *c)
         const char *kw;
         uint8_t id;
     } fn[] = {{"SecStaG(", TRUSTM_AC_SECSTAG}, {"SecStaA(", TRUSTM_AC_SECSTAA}, {"Conf(", TRUSTM_AC_CONF},
-              {"Int(", TRUSTM_AC_INT},         {"Auto(", TRUSTM_AC_AUTO},        {"Luc(", TRUSTM_AC_LUC}};
+              {"Int(", TRUSTM_AC_INT},         {"Auto(", TRUSTM_AC_AUTO},       {"Luc(", TRUSTM_AC_LUC}};
     memset(c, 0, sizeof *c);
     if (accept(l, "ALW")) {
         c->id = TRUSTM_AC_ALW;
@@ -503,11 +530,16 @@ static const tag_info_t tags[] = {
 static trustm_ac_t *md_ac(trustm_metadata_t *md, uint8_t tag)
 {
     switch (tag) {
-    case TRUSTM_MD_CHANGE: return &md->change;
-    case TRUSTM_MD_READ: return &md->read;
-    case TRUSTM_MD_EXECUTE: return &md->execute;
-    case TRUSTM_MD_META_UPDATE: return &md->meta_update;
-    default: return NULL;
+    case TRUSTM_MD_CHANGE:
+        return &md->change;
+    case TRUSTM_MD_READ:
+        return &md->read;
+    case TRUSTM_MD_EXECUTE:
+        return &md->execute;
+    case TRUSTM_MD_META_UPDATE:
+        return &md->meta_update;
+    default:
+        return NULL;
     }
 }
 
@@ -623,8 +655,12 @@ trustm_status_t trustm_metadata_encode(const trustm_metadata_t *md, uint8_t *out
             trustm_wbuf_u8(&w, 2);
             trustm_wbuf_be16(&w, md->version);
             break;
-        case TRUSTM_MD_MAX_SIZE: put_size(&w, tag, md->max_size); break;
-        case TRUSTM_MD_USED_SIZE: put_size(&w, tag, md->used_size); break;
+        case TRUSTM_MD_MAX_SIZE:
+            put_size(&w, tag, md->max_size);
+            break;
+        case TRUSTM_MD_USED_SIZE:
+            put_size(&w, tag, md->used_size);
+            break;
         default:
             trustm_wbuf_u8(&w, tag);
             trustm_wbuf_u8(&w, 1);
@@ -703,16 +739,28 @@ trustm_status_t trustm_metadata_format(const uint8_t *buf, size_t len, char *out
             ac_text(&t, &e);
         } else {
             switch (tag) {
-            case TRUSTM_MD_LCSO: t_lcs(&t, md.lcso); break;
+            case TRUSTM_MD_LCSO:
+                t_lcs(&t, md.lcso);
+                break;
             case TRUSTM_MD_VERSION:
                 t_str(&t, "0x");
                 t_hex(&t, md.version, 4);
                 break;
-            case TRUSTM_MD_MAX_SIZE: t_dec(&t, md.max_size); break;
-            case TRUSTM_MD_USED_SIZE: t_dec(&t, md.used_size); break;
-            case TRUSTM_MD_ALGORITHM: t_named_hex(&t, trustm_algorithm_name(md.algorithm), md.algorithm); break;
-            case TRUSTM_MD_KEY_USAGE: usage_text(&t, md.key_usage); break;
-            case TRUSTM_MD_TYPE: t_named_hex(&t, trustm_data_type_name(md.type), md.type); break;
+            case TRUSTM_MD_MAX_SIZE:
+                t_dec(&t, md.max_size);
+                break;
+            case TRUSTM_MD_USED_SIZE:
+                t_dec(&t, md.used_size);
+                break;
+            case TRUSTM_MD_ALGORITHM:
+                t_named_hex(&t, trustm_algorithm_name(md.algorithm), md.algorithm);
+                break;
+            case TRUSTM_MD_KEY_USAGE:
+                usage_text(&t, md.key_usage);
+                break;
+            case TRUSTM_MD_TYPE:
+                t_named_hex(&t, trustm_data_type_name(md.type), md.type);
+                break;
             default:
                 t_str(&t, "0x");
                 t_hex(&t, md.reset_type, 2);

@@ -8,13 +8,13 @@
 #include "trustm_cmd_protupd.h"
 
 typedef struct pu_op_state {
-    const uint8_t *manifest;      /* NULL: no start command (single phase) */
+    const uint8_t *manifest; /* NULL: no start command (single phase) */
     size_t manifest_len;
     const uint8_t *const *frags;
     const size_t *lens;
     size_t n;
-    size_t next;                  /* index of the next command: 0 = manifest when present */
-    uint8_t single_phase;         /* phase for a single fragment command                  */
+    size_t next;          /* index of the next command: 0 = manifest when present */
+    uint8_t single_phase; /* phase for a single fragment command                  */
     const uint8_t *single;
     size_t single_len;
 } pu_op_state_t;
@@ -31,8 +31,8 @@ static trustm_status_t pu_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, siz
                                          st->manifest_len, op->cmd_flags, cmd, cmd_size, cmd_len);
     size_t i = st->next - 1u;
     uint8_t phase = i + 1u == st->n ? TRUSTM_CMD_PROTUPD_FINAL : TRUSTM_CMD_PROTUPD_CONTINUE;
-    return trustm_cmd_protupd_encode(phase, TRUSTM_PROTUPD_MANIFEST_V1, st->frags[i], st->lens[i], op->cmd_flags,
-                                     cmd, cmd_size, cmd_len);
+    return trustm_cmd_protupd_encode(phase, TRUSTM_PROTUPD_MANIFEST_V1, st->frags[i], st->lens[i], op->cmd_flags, cmd,
+                                     cmd_size, cmd_len);
 }
 
 static trustm_status_t pu_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -100,9 +100,8 @@ trustm_status_t trustm_protupd_final(trustm_device_t *dev, const uint8_t *fragme
     return api_run(dev, trustm_op_start_protupd_final(dev, fragment, len));
 }
 
-trustm_status_t trustm_op_start_protected_update(trustm_device_t *dev, const uint8_t *manifest,
-                                                 size_t manifest_len, const uint8_t *const fragments[],
-                                                 const size_t lens[], size_t n)
+trustm_status_t trustm_op_start_protected_update(trustm_device_t *dev, const uint8_t *manifest, size_t manifest_len,
+                                                 const uint8_t *const fragments[], const size_t lens[], size_t n)
 {
     if (!frag_ok(TRUSTM_CMD_PROTUPD_START, manifest, manifest_len) || fragments == NULL || lens == NULL || n == 0 ||
         n > TRUSTM_PROTUPD_MAX_FRAGMENTS)
@@ -126,8 +125,7 @@ trustm_status_t trustm_protected_update(trustm_device_t *dev, const uint8_t *man
     return api_run(dev, trustm_op_start_protected_update(dev, manifest, manifest_len, fragments, lens, n));
 }
 
-size_t trustm_protupd_split(const uint8_t *stream, size_t len, const uint8_t *fragments[], size_t lens[],
-                            size_t max)
+size_t trustm_protupd_split(const uint8_t *stream, size_t len, const uint8_t *fragments[], size_t lens[], size_t max)
 {
     if (stream == NULL || len == 0 || fragments == NULL || lens == NULL)
         return 0;
@@ -144,8 +142,7 @@ size_t trustm_protupd_split(const uint8_t *stream, size_t len, const uint8_t *fr
 
 /* ---- setup ---- */
 
-static trustm_status_t typed_object(trustm_device_t *dev, uint16_t oid, uint8_t type, const uint8_t *data,
-                                    size_t len)
+static trustm_status_t typed_object(trustm_device_t *dev, uint16_t oid, uint8_t type, const uint8_t *data, size_t len)
 {
     const uint8_t md[8] = {0x20, 0x06, 0xD3, 0x01, 0x00, 0xE8, 0x01, type};
     trustm_status_t s = trustm_metadata_write(dev, oid, md, sizeof md);
@@ -217,8 +214,8 @@ trustm_status_t trustm_protupd_setup_target(trustm_device_t *dev, const trustm_p
 /* ---- ID2 ---- */
 
 trustm_status_t trustm_id2_key_update(trustm_device_t *dev, const uint8_t device_id[TRUSTM_ID2_DEVICE_ID_SIZE],
-                                      const uint8_t *manifest, size_t manifest_len,
-                                      const uint8_t *const fragments[], const size_t lens[], size_t n)
+                                      const uint8_t *manifest, size_t manifest_len, const uint8_t *const fragments[],
+                                      const size_t lens[], size_t n)
 {
     if (device_id == NULL)
         return API_BAD_PARAM;
@@ -269,8 +266,7 @@ trustm_status_t trustm_id2_aes_key_update(trustm_device_t *dev, const uint8_t de
                                           size_t manifest_len, const uint8_t *const fragments[], const size_t lens[],
                                           size_t n)
 {
-    return id2_flow(dev, TRUSTM_OID_ID2_AES_KEY, device_id, cert, cert_len, manifest, manifest_len, fragments, lens,
-                    n);
+    return id2_flow(dev, TRUSTM_OID_ID2_AES_KEY, device_id, cert, cert_len, manifest, manifest_len, fragments, lens, n);
 }
 
 trustm_status_t trustm_id2_rsa_key_update(trustm_device_t *dev, const uint8_t device_id[TRUSTM_ID2_DEVICE_ID_SIZE],
@@ -278,6 +274,5 @@ trustm_status_t trustm_id2_rsa_key_update(trustm_device_t *dev, const uint8_t de
                                           size_t manifest_len, const uint8_t *const fragments[], const size_t lens[],
                                           size_t n)
 {
-    return id2_flow(dev, TRUSTM_OID_ID2_RSA_KEY, device_id, cert, cert_len, manifest, manifest_len, fragments, lens,
-                    n);
+    return id2_flow(dev, TRUSTM_OID_ID2_RSA_KEY, device_id, cert, cert_len, manifest, manifest_len, fragments, lens, n);
 }

@@ -9,8 +9,8 @@ uint8_t trustm_cmd_code(uint8_t code, unsigned flags)
     return (flags & TRUSTM_CMD_FLAG_PLAIN) ? (uint8_t)(code & 0x7Fu) : (uint8_t)(code | TRUSTM_APDU_CMD_FLUSH);
 }
 
-trustm_status_t trustm_cmd_open_application_encode(uint8_t param, const uint8_t *handle, unsigned flags,
-                                                   uint8_t *out, size_t out_size, size_t *out_len)
+trustm_status_t trustm_cmd_open_application_encode(uint8_t param, const uint8_t *handle, unsigned flags, uint8_t *out,
+                                                   size_t out_size, size_t *out_len)
 {
     trustm_wbuf_t w;
     if (out_len == NULL || param > TRUSTM_CMD_OPEN_PARAM_RESTORE ||
@@ -30,13 +30,12 @@ trustm_status_t trustm_cmd_open_application_encode(uint8_t param, const uint8_t 
     return TRUSTM_OK;
 }
 
-trustm_status_t trustm_cmd_close_application_encode(uint8_t param, unsigned flags, uint8_t *out,
-                                                    size_t out_size, size_t *out_len)
+trustm_status_t trustm_cmd_close_application_encode(uint8_t param, unsigned flags, uint8_t *out, size_t out_size,
+                                                    size_t *out_len)
 {
     if (out_len == NULL || param > TRUSTM_CMD_CLOSE_PARAM_HIBERNATE)
         return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
-    if (trustm_apdu_header_encode(trustm_cmd_code(TRUSTM_CMD_CLOSE_APPLICATION, flags), param, 0, out,
-                                  out_size) == 0)
+    if (trustm_apdu_header_encode(trustm_cmd_code(TRUSTM_CMD_CLOSE_APPLICATION, flags), param, 0, out, out_size) == 0)
         return CMD_ERR(TRUSTM_BASE_BUFFER_TOO_SMALL);
     *out_len = TRUSTM_APDU_HEADER_SIZE;
     return TRUSTM_OK;

@@ -4,9 +4,8 @@
 
 #define CMD_ERR(base) TRUSTM_STATUS(TRUSTM_LAYER_CMD, (base))
 
-static trustm_status_t get_data_encode(uint8_t cmd, uint8_t param, uint16_t oid, bool with_range,
-                                       uint16_t offset, uint16_t length, uint8_t *out, size_t out_size,
-                                       size_t *out_len)
+static trustm_status_t get_data_encode(uint8_t cmd, uint8_t param, uint16_t oid, bool with_range, uint16_t offset,
+                                       uint16_t length, uint8_t *out, size_t out_size, size_t *out_len)
 {
     trustm_wbuf_t w;
     trustm_wbuf_init(&w, out, out_size);
@@ -24,13 +23,13 @@ static trustm_status_t get_data_encode(uint8_t cmd, uint8_t param, uint16_t oid,
     return TRUSTM_OK;
 }
 
-trustm_status_t trustm_cmd_get_data_encode(uint16_t oid, uint16_t offset, uint16_t length, unsigned flags,
-                                           uint8_t *out, size_t out_size, size_t *out_len)
+trustm_status_t trustm_cmd_get_data_encode(uint16_t oid, uint16_t offset, uint16_t length, unsigned flags, uint8_t *out,
+                                           size_t out_size, size_t *out_len)
 {
     if (out_len == NULL || length == 0)
         return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
-    return get_data_encode(trustm_cmd_code(TRUSTM_CMD_GET_DATA_OBJECT, flags), TRUSTM_CMD_GET_DATA_PARAM_DATA,
-                           oid, true, offset, length, out, out_size, out_len);
+    return get_data_encode(trustm_cmd_code(TRUSTM_CMD_GET_DATA_OBJECT, flags), TRUSTM_CMD_GET_DATA_PARAM_DATA, oid,
+                           true, offset, length, out, out_size, out_len);
 }
 
 trustm_status_t trustm_cmd_get_metadata_encode(uint16_t oid, unsigned flags, uint8_t *out, size_t out_size,
@@ -38,20 +37,20 @@ trustm_status_t trustm_cmd_get_metadata_encode(uint16_t oid, unsigned flags, uin
 {
     if (out_len == NULL)
         return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
-    return get_data_encode(trustm_cmd_code(TRUSTM_CMD_GET_DATA_OBJECT, flags), TRUSTM_CMD_GET_DATA_PARAM_META,
-                           oid, false, 0, 0, out, out_size, out_len);
+    return get_data_encode(trustm_cmd_code(TRUSTM_CMD_GET_DATA_OBJECT, flags), TRUSTM_CMD_GET_DATA_PARAM_META, oid,
+                           false, 0, 0, out, out_size, out_len);
 }
 
 trustm_status_t trustm_cmd_last_error_encode(uint8_t *out, size_t out_size, size_t *out_len)
 {
     if (out_len == NULL)
         return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
-    return get_data_encode(TRUSTM_CMD_GET_DATA_OBJECT, TRUSTM_CMD_GET_DATA_PARAM_DATA, TRUSTM_OID_LAST_ERROR,
-                           true, 0, 1, out, out_size, out_len);
+    return get_data_encode(TRUSTM_CMD_GET_DATA_OBJECT, TRUSTM_CMD_GET_DATA_PARAM_DATA, TRUSTM_OID_LAST_ERROR, true, 0,
+                           1, out, out_size, out_len);
 }
 
-trustm_status_t trustm_cmd_get_data_decode(const uint8_t *rsp, size_t rsp_len, size_t max_len,
-                                           const uint8_t **data, size_t *data_len)
+trustm_status_t trustm_cmd_get_data_decode(const uint8_t *rsp, size_t rsp_len, size_t max_len, const uint8_t **data,
+                                           size_t *data_len)
 {
     trustm_apdu_rsp_t r;
     trustm_status_t s = trustm_cmd_response_decode(rsp, rsp_len, &r);
@@ -79,8 +78,7 @@ trustm_status_t trustm_cmd_last_error_decode(const uint8_t *rsp, size_t rsp_len,
 /* ---- SetDataObject (§5.4) ---- */
 
 trustm_status_t trustm_cmd_set_data_encode(uint8_t param, uint16_t oid, uint16_t offset, const uint8_t *data,
-                                           size_t len, unsigned flags, uint8_t *out, size_t out_size,
-                                           size_t *out_len)
+                                           size_t len, unsigned flags, uint8_t *out, size_t out_size, size_t *out_len)
 {
     trustm_wbuf_t w;
     if (out_len == NULL || (data == NULL && len > 0) || len > TRUSTM_CMD_SET_DATA_MAX)

@@ -3,12 +3,12 @@
 
 trustm_status_t trustm_cmd_derive_key_encode(uint8_t param, uint16_t secret_oid, const uint8_t *d1, size_t l1,
                                              const uint8_t *d2, size_t l2, const uint8_t *info, size_t info_len,
-                                             uint16_t key_len, uint16_t session_oid, unsigned flags,
-                                             uint8_t *out, size_t out_size, size_t *out_len)
+                                             uint16_t key_len, uint16_t session_oid, unsigned flags, uint8_t *out,
+                                             size_t out_size, size_t *out_len)
 {
     trustm_wbuf_t w;
-    if (out_len == NULL || (d1 == NULL && l1 > 0) || (d2 == NULL && l2 > 0) || l1 + l2 > 1024u ||
-        info_len > 256u || key_len == 0 || secret_oid == 0)
+    if (out_len == NULL || (d1 == NULL && l1 > 0) || (d2 == NULL && l2 > 0) || l1 + l2 > 1024u || info_len > 256u ||
+        key_len == 0 || secret_oid == 0)
         return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
     cmd_begin(&w, TRUSTM_CMD_DERIVE_KEY, param, flags, out, out_size);
     cmd_tlv16(&w, 0x01u, secret_oid);

@@ -2,9 +2,8 @@
 #include "trustm_cmd_util.h"
 
 trustm_status_t trustm_cmd_hash_encode(uint8_t seq, const uint8_t *data, size_t len, uint16_t from_oid,
-                                       uint16_t oid_offset, uint16_t oid_len, const uint8_t *ctx_in,
-                                       size_t ctx_len, int export_ctx, unsigned flags, uint8_t *out,
-                                       size_t out_size, size_t *out_len)
+                                       uint16_t oid_offset, uint16_t oid_len, const uint8_t *ctx_in, size_t ctx_len,
+                                       int export_ctx, unsigned flags, uint8_t *out, size_t out_size, size_t *out_len)
 {
     trustm_wbuf_t w;
     if (out_len == NULL || (data == NULL && len > 0) || (ctx_in == NULL && ctx_len > 0) ||

@@ -2,14 +2,20 @@
 #include "trustm_cmd_protupd.h"
 #include "trustm_cmd_util.h"
 
-trustm_status_t trustm_cmd_protupd_encode(uint8_t phase, uint8_t param, const uint8_t *data, size_t len,
-                                          unsigned flags, uint8_t *out, size_t out_size, size_t *out_len)
+trustm_status_t trustm_cmd_protupd_encode(uint8_t phase, uint8_t param, const uint8_t *data, size_t len, unsigned flags,
+                                          uint8_t *out, size_t out_size, size_t *out_len)
 {
     size_t max;
     switch (phase) {
-    case TRUSTM_CMD_PROTUPD_START: max = TRUSTM_CMD_PROTUPD_MANIFEST_MAX; break;
-    case TRUSTM_CMD_PROTUPD_CONTINUE: case TRUSTM_CMD_PROTUPD_FINAL: max = TRUSTM_CMD_PROTUPD_FRAGMENT_MAX; break;
-    default: return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
+    case TRUSTM_CMD_PROTUPD_START:
+        max = TRUSTM_CMD_PROTUPD_MANIFEST_MAX;
+        break;
+    case TRUSTM_CMD_PROTUPD_CONTINUE:
+    case TRUSTM_CMD_PROTUPD_FINAL:
+        max = TRUSTM_CMD_PROTUPD_FRAGMENT_MAX;
+        break;
+    default:
+        return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
     }
     if (data == NULL || len == 0 || len > max || out_len == NULL ||
         (phase == TRUSTM_CMD_PROTUPD_CONTINUE && len != TRUSTM_CMD_PROTUPD_FRAGMENT_MAX))

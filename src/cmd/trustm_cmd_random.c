@@ -2,8 +2,7 @@
 #include "trustm_cmd_util.h"
 
 trustm_status_t trustm_cmd_random_encode(uint8_t param, uint16_t len, uint16_t session_oid, const uint8_t *opt,
-                                         size_t opt_len, unsigned flags, uint8_t *out, size_t out_size,
-                                         size_t *out_len)
+                                         size_t opt_len, unsigned flags, uint8_t *out, size_t out_size, size_t *out_len)
 {
     trustm_wbuf_t w;
     if (out_len == NULL || (opt == NULL && opt_len > 0) || (param != 0x00u && param != 0x01u && param != 0x04u))

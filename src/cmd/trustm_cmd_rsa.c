@@ -20,9 +20,8 @@ trustm_status_t trustm_cmd_gen_key_pair_encode(uint8_t alg, uint16_t key_oid, ui
     return cmd_finish(&w, TRUSTM_APDU_MAX_DATA, out_len);
 }
 
-trustm_status_t trustm_cmd_gen_key_pair_decode(const uint8_t *rsp, size_t rsp_len, int exported,
-                                               const uint8_t **priv, size_t *priv_len, const uint8_t **pub,
-                                               size_t *pub_len)
+trustm_status_t trustm_cmd_gen_key_pair_decode(const uint8_t *rsp, size_t rsp_len, int exported, const uint8_t **priv,
+                                               size_t *priv_len, const uint8_t **pub, size_t *pub_len)
 {
     static const uint8_t tags[2] = {0x01u, 0x02u};
     const uint8_t *v[2];
@@ -46,9 +45,8 @@ trustm_status_t trustm_cmd_gen_key_pair_decode(const uint8_t *rsp, size_t rsp_le
     return TRUSTM_OK;
 }
 
-trustm_status_t trustm_cmd_calc_sign_encode(uint8_t scheme, const uint8_t *digest, size_t digest_len,
-                                            uint16_t key_oid, unsigned flags, uint8_t *out, size_t out_size,
-                                            size_t *out_len)
+trustm_status_t trustm_cmd_calc_sign_encode(uint8_t scheme, const uint8_t *digest, size_t digest_len, uint16_t key_oid,
+                                            unsigned flags, uint8_t *out, size_t out_size, size_t *out_len)
 {
     trustm_wbuf_t w;
     if (out_len == NULL || digest == NULL || digest_len == 0 || digest_len > RSA_MAX_DIGEST)
@@ -76,9 +74,9 @@ static bool key_source_ok(uint16_t cert_oid, const uint8_t *pub, size_t pub_len)
 }
 
 trustm_status_t trustm_cmd_verify_sign_encode(uint8_t scheme, const uint8_t *digest, size_t digest_len,
-                                              const uint8_t *sig, size_t sig_len, uint16_t cert_oid,
-                                              uint8_t alg, const uint8_t *pub, size_t pub_len, unsigned flags,
-                                              uint8_t *out, size_t out_size, size_t *out_len)
+                                              const uint8_t *sig, size_t sig_len, uint16_t cert_oid, uint8_t alg,
+                                              const uint8_t *pub, size_t pub_len, unsigned flags, uint8_t *out,
+                                              size_t out_size, size_t *out_len)
 {
     trustm_wbuf_t w;
     if (out_len == NULL || digest == NULL || digest_len == 0 || digest_len > RSA_MAX_DIGEST || sig == NULL ||
@@ -92,9 +90,8 @@ trustm_status_t trustm_cmd_verify_sign_encode(uint8_t scheme, const uint8_t *dig
 }
 
 trustm_status_t trustm_cmd_encrypt_asym_encode(const uint8_t *msg, size_t msg_len, uint16_t session_oid,
-                                               uint16_t cert_oid, uint8_t alg, const uint8_t *pub,
-                                               size_t pub_len, unsigned flags, uint8_t *out, size_t out_size,
-                                               size_t *out_len)
+                                               uint16_t cert_oid, uint8_t alg, const uint8_t *pub, size_t pub_len,
+                                               unsigned flags, uint8_t *out, size_t out_size, size_t *out_len)
 {
     trustm_wbuf_t w;
     if (out_len == NULL || !key_source_ok(cert_oid, pub, pub_len) ||
@@ -109,9 +106,8 @@ trustm_status_t trustm_cmd_encrypt_asym_encode(const uint8_t *msg, size_t msg_le
     return cmd_finish(&w, TRUSTM_APDU_MAX_DATA, out_len);
 }
 
-trustm_status_t trustm_cmd_decrypt_asym_encode(const uint8_t *ct, size_t ct_len, uint16_t key_oid,
-                                               uint16_t session_oid, unsigned flags, uint8_t *out,
-                                               size_t out_size, size_t *out_len)
+trustm_status_t trustm_cmd_decrypt_asym_encode(const uint8_t *ct, size_t ct_len, uint16_t key_oid, uint16_t session_oid,
+                                               unsigned flags, uint8_t *out, size_t out_size, size_t *out_len)
 {
     trustm_wbuf_t w;
     if (out_len == NULL || ct == NULL || ct_len == 0 || ct_len > 512u)

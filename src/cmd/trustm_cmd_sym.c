@@ -1,13 +1,12 @@
 /* EncryptSym, DecryptSym, GenSymKey (commands.md §5.7, §5.8, §5.17). Pure. */
 #include "trustm_cmd_util.h"
 
-trustm_status_t trustm_cmd_sym_encode(int decrypt, uint8_t mode, uint16_t key_oid, uint8_t seq,
-                                      const uint8_t *data, size_t len, const uint8_t *iv, size_t iv_len,
-                                      unsigned flags, uint8_t *out, size_t out_size, size_t *out_len)
+trustm_status_t trustm_cmd_sym_encode(int decrypt, uint8_t mode, uint16_t key_oid, uint8_t seq, const uint8_t *data,
+                                      size_t len, const uint8_t *iv, size_t iv_len, unsigned flags, uint8_t *out,
+                                      size_t out_size, size_t *out_len)
 {
     trustm_wbuf_t w;
-    if (out_len == NULL || data == NULL || len == 0 || (iv == NULL && iv_len > 0) ||
-        seq > TRUSTM_CMD_SEQ_FINAL)
+    if (out_len == NULL || data == NULL || len == 0 || (iv == NULL && iv_len > 0) || seq > TRUSTM_CMD_SEQ_FINAL)
         return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
     if (2u + 3u + len + (iv != NULL ? 3u + iv_len : 0u) > TRUSTM_CMD_SYM_MAX_IN)
         return CMD_ERR(TRUSTM_BASE_BAD_PARAM);

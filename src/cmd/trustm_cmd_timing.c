@@ -10,7 +10,7 @@
  */
 #include "trustm_cmd_int.h"
 
-#define MS(x) ((uint32_t)(x) * 1000u)
+#define MS(x) ((uint32_t)(x)*1000u)
 
 uint32_t trustm_cmd_expected_us(const uint8_t *apdu, size_t len)
 {
@@ -19,26 +19,41 @@ uint32_t trustm_cmd_expected_us(const uint8_t *apdu, size_t len)
     uint8_t param = apdu[1];
     size_t in_len = len - TRUSTM_APDU_HEADER_SIZE;
     switch (apdu[0] & 0x7Fu) {
-    case TRUSTM_CMD_OPEN_APPLICATION: return MS(4);
-    case TRUSTM_CMD_CLOSE_APPLICATION: return MS(3);
-    case TRUSTM_CMD_GET_DATA_OBJECT: return 1500u;
-    case TRUSTM_CMD_SET_DATA_OBJECT: return MS(3);
-    case TRUSTM_CMD_GET_RANDOM: return 1500u;
-    case TRUSTM_CMD_GEN_SYM_KEY: return MS(5);
-    case TRUSTM_CMD_CALC_SIGN: return MS(310);
-    case TRUSTM_CMD_VERIFY_SIGN: return MS(40);
-    case TRUSTM_CMD_ENCRYPT_ASYM: return MS(40);
-    case TRUSTM_CMD_DECRYPT_ASYM: return MS(315);
-    case TRUSTM_CMD_ENCRYPT_SYM: return param >= 0x20u ? MS(90) : MS(28); /* HMAC : AES */
-    case TRUSTM_CMD_DECRYPT_SYM: return param >= 0x20u ? MS(90) : MS(35);
-    case TRUSTM_CMD_DERIVE_KEY: return param >= 0x08u ? MS(130) : MS(50); /* HKDF : TLS PRF */
-    case TRUSTM_CMD_GEN_KEY_PAIR: return param == 0x41u ? MS(400) : MS(2900); /* RSA 1024 : 2048 */
-    case TRUSTM_CMD_CALC_HASH: /* SHA-256 at 15 kB/s */
+    case TRUSTM_CMD_OPEN_APPLICATION:
+        return MS(4);
+    case TRUSTM_CMD_CLOSE_APPLICATION:
+        return MS(3);
+    case TRUSTM_CMD_GET_DATA_OBJECT:
+        return 1500u;
+    case TRUSTM_CMD_SET_DATA_OBJECT:
+        return MS(3);
+    case TRUSTM_CMD_GET_RANDOM:
+        return 1500u;
+    case TRUSTM_CMD_GEN_SYM_KEY:
+        return MS(5);
+    case TRUSTM_CMD_CALC_SIGN:
+        return MS(310);
+    case TRUSTM_CMD_VERIFY_SIGN:
+        return MS(40);
+    case TRUSTM_CMD_ENCRYPT_ASYM:
+        return MS(40);
+    case TRUSTM_CMD_DECRYPT_ASYM:
+        return MS(315);
+    case TRUSTM_CMD_ENCRYPT_SYM:
+        return param >= 0x20u ? MS(90) : MS(28); /* HMAC : AES */
+    case TRUSTM_CMD_DECRYPT_SYM:
+        return param >= 0x20u ? MS(90) : MS(35);
+    case TRUSTM_CMD_DERIVE_KEY:
+        return param >= 0x08u ? MS(130) : MS(50); /* HKDF : TLS PRF */
+    case TRUSTM_CMD_GEN_KEY_PAIR:
+        return param == 0x41u ? MS(400) : MS(2900); /* RSA 1024 : 2048 */
+    case TRUSTM_CMD_CALC_HASH:                      /* SHA-256 at 15 kB/s */
         return MS(1) + (uint32_t)((uint64_t)in_len * 1000000u / 15000u);
     case TRUSTM_CMD_SET_OBJECT_PROTECTED: /* start verifies a signature; the rest hash a fragment */
         if (in_len > 0 && apdu[TRUSTM_APDU_HEADER_SIZE] == 0x30u)
             return MS(40);
         return MS(4) + (uint32_t)((uint64_t)in_len * 1000000u / 15000u);
-    default: return 0;
+    default:
+        return 0;
     }
 }

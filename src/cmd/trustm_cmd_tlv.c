@@ -23,7 +23,7 @@ trustm_status_t trustm_cmd_tlv_split(const uint8_t *data, size_t len, const uint
             i++;
         if (i == n || vals[i] != NULL)
             return CMD_ERR(TRUSTM_BASE_BAD_RESPONSE); /* unexpected or duplicated tag */
-        vals[i] = v != NULL ? v : data; /* zero-length value: non-NULL marker */
+        vals[i] = v != NULL ? v : data;               /* zero-length value: non-NULL marker */
         lens[i] = l;
     }
     return TRUSTM_OK;

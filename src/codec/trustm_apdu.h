@@ -11,29 +11,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TRUSTM_APDU_HEADER_SIZE   4u
-#define TRUSTM_APDU_MAX_DATA      1553u /* max InData / OutData */
-#define TRUSTM_APDU_MAX_SIZE      (TRUSTM_APDU_HEADER_SIZE + TRUSTM_APDU_MAX_DATA) /* 0x615 */
-#define TRUSTM_APDU_CMD_FLUSH     0x80u /* Cmd bit 7: clear the last error code first */
+#define TRUSTM_APDU_HEADER_SIZE 4u
+#define TRUSTM_APDU_MAX_DATA    1553u                                            /* max InData / OutData */
+#define TRUSTM_APDU_MAX_SIZE    (TRUSTM_APDU_HEADER_SIZE + TRUSTM_APDU_MAX_DATA) /* 0x615 */
+#define TRUSTM_APDU_CMD_FLUSH   0x80u /* Cmd bit 7: clear the last error code first */
 
 /* Command codes (low 7 bits). */
-#define TRUSTM_CMD_GET_DATA_OBJECT     0x01u
-#define TRUSTM_CMD_SET_DATA_OBJECT     0x02u
+#define TRUSTM_CMD_GET_DATA_OBJECT      0x01u
+#define TRUSTM_CMD_SET_DATA_OBJECT      0x02u
 #define TRUSTM_CMD_SET_OBJECT_PROTECTED 0x03u
-#define TRUSTM_CMD_GET_RANDOM          0x0Cu
-#define TRUSTM_CMD_ENCRYPT_SYM         0x14u
-#define TRUSTM_CMD_DECRYPT_SYM         0x15u
-#define TRUSTM_CMD_ENCRYPT_ASYM        0x1Eu
-#define TRUSTM_CMD_DECRYPT_ASYM        0x1Fu
-#define TRUSTM_CMD_CALC_HASH           0x30u
-#define TRUSTM_CMD_CALC_SIGN           0x31u
-#define TRUSTM_CMD_VERIFY_SIGN         0x32u
-#define TRUSTM_CMD_CALC_SSEC           0x33u
-#define TRUSTM_CMD_DERIVE_KEY          0x34u
-#define TRUSTM_CMD_GEN_KEY_PAIR        0x38u
-#define TRUSTM_CMD_GEN_SYM_KEY         0x39u
-#define TRUSTM_CMD_OPEN_APPLICATION    0x70u
-#define TRUSTM_CMD_CLOSE_APPLICATION   0x71u
+#define TRUSTM_CMD_GET_RANDOM           0x0Cu
+#define TRUSTM_CMD_ENCRYPT_SYM          0x14u
+#define TRUSTM_CMD_DECRYPT_SYM          0x15u
+#define TRUSTM_CMD_ENCRYPT_ASYM         0x1Eu
+#define TRUSTM_CMD_DECRYPT_ASYM         0x1Fu
+#define TRUSTM_CMD_CALC_HASH            0x30u
+#define TRUSTM_CMD_CALC_SIGN            0x31u
+#define TRUSTM_CMD_VERIFY_SIGN          0x32u
+#define TRUSTM_CMD_CALC_SSEC            0x33u
+#define TRUSTM_CMD_DERIVE_KEY           0x34u
+#define TRUSTM_CMD_GEN_KEY_PAIR         0x38u
+#define TRUSTM_CMD_GEN_SYM_KEY          0x39u
+#define TRUSTM_CMD_OPEN_APPLICATION     0x70u
+#define TRUSTM_CMD_CLOSE_APPLICATION    0x71u
 
 #define TRUSTM_APDU_STA_SUCCESS 0x00u
 #define TRUSTM_APDU_STA_ERROR   0xFFu

@@ -8,16 +8,26 @@
 const char *trustm_cbor_err_str(trustm_cbor_err_t e)
 {
     switch (e) {
-    case TRUSTM_CBOR_OK: return "ok";
-    case TRUSTM_CBOR_ERR_TRUNCATED: return "truncated input";
-    case TRUSTM_CBOR_ERR_NON_CANONICAL: return "non-canonical (not shortest form) encoding";
-    case TRUSTM_CBOR_ERR_UNSUPPORTED: return "unsupported encoding (indefinite length, float or reserved)";
-    case TRUSTM_CBOR_ERR_TYPE: return "unexpected item type or value";
-    case TRUSTM_CBOR_ERR_RANGE: return "value out of range";
-    case TRUSTM_CBOR_ERR_DEPTH: return "nesting too deep";
-    case TRUSTM_CBOR_ERR_TRAILING: return "trailing bytes after the item";
-    case TRUSTM_CBOR_ERR_OVERFLOW: return "output buffer too small";
-    case TRUSTM_CBOR_ERR_PARAM: return "value cannot be encoded as requested";
+    case TRUSTM_CBOR_OK:
+        return "ok";
+    case TRUSTM_CBOR_ERR_TRUNCATED:
+        return "truncated input";
+    case TRUSTM_CBOR_ERR_NON_CANONICAL:
+        return "non-canonical (not shortest form) encoding";
+    case TRUSTM_CBOR_ERR_UNSUPPORTED:
+        return "unsupported encoding (indefinite length, float or reserved)";
+    case TRUSTM_CBOR_ERR_TYPE:
+        return "unexpected item type or value";
+    case TRUSTM_CBOR_ERR_RANGE:
+        return "value out of range";
+    case TRUSTM_CBOR_ERR_DEPTH:
+        return "nesting too deep";
+    case TRUSTM_CBOR_ERR_TRAILING:
+        return "trailing bytes after the item";
+    case TRUSTM_CBOR_ERR_OVERFLOW:
+        return "output buffer too small";
+    case TRUSTM_CBOR_ERR_PARAM:
+        return "value cannot be encoded as requested";
     }
     return "unknown error";
 }
@@ -73,7 +83,10 @@ void trustm_cbor_put_head(trustm_cbor_enc_t *e, unsigned mt, uint64_t v)
         put_head_n(e, mt, 27u, v, 8);
 }
 
-void trustm_cbor_put_uint(trustm_cbor_enc_t *e, uint64_t v) { trustm_cbor_put_head(e, TRUSTM_CBOR_MT_UINT, v); }
+void trustm_cbor_put_uint(trustm_cbor_enc_t *e, uint64_t v)
+{
+    trustm_cbor_put_head(e, TRUSTM_CBOR_MT_UINT, v);
+}
 
 void trustm_cbor_put_int(trustm_cbor_enc_t *e, int64_t v)
 {
@@ -83,7 +96,10 @@ void trustm_cbor_put_int(trustm_cbor_enc_t *e, int64_t v)
         trustm_cbor_put_head(e, TRUSTM_CBOR_MT_NINT, (uint64_t)(-(v + 1)));
 }
 
-void trustm_cbor_put_bstr_hdr(trustm_cbor_enc_t *e, size_t n) { trustm_cbor_put_head(e, TRUSTM_CBOR_MT_BSTR, (uint64_t)n); }
+void trustm_cbor_put_bstr_hdr(trustm_cbor_enc_t *e, size_t n)
+{
+    trustm_cbor_put_head(e, TRUSTM_CBOR_MT_BSTR, (uint64_t)n);
+}
 
 void trustm_cbor_put_bstr_hdr8(trustm_cbor_enc_t *e, size_t n)
 {
@@ -107,9 +123,18 @@ void trustm_cbor_put_tstr(trustm_cbor_enc_t *e, const char *s, size_t n)
     trustm_cbor_put_raw(e, (const uint8_t *)s, n);
 }
 
-void trustm_cbor_put_array(trustm_cbor_enc_t *e, size_t n) { trustm_cbor_put_head(e, TRUSTM_CBOR_MT_ARRAY, (uint64_t)n); }
-void trustm_cbor_put_map(trustm_cbor_enc_t *e, size_t n) { trustm_cbor_put_head(e, TRUSTM_CBOR_MT_MAP, (uint64_t)n); }
-void trustm_cbor_put_tag(trustm_cbor_enc_t *e, uint64_t tag) { trustm_cbor_put_head(e, TRUSTM_CBOR_MT_TAG, tag); }
+void trustm_cbor_put_array(trustm_cbor_enc_t *e, size_t n)
+{
+    trustm_cbor_put_head(e, TRUSTM_CBOR_MT_ARRAY, (uint64_t)n);
+}
+void trustm_cbor_put_map(trustm_cbor_enc_t *e, size_t n)
+{
+    trustm_cbor_put_head(e, TRUSTM_CBOR_MT_MAP, (uint64_t)n);
+}
+void trustm_cbor_put_tag(trustm_cbor_enc_t *e, uint64_t tag)
+{
+    trustm_cbor_put_head(e, TRUSTM_CBOR_MT_TAG, tag);
+}
 
 void trustm_cbor_put_simple(trustm_cbor_enc_t *e, unsigned simple)
 {

@@ -66,15 +66,21 @@ const char *trustm_cbor_err_str(trustm_cbor_err_t e);
 /* ---------------------------------------------------------------- encoder */
 
 typedef struct trustm_cbor_enc {
-    uint8_t *buf;  /* NULL: count only */
+    uint8_t *buf; /* NULL: count only */
     size_t size;
     size_t len;
     trustm_cbor_err_t err;
 } trustm_cbor_enc_t;
 
 void trustm_cbor_enc_init(trustm_cbor_enc_t *e, uint8_t *buf, size_t size);
-static inline bool trustm_cbor_enc_ok(const trustm_cbor_enc_t *e) { return e->err == TRUSTM_CBOR_OK; }
-static inline size_t trustm_cbor_enc_len(const trustm_cbor_enc_t *e) { return e->len; }
+static inline bool trustm_cbor_enc_ok(const trustm_cbor_enc_t *e)
+{
+    return e->err == TRUSTM_CBOR_OK;
+}
+static inline size_t trustm_cbor_enc_len(const trustm_cbor_enc_t *e)
+{
+    return e->len;
+}
 
 /* Head of major type mt with argument v, shortest form. */
 void trustm_cbor_put_head(trustm_cbor_enc_t *e, unsigned mt, uint64_t v);
@@ -91,7 +97,10 @@ void trustm_cbor_put_array(trustm_cbor_enc_t *e, size_t n);
 void trustm_cbor_put_map(trustm_cbor_enc_t *e, size_t n);
 void trustm_cbor_put_tag(trustm_cbor_enc_t *e, uint64_t tag);
 void trustm_cbor_put_simple(trustm_cbor_enc_t *e, unsigned simple); /* 20..23 only */
-static inline void trustm_cbor_put_null(trustm_cbor_enc_t *e) { trustm_cbor_put_simple(e, TRUSTM_CBOR_NULL); }
+static inline void trustm_cbor_put_null(trustm_cbor_enc_t *e)
+{
+    trustm_cbor_put_simple(e, TRUSTM_CBOR_NULL);
+}
 /* Bytes that are already encoded CBOR (or string content after a *_hdr call). */
 void trustm_cbor_put_raw(trustm_cbor_enc_t *e, const uint8_t *p, size_t n);
 
@@ -114,9 +123,18 @@ typedef struct trustm_cbor_item {
 } trustm_cbor_item_t;
 
 void trustm_cbor_dec_init(trustm_cbor_dec_t *d, const uint8_t *buf, size_t len);
-static inline trustm_cbor_err_t trustm_cbor_dec_err(const trustm_cbor_dec_t *d) { return d->err; }
-static inline bool trustm_cbor_dec_ok(const trustm_cbor_dec_t *d) { return d->err == TRUSTM_CBOR_OK; }
-static inline size_t trustm_cbor_dec_pos(const trustm_cbor_dec_t *d) { return d->pos; }
+static inline trustm_cbor_err_t trustm_cbor_dec_err(const trustm_cbor_dec_t *d)
+{
+    return d->err;
+}
+static inline bool trustm_cbor_dec_ok(const trustm_cbor_dec_t *d)
+{
+    return d->err == TRUSTM_CBOR_OK;
+}
+static inline size_t trustm_cbor_dec_pos(const trustm_cbor_dec_t *d)
+{
+    return d->pos;
+}
 /* True when the input is fully consumed; otherwise sets TRUSTM_CBOR_ERR_TRAILING (if no error yet). */
 bool trustm_cbor_dec_done(trustm_cbor_dec_t *d);
 
@@ -129,7 +147,7 @@ bool trustm_cbor_skip(trustm_cbor_dec_t *d);
 
 /* Typed getters: consume one item of the given type or fail with TRUSTM_CBOR_ERR_TYPE. */
 bool trustm_cbor_get_uint(trustm_cbor_dec_t *d, uint64_t *v);
-bool trustm_cbor_get_int(trustm_cbor_dec_t *d, int64_t *v);       /* uint or nint within int64 */
+bool trustm_cbor_get_int(trustm_cbor_dec_t *d, int64_t *v); /* uint or nint within int64 */
 bool trustm_cbor_get_bstr(trustm_cbor_dec_t *d, const uint8_t **p, size_t *n);
 bool trustm_cbor_get_tstr(trustm_cbor_dec_t *d, const char **s, size_t *n);
 bool trustm_cbor_get_array(trustm_cbor_dec_t *d, size_t *n);

@@ -23,14 +23,13 @@ void trustm_dl_fctr_decode(uint8_t fctr, trustm_dl_fctr_t *f)
 bool trustm_dl_fctr_is_valid(uint8_t fctr)
 {
     if (fctr <= 0x0Fu || (fctr >= 0x20u && fctr <= 0x2Fu))
-        return true;                      /* data frame, ACK or NAK piggy-backed */
+        return true; /* data frame, ACK or NAK piggy-backed */
     if ((fctr >= 0x80u && fctr <= 0x83u) || (fctr >= 0xA0u && fctr <= 0xA3u))
         return true;                      /* control ACK / NAK */
     return fctr == TRUSTM_DL_FCTR_RESYNC; /* re-sync; everything else is "not used" */
 }
 
-size_t trustm_dl_frame_encode(uint8_t fctr, const uint8_t *packet, size_t packet_len,
-                              uint8_t *out, size_t out_size)
+size_t trustm_dl_frame_encode(uint8_t fctr, const uint8_t *packet, size_t packet_len, uint8_t *out, size_t out_size)
 {
     if (packet_len > 0xFFFFu || out_size < TRUSTM_DL_OVERHEAD || packet_len > out_size - TRUSTM_DL_OVERHEAD)
         return 0;

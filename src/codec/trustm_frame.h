@@ -12,22 +12,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TRUSTM_DL_HEADER_SIZE   3u  /* FCTR + LEN */
-#define TRUSTM_DL_OVERHEAD      5u  /* FCTR + LEN + FCS */
-#define TRUSTM_DL_FRAME_MIN     16u /* smallest DATA_REG_LEN the protocol allows */
-#define TRUSTM_DL_FRAME_MAX     277u /* M2 ID2 DATA_REG_LEN (0x0115) */
-#define TRUSTM_DL_PACKET_MAX    (TRUSTM_DL_FRAME_MAX - TRUSTM_DL_OVERHEAD) /* MAX_PACKET_SIZE 272 */
+#define TRUSTM_DL_HEADER_SIZE 3u                                         /* FCTR + LEN */
+#define TRUSTM_DL_OVERHEAD    5u                                         /* FCTR + LEN + FCS */
+#define TRUSTM_DL_FRAME_MIN   16u                                        /* smallest DATA_REG_LEN the protocol allows */
+#define TRUSTM_DL_FRAME_MAX   277u                                       /* M2 ID2 DATA_REG_LEN (0x0115) */
+#define TRUSTM_DL_PACKET_MAX  (TRUSTM_DL_FRAME_MAX - TRUSTM_DL_OVERHEAD) /* MAX_PACKET_SIZE 272 */
 
-#define TRUSTM_DL_FCTR_FTYPE     0x80u /* 1 = control frame */
-#define TRUSTM_DL_FCTR_SEQCTR    0x60u
-#define TRUSTM_DL_FCTR_RFU       0x10u
-#define TRUSTM_DL_FCTR_FRNR      0x0Cu
-#define TRUSTM_DL_FCTR_ACKNR     0x03u
+#define TRUSTM_DL_FCTR_FTYPE  0x80u /* 1 = control frame */
+#define TRUSTM_DL_FCTR_SEQCTR 0x60u
+#define TRUSTM_DL_FCTR_RFU    0x10u
+#define TRUSTM_DL_FCTR_FRNR   0x0Cu
+#define TRUSTM_DL_FCTR_ACKNR  0x03u
 
-typedef enum trustm_dl_ftype {
-    TRUSTM_DL_FTYPE_DATA = 0,
-    TRUSTM_DL_FTYPE_CONTROL = 1
-} trustm_dl_ftype_t;
+typedef enum trustm_dl_ftype { TRUSTM_DL_FTYPE_DATA = 0, TRUSTM_DL_FTYPE_CONTROL = 1 } trustm_dl_ftype_t;
 
 typedef enum trustm_dl_seqctr {
     TRUSTM_DL_SEQCTR_ACK = 0,
@@ -39,9 +36,9 @@ typedef enum trustm_dl_seqctr {
 typedef struct trustm_dl_fctr {
     trustm_dl_ftype_t ftype;
     trustm_dl_seqctr_t seqctr;
-    bool rfu;       /* bit 4 set (invalid) */
-    uint8_t frnr;   /* 0..3 */
-    uint8_t acknr;  /* 0..3 */
+    bool rfu;      /* bit 4 set (invalid) */
+    uint8_t frnr;  /* 0..3 */
+    uint8_t acknr; /* 0..3 */
 } trustm_dl_fctr_t;
 
 uint8_t trustm_dl_fctr_encode(const trustm_dl_fctr_t *f);
@@ -55,8 +52,14 @@ static inline uint8_t trustm_dl_fctr_data(uint8_t frnr, uint8_t acknr)
 {
     return (uint8_t)(((frnr & 3u) << 2) | (acknr & 3u));
 }
-static inline uint8_t trustm_dl_fctr_ack(uint8_t acknr) { return (uint8_t)(0x80u | (acknr & 3u)); }
-static inline uint8_t trustm_dl_fctr_nak(uint8_t acknr) { return (uint8_t)(0xA0u | (acknr & 3u)); }
+static inline uint8_t trustm_dl_fctr_ack(uint8_t acknr)
+{
+    return (uint8_t)(0x80u | (acknr & 3u));
+}
+static inline uint8_t trustm_dl_fctr_nak(uint8_t acknr)
+{
+    return (uint8_t)(0xA0u | (acknr & 3u));
+}
 #define TRUSTM_DL_FCTR_RESYNC 0xC0u
 
 /*
@@ -64,20 +67,19 @@ static inline uint8_t trustm_dl_fctr_nak(uint8_t acknr) { return (uint8_t)(0xA0u
  * Returns the frame length (packet_len + 5), or 0 if out_size is too small or
  * packet_len > 0xFFFF.
  */
-size_t trustm_dl_frame_encode(uint8_t fctr, const uint8_t *packet, size_t packet_len,
-                              uint8_t *out, size_t out_size);
+size_t trustm_dl_frame_encode(uint8_t fctr, const uint8_t *packet, size_t packet_len, uint8_t *out, size_t out_size);
 
 typedef enum trustm_dl_frame_result {
     TRUSTM_DL_FRAME_OK = 0,
-    TRUSTM_DL_FRAME_SHORT,      /* fewer than 5 bytes                         */
-    TRUSTM_DL_FRAME_LEN,        /* 5 + LEN != number of bytes received         */
-    TRUSTM_DL_FRAME_FCS         /* checksum wrong                             */
+    TRUSTM_DL_FRAME_SHORT, /* fewer than 5 bytes                         */
+    TRUSTM_DL_FRAME_LEN,   /* 5 + LEN != number of bytes received         */
+    TRUSTM_DL_FRAME_FCS    /* checksum wrong                             */
 } trustm_dl_frame_result_t;
 
 typedef struct trustm_dl_frame {
     uint8_t fctr;
     uint16_t len;
-    const uint8_t *packet;  /* points into the decoded buffer (len bytes) */
+    const uint8_t *packet; /* points into the decoded buffer (len bytes) */
 } trustm_dl_frame_t;
 
 /* Decode and check a received frame. On TRUSTM_DL_FRAME_OK, *f describes it. */

@@ -28,7 +28,10 @@ void trustm_wbuf_bytes(trustm_wbuf_t *w, const uint8_t *src, size_t n)
         memmove(p, src, n);
 }
 
-void trustm_wbuf_u8(trustm_wbuf_t *w, uint8_t v) { trustm_wbuf_bytes(w, &v, 1); }
+void trustm_wbuf_u8(trustm_wbuf_t *w, uint8_t v)
+{
+    trustm_wbuf_bytes(w, &v, 1);
+}
 
 void trustm_wbuf_be16(trustm_wbuf_t *w, uint16_t v)
 {

@@ -13,7 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-static inline uint16_t trustm_be16_get(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+static inline uint16_t trustm_be16_get(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
 static inline uint32_t trustm_be32_get(const uint8_t *p)
 {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
@@ -41,7 +44,7 @@ static inline void trustm_be64_put(uint8_t *p, uint64_t v)
 }
 
 typedef struct trustm_wbuf {
-    uint8_t *buf;  /* NULL: count only */
+    uint8_t *buf; /* NULL: count only */
     size_t size;
     size_t len;
     bool overflow;
@@ -54,7 +57,10 @@ void trustm_wbuf_be32(trustm_wbuf_t *w, uint32_t v);
 void trustm_wbuf_bytes(trustm_wbuf_t *w, const uint8_t *src, size_t n);
 /* Reserve n bytes and return a pointer to them (NULL on overflow or when counting). */
 uint8_t *trustm_wbuf_reserve(trustm_wbuf_t *w, size_t n);
-static inline bool trustm_wbuf_ok(const trustm_wbuf_t *w) { return !w->overflow; }
+static inline bool trustm_wbuf_ok(const trustm_wbuf_t *w)
+{
+    return !w->overflow;
+}
 
 typedef struct trustm_rbuf {
     const uint8_t *buf;
@@ -69,8 +75,14 @@ uint16_t trustm_rbuf_be16(trustm_rbuf_t *r);
 uint32_t trustm_rbuf_be32(trustm_rbuf_t *r);
 /* Pointer to the next n bytes, advancing; NULL (and error set) if fewer remain. */
 const uint8_t *trustm_rbuf_bytes(trustm_rbuf_t *r, size_t n);
-static inline size_t trustm_rbuf_left(const trustm_rbuf_t *r) { return r->error ? 0 : r->len - r->pos; }
-static inline bool trustm_rbuf_ok(const trustm_rbuf_t *r) { return !r->error; }
+static inline size_t trustm_rbuf_left(const trustm_rbuf_t *r)
+{
+    return r->error ? 0 : r->len - r->pos;
+}
+static inline bool trustm_rbuf_ok(const trustm_rbuf_t *r)
+{
+    return !r->error;
+}
 
 /* Overwrite memory in a way the compiler may not remove (for keys and secrets). */
 void trustm_wipe(void *p, size_t n);

@@ -140,7 +140,7 @@ void trustm_dl_recv_start(trustm_dl_t *dl, uint64_t deadline)
     dl->got_packet = false;
     dl->deadline = deadline;
     dl->result = TRUSTM_IN_PROGRESS;
-    dl->misses = 0; /* each frame of a response starts at the shortest poll interval */
+    dl->misses = 0;               /* each frame of a response starts at the shortest poll interval */
     dl_poll_at(dl, dl->ready_at); /* the command's expected end, if still ahead */
 }
 

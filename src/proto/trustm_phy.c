@@ -154,8 +154,8 @@ static void phy_transaction_done(trustm_phy_t *phy, trustm_status_t io_status, u
         phy->stats->nacks++;
     phy->attempts++;
     if (phy->attempts >= phy->nack_max) {
-        phy_finish(phy, TRUSTM_STATUS(TRUSTM_LAYER_PHY, io_status == TRUSTM_PAL_NACK ? TRUSTM_BASE_NACK
-                                                                                      : TRUSTM_BASE_IO));
+        phy_finish(phy,
+                   TRUSTM_STATUS(TRUSTM_LAYER_PHY, io_status == TRUSTM_PAL_NACK ? TRUSTM_BASE_NACK : TRUSTM_BASE_IO));
         return;
     }
     phy->not_before = phy->now + phy->nack_interval_us;

@@ -33,6 +33,9 @@ void trustm_phy_cancel(trustm_phy_t *phy);
  * the PHY is idle and returns TRUSTM_STATUS(PHY, BAD_SEQUENCE)). */
 trustm_status_t trustm_phy_next_io(trustm_phy_t *phy, trustm_io_t *io);
 void trustm_phy_io_done(trustm_phy_t *phy, trustm_status_t io_status, size_t n, uint64_t now_us);
-static inline uint64_t trustm_phy_now(const trustm_phy_t *phy) { return phy->now; }
+static inline uint64_t trustm_phy_now(const trustm_phy_t *phy)
+{
+    return phy->now;
+}
 
 #endif

@@ -20,8 +20,8 @@ static trustm_status_t pl_none_tx_begin(void *ctx, const uint8_t *apdu, size_t a
     return TRUSTM_OK;
 }
 
-static trustm_status_t pl_none_rx_end(void *ctx, const uint8_t *hdr, size_t hdr_len, uint8_t *body,
-                                      size_t body_len, size_t *apdu_len)
+static trustm_status_t pl_none_rx_end(void *ctx, const uint8_t *hdr, size_t hdr_len, uint8_t *body, size_t body_len,
+                                      size_t *apdu_len)
 {
     (void)ctx;
     (void)hdr;
@@ -45,8 +45,8 @@ static trustm_status_t pl_plain_tx_begin(void *ctx, const uint8_t *apdu, size_t 
     return TRUSTM_OK;
 }
 
-static trustm_status_t pl_plain_rx_end(void *ctx, const uint8_t *hdr, size_t hdr_len, uint8_t *body,
-                                       size_t body_len, size_t *apdu_len)
+static trustm_status_t pl_plain_rx_end(void *ctx, const uint8_t *hdr, size_t hdr_len, uint8_t *body, size_t body_len,
+                                       size_t *apdu_len)
 {
     (void)ctx;
     (void)body;
@@ -57,7 +57,7 @@ static trustm_status_t pl_plain_rx_end(void *ctx, const uint8_t *hdr, size_t hdr
         return TRUSTM_OK;
     }
     if (body_len == 0 && hdr[0] == TRUSTM_PL_SCTR_ALERT_FATAL)
-        return PL_ERR(TRUSTM_BASE_PROTOCOL);    /* fatal alert: session must be re-established */
+        return PL_ERR(TRUSTM_BASE_PROTOCOL); /* fatal alert: session must be re-established */
     if (body_len == 0 && hdr[0] == TRUSTM_PL_SCTR_ALERT_INTEGRITY)
         return PL_ERR(TRUSTM_BASE_AUTH_FAILED); /* integrity violated */
     return PL_ERR(TRUSTM_BASE_BAD_RESPONSE);    /* another SCTR (protected record, handshake) */

@@ -22,20 +22,19 @@
 #include "trustm_pctr.h"
 #include "trustm_stack.h"
 
-#define SH_MAGIC 0x53484C44u /* "SHLD" */
-#define SH_PVER 0x01u
-#define SH_REPEAT 3u          /* TRANS_REPEAT: acceptance window and alert retries */
-#define SH_SEQ_LIMIT 0xFFFFFFF0u
+#define SH_MAGIC         0x53484C44u /* "SHLD" */
+#define SH_PVER          0x01u
+#define SH_REPEAT        3u /* TRANS_REPEAT: acceptance window and alert retries */
+#define SH_SEQ_LIMIT     0xFFFFFFF0u
 #define SH_HELLO_RSP_LEN 38u
-#define SH_FIN_LEN 49u
-#define SH_FIN_CT_LEN 36u
-#define PL_ERR(base) TRUSTM_STATUS(TRUSTM_LAYER_PL, (base))
+#define SH_FIN_LEN       49u
+#define SH_FIN_CT_LEN    36u
+#define PL_ERR(base)     TRUSTM_STATUS(TRUSTM_LAYER_PL, (base))
 
 enum { SH_NONE = 0, SH_UP, SH_SAVED };
 enum { PH_IDLE = 0, PH_HELLO, PH_FINISHED, PH_RECORD, PH_ALERT, PH_CTL };
 
-static const uint8_t sh_label[16] = {'P', 'l', 'a', 't', 'f', 'o', 'r', 'm',
-                                     ' ', 'B', 'i', 'n', 'd', 'i', 'n', 'g'};
+static const uint8_t sh_label[16] = {'P', 'l', 'a', 't', 'f', 'o', 'r', 'm', ' ', 'B', 'i', 'n', 'd', 'i', 'n', 'g'};
 
 static bool sh_equal(const uint8_t *a, const uint8_t *b, size_t n)
 {
@@ -161,8 +160,8 @@ static trustm_status_t sh_tx_control(trustm_shield_t *sh, trustm_pl_msg_t *msg)
 
 static bool sh_needs_handshake(const trustm_shield_t *sh)
 {
-    return sh->state != SH_UP || (sh->level & TRUSTM_PROTECT_RENEW) != 0 ||
-           sh->mseq >= SH_SEQ_LIMIT - SH_REPEAT || sh->sseq >= SH_SEQ_LIMIT - SH_REPEAT;
+    return sh->state != SH_UP || (sh->level & TRUSTM_PROTECT_RENEW) != 0 || sh->mseq >= SH_SEQ_LIMIT - SH_REPEAT ||
+           sh->sseq >= SH_SEQ_LIMIT - SH_REPEAT;
 }
 
 static trustm_status_t sh_tx_begin(void *ctx, const uint8_t *apdu, size_t apdu_len, trustm_pl_msg_t *msg)
@@ -357,7 +356,7 @@ static trustm_status_t sh_rx_control(trustm_shield_t *sh, const uint8_t *hdr, si
     if (!ok) {
         sh_end_session(sh);
         return sh_done(sh, PL_ERR(hdr_len == 1 && hdr[0] == TRUSTM_PL_SCTR_ALERT_FATAL ? TRUSTM_BASE_PROTOCOL
-                                                                                        : TRUSTM_BASE_BAD_RESPONSE));
+                                                                                       : TRUSTM_BASE_BAD_RESPONSE));
     }
     sh->state = sh->ctl == TRUSTM_PL_CTL_SAVE ? SH_SAVED : SH_UP;
     return sh_done(sh, TRUSTM_OK);
@@ -368,12 +367,17 @@ static trustm_status_t sh_rx_end(void *ctx, const uint8_t *hdr, size_t hdr_len, 
 {
     trustm_shield_t *sh = ctx;
     switch (sh->phase) {
-    case PH_HELLO: return sh_rx_hello(sh, body, body_len);
-    case PH_FINISHED: return sh_rx_finished(sh, body, body_len);
+    case PH_HELLO:
+        return sh_rx_hello(sh, body, body_len);
+    case PH_FINISHED:
+        return sh_rx_finished(sh, body, body_len);
     case PH_RECORD:
-    case PH_ALERT: return sh_rx_record(sh, hdr, hdr_len, body, body_len, apdu_len);
-    case PH_CTL: return sh_rx_control(sh, hdr, hdr_len, body, body_len);
-    default: return sh_done(sh, PL_ERR(TRUSTM_BASE_INTERNAL));
+    case PH_ALERT:
+        return sh_rx_record(sh, hdr, hdr_len, body, body_len, apdu_len);
+    case PH_CTL:
+        return sh_rx_control(sh, hdr, hdr_len, body, body_len);
+    default:
+        return sh_done(sh, PL_ERR(TRUSTM_BASE_INTERNAL));
     }
 }
 

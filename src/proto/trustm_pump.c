@@ -68,8 +68,7 @@ static trustm_status_t pump_io(const struct trustm_pal *pal, const trustm_io_t *
     }
 }
 
-trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_io_t *io, uint64_t *now_us,
-                                    size_t *n)
+trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_io_t *io, uint64_t *now_us, size_t *n)
 {
     *n = 0;
     if (io->kind == TRUSTM_IO_WAIT) {
@@ -204,7 +203,7 @@ trustm_status_t trustm_pump_engine_step(const trustm_engine_t *eng, const struct
         }
         size_t n;
         performed = true;
-        if (io.kind == TRUSTM_IO_I2C_READ_REG) { /* no sleeping here: the select alone, the read */
+        if (io.kind == TRUSTM_IO_I2C_READ_REG) {                     /* no sleeping here: the select alone, the read */
             s = pal->ops->i2c_write(pal->ctx, io.addr7, &io.reg, 1); /* after GUARD_TIME */
             eng->io_done(eng->ctx, s == TRUSTM_OK ? TRUSTM_IN_PROGRESS : s, s == TRUSTM_OK ? 1u : 0u,
                          pal->ops->now_us(pal->ctx));

@@ -36,10 +36,10 @@ enum {
 #define PIN_OK_VDD 1u
 #define PIN_OK_RST 2u
 
-#define DEFAULT(field, value) \
-    do {                      \
-        if ((field) == 0)     \
-            (field) = (value); \
+#define DEFAULT(field, value)                                                                                          \
+    do {                                                                                                               \
+        if ((field) == 0)                                                                                              \
+            (field) = (value);                                                                                         \
     } while (0)
 
 trustm_status_t trustm_stack_init(trustm_stack_t *st, const trustm_stack_config_t *cfg)
@@ -62,8 +62,7 @@ trustm_status_t trustm_stack_init(trustm_stack_t *st, const trustm_stack_config_
     if (c.pl == NULL)
         c.pl = &trustm_pl_none;
     if (c.addr7 > 0x7Fu || c.frame_size < TRUSTM_DL_FRAME_MIN || c.frame_size > TRUSTM_DL_FRAME_MAX ||
-        c.trans_repeat > 4u || c.reset > TRUSTM_STACK_RESET_SOFT || c.pl->tx_begin == NULL ||
-        c.pl->rx_end == NULL)
+        c.trans_repeat > 4u || c.reset > TRUSTM_STACK_RESET_SOFT || c.pl->tx_begin == NULL || c.pl->rx_end == NULL)
         return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_PARAM);
     memset(st, 0, sizeof *st);
     st->cfg = c;
@@ -90,12 +89,24 @@ static void open_step(trustm_stack_t *st, uint8_t step)
     uint64_t now = trustm_phy_now(phy);
     st->open_step = step;
     switch (step) {
-    case OS_VDD_LOW: trustm_phy_pin_start(phy, TRUSTM_IO_PIN_VDD, false); break;
-    case OS_RST_LOW: trustm_phy_pin_start(phy, TRUSTM_IO_PIN_RST, false); break;
-    case OS_LOW_WAIT: trustm_phy_wait_start(phy, now + st->cfg.reset_low_us); break;
-    case OS_VDD_HIGH: trustm_phy_pin_start(phy, TRUSTM_IO_PIN_VDD, true); break;
-    case OS_RST_HIGH: trustm_phy_pin_start(phy, TRUSTM_IO_PIN_RST, true); break;
-    case OS_STARTUP_WAIT: trustm_phy_wait_start(phy, now + st->cfg.startup_us); break;
+    case OS_VDD_LOW:
+        trustm_phy_pin_start(phy, TRUSTM_IO_PIN_VDD, false);
+        break;
+    case OS_RST_LOW:
+        trustm_phy_pin_start(phy, TRUSTM_IO_PIN_RST, false);
+        break;
+    case OS_LOW_WAIT:
+        trustm_phy_wait_start(phy, now + st->cfg.reset_low_us);
+        break;
+    case OS_VDD_HIGH:
+        trustm_phy_pin_start(phy, TRUSTM_IO_PIN_VDD, true);
+        break;
+    case OS_RST_HIGH:
+        trustm_phy_pin_start(phy, TRUSTM_IO_PIN_RST, true);
+        break;
+    case OS_STARTUP_WAIT:
+        trustm_phy_wait_start(phy, now + st->cfg.startup_us);
+        break;
     case OS_SOFT_STATE:
         trustm_phy_read_start(phy, TRUSTM_PHY_REG_I2C_STATE, st->i2c_state, sizeof st->i2c_state);
         break;
@@ -105,14 +116,19 @@ static void open_step(trustm_stack_t *st, uint8_t step)
         st->reg_buf[2] = 0;
         trustm_phy_write_start(phy, st->reg_buf, 3);
         break;
-    case OS_SCL_READ: trustm_phy_read_start(phy, TRUSTM_PHY_REG_MAX_SCL_FREQU, st->reg_buf, 4); break;
+    case OS_SCL_READ:
+        trustm_phy_read_start(phy, TRUSTM_PHY_REG_MAX_SCL_FREQU, st->reg_buf, 4);
+        break;
     case OS_DRL_WRITE:
         st->reg_buf[0] = TRUSTM_PHY_REG_DATA_REG_LEN;
         trustm_be16_put(st->reg_buf + 1, st->cfg.frame_size);
         trustm_phy_write_start(phy, st->reg_buf, 3);
         break;
-    case OS_DRL_READ: trustm_phy_read_start(phy, TRUSTM_PHY_REG_DATA_REG_LEN, st->reg_buf, 2); break;
-    default: break;
+    case OS_DRL_READ:
+        trustm_phy_read_start(phy, TRUSTM_PHY_REG_DATA_REG_LEN, st->reg_buf, 2);
+        break;
+    default:
+        break;
     }
 }
 
@@ -144,24 +160,41 @@ static void open_on_pin(trustm_stack_t *st, trustm_status_t s, uint8_t bit)
         return;
     }
     switch (st->open_step) {
-    case OS_VDD_LOW: open_step(st, OS_RST_LOW); break;
-    case OS_RST_LOW: open_after_pins_low(st); break;
-    case OS_VDD_HIGH:
-        if (st->pins_ok & PIN_OK_RST) open_step(st, OS_RST_HIGH);
-        else open_step(st, OS_STARTUP_WAIT);
+    case OS_VDD_LOW:
+        open_step(st, OS_RST_LOW);
         break;
-    default: open_step(st, OS_STARTUP_WAIT); break;
+    case OS_RST_LOW:
+        open_after_pins_low(st);
+        break;
+    case OS_VDD_HIGH:
+        if (st->pins_ok & PIN_OK_RST)
+            open_step(st, OS_RST_HIGH);
+        else
+            open_step(st, OS_STARTUP_WAIT);
+        break;
+    default:
+        open_step(st, OS_STARTUP_WAIT);
+        break;
     }
 }
 
 static void open_on_phy_done(trustm_stack_t *st, trustm_status_t s)
 {
     switch (st->open_step) {
-    case OS_VDD_LOW: open_on_pin(st, s, PIN_OK_VDD); return;
-    case OS_RST_LOW: open_on_pin(st, s, PIN_OK_RST); return;
-    case OS_VDD_HIGH: open_on_pin(st, s, PIN_OK_VDD); return;
-    case OS_RST_HIGH: open_on_pin(st, s, PIN_OK_RST); return;
-    default: break;
+    case OS_VDD_LOW:
+        open_on_pin(st, s, PIN_OK_VDD);
+        return;
+    case OS_RST_LOW:
+        open_on_pin(st, s, PIN_OK_RST);
+        return;
+    case OS_VDD_HIGH:
+        open_on_pin(st, s, PIN_OK_VDD);
+        return;
+    case OS_RST_HIGH:
+        open_on_pin(st, s, PIN_OK_RST);
+        return;
+    default:
+        break;
     }
     if (s != TRUSTM_OK) {
         open_finish(st, s);
@@ -169,10 +202,14 @@ static void open_on_phy_done(trustm_stack_t *st, trustm_status_t s)
     }
     switch (st->open_step) {
     case OS_LOW_WAIT:
-        if (st->pins_ok & PIN_OK_VDD) open_step(st, OS_VDD_HIGH);
-        else open_step(st, OS_RST_HIGH);
+        if (st->pins_ok & PIN_OK_VDD)
+            open_step(st, OS_VDD_HIGH);
+        else
+            open_step(st, OS_RST_HIGH);
         break;
-    case OS_STARTUP_WAIT: open_step(st, OS_SCL_READ); break;
+    case OS_STARTUP_WAIT:
+        open_step(st, OS_SCL_READ);
+        break;
     case OS_SOFT_STATE:
         if ((st->i2c_state[0] & TRUSTM_PHY_I2C_STATE_SOFT_RESET) == 0) {
             open_finish(st, TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_NOT_SUPPORTED));
@@ -180,12 +217,16 @@ static void open_on_phy_done(trustm_stack_t *st, trustm_status_t s)
         }
         open_step(st, OS_SOFT_WRITE);
         break;
-    case OS_SOFT_WRITE: open_step(st, OS_STARTUP_WAIT); break;
+    case OS_SOFT_WRITE:
+        open_step(st, OS_STARTUP_WAIT);
+        break;
     case OS_SCL_READ:
         st->max_scl_khz = (uint16_t)trustm_be32_get(st->reg_buf);
         open_step(st, OS_DRL_WRITE);
         break;
-    case OS_DRL_WRITE: open_step(st, OS_DRL_READ); break;
+    case OS_DRL_WRITE:
+        open_step(st, OS_DRL_READ);
+        break;
     case OS_DRL_READ: {
         uint16_t chip = trustm_be16_get(st->reg_buf);
         if (chip < TRUSTM_DL_FRAME_MIN) {
@@ -198,7 +239,9 @@ static void open_on_phy_done(trustm_stack_t *st, trustm_status_t s)
         open_finish(st, TRUSTM_OK);
         break;
     }
-    default: open_finish(st, TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_INTERNAL)); break;
+    default:
+        open_finish(st, TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_INTERNAL));
+        break;
     }
 }
 
@@ -218,10 +261,18 @@ trustm_status_t trustm_stack_open_start(trustm_stack_t *st, trustm_stack_reset_t
     st->result = TRUSTM_IN_PROGRESS;
     trustm_phy_set_now(&st->phy, now_us);
     switch (reset) {
-    case TRUSTM_STACK_RESET_COLD: open_step(st, OS_VDD_LOW); break;
-    case TRUSTM_STACK_RESET_WARM: open_step(st, OS_RST_LOW); break;
-    case TRUSTM_STACK_RESET_SOFT: open_step(st, OS_SOFT_STATE); break;
-    default: open_step(st, OS_SCL_READ); break;
+    case TRUSTM_STACK_RESET_COLD:
+        open_step(st, OS_VDD_LOW);
+        break;
+    case TRUSTM_STACK_RESET_WARM:
+        open_step(st, OS_RST_LOW);
+        break;
+    case TRUSTM_STACK_RESET_SOFT:
+        open_step(st, OS_SOFT_STATE);
+        break;
+    default:
+        open_step(st, OS_SCL_READ);
+        break;
     }
     return TRUSTM_OK;
 }
@@ -341,8 +392,23 @@ bool trustm_stack_is_busy(const trustm_stack_t *st)
     return st->state == STACK_ST_OPEN || st->state == STACK_ST_EXCHANGE;
 }
 
-size_t trustm_stack_rsp_len(const trustm_stack_t *st) { return st->tl.rsp_len; }
-size_t trustm_stack_rsp_written(const trustm_stack_t *st) { return st->tl.rsp_hw; }
-uint16_t trustm_stack_frame_size(const trustm_stack_t *st) { return st->frame_size; }
-uint16_t trustm_stack_max_scl_khz(const trustm_stack_t *st) { return st->max_scl_khz; }
-const trustm_stats_t *trustm_stack_stats(const trustm_stack_t *st) { return &st->stats; }
+size_t trustm_stack_rsp_len(const trustm_stack_t *st)
+{
+    return st->tl.rsp_len;
+}
+size_t trustm_stack_rsp_written(const trustm_stack_t *st)
+{
+    return st->tl.rsp_hw;
+}
+uint16_t trustm_stack_frame_size(const trustm_stack_t *st)
+{
+    return st->frame_size;
+}
+uint16_t trustm_stack_max_scl_khz(const trustm_stack_t *st)
+{
+    return st->max_scl_khz;
+}
+const trustm_stats_t *trustm_stack_stats(const trustm_stack_t *st)
+{
+    return &st->stats;
+}

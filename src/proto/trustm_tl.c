@@ -7,7 +7,7 @@
 #include "trustm_pctr.h"
 
 enum { TL_ST_IDLE = 0, TL_ST_SEND, TL_ST_RECV, TL_ST_DONE };
-#define TL_NO_CHAIN 0xFFu
+#define TL_NO_CHAIN  0xFFu
 #define TL_ERR(base) TRUSTM_STATUS(TRUSTM_LAYER_TL, (base))
 
 void trustm_tl_setup(trustm_tl_t *tl, trustm_dl_t *dl, const trustm_stack_config_t *cfg)
@@ -120,8 +120,8 @@ static trustm_status_t tl_begin_message(trustm_tl_t *tl)
     return TRUSTM_OK;
 }
 
-trustm_status_t trustm_tl_start(trustm_tl_t *tl, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
-                                size_t rsp_size, uint64_t now_us)
+trustm_status_t trustm_tl_start(trustm_tl_t *tl, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp, size_t rsp_size,
+                                uint64_t now_us)
 {
     tl->apdu = apdu;
     tl->apdu_len = apdu_len;

@@ -39,8 +39,7 @@ static int free_port(void)
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
         close(fd);
         return -1;
     }
@@ -217,8 +216,7 @@ void br_stop(br_broker_t *b)
 
 int br_sanitizer_report(const br_broker_t *b)
 {
-    static const char *const marks[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                                        "runtime error:"};
+    static const char *const marks[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"};
     char errf[300], line[1024];
     int found = 0;
     snprintf(errf, sizeof errf, "%s/mosquitto.stderr", b->dir);
@@ -417,8 +415,8 @@ static void auth_props(wbuf_t *w, const char *method, const void *data, size_t d
     put(w, pb, p.n);
 }
 
-size_t mq_connect5(uint8_t *out, size_t size, const char *client_id, const char *username,
-                   const char *method, const void *data, size_t data_len)
+size_t mq_connect5(uint8_t *out, size_t size, const char *client_id, const char *username, const char *method,
+                   const void *data, size_t data_len)
 {
     static uint8_t body[140000];
     wbuf_t w = {body, 0, sizeof body, 0};
@@ -434,8 +432,8 @@ size_t mq_connect5(uint8_t *out, size_t size, const char *client_id, const char 
     return w.bad ? 0 : finish(out, size, 0x10, body, w.n);
 }
 
-size_t mq_connect311_will(uint8_t *out, size_t size, const char *client_id, const char *username,
-                          const char *password, const char *will_topic, const char *will_msg)
+size_t mq_connect311_will(uint8_t *out, size_t size, const char *client_id, const char *username, const char *password,
+                          const char *will_topic, const char *will_msg)
 {
     static uint8_t body[8192];
     wbuf_t w = {body, 0, sizeof body, 0};
@@ -452,8 +450,7 @@ size_t mq_connect311_will(uint8_t *out, size_t size, const char *client_id, cons
     return w.bad ? 0 : finish(out, size, 0x10, body, w.n);
 }
 
-size_t mq_auth5(uint8_t *out, size_t size, uint8_t reason, const char *method, const void *data,
-                size_t data_len)
+size_t mq_auth5(uint8_t *out, size_t size, uint8_t reason, const char *method, const void *data, size_t data_len)
 {
     static uint8_t body[70100];
     wbuf_t w = {body, 0, sizeof body, 0};
@@ -472,8 +469,7 @@ size_t mq_publish(uint8_t *out, size_t size, const char *topic, const char *payl
     return w.bad ? 0 : finish(out, size, (uint8_t)(0x30 | (retain ? 1 : 0)), body, w.n);
 }
 
-long mq_auth_data(uint8_t type, const uint8_t *body, size_t len, uint8_t *reason, char *out,
-                  size_t out_size)
+long mq_auth_data(uint8_t type, const uint8_t *body, size_t len, uint8_t *reason, char *out, size_t out_size)
 {
     size_t i = 0, plen = 0;
     if ((type & 0xF0) == 0x20) { /* CONNACK: flags, reason */
@@ -502,16 +498,36 @@ long mq_auth_data(uint8_t type, const uint8_t *body, size_t len, uint8_t *reason
         uint8_t id = body[i++];
         size_t n;
         switch (id) {
-        case 0x01: case 0x17: case 0x19: case 0x24: case 0x25: case 0x28: case 0x29: case 0x2A:
+        case 0x01:
+        case 0x17:
+        case 0x19:
+        case 0x24:
+        case 0x25:
+        case 0x28:
+        case 0x29:
+        case 0x2A:
             i += 1;
             break;
-        case 0x13: case 0x21: case 0x22: case 0x23:
+        case 0x13:
+        case 0x21:
+        case 0x22:
+        case 0x23:
             i += 2;
             break;
-        case 0x02: case 0x11: case 0x18: case 0x27:
+        case 0x02:
+        case 0x11:
+        case 0x18:
+        case 0x27:
             i += 4;
             break;
-        case 0x03: case 0x08: case 0x09: case 0x12: case 0x15: case 0x16: case 0x1A: case 0x1C:
+        case 0x03:
+        case 0x08:
+        case 0x09:
+        case 0x12:
+        case 0x15:
+        case 0x16:
+        case 0x1A:
+        case 0x1C:
         case 0x1F:
             if (i + 2 > end)
                 return -1;

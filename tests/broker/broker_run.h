@@ -11,8 +11,8 @@
 
 typedef struct {
     pid_t pid;
-    int port;       /* plain MQTT listener     */
-    int psk_port;   /* TLS-PSK listener (hint "trustm", use_identity_as_username) */
+    int port;          /* plain MQTT listener     */
+    int psk_port;      /* TLS-PSK listener (hint "trustm", use_identity_as_username) */
     int psk_user_port; /* TLS-PSK listener (hint "trustm"), CONNECT user name "<dn>&<pk>" */
     char dir[256];
     char log[300];
@@ -41,18 +41,16 @@ int mq_send(int fd, const uint8_t *p, size_t n);
 long mq_read(int fd, uint8_t *type, uint8_t *buf, size_t size);
 
 /* Builders; each returns the packet length (0 on overflow). */
-size_t mq_connect5(uint8_t *out, size_t size, const char *client_id, const char *username,
-                   const char *method, const void *data, size_t data_len);
+size_t mq_connect5(uint8_t *out, size_t size, const char *client_id, const char *username, const char *method,
+                   const void *data, size_t data_len);
 /* MQTT 3.1.1 CONNECT with user name, password and a retained QoS 0 will. */
-size_t mq_connect311_will(uint8_t *out, size_t size, const char *client_id, const char *username,
-                          const char *password, const char *will_topic, const char *will_msg);
-size_t mq_auth5(uint8_t *out, size_t size, uint8_t reason, const char *method, const void *data,
-                size_t data_len);
+size_t mq_connect311_will(uint8_t *out, size_t size, const char *client_id, const char *username, const char *password,
+                          const char *will_topic, const char *will_msg);
+size_t mq_auth5(uint8_t *out, size_t size, uint8_t reason, const char *method, const void *data, size_t data_len);
 size_t mq_publish(uint8_t *out, size_t size, const char *topic, const char *payload, int retain);
 
 /* In the properties of a CONNACK / AUTH body, find Authentication Data (0x16); returns its
  * length (copied with a NUL into out) or -1. *reason receives the reason code. */
-long mq_auth_data(uint8_t type, const uint8_t *body, size_t len, uint8_t *reason, char *out,
-                  size_t out_size);
+long mq_auth_data(uint8_t type, const uint8_t *body, size_t len, uint8_t *reason, char *out, size_t out_size);
 
 #endif

@@ -79,9 +79,8 @@ int td_import_spec(td_registry_t *r, const char *dn, td_device_t *out)
 void td_client_id(const td_device_t *d, const char *timestamp, char *out, size_t out_size)
 {
     int secret = d->dev.type == ID2V_KEY_SECRET;
-    snprintf(out, out_size,
-             "%s.%s|securemode=2,timestamp=%s,signmethod=hmacsha256,gw=0,ext=0%s|", d->dev.pk,
-             d->dev.dn, timestamp, secret ? "" : ",authtype=id2");
+    snprintf(out, out_size, "%s.%s|securemode=2,timestamp=%s,signmethod=hmacsha256,gw=0,ext=0%s|", d->dev.pk, d->dev.dn,
+             timestamp, secret ? "" : ",authtype=id2");
 }
 
 void td_username(const td_device_t *d, char *out, size_t out_size)
@@ -89,14 +88,14 @@ void td_username(const td_device_t *d, char *out, size_t out_size)
     snprintf(out, out_size, "%s&%s", d->dev.dn, d->dev.pk);
 }
 
-int td_auth_code(const id2v_key_t *k, const char *id2, int type, const char *device_random,
-                 const char *server_value, const char *extra, char *out, size_t out_size)
+int td_auth_code(const id2v_key_t *k, const char *id2, int type, const char *device_random, const char *server_value,
+                 const char *extra, char *out, size_t out_size)
 {
     uint8_t msg[1024], sig[256];
     unsigned char b64[400];
     size_t sig_len = 0, b64_len = 0;
-    size_t n = (size_t)snprintf((char *)msg, sizeof msg, "%s%s%s%s", id2, device_random,
-                                server_value, extra ? extra : "");
+    size_t n =
+        (size_t)snprintf((char *)msg, sizeof msg, "%s%s%s%s", id2, device_random, server_value, extra ? extra : "");
     if (n >= sizeof msg)
         return -1;
     if (id2v_sign(k, msg, n, sig, sizeof sig, &sig_len) != ID2V_OK)
@@ -104,8 +103,7 @@ int td_auth_code(const id2v_key_t *k, const char *id2, int type, const char *dev
     if (mbedtls_base64_encode(b64, sizeof b64, &b64_len, sig, sig_len) != 0)
         return -1;
     b64[b64_len] = '\0';
-    if ((size_t)snprintf(out, out_size, "%d~2~%s~%s~%s", type, device_random, server_value,
-                         (char *)b64) >= out_size)
+    if ((size_t)snprintf(out, out_size, "%d~2~%s~%s~%s", type, device_random, server_value, (char *)b64) >= out_size)
         return -1;
     return 0;
 }

@@ -19,10 +19,10 @@ typedef struct {
 } td_device_t;
 
 typedef struct {
-    char dir[256];        /* private temp folder */
-    char db[300];         /* registry file       */
-    char master[300];     /* master key file     */
-    id2_registry_t *reg;  /* open handle         */
+    char dir[256];       /* private temp folder */
+    char db[300];        /* registry file       */
+    char master[300];    /* master key file     */
+    id2_registry_t *reg; /* open handle         */
 } td_registry_t;
 
 /* mkdtemp + master key + registry; 0 on success. */
@@ -41,8 +41,8 @@ void td_client_id(const td_device_t *d, const char *timestamp, char *out, size_t
 void td_username(const td_device_t *d, char *out, size_t out_size);
 
 /* Auth code of `type` (2: challenge + extra, 3: timestamp + extra) computed with key k. */
-int td_auth_code(const id2v_key_t *k, const char *id2, int type, const char *device_random,
-                 const char *server_value, const char *extra, char *out, size_t out_size);
+int td_auth_code(const id2v_key_t *k, const char *id2, int type, const char *device_random, const char *server_value,
+                 const char *extra, char *out, size_t out_size);
 
 /* Current time in ms as a decimal string. */
 void td_now_ms_str(char *out, size_t out_size, int64_t offset_ms);

@@ -26,8 +26,8 @@
 #include "mqtt/mqtt_codec.h"
 #endif
 
-#define PUB "/usr/bin/mosquitto_pub"
-#define SUB "/usr/bin/mosquitto_sub"
+#define PUB    "/usr/bin/mosquitto_pub"
+#define SUB    "/usr/bin/mosquitto_sub"
 #define PASSWD "/usr/bin/mosquitto_passwd"
 
 typedef struct {
@@ -50,8 +50,7 @@ static int setup(void **state)
         skip_reason = "mosquitto, mosquitto_pub/sub or mosquitto_passwd not installed";
         return 0;
     }
-    if (td_registry_create(&f.r) != 0 ||
-        td_import_spec(&f.r, "IFXDeviceMqttTest", &f.dev1) != ID2V_OK ||
+    if (td_registry_create(&f.r) != 0 || td_import_spec(&f.r, "IFXDeviceMqttTest", &f.dev1) != ID2V_OK ||
         td_issue(&f.r, "dev2", ID2V_KEY_AES, &f.dev2) != ID2V_OK ||
         td_issue(&f.r, "rsa-dev", ID2V_KEY_RSA, &f.rsa) != ID2V_OK ||
         td_issue(&f.r, "gone-dev", ID2V_KEY_AES, &f.gone) != ID2V_OK ||
@@ -102,12 +101,12 @@ static int teardown(void **state)
     return 0;
 }
 
-#define NEED_BROKER()                                                                             \
-    do {                                                                                          \
-        if (skip_reason != NULL) {                                                                \
-            print_message("SKIPPED: %s\n", skip_reason);                                         \
-            skip();                                                                               \
-        }                                                                                         \
+#define NEED_BROKER()                                                                                                  \
+    do {                                                                                                               \
+        if (skip_reason != NULL) {                                                                                     \
+            print_message("SKIPPED: %s\n", skip_reason);                                                               \
+            skip();                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
@@ -116,8 +115,8 @@ static int teardown(void **state)
 static void operator_sees(fx_t *f, const char *topic, const char *payload)
 {
     char out[1024];
-    char *argv[] = {SUB, "-h", "127.0.0.1", "-p", f->port, "-i", "operator-sub", "-u", "operator",
-                    "-P", "op-secret", "-t", (char *)topic, "-C", "1", "-W", "10", NULL};
+    char *argv[] = {SUB,  "-h",        "127.0.0.1", "-p",          f->port, "-i", "operator-sub", "-u", "operator",
+                    "-P", "op-secret", "-t",        (char *)topic, "-C",    "1",  "-W",           "10", NULL};
     int rc = br_run(argv, out, sizeof out);
     if (rc != 0 || strstr(out, payload) == NULL)
         fail_msg("operator did not see '%s' on %s (rc %d): %s", payload, topic, rc, out);
@@ -129,19 +128,18 @@ typedef struct {
     char cid[256], user[160], code[ID2V_AUTH_CODE_MAX], ts[24];
 } ts_creds_t;
 
-static void ts_make(const td_device_t *d, const id2v_key_t *k, int64_t ts_off_ms,
-                    const char *devrand, const char *code_cid, ts_creds_t *c)
+static void ts_make(const td_device_t *d, const id2v_key_t *k, int64_t ts_off_ms, const char *devrand,
+                    const char *code_cid, ts_creds_t *c)
 {
     td_now_ms_str(c->ts, sizeof c->ts, ts_off_ms);
     td_client_id(d, c->ts, c->cid, sizeof c->cid);
     td_username(d, c->user, sizeof c->user);
-    assert_int_equal(td_auth_code(k, d->dev.id2, 3, devrand, c->ts, code_cid ? code_cid : c->cid,
-                                  c->code, sizeof c->code), 0);
+    assert_int_equal(
+        td_auth_code(k, d->dev.id2, 3, devrand, c->ts, code_cid ? code_cid : c->cid, c->code, sizeof c->code), 0);
 }
 
-static int pub_with(fx_t *f, const char *port, const char *cid, const char *user,
-                    const char *password, const char *topic, const char *payload, char *out,
-                    size_t out_size)
+static int pub_with(fx_t *f, const char *port, const char *cid, const char *user, const char *password,
+                    const char *topic, const char *payload, char *out, size_t out_size)
 {
     char *argv[24];
     int n = 0;
@@ -189,11 +187,10 @@ static void test_operator_password_file(void **state)
     fx_t *f = *state;
     char out[512];
     NEED_BROKER();
-    assert_int_equal(pub_with(f, f->port, "op-pub", "operator", "op-secret", "/ops/hello",
-                              "op-msg", out, sizeof out), 0);
+    assert_int_equal(pub_with(f, f->port, "op-pub", "operator", "op-secret", "/ops/hello", "op-msg", out, sizeof out),
+                     0);
     operator_sees(f, "/ops/hello", "op-msg");
-    assert_int_not_equal(pub_with(f, f->port, "op-pub", "operator", "wrong", "/ops/hello", "x",
-                                  out, sizeof out), 0);
+    assert_int_not_equal(pub_with(f, f->port, "op-pub", "operator", "wrong", "/ops/hello", "x", out, sizeof out), 0);
 }
 
 static void test_ts_roundtrip_and_replay(void **state)
@@ -245,10 +242,11 @@ static void test_ts_refusals(void **state)
     assert_int_not_equal(ts_pub(f, &c, topic, "x"), 0);
     assert_true(br_log_contains(&f->b, "is revoked"));
     /* unknown device: deferred to password_file, which refuses it */
-    snprintf(cid, sizeof cid, "%s.nobody|securemode=2,timestamp=%s,signmethod=hmacsha256,gw=0,"
-             "ext=0,authtype=id2|", TD_PK, c.ts);
-    assert_int_not_equal(pub_with(f, f->port, cid, "nobody&" TD_PK, c.code, topic, "x", NULL, 0),
-                         0);
+    snprintf(cid, sizeof cid,
+             "%s.nobody|securemode=2,timestamp=%s,signmethod=hmacsha256,gw=0,"
+             "ext=0,authtype=id2|",
+             TD_PK, c.ts);
+    assert_int_not_equal(pub_with(f, f->port, cid, "nobody&" TD_PK, c.code, topic, "x", NULL, 0), 0);
     /* revoked while the broker runs */
     char err[ID2REG_ERR_LEN];
     ts_make(&f->late, &f->late.key, 0, "6666666666666666", NULL, &c);
@@ -270,8 +268,7 @@ static void test_acl_cross_device(void **state)
     topic_of(&f->dev2, "data", topic, sizeof topic);
     ts_make(&f->dev1, &f->dev1.key, 0, "8888888888888888", NULL, &c);
     pub_with(f, f->port, c.cid, c.user, c.code, topic, "intruder", out, sizeof out);
-    snprintf(line, sizeof line, "publish to '%s' outside device %s.%s", topic, TD_PK,
-             "IFXDeviceMqttTest");
+    snprintf(line, sizeof line, "publish to '%s' outside device %s.%s", topic, TD_PK, "IFXDeviceMqttTest");
     assert_true(br_log_contains(&f->b, line));
     /* allowed topics of dev1: /sys/... and the OTA inform topic */
     char sys[200], ota[200];
@@ -285,14 +282,13 @@ static void test_acl_cross_device(void **state)
     operator_sees(f, ota, "ota-ok");
 
     /* subscriptions outside the device's prefix are refused (SUBACK 0x80/0x87) */
-    static const char *const filters[] = {"/a1FCMDh4ypx/dev2/#", "/a1FCMDh4ypx/+/data", "#",
-                                          "/#", "$SYS/#"};
+    static const char *const filters[] = {"/a1FCMDh4ypx/dev2/#", "/a1FCMDh4ypx/+/data", "#", "/#", "$SYS/#"};
     for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
         char devrand[17];
         snprintf(devrand, sizeof devrand, "BBBBBBBBBBBBBB%02X", (unsigned)i);
         ts_make(&f->dev1, &f->dev1.key, 0, devrand, NULL, &c);
-        char *argv[] = {SUB, "-h", "127.0.0.1", "-p", f->port, "-i", c.cid, "-u", c.user, "-P",
-                        c.code, "-t", (char *)filters[i], "-C", "1", "-W", "5", NULL};
+        char *argv[] = {SUB,    "-h", "127.0.0.1",        "-p", f->port, "-i", c.cid, "-u", c.user, "-P",
+                        c.code, "-t", (char *)filters[i], "-C", "1",     "-W", "5",   NULL};
         int rc = br_run(argv, out, sizeof out);
         if ((rc == 0 && strstr(out, "All subscription requests were denied") == NULL) ||
             strstr(out, "intruder") != NULL)
@@ -308,8 +304,8 @@ static void test_acl_cross_device(void **state)
     ts_make(&f->dev1, &f->dev1.key, 0, "DDDDDDDDDDDDDDDD", NULL, &c);
     char filter[200];
     snprintf(filter, sizeof filter, "/%s/%s/#", TD_PK, "IFXDeviceMqttTest");
-    char *argv[] = {SUB, "-h", "127.0.0.1", "-p", f->port, "-i", c.cid, "-u", c.user, "-P",
-                    c.code, "-t", filter, "-C", "1", "-W", "10", NULL};
+    char *argv[] = {SUB,  "-h",   "127.0.0.1", "-p",   f->port, "-i", c.cid, "-u", c.user,
+                    "-P", c.code, "-t",        filter, "-C",    "1",  "-W",  "10", NULL};
     assert_int_equal(br_run(argv, out, sizeof out), 0);
     assert_non_null(strstr(out, "mine"));
     /* and the intruder message never reached dev2's topic */
@@ -328,23 +324,37 @@ static void test_secret_mode(void **state)
     secret[f->secret.key.key_len] = '\0';
     td_client_id(&f->secret, "2524608000000", cid, sizeof cid);
     td_username(&f->secret, user, sizeof user);
-    assert_int_equal(id2v_secret_password(TD_PK, "secret-dev", secret, "2524608000000", pw),
-                     ID2V_OK);
+    assert_int_equal(id2v_secret_password(TD_PK, "secret-dev", secret, "2524608000000", pw), ID2V_OK);
     topic_of(&f->secret, "data", topic, sizeof topic);
-    assert_int_equal(pub_with(f, f->port, cid, user, pw, topic, "hello-secret", out, sizeof out),
-                     0);
+    assert_int_equal(pub_with(f, f->port, cid, user, pw, topic, "hello-secret", out, sizeof out), 0);
     operator_sees(f, topic, "hello-secret");
     pw[5] = pw[5] == '0' ? '1' : '0';
     assert_int_not_equal(pub_with(f, f->port, cid, user, pw, topic, "x", out, sizeof out), 0);
     assert_true(br_log_contains(&f->b, "device-secret password wrong"));
 }
 
-static int psk_pub(fx_t *f, const char *identity, const char *hex, const char *cid,
-                   const char *topic, const char *payload, char *out, size_t size)
+static int psk_pub(fx_t *f, const char *identity, const char *hex, const char *cid, const char *topic,
+                   const char *payload, char *out, size_t size)
 {
-    char *argv[] = {PUB, "-h", "127.0.0.1", "-p", f->psk_port, "--psk", (char *)hex,
-                    "--psk-identity", (char *)identity, "-i", (char *)cid, "-t", (char *)topic,
-                    "-m", (char *)payload, "-q", "1", "-r", NULL};
+    char *argv[] = {PUB,
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    f->psk_port,
+                    "--psk",
+                    (char *)hex,
+                    "--psk-identity",
+                    (char *)identity,
+                    "-i",
+                    (char *)cid,
+                    "-t",
+                    (char *)topic,
+                    "-m",
+                    (char *)payload,
+                    "-q",
+                    "1",
+                    "-r",
+                    NULL};
     return br_run(argv, out, size);
 }
 
@@ -369,8 +379,7 @@ static void test_psk_mode(void **state)
         snprintf(hex2 + 2 * i, 3, "%02X", psk[i]);
     assert_int_not_equal(psk_pub(f, f->dev1.dev.id2, hex2, cid, topic, "x", out, sizeof out), 0);
     /* unknown ID2, revoked ID2 */
-    assert_int_not_equal(psk_pub(f, "FFFFFFFFFFFFFFFFFFFFFFFF", hex, cid, topic, "x", out,
-                                 sizeof out), 0);
+    assert_int_not_equal(psk_pub(f, "FFFFFFFFFFFFFFFFFFFFFFFF", hex, cid, topic, "x", out, sizeof out), 0);
     assert_true(br_log_contains(&f->b, "unknown ID2 FFFFFFFFFFFFFFFFFFFFFFFF"));
     assert_int_not_equal(psk_pub(f, f->gone.dev.id2, hex, cid, topic, "x", out, sizeof out), 0);
     /* right key, client id of another device: connected but nothing allowed */
@@ -395,8 +404,7 @@ static void test_will_message(void **state)
     topic_of(&f->dev2, "status", other, sizeof other);
     for (int i = 0; i < 2; i++) {
         ts_make(&f->dev1, &f->dev1.key, 0, i ? "1212121212121212" : "2121212121212121", NULL, &c);
-        size_t n = mq_connect311_will(pkt, sizeof pkt, c.cid, c.user, c.code, i ? other : topic,
-                                      "device-offline");
+        size_t n = mq_connect311_will(pkt, sizeof pkt, c.cid, c.user, c.code, i ? other : topic, "device-offline");
         int fd = mq_open(f->b.port);
         assert_true(fd >= 0);
         assert_int_equal(mq_send(fd, pkt, n), 0);
@@ -424,9 +432,26 @@ static void test_psk_without_identity_username(void **state)
     td_client_id(&f->dev1, "2524608000000", cid, sizeof cid);
     td_username(&f->dev1, user, sizeof user);
     topic_of(&f->dev1, "psk-user", topic, sizeof topic);
-    char *argv[] = {PUB, "-h", "127.0.0.1", "-p", f->psk_user_port, "--psk", hex,
-                    "--psk-identity", f->dev1.dev.id2, "-i", cid, "-u", user, "-t", topic,
-                    "-m", "x", "-q", "1", NULL};
+    char *argv[] = {PUB,
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    f->psk_user_port,
+                    "--psk",
+                    hex,
+                    "--psk-identity",
+                    f->dev1.dev.id2,
+                    "-i",
+                    cid,
+                    "-u",
+                    user,
+                    "-t",
+                    topic,
+                    "-m",
+                    "x",
+                    "-q",
+                    "1",
+                    NULL};
     assert_int_not_equal(br_run(argv, out, sizeof out), 0);
     assert_true(br_log_contains(&f->b, "no password for ID2 device"));
 }
@@ -434,8 +459,8 @@ static void test_psk_without_identity_username(void **state)
 /* ---- v5 enhanced authentication over a raw socket ---------------------------------------------- */
 
 /* Runs steps 1-4; returns the CONNACK reason (or -1 on a transport error). `key` signs step 3. */
-static int v5_connect(fx_t *f, const td_device_t *d, const id2v_key_t *key, const char *method,
-                      int *fd_out, char *server_code, size_t sc_size)
+static int v5_connect(fx_t *f, const td_device_t *d, const id2v_key_t *key, const char *method, int *fd_out,
+                      char *server_code, size_t sc_size)
 {
     static uint8_t pkt[70000], body[70000];
     char cid[256], user[160], challenge[80], code[ID2V_AUTH_CODE_MAX];
@@ -457,11 +482,9 @@ static int v5_connect(fx_t *f, const td_device_t *d, const id2v_key_t *key, cons
         return bl >= 2 ? body[1] : -1;
     }
     assert_int_equal(type, 0xF0);
-    assert_int_equal(mq_auth_data(type, body, (size_t)bl, &reason, challenge, sizeof challenge),
-                     32);
+    assert_int_equal(mq_auth_data(type, body, (size_t)bl, &reason, challenge, sizeof challenge), 32);
     assert_int_equal(reason, 0x18);
-    assert_int_equal(td_auth_code(key, d->dev.id2, 2, "ABABABABABABABAB", challenge, cid, code,
-                                  sizeof code), 0);
+    assert_int_equal(td_auth_code(key, d->dev.id2, 2, "ABABABABABABABAB", challenge, cid, code, sizeof code), 0);
     n = mq_auth5(pkt, sizeof pkt, 0x18, "ID2", code, strlen(code));
     assert_int_equal(mq_send(fd, pkt, n), 0);
     bl = mq_read(fd, &type, body, sizeof body);
@@ -505,8 +528,7 @@ static void test_v5_spec_wire(void **state)
         "6f64653d322c74696d657374616d703d323532343630383030303030302c7369676e6d6574686f643d686d"
         "61637368613235362c67773d302c6578743d302c61757468747970653d6964327c001d4946584465766963"
         "654d7174745465737426613146434d446834797078";
-    static const uint8_t auth2_head[] = {0xf0, 0x2b, 0x18, 0x29, 0x15, 0x00, 0x03, 0x49, 0x44,
-                                         0x32, 0x16, 0x00, 0x20};
+    static const uint8_t auth2_head[] = {0xf0, 0x2b, 0x18, 0x29, 0x15, 0x00, 0x03, 0x49, 0x44, 0x32, 0x16, 0x00, 0x20};
     static const char step4[] = "10~2~ABABABABABABABAB~YmkREbfVQQEloYoCT87wIRtfR2S2kzxXzmgZ0H3RAKSV"
                                 "T2Ty5Ohunu6C0gIWaEiZ";
     static const char cid[] = "a1FCMDh4ypx.IFXDeviceMqttTest|securemode=2,timestamp=2524608000000,"
@@ -524,16 +546,15 @@ static void test_v5_spec_wire(void **state)
     assert_int_equal(type, auth2_head[0]);
     assert_memory_equal(body, auth2_head + 2, sizeof auth2_head - 2);
     assert_int_equal(mq_auth_data(type, body, (size_t)bl, &reason, challenge, sizeof challenge), 32);
-    assert_int_equal(td_auth_code(&f->dev1.key, TD_SPEC_ID2, 2, "ABABABABABABABAB", challenge, cid,
-                                  code, sizeof code), 0);
+    assert_int_equal(td_auth_code(&f->dev1.key, TD_SPEC_ID2, 2, "ABABABABABABABAB", challenge, cid, code, sizeof code),
+                     0);
     size_t m = mq_auth5(pkt, sizeof pkt, 0x18, "ID2", code, strlen(code));
     assert_int_equal(m, 132); /* as the spec's step 3 */
     assert_int_equal(mq_send(fd, pkt, m), 0);
     bl = mq_read(fd, &type, body, sizeof body);
     assert_true(bl > 0);
     assert_int_equal(type, 0x20);
-    assert_int_equal(mq_auth_data(type, body, (size_t)bl, &reason, sc, sizeof sc),
-                     (long)strlen(step4));
+    assert_int_equal(mq_auth_data(type, body, (size_t)bl, &reason, sc, sizeof sc), (long)strlen(step4));
     assert_int_equal(reason, 0);
     assert_string_equal(sc, step4);
     static const uint8_t disc[] = {0xE0, 0x00};
@@ -550,8 +571,7 @@ static void test_v5_enhanced_auth(void **state)
     NEED_BROKER();
     assert_int_equal(v5_connect(f, &f->dev1, &f->dev1.key, "ID2", &fd, sc, sizeof sc), 0);
     /* step 4: the device checks the server auth code */
-    assert_int_equal(id2v_server_auth_code(&f->dev1.key, "ABABABABABABABAB", NULL, 0, expect,
-                                           sizeof expect), ID2V_OK);
+    assert_int_equal(id2v_server_auth_code(&f->dev1.key, "ABABABABABABABAB", NULL, 0, expect, sizeof expect), ID2V_OK);
     assert_string_equal(sc, expect);
     assert_int_equal(strncmp(sc, "10~2~ABABABABABABABAB~", 22), 0);
     topic_of(&f->dev1, "v5", topic, sizeof topic);
@@ -566,8 +586,7 @@ static void test_v5_enhanced_auth(void **state)
     assert_int_equal(v5_connect(f, &f->dev1, &f->dev2.key, "ID2", &fd, sc, sizeof sc), 0x87);
     assert_true(br_log_contains(&f->b, "challenge auth code rejected"));
     assert_int_equal(v5_connect(f, &f->gone, &f->gone.key, "ID2", &fd, sc, sizeof sc), 0x87);
-    assert_int_equal(v5_connect(f, &f->dev1, &f->dev1.key, "SCRAM-SHA-256", &fd, sc, sizeof sc),
-                     0x8C);
+    assert_int_equal(v5_connect(f, &f->dev1, &f->dev1.key, "SCRAM-SHA-256", &fd, sc, sizeof sc), 0x8C);
     assert_true(br_log_contains(&f->b, "unsupported authentication method 'SCRAM-SHA-256'"));
     td_device_t ghost = f->dev1;
     memcpy(ghost.dev.id2, "0123456789ABCDEF01234567", 24);
@@ -635,14 +654,13 @@ static void test_v5_with_trustm_codec(void **state)
     challenge[32] = '\0';
     assert_true(mqtt_str_eq(pkt.u.reason.props.auth_method, mqtt_cstr("ID2")));
 
-    assert_int_equal(td_auth_code(&f->rsa.key, f->rsa.dev.id2, 2, "0123456789ABCDEF", challenge,
-                                  cid, code, sizeof code), 0);
+    assert_int_equal(
+        td_auth_code(&f->rsa.key, f->rsa.dev.id2, 2, "0123456789ABCDEF", challenge, cid, code, sizeof code), 0);
     mqtt_reason_t r;
     memset(&r, 0, sizeof r);
     r.reason = MQTT_RC_CONTINUE_AUTH;
     assert_int_equal(mqtt_props_set_str(&r.props, MQTT_PROP_AUTH_METHOD, "ID2", 3), MQTT_OK);
-    assert_int_equal(mqtt_props_set_str(&r.props, MQTT_PROP_AUTH_DATA, code, strlen(code)),
-                     MQTT_OK);
+    assert_int_equal(mqtt_props_set_str(&r.props, MQTT_PROP_AUTH_DATA, code, strlen(code)), MQTT_OK);
     assert_int_equal(mqtt_encode_auth(&r, buf, sizeof buf, &n), MQTT_OK);
     assert_int_equal(mq_send(fd, buf, n), 0);
 
@@ -651,8 +669,7 @@ static void test_v5_with_trustm_codec(void **state)
     assert_int_equal(mqtt_decode(MQTT_V5, buf, (size_t)len, &pkt), MQTT_OK);
     assert_int_equal(pkt.type, MQTT_CONNACK);
     assert_int_equal(pkt.u.connack.reason, MQTT_RC_SUCCESS);
-    assert_int_equal(id2v_server_auth_code(&f->rsa.key, "0123456789ABCDEF", NULL, 0, expect,
-                                           sizeof expect), ID2V_OK);
+    assert_int_equal(id2v_server_auth_code(&f->rsa.key, "0123456789ABCDEF", NULL, 0, expect, sizeof expect), ID2V_OK);
     assert_true(mqtt_str_eq(pkt.u.connack.props.auth_method, mqtt_cstr("ID2")));
     assert_true(mqtt_str_eq(pkt.u.connack.props.auth_data, mqtt_cstr(expect)));
 
@@ -702,35 +719,42 @@ static void test_malformed_inputs(void **state)
     NEED_BROKER();
     memset(big, 'A', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    static const char *const ids[] = {"", "x", "|||", "a1FCMDh4ypx.", ".|", "a1FCMDh4ypx.dev2|",
-        "a1FCMDh4ypx.dev2|securemode=2,timestamp=,authtype=id2|",
-        "a1FCMDh4ypx.dev2|securemode=99999999999999999999,timestamp=1|"};
-    static const char *const users[] = {"&", "a&", "&b", "dev2&", "dev2&a1FCMDh4ypx&x",
-                                        "dev2&a1FCMDh4ypx", "secret-dev&a1FCMDh4ypx"};
-    static const char *const pws[] = {"", "~", "3~2~~~", "3~2~ABABABABABABABAB~1~",
-        "3~2~ABABABABABABABAB~99999999999999999999999~AAAA",
-        "2~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~====", "10~2~X~Y"};
+    static const char *const ids[] = {"",
+                                      "x",
+                                      "|||",
+                                      "a1FCMDh4ypx.",
+                                      ".|",
+                                      "a1FCMDh4ypx.dev2|",
+                                      "a1FCMDh4ypx.dev2|securemode=2,timestamp=,authtype=id2|",
+                                      "a1FCMDh4ypx.dev2|securemode=99999999999999999999,timestamp=1|"};
+    static const char *const users[] = {
+        "&", "a&", "&b", "dev2&", "dev2&a1FCMDh4ypx&x", "dev2&a1FCMDh4ypx", "secret-dev&a1FCMDh4ypx"};
+    static const char *const pws[] = {"",
+                                      "~",
+                                      "3~2~~~",
+                                      "3~2~ABABABABABABABAB~1~",
+                                      "3~2~ABABABABABABABAB~99999999999999999999999~AAAA",
+                                      "2~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~====",
+                                      "10~2~X~Y"};
     /* stock client: every combination of bad client id, user name and password */
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         for (size_t u = 0; u < sizeof users / sizeof users[0]; u++) {
             const char *pw = pws[(i + u) % (sizeof pws / sizeof pws[0])];
             const char *id = ids[i][0] ? ids[i] : "empty-id";
-            int rc = pub_with(f, f->port, id, users[u], pw, "/a1FCMDh4ypx/dev2/x", "x", out,
-                              sizeof out);
+            int rc = pub_with(f, f->port, id, users[u], pw, "/a1FCMDh4ypx/dev2/x", "x", out, sizeof out);
             if (rc == 0)
                 fail_msg("accepted id '%s' user '%s' pw '%s'", id, users[u], pw);
         }
     }
     /* a long password and a long user name */
     big[4000] = '\0';
-    assert_int_not_equal(pub_with(f, f->port, "long", "dev2&a1FCMDh4ypx", big, "/x", "x", out,
-                                  sizeof out), 0);
+    assert_int_not_equal(pub_with(f, f->port, "long", "dev2&a1FCMDh4ypx", big, "/x", "x", out, sizeof out), 0);
     assert_int_not_equal(pub_with(f, f->port, "long", big, "pw", "/x", "x", out, sizeof out), 0);
     big[4000] = 'A';
 
     /* raw v5: oversized / binary / empty auth data, AUTH without a challenge, method only */
-    size_t n = mq_connect5(pkt, sizeof pkt, "a1FCMDh4ypx.dev2|securemode=2,authtype=id2|",
-                           "dev2&a1FCMDh4ypx", "ID2", big, 65000);
+    size_t n = mq_connect5(pkt, sizeof pkt, "a1FCMDh4ypx.dev2|securemode=2,authtype=id2|", "dev2&a1FCMDh4ypx", "ID2",
+                           big, 65000);
     raw_exchange(f, pkt, n);
     static const uint8_t bin[] = {0x00, 0xFF, 0x7F, 0x80, 0x00, 0x01};
     n = mq_connect5(pkt, sizeof pkt, "c", NULL, "ID2", bin, sizeof bin);
@@ -782,7 +806,10 @@ static void test_bad_options(void **state)
     NEED_BROKER();
     snprintf(other_key, sizeof other_key, "%s/other.key", f->r.dir);
     assert_int_equal(id2_registry_master_create(other_key, err, sizeof err), ID2V_OK);
-    const struct { const char *opts; const char *log; } cases[] = {
+    const struct {
+        const char *opts;
+        const char *log;
+    } cases[] = {
         {"plugin_opt_master_key %2$s\n", "plugin_opt_registry <sqlite file> is required"},
         {"plugin_opt_registry %1$s\n", "plugin_opt_master_key <file> is required"},
         {"plugin_opt_registry %1$s\nplugin_opt_master_key %2$s\nplugin_opt_window 5min\n",
@@ -794,8 +821,7 @@ static void test_bad_options(void **state)
         {"plugin_opt_registry %1$s\nplugin_opt_master_key %2$s\nplugin_opt_psk_hint x\n",
          "unknown option plugin_opt_psk_hint"},
         {"plugin_opt_registry %1$s\nplugin_opt_master_key %3$s\n", "cannot open registry"},
-        {"plugin_opt_registry %1$s.missing\nplugin_opt_master_key %2$s\n",
-         "cannot open registry"},
+        {"plugin_opt_registry %1$s.missing\nplugin_opt_master_key %2$s\n", "cannot open registry"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char dir[300], opts[1200], body[1600];

@@ -130,8 +130,8 @@ int cli_golden_check(const char *dir, const char *name, const char *actual)
             }
             k++;
         }
-        fprintf(stderr, "output differs from %s at line %zu\n--- expected:\n%s\n--- actual:\n%s\n", path, line,
-                want, actual);
+        fprintf(stderr, "output differs from %s at line %zu\n--- expected:\n%s\n--- actual:\n%s\n", path, line, want,
+                actual);
         free(want);
         return -1;
     }

@@ -7,9 +7,9 @@
 #include <stddef.h>
 
 typedef struct cli_result {
-    int code;      /* exit code, -1 if it did not exit normally */
-    char *out;     /* stdout (malloc'd, NUL-terminated) */
-    char *err;     /* stderr */
+    int code;  /* exit code, -1 if it did not exit normally */
+    char *out; /* stdout (malloc'd, NUL-terminated) */
+    char *err; /* stderr */
 } cli_result_t;
 
 /* Create the scratch directory (once) and return its path. */

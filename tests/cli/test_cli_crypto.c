@@ -147,8 +147,8 @@ static void test_aes_modes_mbedtls(void **state)
     assert_int_equal(cli_write_file(tmpf("m37.bin"), msg, 37), 0);
     trun_expect(&r, 0, "aes-encrypt --mode cmac --in '%s' --hex-out", tmpf("m37.bin"));
     assert_int_equal(out_bytes(&r, got, sizeof(got)), 16);
-    assert_int_equal(mbedtls_cipher_cmac(mbedtls_cipher_info_from_type(MBEDTLS_CIPHER_AES_128_ECB), chip_aes_key,
-                                         128, msg, 37, want),
+    assert_int_equal(mbedtls_cipher_cmac(mbedtls_cipher_info_from_type(MBEDTLS_CIPHER_AES_128_ECB), chip_aes_key, 128,
+                                         msg, 37, want),
                      0);
     assert_memory_equal(got, want, 16);
     cli_result_free(&r);
@@ -304,8 +304,7 @@ static void test_rsa_sign_verify(void **state)
         assert_int_equal(mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA512), msg, 64, d512), 0);
         mbedtls_md_free(&md);
         assert_int_equal(cli_write_file(tmpf("d512"), d512, 64), 0);
-        trun_expect(&r, 0, "rsa-sign --key E0FD --scheme sha512 --in '%s' --out '%s'", tmpf("d512"),
-                    tmpf("sig512"));
+        trun_expect(&r, 0, "rsa-sign --key E0FD --scheme sha512 --in '%s' --out '%s'", tmpf("d512"), tmpf("sig512"));
         cli_result_free(&r);
         sig = cli_read_bin(tmpf("sig512"), &sig_len);
         assert_int_equal(sig_len, 128);
@@ -355,9 +354,8 @@ static void test_rsa_encrypt_decrypt(void **state)
     /* host (mbedTLS) encrypts to the exported key, chip decrypts */
     mbedtls_pk_init(&pk);
     assert_int_equal(mbedtls_pk_parse_public_keyfile(&pk, tmpf("enc.pem")), 0);
-    assert_int_equal(mbedtls_pk_encrypt(&pk, (const unsigned char *)"host secret", 11, ct, &olen, sizeof(ct),
-                                        fixed_rng, NULL),
-                     0);
+    assert_int_equal(
+        mbedtls_pk_encrypt(&pk, (const unsigned char *)"host secret", 11, ct, &olen, sizeof(ct), fixed_rng, NULL), 0);
     mbedtls_pk_free(&pk);
     assert_int_equal(olen, 256);
     assert_int_equal(cli_write_file(tmpf("hct.bin"), ct, olen), 0);
@@ -391,15 +389,15 @@ static void test_rsa_cert_oid(void **state)
         fprintf(stderr, "SKIP: openssl not installed; no certificate to test --cert-oid with\n");
         skip();
     }
-    assert_int_equal(shell(&o, "openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' -subj /CN=trustm-cli-test "
-                               "-days 30 -outform DER -out '%s'",
+    assert_int_equal(shell(&o,
+                           "openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' -subj /CN=trustm-cli-test "
+                           "-days 30 -outform DER -out '%s'",
                            tmpf("ca.key"), tmpf("ca.der")),
                      0);
     cli_result_free(&o);
     assert_int_equal(cli_write_file(tmpf("m.txt"), "certified message\n", 18), 0);
-    assert_int_equal(shell(&o, "openssl dgst -sha256 -sign '%s' -out '%s' '%s'", tmpf("ca.key"), tmpf("m.sig"),
-                           tmpf("m.txt")),
-                     0);
+    assert_int_equal(
+        shell(&o, "openssl dgst -sha256 -sign '%s' -out '%s' '%s'", tmpf("ca.key"), tmpf("m.sig"), tmpf("m.txt")), 0);
     cli_result_free(&o);
     trun_expect(&r, 0, "write E0E8 --erase --in '%s'", tmpf("ca.der"));
     cli_result_free(&r);
@@ -492,12 +490,13 @@ static void test_hmac_prf_hkdf(void **state)
             cli_result_free(&r);
         }
         /* HKDF with salt and info */
-        trun_expect(&r, 0, "hkdf --secret-oid F1D1 --alg %s --salt 000102030405 --info-text 'trustm test' "
-                           "--length 77 --hex",
+        trun_expect(&r, 0,
+                    "hkdf --secret-oid F1D1 --alg %s --salt 000102030405 --info-text 'trustm test' "
+                    "--length 77 --hex",
                     algs[a]);
         assert_int_equal(out_bytes(&r, got, sizeof(got)), 77);
-        assert_int_equal(mbedtls_hkdf(mi, (const unsigned char *)"\x00\x01\x02\x03\x04\x05", 6, secret,
-                                      sizeof(secret), (const unsigned char *)"trustm test", 11, want, 77),
+        assert_int_equal(mbedtls_hkdf(mi, (const unsigned char *)"\x00\x01\x02\x03\x04\x05", 6, secret, sizeof(secret),
+                                      (const unsigned char *)"trustm test", 11, want, 77),
                          0);
         assert_memory_equal(got, want, 77);
         cli_result_free(&r);
@@ -508,8 +507,8 @@ static void test_hmac_prf_hkdf(void **state)
     {
         size_t n = 0;
         unsigned char *b = cli_read_bin(tmpf("okm"), &n);
-        assert_int_equal(mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), NULL, 0, secret,
-                                      sizeof(secret), NULL, 0, want, 32),
+        assert_int_equal(mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), NULL, 0, secret, sizeof(secret),
+                                      NULL, 0, want, 32),
                          0);
         assert_int_equal(n, 32);
         assert_memory_equal(b, want, 32);

@@ -178,8 +178,8 @@ static void run_daemon(const char *clock)
         if (freopen("/dev/null", "w", stdout) == NULL || freopen("/dev/null", "w", stderr) == NULL) {
             _exit(126);
         }
-        execl(TRUSTM_SIM_BIN, "trustm-sim", "serve", "--state", g_state, "--socket", sock, "--clock", clock,
-              "--trace", trace, (char *)NULL);
+        execl(TRUSTM_SIM_BIN, "trustm-sim", "serve", "--state", g_state, "--socket", sock, "--clock", clock, "--trace",
+              trace, (char *)NULL);
         _exit(127);
     }
     /* wait for the socket to appear (at most 5 s) */

@@ -84,9 +84,8 @@ static void test_read_write(void **state)
         hex_of(big, sizeof(big), hex);
         strcat(hex, "\n");
         assert_int_equal(cli_write_file(tmpf("big.hex"), hex, strlen(hex)), 0);
-        assert_int_equal(shell(&r, "'%s' -d 'sim:%s' write F1E0 --hex --in - < '%s'", TRUSTM_BIN, chip_state,
-                               tmpf("big.hex")),
-                         0);
+        assert_int_equal(
+            shell(&r, "'%s' -d 'sim:%s' write F1E0 --hex --in - < '%s'", TRUSTM_BIN, chip_state, tmpf("big.hex")), 0);
         assert_string_equal(r.out, "F1E0: wrote 1500 bytes at offset 0\n");
         cli_result_free(&r);
         trun_expect(&r, 0, "read F1E0 --out '%s'", tmpf("big.bin"));
@@ -254,9 +253,9 @@ static void test_hash(void **state)
     assert_string_equal(r.out, want);
     cli_result_free(&r);
     /* stdin, and --binary to a file */
-    assert_int_equal(shell(&r, "printf abc | '%s' -d 'sim:%s' hash --binary --out '%s'", TRUSTM_BIN, chip_state,
-                           tmpf("abc.sha")),
-                     0);
+    assert_int_equal(
+        shell(&r, "printf abc | '%s' -d 'sim:%s' hash --binary --out '%s'", TRUSTM_BIN, chip_state, tmpf("abc.sha")),
+        0);
     cli_result_free(&r);
     {
         size_t n = 0;
@@ -320,9 +319,9 @@ static void test_counter(void **state)
 {
     cli_result_t r;
     char all[2048] = "";
-    static const char *const steps[] = {"counter E120", "counter E120 --set 10", "counter E120 --count 4",
-                                        "counter E120 --count 6", "counter E120 --json",
-                                        "counter E121 --set 3 --value 1"};
+    static const char *const steps[] = {"counter E120",           "counter E120 --set 10",
+                                        "counter E120 --count 4", "counter E120 --count 6",
+                                        "counter E120 --json",    "counter E121 --set 3 --value 1"};
     (void)state;
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
         trun_expect(&r, 0, "%s", steps[i]);
@@ -409,10 +408,10 @@ static void test_hibernate(void **state)
 
 static void test_usage_text(void **state)
 {
-    static const char *const cmds[] = {"read", "write", "metadata", "random", "hash", "error", "aes-keygen",
-                                       "aes-encrypt", "aes-decrypt", "rsa-keygen", "rsa-sign", "rsa-verify",
-                                       "rsa-encrypt", "rsa-decrypt", "hmac", "prf", "hkdf", "counter",
-                                       "lifecycle", "hibernate"};
+    static const char *const cmds[] = {"read",     "write",      "metadata",    "random",      "hash",
+                                       "error",    "aes-keygen", "aes-encrypt", "aes-decrypt", "rsa-keygen",
+                                       "rsa-sign", "rsa-verify", "rsa-encrypt", "rsa-decrypt", "hmac",
+                                       "prf",      "hkdf",       "counter",     "lifecycle",   "hibernate"};
     cli_result_t r;
     (void)state;
     cli_run(TRUSTM_BIN, "--help", &r);
@@ -443,10 +442,14 @@ static void test_usage_text(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_read_write, chip_setup), cmocka_unit_test_setup(test_metadata, chip_setup),
-        cmocka_unit_test_setup(test_random, chip_setup),     cmocka_unit_test_setup(test_hash, chip_setup),
-        cmocka_unit_test_setup(test_error, chip_setup),      cmocka_unit_test_setup(test_counter, chip_setup),
-        cmocka_unit_test_setup(test_lifecycle, chip_setup),  cmocka_unit_test_setup(test_hibernate, chip_setup),
+        cmocka_unit_test_setup(test_read_write, chip_setup),
+        cmocka_unit_test_setup(test_metadata, chip_setup),
+        cmocka_unit_test_setup(test_random, chip_setup),
+        cmocka_unit_test_setup(test_hash, chip_setup),
+        cmocka_unit_test_setup(test_error, chip_setup),
+        cmocka_unit_test_setup(test_counter, chip_setup),
+        cmocka_unit_test_setup(test_lifecycle, chip_setup),
+        cmocka_unit_test_setup(test_hibernate, chip_setup),
         cmocka_unit_test(test_usage_text),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

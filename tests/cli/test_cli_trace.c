@@ -43,8 +43,7 @@ static void check_golden(const char *input, const char *exp_name, int want_code,
             a++;
             b++;
         }
-        print_error("%s: output differs from %s at line %d\n got: %.120s\nwant: %.120s\n", input, exp_name,
-                    line, a, b);
+        print_error("%s: output differs from %s at line %d\n got: %.120s\nwant: %.120s\n", input, exp_name, line, a, b);
     }
     assert_string_equal(r.out, exp);
     assert_int_equal(r.code, want_code);
@@ -138,12 +137,9 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sample_frame20),
-        cmocka_unit_test(test_anomalies),
-        cmocka_unit_test(test_stdin_and_no_summary),
-        cmocka_unit_test(test_no_sleep),
-        cmocka_unit_test(test_datasheet_log),
-        cmocka_unit_test(test_derived_vectors),
+        cmocka_unit_test(test_sample_frame20),       cmocka_unit_test(test_anomalies),
+        cmocka_unit_test(test_stdin_and_no_summary), cmocka_unit_test(test_no_sleep),
+        cmocka_unit_test(test_datasheet_log),        cmocka_unit_test(test_derived_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -26,7 +26,7 @@
 typedef struct fault_case {
     const char *name;
     trustm_sim_faults_t plan;
-    int storage;                 /* 0 none, 1 memory with a power cut at the 2nd step */
+    int storage; /* 0 none, 1 memory with a power cut at the 2nd step */
 } fault_case_t;
 
 static void run_case(const fault_case_t *fc)

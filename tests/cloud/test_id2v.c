@@ -21,28 +21,29 @@
 #include "id2v/id2v.h"
 #include "trustm_testutil.h"
 
-#define DR "ABABABABABABABAB"
-#define CHAL "55B83408399FA660F05C82E4F25333DC"
-#define TS "1593072000000"
+#define DR    "ABABABABABABABAB"
+#define CHAL  "55B83408399FA660F05C82E4F25333DC"
+#define TS    "1593072000000"
 #define EXTRA "a1B2c3D4e5F"
 
-static const char code0[] =
-    "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ";
+static const char code0[] = "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~"
+                            "kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ";
 static const char code1[] =
     "1~2~ABABABABABABABAB~1593072000000~3S34ERxkxFCAktvYHIKUngwjgalW4nPJ6c5ZYunMrcuVT2Ty5Ohunu6C0gIWaEiZ";
-static const char code2[] =
-    "2~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~/+WkHmSPter0YRBRAyxFSRMED//w617I6dJUJpGvIKOVT2Ty5Ohunu6C0gIWaEiZ";
+static const char code2[] = "2~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~/+WkHmSPter0YRBRAyxFSRMED//"
+                            "w617I6dJUJpGvIKOVT2Ty5Ohunu6C0gIWaEiZ";
 static const char code3[] =
     "3~2~ABABABABABABABAB~1593072000000~l/gks7Ru3IpRwR/AUnLT24P8ygPUodVgHrnD+NUnV9mVT2Ty5Ohunu6C0gIWaEiZ";
-static const char rsa_code0[] =
-    "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~ynKpOIzBAgUL09zYz0rFx1+4apeTPtiZwBG2x0tjKq1IDl86pTxmizQSxY3kBLGWBgJOxVsB/U4gIQ7F581QEFX0EGxVHSSmYZ2/lRxR0VMP9mfRkvTMzlcQeJLvV4qYjZus2XsgAiNQWgNliRSScoG4Wfk1smyIlRmVTeosJUI=";
+static const char rsa_code0[] = "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~ynKpOIzBAgUL09zYz0rFx1+"
+                                "4apeTPtiZwBG2x0tjKq1IDl86pTxmizQSxY3kBLGWBgJOxVsB/U4gIQ7F581QEFX0EGxVHSSmYZ2/"
+                                "lRxR0VMP9mfRkvTMzlcQeJLvV4qYjZus2XsgAiNQWgNliRSScoG4Wfk1smyIlRmVTeosJUI=";
 /* cloud-mqtt.md §9.1 client ids (securemode 2) and §9.2 / §9.3 codes */
 static const char cid_92[] =
     "a1FCMDh4ypx.IFXDeviceMqttTest|securemode=2,timestamp=2524608000000,signmethod=hmacsha256,gw=0,ext=0,authtype=id2|";
 static const char cid_93[] =
     "a1FCMDh4ypx.IFXDeviceMqttTest|securemode=2,timestamp=1593072000000,signmethod=hmacsha256,gw=0,ext=0,authtype=id2|";
-static const char code_92[] =
-    "2~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~U+vP3H8Z9imWYa5ZSz7RhjBUG9K0oOQ0vudg/QLgMV6VT2Ty5Ohunu6C0gIWaEiZ";
+static const char code_92[] = "2~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~U+"
+                              "vP3H8Z9imWYa5ZSz7RhjBUG9K0oOQ0vudg/QLgMV6VT2Ty5Ohunu6C0gIWaEiZ";
 static const char code_93[] =
     "3~2~ABABABABABABABAB~1593072000000~z6dZfbLLg46Ug2MskpYY+xldYADEuuGUmoxkIy0d49OVT2Ty5Ohunu6C0gIWaEiZ";
 
@@ -163,10 +164,8 @@ static void test_one_char_changes_refused(void **state)
     assert_int_equal(verify(&k, code2, ID2V_TYPES_ANY, CHAL, "a1B2c3D4e5G"), ID2V_ERR_SIGNATURE);
     assert_int_equal(verify(&k, code2, ID2V_TYPES_ANY, CHAL, "a1B2c3D4e5"), ID2V_ERR_SIGNATURE);
     assert_int_equal(verify(&k, code_92, ID2V_TYPES_ANY, CHAL, cid_93), ID2V_ERR_SIGNATURE);
-    assert_int_equal(verify(&k, code0, ID2V_TYPES_ANY, "55B83408399FA660F05C82E4F25333DD", NULL),
-                     ID2V_ERR_CHALLENGE);
-    assert_int_equal(verify(&k, code0, ID2V_TYPES_ANY, "55B83408399FA660F05C82E4F25333D", NULL),
-                     ID2V_ERR_CHALLENGE);
+    assert_int_equal(verify(&k, code0, ID2V_TYPES_ANY, "55B83408399FA660F05C82E4F25333DD", NULL), ID2V_ERR_CHALLENGE);
+    assert_int_equal(verify(&k, code0, ID2V_TYPES_ANY, "55B83408399FA660F05C82E4F25333D", NULL), ID2V_ERR_CHALLENGE);
     id2v_key_t k2 = k;
     k2.id2[23] = 'C';
     assert_int_equal(verify(&k2, code0, ID2V_TYPES_ANY, CHAL, NULL), ID2V_ERR_SIGNATURE);
@@ -183,8 +182,7 @@ static void test_wrong_type(void **state)
     assert_int_equal(verify(&k, code0, ID2V_TYPES_CHALLENGE_EXTRA, CHAL, EXTRA), ID2V_ERR_TYPE);
     assert_int_equal(verify(&k, code2, ID2V_TYPES_CHALLENGE, CHAL, EXTRA), ID2V_ERR_TYPE);
     assert_int_equal(verify(&k, code1, ID2V_TYPES_TIMESTAMP_EXTRA, NULL, EXTRA), ID2V_ERR_TYPE);
-    assert_int_equal(verify(&k, code3, ID2V_TYPES_CHALLENGE | ID2V_TYPES_CHALLENGE_EXTRA, NULL, EXTRA),
-                     ID2V_ERR_TYPE);
+    assert_int_equal(verify(&k, code3, ID2V_TYPES_CHALLENGE | ID2V_TYPES_CHALLENGE_EXTRA, NULL, EXTRA), ID2V_ERR_TYPE);
     /* type 2/3 without saying which extra is expected */
     assert_int_equal(verify(&k, code2, ID2V_TYPES_ANY, CHAL, NULL), ID2V_ERR_BAD_PARAM);
     assert_int_equal(verify(&k, code0, 0, CHAL, NULL), ID2V_ERR_BAD_PARAM);
@@ -226,17 +224,26 @@ static void test_parse_strict(void **state)
     static const char *const bad[] = {
         "",
         "0~2~ABABABABABABABAB~55B8~",
-        "4~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ",
-        "0~1~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ",
-        "0~2~abababababababab~55B83408399FA660F05C82E4F25333DC~kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ",
-        "0~2~ABABABABABABABA~55B83408399FA660F05C82E4F25333DC~kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ",
+        "4~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~"
+        "kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ",
+        "0~1~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~"
+        "kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ",
+        "0~2~abababababababab~55B83408399FA660F05C82E4F25333DC~"
+        "kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ",
+        "0~2~ABABABABABABABA~55B83408399FA660F05C82E4F25333DC~"
+        "kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ",
         "0~2~ABABABABABABABAB~~kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ",
-        "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC0~kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ",
+        "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC0~"
+        "kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ",
         "0~2~ABABABABABABABAB~55B8 3408~kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ",
-        "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEi",
-        "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEi=",
-        "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEi-",
-        "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ~",
+        "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~"
+        "kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEi",
+        "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~"
+        "kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEi=",
+        "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~"
+        "kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEi-",
+        "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~"
+        "kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ~",
         "1~2~ABABABABABABABAB~01593072000000~3S34ERxkxFCAktvYHIKUngwjgalW4nPJ6c5ZYunMrcuVT2Ty5Ohunu6C0gIWaEiZ",
         "1~2~ABABABABABABABAB~159307200000A~3S34ERxkxFCAktvYHIKUngwjgalW4nPJ6c5ZYunMrcuVT2Ty5Ohunu6C0gIWaEiZ",
         "10~2~ABABABABABABABAB~YmkREbfVQQEloYoCT87wIRtfR2S2kzxXzmgZ0H3RAKSVT2Ty5Ohunu6C0gIWaEiZ",
@@ -275,7 +282,8 @@ static void test_server_codes(void **state)
     assert_string_equal(out, "11~2~ABABABABABABABAB~pNxNtVMMzp721VIS0Q/dXE6bb4Wl+rJqPzUMHtq2iqiVT2Ty5Ohunu6C0gIWaEiZ");
     /* another device random gives another code */
     assert_int_equal(id2v_server_auth_code(&k, "ABABABABABABABAC", NULL, 0, out, sizeof out), ID2V_OK);
-    assert_string_not_equal(out, "10~2~ABABABABABABABAB~YmkREbfVQQEloYoCT87wIRtfR2S2kzxXzmgZ0H3RAKSVT2Ty5Ohunu6C0gIWaEiZ");
+    assert_string_not_equal(out,
+                            "10~2~ABABABABABABABAB~YmkREbfVQQEloYoCT87wIRtfR2S2kzxXzmgZ0H3RAKSVT2Ty5Ohunu6C0gIWaEiZ");
     assert_int_equal(id2v_server_auth_code(&k, "abababababababab", NULL, 0, out, sizeof out), ID2V_ERR_FORMAT);
     assert_int_equal(id2v_server_auth_code(&k, "ABABABABABABABA", NULL, 0, out, sizeof out), ID2V_ERR_FORMAT);
     assert_int_equal(id2v_server_auth_code(&k, DR, NULL, 0, out, 255), ID2V_ERR_SHORT_BUFFER);
@@ -374,9 +382,9 @@ static void test_secret_password(void **state)
 {
     (void)state;
     char pw[65];
-    assert_int_equal(id2v_secret_password("a1MZxOdcBnO", "test_01", "t9GmMf2jb3LgWfXBaZD2r3aJrfVWBv56",
-                                          "2524608000000", pw),
-                     ID2V_OK);
+    assert_int_equal(
+        id2v_secret_password("a1MZxOdcBnO", "test_01", "t9GmMf2jb3LgWfXBaZD2r3aJrfVWBv56", "2524608000000", pw),
+        ID2V_OK);
     assert_string_equal(pw, "d64bac40a79ad70ba6c453508d0df5436a937c091ae789ddcd93ffaf864b7b2f");
     assert_int_equal(id2v_verify_secret_password("a1MZxOdcBnO", "test_01", "t9GmMf2jb3LgWfXBaZD2r3aJrfVWBv56",
                                                  "2524608000000", pw, 64),
@@ -388,9 +396,9 @@ static void test_secret_password(void **state)
     assert_int_equal(id2v_verify_secret_password("a1MZxOdcBnO", "test_01", "t9GmMf2jb3LgWfXBaZD2r3aJrfVWBv56",
                                                  "2524608000000", pw, 63),
                      ID2V_ERR_SIGNATURE);
-    assert_int_equal(id2v_secret_password("a1MZxOdcBnO", "test_01", "t9GmMf2jb3LgWfXBaZD2r3aJrfVWBv57",
-                                          "2524608000000", pw),
-                     ID2V_OK);
+    assert_int_equal(
+        id2v_secret_password("a1MZxOdcBnO", "test_01", "t9GmMf2jb3LgWfXBaZD2r3aJrfVWBv57", "2524608000000", pw),
+        ID2V_OK);
     assert_string_not_equal(pw, "d64bac40a79ad70ba6c453508d0df5436a937c091ae789ddcd93ffaf864b7b2f");
     assert_int_equal(id2v_secret_password("a1MZ&", "test_01", "x", "1", pw), ID2V_ERR_FORMAT);
     assert_int_equal(id2v_secret_password("a1", "test_01", "", "1", pw), ID2V_ERR_FORMAT);
@@ -479,8 +487,8 @@ static void test_username(void **state)
     assert_int_equal(id2v_parse_username("IFXDeviceMqttTest&a1FCMDh4ypx", pk, dn), ID2V_OK);
     assert_string_equal(pk, "a1FCMDh4ypx");
     assert_string_equal(dn, "IFXDeviceMqttTest");
-    static const char *const bad[] = {"", "&", "IFXDeviceMqttTest&", "&a1FCMDh4ypx", "IFXDeviceMqttTest",
-                                      "a&b&c", "dev&pk.x", "dev|x&pk", "dev&p k"};
+    static const char *const bad[] = {"",      "&",        "IFXDeviceMqttTest&", "&a1FCMDh4ypx", "IFXDeviceMqttTest",
+                                      "a&b&c", "dev&pk.x", "dev|x&pk",           "dev&p k"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (id2v_parse_username(bad[i], pk, dn) == ID2V_OK)
             fail_msg("accepted bad user name %s", bad[i]);
@@ -537,14 +545,22 @@ static void test_wipe_and_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sign_primitive),     cmocka_unit_test(test_codes_reproduced),
-        cmocka_unit_test(test_codes_accepted),     cmocka_unit_test(test_one_char_changes_refused),
-        cmocka_unit_test(test_wrong_type),         cmocka_unit_test(test_timestamps),
-        cmocka_unit_test(test_parse_strict),       cmocka_unit_test(test_server_codes),
-        cmocka_unit_test(test_psk),                cmocka_unit_test(test_rsa_sample_key),
-        cmocka_unit_test(test_rsa_generated_key),  cmocka_unit_test(test_secret_password),
-        cmocka_unit_test(test_client_id),          cmocka_unit_test(test_username),
-        cmocka_unit_test(test_server_random),      cmocka_unit_test(test_wipe_and_errors),
+        cmocka_unit_test(test_sign_primitive),
+        cmocka_unit_test(test_codes_reproduced),
+        cmocka_unit_test(test_codes_accepted),
+        cmocka_unit_test(test_one_char_changes_refused),
+        cmocka_unit_test(test_wrong_type),
+        cmocka_unit_test(test_timestamps),
+        cmocka_unit_test(test_parse_strict),
+        cmocka_unit_test(test_server_codes),
+        cmocka_unit_test(test_psk),
+        cmocka_unit_test(test_rsa_sample_key),
+        cmocka_unit_test(test_rsa_generated_key),
+        cmocka_unit_test(test_secret_password),
+        cmocka_unit_test(test_client_id),
+        cmocka_unit_test(test_username),
+        cmocka_unit_test(test_server_random),
+        cmocka_unit_test(test_wipe_and_errors),
     };
     return cmocka_run_group_tests_name("cloud_id2v", tests, NULL, NULL);
 }

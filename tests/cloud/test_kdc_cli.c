@@ -397,8 +397,7 @@ static void test_verify(void **state)
     o = ok(kdc("verify", c3, "--id2", k.id2, "--extra", cid, "--now", "1593072301000", "--window", "301", NULL));
     free(o);
     refused(kdc("verify", c3, "--id2", k.id2, "--extra", cid, NULL), 1, "window"); /* the real clock: 2020 is stale */
-    refused(kdc("verify", c0, "--id2", k.id2, "--challenge", "55B83408399FA660F05C82E4F25333DD", NULL), 1,
-            "challenge");
+    refused(kdc("verify", c0, "--id2", k.id2, "--challenge", "55B83408399FA660F05C82E4F25333DD", NULL), 1, "challenge");
     refused(kdc("verify", c2, "--id2", k.id2, "--challenge", chal, "--extra", "other", NULL), 1, "signature");
     c0[60] = c0[60] == 'A' ? 'B' : 'A';
     refused(kdc("verify", c0, "--id2", k.id2, NULL), 1, "refused");
@@ -434,12 +433,14 @@ static void test_import_spec_device(void **state)
     free(ok(kdc("import", "--product", "spec", "--name", "dev10", "--id2", "00112233445566778899AABB", "--aes-key", kf,
                 NULL)));
     char *o = ok(kdc("verify",
-                     "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ",
+                     "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~"
+                     "kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ",
                      "--id2", "00112233445566778899AABB", "--challenge", "55B83408399FA660F05C82E4F25333DC", NULL));
     assert_non_null(strstr(o, "valid: type 0, device random ABABABABABABABAB"));
     free(o);
     o = ok(kdc("verify",
-               "2~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~/+WkHmSPter0YRBRAyxFSRMED//w617I6dJUJpGvIKOVT2Ty5Ohunu6C0gIWaEiZ",
+               "2~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~/+WkHmSPter0YRBRAyxFSRMED//"
+               "w617I6dJUJpGvIKOVT2Ty5Ohunu6C0gIWaEiZ",
                "--name", "spec/dev10", "--challenge", "55B83408399FA660F05C82E4F25333DC", "--extra", "a1B2c3D4e5F",
                NULL));
     free(o);
@@ -475,9 +476,19 @@ static void test_protupd_accepts_key_files(void **state)
     snprintf(outd, sizeof outd, "--out-dir=%s", mdir);
 
     snprintf(kd, sizeof kd, "key_data=%s", dev_file("IFXDeviceMqttTest", "aes_key.txt"));
-    const char *aes_args[] = {"payload_version=1", "trust_anchor_oid=E0E3", "target_oid=E200",
-                              "sign_algo=RSA-SSA-PKCS1-V1_5-SHA-256", priv, "payload_type=key", "key_algo=129",
-                              "key_usage=02", kd, outd, "--format", "none", NULL};
+    const char *aes_args[] = {"payload_version=1",
+                              "trust_anchor_oid=E0E3",
+                              "target_oid=E200",
+                              "sign_algo=RSA-SSA-PKCS1-V1_5-SHA-256",
+                              priv,
+                              "payload_type=key",
+                              "key_algo=129",
+                              "key_usage=02",
+                              kd,
+                              outd,
+                              "--format",
+                              "none",
+                              NULL};
     res_t r = run_argv(PROTUPD_BIN, aes_args);
     if (r.rc != 0)
         fail_msg("trustm-protupd refused aes_key.txt: exit %d: %s", r.rc, r.err);
@@ -490,9 +501,19 @@ static void test_protupd_accepts_key_files(void **state)
     snprintf(mdir, sizeof mdir, "%s/ds2", g_dir);
     assert_int_equal(mkdir(mdir, 0700), 0);
     snprintf(outd, sizeof outd, "--out-dir=%s", mdir);
-    const char *rsa_args[] = {"payload_version=1", "trust_anchor_oid=E0E3", "target_oid=E0FC",
-                              "sign_algo=RSA-SSA-PKCS1-V1_5-SHA-256", priv, "payload_type=key", "key_algo=65",
-                              "key_usage=12", kd, outd, "--format", "none", NULL};
+    const char *rsa_args[] = {"payload_version=1",
+                              "trust_anchor_oid=E0E3",
+                              "target_oid=E0FC",
+                              "sign_algo=RSA-SSA-PKCS1-V1_5-SHA-256",
+                              priv,
+                              "payload_type=key",
+                              "key_algo=65",
+                              "key_usage=12",
+                              kd,
+                              outd,
+                              "--format",
+                              "none",
+                              NULL};
     r = run_argv(PROTUPD_BIN, rsa_args);
     if (r.rc != 0)
         fail_msg("trustm-protupd refused rsa_key.pem: exit %d: %s", r.rc, r.err);

@@ -122,9 +122,8 @@ static void test_issue_find(void **state)
             /* the key signs: a device code made with it verifies with the registry's copy */
             char code[ID2V_AUTH_CODE_MAX];
             assert_int_equal(ct_device_code(&k, 0, "0123456789ABCDEF", "00FF", NULL, code), 0);
-            assert_int_equal(id2v_verify_auth_code(&k2, code, strlen(code), ID2V_TYPES_CHALLENGE, "00FF", NULL, 0,
-                                                   NULL),
-                             ID2V_OK);
+            assert_int_equal(
+                id2v_verify_auth_code(&k2, code, strlen(code), ID2V_TYPES_CHALLENGE, "00FF", NULL, 0, NULL), ID2V_OK);
         }
         assert_int_equal(k2.type, types[i]);
         assert_int_equal(k2.key_len, k.key_len);
@@ -137,19 +136,19 @@ static void test_issue_find(void **state)
     }
     /* a named device; the same name again is refused */
     id2_device_t d;
-    assert_int_equal(id2_registry_issue(f->reg, "a1FCMDh4ypx", "IFXDeviceMqttTest", ID2V_KEY_AES, &d, NULL, f->err,
-                                        sizeof f->err),
-                     ID2V_OK);
+    assert_int_equal(
+        id2_registry_issue(f->reg, "a1FCMDh4ypx", "IFXDeviceMqttTest", ID2V_KEY_AES, &d, NULL, f->err, sizeof f->err),
+        ID2V_OK);
     assert_string_equal(d.dn, "IFXDeviceMqttTest");
-    assert_int_equal(id2_registry_issue(f->reg, "a1FCMDh4ypx", "IFXDeviceMqttTest", ID2V_KEY_RSA, &d, NULL, f->err,
-                                        sizeof f->err),
-                     ID2V_ERR_BAD_PARAM);
+    assert_int_equal(
+        id2_registry_issue(f->reg, "a1FCMDh4ypx", "IFXDeviceMqttTest", ID2V_KEY_RSA, &d, NULL, f->err, sizeof f->err),
+        ID2V_ERR_BAD_PARAM);
     assert_non_null(strstr(f->err, "already exists"));
     assert_null(strchr(f->err, '\n'));
     /* same name in another product is fine */
-    assert_int_equal(id2_registry_issue(f->reg, "other", "IFXDeviceMqttTest", ID2V_KEY_AES, &d, NULL, f->err,
-                                        sizeof f->err),
-                     ID2V_OK);
+    assert_int_equal(
+        id2_registry_issue(f->reg, "other", "IFXDeviceMqttTest", ID2V_KEY_AES, &d, NULL, f->err, sizeof f->err),
+        ID2V_OK);
     /* bad input */
     assert_int_equal(id2_registry_issue(f->reg, "a.b", NULL, ID2V_KEY_AES, &d, NULL, f->err, sizeof f->err),
                      ID2V_ERR_FORMAT);
@@ -188,8 +187,7 @@ static void test_import(void **state)
     memcpy(s.key, "t9GmMf2jb3LgWfXBaZD2r3aJrfVWBv56", 32);
     s.key_len = 32;
     assert_int_equal(id2_registry_import(f->reg, "a1MZxOdcBnO", "test_01", &s, &d, f->err, sizeof f->err), ID2V_OK);
-    assert_int_equal(id2_registry_find_name(f->reg, "a1MZxOdcBnO", "test_01", &d, &k2, f->err, sizeof f->err),
-                     ID2V_OK);
+    assert_int_equal(id2_registry_find_name(f->reg, "a1MZxOdcBnO", "test_01", &d, &k2, f->err, sizeof f->err), ID2V_OK);
     char pw[65];
     k2.key[k2.key_len] = 0;
     assert_int_equal(id2v_secret_password(d.pk, d.dn, (const char *)k2.key, "2524608000000", pw), ID2V_OK);
@@ -386,40 +384,39 @@ static void test_replay(void **state)
     fx_t *f = *state;
     const char *id2 = "00112233445566778899AABB";
     const int64_t t = 1593072000;
-    assert_int_equal(id2_registry_replay_record(f->reg, id2, "ABABABABABABABAB", "1593072000000", t, 600, f->err,
-                                                sizeof f->err),
-                     ID2V_OK);
-    assert_int_equal(id2_registry_replay_record(f->reg, id2, "ABABABABABABABAB", "1593072000000", t + 1, 600, f->err,
-                                                sizeof f->err),
-                     ID2V_ERR_REPLAY);
+    assert_int_equal(
+        id2_registry_replay_record(f->reg, id2, "ABABABABABABABAB", "1593072000000", t, 600, f->err, sizeof f->err),
+        ID2V_OK);
+    assert_int_equal(
+        id2_registry_replay_record(f->reg, id2, "ABABABABABABABAB", "1593072000000", t + 1, 600, f->err, sizeof f->err),
+        ID2V_ERR_REPLAY);
     assert_non_null(strstr(f->err, "ABABABABABABABAB"));
     /* any other member of the triple is a new entry */
-    assert_int_equal(id2_registry_replay_record(f->reg, id2, "ABABABABABABABAC", "1593072000000", t, 600, f->err,
-                                                sizeof f->err),
-                     ID2V_OK);
-    assert_int_equal(id2_registry_replay_record(f->reg, id2, "ABABABABABABABAB", "1593072000001", t, 600, f->err,
-                                                sizeof f->err),
-                     ID2V_OK);
-    assert_int_equal(id2_registry_replay_record(f->reg, "00112233445566778899AABC", "ABABABABABABABAB",
-                                                "1593072000000", t, 600, f->err, sizeof f->err),
+    assert_int_equal(
+        id2_registry_replay_record(f->reg, id2, "ABABABABABABABAC", "1593072000000", t, 600, f->err, sizeof f->err),
+        ID2V_OK);
+    assert_int_equal(
+        id2_registry_replay_record(f->reg, id2, "ABABABABABABABAB", "1593072000001", t, 600, f->err, sizeof f->err),
+        ID2V_OK);
+    assert_int_equal(id2_registry_replay_record(f->reg, "00112233445566778899AABC", "ABABABABABABABAB", "1593072000000",
+                                                t, 600, f->err, sizeof f->err),
                      ID2V_OK);
     /* a second handle (as a second process would have) sees the entry */
     id2_registry_t *r2 = NULL;
     assert_int_equal(id2_registry_open(f->db, f->key, 0, &r2, f->err, sizeof f->err), ID2V_OK);
-    assert_int_equal(id2_registry_replay_record(r2, id2, "ABABABABABABABAB", "1593072000000", t + 2, 600, f->err,
-                                                sizeof f->err),
-                     ID2V_ERR_REPLAY);
-    assert_int_equal(id2_registry_replay_record(r2, id2, "1111111111111111", "1593072000000", t + 2, 600, f->err,
-                                                sizeof f->err),
-                     ID2V_OK);
-    assert_int_equal(id2_registry_replay_record(f->reg, id2, "1111111111111111", "1593072000000", t + 2, 600, f->err,
-                                                sizeof f->err),
-                     ID2V_ERR_REPLAY);
+    assert_int_equal(
+        id2_registry_replay_record(r2, id2, "ABABABABABABABAB", "1593072000000", t + 2, 600, f->err, sizeof f->err),
+        ID2V_ERR_REPLAY);
+    assert_int_equal(
+        id2_registry_replay_record(r2, id2, "1111111111111111", "1593072000000", t + 2, 600, f->err, sizeof f->err),
+        ID2V_OK);
+    assert_int_equal(
+        id2_registry_replay_record(f->reg, id2, "1111111111111111", "1593072000000", t + 2, 600, f->err, sizeof f->err),
+        ID2V_ERR_REPLAY);
     id2_registry_close(r2);
     /* entries older than keep_s are purged */
-    assert_int_equal(id2_registry_replay_record(f->reg, id2, "2222222222222222", "x", t + 601, 600, f->err,
-                                                sizeof f->err),
-                     ID2V_OK);
+    assert_int_equal(
+        id2_registry_replay_record(f->reg, id2, "2222222222222222", "x", t + 601, 600, f->err, sizeof f->err), ID2V_OK);
     assert_int_equal(id2_registry_replay_record(f->reg, id2, "ABABABABABABABAB", "1593072000000", t + 601, 600, f->err,
                                                 sizeof f->err),
                      ID2V_OK);

@@ -13,8 +13,8 @@ static void test_fctr_table_8_1(void **state)
 {
     (void)state;
     for (unsigned v = 0; v < 256; v++) {
-        bool expect = v <= 0x0F || (v >= 0x20 && v <= 0x2F) || (v >= 0x80 && v <= 0x83) ||
-                      (v >= 0xA0 && v <= 0xA3) || v == 0xC0;
+        bool expect =
+            v <= 0x0F || (v >= 0x20 && v <= 0x2F) || (v >= 0x80 && v <= 0x83) || (v >= 0xA0 && v <= 0xA3) || v == 0xC0;
         assert_int_equal(trustm_dl_fctr_is_valid((uint8_t)v), expect);
         trustm_dl_fctr_t f;
         trustm_dl_fctr_decode((uint8_t)v, &f);
@@ -164,12 +164,9 @@ static void test_derived_vector_frames(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fctr_table_8_1),
-        cmocka_unit_test(test_control_catalogue),
-        cmocka_unit_test(test_encode_bounds),
-        cmocka_unit_test(test_decode_errors),
-        cmocka_unit_test(test_datasheet_log_frames),
-        cmocka_unit_test(test_derived_vector_frames),
+        cmocka_unit_test(test_fctr_table_8_1),       cmocka_unit_test(test_control_catalogue),
+        cmocka_unit_test(test_encode_bounds),        cmocka_unit_test(test_decode_errors),
+        cmocka_unit_test(test_datasheet_log_frames), cmocka_unit_test(test_derived_vector_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,15 +33,15 @@ static optiga_lib_status_t wait_done(optiga_lib_status_t accepted)
     return optiga_lib_status;
 }
 
-#define STEP(n, call)                                                                                             \
-    do {                                                                                                          \
-        optiga_lib_status = OPTIGA_LIB_BUSY;                                                                      \
-        optiga_lib_status_t rs_ = wait_done(call);                                                                \
-        if (rs_ != OPTIGA_LIB_SUCCESS) {                                                                          \
-            r->failed_step = (n);                                                                                 \
-            r->failed_status = rs_;                                                                               \
-            goto out;                                                                                             \
-        }                                                                                                         \
+#define STEP(n, call)                                                                                                  \
+    do {                                                                                                               \
+        optiga_lib_status = OPTIGA_LIB_BUSY;                                                                           \
+        optiga_lib_status_t rs_ = wait_done(call);                                                                     \
+        if (rs_ != OPTIGA_LIB_SUCCESS) {                                                                               \
+            r->failed_step = (n);                                                                                      \
+            r->failed_status = rs_;                                                                                    \
+            goto out;                                                                                                  \
+        }                                                                                                              \
     } while (0)
 
 int compat_app_run(compat_app_result_t *r)

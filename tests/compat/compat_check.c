@@ -22,8 +22,7 @@ int check_aes_ecb(const uint8_t *key, size_t key_len, const uint8_t *in, size_t 
     return rc;
 }
 
-int check_aes_cbc(const uint8_t *key, size_t key_len, const uint8_t iv[16], const uint8_t *in, size_t len,
-                  uint8_t *out)
+int check_aes_cbc(const uint8_t *key, size_t key_len, const uint8_t iv[16], const uint8_t *in, size_t len, uint8_t *out)
 {
     uint8_t v[16];
     memcpy(v, iv, sizeof v);
@@ -38,9 +37,9 @@ int check_aes_cbc(const uint8_t *key, size_t key_len, const uint8_t iv[16], cons
 
 int check_aes_cmac(const uint8_t *key, size_t key_len, const uint8_t *in, size_t len, uint8_t mac[16])
 {
-    const mbedtls_cipher_info_t *ci = mbedtls_cipher_info_from_type(
-        key_len == 32u ? MBEDTLS_CIPHER_AES_256_ECB : key_len == 24u ? MBEDTLS_CIPHER_AES_192_ECB
-                                                                      : MBEDTLS_CIPHER_AES_128_ECB);
+    const mbedtls_cipher_info_t *ci = mbedtls_cipher_info_from_type(key_len == 32u   ? MBEDTLS_CIPHER_AES_256_ECB
+                                                                    : key_len == 24u ? MBEDTLS_CIPHER_AES_192_ECB
+                                                                                     : MBEDTLS_CIPHER_AES_128_ECB);
     return mbedtls_cipher_cmac(ci, key, key_len * 8u, in, len, mac);
 }
 
@@ -49,8 +48,7 @@ void check_sha256(const uint8_t *in, size_t len, uint8_t digest[32])
     (void)mbedtls_sha256_ret(in, len, digest, 0);
 }
 
-int check_rsa_verify(const uint8_t *pub, size_t pub_len, const uint8_t digest[32], const uint8_t *sig,
-                     size_t sig_len)
+int check_rsa_verify(const uint8_t *pub, size_t pub_len, const uint8_t digest[32], const uint8_t *sig, size_t sig_len)
 {
     unsigned char *p = (unsigned char *)(uintptr_t)pub;
     const unsigned char *end = pub + pub_len;

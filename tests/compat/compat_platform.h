@@ -13,10 +13,10 @@
 #define COMPAT_UID_SIZE 27u
 
 typedef struct compat_platform_opts {
-    const uint8_t *aes_key;   /* NULL: E200 empty */
+    const uint8_t *aes_key; /* NULL: E200 empty */
     size_t aes_key_len;
-    const uint8_t *id2;       /* NULL or 12 bytes into F1D0 */
-    const char *rsa_pem;      /* NULL or a PEM RSA private key into E0FC (not with aes_key) */
+    const uint8_t *id2;  /* NULL or 12 bytes into F1D0 */
+    const char *rsa_pem; /* NULL or a PEM RSA private key into E0FC (not with aes_key) */
 } compat_platform_opts_t;
 
 /* Non-zero: the next compat_platform_up() gives the device the layer's Shielded Connection

@@ -113,11 +113,10 @@ int id2_se_sym_crypto(int encrypt, const uint8_t *in, uint32_t in_len, uint8_t *
         return ID2_SE_ERROR_GENERIC;
     if (*out_len < in_len)
         return ID2_SE_ERROR_SHORT_BUFFER;
-    optiga_lib_status_t st =
-        encrypt ? SE_CALL(optiga_crypt_symmetric_encrypt_ecb(se_crypt, OPTIGA_KEY_ID_SECRET_BASED, in, in_len, out,
-                                                             out_len))
-                : SE_CALL(optiga_crypt_symmetric_decrypt_ecb(se_crypt, OPTIGA_KEY_ID_SECRET_BASED, in, in_len, out,
-                                                             out_len));
+    optiga_lib_status_t st = encrypt ? SE_CALL(optiga_crypt_symmetric_encrypt_ecb(se_crypt, OPTIGA_KEY_ID_SECRET_BASED,
+                                                                                  in, in_len, out, out_len))
+                                     : SE_CALL(optiga_crypt_symmetric_decrypt_ecb(se_crypt, OPTIGA_KEY_ID_SECRET_BASED,
+                                                                                  in, in_len, out, out_len));
     if (st != OPTIGA_LIB_SUCCESS) {
         *out_len = 0;
         return is_comms(st) ? ID2_SE_ERROR_COMMUNICATION : ID2_SE_ERROR_GENERIC;

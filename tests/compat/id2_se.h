@@ -10,11 +10,11 @@
 #include <stdint.h>
 
 /* irot_result_t values (id2.md §3) */
-#define ID2_SE_SUCCESS 0
-#define ID2_SE_ERROR_GENERIC (-1)
+#define ID2_SE_SUCCESS              0
+#define ID2_SE_ERROR_GENERIC        (-1)
 #define ID2_SE_ERROR_BAD_PARAMETERS (-2)
-#define ID2_SE_ERROR_SHORT_BUFFER (-3)
-#define ID2_SE_ERROR_COMMUNICATION (-7)
+#define ID2_SE_ERROR_SHORT_BUFFER   (-3)
+#define ID2_SE_ERROR_COMMUNICATION  (-7)
 #define ID2_SE_ERROR_ITEM_NOT_FOUND (-11)
 
 int id2_se_init(void);

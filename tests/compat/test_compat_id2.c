@@ -145,8 +145,8 @@ static void test_rsa_build_flow(void **state)
     assert_int_equal(id2_se_rsa_sign(msg, sizeof msg - 1u, sig, &sig_len), ID2_SE_SUCCESS);
     assert_int_equal(sig_len, 128);
     assert_int_equal(mbedtls_sha256_ret(msg, sizeof msg - 1u, digest, 0), 0);
-    assert_int_equal(mbedtls_rsa_pkcs1_verify(mbedtls_pk_rsa(pk), NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256,
-                                              32, digest, sig),
+    assert_int_equal(mbedtls_rsa_pkcs1_verify(mbedtls_pk_rsa(pk), NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32,
+                                              digest, sig),
                      0);
 
     /* decrypt what the host encrypted to the provisioned key */

@@ -282,8 +282,8 @@ static void test_aes_modes_match_host(void **state)
     /* CMAC of 37 bytes (not a block multiple) */
     uint8_t mac[16], wmac[16];
     len = sizeof mac;
-    assert_int_equal(VT(optiga_crypt_symmetric_encrypt(F.c, OPTIGA_SYMMETRIC_CMAC, OPTIGA_KEY_ID_SECRET_BASED, pt,
-                                                       37, NULL, 0, NULL, 0, mac, &len)),
+    assert_int_equal(VT(optiga_crypt_symmetric_encrypt(F.c, OPTIGA_SYMMETRIC_CMAC, OPTIGA_KEY_ID_SECRET_BASED, pt, 37,
+                                                       NULL, 0, NULL, 0, mac, &len)),
                      OPTIGA_LIB_SUCCESS);
     assert_int_equal(check_aes_cmac(aes_key, sizeof aes_key, pt, 37, wmac), 0);
     assert_int_equal(len, 16);
@@ -304,16 +304,15 @@ static void test_aes_start_continue_final_and_lock(void **state)
     fill(iv, sizeof iv, 0x31);
     assert_int_equal(check_aes_cbc(aes_key, sizeof aes_key, iv, pt, sizeof pt, want), 0);
     uint32_t l1 = 32, l2 = 32, l3 = 32;
-    assert_int_equal(VT(optiga_crypt_symmetric_encrypt_start(F.c, OPTIGA_SYMMETRIC_CBC, OPTIGA_KEY_ID_SECRET_BASED,
-                                                             pt, 32, iv, sizeof iv, NULL, 0, sizeof pt, ct, &l1)),
+    assert_int_equal(VT(optiga_crypt_symmetric_encrypt_start(F.c, OPTIGA_SYMMETRIC_CBC, OPTIGA_KEY_ID_SECRET_BASED, pt,
+                                                             32, iv, sizeof iv, NULL, 0, sizeof pt, ct, &l1)),
                      OPTIGA_LIB_SUCCESS);
     /* another instance must wait while the sequence holds the chip */
     optiga_crypt_t *other = optiga_crypt_create(OPTIGA_INSTANCE_ID_0, vt_callback, &vt_ctx_token);
     assert_non_null(other);
     uint8_t r[8];
     assert_int_equal(VT(optiga_crypt_random(other, OPTIGA_RNG_TYPE_TRNG, r, sizeof r)), OPTIGA_CMD_ERROR);
-    assert_int_equal(VT(optiga_crypt_symmetric_encrypt_continue(F.c, pt + 32, 32, ct + 32, &l2)),
-                     OPTIGA_LIB_SUCCESS);
+    assert_int_equal(VT(optiga_crypt_symmetric_encrypt_continue(F.c, pt + 32, 32, ct + 32, &l2)), OPTIGA_LIB_SUCCESS);
     assert_int_equal(VT(optiga_crypt_symmetric_encrypt_final(F.c, pt + 64, 32, ct + 64, &l3)), OPTIGA_LIB_SUCCESS);
     assert_int_equal(l1 + l2 + l3, sizeof pt);
     assert_memory_equal(ct, want, sizeof want);
@@ -327,17 +326,16 @@ static void test_aes_start_continue_final_and_lock(void **state)
     memset(zero_iv, 0, sizeof zero_iv);
     assert_int_equal(check_aes_cbc(aes_key, sizeof aes_key, zero_iv, pt, 64, want), 0);
     uint32_t ml = sizeof mac;
-    assert_int_equal(VT(optiga_crypt_symmetric_encrypt_start(F.c, OPTIGA_SYMMETRIC_CBC_MAC,
-                                                             OPTIGA_KEY_ID_SECRET_BASED, pt, 32, NULL, 0, NULL, 0,
-                                                             64, NULL, NULL)),
+    assert_int_equal(VT(optiga_crypt_symmetric_encrypt_start(F.c, OPTIGA_SYMMETRIC_CBC_MAC, OPTIGA_KEY_ID_SECRET_BASED,
+                                                             pt, 32, NULL, 0, NULL, 0, 64, NULL, NULL)),
                      OPTIGA_LIB_SUCCESS);
     assert_int_equal(VT(optiga_crypt_symmetric_encrypt_final(F.c, pt + 32, 32, mac, &ml)), OPTIGA_LIB_SUCCESS);
     assert_int_equal(ml, 16);
     assert_memory_equal(mac, want + 48, 16);
 
     /* decrypt final while an encrypt sequence is open: error, and the sequence is abandoned */
-    assert_int_equal(VT(optiga_crypt_symmetric_encrypt_start(F.c, OPTIGA_SYMMETRIC_ECB, OPTIGA_KEY_ID_SECRET_BASED,
-                                                             pt, 16, NULL, 0, NULL, 0, 32, ct, &l1)),
+    assert_int_equal(VT(optiga_crypt_symmetric_encrypt_start(F.c, OPTIGA_SYMMETRIC_ECB, OPTIGA_KEY_ID_SECRET_BASED, pt,
+                                                             16, NULL, 0, NULL, 0, 32, ct, &l1)),
                      OPTIGA_LIB_SUCCESS);
     assert_int_equal(VT(optiga_crypt_symmetric_decrypt_final(F.c, ct, 16, pt, &l1)), OPTIGA_CMD_ERROR_INVALID_INPUT);
     assert_int_equal(VT(optiga_crypt_random(other, OPTIGA_RNG_TYPE_TRNG, r, sizeof r)), OPTIGA_LIB_SUCCESS);
@@ -389,9 +387,9 @@ static void test_rsa_sign_verify_encrypt_decrypt(void **state)
     uint8_t pub[300], sig[128], digest[32];
     uint16_t pub_len = sizeof pub, sig_len = sizeof sig;
     optiga_key_id_t key = OPTIGA_KEY_ID_E0FD;
-    assert_int_equal(VT(optiga_crypt_rsa_generate_keypair(F.c, OPTIGA_RSA_KEY_1024_BIT_EXPONENTIAL,
-                                                          (uint8_t)(OPTIGA_KEY_USAGE_SIGN | OPTIGA_KEY_USAGE_ENCRYPTION),
-                                                          FALSE, &key, pub, &pub_len)),
+    assert_int_equal(VT(optiga_crypt_rsa_generate_keypair(
+                         F.c, OPTIGA_RSA_KEY_1024_BIT_EXPONENTIAL,
+                         (uint8_t)(OPTIGA_KEY_USAGE_SIGN | OPTIGA_KEY_USAGE_ENCRYPTION), FALSE, &key, pub, &pub_len)),
                      OPTIGA_LIB_SUCCESS);
     fill(digest, sizeof digest, 0x77);
     assert_int_equal(VT(optiga_crypt_rsa_sign(F.c, OPTIGA_RSASSA_PKCS1_V15_SHA256, digest, sizeof digest,
@@ -412,9 +410,9 @@ static void test_rsa_sign_verify_encrypt_decrypt(void **state)
     /* public key taken from a data object: the object must hold a certificate; one that does
      * not is refused by the chip (the OID is passed by pointer, as in the vendor API) */
     static const uint8_t not_a_cert[16] = {0x30, 0x03, 0x02, 0x01, 0x05};
-    assert_int_equal(VT(optiga_util_write_data(F.u, 0xF1D4, OPTIGA_UTIL_ERASE_AND_WRITE, 0, not_a_cert,
-                                               sizeof not_a_cert)),
-                     OPTIGA_LIB_SUCCESS);
+    assert_int_equal(
+        VT(optiga_util_write_data(F.u, 0xF1D4, OPTIGA_UTIL_ERASE_AND_WRITE, 0, not_a_cert, sizeof not_a_cert)),
+        OPTIGA_LIB_SUCCESS);
     const uint16_t cert_oid = 0xF1D4;
     assert_int_equal(VT(optiga_crypt_rsa_verify(F.c, OPTIGA_RSASSA_PKCS1_V15_SHA256, digest, sizeof digest, sig,
                                                 sig_len, OPTIGA_CRYPT_OID_DATA, &cert_oid, 0)) &
@@ -435,9 +433,9 @@ static void test_rsa_sign_verify_encrypt_decrypt(void **state)
     assert_int_equal(back_len, sizeof msg - 1u);
     assert_memory_equal(back, msg, sizeof msg - 1u);
     /* decrypt into the session, then use it as the PRF secret */
-    assert_int_equal(VT(optiga_crypt_rsa_decrypt_and_store(F.c, OPTIGA_RSAES_PKCS1_V15, ct, ct_len, NULL, 0,
-                                                           OPTIGA_KEY_ID_E0FD)),
-                     OPTIGA_LIB_SUCCESS);
+    assert_int_equal(
+        VT(optiga_crypt_rsa_decrypt_and_store(F.c, OPTIGA_RSAES_PKCS1_V15, ct, ct_len, NULL, 0, OPTIGA_KEY_ID_E0FD)),
+        OPTIGA_LIB_SUCCESS);
     uint8_t seed[16], out[32], want[32];
     fill(seed, sizeof seed, 2);
     assert_int_equal(VT(optiga_crypt_tls_prf_sha256(F.c, 0x0000, (const uint8_t *)"lbl", 3, seed, sizeof seed,
@@ -457,10 +455,10 @@ static void test_rsa_pre_master_secret_session_flow(void **state)
     uint8_t pub[300];
     uint16_t pub_len = sizeof pub;
     optiga_key_id_t key = OPTIGA_KEY_ID_E0FD;
-    assert_int_equal(VT(optiga_crypt_rsa_generate_keypair(F.c, OPTIGA_RSA_KEY_1024_BIT_EXPONENTIAL,
-                                                          (uint8_t)OPTIGA_KEY_USAGE_ENCRYPTION, FALSE, &key, pub,
-                                                          &pub_len)),
-                     OPTIGA_LIB_SUCCESS);
+    assert_int_equal(
+        VT(optiga_crypt_rsa_generate_keypair(F.c, OPTIGA_RSA_KEY_1024_BIT_EXPONENTIAL,
+                                             (uint8_t)OPTIGA_KEY_USAGE_ENCRYPTION, FALSE, &key, pub, &pub_len)),
+        OPTIGA_LIB_SUCCESS);
     public_key_from_host_t pk = {pub, pub_len, (uint8_t)OPTIGA_RSA_KEY_1024_BIT_EXPONENTIAL};
     uint8_t ct[128];
     uint16_t ct_len = sizeof ct;
@@ -488,9 +486,9 @@ static void test_rsa_pre_master_secret_session_flow(void **state)
     static const uint8_t label[] = "master secret";
     uint8_t seed[64], ms[48], want[48];
     fill(seed, sizeof seed, 0x3C);
-    assert_int_equal(VT(optiga_crypt_tls_prf_sha256(F.c, 0x0000, label, sizeof label - 1u, seed, sizeof seed,
-                                                    sizeof ms, TRUE, ms)),
-                     OPTIGA_LIB_SUCCESS);
+    assert_int_equal(
+        VT(optiga_crypt_tls_prf_sha256(F.c, 0x0000, label, sizeof label - 1u, seed, sizeof seed, sizeof ms, TRUE, ms)),
+        OPTIGA_LIB_SUCCESS);
     assert_int_equal(mbedtls_ssl_tls_prf(MBEDTLS_SSL_TLS_PRF_SHA256, pms, pms_len, (const char *)label, seed,
                                          sizeof seed, want, sizeof want),
                      0);
@@ -565,18 +563,17 @@ static void test_hmac_prf_hkdf_match_host(void **state)
 
     /* HKDF SHA-256 exported */
     static const uint8_t salt[] = "salt value", info[] = "info value";
-    assert_int_equal(VT(optiga_crypt_hkdf_sha256(F.c, 0xF1D1, salt, sizeof salt - 1u, info, sizeof info - 1u, 42,
-                                                 TRUE, out)),
-                     OPTIGA_LIB_SUCCESS);
-    assert_int_equal(mbedtls_hkdf(sha256, salt, sizeof salt - 1u, secret, sizeof secret, info, sizeof info - 1u,
-                                  want, 42),
-                     0);
+    assert_int_equal(
+        VT(optiga_crypt_hkdf_sha256(F.c, 0xF1D1, salt, sizeof salt - 1u, info, sizeof info - 1u, 42, TRUE, out)),
+        OPTIGA_LIB_SUCCESS);
+    assert_int_equal(
+        mbedtls_hkdf(sha256, salt, sizeof salt - 1u, secret, sizeof secret, info, sizeof info - 1u, want, 42), 0);
     assert_memory_equal(out, want, 42);
 
     /* HKDF into the session, then HMAC keyed by the session equals HMAC with the derived key */
-    assert_int_equal(VT(optiga_crypt_hkdf_sha256(F.c, 0xF1D1, salt, sizeof salt - 1u, info, sizeof info - 1u, 32,
-                                                 FALSE, NULL)),
-                     OPTIGA_LIB_SUCCESS);
+    assert_int_equal(
+        VT(optiga_crypt_hkdf_sha256(F.c, 0xF1D1, salt, sizeof salt - 1u, info, sizeof info - 1u, 32, FALSE, NULL)),
+        OPTIGA_LIB_SUCCESS);
     uint8_t derived[32];
     assert_int_equal(mbedtls_hkdf(sha256, salt, sizeof salt - 1u, secret, sizeof secret, info, sizeof info - 1u,
                                   derived, sizeof derived),
@@ -604,8 +601,8 @@ static void test_auth_code_hmac_verify_and_clear(void **state)
 
     uint8_t challenge[32];
     static const uint8_t optional[8] = {9, 8, 7, 6, 5, 4, 3, 2};
-    assert_int_equal(VT(optiga_crypt_generate_auth_code(F.c, OPTIGA_RNG_TYPE_TRNG, optional, sizeof optional,
-                                                        challenge, sizeof challenge)),
+    assert_int_equal(VT(optiga_crypt_generate_auth_code(F.c, OPTIGA_RNG_TYPE_TRNG, optional, sizeof optional, challenge,
+                                                        sizeof challenge)),
                      OPTIGA_LIB_SUCCESS);
     static const uint8_t arbitrary[] = "host data";
     uint8_t buf[64], mac[32];
@@ -615,8 +612,8 @@ static void test_auth_code_hmac_verify_and_clear(void **state)
     const mbedtls_md_info_t *sha256 = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
     assert_int_equal(mbedtls_md_hmac(sha256, secret, sizeof secret, buf, 40 + sizeof arbitrary - 1u, mac), 0);
     /* the input given to the chip begins with the challenge (optional data || random) */
-    assert_int_equal(VT(optiga_crypt_hmac_verify(F.c, OPTIGA_HMAC_SHA_256, 0xF1D2, buf, 40 + sizeof arbitrary - 1u,
-                                                 mac, sizeof mac)),
+    assert_int_equal(VT(optiga_crypt_hmac_verify(F.c, OPTIGA_HMAC_SHA_256, 0xF1D2, buf, 40 + sizeof arbitrary - 1u, mac,
+                                                 sizeof mac)),
                      OPTIGA_LIB_SUCCESS);
     bl = sizeof b;
     assert_int_equal(VT(optiga_util_read_data(F.u, 0xF1D3, 0, b, &bl)), OPTIGA_LIB_SUCCESS);
@@ -633,8 +630,7 @@ static void test_auth_code_hmac_verify_and_clear(void **state)
     assert_int_equal(VT(optiga_crypt_generate_auth_code(F.c, OPTIGA_RNG_TYPE_TRNG, NULL, 0, challenge, 16)),
                      OPTIGA_LIB_SUCCESS);
     memcpy(buf, challenge, 16);
-    assert_int_equal(VT(optiga_crypt_hmac_verify(F.c, OPTIGA_HMAC_SHA_256, 0xF1D2, buf, 40, mac, sizeof mac)),
-                     0x802F);
+    assert_int_equal(VT(optiga_crypt_hmac_verify(F.c, OPTIGA_HMAC_SHA_256, 0xF1D2, buf, 40, mac, sizeof mac)), 0x802F);
     assert_int_equal(VT(optiga_crypt_hmac_verify(F.c, OPTIGA_HMAC_SHA_256, 0xF1D2, arbitrary, sizeof arbitrary - 1u,
                                                  mac, sizeof mac)),
                      OPTIGA_CMD_ERROR_INVALID_INPUT);

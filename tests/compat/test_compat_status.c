@@ -108,7 +108,7 @@ static void test_create_needs_binding_and_handler(void **state)
     (void)state;
     assert_null(optiga_util_create(OPTIGA_INSTANCE_ID_0, NULL, &vt_ctx_token));
     assert_null(optiga_crypt_create(0x01, vt_callback, &vt_ctx_token)); /* only instance 0 */
-    trustm_compat_reset();                                               /* nothing bound */
+    trustm_compat_reset();                                              /* nothing bound */
     assert_null(optiga_util_create(OPTIGA_INSTANCE_ID_0, vt_callback, &vt_ctx_token));
     assert_int_equal(trustm_compat_bind(NULL, NULL), OPTIGA_UTIL_ERROR_INVALID_INPUT);
 }
@@ -186,16 +186,14 @@ static void test_argument_checks_are_synchronous(void **state)
     assert_int_equal(VT(optiga_util_read_data(NULL, 0xE0C2, 0, buf, &len)), OPTIGA_UTIL_ERROR_INVALID_INPUT);
     assert_int_equal(VT(optiga_util_read_data(u, 0xE0C2, 0, NULL, &len)), OPTIGA_UTIL_ERROR_INVALID_INPUT);
     assert_int_equal(VT(optiga_util_write_data(u, 0xF1D0, 0x41, 0, buf, 4)), OPTIGA_UTIL_ERROR_INVALID_INPUT);
-    assert_int_equal(VT(optiga_util_open_application((optiga_util_t *)(void *)c, 0)),
-                     OPTIGA_UTIL_ERROR_INVALID_INPUT);
+    assert_int_equal(VT(optiga_util_open_application((optiga_util_t *)(void *)c, 0)), OPTIGA_UTIL_ERROR_INVALID_INPUT);
     assert_int_equal(VT(optiga_crypt_random(c, OPTIGA_RNG_TYPE_TRNG, NULL, 8)), OPTIGA_CRYPT_ERROR_INVALID_INPUT);
     assert_int_equal(VT(optiga_crypt_hash(c, (optiga_hash_type_t)0xE3, OPTIGA_CRYPT_HOST_DATA, buf, buf)),
                      OPTIGA_CRYPT_ERROR_INVALID_INPUT);
     assert_int_equal(VT(optiga_crypt_symmetric_encrypt_ecb(c, OPTIGA_KEY_ID_SECRET_BASED, buf, 16, NULL, &len32)),
                      OPTIGA_CRYPT_ERROR_INVALID_INPUT);
     /* pre-master secret: optional + 8 <= total, optional <= 58 */
-    assert_int_equal(VT(optiga_crypt_rsa_generate_pre_master_secret(c, buf, 10, 17)),
-                     OPTIGA_CRYPT_ERROR_INVALID_INPUT);
+    assert_int_equal(VT(optiga_crypt_rsa_generate_pre_master_secret(c, buf, 10, 17)), OPTIGA_CRYPT_ERROR_INVALID_INPUT);
     /* auth code: random >= 8, optional + random <= 66 */
     assert_int_equal(VT(optiga_crypt_generate_auth_code(c, OPTIGA_RNG_TYPE_TRNG, NULL, 0, buf, 7)),
                      OPTIGA_CRYPT_ERROR_INVALID_INPUT);
@@ -206,8 +204,8 @@ static void test_argument_checks_are_synchronous(void **state)
     assert_int_equal(VT(optiga_crypt_tls_prf_sha256(c, 0xF1D1, buf, 4, NULL, 0, 32, TRUE, big)),
                      OPTIGA_CRYPT_ERROR_INVALID_INPUT);
     /* operations that use the session fail at once when the instance holds none */
-    assert_int_equal(VT(optiga_crypt_rsa_sign(c, OPTIGA_RSASSA_PKCS1_V15_SHA256, big, 32,
-                                              OPTIGA_KEY_ID_SESSION_BASED, big, &len, 0)),
+    assert_int_equal(VT(optiga_crypt_rsa_sign(c, OPTIGA_RSASSA_PKCS1_V15_SHA256, big, 32, OPTIGA_KEY_ID_SESSION_BASED,
+                                              big, &len, 0)),
                      OPTIGA_CMD_ERROR_INVALID_INPUT);
     assert_int_equal(VT(optiga_crypt_hmac(c, OPTIGA_HMAC_SHA_256, 0x0000, buf, 4, big, &len32)),
                      OPTIGA_CMD_ERROR_INVALID_INPUT);

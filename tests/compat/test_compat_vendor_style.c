@@ -23,7 +23,10 @@ _STATIC_H void optiga_callback(void *context, optiga_lib_status_t return_status)
     optiga_lib_status = return_status;
 }
 
-_STATIC_INLINE bool_t succeeded(optiga_lib_status_t st) { return st == OPTIGA_LIB_SUCCESS ? TRUE : FALSE; }
+_STATIC_INLINE bool_t succeeded(optiga_lib_status_t st)
+{
+    return st == OPTIGA_LIB_SUCCESS ? TRUE : FALSE;
+}
 
 _STATIC_H optiga_lib_status_t wait_for_completion(optiga_lib_status_t started)
 {

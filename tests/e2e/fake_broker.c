@@ -27,7 +27,7 @@ static int read_exact(int fd, uint8_t *buf, size_t len)
 {
     size_t got = 0;
     while (got < len) {
-        struct pollfd p = { fd, POLLIN, 0 };
+        struct pollfd p = {fd, POLLIN, 0};
         if (poll(&p, 1, TIMEOUT_MS) <= 0) {
             return -1;
         }
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
     }
     printf("fake_broker: listening on 127.0.0.1:%s\n", argv[1]);
     fflush(stdout);
-    struct pollfd lp = { ls, POLLIN, 0 };
+    struct pollfd lp = {ls, POLLIN, 0};
     if (poll(&lp, 1, TIMEOUT_MS) <= 0) {
         fprintf(stderr, "fake_broker: nobody connected\n");
         return 2;
@@ -110,8 +110,8 @@ int main(int argc, char **argv)
     if (mqtt_encode_auth(&r, out, sizeof out, &olen) != MQTT_OK || send_all(fd, out, olen) != 0) {
         return 2;
     }
-    if (read_packet(fd, in, sizeof in, &n) != 0 || mqtt_decode(MQTT_V5, in, n, &p) != MQTT_OK ||
-        p.type != MQTT_AUTH || p.u.reason.props.auth_data.len < 22u) {
+    if (read_packet(fd, in, sizeof in, &n) != 0 || mqtt_decode(MQTT_V5, in, n, &p) != MQTT_OK || p.type != MQTT_AUTH ||
+        p.u.reason.props.auth_data.len < 22u) {
         fprintf(stderr, "fake_broker: expected the device's AUTH with its auth code\n");
         return 1;
     }

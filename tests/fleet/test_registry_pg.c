@@ -83,12 +83,12 @@ static int teardown(void **state)
     return 0;
 }
 
-#define NEED_PG()                                                                                  \
-    do {                                                                                           \
-        if (pg_url() == NULL) {                                                                    \
-            print_message("SKIPPED: ID2_TEST_PG_URL not set (run through with-servers.sh)\n");    \
-            skip();                                                                                \
-        }                                                                                          \
+#define NEED_PG()                                                                                                      \
+    do {                                                                                                               \
+        if (pg_url() == NULL) {                                                                                        \
+            print_message("SKIPPED: ID2_TEST_PG_URL not set (run through with-servers.sh)\n");                         \
+            skip();                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
 static void test_backend_and_issue(void **state)
@@ -195,9 +195,9 @@ static void test_master_key_and_rest(void **state)
     assert_null(strstr(dump, "000102030405060708090a0b0c0d0e0f"));
     free(dump);
     /* a bad connection string: one line, storage error */
-    assert_int_equal(id2_registry_open("postgresql://127.0.0.1:1/none?connect_timeout=2", f->key, 0, &r2, f->err,
-                                       sizeof f->err),
-                     ID2V_ERR_STORAGE);
+    assert_int_equal(
+        id2_registry_open("postgresql://127.0.0.1:1/none?connect_timeout=2", f->key, 0, &r2, f->err, sizeof f->err),
+        ID2V_ERR_STORAGE);
     assert_non_null(strstr(f->err, "cannot connect to PostgreSQL"));
 }
 
@@ -218,8 +218,8 @@ static void test_replay_handles(void **state)
     assert_int_equal(id2_registry_replay_record(r2, id2, "DR2", "1700000000000", now, 600, f->err, sizeof f->err),
                      ID2V_OK);
     /* purged after keep_s: accepted again */
-    assert_int_equal(
-        id2_registry_replay_record(r2, id2, "DR1", "1700000000000", now + 601, 600, f->err, sizeof f->err), ID2V_OK);
+    assert_int_equal(id2_registry_replay_record(r2, id2, "DR1", "1700000000000", now + 601, 600, f->err, sizeof f->err),
+                     ID2V_OK);
     id2_registry_close(r2);
 }
 

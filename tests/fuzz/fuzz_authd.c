@@ -67,8 +67,8 @@ static void one_body(const char *body)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const keys[] = {"username", "password", "vhost", "client_id",
-                                       "resource", "name", "permission", "routing_key"};
+    static const char *const keys[] = {"username", "password", "vhost",      "client_id",
+                                       "resource", "name",     "permission", "routing_key"};
     if (size > 4096)
         return 0;
     char *body = malloc(2 * size + 128);

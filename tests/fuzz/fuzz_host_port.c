@@ -47,8 +47,14 @@ static trustm_status_t f_read(void *ctx, uint8_t addr, uint8_t *buf, size_t len)
     return TRUSTM_OK;
 }
 
-static uint64_t f_now(void *ctx) { return ((fport_t *)ctx)->now; }
-static void f_sleep(void *ctx, uint32_t us) { ((fport_t *)ctx)->now += us; }
+static uint64_t f_now(void *ctx)
+{
+    return ((fport_t *)ctx)->now;
+}
+static void f_sleep(void *ctx, uint32_t us)
+{
+    ((fport_t *)ctx)->now += us;
+}
 static trustm_status_t f_pin(void *ctx, trustm_pal_pin_t pin, bool high)
 {
     (void)ctx, (void)pin, (void)high;

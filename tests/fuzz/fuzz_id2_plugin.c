@@ -51,9 +51,13 @@ static void fz_cleanup(void)
 static int fz_init(void)
 {
     char err[ID2REG_ERR_LEN];
-    static const struct { const char *dn; id2v_key_type_t type; } devs[4] = {
-        {"IFXDeviceMqttTest", ID2V_KEY_AES}, {"rsa-dev", ID2V_KEY_RSA},
-        {"gone-dev", ID2V_KEY_AES}, {"secret-dev", ID2V_KEY_SECRET}};
+    static const struct {
+        const char *dn;
+        id2v_key_type_t type;
+    } devs[4] = {{"IFXDeviceMqttTest", ID2V_KEY_AES},
+                 {"rsa-dev", ID2V_KEY_RSA},
+                 {"gone-dev", ID2V_KEY_AES},
+                 {"secret-dev", ID2V_KEY_SECRET}};
     const char *tmp = getenv("TMPDIR");
     snprintf(fz.dir, sizeof fz.dir, "%s/id2fuzzXXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (mkdtemp(fz.dir) == NULL)
@@ -65,8 +69,8 @@ static int fz_init(void)
         id2_registry_open(fz.db, fz.master, 1, &fz.reg, err, sizeof err) != ID2V_OK)
         return -1;
     for (int i = 0; i < 4; i++) {
-        if (id2_registry_issue(fz.reg, "a1FCMDh4ypx", devs[i].dn, devs[i].type, &fz.dev[i], NULL,
-                               err, sizeof err) != ID2V_OK)
+        if (id2_registry_issue(fz.reg, "a1FCMDh4ypx", devs[i].dn, devs[i].type, &fz.dev[i], NULL, err, sizeof err) !=
+            ID2V_OK)
             return -1;
     }
     return id2_registry_revoke(fz.reg, fz.dev[2].id2, err, sizeof err) == ID2V_OK ? 0 : -1;
@@ -124,9 +128,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char cid[512], user[160];
     const char *client_id = field[0], *username = field[1], *identity = field[4];
     if (sel & 0x01) { /* a well-formed client id of the selected device + fuzz tail */
-        snprintf(cid, sizeof cid, "%s.%s|securemode=%d,timestamp=%.20s,signmethod=hmacsha256,"
-                 "gw=0,ext=0%s|", d->pk, d->dn, (sel & 0x40) ? 3 : 2, field[0] ? field[0] : "",
-                 (sel & 0x80) ? "" : ",authtype=id2");
+        snprintf(cid, sizeof cid,
+                 "%s.%s|securemode=%d,timestamp=%.20s,signmethod=hmacsha256,"
+                 "gw=0,ext=0%s|",
+                 d->pk, d->dn, (sel & 0x40) ? 3 : 2, field[0] ? field[0] : "", (sel & 0x80) ? "" : ",authtype=id2");
         client_id = cid;
     }
     if (sel & 0x02) {
@@ -154,12 +159,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         adl = strlen(d->id2);
     }
     check(&res, id2m_ext_start(&cfg, &st, method, client_id, username, ad, adl, &res));
-    check(&res, id2m_ext_continue(&cfg, &st, client_id, username, field[3],
-                                  field[3] ? flen[3] : 0, now, &res));
-    check(&res, id2m_psk_key(&cfg, (sel & 0x20) ? "trustm" : field[3], identity, key_hex,
-                             sizeof key_hex, &res));
-    check(&res, id2m_acl(&cfg, &st, client_id, identity, field[5], (int)(1u << ((sel >> 2) & 3)),
-                         &res));
+    check(&res, id2m_ext_continue(&cfg, &st, client_id, username, field[3], field[3] ? flen[3] : 0, now, &res));
+    check(&res, id2m_psk_key(&cfg, (sel & 0x20) ? "trustm" : field[3], identity, key_hex, sizeof key_hex, &res));
+    check(&res, id2m_acl(&cfg, &st, client_id, identity, field[5], (int)(1u << ((sel >> 2) & 3)), &res));
     if (field[5] != NULL)
         (void)id2m_topic_allowed(d->pk, d->dn, field[5], sel & 1);
     char pr[32];

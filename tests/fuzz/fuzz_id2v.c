@@ -59,8 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (strlen(cid.pk) == 0 || strlen(cid.dn) == 0 || buf[strlen(buf) - 1] != '|')
             abort();
         /* a parsed pk/dn formats again */
-        if (id2v_format_client_id(cid.pk, cid.dn, cid.securemode, cid.timestamp[0] ? cid.timestamp : NULL, NULL,
-                                  NULL, cid.authtype[0] ? cid.authtype : NULL, NULL, out, sizeof out) != ID2V_OK)
+        if (id2v_format_client_id(cid.pk, cid.dn, cid.securemode, cid.timestamp[0] ? cid.timestamp : NULL, NULL, NULL,
+                                  cid.authtype[0] ? cid.authtype : NULL, NULL, out, sizeof out) != ID2V_OK)
             abort();
         if (id2v_parse_client_id(out, &cid) != ID2V_OK)
             abort();

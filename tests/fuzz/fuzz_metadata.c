@@ -29,8 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             if (trustm_ac_decode(back, bl, &e2) != TRUSTM_OK || memcmp(&e, &e2, sizeof e) != 0)
                 abort();
-            if (trustm_ac_format(b, len, text, sizeof text, &n) != TRUSTM_OK || trustm_ac_parse(text, back, sizeof back, &bl) != TRUSTM_OK ||
-                bl != len || memcmp(back, b, len) != 0)
+            if (trustm_ac_format(b, len, text, sizeof text, &n) != TRUSTM_OK ||
+                trustm_ac_parse(text, back, sizeof back, &bl) != TRUSTM_OK || bl != len || memcmp(back, b, len) != 0)
                 abort();
         }
         (void)trustm_ac_format(b, len, text, 8, &n);

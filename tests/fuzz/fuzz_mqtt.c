@@ -53,13 +53,19 @@ static void reencode(uint8_t version, const mqtt_packet_t *d)
     size_t n = 0;
     mqtt_status_t st;
     switch (d->type) {
-    case MQTT_PUBLISH: st = mqtt_encode_publish(version, &d->u.publish, out, sizeof out, &n); break;
-    case MQTT_PUBACK: st = mqtt_encode_ack(version, MQTT_PUBACK, &d->u.ack, out, sizeof out, &n); break;
-    case MQTT_SUBACK: st = mqtt_encode_suback(version, MQTT_SUBACK, &d->u.suback, out, sizeof out, &n); break;
-    default: return;
+    case MQTT_PUBLISH:
+        st = mqtt_encode_publish(version, &d->u.publish, out, sizeof out, &n);
+        break;
+    case MQTT_PUBACK:
+        st = mqtt_encode_ack(version, MQTT_PUBACK, &d->u.ack, out, sizeof out, &n);
+        break;
+    case MQTT_SUBACK:
+        st = mqtt_encode_suback(version, MQTT_SUBACK, &d->u.suback, out, sizeof out, &n);
+        break;
+    default:
+        return;
     }
-    if (version == MQTT_V311 && g_size <= sizeof out &&
-        (st != MQTT_OK || n != g_size || memcmp(out, g_data, n) != 0))
+    if (version == MQTT_V311 && g_size <= sizeof out && (st != MQTT_OK || n != g_size || memcmp(out, g_data, n) != 0))
         abort();
 }
 
@@ -78,7 +84,9 @@ static void decode(uint8_t version)
         check_props(&d.u.connect.props);
         check_props(&d.u.connect.will_props);
         break;
-    case MQTT_CONNACK: check_props(&d.u.connack.props); break;
+    case MQTT_CONNACK:
+        check_props(&d.u.connack.props);
+        break;
     case MQTT_PUBLISH:
         inside(d.u.publish.topic);
         inside(d.u.publish.payload);
@@ -95,10 +103,16 @@ static void decode(uint8_t version)
         }
         break;
     case MQTT_SUBACK:
-    case MQTT_UNSUBACK: check_props(&d.u.suback.props); break;
+    case MQTT_UNSUBACK:
+        check_props(&d.u.suback.props);
+        break;
     case MQTT_DISCONNECT:
-    case MQTT_AUTH: check_props(&d.u.reason.props); break;
-    default: check_props(&d.u.ack.props); break;
+    case MQTT_AUTH:
+        check_props(&d.u.reason.props);
+        break;
+    default:
+        check_props(&d.u.ack.props);
+        break;
     }
     reencode(version, &d);
 }
@@ -110,7 +124,7 @@ typedef struct feed {
     size_t pos;
 } feed_t;
 
-static const uint8_t connack_v3[] = { 0x20, 0x02, 0x00, 0x00 };
+static const uint8_t connack_v3[] = {0x20, 0x02, 0x00, 0x00};
 
 static uint32_t f_now(void *u)
 {
@@ -151,7 +165,7 @@ static void on_message(void *u, const mqtt_publish_t *m)
 static void session(void)
 {
     static uint8_t tx[256], rx[128], store[256];
-    feed_t f = { 0, 0 };
+    feed_t f = {0, 0};
     mqtt_client_t c;
     mqtt_client_config_t cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -167,7 +181,7 @@ static void session(void)
     cfg.on_message = on_message;
     if (mqtt_client_init(&c, &cfg) != MQTT_OK)
         abort();
-    mqtt_transport_t t = { &f, f_send, f_recv, NULL };
+    mqtt_transport_t t = {&f, f_send, f_recv, NULL};
     mqtt_connect_t k;
     memset(&k, 0, sizeof k);
     k.version = MQTT_V311;
@@ -180,7 +194,7 @@ static void session(void)
     p.topic = mqtt_cstr("t");
     p.qos = 1;
     (void)mqtt_client_publish(&c, &p, NULL);
-    mqtt_sub_t sub = { mqtt_cstr("a/#"), 1 };
+    mqtt_sub_t sub = {mqtt_cstr("a/#"), 1};
     (void)mqtt_client_subscribe(&c, &sub, 1, NULL, NULL);
     for (int i = 0; i < 8 && mqtt_client_connected(&c); i++)
         (void)mqtt_client_yield(&c, 3000);

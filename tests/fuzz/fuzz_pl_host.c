@@ -18,7 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int toy_prf(void *u, const uint8_t *s, size_t sl, const uint8_t *l, size_t ll, const uint8_t *seed, size_t seedl,
                    uint8_t *out, size_t n)
 {
-    (void)u; (void)l; (void)ll;
+    (void)u;
+    (void)l;
+    (void)ll;
     for (size_t i = 0; i < n; i++)
         out[i] = (uint8_t)(s[i % sl] ^ seed[i % seedl] ^ i);
     return 0;
@@ -26,7 +28,10 @@ static int toy_prf(void *u, const uint8_t *s, size_t sl, const uint8_t *l, size_
 static int toy_enc(void *u, const uint8_t k[16], const uint8_t nonce[8], const uint8_t *aad, size_t al,
                    const uint8_t *in, size_t len, uint8_t *out)
 {
-    (void)u; (void)nonce; (void)aad; (void)al;
+    (void)u;
+    (void)nonce;
+    (void)aad;
+    (void)al;
     for (size_t i = 0; i < len; i++)
         out[i] = (uint8_t)(in[i] ^ k[i % 16]);
     memset(out + len, 0, 8);
@@ -35,7 +40,10 @@ static int toy_enc(void *u, const uint8_t k[16], const uint8_t nonce[8], const u
 static int toy_dec(void *u, const uint8_t k[16], const uint8_t nonce[8], const uint8_t *aad, size_t al,
                    const uint8_t *in, size_t len, const uint8_t tag[8], uint8_t *out)
 {
-    (void)u; (void)nonce; (void)aad; (void)al;
+    (void)u;
+    (void)nonce;
+    (void)aad;
+    (void)al;
     for (size_t i = 0; i < 8; i++)
         if (tag[i] != 0) {
             memset(out, 0, len);

@@ -12,19 +12,24 @@
 
 #include "id2_fixture.h"
 
-#define EX_ID      "00112233445566778899AABB"
-#define EX_RANDOM  "ABABABABABABABAB"
-#define EX_CHAL    "55B83408399FA660F05C82E4F25333DC"
-#define EX_TS      "1593072000000"
-#define EX_EXTRA   "a1B2c3D4e5F"
-#define EX_TYPE0   "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ"
-#define EX_TYPE2   "2~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~/+WkHmSPter0YRBRAyxFSRMED//w617I6dJUJpGvIKOVT2Ty5Ohunu6C0gIWaEiZ"
-#define EX_TYPE1   "1~2~ABABABABABABABAB~1593072000000~3S34ERxkxFCAktvYHIKUngwjgalW4nPJ6c5ZYunMrcuVT2Ty5Ohunu6C0gIWaEiZ"
-#define EX_TYPE3   "3~2~ABABABABABABABAB~1593072000000~l/gks7Ru3IpRwR/AUnLT24P8ygPUodVgHrnD+NUnV9mVT2Ty5Ohunu6C0gIWaEiZ"
-#define EX_SRV10   "10~2~ABABABABABABABAB~YmkREbfVQQEloYoCT87wIRtfR2S2kzxXzmgZ0H3RAKSVT2Ty5Ohunu6C0gIWaEiZ"
-#define EX_SRV11   "11~2~ABABABABABABABAB~pNxNtVMMzp721VIS0Q/dXE6bb4Wl+rJqPzUMHtq2iqiVT2Ty5Ohunu6C0gIWaEiZ"
-#define EX_DEC_IN  "53784a3c6c1948fc352f39d3c29f947391c802f23d04c0cc1e164410fd6bfe97" \
-                   "8dd898c9a37fbbe46afa7c2dce9fb514954f64f2e4e86e9eee82d20216684899"
+#define EX_ID     "00112233445566778899AABB"
+#define EX_RANDOM "ABABABABABABABAB"
+#define EX_CHAL   "55B83408399FA660F05C82E4F25333DC"
+#define EX_TS     "1593072000000"
+#define EX_EXTRA  "a1B2c3D4e5F"
+#define EX_TYPE0                                                                                                       \
+    "0~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~"                                                           \
+    "kFNcIOvYr7dVTGUCrnierlSHczCfoQUZlWZ1umFRqimVT2Ty5Ohunu6C0gIWaEiZ"
+#define EX_TYPE2                                                                                                       \
+    "2~2~ABABABABABABABAB~55B83408399FA660F05C82E4F25333DC~/+WkHmSPter0YRBRAyxFSRMED//"                                \
+    "w617I6dJUJpGvIKOVT2Ty5Ohunu6C0gIWaEiZ"
+#define EX_TYPE1 "1~2~ABABABABABABABAB~1593072000000~3S34ERxkxFCAktvYHIKUngwjgalW4nPJ6c5ZYunMrcuVT2Ty5Ohunu6C0gIWaEiZ"
+#define EX_TYPE3 "3~2~ABABABABABABABAB~1593072000000~l/gks7Ru3IpRwR/AUnLT24P8ygPUodVgHrnD+NUnV9mVT2Ty5Ohunu6C0gIWaEiZ"
+#define EX_SRV10 "10~2~ABABABABABABABAB~YmkREbfVQQEloYoCT87wIRtfR2S2kzxXzmgZ0H3RAKSVT2Ty5Ohunu6C0gIWaEiZ"
+#define EX_SRV11 "11~2~ABABABABABABABAB~pNxNtVMMzp721VIS0Q/dXE6bb4Wl+rJqPzUMHtq2iqiVT2Ty5Ohunu6C0gIWaEiZ"
+#define EX_DEC_IN                                                                                                      \
+    "53784a3c6c1948fc352f39d3c29f947391c802f23d04c0cc1e164410fd6bfe97"                                                 \
+    "8dd898c9a37fbbe46afa7c2dce9fb514954f64f2e4e86e9eee82d20216684899"
 #define EX_DEC_OUT "0303000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d"
 #define EX_SECRET  "2375FA4E0523E254CBB0065223772CE4ED9CCD5B5631C861F27226D506295C64"
 
@@ -51,10 +56,9 @@ static void check_auth(fx_t *f, int timestamp, const char *input, const char *ex
     uint32_t len = sizeof code;
     uint64_t before = fx_commands(f);
     uint32_t extra_len = extra != NULL ? (uint32_t)strlen(extra) : 0;
-    irot_result_t r = timestamp ? id2_client_get_timestamp_auth_code(&f->c, input, (const uint8_t *)extra,
-                                                                     extra_len, code, &len)
-                                : id2_client_get_challenge_auth_code(&f->c, input, (const uint8_t *)extra,
-                                                                     extra_len, code, &len);
+    irot_result_t r =
+        timestamp ? id2_client_get_timestamp_auth_code(&f->c, input, (const uint8_t *)extra, extra_len, code, &len)
+                  : id2_client_get_challenge_auth_code(&f->c, input, (const uint8_t *)extra, extra_len, code, &len);
     IROT(IROT_SUCCESS, r);
     assert_string_equal((const char *)code, expect);
     assert_int_equal(len, strlen(expect));
@@ -232,8 +236,8 @@ static void test_10_5_get_secret(void **state)
     size_t sl = 0;
     IROT(IROT_SUCCESS, id2_client_sign(&f->c, (const uint8_t *)"ID2-SEED", 8, sig, sizeof sig, &sl));
     uint8_t expect[48];
-    fx_unhex("f61dcacc1fa7f91e1257dd4a4bc29748dcf1209e6f8fb2b75f40232b873c154d954f64f2e4e86e9eee82d20216684899",
-             expect, sizeof expect);
+    fx_unhex("f61dcacc1fa7f91e1257dd4a4bc29748dcf1209e6f8fb2b75f40232b873c154d954f64f2e4e86e9eee82d20216684899", expect,
+             sizeof expect);
     assert_int_equal(sl, 48);
     assert_memory_equal(sig, expect, 48);
 }
@@ -389,8 +393,8 @@ static void test_power_down(void **state)
     id2_cleanup_report_t rep;
     IROT(IROT_SUCCESS, id2_client_cleanup_ex(&f->c, true, &rep));
     uint64_t t1 = trustm_sim_now_us(f->sim);
-    print_message("power-down: SEC %u before, waited %u ms, final SEC %u, %llu commands\n", sec, rep.waited_ms,
-                  rep.sec, (unsigned long long)(fx_commands(f) - before));
+    print_message("power-down: SEC %u before, waited %u ms, final SEC %u, %llu commands\n", sec, rep.waited_ms, rep.sec,
+                  (unsigned long long)(fx_commands(f) - before));
     assert_true(rep.powered_down);
     assert_true(rep.sec_zero);
     assert_int_equal(rep.sec, 0);

@@ -23,8 +23,8 @@
 
 #define EX_CHAL "55B83408399FA660F05C82E4F25333DC"
 #define EX_M    "00112233445566778899AABBABABABABABABABAB55B83408399FA660F05C82E4F25333DC"
-#define EX_RSA_SIG                                                                                                 \
-    "ynKpOIzBAgUL09zYz0rFx1+4apeTPtiZwBG2x0tjKq1IDl86pTxmizQSxY3kBLGWBgJOxVsB/U4gIQ7F581QEFX0EGxVHSSmYZ2/lRxR0VMP9" \
+#define EX_RSA_SIG                                                                                                     \
+    "ynKpOIzBAgUL09zYz0rFx1+4apeTPtiZwBG2x0tjKq1IDl86pTxmizQSxY3kBLGWBgJOxVsB/U4gIQ7F581QEFX0EGxVHSSmYZ2/lRxR0VMP9"    \
     "mfRkvTMzlcQeJLvV4qYjZus2XsgAiNQWgNliRSScoG4Wfk1smyIlRmVTeosJUI="
 
 #define IROT(expect, expr) assert_int_equal((int)(expr), (int)(expect))
@@ -173,10 +173,10 @@ static void test_generated_decrypt(void **state)
     size_t cl = 0;
     static const char p1[] = "first block of key material, 48 bytes long.....";
     static const char p2[] = "second";
-    assert_int_equal(mbedtls_pk_encrypt(&r->pk, (const uint8_t *)p1, 48, ct, &cl, 128, mbedtls_ctr_drbg_random,
-                                        &r->drbg), 0);
-    assert_int_equal(mbedtls_pk_encrypt(&r->pk, (const uint8_t *)p2, 6, ct + 128, &cl, 128, mbedtls_ctr_drbg_random,
-                                        &r->drbg), 0);
+    assert_int_equal(
+        mbedtls_pk_encrypt(&r->pk, (const uint8_t *)p1, 48, ct, &cl, 128, mbedtls_ctr_drbg_random, &r->drbg), 0);
+    assert_int_equal(
+        mbedtls_pk_encrypt(&r->pk, (const uint8_t *)p2, 6, ct + 128, &cl, 128, mbedtls_ctr_drbg_random, &r->drbg), 0);
     uint32_t len = sizeof out;
     uint64_t before = fx_commands(f);
     IROT(IROT_SUCCESS, id2_client_decrypt(&f->c, ct, 256, out, &len));

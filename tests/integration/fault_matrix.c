@@ -31,11 +31,11 @@
 #include "trustm_sim.h"
 
 #define EXCHANGE_BUDGET_US 2000000u
-#define DATA_LEN 40u
+#define DATA_LEN           40u
 
 typedef enum { F_NACK, F_FCS, F_DROP, F_TRUNC, F_FLIP, F_BUSY, F_POWER, F_COUNT } fault_t;
-static const char *fault_name[F_COUNT] = {"NACK storm", "FCS error", "dropped frame", "truncated read",
-                                          "bit flip", "stretched BUSY", "power cut"};
+static const char *fault_name[F_COUNT] = {"NACK storm", "FCS error",      "dropped frame", "truncated read",
+                                          "bit flip",   "stretched BUSY", "power cut"};
 
 typedef struct cell {
     unsigned ok, err, wrong, hang, unnamed, recovered, reopened, unrecovered;
@@ -68,8 +68,14 @@ static uint64_t next_rand(uint64_t *s)
 static bool layer_named(trustm_status_t st)
 {
     switch (TRUSTM_STATUS_LAYER(st)) {
-    case TRUSTM_LAYER_PAL: case TRUSTM_LAYER_PHY: case TRUSTM_LAYER_DL: case TRUSTM_LAYER_TL:
-    case TRUSTM_LAYER_PL: case TRUSTM_LAYER_CMD: case TRUSTM_LAYER_API: case TRUSTM_LAYER_DEVICE:
+    case TRUSTM_LAYER_PAL:
+    case TRUSTM_LAYER_PHY:
+    case TRUSTM_LAYER_DL:
+    case TRUSTM_LAYER_TL:
+    case TRUSTM_LAYER_PL:
+    case TRUSTM_LAYER_CMD:
+    case TRUSTM_LAYER_API:
+    case TRUSTM_LAYER_DEVICE:
         return true;
     default:
         return false;
@@ -81,14 +87,30 @@ static void set_plan(ctx_t *c, fault_t f, uint32_t ppm, uint64_t seed)
     memset(&c->plan, 0, sizeof c->plan);
     c->plan.seed = seed;
     switch (f) {
-    case F_NACK: c->plan.nack_ppm = ppm; break;
-    case F_FCS: c->plan.fcs_ppm = ppm; break;
-    case F_DROP: c->plan.drop_ppm = ppm; break;
-    case F_TRUNC: c->plan.truncate_ppm = ppm; break;
-    case F_FLIP: c->plan.flip_ppm = ppm; break;
-    case F_BUSY: c->plan.busy_ppm = ppm; c->plan.busy_extra_max_us = 500000; break;
-    case F_POWER: c->plan.power_ppm = ppm; break;
-    default: break;
+    case F_NACK:
+        c->plan.nack_ppm = ppm;
+        break;
+    case F_FCS:
+        c->plan.fcs_ppm = ppm;
+        break;
+    case F_DROP:
+        c->plan.drop_ppm = ppm;
+        break;
+    case F_TRUNC:
+        c->plan.truncate_ppm = ppm;
+        break;
+    case F_FLIP:
+        c->plan.flip_ppm = ppm;
+        break;
+    case F_BUSY:
+        c->plan.busy_ppm = ppm;
+        c->plan.busy_extra_max_us = 500000;
+        break;
+    case F_POWER:
+        c->plan.power_ppm = ppm;
+        break;
+    default:
+        break;
     }
 }
 
@@ -241,8 +263,8 @@ int main(int argc, char **argv)
     static const uint32_t rates[] = {1000, 10000, 100000};
     static const uint16_t frames[] = {277, 20};
     unsigned failures = 0;
-    printf("bus fault matrix: %u commands per cell (write/read F1D1, SHA-256 300 B, random, UID), seed %llu\n",
-           cmds, (unsigned long long)seed);
+    printf("bus fault matrix: %u commands per cell (write/read F1D1, SHA-256 300 B, random, UID), seed %llu\n", cmds,
+           (unsigned long long)seed);
     printf("cell: ok / errors (recovered at once + after re-open) / wrong / hang / unnamed, max command time\n");
     printf("%-15s %-6s | %-44s | %-44s\n", "fault", "rate", "frame 277", "frame 20");
     for (int f = 0; f < F_COUNT; f++) {
@@ -256,8 +278,8 @@ int main(int argc, char **argv)
                          (double)cl[k].max_us / 1000.0);
                 if (cl[k].wrong || cl[k].hang || cl[k].unnamed || cl[k].unrecovered) {
                     failures++;
-                    fprintf(stderr, "FAIL %s rate %g frame %u: %s (unrecovered %u)\n", fault_name[f],
-                            rates[r] / 1e6, frames[k], cl[k].first_bad, cl[k].unrecovered);
+                    fprintf(stderr, "FAIL %s rate %g frame %u: %s (unrecovered %u)\n", fault_name[f], rates[r] / 1e6,
+                            frames[k], cl[k].first_bad, cl[k].unrecovered);
                 }
             }
             printf("%-15s %-6g | %-44s | %-44s\n", fault_name[f], rates[r] / 1e6, col[0], col[1]);

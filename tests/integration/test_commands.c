@@ -84,11 +84,11 @@ static int teardown(void **state)
     return 0;
 }
 
-#define OK(expr)                                                                                   \
-    do {                                                                                           \
-        trustm_status_t s_ = (expr);                                                               \
-        if (s_ != TRUSTM_OK)                                                                       \
-            fail_msg("%s -> %s: %s", #expr, trustm_status_layer_str(s_), trustm_status_base_str(s_)); \
+#define OK(expr)                                                                                                       \
+    do {                                                                                                               \
+        trustm_status_t s_ = (expr);                                                                                   \
+        if (s_ != TRUSTM_OK)                                                                                           \
+            fail_msg("%s -> %s: %s", #expr, trustm_status_layer_str(s_), trustm_status_base_str(s_));                  \
     } while (0)
 
 static void test_id2_and_data(void **state)
@@ -232,8 +232,9 @@ static void import_pub(const uint8_t *pub, size_t len, mbedtls_rsa_context *rsa)
     trustm_rsa_pubkey_t pk;
     OK(trustm_rsa_pubkey_decode(pub, len, &pk));
     mbedtls_rsa_init(rsa, MBEDTLS_RSA_PKCS_V15, 0);
-    assert_int_equal(mbedtls_rsa_import_raw(rsa, pk.modulus, pk.modulus_len, NULL, 0, NULL, 0, NULL, 0,
-                                            pk.exponent, pk.exponent_len), 0);
+    assert_int_equal(mbedtls_rsa_import_raw(rsa, pk.modulus, pk.modulus_len, NULL, 0, NULL, 0, NULL, 0, pk.exponent,
+                                            pk.exponent_len),
+                     0);
     assert_int_equal(mbedtls_rsa_complete(rsa), 0);
 }
 
@@ -253,17 +254,20 @@ static void test_rsa_keygen_sign_encrypt(void **state)
     size_t sig_len;
     OK(trustm_rsa_sign(dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, 0xE0FD, sig, sizeof sig, &sig_len));
     assert_int_equal(sig_len, 128);
-    assert_int_equal(mbedtls_rsa_pkcs1_verify(&rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, digest, sig), 0);
+    assert_int_equal(mbedtls_rsa_pkcs1_verify(&rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, digest, sig),
+                     0);
     /* the chip verifies its own signature with the exported key, and rejects a bad one */
     OK(trustm_rsa_verify(dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sig_len, TRUSTM_RSA1024, pub, pub_len));
     sig[5] ^= 1;
-    assert_int_equal(trustm_rsa_verify(dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sig_len, TRUSTM_RSA1024, pub, pub_len),
-                     TRUSTM_DEVICE_ERR(0x2C));
+    assert_int_equal(
+        trustm_rsa_verify(dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sig_len, TRUSTM_RSA1024, pub, pub_len),
+        TRUSTM_DEVICE_ERR(0x2C));
 
     /* host encrypts with the exported key, the chip decrypts */
     uint8_t ct[128], pt[128];
     assert_int_equal(mbedtls_rsa_pkcs1_encrypt(&rsa, rng_host, NULL, MBEDTLS_RSA_PUBLIC, 20,
-                                               (const uint8_t *)"secret message 12345", ct), 0);
+                                               (const uint8_t *)"secret message 12345", ct),
+                     0);
     size_t n;
     OK(trustm_rsa_decrypt(dev, ct, sizeof ct, 0xE0FD, pt, sizeof pt, &n));
     assert_int_equal(n, 20);
@@ -299,15 +303,16 @@ static void test_hmac_and_derive_from_pressec(void **state)
     OK(trustm_hkdf(dev, TRUSTM_HKDF_SHA256, 0xF1D5, salt, sizeof salt, info, sizeof info, sizeof okm, 0, okm,
                    sizeof okm));
     assert_int_equal(mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), salt, sizeof salt, secret,
-                                  sizeof secret, info, sizeof info, okm_ref, sizeof okm_ref), 0);
+                                  sizeof secret, info, sizeof info, okm_ref, sizeof okm_ref),
+                     0);
     assert_memory_equal(okm, okm_ref, sizeof okm);
 
     /* TLS 1.2 PRF-SHA256 computed here with HMAC: P_SHA256(secret, label || seed) */
     const uint8_t label[] = "key expansion";
     const uint8_t seed[] = {0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF, 0x00, 0x11};
     uint8_t prf[40];
-    OK(trustm_tls_prf(dev, TRUSTM_PRF_SHA256, 0xF1D5, label, sizeof label - 1, seed, sizeof seed, sizeof prf, 0,
-                      prf, sizeof prf));
+    OK(trustm_tls_prf(dev, TRUSTM_PRF_SHA256, 0xF1D5, label, sizeof label - 1, seed, sizeof seed, sizeof prf, 0, prf,
+                      sizeof prf));
     uint8_t ls[64], a[32], block[32 + 64], out[64];
     size_t ls_len = sizeof label - 1 + sizeof seed;
     memcpy(ls, label, sizeof label - 1);

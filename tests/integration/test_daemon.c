@@ -99,10 +99,12 @@ static void test_state_survives_sigkill(void **state)
     assert_int_equal(trustm_rsa_pubkey_decode(pub, pub_len, &pk), TRUSTM_OK);
     mbedtls_rsa_context rsa;
     mbedtls_rsa_init(&rsa, MBEDTLS_RSA_PKCS_V15, 0);
-    assert_int_equal(mbedtls_rsa_import_raw(&rsa, pk.modulus, pk.modulus_len, NULL, 0, NULL, 0, NULL, 0,
-                                            pk.exponent, pk.exponent_len), 0);
+    assert_int_equal(mbedtls_rsa_import_raw(&rsa, pk.modulus, pk.modulus_len, NULL, 0, NULL, 0, NULL, 0, pk.exponent,
+                                            pk.exponent_len),
+                     0);
     assert_int_equal(mbedtls_rsa_complete(&rsa), 0);
-    assert_int_equal(mbedtls_rsa_pkcs1_verify(&rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, digest, sig), 0);
+    assert_int_equal(mbedtls_rsa_pkcs1_verify(&rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, digest, sig),
+                     0);
     mbedtls_rsa_free(&rsa);
     trustm_pal_socket_close(&s);
     kill(pid, SIGTERM);

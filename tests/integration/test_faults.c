@@ -24,7 +24,7 @@ typedef enum expect { MUST_RECOVER, MAY_FAIL, MUST_FAIL } expect_t;
 typedef struct fault_case {
     const char *name;
     trustm_sim_faults_t plan;
-    bool before_open;  /* arm before the open (else between open and the UID read) */
+    bool before_open; /* arm before the open (else between open and the UID read) */
     expect_t expect;
     uint32_t fail_layer; /* with MUST_FAIL: the layer the status must name */
 } fault_case_t;
@@ -55,10 +55,10 @@ static void run_case(const fault_case_t *fc, uint16_t frame_size, uint64_t seed)
         s = trustm_data_read(&t.dev, 0xE0C2, 0, uid, sizeof uid, &n);
     uint64_t elapsed = trustm_sim_now_us(t.sim);
 
-#define CASE_FAIL(...)                                                                           \
-    do {                                                                                         \
-        print_error("fault case '%s', frame size %u, fault plan: %s\n", fc->name, frame_size, desc); \
-        fail_msg(__VA_ARGS__);                                                                   \
+#define CASE_FAIL(...)                                                                                                 \
+    do {                                                                                                               \
+        print_error("fault case '%s', frame size %u, fault plan: %s\n", fc->name, frame_size, desc);                   \
+        fail_msg(__VA_ARGS__);                                                                                         \
     } while (0)
 
     if (elapsed > MAX_VIRTUAL_US)

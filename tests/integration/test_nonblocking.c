@@ -67,8 +67,16 @@ static void run(uint16_t frame_size)
     itest_teardown(&t);
 }
 
-static void test_event_loop_277(void **state) { (void)state; run(277); }
-static void test_event_loop_20(void **state) { (void)state; run(20); }
+static void test_event_loop_277(void **state)
+{
+    (void)state;
+    run(277);
+}
+static void test_event_loop_20(void **state)
+{
+    (void)state;
+    run(20);
+}
 
 static void test_abort_then_reuse(void **state)
 {

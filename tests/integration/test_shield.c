@@ -40,11 +40,11 @@
 #include "trustm_stack.h"
 #include "trustm_testutil.h"
 
-#define OKS(expr)                                                                                        \
-    do {                                                                                                 \
-        trustm_status_t s_ = (expr);                                                                     \
-        if (s_ != TRUSTM_OK)                                                                             \
-            fail_msg("%s -> %s: %s", #expr, trustm_status_layer_str(s_), trustm_status_base_str(s_));   \
+#define OKS(expr)                                                                                                      \
+    do {                                                                                                               \
+        trustm_status_t s_ = (expr);                                                                                   \
+        if (s_ != TRUSTM_OK)                                                                                           \
+            fail_msg("%s -> %s: %s", #expr, trustm_status_layer_str(s_), trustm_status_base_str(s_));                  \
     } while (0)
 
 /* ---- fixture: chip, recording PAL, host with a shield and a tamper-capable ops table ---- */
@@ -63,8 +63,8 @@ typedef struct fx {
     uint8_t *log;
     size_t log_len, log_cap;
     /* tampering */
-    unsigned corrupt_enc;  /* corrupt the tag of the next N record encryptions */
-    unsigned fail_dec;     /* fail the next N record decryptions */
+    unsigned corrupt_enc; /* corrupt the tag of the next N record encryptions */
+    unsigned fail_dec;    /* fail the next N record decryptions */
 } fx_t;
 
 static fx_t *g_fx;
@@ -87,8 +87,16 @@ static trustm_status_t rec_read(void *ctx, uint8_t addr7, uint8_t *buf, size_t l
     fx_t *f = ctx;
     return f->inner.ops->i2c_read(f->inner.ctx, addr7, buf, len);
 }
-static uint64_t rec_now(void *ctx) { fx_t *f = ctx; return f->inner.ops->now_us(f->inner.ctx); }
-static void rec_sleep(void *ctx, uint32_t us) { fx_t *f = ctx; f->inner.ops->sleep_us(f->inner.ctx, us); }
+static uint64_t rec_now(void *ctx)
+{
+    fx_t *f = ctx;
+    return f->inner.ops->now_us(f->inner.ctx);
+}
+static void rec_sleep(void *ctx, uint32_t us)
+{
+    fx_t *f = ctx;
+    f->inner.ops->sleep_us(f->inner.ctx, us);
+}
 static trustm_status_t rec_pin(void *ctx, trustm_pal_pin_t pin, bool high)
 {
     fx_t *f = ctx;
@@ -361,10 +369,18 @@ static void test_bus_faults_handshake(void **state)
             memset(&plan, 0, sizeof plan);
             plan.seed = k * 7u + kind;
             switch (kind) {
-            case 0: plan.flip_host_frame = k; break;
-            case 1: plan.corrupt_fcs_frame = k; break;
-            case 2: plan.drop_frame = k; break;
-            default: plan.nack_next = 3 * k; break;
+            case 0:
+                plan.flip_host_frame = k;
+                break;
+            case 1:
+                plan.corrupt_fcs_frame = k;
+                break;
+            case 2:
+                plan.drop_frame = k;
+                break;
+            default:
+                plan.nack_next = 3 * k;
+                break;
             }
             trustm_sim_faults_set(f->sim, &plan);
             uint8_t r[40];
@@ -492,8 +508,8 @@ static void test_replay(void **state)
     sc.read_secret = tv_pbs_default;
     sc.default_level = TRUSTM_PROTECT_FULL;
     OKS(trustm_shield_init(&x->sh, &sc));
-    static const uint8_t open_apdu[] = {0xF0, 0x00, 0x00, 0x10, 0xD2, 0x76, 0x00, 0x00, 0x04, 0x47, 0x65, 0x6E,
-                                        0x41, 0x75, 0x74, 0x68, 0x41, 0x70, 0x70, 0x6C};
+    static const uint8_t open_apdu[] = {0xF0, 0x00, 0x00, 0x10, 0xD2, 0x76, 0x00, 0x00, 0x04, 0x47,
+                                        0x65, 0x6E, 0x41, 0x75, 0x74, 0x68, 0x41, 0x70, 0x70, 0x6C};
     static const uint8_t rnd_apdu[] = {0x8C, 0x00, 0x00, 0x02, 0x00, 0x08};
     uint8_t rsp[64];
     size_t n = 0;

@@ -30,7 +30,7 @@
 #include "mqtt/mqtt_client.h"
 #include "mqtt/mqtt_net.h"
 
-#define MOSQUITTO "/usr/sbin/mosquitto"
+#define MOSQUITTO    "/usr/sbin/mosquitto"
 #define PSK_IDENTITY "00112233445566778899AABB"
 /* cloud-mqtt.md §9.4: the secret for hint "trustm" of the id2.md §10 device */
 #define PSK_HEX "B1294AFF81B4A8CAE1F406FD6192689BBE541BC2CB5AE597265B89E8D94174D3"
@@ -54,8 +54,7 @@ static uint16_t free_port(int *keep)
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &al) != 0)
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(fd, (struct sockaddr *)&a, &al) != 0)
         return 0;
     *keep = fd; /* closed by the caller once all ports are chosen */
     return ntohs(a.sin_port);
@@ -77,7 +76,7 @@ static int port_open(uint16_t port)
 
 static void sleep_ms(long ms)
 {
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
@@ -127,7 +126,7 @@ static int make_certs(void)
 static int broker_setup(void **state)
 {
     (void)state;
-    int keep[3] = { -1, -1, -1 };
+    int keep[3] = {-1, -1, -1};
     char conf[2048];
     memset(&B, 0, sizeof B);
     if (access(MOSQUITTO, X_OK) != 0) {
@@ -207,9 +206,9 @@ static int broker_teardown(void **state)
         waitpid(B.pid, NULL, 0);
     }
     if (B.dir[0] != '\0') {
-        static const char *const files[] = { "ca.key", "ca.crt", "ca.srl", "other.key", "other.crt",
-                                             "server.key", "server.csr", "server.crt", "server.ext",
-                                             "psk.txt", "mosquitto.conf", "mosquitto.out", "openssl.log" };
+        static const char *const files[] = {"ca.key",         "ca.crt",        "ca.srl",     "other.key",  "other.crt",
+                                            "server.key",     "server.csr",    "server.crt", "server.ext", "psk.txt",
+                                            "mosquitto.conf", "mosquitto.out", "openssl.log"};
         char path[128];
         for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
             snprintf(path, sizeof path, "%s/%s", B.dir, files[i]);
@@ -220,12 +219,12 @@ static int broker_teardown(void **state)
     return 0;
 }
 
-#define REQUIRE_BROKER()                                                                          \
-    do {                                                                                          \
-        if (!B.up) {                                                                              \
-            print_message("SKIP: %s\n", B.why != NULL ? B.why : "broker not running");           \
-            skip();                                                                               \
-        }                                                                                         \
+#define REQUIRE_BROKER()                                                                                               \
+    do {                                                                                                               \
+        if (!B.up) {                                                                                                   \
+            print_message("SKIP: %s\n", B.why != NULL ? B.why : "broker not running");                                 \
+            skip();                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
 /* ---- the session ----------------------------------------------------------------------- */
@@ -276,13 +275,12 @@ static void on_net_log(void *u, const mqtt_net_log_t *ev)
     if (ev->kind == MQTT_NET_LOG_SEND) {
         s->sends++;
         if (s->printed++ < 3)
-            print_message("iTLS send data(%zu bytes) used time(usec): %llu\n", ev->bytes,
-                          (unsigned long long)ev->usec);
+            print_message("iTLS send data(%zu bytes) used time(usec): %llu\n", ev->bytes, (unsigned long long)ev->usec);
     } else if (ev->kind == MQTT_NET_LOG_RECV) {
         s->recvs++;
         if (s->printed++ < 3)
-            print_message("=========================== iTLS receive data(%zu bytes) used time(usec): %llu\n",
-                          ev->bytes, (unsigned long long)ev->usec);
+            print_message("=========================== iTLS receive data(%zu bytes) used time(usec): %llu\n", ev->bytes,
+                          (unsigned long long)ev->usec);
     } else if (ev->kind == MQTT_NET_LOG_HANDSHAKE) {
         print_message("=========================== iTLS handshake used time(usec): %llu\n",
                       (unsigned long long)ev->usec);
@@ -323,8 +321,7 @@ static mqtt_net_opts_t opts(mqtt_net_mode_t mode, uint16_t port, sess_t *s)
 }
 
 /* Connect over n, subscribe to a topic, publish QoS 1 to it, wait for PUBACK and the echo. */
-static void roundtrip(mqtt_net_t *n, sess_t *s, uint8_t version, const char *client_id,
-                      const char *topic)
+static void roundtrip(mqtt_net_t *n, sess_t *s, uint8_t version, const char *client_id, const char *topic)
 {
     mqtt_client_t c;
     mqtt_transport_t t;
@@ -347,7 +344,7 @@ static void roundtrip(mqtt_net_t *n, sess_t *s, uint8_t version, const char *cli
         assert_true(mqtt_props_has(&ack.props, MQTT_PROP_ASSIGNED_CLIENT_ID));
         assert_true(ack.props.assigned_client_id.len > 0);
     }
-    mqtt_sub_t sub = { mqtt_cstr(topic), 1 };
+    mqtt_sub_t sub = {mqtt_cstr(topic), 1};
     uint16_t sid = 0, pid = 0;
     assert_int_equal(mqtt_client_subscribe(&c, &sub, 1, NULL, &sid), MQTT_OK);
     assert_int_equal(sid, 1);
@@ -432,7 +429,7 @@ static void test_tcp_reconnect_resend(void **state)
     assert_int_equal(mqtt_net_connect(&o, &n, NULL), MQTT_OK);
     mqtt_net_transport(n, &t);
     assert_int_equal(mqtt_client_connect(&c, &t, &k, NULL), MQTT_OK);
-    mqtt_sub_t sub = { mqtt_cstr("trustm/test/resend"), 1 };
+    mqtt_sub_t sub = {mqtt_cstr("trustm/test/resend"), 1};
     assert_int_equal(mqtt_client_subscribe(&c, &sub, 1, NULL, NULL), MQTT_OK);
     for (int i = 0; i < 100 && s.subacked == 0; i++)
         assert_int_equal(mqtt_client_yield(&c, 50), MQTT_OK);
@@ -559,12 +556,8 @@ static void test_net_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tcp_v311),
-        cmocka_unit_test(test_tcp_v5),
-        cmocka_unit_test(test_tcp_reconnect_resend),
-        cmocka_unit_test(test_tls_ca),
-        cmocka_unit_test(test_tls_psk),
-        cmocka_unit_test(test_net_errors),
+        cmocka_unit_test(test_tcp_v311), cmocka_unit_test(test_tcp_v5),  cmocka_unit_test(test_tcp_reconnect_resend),
+        cmocka_unit_test(test_tls_ca),   cmocka_unit_test(test_tls_psk), cmocka_unit_test(test_net_errors),
     };
     return cmocka_run_group_tests_name("mqtt_broker", tests, broker_setup, broker_teardown);
 }

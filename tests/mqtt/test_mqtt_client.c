@@ -20,14 +20,14 @@
 /* ---- scripted transport + clock -------------------------------------------------------- */
 
 typedef struct fake {
-    uint32_t now;                 /* the injected clock (ms) */
-    uint8_t out[16384];           /* every byte the client sent */
+    uint32_t now;       /* the injected clock (ms) */
+    uint8_t out[16384]; /* every byte the client sent */
     size_t out_len;
-    uint8_t in[4096];             /* bytes queued for the client */
+    uint8_t in[4096]; /* bytes queued for the client */
     size_t in_len, in_pos;
-    int broken;                   /* send/recv fail */
+    int broken; /* send/recv fail */
     int closed;
-    size_t asked[256];            /* recv sizes the client asked for */
+    size_t asked[256]; /* recv sizes the client asked for */
     size_t nasked;
 } fake_t;
 
@@ -86,7 +86,7 @@ static void fake_close(void *c)
 
 static mqtt_transport_t transport(void)
 {
-    mqtt_transport_t t = { &T.f, fake_send, fake_recv, fake_close };
+    mqtt_transport_t t = {&T.f, fake_send, fake_recv, fake_close};
     return t;
 }
 
@@ -182,7 +182,8 @@ static void connect_v3(mqtt_client_t *c)
     mqtt_connect_t k = v3_connect();
     q("20020000");
     mqtt_connack_t ack;
-    assert_int_equal(mqtt_client_connect(c, &(mqtt_transport_t){ &T.f, fake_send, fake_recv, fake_close }, &k, &ack), MQTT_OK);
+    assert_int_equal(mqtt_client_connect(c, &(mqtt_transport_t){&T.f, fake_send, fake_recv, fake_close}, &k, &ack),
+                     MQTT_OK);
     assert_true(mqtt_client_connected(c));
 }
 
@@ -251,7 +252,7 @@ static void test_seed_sequence(void **state)
     assert_int_equal(publish(&c, V6_TOPIC_UPDATE, V6_PAYLOAD_UPDATE, 1), 4);
     assert_sent(off, V6_UPDATE_HEX);
     off = T.f.out_len;
-    mqtt_sub_t sub = { mqtt_cstr(V6_TOPIC_DATA), 1 };
+    mqtt_sub_t sub = {mqtt_cstr(V6_TOPIC_DATA), 1};
     uint16_t id = 0;
     assert_int_equal(mqtt_client_subscribe(&c, &sub, 1, NULL, &id), MQTT_OK);
     assert_int_equal(id, 5);
@@ -352,7 +353,8 @@ static void test_v5_auth_refuse(void **state)
     /* A server proof that does not match (callback compares) is refused the same way. */
     client_init(&c, sizeof rx);
     q(V92_AUTH2_HEX);
-    q("201100000e1500034944321600053130" "7e7e7e"); /* auth data "10~~~" */
+    q("201100000e1500034944321600053130"
+      "7e7e7e"); /* auth data "10~~~" */
     connect_v5_auth(&c, MQTT_ERR_AUTH);
     assert_sent(325, "E00187");
 
@@ -458,7 +460,7 @@ static void test_packet_ids(void **state)
     mqtt_client_t c;
     client_init(&c, sizeof rx);
     connect_v3(&c);
-    mqtt_sub_t sub = { mqtt_cstr("a/#"), 1 };
+    mqtt_sub_t sub = {mqtt_cstr("a/#"), 1};
     mqtt_str_t filt = mqtt_cstr("a/#");
     uint16_t id;
     char ack[16];
@@ -580,7 +582,7 @@ static void test_incoming(void **state)
     new_link();
     connect_v3(&c);
     T.nev = 0;
-    mqtt_sub_t sub = { mqtt_cstr("a"), 0 };
+    mqtt_sub_t sub = {mqtt_cstr("a"), 0};
     uint16_t id;
     assert_int_equal(mqtt_client_subscribe(&c, &sub, 1, NULL, &id), MQTT_OK);
     assert_int_equal(mqtt_client_yield(&c, 3000), MQTT_OK);
@@ -688,14 +690,10 @@ static void test_params(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_seed_sequence),
-        cmocka_unit_test(test_v5_auth_accept),
-        cmocka_unit_test(test_v5_auth_refuse),
-        cmocka_unit_test(test_resend_after_reconnect),
-        cmocka_unit_test(test_packet_ids),
-        cmocka_unit_test(test_keepalive),
-        cmocka_unit_test(test_incoming),
-        cmocka_unit_test(test_store),
+        cmocka_unit_test(test_seed_sequence),  cmocka_unit_test(test_v5_auth_accept),
+        cmocka_unit_test(test_v5_auth_refuse), cmocka_unit_test(test_resend_after_reconnect),
+        cmocka_unit_test(test_packet_ids),     cmocka_unit_test(test_keepalive),
+        cmocka_unit_test(test_incoming),       cmocka_unit_test(test_store),
         cmocka_unit_test(test_params),
     };
     return cmocka_run_group_tests_name("mqtt_client", tests, NULL, NULL);

@@ -19,7 +19,7 @@
 #include "trustm_testutil.h"
 
 #define CANARY 0xA5
-#define PAD 16
+#define PAD    16
 
 static size_t hex(const char *h, uint8_t *out, size_t size)
 {
@@ -122,8 +122,9 @@ static void test_connect_3_5(void **state)
     uint8_t mac[32];
     char pw[65];
     const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-    assert_int_equal(mbedtls_md_hmac(md, (const uint8_t *)V35_DS, strlen(V35_DS),
-                                     (const uint8_t *)V35_SIGN, strlen(V35_SIGN), mac), 0);
+    assert_int_equal(
+        mbedtls_md_hmac(md, (const uint8_t *)V35_DS, strlen(V35_DS), (const uint8_t *)V35_SIGN, strlen(V35_SIGN), mac),
+        0);
     for (int i = 0; i < 32; i++)
         snprintf(pw + 2 * i, 3, "%02x", mac[i]);
     assert_string_equal(pw, V35_PASSWORD);
@@ -131,7 +132,7 @@ static void test_connect_3_5(void **state)
     /* Expected bytes assembled from the field list of §3.5. */
     uint8_t want[300];
     size_t w = 0;
-    const uint8_t head[] = { 0x10, 0x9C, 0x02, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0xC0, 0x00, 0x3C, 0x00, 0xB9 };
+    const uint8_t head[] = {0x10, 0x9C, 0x02, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0xC0, 0x00, 0x3C, 0x00, 0xB9};
     memcpy(want, head, sizeof head);
     w = sizeof head;
     memcpy(want + w, V35_CLIENT_ID, 185);
@@ -175,7 +176,7 @@ static void test_connect_3_5(void **state)
 /* ---- §6 -------------------------------------------------------------------------------- */
 
 typedef struct pub_vec {
-    const char *hex;   /* NULL: mid report, assembled */
+    const char *hex; /* NULL: mid report, assembled */
     size_t size;
     const char *topic, *payload;
     uint16_t id;
@@ -185,11 +186,11 @@ static void test_publish_table_6(void **state)
 {
     (void)state;
     static const pub_vec_t v[] = {
-        { NULL, 201, V6_TOPIC_MID, V6_PAYLOAD_MID, 1 },
-        { V6_FW_HEX, 111, V6_TOPIC_FW, V6_PAYLOAD_FW, 3 },
-        { V6_UPDATE_HEX, 64, V6_TOPIC_UPDATE, V6_PAYLOAD_UPDATE, 4 },
-        { V6_DATA_HEX, 60, V6_TOPIC_DATA, V6_PAYLOAD_DATA, 6 },
-        { V6_TEMP1_HEX, 85, V6_TOPIC_DATA, V6_PAYLOAD_TEMP1, 7 },
+        {NULL, 201, V6_TOPIC_MID, V6_PAYLOAD_MID, 1},
+        {V6_FW_HEX, 111, V6_TOPIC_FW, V6_PAYLOAD_FW, 3},
+        {V6_UPDATE_HEX, 64, V6_TOPIC_UPDATE, V6_PAYLOAD_UPDATE, 4},
+        {V6_DATA_HEX, 60, V6_TOPIC_DATA, V6_PAYLOAD_DATA, 6},
+        {V6_TEMP1_HEX, 85, V6_TOPIC_DATA, V6_PAYLOAD_TEMP1, 7},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         uint8_t want[256];
@@ -197,7 +198,7 @@ static void test_publish_table_6(void **state)
         if (v[i].hex != NULL) {
             n = hex(v[i].hex, want, sizeof want);
         } else {
-            const uint8_t h[] = { 0x32, 0xC6, 0x01, 0x00, 0x36 };
+            const uint8_t h[] = {0x32, 0xC6, 0x01, 0x00, 0x36};
             memcpy(want, h, 5);
             memcpy(want + 5, V6_TOPIC_MID, 54);
             want[59] = 0x00;
@@ -233,7 +234,7 @@ static void test_subscribe_puback_6(void **state)
     uint8_t want[64];
     size_t n = hex(V6_SUBSCRIBE_HEX, want, sizeof want);
     assert_int_equal(n, 42);
-    mqtt_sub_t sub = { S(V6_TOPIC_DATA), 1 };
+    mqtt_sub_t sub = {S(V6_TOPIC_DATA), 1};
     mqtt_subscribe_t s;
     memset(&s, 0, sizeof s);
     s.packet_id = 5;
@@ -265,7 +266,7 @@ static void test_subscribe_puback_6(void **state)
     assert_int_equal(mqtt_decode(MQTT_V5, want, n, &d), MQTT_OK);
     assert_int_equal(d.u.ack.reason, 0);
     /* CONNACK 20 02 00 00 */
-    const uint8_t connack[] = { 0x20, 0x02, 0x00, 0x00 };
+    const uint8_t connack[] = {0x20, 0x02, 0x00, 0x00};
     check_truncations(MQTT_V311, connack, sizeof connack);
     assert_int_equal(mqtt_decode(MQTT_V311, connack, 4, &d), MQTT_OK);
     assert_int_equal(d.u.connack.reason, 0);
@@ -302,13 +303,16 @@ static void test_v5_auth_9_2(void **state)
     assert_str(d.u.connect.user_name, V9_USER);
     assert_str(d.u.connect.props.auth_method, "ID2");
     assert_str(d.u.connect.props.auth_data, V9_ID2);
-    assert_int_equal(d.u.connect.props.present,
-                     MQTT_PBIT(MQTT_PROP_AUTH_METHOD) | MQTT_PBIT(MQTT_PROP_AUTH_DATA));
+    assert_int_equal(d.u.connect.props.present, MQTT_PBIT(MQTT_PROP_AUTH_METHOD) | MQTT_PBIT(MQTT_PROP_AUTH_DATA));
 
     /* Step 2: AUTH 45 (broker), step 3: AUTH 132 (device) */
-    static const struct { const char *hex; size_t size; const char *data; } auth[] = {
-        { V92_AUTH2_HEX, 45, V9_SERVER_RANDOM },
-        { V92_AUTH3_HEX, 132, V9_STEP3 },
+    static const struct {
+        const char *hex;
+        size_t size;
+        const char *data;
+    } auth[] = {
+        {V92_AUTH2_HEX, 45, V9_SERVER_RANDOM},
+        {V92_AUTH3_HEX, 132, V9_STEP3},
     };
     for (size_t i = 0; i < 2; i++) {
         n = hex(auth[i].hex, want, sizeof want);
@@ -412,13 +416,13 @@ static void test_small_packets(void **state)
     assert_int_equal(mqtt_encode_disconnect(MQTT_V5, &r, b, sizeof b, &n), MQTT_ERR_PARAM);
 
     /* AUTH short form: remaining length 0 = success */
-    const uint8_t auth0[] = { 0xF0, 0x00 };
+    const uint8_t auth0[] = {0xF0, 0x00};
     roundtrip(MQTT_V5, auth0, 2, &d);
     assert_int_equal(d.u.reason.reason, 0);
-    const uint8_t auth1[] = { 0xF0, 0x01, 0x18 };
+    const uint8_t auth1[] = {0xF0, 0x01, 0x18};
     assert_int_equal(mqtt_decode(MQTT_V5, auth1, 3, &d), MQTT_ERR_BAD_LENGTH);
     /* AUTH continue without a method */
-    const uint8_t auth2[] = { 0xF0, 0x02, 0x18, 0x00 };
+    const uint8_t auth2[] = {0xF0, 0x02, 0x18, 0x00};
     assert_int_equal(mqtt_decode(MQTT_V5, auth2, 4, &d), MQTT_ERR_BAD_PROPERTY);
 
     /* v5 PUBACK with a reason and a reason string */
@@ -439,7 +443,7 @@ static void test_small_packets(void **state)
     assert_int_equal(mqtt_encode_ack(MQTT_V5, MQTT_PUBACK, &a, b, sizeof b, &n), MQTT_ERR_PARAM);
 
     /* SUBACK / UNSUBACK */
-    const uint8_t codes[] = { 0x01, 0x80 };
+    const uint8_t codes[] = {0x01, 0x80};
     mqtt_suback_t s;
     memset(&s, 0, sizeof s);
     s.packet_id = 5;
@@ -459,11 +463,11 @@ static void test_small_packets(void **state)
     roundtrip(MQTT_V311, b, n, &d);
     assert_int_equal(d.type, MQTT_UNSUBACK);
     /* a v3 SUBACK with QoS-2-or-failure-only codes: 0x03 is invalid */
-    const uint8_t badsub[] = { 0x90, 0x03, 0x00, 0x05, 0x03 };
+    const uint8_t badsub[] = {0x90, 0x03, 0x00, 0x05, 0x03};
     assert_int_equal(mqtt_decode(MQTT_V311, badsub, 5, &d), MQTT_ERR_BAD_VALUE);
 
     /* UNSUBSCRIBE v5 */
-    mqtt_str_t filters[2] = { S("a/+"), S("b/#") };
+    mqtt_str_t filters[2] = {S("a/+"), S("b/#")};
     mqtt_subscribe_t u;
     memset(&u, 0, sizeof u);
     u.packet_id = 9;
@@ -478,7 +482,7 @@ static void test_small_packets(void **state)
     assert_str(e.filter, "b/#");
 
     /* v5 PUBLISH with properties, DUP, retain, user properties */
-    mqtt_user_prop_t up[2] = { { S("k1"), S("v1") }, { S("k2"), S("v2") } };
+    mqtt_user_prop_t up[2] = {{S("k1"), S("v1")}, {S("k2"), S("v2")}};
     mqtt_publish_t p;
     memset(&p, 0, sizeof p);
     p.topic = S("t/1");
@@ -540,9 +544,12 @@ static void test_small_packets(void **state)
 static void test_varint(void **state)
 {
     (void)state;
-    static const struct { uint32_t v; const char *hex; } vec[] = {
-        { 0, "00" }, { 127, "7F" }, { 128, "8001" }, { 16383, "FF7F" }, { 16384, "808001" },
-        { 2097151, "FFFF7F" }, { 2097152, "80808001" }, { 268435455, "FFFFFF7F" },
+    static const struct {
+        uint32_t v;
+        const char *hex;
+    } vec[] = {
+        {0, "00"},         {127, "7F"},         {128, "8001"},         {16383, "FF7F"},
+        {16384, "808001"}, {2097151, "FFFF7F"}, {2097152, "80808001"}, {268435455, "FFFFFF7F"},
     };
     for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
         uint8_t want[4], got[4];
@@ -560,14 +567,14 @@ static void test_varint(void **state)
     size_t n;
     assert_int_equal(mqtt_varint_encode(268435456u, b, sizeof b, &n), MQTT_ERR_PARAM);
     assert_int_equal(mqtt_varint_encode(128, b, 1, &n), MQTT_ERR_NO_SPACE);
-    const uint8_t five[] = { 0xFF, 0xFF, 0xFF, 0xFF, 0x7F };
+    const uint8_t five[] = {0xFF, 0xFF, 0xFF, 0xFF, 0x7F};
     uint32_t v;
     assert_int_equal(mqtt_varint_decode(five, 5, &v, &n), MQTT_ERR_BAD_VARINT);
-    const uint8_t overlong[] = { 0x80, 0x00 };
+    const uint8_t overlong[] = {0x80, 0x00};
     assert_int_equal(mqtt_varint_decode(overlong, 2, &v, &n), MQTT_ERR_BAD_VARINT);
 
     /* mqtt_packet_need: 1 byte, then the length bytes one by one, then the total */
-    const uint8_t pub[] = { 0x32, 0xC6, 0x01 };
+    const uint8_t pub[] = {0x32, 0xC6, 0x01};
     size_t need;
     assert_int_equal(mqtt_packet_need(pub, 0, &need), MQTT_ERR_TRUNCATED);
     assert_int_equal(need, 1);
@@ -577,9 +584,9 @@ static void test_varint(void **state)
     assert_int_equal(need, 3);
     assert_int_equal(mqtt_packet_need(pub, 3, &need), MQTT_OK);
     assert_int_equal(need, 201);
-    const uint8_t bad[] = { 0x00, 0x00 };
+    const uint8_t bad[] = {0x00, 0x00};
     assert_int_equal(mqtt_packet_need(bad, 2, &need), MQTT_ERR_BAD_TYPE);
-    const uint8_t badlen[] = { 0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01 };
+    const uint8_t badlen[] = {0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01};
     assert_int_equal(mqtt_packet_need(badlen, 6, &need), MQTT_ERR_BAD_VARINT);
 }
 
@@ -587,55 +594,60 @@ static void test_varint(void **state)
 static void test_malformed(void **state)
 {
     (void)state;
-    static const struct { uint8_t version; const char *hex; mqtt_status_t st; const char *what; } vec[] = {
-        { 4, "3080000000", MQTT_ERR_BAD_VARINT, "non-minimal remaining length" },
-        { 4, "30FFFFFFFF01", MQTT_ERR_BAD_VARINT, "5-byte remaining length" },
-        { 4, "300400056162", MQTT_ERR_BAD_LENGTH, "topic length past the end" },
-        { 4, "36050001610001", MQTT_ERR_BAD_FLAGS, "PUBLISH QoS 3" },
-        { 4, "3003000161", MQTT_OK, "PUBLISH QoS 0 topic a" },
-        { 4, "3803000161", MQTT_ERR_BAD_FLAGS, "QoS 0 with DUP" },
-        { 4, "30040002C080", MQTT_ERR_BAD_UTF8, "overlong UTF-8 (C0 80)" },
-        { 4, "30040002EDA0", MQTT_ERR_BAD_UTF8, "UTF-8 sequence cut short" },
-        { 4, "30050003EDA080", MQTT_ERR_BAD_UTF8, "UTF-16 surrogate" },
-        { 4, "3003000100", MQTT_ERR_BAD_UTF8, "U+0000 in topic" },
-        { 4, "3003000123", MQTT_ERR_BAD_VALUE, "wildcard in topic name" },
-        { 4, "32050001610000", MQTT_ERR_BAD_VALUE, "packet id 0" },
-        { 4, "80050001000161", MQTT_ERR_BAD_FLAGS, "SUBSCRIBE with flags 0" },
-        { 4, "8206000100016103", MQTT_ERR_BAD_FLAGS, "SUBSCRIBE QoS 3" },
-        { 4, "82020001", MQTT_ERR_BAD_LENGTH, "SUBSCRIBE without filters" },
-        { 4, "20020100", MQTT_OK, "CONNACK session present" },
-        { 4, "20020105", MQTT_ERR_BAD_FLAGS, "session present with refusal" },
-        { 4, "20020006", MQTT_ERR_BAD_VALUE, "v3 return code 6" },
-        { 4, "20020200", MQTT_ERR_BAD_FLAGS, "CONNACK reserved flag" },
-        { 4, "2003000000", MQTT_ERR_BAD_LENGTH, "v3 CONNACK too long" },
-        { 5, "20020000", MQTT_ERR_BAD_LENGTH, "v5 CONNACK without property length" },
-        { 5, "2003000005", MQTT_ERR_BAD_LENGTH, "property length past the end" },
-        { 5, "20050000021300", MQTT_ERR_BAD_PROPERTY, "property value past the block" },
-        { 5, "200B0000081500014115000142", MQTT_ERR_DUP_PROPERTY, "auth method twice" },
-        { 5, "2006000003230001", MQTT_ERR_BAD_PROPERTY, "topic alias in CONNACK" },
-        { 5, "20050000022402", MQTT_ERR_BAD_PROPERTY, "maximum QoS 2" },
-        { 5, "2006000003210000", MQTT_ERR_BAD_PROPERTY, "receive maximum 0" },
-        { 5, "2006000003160000", MQTT_ERR_BAD_PROPERTY, "auth data without method" },
-        { 5, "200400000100", MQTT_ERR_BAD_PROPERTY, "unknown property 0" },
-        { 5, "20050000028001", MQTT_ERR_BAD_PROPERTY, "property id as 2-byte varint" },
-        { 5, "2003000A00", MQTT_ERR_BAD_VALUE, "v5 CONNACK reason 0x0A" },
-        { 5, "20080000051F0002C080", MQTT_ERR_BAD_UTF8, "reason string not UTF-8" },
-        { 5, "3008000161040B010B02", MQTT_OK, "two subscription ids in PUBLISH" },
-        { 5, "3006000161020B00", MQTT_ERR_BAD_PROPERTY, "subscription id 0" },
-        { 5, "400400010003", MQTT_ERR_BAD_LENGTH, "PUBACK property length 3, none there" },
-        { 5, "4003000105", MQTT_ERR_BAD_VALUE, "PUBACK reason 5" },
-        { 4, "4003000100", MQTT_ERR_BAD_LENGTH, "v3 PUBACK too long" },
-        { 4, "C000", MQTT_OK, "PINGREQ" },
-        { 4, "C100", MQTT_ERR_BAD_FLAGS, "PINGREQ flags" },
-        { 4, "C00100", MQTT_ERR_BAD_LENGTH, "PINGREQ with body" },
-        { 4, "0000", MQTT_ERR_BAD_TYPE, "type 0" },
-        { 4, "E00100", MQTT_ERR_BAD_LENGTH, "v3 DISCONNECT with body" },
-        { 4, "100C00044D5154540302003C0000", MQTT_ERR_BAD_VALUE, "MQTT 3.1 level 3" },
-        { 4, "100C00044D5154540403003C0000", MQTT_ERR_BAD_FLAGS, "CONNECT reserved flag" },
-        { 4, "100C00044D5154540440003C0000", MQTT_ERR_BAD_FLAGS, "v3 password without user" },
-        { 4, "100C00044D5154540410003C0000", MQTT_ERR_BAD_FLAGS, "will QoS without will" },
-        { 4, "100C00044D5154540402003C0000", MQTT_OK, "minimal CONNECT" },
-        { 4, "100C00044D5154580402003C0000", MQTT_ERR_BAD_VALUE, "protocol name MQTX" },
+    static const struct {
+        uint8_t version;
+        const char *hex;
+        mqtt_status_t st;
+        const char *what;
+    } vec[] = {
+        {4, "3080000000", MQTT_ERR_BAD_VARINT, "non-minimal remaining length"},
+        {4, "30FFFFFFFF01", MQTT_ERR_BAD_VARINT, "5-byte remaining length"},
+        {4, "300400056162", MQTT_ERR_BAD_LENGTH, "topic length past the end"},
+        {4, "36050001610001", MQTT_ERR_BAD_FLAGS, "PUBLISH QoS 3"},
+        {4, "3003000161", MQTT_OK, "PUBLISH QoS 0 topic a"},
+        {4, "3803000161", MQTT_ERR_BAD_FLAGS, "QoS 0 with DUP"},
+        {4, "30040002C080", MQTT_ERR_BAD_UTF8, "overlong UTF-8 (C0 80)"},
+        {4, "30040002EDA0", MQTT_ERR_BAD_UTF8, "UTF-8 sequence cut short"},
+        {4, "30050003EDA080", MQTT_ERR_BAD_UTF8, "UTF-16 surrogate"},
+        {4, "3003000100", MQTT_ERR_BAD_UTF8, "U+0000 in topic"},
+        {4, "3003000123", MQTT_ERR_BAD_VALUE, "wildcard in topic name"},
+        {4, "32050001610000", MQTT_ERR_BAD_VALUE, "packet id 0"},
+        {4, "80050001000161", MQTT_ERR_BAD_FLAGS, "SUBSCRIBE with flags 0"},
+        {4, "8206000100016103", MQTT_ERR_BAD_FLAGS, "SUBSCRIBE QoS 3"},
+        {4, "82020001", MQTT_ERR_BAD_LENGTH, "SUBSCRIBE without filters"},
+        {4, "20020100", MQTT_OK, "CONNACK session present"},
+        {4, "20020105", MQTT_ERR_BAD_FLAGS, "session present with refusal"},
+        {4, "20020006", MQTT_ERR_BAD_VALUE, "v3 return code 6"},
+        {4, "20020200", MQTT_ERR_BAD_FLAGS, "CONNACK reserved flag"},
+        {4, "2003000000", MQTT_ERR_BAD_LENGTH, "v3 CONNACK too long"},
+        {5, "20020000", MQTT_ERR_BAD_LENGTH, "v5 CONNACK without property length"},
+        {5, "2003000005", MQTT_ERR_BAD_LENGTH, "property length past the end"},
+        {5, "20050000021300", MQTT_ERR_BAD_PROPERTY, "property value past the block"},
+        {5, "200B0000081500014115000142", MQTT_ERR_DUP_PROPERTY, "auth method twice"},
+        {5, "2006000003230001", MQTT_ERR_BAD_PROPERTY, "topic alias in CONNACK"},
+        {5, "20050000022402", MQTT_ERR_BAD_PROPERTY, "maximum QoS 2"},
+        {5, "2006000003210000", MQTT_ERR_BAD_PROPERTY, "receive maximum 0"},
+        {5, "2006000003160000", MQTT_ERR_BAD_PROPERTY, "auth data without method"},
+        {5, "200400000100", MQTT_ERR_BAD_PROPERTY, "unknown property 0"},
+        {5, "20050000028001", MQTT_ERR_BAD_PROPERTY, "property id as 2-byte varint"},
+        {5, "2003000A00", MQTT_ERR_BAD_VALUE, "v5 CONNACK reason 0x0A"},
+        {5, "20080000051F0002C080", MQTT_ERR_BAD_UTF8, "reason string not UTF-8"},
+        {5, "3008000161040B010B02", MQTT_OK, "two subscription ids in PUBLISH"},
+        {5, "3006000161020B00", MQTT_ERR_BAD_PROPERTY, "subscription id 0"},
+        {5, "400400010003", MQTT_ERR_BAD_LENGTH, "PUBACK property length 3, none there"},
+        {5, "4003000105", MQTT_ERR_BAD_VALUE, "PUBACK reason 5"},
+        {4, "4003000100", MQTT_ERR_BAD_LENGTH, "v3 PUBACK too long"},
+        {4, "C000", MQTT_OK, "PINGREQ"},
+        {4, "C100", MQTT_ERR_BAD_FLAGS, "PINGREQ flags"},
+        {4, "C00100", MQTT_ERR_BAD_LENGTH, "PINGREQ with body"},
+        {4, "0000", MQTT_ERR_BAD_TYPE, "type 0"},
+        {4, "E00100", MQTT_ERR_BAD_LENGTH, "v3 DISCONNECT with body"},
+        {4, "100C00044D5154540302003C0000", MQTT_ERR_BAD_VALUE, "MQTT 3.1 level 3"},
+        {4, "100C00044D5154540403003C0000", MQTT_ERR_BAD_FLAGS, "CONNECT reserved flag"},
+        {4, "100C00044D5154540440003C0000", MQTT_ERR_BAD_FLAGS, "v3 password without user"},
+        {4, "100C00044D5154540410003C0000", MQTT_ERR_BAD_FLAGS, "will QoS without will"},
+        {4, "100C00044D5154540402003C0000", MQTT_OK, "minimal CONNECT"},
+        {4, "100C00044D5154580402003C0000", MQTT_ERR_BAD_VALUE, "protocol name MQTX"},
     };
     for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
         uint8_t b[64];
@@ -652,12 +664,24 @@ static void test_malformed(void **state)
 static void test_helpers(void **state)
 {
     (void)state;
-    static const struct { const char *f, *t; bool m; } tm[] = {
-        { "a/b", "a/b", true }, { "a/+", "a/b", true }, { "a/+", "a/b/c", false },
-        { "a/#", "a", true }, { "a/#", "a/b/c", true }, { "#", "a/b", true },
-        { "+/+", "a/b", true }, { "+", "$SYS", false }, { "#", "$SYS/x", false },
-        { "$SYS/#", "$SYS/x", true }, { "a/b", "a/c", false }, { "a/+/c", "a//c", true },
-        { "/" V_PK "/" V_DN "/data", V6_TOPIC_DATA, true }, { "a", "ab", false },
+    static const struct {
+        const char *f, *t;
+        bool m;
+    } tm[] = {
+        {"a/b", "a/b", true},
+        {"a/+", "a/b", true},
+        {"a/+", "a/b/c", false},
+        {"a/#", "a", true},
+        {"a/#", "a/b/c", true},
+        {"#", "a/b", true},
+        {"+/+", "a/b", true},
+        {"+", "$SYS", false},
+        {"#", "$SYS/x", false},
+        {"$SYS/#", "$SYS/x", true},
+        {"a/b", "a/c", false},
+        {"a/+/c", "a//c", true},
+        {"/" V_PK "/" V_DN "/data", V6_TOPIC_DATA, true},
+        {"a", "ab", false},
     };
     for (size_t i = 0; i < sizeof tm / sizeof tm[0]; i++)
         if (mqtt_topic_match(S(tm[i].f), S(tm[i].t)) != tm[i].m)

@@ -26,11 +26,11 @@
 
 static struct {
     /* script */
-    int open_errno;          /* 0: open succeeds */
-    unsigned long funcs;     /* I2C_FUNCS answer */
-    int xfer_errno;          /* 0: transfers succeed */
-    int rdwr_ret;            /* return value of a successful I2C_RDWR */
-    ssize_t rw_short;        /* >0: read/write return this count */
+    int open_errno;      /* 0: open succeeds */
+    unsigned long funcs; /* I2C_FUNCS answer */
+    int xfer_errno;      /* 0: transfers succeed */
+    int rdwr_ret;        /* return value of a successful I2C_RDWR */
+    ssize_t rw_short;    /* >0: read/write return this count */
     /* record */
     char open_path[64];
     int open_flags;

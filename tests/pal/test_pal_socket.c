@@ -29,11 +29,11 @@
 /* ---- fake daemon ------------------------------------------------------------------------ */
 
 enum fake_mode {
-    MODE_NORMAL,      /* answer at once                                  */
-    MODE_FRAGMENTED,  /* answer one byte at a time with small pauses      */
-    MODE_HANG,        /* read the request, never answer                  */
-    MODE_DROP,        /* read the request, close the connection          */
-    MODE_SLOW         /* answer after 300 ms (EINTR test)                 */
+    MODE_NORMAL,     /* answer at once                                  */
+    MODE_FRAGMENTED, /* answer one byte at a time with small pauses      */
+    MODE_HANG,       /* read the request, never answer                  */
+    MODE_DROP,       /* read the request, close the connection          */
+    MODE_SLOW        /* answer after 300 ms (EINTR test)                 */
 };
 
 typedef struct fake {
@@ -42,10 +42,10 @@ typedef struct fake {
     pthread_t thread;
     volatile int stop;
     volatile enum fake_mode mode;
-    volatile uint8_t status;         /* status byte to answer bus ops with      */
-    volatile int short_read;         /* READ answered with one byte less        */
-    volatile size_t extra_payload;   /* control ops: answer this many bytes     */
-    uint64_t now;                    /* NOW_US answer                           */
+    volatile uint8_t status;       /* status byte to answer bus ops with      */
+    volatile int short_read;       /* READ answered with one byte less        */
+    volatile size_t extra_payload; /* control ops: answer this many bytes     */
+    uint64_t now;                  /* NOW_US answer                           */
     /* last request */
     uint8_t op, addr;
     uint16_t len;
@@ -348,7 +348,10 @@ static void test_fragmented_io(void **state)
     assert_true(pal.ops->now_us(pal.ctx) == 123456789u);
 }
 
-static void on_alarm(int sig) { (void)sig; }
+static void on_alarm(int sig)
+{
+    (void)sig;
+}
 
 static void test_eintr(void **state)
 {

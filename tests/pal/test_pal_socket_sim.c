@@ -83,12 +83,21 @@ static void serve(int c)
             st = (uint8_t)trustm_sim_i2c_read(S.sim, hdr[1], rsp + 3, len);
             plen = st == 0 ? len : 0;
             break;
-        case 0x10: trustm_sim_power(S.sim, false); break;
-        case 0x11: trustm_sim_power(S.sim, true); break;
-        case 0x12: trustm_sim_rst(S.sim, false); break;
-        case 0x13: trustm_sim_rst(S.sim, true); break;
+        case 0x10:
+            trustm_sim_power(S.sim, false);
+            break;
+        case 0x11:
+            trustm_sim_power(S.sim, true);
+            break;
+        case 0x12:
+            trustm_sim_rst(S.sim, false);
+            break;
+        case 0x13:
+            trustm_sim_rst(S.sim, true);
+            break;
         case 0x20:
-            trustm_sim_sleep_us(S.sim, ((uint32_t)pl[0] << 24) | ((uint32_t)pl[1] << 16) | ((uint32_t)pl[2] << 8) | pl[3]);
+            trustm_sim_sleep_us(S.sim,
+                                ((uint32_t)pl[0] << 24) | ((uint32_t)pl[1] << 16) | ((uint32_t)pl[2] << 8) | pl[3]);
             break;
         case 0x21: {
             uint64_t t = trustm_sim_now_us(S.sim);
@@ -207,8 +216,8 @@ static void test_uid_277(void **state)
 {
     (void)state;
     open_and_read_uid(277);
-    assert_true(S.ops[0x21] > 0); /* NOW_US used */
-    assert_true(S.ops[0x20] > 0); /* SLEEP_US used */
+    assert_true(S.ops[0x21] > 0);               /* NOW_US used */
+    assert_true(S.ops[0x20] > 0);               /* SLEEP_US used */
     assert_true(S.ops[0x10] + S.ops[0x12] > 0); /* reset through a pin */
 }
 

@@ -40,8 +40,14 @@ trustm_board_i2c_result_t trustm_board_i2c_read(int bus, uint8_t addr7, uint8_t 
     return B.result;
 }
 
-uint32_t trustm_board_micros(void) { return B.micros; }
-void trustm_board_delay_us(uint32_t us) { B.delayed += us; }
+uint32_t trustm_board_micros(void)
+{
+    return B.micros;
+}
+void trustm_board_delay_us(uint32_t us)
+{
+    B.delayed += us;
+}
 int trustm_board_gpio_write(int gpio, int level)
 {
     B.gpio = gpio;

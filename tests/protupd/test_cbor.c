@@ -28,11 +28,25 @@ typedef struct int_case {
 
 /* RFC 8949 Appendix A: integers. */
 static const int_case_t k_ints[] = {
-    {"00", 0}, {"01", 1}, {"0a", 10}, {"17", 23}, {"1818", 24}, {"1819", 25}, {"1864", 100}, {"1903e8", 1000},
-    {"1a000f4240", 1000000}, {"1b000000e8d4a51000", 1000000000000LL}, {"20", -1}, {"29", -10}, {"3863", -100},
+    {"00", 0},
+    {"01", 1},
+    {"0a", 10},
+    {"17", 23},
+    {"1818", 24},
+    {"1819", 25},
+    {"1864", 100},
+    {"1903e8", 1000},
+    {"1a000f4240", 1000000},
+    {"1b000000e8d4a51000", 1000000000000LL},
+    {"20", -1},
+    {"29", -10},
+    {"3863", -100},
     {"3903e7", -1000},
     /* values of the manifest profile (protected-update.md §2) */
-    {"3a000100a3", -65700}, {"3a000100b7", -65720}, {"26", -7}, {"22", -3},
+    {"3a000100a3", -65700},
+    {"3a000100b7", -65720},
+    {"26", -7},
+    {"22", -3},
 };
 
 static void test_ints_roundtrip(void **state)
@@ -146,10 +160,17 @@ static void test_containers_and_tags(void **state)
 {
     (void)state;
     static const char *const ok[] = {
-        "80", "83010203", "8301820203820405",
+        "80",
+        "83010203",
+        "8301820203820405",
         "98190102030405060708090a0b0c0d0e0f101112131415161718181819",
-        "a0", "a201020304", "a26161016162820203", "826161a161626163",
-        "c11a514b67b0", "d818456449455446", "d82076687474703a2f2f7777772e6578616d706c652e636f6d",
+        "a0",
+        "a201020304",
+        "a26161016162820203",
+        "826161a161626163",
+        "c11a514b67b0",
+        "d818456449455446",
+        "d82076687474703a2f2f7777772e6578616d706c652e636f6d",
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         uint8_t b[64];
@@ -331,9 +352,9 @@ static void test_encoder_limits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ints_roundtrip),        cmocka_unit_test(test_uint64_extremes),
-        cmocka_unit_test(test_strings_and_simple),    cmocka_unit_test(test_containers_and_tags),
-        cmocka_unit_test(test_strict_rejection),      cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_ints_roundtrip),          cmocka_unit_test(test_uint64_extremes),
+        cmocka_unit_test(test_strings_and_simple),      cmocka_unit_test(test_containers_and_tags),
+        cmocka_unit_test(test_strict_rejection),        cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_sticky_errors_and_types), cmocka_unit_test(test_encoder_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -228,7 +228,8 @@ static void test_seed_aes_command_verbatim(void **state)
     size_t seed_len;
     char *seed = find_seed_text(&seed_len);
     /* The command line: the three lines starting at the AES invocation (target_oid=E200). */
-    char *cmd = strstr(seed, "%PATH%\\protected_update_data_set.exe payload_version=3 trust_anchor_oid=E0E3 target_oid=E200");
+    char *cmd =
+        strstr(seed, "%PATH%\\protected_update_data_set.exe payload_version=3 trust_anchor_oid=E0E3 target_oid=E200");
     assert_non_null(cmd);
     char line[1024];
     size_t k = 0;
@@ -295,7 +296,8 @@ static void test_seed_aes_command_verbatim(void **state)
     }
     /* The arrays themselves are in the seed: manifest 206 bytes, fragment 19 bytes. */
     assert_non_null(strstr(out, "Manifest Data , size : [206]\n\tuint8_t manifest_data[] = \n\t{\n\t0x84, 0x47,"));
-    assert_non_null(strstr(out, "Fragment number:[01], size:[019]\n\tuint8_t fragment_01[] = \n\t{\n\t0x01, 0x00, 0x10, 0x22, 0x38,"));
+    assert_non_null(strstr(
+        out, "Fragment number:[01], size:[019]\n\tuint8_t fragment_01[] = \n\t{\n\t0x01, 0x00, 0x10, 0x22, 0x38,"));
     free_lines(want, nw);
     free_lines(got, ng);
     free(out);
@@ -344,7 +346,8 @@ static void test_seed_rsa_command_verbatim(void **state)
     (void)state;
     size_t seed_len;
     char *seed = find_seed_text(&seed_len);
-    char *cmd = strstr(seed, "%PATH%\\protected_update_data_set.exe payload_version=3 trust_anchor_oid=E0E3 target_oid=E0FC");
+    char *cmd =
+        strstr(seed, "%PATH%\\protected_update_data_set.exe payload_version=3 trust_anchor_oid=E0E3 target_oid=E0FC");
     assert_non_null(cmd);
     char line[1024];
     size_t k = 0;
@@ -369,8 +372,9 @@ static void test_seed_rsa_command_verbatim(void **state)
     mbedtls_pk_context key;
     mbedtls_pk_init(&key);
     assert_int_equal(mbedtls_pk_setup(&key, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA)), 0);
-    assert_int_equal(mbedtls_rsa_import_raw(mbedtls_pk_rsa(key), frag + 134, 128, NULL, 0, NULL, 0, frag + 3, 128,
-                                            frag + 265, 4), 0);
+    assert_int_equal(
+        mbedtls_rsa_import_raw(mbedtls_pk_rsa(key), frag + 134, 128, NULL, 0, NULL, 0, frag + 3, 128, frag + 265, 4),
+        0);
     assert_int_equal(mbedtls_rsa_complete(mbedtls_pk_rsa(key)), 0);
     assert_int_equal(pt_write_pem(&key, "../samples/payload/key/rsa_1024_test.pem"), 0);
     mbedtls_pk_free(&key);
@@ -428,10 +432,10 @@ static void test_seed_rsa_command_verbatim(void **state)
     assert_int_equal(om, 208);
     assert_int_equal(sf, 269);
     assert_int_equal(of, 269);
-    assert_memory_equal(ours + om, seedb + sm, 269);            /* fragment: identical */
-    assert_memory_equal(ours, seedb, 183);                      /* manifest up to the lost byte */
-    assert_int_equal(ours[183], 0xA8);                          /* the restored byte */
-    assert_memory_equal(ours + 184, seedb + 183, 208 - 184);    /* and the rest */
+    assert_memory_equal(ours + om, seedb + sm, 269);         /* fragment: identical */
+    assert_memory_equal(ours, seedb, 183);                   /* manifest up to the lost byte */
+    assert_int_equal(ours[183], 0xA8);                       /* the restored byte */
+    assert_memory_equal(ours + 184, seedb + 183, 208 - 184); /* and the rest */
     uint8_t corrected[208];
     assert_int_equal(pt_vector_hex("pu_seed_rsa_manifest_corrected.hex", corrected, sizeof corrected), 208);
     assert_memory_equal(ours, corrected, 208);
@@ -447,9 +451,9 @@ static void tv3_files(void)
     copy_shared("spec/vectors/aes_key_128.txt", "../samples/payload/key/aes_key_128.txt");
 }
 
-#define TV3_ARGS                                                                                        \
-    "payload_version=3", "trust_anchor_oid=E0E3", "target_oid=E200", "sign_algo=RSA-SSA-PKCS1-V1_5-SHA-256", \
-        "priv_key=..\\samples\\integrity\\sample_rsa_1024_priv.pem", "payload_type=key", "key_algo=129",  \
+#define TV3_ARGS                                                                                                       \
+    "payload_version=3", "trust_anchor_oid=E0E3", "target_oid=E200", "sign_algo=RSA-SSA-PKCS1-V1_5-SHA-256",           \
+        "priv_key=..\\samples\\integrity\\sample_rsa_1024_priv.pem", "payload_type=key", "key_algo=129",               \
         "key_usage=02", "key_data=..\\samples\\payload\\key\\aes_key_128.txt"
 
 static void test_v1_console_exact(void **state)
@@ -543,10 +547,10 @@ static void test_v2_confidentiality_cli(void **state)
     char seed[160] = "--fixed-seed=";
     for (int i = 0; i < 64; i++)
         snprintf(seed + 13 + 2 * i, 3, "%02x", i);
-    run_t r = cli("payload_version=3", "trust_anchor_oid=E0E3", "target_oid=E200",
-                  "sign_algo=RSA-SSA-PKCS1-V1_5-SHA-256", "priv_key=signer.pem", "payload_type=key", "key_algo=129",
-                  "key_usage=02", "key_data=aes.txt", "secret=secret.txt", "secret_oid=F1D1", "label=test",
-                  "seed_length=64", seed, "--format=hex", NULL);
+    run_t r =
+        cli("payload_version=3", "trust_anchor_oid=E0E3", "target_oid=E200", "sign_algo=RSA-SSA-PKCS1-V1_5-SHA-256",
+            "priv_key=signer.pem", "payload_type=key", "key_algo=129", "key_usage=02", "key_data=aes.txt",
+            "secret=secret.txt", "secret_oid=F1D1", "label=test", "seed_length=64", seed, "--format=hex", NULL);
     assert_int_equal(r.rc, 0);
     expect_hex_line(r.out, "manifest", "pu_v2_manifest.hex");
     expect_hex_line(r.out, "fragment_01", "pu_v2_fragment_01.hex");
@@ -574,8 +578,8 @@ static void test_v5_and_long_options(void **state)
     assert_int_equal(a.rc, 0);
     expect_hex_line(a.out, "manifest", "pu_v5_manifest.hex");
     run_t b = cli("--payload-version", "3", "--trust-anchor-oid=E0E3", "--target_oid", "E200", "--sign-algo",
-                  "RSA-SSA-PKCS1-V1_5-SHA-256", "--priv-key=signer.pem", "--payload-type", "key", "--key-algo",
-                  "129", "--key-usage", "02", "--key-data", "aes.txt", "--format=hex", NULL);
+                  "RSA-SSA-PKCS1-V1_5-SHA-256", "--priv-key=signer.pem", "--payload-type", "key", "--key-algo", "129",
+                  "--key-usage", "02", "--key-data", "aes.txt", "--format=hex", NULL);
     assert_int_equal(b.rc, 0);
     assert_int_equal(a.out_len, b.out_len);
     assert_memory_equal(a.out, b.out, a.out_len);
@@ -589,10 +593,10 @@ static void test_binary_json_outputs(void **state)
     copy_shared("spec/vectors/sample_rsa_1024_priv.pem", "signer.pem");
     copy_shared("spec/vectors/ascii_data.txt", "ascii_data.txt");
     assert_int_equal(mkdir("outdir", 0755), 0);
-    run_t r = cli("payload_version=3", "trust_anchor_oid=E0E3", "sign_algo=RSA-SSA-PKCS1-V1_5-SHA-256",
-                  "priv_key=signer.pem", "target_oid=E0E1", "write_type=1", "in_data_format=ascii",
-                  "data=ascii_data.txt", "--out-manifest=m.bin", "--out-fragments", "f.bin", "--out-dir=outdir",
-                  "--format=json", NULL);
+    run_t r =
+        cli("payload_version=3", "trust_anchor_oid=E0E3", "sign_algo=RSA-SSA-PKCS1-V1_5-SHA-256", "priv_key=signer.pem",
+            "target_oid=E0E1", "write_type=1", "in_data_format=ascii", "data=ascii_data.txt", "--out-manifest=m.bin",
+            "--out-fragments", "f.bin", "--out-dir=outdir", "--format=json", NULL);
     assert_int_equal(r.rc, 0);
     size_t n, mn;
     uint8_t *m = pt_read_file("m.bin", &mn);
@@ -638,8 +642,8 @@ static void test_generated_keys_roundtrip(void **state)
     /* RSA key payload, confidentiality with a random seed */
     run_t r = cli("payload_version=9", "trust_anchor_oid=E0E3", "target_oid=E0FC",
                   "sign_algo=RSA-SSA-PKCS1-V1_5-SHA-256", "priv_key=signer.pem", "payload_type=key", "key_algo=65",
-                  "key_usage=12", "key_data=newkey.pem", "secret=secret.txt", "secret_oid=F1D1",
-                  "--out-manifest=m.bin", "--out-fragments=f.bin", "--format=none", NULL);
+                  "key_usage=12", "key_data=newkey.pem", "secret=secret.txt", "secret_oid=F1D1", "--out-manifest=m.bin",
+                  "--out-fragments=f.bin", "--format=none", NULL);
     if (r.rc != 0)
         fail_msg("rc %d: %s", r.rc, r.err);
     assert_int_equal(r.out_len, 0);
@@ -730,7 +734,7 @@ static void expect_bad(run_t *r, int rc, const char *needle)
 }
 
 #define SIGNED_AES "sign_algo=RSA-SSA-PKCS1-V1_5-SHA-256", "payload_type=key", "key_algo=129", "key_data=aes.txt"
-#define OUTS "dataset_to_file=out.txt", "--out-manifest=m.bin"
+#define OUTS       "dataset_to_file=out.txt", "--out-manifest=m.bin"
 
 static void test_bad_inputs(void **state)
 {

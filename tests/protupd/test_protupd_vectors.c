@@ -81,9 +81,14 @@ static void aes_params(fix_t *f, const char *key_hex)
     const char *msg = NULL;
     assert_int_equal(tv_hex_parse(key_hex, key, sizeof key), 16);
     assert_int_equal(pu_key_payload_aes(PU_KEY_AES128, key, 16, f->payload, sizeof f->payload, &len, &msg), PU_OK);
-    f->p = (pu_params_t){.payload_version = 3, .trust_anchor_oid = 0xE0E3, .target_oid = 0xE200,
-                         .payload_type = PU_TYPE_KEY, .info1 = PU_KEY_AES128, .info2 = 0x02,
-                         .payload = f->payload, .payload_len = len};
+    f->p = (pu_params_t){.payload_version = 3,
+                         .trust_anchor_oid = 0xE0E3,
+                         .target_oid = 0xE200,
+                         .payload_type = PU_TYPE_KEY,
+                         .info1 = PU_KEY_AES128,
+                         .info2 = 0x02,
+                         .payload = f->payload,
+                         .payload_len = len};
 }
 
 static void build_ok(fix_t *f)
@@ -135,9 +140,14 @@ static void test_seed_rsa(void **state)
     assert_int_equal(pu_key_payload_pk(PU_KEY_RSA1024, &key, f->payload, sizeof f->payload, &len, &msg), PU_OK);
     mbedtls_pk_free(&key);
 
-    f->p = (pu_params_t){.payload_version = 3, .trust_anchor_oid = 0xE0E3, .target_oid = 0xE0FC,
-                         .payload_type = PU_TYPE_KEY, .info1 = PU_KEY_RSA1024, .info2 = 0x12,
-                         .payload = f->payload, .payload_len = len};
+    f->p = (pu_params_t){.payload_version = 3,
+                         .trust_anchor_oid = 0xE0E3,
+                         .target_oid = 0xE0FC,
+                         .payload_type = PU_TYPE_KEY,
+                         .info1 = PU_KEY_RSA1024,
+                         .info2 = 0x12,
+                         .payload = f->payload,
+                         .payload_len = len};
     build_ok(f);
     assert_int_equal(f->ds.manifest_len, 208);
     expect_vector("pu_seed_rsa_fragment_01.hex", f->ds.fragments, f->ds.fragments_len);
@@ -157,10 +167,10 @@ static void test_v1(void **state)
     expect_vector("pu_v1_signature.hex", f->ds.signature, f->ds.sig_len);
 }
 
-static const uint8_t k_seed64[64] = {
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
-    22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
-    44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+static const uint8_t k_seed64[64] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                                     16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+                                     32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+                                     48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
 
 static size_t tv4_secret(uint8_t *secret)
 {
@@ -210,16 +220,16 @@ static void test_v2_confidentiality(void **state)
     assert_int_equal(pu_parse_manifest(f->ds.manifest, f->ds.manifest_len, &mi, &msg), PU_OK);
     assert_true(mi.conf);
     assert_int_equal(mi.secret_oid, 0xF1D1);
-    assert_int_equal(pu_open_fragments(&mi, secret, 64, f->ds.fragments, f->ds.fragments_len, plain, sizeof plain, &pl,
-                                       &msg),
-                     PU_OK);
+    assert_int_equal(
+        pu_open_fragments(&mi, secret, 64, f->ds.fragments, f->ds.fragments_len, plain, sizeof plain, &pl, &msg),
+        PU_OK);
     assert_int_equal(pl, 19);
     assert_memory_equal(plain, f->payload, 19);
     /* a wrong secret fails the CCM tag */
     secret[0] ^= 1;
-    assert_int_equal(pu_open_fragments(&mi, secret, 64, f->ds.fragments, f->ds.fragments_len, plain, sizeof plain, &pl,
-                                       &msg),
-                     PU_ERR_CRYPTO);
+    assert_int_equal(
+        pu_open_fragments(&mi, secret, 64, f->ds.fragments, f->ds.fragments_len, plain, sizeof plain, &pl, &msg),
+        PU_ERR_CRYPTO);
 }
 
 static void test_v3_two_fragments(void **state)
@@ -235,8 +245,13 @@ static void test_v3_two_fragments(void **state)
     assert_int_equal(n, 814);
     memcpy(f->payload, data, n);
     free(data);
-    f->p = (pu_params_t){.payload_version = 3, .trust_anchor_oid = 0xE0E3, .target_oid = 0xE0E1,
-                         .payload_type = PU_TYPE_DATA, .info1 = 0, .info2 = 1, .payload = f->payload,
+    f->p = (pu_params_t){.payload_version = 3,
+                         .trust_anchor_oid = 0xE0E3,
+                         .target_oid = 0xE0E1,
+                         .payload_type = PU_TYPE_DATA,
+                         .info1 = 0,
+                         .info2 = 1,
+                         .payload = f->payload,
                          .payload_len = n};
     build_ok(f);
     assert_int_equal(f->ds.n_fragments, 2);
@@ -432,12 +447,18 @@ static void test_key_payloads(void **state)
         assert_int_equal(pu_key_payload_aes(algos[a], key, kl - 8u, f->payload, sizeof f->payload, &len, &msg),
                          PU_ERR_KEY);
     }
-    assert_int_equal(pu_key_payload_aes(PU_KEY_RSA1024, key, 16, f->payload, sizeof f->payload, &len, &msg), PU_ERR_KEY);
+    assert_int_equal(pu_key_payload_aes(PU_KEY_RSA1024, key, 16, f->payload, sizeof f->payload, &len, &msg),
+                     PU_ERR_KEY);
 
     /* RSA and EC key payloads from generated keys: sizes of §5.1, and the chip could use them */
-    static const struct { const char *type; unsigned algo; size_t len; } k[] = {
-        {"rsa1024", PU_KEY_RSA1024, 269}, {"rsa2048", PU_KEY_RSA2048, 525}, {"p256", PU_KEY_ECC_P256, 102},
-        {"p384", PU_KEY_ECC_P384, 150}};
+    static const struct {
+        const char *type;
+        unsigned algo;
+        size_t len;
+    } k[] = {{"rsa1024", PU_KEY_RSA1024, 269},
+             {"rsa2048", PU_KEY_RSA2048, 525},
+             {"p256", PU_KEY_ECC_P256, 102},
+             {"p384", PU_KEY_ECC_P384, 150}};
     for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
         mbedtls_pk_context pk;
         mbedtls_pk_init(&pk);
@@ -446,19 +467,27 @@ static void test_key_payloads(void **state)
             fail_msg("%s: %s", k[i].type, msg);
         assert_int_equal(len, k[i].len);
         /* wrong size for the algorithm */
-        unsigned wrong = k[i].algo == PU_KEY_RSA1024 ? PU_KEY_RSA2048 : k[i].algo == PU_KEY_RSA2048 ? PU_KEY_RSA1024
-                         : k[i].algo == PU_KEY_ECC_P256 ? PU_KEY_ECC_P384 : PU_KEY_ECC_P256;
+        unsigned wrong = k[i].algo == PU_KEY_RSA1024    ? PU_KEY_RSA2048
+                         : k[i].algo == PU_KEY_RSA2048  ? PU_KEY_RSA1024
+                         : k[i].algo == PU_KEY_ECC_P256 ? PU_KEY_ECC_P384
+                                                        : PU_KEY_ECC_P256;
         assert_int_equal(pu_key_payload_pk(wrong, &pk, f->payload + 600, 600, &len, &msg), PU_ERR_KEY);
         if (k[i].algo == PU_KEY_RSA1024) {
             /* check the TLV contents: n at 134, e = 00 01 00 01 */
             uint8_t nbuf[128];
-            assert_int_equal(mbedtls_rsa_export_raw(mbedtls_pk_rsa(pk), nbuf, 128, NULL, 0, NULL, 0, NULL, 0, NULL, 0), 0);
+            assert_int_equal(mbedtls_rsa_export_raw(mbedtls_pk_rsa(pk), nbuf, 128, NULL, 0, NULL, 0, NULL, 0, NULL, 0),
+                             0);
             assert_memory_equal(f->payload + 134, nbuf, 128);
             assert_memory_equal(f->payload + 265, "\x00\x01\x00\x01", 4);
         }
-        f->p = (pu_params_t){.payload_version = 7, .trust_anchor_oid = 0xE0E8, .target_oid = 0xE0F1,
-                             .payload_type = PU_TYPE_KEY, .info1 = k[i].algo, .info2 = 0x10,
-                             .payload = f->payload, .payload_len = k[i].len};
+        f->p = (pu_params_t){.payload_version = 7,
+                             .trust_anchor_oid = 0xE0E8,
+                             .target_oid = 0xE0F1,
+                             .payload_type = PU_TYPE_KEY,
+                             .info1 = k[i].algo,
+                             .info2 = 0x10,
+                             .payload = f->payload,
+                             .payload_len = k[i].len};
         roundtrip(f, &f->signer, NULL, 0);
         mbedtls_pk_free(&pk);
     }
@@ -479,10 +508,21 @@ static void test_conf_multi_fragment_and_limits(void **state)
         f->payload[i] = (uint8_t)(i * 31u + 5u);
     static const size_t sizes[] = {1, 599, 600, 601, 1200, 1500, PU_MAX_PAYLOAD};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-        f->p = (pu_params_t){.payload_version = 0x7FFF, .trust_anchor_oid = 0xE0E3, .target_oid = 0xF1E0,
-                             .payload_type = PU_TYPE_DATA, .info1 = 0, .info2 = 2, .payload = f->payload,
-                             .payload_len = sizes[s], .conf = true, .secret = secret, .secret_len = sizeof secret,
-                             .secret_oid = 0xF1D1, .label = "Confidentiality", .label_len = 15, .seed = seed,
+        f->p = (pu_params_t){.payload_version = 0x7FFF,
+                             .trust_anchor_oid = 0xE0E3,
+                             .target_oid = 0xF1E0,
+                             .payload_type = PU_TYPE_DATA,
+                             .info1 = 0,
+                             .info2 = 2,
+                             .payload = f->payload,
+                             .payload_len = sizes[s],
+                             .conf = true,
+                             .secret = secret,
+                             .secret_len = sizeof secret,
+                             .secret_oid = 0xF1D1,
+                             .label = "Confidentiality",
+                             .label_len = 15,
+                             .seed = seed,
                              .seed_len = sizeof seed};
         roundtrip(f, &f->signer, secret, sizeof secret);
         size_t want_n = (sizes[s] + 599u) / 600u;
@@ -520,11 +560,23 @@ static void test_conf_multi_fragment_and_limits(void **state)
     assert_int_equal(pu_build(&f->p, &f->s, &f->ds, &msg), PU_ERR_PARAM);
     /* a manifest payload over 255 bytes (unicast + 32-byte label + 64-byte seed + ...) is refused */
     uint8_t seed64[64] = {0};
-    f->p = (pu_params_t){.payload_version = 1, .trust_anchor_oid = 0xE0E3, .target_oid = 0xF1E0,
-                         .payload_type = PU_TYPE_DATA, .info1 = 1000, .info2 = 2, .payload = f->payload,
-                         .payload_len = 700, .conf = true, .secret = secret, .secret_len = sizeof secret,
-                         .secret_oid = 0xF1D1, .label = "0123456789abcdef0123456789abcdef", .label_len = 32,
-                         .seed = seed64, .seed_len = 64, .couid = couid};
+    f->p = (pu_params_t){.payload_version = 1,
+                         .trust_anchor_oid = 0xE0E3,
+                         .target_oid = 0xF1E0,
+                         .payload_type = PU_TYPE_DATA,
+                         .info1 = 1000,
+                         .info2 = 2,
+                         .payload = f->payload,
+                         .payload_len = 700,
+                         .conf = true,
+                         .secret = secret,
+                         .secret_len = sizeof secret,
+                         .secret_oid = 0xF1D1,
+                         .label = "0123456789abcdef0123456789abcdef",
+                         .label_len = 32,
+                         .seed = seed64,
+                         .seed_len = 64,
+                         .couid = couid};
     pu_err_t e = pu_build(&f->p, &f->s, &f->ds, &msg);
     /* 60 + 25 (couid) + 2 (offset) + 1 (size) + 88 + 28 (label) + ... stays below 256: builds */
     assert_int_equal(e, PU_OK);

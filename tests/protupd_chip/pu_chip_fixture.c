@@ -46,7 +46,10 @@ int pcf_signer_init(pcf_signer_t *s, const char *type, const char *cn)
     return rc;
 }
 
-void pcf_signer_free(pcf_signer_t *s) { mbedtls_pk_free(&s->pk); }
+void pcf_signer_free(pcf_signer_t *s)
+{
+    mbedtls_pk_free(&s->pk);
+}
 
 int pcf_chip_open(pcf_chip_t *c, uint64_t seed)
 {

@@ -20,7 +20,7 @@
 typedef struct pcf_signer {
     mbedtls_pk_context pk;
     int cose_alg;
-    uint8_t cert[1500];      /* DER */
+    uint8_t cert[1500]; /* DER */
     size_t cert_len;
 } pcf_signer_t;
 

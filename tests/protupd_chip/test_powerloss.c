@@ -29,9 +29,9 @@
 #include "pu_chip_fixture.h"
 #include "trustm_bytes.h"
 
-#define MAX_APDU 1600
+#define MAX_APDU  1600
 #define MAX_SETUP 8
-#define TA 0xE0E3u
+#define TA        0xE0E3u
 
 typedef struct apdu {
     uint8_t b[MAX_APDU];
@@ -82,7 +82,7 @@ static void protupd(apdu_t *a, uint8_t tag, const uint8_t *v, size_t n)
 /* ------------------------------------------------------------------ storage per run */
 
 typedef struct run {
-    int kind;                    /* 0 file, 1 memory */
+    int kind; /* 0 file, 1 memory */
     char path[64];
     trustm_sim_storage_t st;
     trustm_sim_mem_t mem;
@@ -221,7 +221,7 @@ static unsigned sweep(const pl_case_t *c, int kind, char *row, size_t row_size)
         assert_true(pc.fired);
         run_close(&r); /* power stays off: only the storage remains */
         size_t now_len;
-        run_open(&r);  /* restart: must load */
+        run_open(&r); /* restart: must load */
         uint8_t *now = image(&r, &now_len);
         char mark = '?';
         if (now_len == old_len && memcmp(now, oldimg, old_len) == 0)
@@ -366,9 +366,9 @@ static void test_power_loss_sweep(void **state)
     for (int kind = 0; kind < 2; kind++) {
         print_message("\npower-loss sweep, %s storage (O = old image after restart, N = new image)\n",
                       kind == 0 ? "state file" : "memory");
-        print_message("%-28s %6s  %s\n", "command", "points", kind == 0
-                      ? "tmp-open tmp-write tmp-write-end tmp-fsync rename dir-fsync"
-                      : "shadow-write shadow-write-end switch");
+        print_message("%-28s %6s  %s\n", "command", "points",
+                      kind == 0 ? "tmp-open tmp-write tmp-write-end tmp-fsync rename dir-fsync"
+                                : "shadow-write shadow-write-end switch");
         for (size_t i = 0; i < n_cases; i++) {
             char row[64];
             unsigned steps = sweep(&cases[i], kind, row, sizeof row);

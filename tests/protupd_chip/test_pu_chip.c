@@ -27,12 +27,12 @@
 #include "pu_chip_fixture.h"
 #include "pu_testkeys.h"
 
-#define TA 0xE0E3u
+#define TA         0xE0E3u
 #define SECRET_OID 0xF1D1u
-#define DERR(c) TRUSTM_DEVICE_ERR(c)
+#define DERR(c)    TRUSTM_DEVICE_ERR(c)
 
-static pcf_signer_t g_signer;  /* RSA-1024, made once */
-static pcf_signer_t g_other;   /* another RSA-1024 signer the chip does not trust */
+static pcf_signer_t g_signer; /* RSA-1024, made once */
+static pcf_signer_t g_other;  /* another RSA-1024 signer the chip does not trust */
 
 static const uint8_t key1[16] = {0x22, 0x38, 0x5E, 0xA7, 0xEB, 0x61, 0x94, 0xB9,
                                  0xD7, 0xFF, 0xD4, 0x1C, 0xA5, 0x68, 0x34, 0xD3};
@@ -117,8 +117,8 @@ static void aes_params(tctx_t *t, uint16_t version, const uint8_t key[16])
     t->p.payload_len = n;
 }
 
-static void data_params(tctx_t *t, uint16_t oid, uint16_t version, uint32_t offset, uint32_t write_type,
-                        size_t len, uint8_t fill)
+static void data_params(tctx_t *t, uint16_t oid, uint16_t version, uint32_t offset, uint32_t write_type, size_t len,
+                        uint8_t fill)
 {
     for (size_t i = 0; i < len; i++)
         t->payload[i] = (uint8_t)(fill + i * 13u);
@@ -252,13 +252,13 @@ static void test_tampered_data_sets_refused(void **state)
     aes_params(t, 5, key2);
     pcf_build(&t->p, &g_signer, &t->ds);
     /* RSA manifest layout (protected-update.md TV-1): digest at 38..69, signature from 78 */
-    tamper_case(t, 40, 0x01, DERR(0x2C));                    /* fragment digest (signed)      */
-    tamper_case(t, 23, 0x01, DERR(0x2C));                    /* payload version 5 -> 4        */
+    tamper_case(t, 40, 0x01, DERR(0x2C));                     /* fragment digest (signed)      */
+    tamper_case(t, 23, 0x01, DERR(0x2C));                     /* payload version 5 -> 4        */
     tamper_case(t, t->ds.manifest_len - 1, 0x80, DERR(0x2C)); /* signature                    */
-    tamper_case(t, 0, 0x01, DERR(0x0F));                     /* array(5): not a manifest      */
-    tamper_case(t, 17, 0x02, DERR(0x0F));                    /* manifestVersion 3             */
-    tamper_case(t, 13, 0x08, DERR(0x01));                    /* kid E0EB: no such object      */
-    tamper_case(t, 13, 0x0B, DERR(0x29));                    /* kid E0E8: a TA without a cert */
+    tamper_case(t, 0, 0x01, DERR(0x0F));                      /* array(5): not a manifest      */
+    tamper_case(t, 17, 0x02, DERR(0x0F));                     /* manifestVersion 3             */
+    tamper_case(t, 13, 0x08, DERR(0x01));                     /* kid E0EB: no such object      */
+    tamper_case(t, 13, 0x0B, DERR(0x29));                     /* kid E0E8: a TA without a cert */
 
     /* truncated manifest */
     pu_dataset_t bad = t->ds;
@@ -663,7 +663,8 @@ static void test_strict_sequence(void **state)
     assert_int_equal(rl, 5);
     assert_int_equal(rsp[4], 0x05);
     /* host API argument checks (nothing sent) */
-    assert_int_equal(trustm_protupd_continue(&t->c.dev, f1, 639), TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM));
+    assert_int_equal(trustm_protupd_continue(&t->c.dev, f1, 639),
+                     TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM));
     assert_int_equal(trustm_protupd_final(&t->c.dev, f1, 641), TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM));
 }
 
@@ -688,7 +689,7 @@ static void power_cut_case(tctx_t *t, size_t k, bool after_commit, const uint8_t
     plan.power_loss_us = 1000;
     plan.power_loss_after_commit = after_commit;
     trustm_sim_faults_set(t->c.sim, &plan);
-    trustm_status_t s = k == 0 ? trustm_protupd_start(&t->c.dev, t->ds.manifest, t->ds.manifest_len)
+    trustm_status_t s = k == 0   ? trustm_protupd_start(&t->c.dev, t->ds.manifest, t->ds.manifest_len)
                         : k == 1 ? trustm_protupd_continue(&t->c.dev, f[0], l[0])
                                  : trustm_protupd_final(&t->c.dev, f[1], l[1]);
     assert_int_not_equal(s, TRUSTM_OK);

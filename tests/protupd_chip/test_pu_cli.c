@@ -66,8 +66,9 @@ static void expect_aes(const uint8_t key[16])
     assert_int_equal(mbedtls_aes_setkey_enc(&a, key, 128), 0);
     assert_int_equal(mbedtls_aes_crypt_ecb(&a, MBEDTLS_AES_ENCRYPT, block, host), 0);
     mbedtls_aes_free(&a);
-    assert_int_equal(run("%s -d sim:chip.state aes-encrypt --mode ecb --data 000102030405060708090a0b0c0d0e0f --hex",
-                         TRUSTM_BIN), 0);
+    assert_int_equal(
+        run("%s -d sim:chip.state aes-encrypt --mode ecb --data 000102030405060708090a0b0c0d0e0f --hex", TRUSTM_BIN),
+        0);
     char out[256], want[40];
     slurp("out.txt", out, sizeof out);
     for (int i = 0; i < 16; i++)
@@ -100,9 +101,8 @@ static void test_cli_id2_flow(void **state)
                          PROTUPD_BIN),
                      0);
     /* before the setup the chip refuses (E200 change NEV): exit 3 */
-    assert_int_equal(run("%s -d sim:chip.state update --manifest ds1/manifest.bin --fragment ds1/fragment_01.bin",
-                         TRUSTM_BIN),
-                     3);
+    assert_int_equal(
+        run("%s -d sim:chip.state update --manifest ds1/manifest.bin --fragment ds1/fragment_01.bin", TRUSTM_BIN), 3);
     assert_int_equal(run("%s -d sim:chip.state provision-setup --cert signer.der --target E200", TRUSTM_BIN), 0);
     char out[1024];
     slurp("out.txt", out, sizeof out);
@@ -116,9 +116,8 @@ static void test_cli_id2_flow(void **state)
     slurp("out.txt", out, sizeof out);
     assert_non_null(strstr(out, "000102030405060708090a0b"));
     /* replay: payload version not newer */
-    assert_int_equal(run("%s -d sim:chip.state update --manifest ds1/manifest.bin --fragment ds1/fragment_01.bin",
-                         TRUSTM_BIN),
-                     3);
+    assert_int_equal(
+        run("%s -d sim:chip.state update --manifest ds1/manifest.bin --fragment ds1/fragment_01.bin", TRUSTM_BIN), 3);
     slurp("err.txt", out, sizeof out);
     assert_non_null(strstr(out, "0x10"));
     /* version 4 as manifest + fragment stream files */
@@ -134,9 +133,8 @@ static void test_cli_id2_flow(void **state)
     assert_int_equal(run("%s -d sim:chip.state update --fragment f2.bin", TRUSTM_BIN), 1);
     assert_int_equal(run("%s -d sim:chip.state update --manifest nosuch.bin --fragment f2.bin", TRUSTM_BIN), 4);
     assert_int_equal(run("%s -d sim:chip.state update --manifest k1.txt --fragment f2.bin", TRUSTM_BIN), 4);
-    assert_int_equal(run("%s -d sim:chip.state id2-provision --device-id 0102 --manifest m2.bin --fragment f2.bin",
-                         TRUSTM_BIN),
-                     1);
+    assert_int_equal(
+        run("%s -d sim:chip.state id2-provision --device-id 0102 --manifest m2.bin --fragment f2.bin", TRUSTM_BIN), 1);
     assert_int_equal(run("%s -d sim:chip.state provision-setup --cert k1.txt --target E200", TRUSTM_BIN), 4);
     assert_int_equal(run("%s -d sim:chip.state provision-setup", TRUSTM_BIN), 1);
     assert_int_equal(run("%s -d sim:chip.state provision-setup --bogus", TRUSTM_BIN), 1);

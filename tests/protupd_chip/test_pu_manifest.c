@@ -28,8 +28,9 @@
 #define DERR(c) TRUSTM_DEVICE_ERR(c)
 
 static const char *const manifests[] = {"pu_seed_aes_manifest.hex", "pu_seed_rsa_manifest_corrected.hex",
-                                        "pu_v1_manifest.hex", "pu_v2_manifest.hex", "pu_v3_manifest.hex",
-                                        "pu_v4_manifest.hex", "pu_v5_manifest.hex"};
+                                        "pu_v1_manifest.hex",       "pu_v2_manifest.hex",
+                                        "pu_v3_manifest.hex",       "pu_v4_manifest.hex",
+                                        "pu_v5_manifest.hex"};
 
 static void check_mutations(const uint8_t *m, size_t n)
 {
@@ -40,7 +41,7 @@ static void check_mutations(const uint8_t *m, size_t n)
     memcpy(b, m, n);
     b[n] = 0x00;
     assert_int_equal(trustm_sim_manifest_check(b, n + 1), 0x0F); /* trailing byte */
-    b[0] = 0x9F;                                                  /* indefinite array */
+    b[0] = 0x9F;                                                 /* indefinite array */
     assert_int_equal(trustm_sim_manifest_check(b, n), 0x0F);
     /* every single-byte change either still parses (content bytes) or is invalid */
     for (size_t k = 0; k < n; k++) {
@@ -172,7 +173,8 @@ static void test_seed_data_sets_on_chip(void **state)
     uint8_t secret[64];
     assert_int_equal(pt_vector_hex("secret.txt", secret, sizeof secret), 64);
     assert_int_equal(trustm_protupd_setup_secret(&c.dev, 0xF1D1, secret, sizeof secret), TRUSTM_OK);
-    const uint8_t md_conf[] = {0x20, 0x0D, 0xD0, 0x07, 0x21, 0xE0, 0xE3, 0xFD, 0x20, 0xF1, 0xD1, 0xC1, 0x02, 0x00, 0x00};
+    const uint8_t md_conf[] = {0x20, 0x0D, 0xD0, 0x07, 0x21, 0xE0, 0xE3, 0xFD,
+                               0x20, 0xF1, 0xD1, 0xC1, 0x02, 0x00, 0x00};
     assert_int_equal(trustm_metadata_write(&c.dev, 0xE200, md_conf, sizeof md_conf), TRUSTM_OK);
     assert_int_equal(apply_vector(&c, "pu_seed_aes_manifest.hex", aes_frag, 1), DERR(0x07));
     static const char *const v2_frag[] = {"pu_v2_fragment_01.hex"};
@@ -197,7 +199,8 @@ static void test_seed_data_sets_on_chip(void **state)
     mbedtls_rsa_init(&r, MBEDTLS_RSA_PKCS_V15, 0);
     assert_int_equal(mbedtls_rsa_import_raw(&r, frag + 134, 128, NULL, 0, NULL, 0, NULL, 0, frag + 265, 4), 0);
     assert_int_equal(mbedtls_rsa_complete(&r), 0);
-    assert_int_equal(mbedtls_rsa_pkcs1_verify(&r, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, digest, sig), 0);
+    assert_int_equal(mbedtls_rsa_pkcs1_verify(&r, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, digest, sig),
+                     0);
     mbedtls_rsa_free(&r);
 
     /* TV-5: 814 bytes of data into E0E1 in two fragments */
@@ -273,7 +276,8 @@ static void test_seed_id2_flows(void **state)
     mbedtls_rsa_init(&r, MBEDTLS_RSA_PKCS_V15, 0);
     assert_int_equal(mbedtls_rsa_import_raw(&r, f + 134, 128, NULL, 0, NULL, 0, NULL, 0, f + 265, 4), 0);
     assert_int_equal(mbedtls_rsa_complete(&r), 0);
-    assert_int_equal(mbedtls_rsa_pkcs1_verify(&r, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, digest, sig), 0);
+    assert_int_equal(mbedtls_rsa_pkcs1_verify(&r, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, digest, sig),
+                     0);
     mbedtls_rsa_free(&r);
     /* bad arguments: nothing written */
     assert_int_equal(trustm_id2_rsa_key_update(&c.dev, NULL, cert, cl, m, ml, fp, &fl, 1),
@@ -388,12 +392,9 @@ static void test_rsa2048_signer_and_key(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vectors_parse),
-        cmocka_unit_test(test_generated_parse_and_strictness),
-        cmocka_unit_test(test_seed_data_sets_on_chip),
-        cmocka_unit_test(test_seed_id2_flows),
-        cmocka_unit_test(test_es256_trust_anchor),
-        cmocka_unit_test(test_rsa2048_signer_and_key),
+        cmocka_unit_test(test_vectors_parse),          cmocka_unit_test(test_generated_parse_and_strictness),
+        cmocka_unit_test(test_seed_data_sets_on_chip), cmocka_unit_test(test_seed_id2_flows),
+        cmocka_unit_test(test_es256_trust_anchor),     cmocka_unit_test(test_rsa2048_signer_and_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

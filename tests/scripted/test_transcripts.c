@@ -34,13 +34,12 @@
 #include "trustm_crc16.h"
 #include "trustm_testutil.h"
 
-#define DS_LOG "spec/vectors/ifx_i2c_datasheet_log.txt"
+#define DS_LOG  "spec/vectors/ifx_i2c_datasheet_log.txt"
 #define DERIVED "spec/vectors/ifx_i2c_derived_vectors.txt"
 
 /* Our UID for the XX / YY bytes: CD (from the log) + 24 unique-ID bytes + build 2440 (BCD). */
-static const uint8_t uid[27] = {0xCD, 0x16, 0x33, 0x82, 0x01, 0x00, 0x1C, 0x00, 0x05, 0x00,
-                                0x00, 0x0A, 0x09, 0x1B, 0x5C, 0x00, 0x07, 0x00, 0x72, 0x00,
-                                0x40, 0x80, 0x10, 0x12, 0x34, 0x24, 0x40};
+static const uint8_t uid[27] = {0xCD, 0x16, 0x33, 0x82, 0x01, 0x00, 0x1C, 0x00, 0x05, 0x00, 0x00, 0x0A, 0x09, 0x1B,
+                                0x5C, 0x00, 0x07, 0x00, 0x72, 0x00, 0x40, 0x80, 0x10, 0x12, 0x34, 0x24, 0x40};
 
 static trustm_device_t dev;
 static trustm_pal_t pal;
@@ -312,19 +311,19 @@ static void test_section_f_shielded(void **state)
     static const uint8_t random_rsp[] = {0x00, 0x00, 0x00, 0x08, 0x3C, 0x5A, 0x96, 0xA5, 0x0F, 0xF0, 0xC3, 0x69};
     uint8_t rsp[64], handle[TRUSTM_CONTEXT_HANDLE_SIZE];
     size_t n = 0;
-    assert_int_equal(trustm_device_open(&dev), TRUSTM_OK);                       /* F0: SCTR 20 */
+    assert_int_equal(trustm_device_open(&dev), TRUSTM_OK); /* F0: SCTR 20 */
     assert_int_equal(trustm_device_transceive(&dev, get_random, sizeof get_random, rsp, sizeof rsp, &n),
-                     TRUSTM_OK);                                                  /* F1-F3 */
+                     TRUSTM_OK); /* F1-F3 */
     assert_int_equal(n, sizeof random_rsp);
     assert_memory_equal(rsp, random_rsp, n);
-    assert_int_equal(trustm_device_hibernate(&dev, handle), TRUSTM_OK);          /* F4 */
-    assert_int_equal(trustm_device_open_restore(&dev, handle), TRUSTM_OK);       /* F5 */
+    assert_int_equal(trustm_device_hibernate(&dev, handle), TRUSTM_OK);    /* F4 */
+    assert_int_equal(trustm_device_open_restore(&dev, handle), TRUSTM_OK); /* F5 */
     assert_true(trustm_shield_has_session(&sh));
     assert_int_equal(trustm_device_transceive(&dev, get_random, sizeof get_random, rsp, sizeof rsp, &n),
-                     TRUSTM_OK);                                                  /* F6 */
+                     TRUSTM_OK); /* F6 */
     f_tamper = true;
     assert_int_equal(trustm_device_transceive(&dev, get_random, sizeof get_random, rsp, sizeof rsp, &n),
-                     TRUSTM_OK);                                                  /* F7 */
+                     TRUSTM_OK); /* F7 */
     hb_assert_done();
     trustm_shield_wipe(&sh);
 }
@@ -332,12 +331,9 @@ static void test_section_f_shielded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_datasheet_session1),
-        cmocka_unit_test(test_datasheet_session2),
-        cmocka_unit_test(test_section_b),
-        cmocka_unit_test(test_section_d1_nak),
-        cmocka_unit_test(test_section_d2_resync),
-        cmocka_unit_test(test_section_e_chaining),
+        cmocka_unit_test(test_datasheet_session1), cmocka_unit_test(test_datasheet_session2),
+        cmocka_unit_test(test_section_b),          cmocka_unit_test(test_section_d1_nak),
+        cmocka_unit_test(test_section_d2_resync),  cmocka_unit_test(test_section_e_chaining),
         cmocka_unit_test(test_section_f_shielded),
     };
     return cmocka_run_group_tests_name("scripted_transcripts", tests, NULL, NULL);

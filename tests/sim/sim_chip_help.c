@@ -124,8 +124,14 @@ void chip_fails(chip_t *c, uint8_t cmd, uint8_t param, const uint8_t *in, size_t
         fail_msg("command %02X/%02X: expected error %02X, got Sta %02X code %02X", cmd, param, code, sta, e);
 }
 
-const uint8_t *chip_out(const chip_t *c) { return c->rsp + 4; }
-size_t chip_out_len(const chip_t *c) { return (size_t)c->rlen - 4u; }
+const uint8_t *chip_out(const chip_t *c)
+{
+    return c->rsp + 4;
+}
+size_t chip_out_len(const chip_t *c)
+{
+    return (size_t)c->rlen - 4u;
+}
 
 int chip_write(chip_t *c, uint8_t param, uint16_t oid, uint16_t off, const uint8_t *d, size_t n)
 {
@@ -140,8 +146,8 @@ int chip_write(chip_t *c, uint8_t param, uint16_t oid, uint16_t off, const uint8
 
 int chip_read(chip_t *c, uint16_t oid, uint16_t off, uint16_t len)
 {
-    const uint8_t in[] = {(uint8_t)(oid >> 8), (uint8_t)oid, (uint8_t)(off >> 8), (uint8_t)off,
-                          (uint8_t)(len >> 8), (uint8_t)len};
+    const uint8_t in[] = {(uint8_t)(oid >> 8), (uint8_t)oid,        (uint8_t)(off >> 8),
+                          (uint8_t)off,        (uint8_t)(len >> 8), (uint8_t)len};
     return chip_cmd(c, 0x81, 0x00, in, sizeof in);
 }
 
@@ -151,7 +157,10 @@ int chip_meta(chip_t *c, uint16_t oid)
     return chip_cmd(c, 0x81, 0x01, in, sizeof in);
 }
 
-int chip_set_meta(chip_t *c, uint16_t oid, const uint8_t *m, size_t n) { return chip_write(c, 0x01, oid, 0, m, n); }
+int chip_set_meta(chip_t *c, uint16_t oid, const uint8_t *m, size_t n)
+{
+    return chip_write(c, 0x01, oid, 0, m, n);
+}
 
 void tlv(uint8_t *buf, size_t *pos, uint8_t tag, const uint8_t *v, size_t n)
 {

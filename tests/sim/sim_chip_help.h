@@ -15,9 +15,9 @@
 typedef struct chip {
     trustm_sim_t *sim;
     sim_host_t h;
-    char path[128];          /* state file ("" = volatile chip) */
+    char path[128]; /* state file ("" = volatile chip) */
     uint8_t rsp[2048];
-    long rlen;               /* length of the last response APDU */
+    long rlen; /* length of the last response APDU */
 } chip_t;
 
 /* Fresh chip: persistent (state file) when prov != NULL or persist is true. Application open. */

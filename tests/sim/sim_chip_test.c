@@ -160,9 +160,12 @@ static void sim_commands(void **state)
     assert_int_equal(xfer(&h, open_apdu, sizeof open_apdu, rsp), 4);
     assert_memory_equal(rsp, ((uint8_t[]){0, 0, 0, 0}), 4);
     /* global objects */
-    struct { uint16_t oid; uint8_t len; uint8_t first; } objs[] = {
-        {0xE0C0, 1, 0x07}, {0xE0C1, 1, 0x20}, {0xE0C2, 27, 0xCD}, {0xE0C3, 1, 0x14},
-        {0xE0C4, 1, 0x06}, {0xE0C5, 1, 0x00}, {0xE0C6, 2, 0x06}, {0xF1C0, 1, 0x01}, {0xF1C1, 1, 0x20}};
+    struct {
+        uint16_t oid;
+        uint8_t len;
+        uint8_t first;
+    } objs[] = {{0xE0C0, 1, 0x07}, {0xE0C1, 1, 0x20}, {0xE0C2, 27, 0xCD}, {0xE0C3, 1, 0x14}, {0xE0C4, 1, 0x06},
+                {0xE0C5, 1, 0x00}, {0xE0C6, 2, 0x06}, {0xF1C0, 1, 0x01},  {0xF1C1, 1, 0x20}};
     for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++) {
         uint8_t a[] = {0x81, 0x00, 0x00, 0x06, (uint8_t)(objs[i].oid >> 8), (uint8_t)objs[i].oid, 0, 0, 0xFF, 0xFF};
         assert_int_equal(xfer(&h, a, sizeof a, rsp), 4 + objs[i].len);
@@ -181,15 +184,20 @@ static void sim_commands(void **state)
     assert_memory_equal(rsp + 4, ((uint8_t[]){0x06, 0x15}), 2);
     /* metadata */
     assert_int_equal(xfer(&h, (uint8_t[]){0x81, 1, 0, 2, 0xE0, 0xC2}, 6, rsp), 15);
-    assert_memory_equal(rsp, ((uint8_t[]){0, 0, 0, 0x0B, 0x20, 0x09, 0xC4, 0x01, 0x1B, 0xD0, 0x01, 0xFF, 0xD1, 0x01, 0x00}), 15);
+    assert_memory_equal(
+        rsp, ((uint8_t[]){0, 0, 0, 0x0B, 0x20, 0x09, 0xC4, 0x01, 0x1B, 0xD0, 0x01, 0xFF, 0xD1, 0x01, 0x00}), 15);
     assert_int_equal(xfer(&h, (uint8_t[]){0x81, 1, 0, 2, 0xE0, 0xC6}, 6, rsp), 12);
     assert_memory_equal(rsp + 4, ((uint8_t[]){0x20, 0x06, 0xC4, 0x01, 0x02, 0xD1, 0x01, 0x00}), 8);
     /* errors, each read back from F1C2 (plain 01, cleared by the read) */
-    struct { const uint8_t *a; size_t n; uint8_t code; } errs[] = {
+    struct {
+        const uint8_t *a;
+        size_t n;
+        uint8_t code;
+    } errs[] = {
         {(const uint8_t[]){0x81, 0, 0, 6, 0xE0, 0xC7, 0, 0, 0, 1}, 10, 0x01},  /* unknown OID      */
-        {(const uint8_t[]){0x81, 2, 0, 2, 0xE0, 0xC2}, 6, 0x03},              /* bad Param        */
-        {(const uint8_t[]){0x81, 0, 0, 4, 0xE0, 0xC2, 0, 0}, 8, 0x04},        /* bad InLen        */
-        {(const uint8_t[]){0x81, 0, 0, 7, 0xE0, 0xC2, 0, 0}, 8, 0x04},        /* InLen != data    */
+        {(const uint8_t[]){0x81, 2, 0, 2, 0xE0, 0xC2}, 6, 0x03},               /* bad Param        */
+        {(const uint8_t[]){0x81, 0, 0, 4, 0xE0, 0xC2, 0, 0}, 8, 0x04},         /* bad InLen        */
+        {(const uint8_t[]){0x81, 0, 0, 7, 0xE0, 0xC2, 0, 0}, 8, 0x04},         /* InLen != data    */
         {(const uint8_t[]){0x81, 0, 0, 6, 0xE0, 0xC2, 0, 27, 0, 1}, 10, 0x08}, /* offset >= used  */
         {(const uint8_t[]){0x81, 0, 0, 6, 0xE0, 0xC2, 0, 0, 0, 0}, 10, 0x05},  /* length 0        */
         {(const uint8_t[]){0xB3, 0, 0, 0}, 4, 0x0A},                           /* CalcSSec: none  */
@@ -205,7 +213,7 @@ static void sim_commands(void **state)
         assert_int_equal(last_error(&h), 0);
     }
     /* highest code kept across failures; the flush bit clears first */
-    assert_int_equal(xfer(&h, (uint8_t[]){0x7F, 0, 0, 0}, 4, rsp), 4);                      /* 0A */
+    assert_int_equal(xfer(&h, (uint8_t[]){0x7F, 0, 0, 0}, 4, rsp), 4);                          /* 0A */
     assert_int_equal(xfer(&h, (uint8_t[]){0x01, 0, 0, 6, 0xE0, 0xC7, 0, 0, 0, 1}, 10, rsp), 4); /* 01 */
     assert_int_equal(last_error(&h), 0x0A);
     assert_int_equal(xfer(&h, (uint8_t[]){0x7F, 0, 0, 0}, 4, rsp), 4);
@@ -275,7 +283,7 @@ static void sim_datalink(void **state)
     assert_int_equal(in[0], 0x80);
     assert_int_equal(sim_host_frame_read(&h, in, sizeof in, 10000), 10);
     assert_memory_equal(in, ((uint8_t[]){0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x14, 0x87}), 10);
-    trustm_sim_sleep_us(sim, 5000); /* less than TRANS_TIMEOUT: nothing re-offered yet */
+    trustm_sim_sleep_us(sim, 5000);                          /* less than TRANS_TIMEOUT: nothing re-offered yet */
     assert_int_equal(sim_host_frame_write(&h, frame, n), 0); /* duplicate after the response */
     assert_int_equal(sim_host_frame_read(&h, in, sizeof in, 10000), 5);
     assert_int_equal(in[0], 0x80);
@@ -322,7 +330,8 @@ static void sim_transport(void **state)
     assert_true(st.frames_out >= 6);
     /* chaining error: a first packet that is not MAX_PACKET_SIZE long */
     uint8_t pkt[8] = {0x01, 0x81, 0x00, 0x00, 0x02}, frame[16], in[64];
-    size_t n = trustm_dl_frame_encode(trustm_dl_fctr_data((uint8_t)(h.last_tx + 1u), h.last_rx), pkt, 5, frame, sizeof frame);
+    size_t n =
+        trustm_dl_frame_encode(trustm_dl_fctr_data((uint8_t)(h.last_tx + 1u), h.last_rx), pkt, 5, frame, sizeof frame);
     assert_int_equal(sim_host_frame_write(&h, frame, n), 0);
     h.last_tx = (uint8_t)((h.last_tx + 1u) & 3u);
     long got = sim_host_frame_read(&h, in, sizeof in, 5000);
@@ -342,7 +351,8 @@ static void sim_transport(void **state)
     assert_memory_equal(rsp, ((uint8_t[]){0, 0, 0, 0}), 4);
     h.presence = false; /* raw payloads below */
     uint8_t hello[] = {0x08, 0x00, 0x01};
-    n = trustm_dl_frame_encode(trustm_dl_fctr_data((uint8_t)(h.last_tx + 1u), h.last_rx), hello, 3, frame, sizeof frame);
+    n = trustm_dl_frame_encode(trustm_dl_fctr_data((uint8_t)(h.last_tx + 1u), h.last_rx), hello, 3, frame,
+                               sizeof frame);
     assert_int_equal(sim_host_frame_write(&h, frame, n), 0);
     got = sim_host_frame_read(&h, in, sizeof in, 5000);
     assert_int_equal(got, 5 + 1 + 38);
@@ -355,7 +365,8 @@ static void sim_transport(void **state)
     assert_int_equal(sim_host_frame_write(&h, ack, 5), 0);
     /* PRESENCE missing after the latch: fatal alert too */
     uint8_t plain[] = {0x00, 0x81, 0x00, 0x00, 0x02, 0xE0, 0xC2};
-    n = trustm_dl_frame_encode(trustm_dl_fctr_data((uint8_t)(h.last_tx + 1u), h.last_rx), plain, sizeof plain, frame, sizeof frame);
+    n = trustm_dl_frame_encode(trustm_dl_fctr_data((uint8_t)(h.last_tx + 1u), h.last_rx), plain, sizeof plain, frame,
+                               sizeof frame);
     assert_int_equal(sim_host_frame_write(&h, frame, n), 0);
     got = sim_host_frame_read(&h, in, sizeof in, 5000);
     assert_int_equal(got, 7);
@@ -372,10 +383,14 @@ static void sim_robustness(void **state)
     uint8_t buf[400], in[300];
     trustm_sim_sleep_us(sim, 15000);
     for (int i = 0; i < 20000; i++) {
-        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
         size_t n = 1 + (size_t)(x % 300);
         for (size_t k = 0; k < n; k++) {
-            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
             buf[k] = (uint8_t)x;
         }
         buf[0] = (uint8_t)(0x80 + (x % 12));
@@ -401,8 +416,8 @@ static void sim_robustness(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(sim_registers),  cmocka_unit_test(sim_bus_timing), cmocka_unit_test(sim_commands),
-        cmocka_unit_test(sim_datalink),   cmocka_unit_test(sim_transport),  cmocka_unit_test(sim_robustness),
+        cmocka_unit_test(sim_registers), cmocka_unit_test(sim_bus_timing), cmocka_unit_test(sim_commands),
+        cmocka_unit_test(sim_datalink),  cmocka_unit_test(sim_transport),  cmocka_unit_test(sim_robustness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,7 +82,8 @@ static void sim_crypto_random(void **state)
     assert_int_equal(chip_cmd(&c, 0x8C, 0x00, (const uint8_t[]){0x00, 0x08}, 2), OK);
     assert_int_equal(chip_out_len(&c), 8);
     /* pre-master secret: nothing returned; 66-byte limit */
-    assert_int_equal(chip_cmd(&c, 0x8C, 0x04, (const uint8_t[]){0x00, 0x2E, 0xE1, 0x00, 0x41, 0x00, 0x02, 0x03, 0x03}, 9), OK);
+    assert_int_equal(
+        chip_cmd(&c, 0x8C, 0x04, (const uint8_t[]){0x00, 0x2E, 0xE1, 0x00, 0x41, 0x00, 0x02, 0x03, 0x03}, 9), OK);
     assert_int_equal(chip_out_len(&c), 0);
     chip_fails(&c, 0x8C, 0x04, (const uint8_t[]){0x00, 0x41, 0xE1, 0x00, 0x41, 0x00, 0x02, 0x03, 0x03}, 9, 0x05);
     chip_fails(&c, 0x8C, 0x04, (const uint8_t[]){0x00, 0x20}, 2, 0x05);
@@ -199,15 +200,21 @@ static void sim_crypto_aes(void **state)
     new_aes_chip(&c, TRUSTM_SIM_TIMING_NONE);
     /* the spec's vectors (commands.md §5.7) */
     assert_int_equal(sym(&c, 0x94, 0x08, 0xE200, 0x01, blk, 16, NULL), OK);
-    assert_memory_equal(chip_out(&c), ((uint8_t[]){0x61, 0x00, 0x10, 0x3A, 0xD7, 0x7B, 0xB4, 0x0D, 0x7A, 0x36, 0x60,
-                                                   0xA8, 0x9E, 0xCA, 0xF3, 0x24, 0x66, 0xEF, 0x97}), 19);
+    assert_memory_equal(chip_out(&c),
+                        ((uint8_t[]){0x61, 0x00, 0x10, 0x3A, 0xD7, 0x7B, 0xB4, 0x0D, 0x7A, 0x36, 0x60, 0xA8, 0x9E, 0xCA,
+                                     0xF3, 0x24, 0x66, 0xEF, 0x97}),
+                        19);
     const uint8_t iv[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     assert_int_equal(sym(&c, 0x94, 0x09, 0xE200, 0x01, blk, 16, iv), OK);
-    assert_memory_equal(chip_out(&c) + 3, ((uint8_t[]){0x76, 0x49, 0xAB, 0xAC, 0x81, 0x19, 0xB2, 0x46, 0xCE, 0xE9, 0x8E,
-                                                       0x9B, 0x12, 0xE9, 0x19, 0x7D}), 16);
+    assert_memory_equal(
+        chip_out(&c) + 3,
+        ((uint8_t[]){0x76, 0x49, 0xAB, 0xAC, 0x81, 0x19, 0xB2, 0x46, 0xCE, 0xE9, 0x8E, 0x9B, 0x12, 0xE9, 0x19, 0x7D}),
+        16);
     assert_int_equal(sym(&c, 0x94, 0x0B, 0xE200, 0x01, blk, 16, NULL), OK);
-    assert_memory_equal(chip_out(&c) + 3, ((uint8_t[]){0x07, 0x0A, 0x16, 0xB4, 0x6B, 0x4D, 0x41, 0x44, 0xF7, 0x9B, 0xDD,
-                                                       0x9D, 0xD0, 0x4A, 0x28, 0x7C}), 16);
+    assert_memory_equal(
+        chip_out(&c) + 3,
+        ((uint8_t[]){0x07, 0x0A, 0x16, 0xB4, 0x6B, 0x4D, 0x41, 0x44, 0xF7, 0x9B, 0xDD, 0x9D, 0xD0, 0x4A, 0x28, 0x7C}),
+        16);
     /* 96 bytes, against the host: ECB/CBC one-shot and start/continue/final, decrypt back */
     uint8_t msg[96], ref[96], got[96], back[96];
     for (unsigned i = 0; i < sizeof msg; i++)
@@ -307,7 +314,8 @@ static void sim_crypto_hmac(void **state)
     (void)state;
     chip_t c;
     chip_new(&c, TRUSTM_SIM_TIMING_NONE, NULL, 0);
-    assert_int_equal(chip_set_meta(&c, 0xF1D1, (const uint8_t[]){0x20, 0x06, 0xE8, 0x01, 0x21, 0xD3, 0x01, 0x00}, 8), OK);
+    assert_int_equal(chip_set_meta(&c, 0xF1D1, (const uint8_t[]){0x20, 0x06, 0xE8, 0x01, 0x21, 0xD3, 0x01, 0x00}, 8),
+                     OK);
     assert_int_equal(chip_write(&c, 0x40, 0xF1D1, 0, secret16, 16), OK);
     uint8_t m[48] = {0x6B, 0xC1, 0xBE, 0xE2, 0x2E, 0x40, 0x9F, 0x96, 0xE9, 0x3D, 0x7E, 0x11, 0x73, 0x93, 0x17, 0x2A,
                      0x7C, 0xD2, 0xCF, 0xF3, 0x3F, 0x51, 0xA0, 0xA7, 0xF0, 0x4E, 0x8F, 0x22, 0x84, 0xA4, 0x28, 0x3B,
@@ -315,7 +323,8 @@ static void sim_crypto_hmac(void **state)
     assert_int_equal(sym(&c, 0x94, 0x20, 0xF1D1, 0x00, m, 16, NULL), OK);
     assert_int_equal(sym(&c, 0x94, 0x20, 0xF1D1, 0x02, m + 16, 16, NULL), OK);
     assert_int_equal(sym(&c, 0x94, 0x20, 0xF1D1, 0x03, m + 32, 16, NULL), OK);
-    assert_memory_equal(chip_out(&c), ((uint8_t[]){0x61, 0x00, 0x20, 0x2C, 0xC1, 0x35, 0xE8, 0x3E, 0xE9, 0x80, 0x25}), 11);
+    assert_memory_equal(chip_out(&c), ((uint8_t[]){0x61, 0x00, 0x20, 0x2C, 0xC1, 0x35, 0xE8, 0x3E, 0xE9, 0x80, 0x25}),
+                        11);
     uint8_t ref[64];
     host_hmac(MBEDTLS_MD_SHA256, secret16, 16, m, 48, ref);
     assert_memory_equal(chip_out(&c) + 3, ref, 32);
@@ -334,7 +343,8 @@ static void sim_crypto_hmac(void **state)
     uint8_t ar[64];
     for (unsigned i = 0; i < 64; i++)
         ar[i] = (uint8_t)(0x49 + i * 3u);
-    assert_int_equal(chip_set_meta(&c, 0xF1D2, (const uint8_t[]){0x20, 0x06, 0xD3, 0x01, 0x00, 0xE8, 0x01, 0x31}, 8), OK);
+    assert_int_equal(chip_set_meta(&c, 0xF1D2, (const uint8_t[]){0x20, 0x06, 0xD3, 0x01, 0x00, 0xE8, 0x01, 0x31}, 8),
+                     OK);
     assert_int_equal(chip_write(&c, 0x40, 0xF1D2, 0, ar, 64), OK);
     assert_int_equal(chip_set_meta(&c, 0xF1E0, (const uint8_t[]){0x20, 0x05, 0xD1, 0x03, 0x23, 0xF1, 0xD2}, 7), OK);
     assert_int_equal(chip_read(&c, 0xF1E0, 0, 4), 0xFF);
@@ -420,23 +430,29 @@ static void sim_crypto_derive(void **state)
     (void)state;
     chip_t c;
     chip_new(&c, TRUSTM_SIM_TIMING_NONE, NULL, 0);
-    const uint8_t sec[32] = {0xBF, 0xB7, 0x70, 0xEE, 0xBF, 0x8F, 0x61, 0xC7, 0x04, 0xE0, 0x0D, 0x82, 0x8B, 0x7A, 0x36, 0x41,
-                             0xD5, 0xCD, 0x7A, 0x38, 0x46, 0xDE, 0xF9, 0x0F, 0x21, 0x42, 0x40, 0x25, 0x0A, 0xAF, 0x9C, 0x2E};
-    const uint8_t seed[32] = {0x61, 0xC7, 0xDE, 0xF9, 0x0F, 0xD5, 0xCD, 0x7A, 0x8B, 0x7A, 0x36, 0x41, 0x04, 0xE0, 0x0D, 0x82,
-                              0x38, 0x46, 0xBF, 0xB7, 0x70, 0xEE, 0xBF, 0x8F, 0x40, 0x25, 0x2E, 0x0A, 0x21, 0x42, 0xAF, 0x9C};
+    const uint8_t sec[32] = {0xBF, 0xB7, 0x70, 0xEE, 0xBF, 0x8F, 0x61, 0xC7, 0x04, 0xE0, 0x0D,
+                             0x82, 0x8B, 0x7A, 0x36, 0x41, 0xD5, 0xCD, 0x7A, 0x38, 0x46, 0xDE,
+                             0xF9, 0x0F, 0x21, 0x42, 0x40, 0x25, 0x0A, 0xAF, 0x9C, 0x2E};
+    const uint8_t seed[32] = {0x61, 0xC7, 0xDE, 0xF9, 0x0F, 0xD5, 0xCD, 0x7A, 0x8B, 0x7A, 0x36,
+                              0x41, 0x04, 0xE0, 0x0D, 0x82, 0x38, 0x46, 0xBF, 0xB7, 0x70, 0xEE,
+                              0xBF, 0x8F, 0x40, 0x25, 0x2E, 0x0A, 0x21, 0x42, 0xAF, 0x9C};
     set_pressec(&c, 0xF1D1, sec, 32);
     uint8_t d[48], zseed[33] = {0};
     memcpy(d, "Firmware update", 16); /* with its terminating zero */
     memcpy(d + 16, seed, 32);
-    memcpy(zseed + 1, seed, 32);      /* mbedTLS takes the label as a C string: the 00 goes here */
+    memcpy(zseed + 1, seed, 32); /* mbedTLS takes the label as a C string: the 00 goes here */
     /* commands.md §5.15 example */
     assert_int_equal(derive(&c, 0x01, 0xF1D1, d, 48, NULL, 0, 16, 0), OK);
     assert_int_equal(chip_out_len(&c), 16);
-    assert_memory_equal(chip_out(&c), ((uint8_t[]){0xC4, 0xC3, 0xB7, 0x78, 0xB8, 0x0D, 0xFD, 0x3C, 0x8B, 0x2A, 0x03, 0x23,
-                                                   0xCB, 0xAE, 0x30, 0xCC}), 16);
+    assert_memory_equal(
+        chip_out(&c),
+        ((uint8_t[]){0xC4, 0xC3, 0xB7, 0x78, 0xB8, 0x0D, 0xFD, 0x3C, 0x8B, 0x2A, 0x03, 0x23, 0xCB, 0xAE, 0x30, 0xCC}),
+        16);
     /* TLS PRF SHA-256/384/512 against mbedTLS's TLS PRF, 100 bytes */
-    static const struct { uint8_t p; mbedtls_tls_prf_types t; } prfs[] = {
-        {0x01, MBEDTLS_SSL_TLS_PRF_SHA256}, {0x02, MBEDTLS_SSL_TLS_PRF_SHA384}};
+    static const struct {
+        uint8_t p;
+        mbedtls_tls_prf_types t;
+    } prfs[] = {{0x01, MBEDTLS_SSL_TLS_PRF_SHA256}, {0x02, MBEDTLS_SSL_TLS_PRF_SHA384}};
     uint8_t ref[100];
     for (size_t i = 0; i < 2; i++) {
         assert_int_equal(mbedtls_ssl_tls_prf(prfs[i].t, sec, 32, "Firmware update", zseed, 33, ref, 100), 0);
@@ -459,10 +475,13 @@ static void sim_crypto_derive(void **state)
         assert_memory_equal(chip_out(&c), ref, 100);
     }
     /* HKDF: the spec's example and RFC 5869 test case 1 */
-    const uint8_t info[16] = {0x8D, 0xE4, 0x3F, 0xFF, 0x65, 0x2D, 0xA0, 0xA7, 0xF0, 0x4E, 0x8F, 0x22, 0x84, 0xA4, 0x28, 0x3B};
+    const uint8_t info[16] = {0x8D, 0xE4, 0x3F, 0xFF, 0x65, 0x2D, 0xA0, 0xA7,
+                              0xF0, 0x4E, 0x8F, 0x22, 0x84, 0xA4, 0x28, 0x3B};
     assert_int_equal(derive(&c, 0x08, 0xF1D1, seed, 32, info, 16, 16, 0), OK);
-    assert_memory_equal(chip_out(&c), ((uint8_t[]){0x90, 0xF6, 0x2B, 0x9F, 0xF3, 0x03, 0x87, 0xD6, 0x93, 0x58, 0xDD, 0x85,
-                                                   0x65, 0x7B, 0x56, 0x43}), 16);
+    assert_memory_equal(
+        chip_out(&c),
+        ((uint8_t[]){0x90, 0xF6, 0x2B, 0x9F, 0xF3, 0x03, 0x87, 0xD6, 0x93, 0x58, 0xDD, 0x85, 0x65, 0x7B, 0x56, 0x43}),
+        16);
     uint8_t ikm[22], salt[13], inf[10];
     memset(ikm, 0x0B, sizeof ikm);
     for (unsigned i = 0; i < 13; i++)
@@ -481,7 +500,8 @@ static void sim_crypto_derive(void **state)
     assert_memory_equal(chip_out(&c), ((uint8_t[]){0x8d, 0xa4, 0xe7, 0x75, 0xa5, 0x63, 0xc1, 0x8f, 0x71, 0x5f}), 10);
     /* into a session, then used as an HMAC secret: equals HMAC with the host's PRF output */
     uint8_t prf[48], mac[32];
-    assert_int_equal(mbedtls_ssl_tls_prf(MBEDTLS_SSL_TLS_PRF_SHA256, sec, 32, "Firmware update", zseed, 33, prf, 48), 0);
+    assert_int_equal(mbedtls_ssl_tls_prf(MBEDTLS_SSL_TLS_PRF_SHA256, sec, 32, "Firmware update", zseed, 33, prf, 48),
+                     0);
     assert_int_equal(derive(&c, 0x01, 0xF1D1, d, 48, NULL, 0, 48, 0xE102), OK);
     assert_int_equal(chip_out_len(&c), 0);
     assert_int_equal(sym(&c, 0x94, 0x20, 0xE102, 0x01, (const uint8_t *)"message", 7, NULL), OK);
@@ -490,7 +510,8 @@ static void sim_crypto_derive(void **state)
     /* session secret as the source, stored back into the same session */
     assert_int_equal(derive(&c, 0x01, 0xE102, d, 48, NULL, 0, 32, 0xE102), OK);
     uint8_t prf2[32];
-    assert_int_equal(mbedtls_ssl_tls_prf(MBEDTLS_SSL_TLS_PRF_SHA256, prf, 48, "Firmware update", zseed, 33, prf2, 32), 0);
+    assert_int_equal(mbedtls_ssl_tls_prf(MBEDTLS_SSL_TLS_PRF_SHA256, prf, 48, "Firmware update", zseed, 33, prf2, 32),
+                     0);
     assert_int_equal(sym(&c, 0x94, 0x20, 0xE102, 0x01, (const uint8_t *)"message", 7, NULL), OK);
     host_hmac(MBEDTLS_MD_SHA256, prf2, 32, (const uint8_t *)"message", 7, mac);
     assert_memory_equal(chip_out(&c) + 3, mac, 32);
@@ -524,8 +545,8 @@ static void import_pub(const uint8_t *pk, size_t n, size_t kb, mbedtls_rsa_conte
     if (kb == 128)
         assert_memory_equal(pk, ((uint8_t[]){0x03, 0x81, 0x8E, 0x00, 0x30, 0x81, 0x8A, 0x02, 0x81, 0x81, 0x00}), 11);
     else
-        assert_memory_equal(pk, ((uint8_t[]){0x03, 0x82, 0x01, 0x10, 0x00, 0x30, 0x82, 0x01, 0x0B, 0x02, 0x82, 0x01, 0x01,
-                                             0x00}), 14);
+        assert_memory_equal(
+            pk, ((uint8_t[]){0x03, 0x82, 0x01, 0x10, 0x00, 0x30, 0x82, 0x01, 0x0B, 0x02, 0x82, 0x01, 0x01, 0x00}), 14);
     assert_memory_equal(pk + hdr + kb, ((uint8_t[]){0x02, 0x04, 0x00, 0x01, 0x00, 0x01}), 6);
     mbedtls_rsa_init(r, MBEDTLS_RSA_PKCS_V15, 0);
     assert_int_equal(mbedtls_rsa_import_raw(r, pk + hdr, kb, NULL, 0, NULL, 0, NULL, 0, pk + hdr + kb + 2, 4), 0);
@@ -649,7 +670,8 @@ static void sim_crypto_rsa(void **state)
     tlv(in, &n, 0x07, NULL, 0);
     assert_int_equal(chip_cmd(&c, 0xB4, 0x01, in, n), OK);
     uint8_t prf[32];
-    assert_int_equal(mbedtls_ssl_tls_prf(MBEDTLS_SSL_TLS_PRF_SHA256, expect, 34, "label and seed..", NULL, 0, prf, 32), 0);
+    assert_int_equal(mbedtls_ssl_tls_prf(MBEDTLS_SSL_TLS_PRF_SHA256, expect, 34, "label and seed..", NULL, 0, prf, 32),
+                     0);
     assert_memory_equal(chip_out(&c), prf, 32);
     /* encrypt a host message with the host key */
     n = 0;
@@ -671,9 +693,11 @@ static void sim_crypto_rsa(void **state)
     assert_memory_equal(o + 134, ((uint8_t[]){0x02, 0x00, 0x91}), 3);
     mbedtls_rsa_context pr;
     mbedtls_rsa_init(&pr, MBEDTLS_RSA_PKCS_V15, 0);
-    assert_int_equal(mbedtls_rsa_import_raw(&pr, o + 137 + 11, 128, NULL, 0, NULL, 0, o + 6, 128, o + 137 + 11 + 130, 4), 0);
+    assert_int_equal(
+        mbedtls_rsa_import_raw(&pr, o + 137 + 11, 128, NULL, 0, NULL, 0, o + 6, 128, o + 137 + 11 + 130, 4), 0);
     assert_int_equal(mbedtls_rsa_complete(&pr), 0);
-    assert_int_equal(mbedtls_rsa_pkcs1_sign(&pr, test_rng, NULL, MBEDTLS_RSA_PRIVATE, MBEDTLS_MD_SHA256, 32, dig, sig), 0);
+    assert_int_equal(mbedtls_rsa_pkcs1_sign(&pr, test_rng, NULL, MBEDTLS_RSA_PRIVATE, MBEDTLS_MD_SHA256, 32, dig, sig),
+                     0);
     assert_int_equal(mbedtls_rsa_pkcs1_verify(&pr, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, dig, sig), 0);
     mbedtls_rsa_free(&pr);
     /* ephemeral key in a session */
@@ -681,7 +705,8 @@ static void sim_crypto_rsa(void **state)
     memcpy(pub, chip_out(&c) + 3, 145);
     import_pub(pub, 145, 128, &r);
     assert_int_equal(sign(&c, 0xE100, dig), OK);
-    assert_int_equal(mbedtls_rsa_pkcs1_verify(&r, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, dig, chip_out(&c)), 0);
+    assert_int_equal(
+        mbedtls_rsa_pkcs1_verify(&r, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, dig, chip_out(&c)), 0);
     mbedtls_rsa_free(&r);
     /* errors */
     chip_fails(&c, 0xB8, 0x03, (const uint8_t[]){0x07, 0x00, 0x00}, 3, 0x03);
@@ -716,7 +741,8 @@ static void sim_crypto_rsa2048(void **state)
     assert_int_equal(sign(&c, 0xE0FC, dig), OK);
     assert_int_equal(chip_out_len(&c), 256);
     assert_int_equal(mbedtls_rsa_pkcs1_verify(mbedtls_pk_rsa(pk), NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32,
-                                              dig, chip_out(&c)), 0);
+                                              dig, chip_out(&c)),
+                     0);
     mbedtls_pk_free(&pk);
     /* generation of RSA-2048 takes 2.9 s on the datasheet clock */
     uint64_t t0 = trustm_sim_now_us(c.sim);
@@ -728,7 +754,8 @@ static void sim_crypto_rsa2048(void **state)
     t0 = trustm_sim_now_us(c.sim);
     assert_int_equal(sign(&c, 0xE0FD, dig), OK);
     assert_true(trustm_sim_now_us(c.sim) - t0 >= 310000u);
-    assert_int_equal(mbedtls_rsa_pkcs1_verify(&r, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, dig, chip_out(&c)), 0);
+    assert_int_equal(
+        mbedtls_rsa_pkcs1_verify(&r, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, dig, chip_out(&c)), 0);
     mbedtls_rsa_free(&r);
     /* the key survives a restart */
     uint8_t sig[256];
@@ -738,7 +765,6 @@ static void sim_crypto_rsa2048(void **state)
     assert_memory_equal(chip_out(&c), sig, 256); /* PKCS#1 v1.5 is deterministic */
     chip_free(&c);
 }
-
 
 /* VerifySign and EncryptAsym with the public key of a certificate stored in a data object. */
 static void sim_crypto_cert(void **state)
@@ -761,8 +787,9 @@ static void sim_crypto_cert(void **state)
     assert_int_equal(mbedtls_mpi_lset(&serial, 7), 0);
     assert_int_equal(mbedtls_x509write_crt_set_serial(&w, &serial), 0);
     assert_int_equal(mbedtls_x509write_crt_set_validity(&w, "20250101000000", "20450101000000"), 0);
-    assert_int_equal(mbedtls_x509write_crt_set_key_usage(&w, MBEDTLS_X509_KU_DIGITAL_SIGNATURE |
-                                                                 MBEDTLS_X509_KU_KEY_ENCIPHERMENT), 0);
+    assert_int_equal(
+        mbedtls_x509write_crt_set_key_usage(&w, MBEDTLS_X509_KU_DIGITAL_SIGNATURE | MBEDTLS_X509_KU_KEY_ENCIPHERMENT),
+        0);
     static uint8_t buf[2048];
     int len = mbedtls_x509write_crt_der(&w, buf, sizeof buf, test_rng, NULL);
     assert_true(len > 100 && len < 1300);
@@ -777,7 +804,8 @@ static void sim_crypto_cert(void **state)
     uint8_t dig[32], sig[128], in[400];
     mbedtls_sha256_ret((const uint8_t *)"cert", 4, dig, 0);
     assert_int_equal(mbedtls_rsa_pkcs1_sign(mbedtls_pk_rsa(pk), test_rng, NULL, MBEDTLS_RSA_PRIVATE, MBEDTLS_MD_SHA256,
-                                            32, dig, sig), 0);
+                                            32, dig, sig),
+                     0);
     size_t n = 0;
     tlv(in, &n, 0x01, dig, 32);
     tlv(in, &n, 0x02, sig, 128);
@@ -798,7 +826,8 @@ static void sim_crypto_cert(void **state)
     uint8_t plain[128];
     size_t pl;
     assert_int_equal(mbedtls_rsa_pkcs1_decrypt(mbedtls_pk_rsa(pk), test_rng, NULL, MBEDTLS_RSA_PRIVATE, &pl,
-                                               chip_out(&c) + 3, plain, sizeof plain), 0);
+                                               chip_out(&c) + 3, plain, sizeof plain),
+                     0);
     assert_int_equal(pl, 16);
     assert_memory_equal(plain, blk, 16);
     /* a broken certificate */
@@ -814,7 +843,6 @@ static void sim_crypto_cert(void **state)
     mbedtls_pk_free(&pk);
     chip_free(&c);
 }
-
 
 /* Execution times on the datasheet clock (Table 16 figures, docs/simulator.md). */
 static uint64_t timed(chip_t *c, uint8_t cmd, uint8_t param, const uint8_t *in, size_t n)
@@ -940,7 +968,8 @@ static void sim_crypto_hibernate(void **state)
     uint8_t pub[145];
     memcpy(pub, chip_out(&c) + 3, 145);
     /* pre-master secret into E102 */
-    assert_int_equal(chip_cmd(&c, 0x8C, 0x04, (const uint8_t[]){0x00, 0x2E, 0xE1, 0x02, 0x41, 0x00, 0x02, 0x03, 0x03}, 9), OK);
+    assert_int_equal(
+        chip_cmd(&c, 0x8C, 0x04, (const uint8_t[]){0x00, 0x2E, 0xE1, 0x02, 0x41, 0x00, 0x02, 0x03, 0x03}, 9), OK);
     uint8_t in[300];
     size_t n = 0;
     tlv_oid(in, &n, 0x02, 0xE102);
@@ -976,12 +1005,12 @@ static void sim_crypto_hibernate(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(sim_crypto_random),  cmocka_unit_test(sim_crypto_hash),
-        cmocka_unit_test(sim_crypto_aes),     cmocka_unit_test(sim_crypto_gen_sym_key),
-        cmocka_unit_test(sim_crypto_hmac),    cmocka_unit_test(sim_crypto_derive),
-        cmocka_unit_test(sim_crypto_rsa),     cmocka_unit_test(sim_crypto_rsa2048),
-        cmocka_unit_test(sim_crypto_cert),    cmocka_unit_test(sim_crypto_timing),
-        cmocka_unit_test(sim_crypto_secmon),  cmocka_unit_test(sim_crypto_hibernate),
+        cmocka_unit_test(sim_crypto_random), cmocka_unit_test(sim_crypto_hash),
+        cmocka_unit_test(sim_crypto_aes),    cmocka_unit_test(sim_crypto_gen_sym_key),
+        cmocka_unit_test(sim_crypto_hmac),   cmocka_unit_test(sim_crypto_derive),
+        cmocka_unit_test(sim_crypto_rsa),    cmocka_unit_test(sim_crypto_rsa2048),
+        cmocka_unit_test(sim_crypto_cert),   cmocka_unit_test(sim_crypto_timing),
+        cmocka_unit_test(sim_crypto_secmon), cmocka_unit_test(sim_crypto_hibernate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

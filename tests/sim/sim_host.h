@@ -17,9 +17,9 @@ typedef struct sim_host {
     uint8_t addr;
     uint8_t last_tx;
     uint8_t last_rx;
-    bool presence;          /* PCTR 08 + SCTR 20 on every packet */
-    bool raw_pl;            /* with presence: the message is the presentation payload as given */
-    size_t frame_size;      /* host frame size (DATA_REG_LEN it uses), default 277 */
+    bool presence;     /* PCTR 08 + SCTR 20 on every packet */
+    bool raw_pl;       /* with presence: the message is the presentation payload as given */
+    size_t frame_size; /* host frame size (DATA_REG_LEN it uses), default 277 */
 } sim_host_t;
 
 void sim_host_init(sim_host_t *h, trustm_sim_t *sim);

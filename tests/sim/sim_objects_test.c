@@ -32,14 +32,21 @@ static void sim_obj_shipped(void **state)
     chip_t c;
     chip_new(&c, TRUSTM_SIM_TIMING_NONE, NULL, 0);
     expect_meta(&c, 0xE0C0, (const uint8_t[]){0x20, 0x09, 0xC4, 0x01, 0x01, 0xD0, 0x01, 0x00, 0xD1, 0x01, 0x00}, 11);
-    expect_meta(&c, 0xF1D5, (const uint8_t[]){0x20, 0x11, 0xC0, 0x01, 0x01, 0xC4, 0x01, 0x8C, 0xC5, 0x01, 0x64,
-                                              0xD0, 0x03, 0xE1, 0xFC, 0x07, 0xD1, 0x01, 0x00}, 19);
-    expect_meta(&c, 0xE0FD, (const uint8_t[]){0x20, 0x0B, 0xC0, 0x01, 0x01, 0xD0, 0x03, 0xE1, 0xFC, 0x07, 0xD3, 0x01, 0x00}, 13);
+    expect_meta(&c, 0xF1D5,
+                (const uint8_t[]){0x20, 0x11, 0xC0, 0x01, 0x01, 0xC4, 0x01, 0x8C, 0xC5, 0x01, 0x64, 0xD0, 0x03, 0xE1,
+                                  0xFC, 0x07, 0xD1, 0x01, 0x00},
+                19);
+    expect_meta(&c, 0xE0FD,
+                (const uint8_t[]){0x20, 0x0B, 0xC0, 0x01, 0x01, 0xD0, 0x03, 0xE1, 0xFC, 0x07, 0xD3, 0x01, 0x00}, 13);
     expect_meta(&c, 0xE200, (const uint8_t[]){0x20, 0x09, 0xC0, 0x01, 0x01, 0xD0, 0x01, 0xFF, 0xD3, 0x01, 0x00}, 11);
-    expect_meta(&c, 0xE123, (const uint8_t[]){0x20, 0x17, 0xC0, 0x01, 0x01, 0xC4, 0x01, 0x08, 0xC5, 0x01, 0x08, 0xD0,
-                                              0x03, 0xE1, 0xFC, 0x07, 0xD1, 0x01, 0x00, 0xD3, 0x01, 0x00, 0xE8, 0x01, 0x01}, 25);
-    expect_meta(&c, 0xE0C9, (const uint8_t[]){0x20, 0x11, 0xC0, 0x01, 0x07, 0xC4, 0x01, 0x08, 0xD0, 0x03,
-                                              0xE1, 0xFC, 0x07, 0xD1, 0x01, 0x00, 0xD3, 0x01, 0xFF}, 19);
+    expect_meta(&c, 0xE123,
+                (const uint8_t[]){0x20, 0x17, 0xC0, 0x01, 0x01, 0xC4, 0x01, 0x08, 0xC5, 0x01, 0x08, 0xD0, 0x03,
+                                  0xE1, 0xFC, 0x07, 0xD1, 0x01, 0x00, 0xD3, 0x01, 0x00, 0xE8, 0x01, 0x01},
+                25);
+    expect_meta(&c, 0xE0C9,
+                (const uint8_t[]){0x20, 0x11, 0xC0, 0x01, 0x07, 0xC4, 0x01, 0x08, 0xD0, 0x03, 0xE1, 0xFC, 0x07, 0xD1,
+                                  0x01, 0x00, 0xD3, 0x01, 0xFF},
+                19);
     /* platform binding secret: 01..40 (readable while LcsO < op) */
     assert_int_equal(chip_read(&c, 0xE140, 0, 0xFFFF), OK);
     assert_int_equal(chip_out_len(&c), 64);
@@ -136,17 +143,24 @@ static void sim_obj_metadata_rules(void **state)
     chip_fails(&c, 0x82, 0x01, (const uint8_t[]){0xF1, 0xD1, 0, 0, 0x20, 0x03, 0xD1, 0x01, 0x55}, 9, 0x05);
     chip_fails(&c, 0x82, 0x01, (const uint8_t[]){0xF1, 0xD1, 0, 0, 0x20, 0x04, 0xD1, 0x02, 0x00, 0xFD}, 10, 0x05);
     chip_fails(&c, 0x82, 0x01, (const uint8_t[]){0xF1, 0xD1, 0, 1, 0x20, 0x03, 0xD1, 0x01, 0x00}, 9, 0x05);
-    chip_fails(&c, 0x82, 0x01, (const uint8_t[]){0xF1, 0xD1, 0, 0, 0x20, 0x06, 0xD1, 0x01, 0x00, 0xD1, 0x01, 0x00}, 12, 0x05);
+    chip_fails(&c, 0x82, 0x01, (const uint8_t[]){0xF1, 0xD1, 0, 0, 0x20, 0x06, 0xD1, 0x01, 0x00, 0xD1, 0x01, 0x00}, 12,
+               0x05);
     /* a container over 44 bytes of tags: metadata truncation */
     uint8_t big[4 + 2 + 45] = {0xF1, 0xD1, 0, 0, 0x20, 45, 0xD0, 43};
-    big[8] = 0x70; big[9] = 0xFC; big[10] = 0x0F;
+    big[8] = 0x70;
+    big[9] = 0xFC;
+    big[10] = 0x0F;
     for (unsigned i = 0; i < 10; i++) {
-        big[11 + 4 * i] = 0xFD; big[12 + 4 * i] = 0x70; big[13 + 4 * i] = 0xFC; big[14 + 4 * i] = 0x0F;
+        big[11 + 4 * i] = 0xFD;
+        big[12 + 4 * i] = 0x70;
+        big[13 + 4 * i] = 0xFC;
+        big[14 + 4 * i] = 0x0F;
     }
     chip_fails(&c, 0x82, 0x01, big, sizeof big, 0x09);
     /* LcsO goes forward: in, then op; then ACs are frozen and LcsO cannot go back */
     assert_int_equal(chip_set_meta(&c, 0xF1D1, (const uint8_t[]){0x20, 0x03, 0xC0, 0x01, 0x03}, 5), OK);
-    assert_int_equal(chip_set_meta(&c, 0xF1D1, (const uint8_t[]){0x20, 0x06, 0xC0, 0x01, 0x07, 0xE8, 0x01, 0x21}, 8), OK);
+    assert_int_equal(chip_set_meta(&c, 0xF1D1, (const uint8_t[]){0x20, 0x06, 0xC0, 0x01, 0x07, 0xE8, 0x01, 0x21}, 8),
+                     OK);
     chip_fails(&c, 0x82, 0x01, (const uint8_t[]){0xF1, 0xD1, 0, 0, 0x20, 0x03, 0xC0, 0x01, 0x03}, 9, 0x05);
     chip_fails(&c, 0x82, 0x01, (const uint8_t[]){0xF1, 0xD1, 0, 0, 0x20, 0x03, 0xD1, 0x01, 0x00}, 9, 0x07);
     chip_fails(&c, 0x82, 0x01, (const uint8_t[]){0xF1, 0xD1, 0, 0, 0x20, 0x03, 0xE8, 0x01, 0x00}, 9, 0x07);
@@ -156,7 +170,8 @@ static void sim_obj_metadata_rules(void **state)
     assert_int_equal(chip_write(&c, 0x00, 0xF1D1, 0, (const uint8_t[]){1}, 1), 0xFF);
     assert_int_equal(chip_err(&c), 0x07);
     expect_meta(&c, 0xF1D1, (const uint8_t[]){0x20, 0x16, 0xC0, 0x01, 0x07, 0xC4, 0x01, 0x8C, 0xC5, 0x01, 0x64, 0xD0,
-                                              0x03, 0xE1, 0xFC, 0x07, 0xD1, 0x03, 0xE1, 0xFC, 0x07, 0xE8, 0x01, 0x21}, 24);
+                                              0x03, 0xE1, 0xFC, 0x07, 0xD1, 0x03, 0xE1, 0xFC, 0x07, 0xE8, 0x01, 0x21},
+                24);
     /* termination: the object can no longer be read even with RD = ALW */
     assert_int_equal(chip_set_meta(&c, 0xF1D2, (const uint8_t[]){0x20, 0x03, 0xC0, 0x01, 0x0F}, 5), OK);
     assert_int_equal(chip_read(&c, 0xF1D2, 0, 1), 0xFF);
@@ -196,8 +211,11 @@ static void sim_obj_access_conditions(void **state)
     assert_int_equal(chip_out(&c)[0], 0x00);
     assert_int_equal(chip_read(&c, 0xF1D4, 0, 1), 0xFF);
     /* OR / AND: RD = (SecStaA(20) && LcsG == op) || LcsO == cr -> true through the second token */
-    assert_int_equal(chip_set_meta(&c, 0xF1D5, (const uint8_t[]){0x20, 0x0C, 0xD1, 0x0A, 0x90, 0x20, 0xFD, 0x70, 0xFA,
-                                                                 0x07, 0xFE, 0xE1, 0xFA, 0x01}, 14), OK);
+    assert_int_equal(chip_set_meta(&c, 0xF1D5,
+                                   (const uint8_t[]){0x20, 0x0C, 0xD1, 0x0A, 0x90, 0x20, 0xFD, 0x70, 0xFA, 0x07, 0xFE,
+                                                     0xE1, 0xFA, 0x01},
+                                   14),
+                     OK);
     assert_int_equal(chip_read(&c, 0xF1D5, 0, 1), OK);
     assert_int_equal(chip_set_meta(&c, 0xF1D5, (const uint8_t[]){0x20, 0x03, 0xC0, 0x01, 0x03}, 5), OK);
     assert_int_equal(chip_read(&c, 0xF1D5, 0, 1), 0xFF); /* neither token true now */
@@ -258,8 +276,10 @@ static void sim_obj_provision_persist(void **state)
     assert_int_equal(chip_read(&c, 0xF1D0, 0, 0xFFFF), OK);
     assert_int_equal(chip_out_len(&c), 12);
     assert_memory_equal(chip_out(&c), "ID2-DEVICE-1", 12);
-    expect_meta(&c, 0xE200, (const uint8_t[]){0x20, 0x0F, 0xC0, 0x01, 0x01, 0xD0, 0x01, 0xFF, 0xD3, 0x01, 0x00,
-                                              0xE0, 0x01, 0x81, 0xE1, 0x01, 0x02}, 17);
+    expect_meta(&c, 0xE200,
+                (const uint8_t[]){0x20, 0x0F, 0xC0, 0x01, 0x01, 0xD0, 0x01, 0xFF, 0xD3, 0x01, 0x00, 0xE0, 0x01, 0x81,
+                                  0xE1, 0x01, 0x02},
+                17);
     /* change objects of several kinds, reload, check */
     assert_int_equal(chip_write(&c, 0x40, 0xF1E1, 0, (const uint8_t[]){9, 8, 7}, 3), OK);
     assert_int_equal(chip_write(&c, 0x00, 0xE123, 0, (const uint8_t[]){0, 0, 0, 3, 0, 0, 0, 9}, 8), OK);
@@ -280,7 +300,8 @@ static void sim_obj_provision_persist(void **state)
     size_t n = 0;
     in[n++] = 0xE2;
     in[n++] = 0x00;
-    const uint8_t block[16] = {0x6B, 0xC1, 0xBE, 0xE2, 0x2E, 0x40, 0x9F, 0x96, 0xE9, 0x3D, 0x7E, 0x11, 0x73, 0x93, 0x17, 0x2A};
+    const uint8_t block[16] = {0x6B, 0xC1, 0xBE, 0xE2, 0x2E, 0x40, 0x9F, 0x96,
+                               0xE9, 0x3D, 0x7E, 0x11, 0x73, 0x93, 0x17, 0x2A};
     tlv(in, &n, 0x01, block, 16);
     assert_int_equal(chip_cmd(&c, 0x94, 0x08, in, n), OK);
     uint8_t ref[16];
@@ -350,14 +371,14 @@ static void sim_obj_bad_input(void **state)
     chip_new(&c, TRUSTM_SIM_TIMING_NONE, NULL, 0);
     uint8_t big[1560];
     memset(big, 0, sizeof big);
-    chip_fails(&c, 0x82, 0x03, (const uint8_t[]){0xF1, 0xD0, 0, 0, 1}, 5, 0x03);   /* Param */
-    chip_fails(&c, 0x82, 0x00, (const uint8_t[]){0xF1, 0xD0, 0, 0}, 4, 0x04);      /* no data */
-    chip_fails(&c, 0x82, 0x00, (const uint8_t[]){0xF1, 0xDF, 0, 0, 1}, 5, 0x01);   /* unknown OID */
-    chip_fails(&c, 0x82, 0x00, big, 1554, 0x04);                                  /* > 1553 */
-    chip_fails(&c, 0xB3, 0x01, big, 10, 0x0A);                                    /* CalcSSec */
-    chip_fails(&c, 0x83, 0x01, big, 10, 0x05);                                    /* protected update: bad TLV */
-    chip_fails(&c, 0x8C, 0x00, (const uint8_t[]){0x00, 0x07}, 2, 0x05);           /* random too short */
-    chip_fails(&c, 0x8C, 0x00, (const uint8_t[]){0x01, 0x01}, 2, 0x05);           /* random too long */
+    chip_fails(&c, 0x82, 0x03, (const uint8_t[]){0xF1, 0xD0, 0, 0, 1}, 5, 0x03); /* Param */
+    chip_fails(&c, 0x82, 0x00, (const uint8_t[]){0xF1, 0xD0, 0, 0}, 4, 0x04);    /* no data */
+    chip_fails(&c, 0x82, 0x00, (const uint8_t[]){0xF1, 0xDF, 0, 0, 1}, 5, 0x01); /* unknown OID */
+    chip_fails(&c, 0x82, 0x00, big, 1554, 0x04);                                 /* > 1553 */
+    chip_fails(&c, 0xB3, 0x01, big, 10, 0x0A);                                   /* CalcSSec */
+    chip_fails(&c, 0x83, 0x01, big, 10, 0x05);                                   /* protected update: bad TLV */
+    chip_fails(&c, 0x8C, 0x00, (const uint8_t[]){0x00, 0x07}, 2, 0x05);          /* random too short */
+    chip_fails(&c, 0x8C, 0x00, (const uint8_t[]){0x01, 0x01}, 2, 0x05);          /* random too long */
     chip_fails(&c, 0x8C, 0x02, (const uint8_t[]){0x00, 0x10}, 2, 0x03);
     chip_fails(&c, 0x8C, 0x00, (const uint8_t[]){0x00, 0x10, 0xE1, 0x04, 0x41, 0, 0}, 7, 0x01);
     /* TLV errors: unknown tag, duplicated tag, truncated */
@@ -365,21 +386,26 @@ static void sim_obj_bad_input(void **state)
     chip_fails(&c, 0xB0, 0xE2, (const uint8_t[]){0x01, 0, 1, 0x61, 0x01, 0, 1, 0x62}, 8, 0x05);
     chip_fails(&c, 0xB0, 0xE2, (const uint8_t[]){0x01, 0, 5, 0x61}, 4, 0x05);
     /* session misuse */
-    chip_fails(&c, 0xB4, 0x01, (const uint8_t[]){0x01, 0, 2, 0xE1, 0x00, 0x03, 0, 2, 0, 16, 0x02, 0, 8, 1, 2, 3, 4, 5, 6, 7,
-                                                 8, 0x07, 0, 0}, 24, 0x0B);
+    chip_fails(&c, 0xB4, 0x01, (const uint8_t[]){0x01, 0, 2, 0xE1, 0x00, 0x03, 0, 2, 0, 16,   0x02, 0,
+                                                 8,    1, 2, 3,    4,    5,    6, 7, 8, 0x07, 0,    0},
+               24, 0x0B);
     chip_fails(&c, 0x9E, 0x11, (const uint8_t[]){0x02, 0, 2, 0xE1, 0x03, 0x04, 0, 2, 0xE0, 0xE8}, 10, 0x0B);
-    chip_fails(&c, 0xB1, 0x01, (const uint8_t[]){0x01, 0, 32, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
-                                                 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 0x03, 0, 2, 0xE1,
-                                                 0x01}, 40, 0x0B);
+    chip_fails(&c, 0xB1, 0x01, (const uint8_t[]){0x01, 0,  32, 1,  2,  3,  4,  5,    6,  7,  8,    9,   10, 11,
+                                                 12,   13, 14, 15, 16, 17, 18, 19,   20, 21, 22,   23,  24, 25,
+                                                 26,   27, 28, 29, 30, 31, 32, 0x03, 0,  2,  0xE1, 0x01},
+               40, 0x0B);
     /* wrong key type: sign with the AES key object, AES with an RSA key object */
-    chip_fails(&c, 0xB1, 0x01, (const uint8_t[]){0x01, 0, 32, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
-                                                 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 0x03, 0, 2, 0xE2,
-                                                 0x00}, 40, 0x01);
-    chip_fails(&c, 0x94, 0x08, (const uint8_t[]){0xE0, 0xFC, 0x01, 0, 16, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-                                                 16}, 21, 0x01);
+    chip_fails(&c, 0xB1, 0x01, (const uint8_t[]){0x01, 0,  32, 1,  2,  3,  4,  5,    6,  7,  8,    9,   10, 11,
+                                                 12,   13, 14, 15, 16, 17, 18, 19,   20, 21, 22,   23,  24, 25,
+                                                 26,   27, 28, 29, 30, 31, 32, 0x03, 0,  2,  0xE2, 0x00},
+               40, 0x01);
+    chip_fails(&c, 0x94, 0x08,
+               (const uint8_t[]){0xE0, 0xFC, 0x01, 0, 16, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, 21,
+               0x01);
     /* no key in E200 yet */
-    chip_fails(&c, 0x94, 0x08, (const uint8_t[]){0xE2, 0x00, 0x01, 0, 16, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-                                                 16}, 21, 0x07);
+    chip_fails(&c, 0x94, 0x08,
+               (const uint8_t[]){0xE2, 0x00, 0x01, 0, 16, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, 21,
+               0x07);
     /* application closed: 0x0C */
     assert_int_equal(chip_cmd(&c, 0xF1, 0x00, NULL, 0), OK);
     assert_int_equal(chip_read(&c, 0xE0C0, 0, 1), 0xFF);
@@ -397,10 +423,10 @@ static void sim_obj_bad_input(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(sim_obj_shipped),         cmocka_unit_test(sim_obj_write_read),
-        cmocka_unit_test(sim_obj_metadata_rules),  cmocka_unit_test(sim_obj_access_conditions),
-        cmocka_unit_test(sim_obj_counters),        cmocka_unit_test(sim_obj_provision_persist),
-        cmocka_unit_test(sim_obj_power_cut),       cmocka_unit_test(sim_obj_bad_input),
+        cmocka_unit_test(sim_obj_shipped),        cmocka_unit_test(sim_obj_write_read),
+        cmocka_unit_test(sim_obj_metadata_rules), cmocka_unit_test(sim_obj_access_conditions),
+        cmocka_unit_test(sim_obj_counters),       cmocka_unit_test(sim_obj_provision_persist),
+        cmocka_unit_test(sim_obj_power_cut),      cmocka_unit_test(sim_obj_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

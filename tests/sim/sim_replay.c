@@ -7,9 +7,9 @@
 
 #include "trustm_crc16.h"
 
-#define REPLAY_ADDR 0x30u
+#define REPLAY_ADDR  0x30u
 #define NACK_RETRIES 200
-#define POLL_LIMIT 2000
+#define POLL_LIMIT   2000
 
 static trustm_sim_bus_t write_retry(trustm_sim_t *sim, const uint8_t *b, size_t n)
 {
@@ -74,8 +74,7 @@ static void expected_bytes(const tv_step_t *s, const uint8_t *uid, uint8_t *exp)
     }
 }
 
-int sim_replay(trustm_sim_t *sim, const tv_file_t *tv, const uint8_t uid[TRUSTM_SIM_UID_SIZE], char *msg,
-               size_t msglen)
+int sim_replay(trustm_sim_t *sim, const tv_file_t *tv, const uint8_t uid[TRUSTM_SIM_UID_SIZE], char *msg, size_t msglen)
 {
     size_t poll_start = 0;
     int polls = 0;

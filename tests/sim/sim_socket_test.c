@@ -101,9 +101,15 @@ static uint8_t req(int fd, uint8_t op, uint8_t addr, uint16_t len, const uint8_t
     return r[0];
 }
 
-static uint8_t wr(int fd, const uint8_t *b, size_t n) { return req(fd, 0x01, 0x30, (uint16_t)n, b, NULL, NULL); }
+static uint8_t wr(int fd, const uint8_t *b, size_t n)
+{
+    return req(fd, 0x01, 0x30, (uint16_t)n, b, NULL, NULL);
+}
 
-static void u32(uint8_t *b, uint32_t v) { trustm_be32_put(b, v); }
+static void u32(uint8_t *b, uint32_t v)
+{
+    trustm_be32_put(b, v);
+}
 
 /* Send a frame and collect frames until a data frame arrives; ACK it. Returns its length. */
 static size_t exchange(int fd, const uint8_t *frame, size_t n, uint8_t *resp)
@@ -203,7 +209,7 @@ static void sim_socket_daemon(void **state)
     assert_int_equal(req(fd, 0x47, 0, 0, NULL, out, &ol), 0);
     assert_true(ol > 10 && memcmp(out, "nack_next=0", 11) == 0);
     assert_int_equal(req(fd, 0x4B, 0, 0, NULL, out, &ol), 0);
-    assert_int_equal(ol, 96); /* 12 counters since the security monitor (throttle_us) */
+    assert_int_equal(ol, 96);                       /* 12 counters since the security monitor (throttle_us) */
     assert_true(trustm_be64_get(out + 8 * 8) == 2); /* commands */
     assert_int_equal(req(fd, 0x12, 0, 0, NULL, NULL, NULL), 0);
     assert_int_equal(wr(fd, &reg, 1), 1);
@@ -264,7 +270,6 @@ static void sim_socket_daemon(void **state)
     unlink(g_sock);
 }
 
-
 /* `trustm-sim init` with factory provisioning: exit codes, and the chip it writes. */
 static int run_init(const char *args)
 {
@@ -295,7 +300,9 @@ static void sim_socket_init_provision(void **state)
     (void)state;
     char path[128], args[512];
     snprintf(path, sizeof path, "/tmp/trustm_simprov_%ld.state", (long)getpid());
-    snprintf(args, sizeof args, "--state %s --force --seed 9 --id2 65e229f00f28c63508b60001 --aes-key 2b7e151628aed2a6abf7158809cf4f3c", path);
+    snprintf(args, sizeof args,
+             "--state %s --force --seed 9 --id2 65e229f00f28c63508b60001 --aes-key 2b7e151628aed2a6abf7158809cf4f3c",
+             path);
     assert_int_equal(run_init(args), 0);
     snprintf(args, sizeof args, "--state %s --force --aes-key 2b7e15", path);
     assert_int_equal(run_init(args), 1); /* usage */
@@ -308,12 +315,15 @@ static void sim_socket_init_provision(void **state)
     uint8_t rsp[2048];
     trustm_sim_t *sim = open_app_on(path);
     assert_int_equal(trustm_sim_apdu(sim, (const uint8_t[]){0x81, 0, 0, 2, 0xF1, 0xD0}, 6, rsp, sizeof rsp), 16);
-    assert_memory_equal(rsp + 4, ((uint8_t[]){0x65, 0xE2, 0x29, 0xF0, 0x0F, 0x28, 0xC6, 0x35, 0x08, 0xB6, 0x00, 0x01}), 12);
+    assert_memory_equal(rsp + 4, ((uint8_t[]){0x65, 0xE2, 0x29, 0xF0, 0x0F, 0x28, 0xC6, 0x35, 0x08, 0xB6, 0x00, 0x01}),
+                        12);
     static const uint8_t ecb[] = {0x94, 0x08, 0x00, 0x15, 0xE2, 0x00, 0x01, 0x00, 0x10, 0x6B, 0xC1, 0xBE, 0xE2,
                                   0x2E, 0x40, 0x9F, 0x96, 0xE9, 0x3D, 0x7E, 0x11, 0x73, 0x93, 0x17, 0x2A};
     assert_int_equal(trustm_sim_apdu(sim, ecb, sizeof ecb, rsp, sizeof rsp), 23);
-    assert_memory_equal(rsp + 7, ((uint8_t[]){0x3A, 0xD7, 0x7B, 0xB4, 0x0D, 0x7A, 0x36, 0x60, 0xA8, 0x9E, 0xCA, 0xF3,
-                                              0x24, 0x66, 0xEF, 0x97}), 16);
+    assert_memory_equal(
+        rsp + 7,
+        ((uint8_t[]){0x3A, 0xD7, 0x7B, 0xB4, 0x0D, 0x7A, 0x36, 0x60, 0xA8, 0x9E, 0xCA, 0xF3, 0x24, 0x66, 0xEF, 0x97}),
+        16);
     trustm_sim_destroy(sim);
     unlink(path);
 }
@@ -359,8 +369,7 @@ static void sim_socket_init_factory(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(sim_socket_daemon),
-                                       cmocka_unit_test(sim_socket_init_provision),
+    const struct CMUnitTest tests[] = {cmocka_unit_test(sim_socket_daemon), cmocka_unit_test(sim_socket_init_provision),
                                        cmocka_unit_test(sim_socket_init_factory)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

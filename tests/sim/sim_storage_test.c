@@ -190,8 +190,8 @@ static void test_resync_during_execution(void **state)
     f.busy_extra_us = 50000;
     trustm_sim_faults_set(sim, &f);
     const uint8_t pkt[] = {0x00, 0x82, 0x40, 0x00, 0x05, 0xF1, 0xD1, 0x00, 0x00, 0x77};
-    size_t n = trustm_dl_frame_encode(trustm_dl_fctr_data((uint8_t)((h.last_tx + 1u) & 3u), h.last_rx), pkt,
-                                      sizeof pkt, frame, sizeof frame);
+    size_t n = trustm_dl_frame_encode(trustm_dl_fctr_data((uint8_t)((h.last_tx + 1u) & 3u), h.last_rx), pkt, sizeof pkt,
+                                      frame, sizeof frame);
     assert_int_equal(sim_host_frame_write(&h, frame, n), 0);
     n = trustm_dl_frame_encode(0xC0, NULL, 0, frame, sizeof frame); /* re-sync */
     assert_int_equal(sim_host_frame_write(&h, frame, n), 0);
@@ -201,7 +201,7 @@ static void test_resync_during_execution(void **state)
     assert_true(st[0] & 0x80); /* still BUSY: the command was not cut short */
     trustm_sim_sleep_us(sim, 60000);
     assert_int_equal(sim_host_reg_read(&h, 0x82, st, 4), 0);
-    assert_int_equal(st[0] & 0xC0, 0);              /* done, and nothing offered */
+    assert_int_equal(st[0] & 0xC0, 0); /* done, and nothing offered */
     assert_int_equal((st[2] << 8) | st[3], 0);
     trustm_sim_faults_set(sim, NULL);
     /* the command's effect is there, and the link works with the reset counters */
@@ -214,10 +214,8 @@ static void test_resync_during_execution(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_refused_commit_rolls_back),
-        cmocka_unit_test(test_unreadable_state_is_an_error),
-        cmocka_unit_test(test_second_instance_refused),
-        cmocka_unit_test(test_memory_storage_restart),
+        cmocka_unit_test(test_refused_commit_rolls_back), cmocka_unit_test(test_unreadable_state_is_an_error),
+        cmocka_unit_test(test_second_instance_refused),   cmocka_unit_test(test_memory_storage_restart),
         cmocka_unit_test(test_resync_during_execution),
     };
     return cmocka_run_group_tests_name("sim_storage", tests, NULL, NULL);

@@ -96,7 +96,7 @@ static void sim_persistence(void **state)
     sim_host_t h;
     sim_host_init(&h, sim);
     assert_int_equal(sim_host_write(&h, (uint8_t[]){0x83, 0x80, 0x29}, 3), 0); /* persistent address */
-    h.addr = 0x29; /* effective from the next access */
+    h.addr = 0x29;                                                             /* effective from the next access */
     assert_int_equal(sim_host_write(&h, (uint8_t[]){0x89, 0x80, 0x04}, 3), 0); /* persistent Fm+ */
     trustm_sim_destroy(sim);
 
@@ -249,8 +249,8 @@ static void sim_faults(void **state)
     trustm_sim_faults_set(sim, &f);
     trustm_sim_stats_t st0, st1;
     trustm_sim_stats_get(sim, &st0);
-    n = trustm_dl_frame_encode(trustm_dl_fctr_data((uint8_t)(h.last_tx + 1u), h.last_rx), pkt,
-                               1 + sizeof read_uid, frame, sizeof frame);
+    n = trustm_dl_frame_encode(trustm_dl_fctr_data((uint8_t)(h.last_tx + 1u), h.last_rx), pkt, 1 + sizeof read_uid,
+                               frame, sizeof frame);
     assert_int_equal(sim_host_frame_write(&h, frame, n), 0);
     trustm_sim_sleep_us(sim, 1000);
     assert_int_equal(trustm_sim_i2c_write(sim, 0x30, &reg, 1), TRUSTM_SIM_NACK);

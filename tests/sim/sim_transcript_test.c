@@ -67,8 +67,8 @@ static void sim_datasheet_log(void **state)
     trustm_sim_stats_get(sim, &st);
     assert_int_equal(st.commands, 2); /* OpenApplication and GetDataObject, each once */
     print_message("datasheet log: %llu transactions, %llu NACKs, %llu us simulated, %llu us on the bus\n",
-                  (unsigned long long)st.transactions, (unsigned long long)st.nacks,
-                  (unsigned long long)st.time_us, (unsigned long long)st.bus_time_us);
+                  (unsigned long long)st.transactions, (unsigned long long)st.nacks, (unsigned long long)st.time_us,
+                  (unsigned long long)st.bus_time_us);
     trustm_sim_destroy(sim);
 }
 
@@ -124,11 +124,11 @@ static void sim_derived_f_shielded(void **state)
     for (size_t i = 0; i < 32; i++)
         rnd[i] = (uint8_t)(0xA0 + i);
     trustm_sim_shield_fix_randoms(sim, rnd, 0x1234, 0x5678);
-    memcpy(queue, r8, 8);                                   /* GetRandom in F3 */
+    memcpy(queue, r8, 8); /* GetRandom in F3 */
     for (size_t i = 0; i < 8; i++)
-        queue[8 + i] = (uint8_t)(0x11 * (i + 1));           /* hibernate handle in F4 */
-    memcpy(queue + 16, r8, 8);                              /* GetRandom in F6 */
-    memcpy(queue + 24, r8, 8);                              /* GetRandom in F7 (the resend) */
+        queue[8 + i] = (uint8_t)(0x11 * (i + 1)); /* hibernate handle in F4 */
+    memcpy(queue + 16, r8, 8);                    /* GetRandom in F6 */
+    memcpy(queue + 24, r8, 8);                    /* GetRandom in F7 (the resend) */
     trustm_sim_shield_queue_random(sim, queue, sizeof queue);
     replay_section("spec/vectors/ifx_i2c_derived_vectors.txt", "SECTION F", sim, NULL);
     assert_int_equal(trustm_sim_shield_handshakes(sim), 1);

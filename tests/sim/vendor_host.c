@@ -21,7 +21,10 @@
 
 #define VH_ADDR 0x30u
 
-static void guard(vendor_host_t *v) { trustm_sim_sleep_us(v->sim, 50); }
+static void guard(vendor_host_t *v)
+{
+    trustm_sim_sleep_us(v->sim, 50);
+}
 
 static int vh_write(vendor_host_t *v, const uint8_t *b, size_t n)
 {

@@ -18,15 +18,14 @@ static uint8_t out[4096];
 static uint8_t big[2100];
 static uint16_t g_fs = 277; /* the suite runs at frame size 277 and at 20 */
 
-static const uint8_t open_apdu[] = {0xF0, 0x00, 0x00, 0x10, 0xD2, 0x76, 0x00, 0x00, 0x04, 0x47, 0x65,
-                                    0x6E, 0x41, 0x75, 0x74, 0x68, 0x41, 0x70, 0x70, 0x6C};
+static const uint8_t open_apdu[] = {0xF0, 0x00, 0x00, 0x10, 0xD2, 0x76, 0x00, 0x00, 0x04, 0x47,
+                                    0x65, 0x6E, 0x41, 0x75, 0x74, 0x68, 0x41, 0x70, 0x70, 0x6C};
 static const uint8_t rsp_ok[] = {0x00, 0x00, 0x00, 0x00};
 static const uint8_t rsp_err[] = {0xFF, 0x00, 0x00, 0x00};
 static const uint8_t last_err_apdu[] = {0x01, 0x00, 0x00, 0x06, 0xF1, 0xC2, 0x00, 0x00, 0x00, 0x01};
 
-static const uint8_t uid[27] = {0xCD, 0x16, 0x33, 0x82, 0x01, 0x00, 0x1C, 0x00, 0x05, 0x00,
-                                0x00, 0x0A, 0x09, 0x1B, 0x5C, 0x00, 0x07, 0x00, 0x72, 0x00,
-                                0x40, 0x80, 0x10, 0x12, 0x34, 0x24, 0x40};
+static const uint8_t uid[27] = {0xCD, 0x16, 0x33, 0x82, 0x01, 0x00, 0x1C, 0x00, 0x05, 0x00, 0x00, 0x0A, 0x09, 0x1B,
+                                0x5C, 0x00, 0x07, 0x00, 0x72, 0x00, 0x40, 0x80, 0x10, 0x12, 0x34, 0x24, 0x40};
 
 static void init_dev(uint16_t fs, bool presence, bool pins)
 {
@@ -59,8 +58,16 @@ static void script_open(uint16_t fs)
 
 static void expect_get(uint16_t oid, uint16_t off, uint16_t len, const uint8_t *data, size_t n)
 {
-    uint8_t a[10] = {0x81, 0x00, 0x00, 0x06, (uint8_t)(oid >> 8), (uint8_t)oid,
-                     (uint8_t)(off >> 8), (uint8_t)off, (uint8_t)(len >> 8), (uint8_t)len};
+    uint8_t a[10] = {0x81,
+                     0x00,
+                     0x00,
+                     0x06,
+                     (uint8_t)(oid >> 8),
+                     (uint8_t)oid,
+                     (uint8_t)(off >> 8),
+                     (uint8_t)off,
+                     (uint8_t)(len >> 8),
+                     (uint8_t)len};
     static uint8_t r[1600];
     r[0] = 0;
     r[1] = 0;
@@ -90,16 +97,19 @@ static void test_open_and_read_uid(void **state)
         const trustm_stats_t *s = trustm_device_stats(&dev);
         uint32_t w = 0, r = 0, t = 0;
         for (size_t i = 0; i < hb.count; i++) {
-            if (hb.steps[i].kind == 'W') w += (uint32_t)hb.steps[i].len, t++;
-            if (hb.steps[i].kind == 'R') r += (uint32_t)hb.steps[i].len, t++;
+            if (hb.steps[i].kind == 'W')
+                w += (uint32_t)hb.steps[i].len, t++;
+            if (hb.steps[i].kind == 'R')
+                r += (uint32_t)hb.steps[i].len, t++;
         }
         assert_int_equal(s->bytes_written, w);
         assert_int_equal(s->bytes_read, r);
         assert_int_equal(s->transactions, t);
         assert_int_equal(s->retransmits, 0);
         print_message("frame size %u: reset+open+UID read: %u transactions, %u bytes written, %u read, "
-                      "%llu us scripted bus time\n", (unsigned)fs, (unsigned)s->transactions,
-                      (unsigned)s->bytes_written, (unsigned)s->bytes_read, (unsigned long long)(hb.now - 1));
+                      "%llu us scripted bus time\n",
+                      (unsigned)fs, (unsigned)s->transactions, (unsigned)s->bytes_written, (unsigned)s->bytes_read,
+                      (unsigned long long)(hb.now - 1));
         trustm_device_stats_clear(&dev);
         assert_int_equal(trustm_device_stats(&dev)->transactions, 0);
     }
@@ -305,7 +315,8 @@ static void test_sticky_failure(void **state)
     hb_host_frame(fctr, pkt, sizeof pkt)->nacks = 1000000;
     assert_int_equal(trustm_data_read(&dev, 0xE0C2, 0, out, 27, &n), TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_NACK));
     assert_int_equal(trustm_device_stats(&dev)->nacks, 200);
-    assert_int_equal(trustm_data_read(&dev, 0xE0C2, 0, out, 27, &n), TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_FAILED));
+    assert_int_equal(trustm_data_read(&dev, 0xE0C2, 0, out, 27, &n),
+                     TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_FAILED));
     hb.pos = hb.count;
     hb_link_init(&link, g_fs, false);
     script_open(g_fs);
@@ -351,7 +362,8 @@ static void test_init_checks(void **state)
     ops.now_us = NULL;
     assert_int_equal(trustm_device_init(&dev, &p, &c), TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM));
     assert_int_equal(trustm_device_init(&dev, &pal, NULL), TRUSTM_OK);
-    assert_int_equal(trustm_data_read(&dev, 0xE0C2, 0, out, 0, NULL), TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM));
+    assert_int_equal(trustm_data_read(&dev, 0xE0C2, 0, out, 0, NULL),
+                     TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM));
     trustm_device_t blank;
     memset(&blank, 0, sizeof blank);
     assert_int_equal(trustm_device_open(&blank), TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM));

@@ -24,8 +24,8 @@ static size_t apdu_len, valid_len;
 static uint8_t outbuf[600 + GUARD];
 static size_t out_len;
 
-static const uint8_t open_apdu[] = {0xF0, 0x00, 0x00, 0x10, 0xD2, 0x76, 0x00, 0x00, 0x04, 0x47, 0x65,
-                                    0x6E, 0x41, 0x75, 0x74, 0x68, 0x41, 0x70, 0x70, 0x6C};
+static const uint8_t open_apdu[] = {0xF0, 0x00, 0x00, 0x10, 0xD2, 0x76, 0x00, 0x00, 0x04, 0x47,
+                                    0x65, 0x6E, 0x41, 0x75, 0x74, 0x68, 0x41, 0x70, 0x70, 0x6C};
 static const uint8_t rsp_ok[] = {0x00, 0x00, 0x00, 0x00};
 
 static int setup(void **state)
@@ -109,8 +109,14 @@ static size_t hexto(uint8_t *dst, const char *h)
 }
 
 /* response 00 00 LL LL followed by parts */
-static void valid_begin(void) { valid_len = hexto(valid, "00 00 00 00"); }
-static void valid_hex(const char *h) { valid_len += hexto(valid + valid_len, h); }
+static void valid_begin(void)
+{
+    valid_len = hexto(valid, "00 00 00 00");
+}
+static void valid_hex(const char *h)
+{
+    valid_len += hexto(valid + valid_len, h);
+}
 static void valid_bytes(const uint8_t *p, size_t n)
 {
     memcpy(valid + valid_len, p, n);
@@ -123,7 +129,10 @@ static void valid_end(void)
 }
 
 /* ---- operations ---- */
-static trustm_status_t op_random(size_t sz) { return trustm_random(&dev, TRUSTM_RNG_TRNG, outbuf, sz); }
+static trustm_status_t op_random(size_t sz)
+{
+    return trustm_random(&dev, TRUSTM_RNG_TRNG, outbuf, sz);
+}
 static trustm_status_t op_sha(size_t sz)
 {
     (void)sz;
@@ -153,7 +162,10 @@ static trustm_status_t op_sign(size_t sz)
 {
     return trustm_rsa_sign(&dev, TRUSTM_RSA_PKCS1_SHA256, in, 32, 0xE0FC, outbuf, sz, &out_len);
 }
-static trustm_status_t op_decrypt(size_t sz) { return trustm_rsa_decrypt(&dev, in, 128, 0xE0FC, outbuf, sz, &out_len); }
+static trustm_status_t op_decrypt(size_t sz)
+{
+    return trustm_rsa_decrypt(&dev, in, 128, 0xE0FC, outbuf, sz, &out_len);
+}
 static trustm_status_t op_prf(size_t sz)
 {
     return trustm_tls_prf(&dev, TRUSTM_PRF_SHA256, 0xF1D1, in, 8, in, 8, 20, 0, outbuf, sz);
@@ -169,8 +181,14 @@ static trustm_status_t op_hibernate(size_t sz)
     (void)sz;
     return trustm_device_hibernate(&dev, outbuf);
 }
-static trustm_status_t op_aes_export(size_t sz) { return trustm_aes_keygen_export(&dev, TRUSTM_AES128, outbuf, sz, &out_len); }
-static trustm_status_t op_metadata(size_t sz) { return trustm_metadata_read(&dev, 0xE0E8, outbuf, sz, &out_len); }
+static trustm_status_t op_aes_export(size_t sz)
+{
+    return trustm_aes_keygen_export(&dev, TRUSTM_AES128, outbuf, sz, &out_len);
+}
+static trustm_status_t op_metadata(size_t sz)
+{
+    return trustm_metadata_read(&dev, 0xE0E8, outbuf, sz, &out_len);
+}
 
 static void test_mutations(void **state)
 {

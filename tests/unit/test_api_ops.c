@@ -13,18 +13,18 @@
 #include "trustm/trustm.h"
 #include "trustm_testutil.h"
 
-#define BAD_RSP TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BAD_RESPONSE)
+#define BAD_RSP       TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BAD_RESPONSE)
 #define API_BAD_PARAM TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM)
 #define API_TOO_SMALL TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BUFFER_TOO_SMALL)
-#define API_BAD_SEQ TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_SEQUENCE)
+#define API_BAD_SEQ   TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_SEQUENCE)
 
 static trustm_device_t dev;
 static trustm_pal_t pal;
 static hb_link_t link;
 static uint8_t a[2100], r[2100], in[4096], out[4096];
 
-static const uint8_t open_apdu[] = {0xF0, 0x00, 0x00, 0x10, 0xD2, 0x76, 0x00, 0x00, 0x04, 0x47, 0x65,
-                                    0x6E, 0x41, 0x75, 0x74, 0x68, 0x41, 0x70, 0x70, 0x6C};
+static const uint8_t open_apdu[] = {0xF0, 0x00, 0x00, 0x10, 0xD2, 0x76, 0x00, 0x00, 0x04, 0x47,
+                                    0x65, 0x6E, 0x41, 0x75, 0x74, 0x68, 0x41, 0x70, 0x70, 0x6C};
 static const uint8_t rsp_ok[] = {0x00, 0x00, 0x00, 0x00};
 static const uint8_t rsp_err[] = {0xFF, 0x00, 0x00, 0x00};
 static const uint8_t last_err_apdu[] = {0x01, 0x00, 0x00, 0x06, 0xF1, 0xC2, 0x00, 0x00, 0x00, 0x01};
@@ -74,7 +74,10 @@ static size_t fix_len(uint8_t *dst, size_t n)
     return n;
 }
 
-static void xchg(size_t an, size_t rn) { hb_exchange(&link, a, an, r, rn, true); }
+static void xchg(size_t an, size_t rn)
+{
+    hb_exchange(&link, a, an, r, rn, true);
+}
 
 static void xchg_hex(const char *apdu, const char *rsp)
 {
@@ -633,10 +636,8 @@ static void test_derive(void **state)
                      API_BAD_PARAM);
     assert_int_equal(trustm_tls_prf(&dev, TRUSTM_PRF_SHA256, 0xF1D1, label, 16, in, 32, 257, 0, out, 300),
                      API_BAD_PARAM);
-    assert_int_equal(trustm_tls_prf(&dev, TRUSTM_PRF_SHA256, 0xF1D1, label, 16, in, 32, 32, 0, out, 31),
-                     API_TOO_SMALL);
-    assert_int_equal(trustm_hkdf(&dev, TRUSTM_HKDF_SHA256, 0xF1D1, in, 4, NULL, 0, 15, 0xE100, NULL, 0),
-                     API_BAD_PARAM);
+    assert_int_equal(trustm_tls_prf(&dev, TRUSTM_PRF_SHA256, 0xF1D1, label, 16, in, 32, 32, 0, out, 31), API_TOO_SMALL);
+    assert_int_equal(trustm_hkdf(&dev, TRUSTM_HKDF_SHA256, 0xF1D1, in, 4, NULL, 0, 15, 0xE100, NULL, 0), API_BAD_PARAM);
     assert_int_equal(trustm_hkdf(&dev, TRUSTM_PRF_SHA256, 0xF1D1, in, 4, NULL, 0, 16, 0, out, 16), API_BAD_PARAM);
 }
 
@@ -682,7 +683,8 @@ static void test_hibernate_restore(void **state)
     /* budget of one poll interval: two reads, then TIMEOUT */
     xchg_hex("81 00 00 06 E0 C5 00 00 00 01", "00 00 00 01 05");
     xchg_hex("81 00 00 06 E0 C5 00 00 00 01", "00 00 00 01 04");
-    assert_int_equal(trustm_sec_wait_zero(&dev, 50000, 50000, &sec), TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_TIMEOUT));
+    assert_int_equal(trustm_sec_wait_zero(&dev, 50000, 50000, &sec),
+                     TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_TIMEOUT));
     assert_int_equal(sec, 4);
     /* hibernate refused while SEC != 0, then accepted */
     xchg_err(hx(a, 0, "F1 01 00 00"), 0x0B);

@@ -119,10 +119,8 @@ static void test_response_checks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_open_application),
-        cmocka_unit_test(test_close_application),
-        cmocka_unit_test(test_get_data),
-        cmocka_unit_test(test_last_error),
+        cmocka_unit_test(test_open_application), cmocka_unit_test(test_close_application),
+        cmocka_unit_test(test_get_data),         cmocka_unit_test(test_last_error),
         cmocka_unit_test(test_response_checks),
     };
     return cmocka_run_group_tests_name("unit_cmd", tests, NULL, NULL);

@@ -13,7 +13,7 @@
 #include "trustm_cmd_int.h"
 #include "trustm_testutil.h"
 
-#define BAD_RSP TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BAD_RESPONSE)
+#define BAD_RSP   TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BAD_RESPONSE)
 #define BAD_PARAM TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BAD_PARAM)
 #define TOO_SMALL TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BUFFER_TOO_SMALL)
 
@@ -156,7 +156,8 @@ static void test_hash(void **state)
     size_t cl = 0;
     uint8_t r[300];
     size_t rl = (size_t)tv_hex_parse("00 00 00 23 01 00 20 BA 78 16 BF 8F 01 CF EA 41 41 40 DE 5D AE 22 23"
-                                     "B0 03 61 A3 96 17 7A 9C B4 10 FF 61 F2 00 15 AD", r, sizeof r);
+                                     "B0 03 61 A3 96 17 7A 9C B4 10 FF 61 F2 00 15 AD",
+                                     r, sizeof r);
     assert_int_equal(trustm_cmd_hash_decode(r, rl, 1, 0, &dg, &cx, &cl), TRUSTM_OK);
     assert_ptr_equal(dg, r + 7);
     assert_int_equal(trustm_cmd_hash_decode(r, rl, 1, 1, &dg, &cx, &cl), BAD_RSP); /* context missing */
@@ -226,8 +227,8 @@ static void test_sym(void **state)
     memset(want + w, 0xA5, 32);
     w = cat(w + 32, "F0 F1 F2 F3 F4 F5 F6 F7 F8 F9 FA FB FC FD FE FF");
     memcpy(in, want, 64);
-    tv_hex_parse("61 8E 54 8F D2 77 7A 0A F6 BB 44 23 51 CB 9D 44 0C B7 DD D5 F0 9D DF A4 3F A7 8F B4 E5 A8 46 90",
-                 mac, 32);
+    tv_hex_parse("61 8E 54 8F D2 77 7A 0A F6 BB 44 23 51 CB 9D 44 0C B7 DD D5 F0 9D DF A4 3F A7 8F B4 E5 A8 46 90", mac,
+                 32);
     assert_int_equal(trustm_cmd_hmac_verify_encode(0x20, 0xF1D1, 0xE100, in, 64, mac, 32, 0, b, sizeof b, &n),
                      TRUSTM_OK);
     w = cat(0, "95 20 00 6A F1 D1 01 00 42 E1 00");
@@ -254,7 +255,7 @@ static void test_sym(void **state)
     assert_int_equal(trustm_cmd_tlv1_decode(r, rl, 0x61, 0, 640, &p, &pl), BAD_RSP); /* data not expected */
     assert_int_equal(trustm_cmd_tlv1_decode(r, rl, 0x61, 1, 15, &p, &pl), BAD_RSP);  /* more than max */
     assert_int_equal(trustm_cmd_tlv1_decode(r, rl, 0x01, 1, 640, &p, &pl), BAD_RSP); /* wrong tag */
-    r[6] = 0x11;                                                                       /* TLV length lies */
+    r[6] = 0x11;                                                                     /* TLV length lies */
     assert_int_equal(trustm_cmd_tlv1_decode(r, rl, 0x61, 1, 640, &p, &pl), BAD_RSP);
     r[6] = 0x0F; /* TLV shorter than OutData: trailing garbage */
     assert_int_equal(trustm_cmd_tlv1_decode(r, rl, 0x61, 1, 640, &p, &pl), BAD_RSP);
@@ -264,7 +265,8 @@ static void test_sym(void **state)
 }
 
 /* ---- RSA ---- */
-static const char *vs_digest = "91 70 02 48 3F BD 5F DD D5 38 EB DA 9A 5E 1F 46 FC AD 8F 1E 2C 75 B0 83 D0 71 2B 80 D4 AA C6 9B";
+static const char *vs_digest =
+    "91 70 02 48 3F BD 5F DD D5 38 EB DA 9A 5E 1F 46 FC AD 8F 1E 2C 75 B0 83 D0 71 2B 80 D4 AA C6 9B";
 static const char *vs_sig =
     "5B DE 46 E4 35 48 F4 81 45 7C 72 31 54 55 E8 9F 1D D0 5D 9D EC 40 E6 6B 89 F3 BC 52 68 B1 D8 70"
     "35 05 FC 98 F6 36 99 24 53 F0 17 B8 9B D4 A0 5F 12 04 8A A1 A7 96 E6 33 CA 48 84 D9 00 E4 A3 8E"
@@ -295,7 +297,8 @@ static void test_rsa(void **state)
     expect(cat(0, "B8 42 00 03 07 00 00"));
     assert_int_equal(trustm_cmd_gen_key_pair_encode(0x42, 0xE0FC, 0, 0, b, sizeof b, &n), BAD_PARAM);
 
-    static const char *sd = "61 C7 DE F9 0F D5 CD 7A 8B 7A 36 41 04 E0 0D 82 38 46 BF B7 70 EE BF 8F 40 25 2E 0A 21 42 AF 9C";
+    static const char *sd =
+        "61 C7 DE F9 0F D5 CD 7A 8B 7A 36 41 04 E0 0D 82 38 46 BF B7 70 EE BF 8F 40 25 2E 0A 21 42 AF 9C";
     uint8_t d2[32];
     tv_hex_parse(sd, d2, 32);
     assert_int_equal(trustm_cmd_calc_sign_encode(0x01, d2, 32, 0xE0FC, 0, b, sizeof b, &n), TRUSTM_OK);
@@ -325,8 +328,7 @@ static void test_rsa(void **state)
     assert_int_equal(trustm_cmd_encrypt_asym_encode(msg, 16, 0, 0, 0x41, pub, 145, 0, b, sizeof b, &n), TRUSTM_OK);
     w = cat(0, "9E 11 00 AB 61 00 10 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F 05 00 01 41 06 00 91");
     expect(cat(w, vs_pub));
-    assert_int_equal(trustm_cmd_encrypt_asym_encode(NULL, 0, 0xE100, 0, 0x41, pub, 145, 0, b, sizeof b, &n),
-                     TRUSTM_OK);
+    assert_int_equal(trustm_cmd_encrypt_asym_encode(NULL, 0, 0xE100, 0, 0x41, pub, 145, 0, b, sizeof b, &n), TRUSTM_OK);
     w = cat(0, "9E 11 00 9D 02 00 02 E1 00 05 00 01 41 06 00 91");
     expect(cat(w, vs_pub));
     static const uint8_t abcd[2] = {0xAB, 0xCD};
@@ -384,7 +386,8 @@ static void test_derive(void **state)
 {
     (void)state;
     static const char *label = "46 69 72 6D 77 61 72 65 20 75 70 64 61 74 65 00";
-    static const char *seed = "61 C7 DE F9 0F D5 CD 7A 8B 7A 36 41 04 E0 0D 82 38 46 BF B7 70 EE BF 8F 40 25 2E 0A 21 42 AF 9C";
+    static const char *seed =
+        "61 C7 DE F9 0F D5 CD 7A 8B 7A 36 41 04 E0 0D 82 38 46 BF B7 70 EE BF 8F 40 25 2E 0A 21 42 AF 9C";
     static const char *info = "8D E4 3F FF 65 2D A0 A7 F0 4E 8F 22 84 A4 28 3B";
     uint8_t l[16], s[32], in[16], ls[48];
     tv_hex_parse(label, l, 16);
@@ -404,9 +407,9 @@ static void test_derive(void **state)
     w = cat(w, "02 00 20");
     w = cat(w, seed);
     expect(cat(w, "07 00 00"));
-    assert_int_equal(trustm_cmd_derive_key_encode(0x01, 0xE100, ls, 48, NULL, 0, NULL, 0, 48, 0xE100, 0, b, sizeof b,
-                                                  &n),
-                     TRUSTM_OK);
+    assert_int_equal(
+        trustm_cmd_derive_key_encode(0x01, 0xE100, ls, 48, NULL, 0, NULL, 0, 48, 0xE100, 0, b, sizeof b, &n),
+        TRUSTM_OK);
     w = cat(0, "B4 01 00 42 01 00 02 E1 00 03 00 02 00 30 02 00 30");
     w = catb(w, ls, 48);
     expect(cat(w, "08 00 02 E1 00"));
@@ -414,8 +417,8 @@ static void test_derive(void **state)
     assert_int_equal(trustm_cmd_derive_key_encode(0x09, 0xF1D1, NULL, 0, NULL, 0, NULL, 0, 32, 0, 0, b, sizeof b, &n),
                      TRUSTM_OK);
     expect(cat(0, "B4 09 00 10 01 00 02 F1 D1 03 00 02 00 20 02 00 00 07 00 00"));
-    assert_int_equal(trustm_cmd_derive_key_encode(0x01, 0xF1D1, want, 1025, NULL, 0, NULL, 0, 32, 0, 0, b, sizeof b, &n),
-                     BAD_PARAM);
+    assert_int_equal(
+        trustm_cmd_derive_key_encode(0x01, 0xF1D1, want, 1025, NULL, 0, NULL, 0, 32, 0, 0, b, sizeof b, &n), BAD_PARAM);
     assert_int_equal(trustm_cmd_derive_key_encode(0x01, 0xF1D1, l, 16, s, 32, NULL, 0, 16, 0, 0, b, 20, &n), TOO_SMALL);
 }
 
@@ -442,8 +445,8 @@ static void test_tlv_split(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_set_data), cmocka_unit_test(test_random), cmocka_unit_test(test_hash),
-        cmocka_unit_test(test_sym),      cmocka_unit_test(test_rsa),    cmocka_unit_test(test_derive),
+        cmocka_unit_test(test_set_data),  cmocka_unit_test(test_random), cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_sym),       cmocka_unit_test(test_rsa),    cmocka_unit_test(test_derive),
         cmocka_unit_test(test_tlv_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

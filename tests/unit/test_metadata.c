@@ -10,7 +10,7 @@
 #include "trustm/trustm.h"
 #include "trustm_testutil.h"
 
-#define BAD_RSP TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BAD_RESPONSE)
+#define BAD_RSP   TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BAD_RESPONSE)
 #define BAD_PARAM TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM)
 #define TOO_SMALL TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BUFFER_TOO_SMALL)
 
@@ -68,23 +68,32 @@ static void test_ac_invalid(void **state)
     size_t n;
     trustm_ac_expr_t e;
     static const char *bad_bytes[] = {
-        "",                         /* empty */
-        "00 FD 20 E1 40",           /* ALW in a complex expression */
-        "E1 FC",                    /* truncated */
-        "E1 F0 07",                 /* bad operator */
-        "20 E1 40 FD",              /* dangling combinator */
-        "20 E1 40 FC 21 E1 40",     /* operator byte where a combinator is due */
-        "33 00 00",                 /* unknown identifier */
+        "",                     /* empty */
+        "00 FD 20 E1 40",       /* ALW in a complex expression */
+        "E1 FC",                /* truncated */
+        "E1 F0 07",             /* bad operator */
+        "20 E1 40 FD",          /* dangling combinator */
+        "20 E1 40 FC 21 E1 40", /* operator byte where a combinator is due */
+        "33 00 00",             /* unknown identifier */
         "21 E1 40 FD 21 E1 40 FD 21 E1 40 FD 21 E1 40 FD 21 E1 40 FD 21 E1 40 FD 21 E1 40 FD 21 E1 40", /* 8 in a token */
-        "21 E1 40 FE 21 E1 40 FE 21 E1 40 FE 21 E1 40", /* 4 tokens */
+        "21 E1 40 FE 21 E1 40 FE 21 E1 40 FE 21 E1 40",                                                 /* 4 tokens */
     };
     for (size_t i = 0; i < sizeof bad_bytes / sizeof bad_bytes[0]; i++) {
         size_t bl = hex(bad_bytes[i], b, sizeof b);
         assert_int_equal(trustm_ac_decode(b, bl, &e), BAD_RSP);
         assert_int_equal(trustm_ac_format(b, bl, t, sizeof t, &n), BAD_RSP);
     }
-    static const char *bad_text[] = {"", "ALW && NEV", "LcsO <= op", "Conf(E14)", "Conf(E1400)", "Conf E140",
-                                     "LcsO < op ||", "Foo(E140)", "LcsO < zz", "SecStaA(123)", "Int(E140) &&& Int(E140)"};
+    static const char *bad_text[] = {"",
+                                     "ALW && NEV",
+                                     "LcsO <= op",
+                                     "Conf(E14)",
+                                     "Conf(E1400)",
+                                     "Conf E140",
+                                     "LcsO < op ||",
+                                     "Foo(E140)",
+                                     "LcsO < zz",
+                                     "SecStaA(123)",
+                                     "Int(E140) &&& Int(E140)"};
     for (size_t i = 0; i < sizeof bad_text / sizeof bad_text[0]; i++)
         assert_int_equal(trustm_ac_parse(bad_text[i], b, sizeof b, &n), BAD_PARAM);
     /* output too small */
@@ -228,19 +237,26 @@ static void test_metadata_text(void **state)
     assert_string_equal(t, "lcso: cr\nchange: LcsO < op || Conf(E140)\nread: LcsO < op\nexecute: ALW\ntype: PTFBIND\n");
     bl = hex("20 11 C1 02 80 03 E0 01 42 E1 01 53 C4 02 01 00 C5 01 00", b, sizeof b);
     assert_int_equal(trustm_metadata_format(b, bl, t, sizeof t, &tl), TRUSTM_OK);
-    assert_string_equal(t, "version: 0x8003\nmax_size: 256\nused_size: 0\nalgorithm: RSA2048\nkey_usage: Auth|Enc|Sign|0x40\n");
+    assert_string_equal(
+        t, "version: 0x8003\nmax_size: 256\nused_size: 0\nalgorithm: RSA2048\nkey_usage: Auth|Enc|Sign|0x40\n");
     /* ';' separated, any order, names or numbers */
-    assert_int_equal(trustm_metadata_parse("read: ALW; change: LcsO < op ;type: 0x21;key_usage: Enc|Sign", out,
-                                           sizeof out, &n),
-                     TRUSTM_OK);
+    assert_int_equal(
+        trustm_metadata_parse("read: ALW; change: LcsO < op ;type: 0x21;key_usage: Enc|Sign", out, sizeof out, &n),
+        TRUSTM_OK);
     bl = hex("20 0E D0 03 E1 FC 07 D1 01 00 E1 01 12 E8 01 21", b, sizeof b);
     assert_int_equal(n, bl);
     assert_memory_equal(out, b, bl);
     assert_int_equal(trustm_metadata_parse("", out, sizeof out, &n), TRUSTM_OK); /* empty container */
     assert_int_equal(n, 2);
     assert_int_equal(out[1], 0);
-    static const char *bad[] = {"lcso: xx", "nosuch: 1", "read ALW", "read: ALW\nread: NEV", "max_size: 70000",
-                                "change: LcsO < op garbage", "type: PRESSEC extra", "key_usage: Enc|"};
+    static const char *bad[] = {"lcso: xx",
+                                "nosuch: 1",
+                                "read ALW",
+                                "read: ALW\nread: NEV",
+                                "max_size: 70000",
+                                "change: LcsO < op garbage",
+                                "type: PRESSEC extra",
+                                "key_usage: Enc|"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(trustm_metadata_parse(bad[i], out, sizeof out, &n), BAD_PARAM);
     assert_int_equal(trustm_metadata_parse("read: ALW; change: NEV", out, 5, &n), TOO_SMALL);
@@ -285,10 +301,10 @@ static void test_metadata_builder(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ac_examples),       cmocka_unit_test(test_ac_invalid),
-        cmocka_unit_test(test_ac_overlong),
-        cmocka_unit_test(test_metadata_decode),   cmocka_unit_test(test_metadata_roundtrip),
-        cmocka_unit_test(test_metadata_text),     cmocka_unit_test(test_metadata_builder),
+        cmocka_unit_test(test_ac_examples),        cmocka_unit_test(test_ac_invalid),
+        cmocka_unit_test(test_ac_overlong),        cmocka_unit_test(test_metadata_decode),
+        cmocka_unit_test(test_metadata_roundtrip), cmocka_unit_test(test_metadata_text),
+        cmocka_unit_test(test_metadata_builder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,7 +148,8 @@ static size_t mk(const char *hex)
 static void test_cmd_parsers(void **state)
 {
     (void)state;
-    size_t n = mk("00 00 00 23 01 00 20 BA 78 16 BF 8F 01 CF EA 41 41 40 DE 5D AE 22 23 B0 03 61 A3 96 17 7A 9C B4 10 FF 61 F2 00 15 AD");
+    size_t n = mk("00 00 00 23 01 00 20 BA 78 16 BF 8F 01 CF EA 41 41 40 DE 5D AE 22 23 B0 03 61 A3 96 17 7A 9C B4 10 "
+                  "FF 61 F2 00 15 AD");
     torture(p_hash_digest, scratch, n);
     n = mk("00 00 00 0A 06 00 07 01 02 03 04 05 06 07");
     torture(p_hash_ctx, scratch, n);

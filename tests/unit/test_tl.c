@@ -175,7 +175,8 @@ static void test_chain_violation_twice(void **state)
     first[0] = 0x01;
     chip_packet(first, first_len);
     chip_packet(single, sizeof single); /* single while a chain is open */
-    assert_int_equal(exchange(apdu_small, sizeof apdu_small, sizeof rsp), TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_PROTOCOL));
+    assert_int_equal(exchange(apdu_small, sizeof apdu_small, sizeof rsp),
+                     TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_PROTOCOL));
     hb_assert_done();
     assert_true(st.dl.need_resync);
 }
@@ -222,7 +223,8 @@ static void test_presence_mismatch(void **state)
     uint8_t pkt[6] = {0x08, 0x20, 0, 0, 0, 0};
     hb_host_message(&link, apdu_small, sizeof apdu_small, false);
     chip_packet(pkt, sizeof pkt);
-    assert_int_equal(exchange(apdu_small, sizeof apdu_small, sizeof rsp), TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_PROTOCOL));
+    assert_int_equal(exchange(apdu_small, sizeof apdu_small, sizeof rsp),
+                     TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_PROTOCOL));
     hb_assert_done();
 }
 
@@ -243,7 +245,10 @@ static void test_record_plain(void **state)
 static void test_record_plain_alerts(void **state)
 {
     (void)state;
-    static const struct { uint8_t sctr; trustm_status_t want; } cases[] = {
+    static const struct {
+        uint8_t sctr;
+        trustm_status_t want;
+    } cases[] = {
         {0x44, TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_AUTH_FAILED)},
         {0x40, TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_PROTOCOL)},
         {0x23, TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_BAD_RESPONSE)},
@@ -282,8 +287,8 @@ static trustm_status_t test_pl_rx(void *ctx, const uint8_t *hdr, size_t hdr_len,
     pl_seen_hdr_len = hdr_len;
     assert_memory_equal(hdr, "\x23\x00\x08", 3);
     for (size_t i = 0; i < body_len; i++)
-        body[i] ^= 0xFF; /* "decrypt" in place */
-    *apdu_len = body_len - 2;  /* strip a trailer */
+        body[i] ^= 0xFF;      /* "decrypt" in place */
+    *apdu_len = body_len - 2; /* strip a trailer */
     return TRUSTM_OK;
 }
 static const trustm_pl_ops_t test_pl = {test_pl_tx, test_pl_rx, true, NULL, NULL};

@@ -20,9 +20,11 @@ bool tv_shared_path(const char *rel, char *buf, size_t buf_size)
 
 static int hexval(int c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= '0' && c <= '9')
+        return c - '0';
     c = tolower(c);
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
     return -1;
 }
 
@@ -31,7 +33,10 @@ long tv_hex_parse(const char *hex, uint8_t *out, size_t out_size)
     size_t n = 0;
     const char *p = hex;
     while (*p) {
-        if (isspace((unsigned char)*p) || *p == ':') { p++; continue; }
+        if (isspace((unsigned char)*p) || *p == ':') {
+            p++;
+            continue;
+        }
         int hi = hexval(p[0]);
         int lo = p[1] ? hexval(p[1]) : -1;
         if (hi < 0 || lo < 0 || n >= out_size)

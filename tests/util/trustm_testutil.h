@@ -17,14 +17,14 @@
 #define TV_MAX_BYTES 1600
 
 typedef struct tv_step {
-    char kind;                    /* 'W', 'R', 'F', or 'A' (action comment) */
+    char kind; /* 'W', 'R', 'F', or 'A' (action comment) */
     uint8_t bytes[TV_MAX_BYTES];
-    char wild[TV_MAX_BYTES];      /* 0 = exact byte, else 'X', 'Y' or 'Z' */
+    char wild[TV_MAX_BYTES]; /* 0 = exact byte, else 'X', 'Y' or 'Z' */
     size_t len;
-    char step[512];               /* the "# STEP" comment before it (or the action text) */
-    bool poll;                    /* STEP comment carries [poll] */
-    bool bad_fcs;                 /* STEP comment carries [bad-fcs] */
-    int line;                     /* line number in the file */
+    char step[512]; /* the "# STEP" comment before it (or the action text) */
+    bool poll;      /* STEP comment carries [poll] */
+    bool bad_fcs;   /* STEP comment carries [bad-fcs] */
+    int line;       /* line number in the file */
 } tv_step_t;
 
 typedef struct tv_file {
@@ -53,12 +53,12 @@ uint8_t *tv_read_file(const char *path, size_t *len);
 const char *tv_hex_str(const uint8_t *b, size_t n);
 
 /* cmocka helper: skip the current test with a message when shared/ is not available. */
-#define TV_REQUIRE_SHARED(rel, pathbuf)                                                    \
-    do {                                                                                   \
-        if (!tv_shared_path((rel), (pathbuf), sizeof(pathbuf))) {                          \
-            print_message("SKIP: %s not found (shared/ folder absent)\n", (rel));         \
-            skip();                                                                        \
-        }                                                                                  \
+#define TV_REQUIRE_SHARED(rel, pathbuf)                                                                                \
+    do {                                                                                                               \
+        if (!tv_shared_path((rel), (pathbuf), sizeof(pathbuf))) {                                                      \
+            print_message("SKIP: %s not found (shared/ folder absent)\n", (rel));                                      \
+            skip();                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
 /* Platform binding secret reader with the chip's factory E140 value 01 02 .. 40 (64 bytes), in

@@ -34,9 +34,30 @@
 /* ---------------------------------------------------------------- option table (§8.2) */
 
 enum opt_id {
-    O_PAYLOAD_VERSION, O_TRUST_ANCHOR_OID, O_TARGET_OID, O_COUID, O_SIGN_ALGO, O_PRIV_KEY, O_DIGEST_ALGO,
-    O_PAYLOAD_TYPE, O_SECRET, O_SECRET_OID, O_LABEL, O_ENC_ALGO, O_KDF, O_SEED_LENGTH, O_OFFSET, O_WRITE_TYPE,
-    O_DATA, O_IN_DATA_FORMAT, O_KEY_USAGE, O_KEY_ALGO, O_KEY_DATA, O_CONTENT_RESET, O_METADATA, O_DATASET_TO_FILE,
+    O_PAYLOAD_VERSION,
+    O_TRUST_ANCHOR_OID,
+    O_TARGET_OID,
+    O_COUID,
+    O_SIGN_ALGO,
+    O_PRIV_KEY,
+    O_DIGEST_ALGO,
+    O_PAYLOAD_TYPE,
+    O_SECRET,
+    O_SECRET_OID,
+    O_LABEL,
+    O_ENC_ALGO,
+    O_KDF,
+    O_SEED_LENGTH,
+    O_OFFSET,
+    O_WRITE_TYPE,
+    O_DATA,
+    O_IN_DATA_FORMAT,
+    O_KEY_USAGE,
+    O_KEY_ALGO,
+    O_KEY_DATA,
+    O_CONTENT_RESET,
+    O_METADATA,
+    O_DATASET_TO_FILE,
     O_COUNT
 };
 
@@ -50,7 +71,8 @@ typedef struct opt_def {
 } opt_def_t;
 
 static const opt_def_t k_opts[O_COUNT] = {
-    {"payload_version", "Payload version", "0", NULL, "decimal, 0..32767", "(1) : To create manifest , provide the following details"},
+    {"payload_version", "Payload version", "0", NULL, "decimal, 0..32767",
+     "(1) : To create manifest , provide the following details"},
     {"trust_anchor_oid", "Trust anchor oid", "E0E8", NULL, "hex OID, e.g. E0E3", NULL},
     {"target_oid", "Target oid", "E0E2", NULL, "hex OID, e.g. E200", NULL},
     {"couid", "Co-Processor OID", NULL, NULL, "50 hex digits (25-byte chip UID); absent = any chip", NULL},
@@ -59,7 +81,8 @@ static const opt_def_t k_opts[O_COUNT] = {
     {"digest_algo", "Digest algorithm", "SHA256", "SHA256", NULL, NULL},
     {"payload_type", "Type of Payload", "data", "data , key , metadata", NULL, NULL},
     {"secret", "Shared secret", NULL, NULL, "file with the secret as hex (1..64 bytes)",
-     "(2) : To enable confidentiality,\"secret\" must be provided (All other options are ignored if there is no confidentiality)"},
+     "(2) : To enable confidentiality,\"secret\" must be provided (All other options are ignored if there is no "
+     "confidentiality)"},
     {"secret_oid", "Shared secret OID", "F1D0", NULL, "hex OID of the protected update secret object", NULL},
     {"label", "Label", "Confidentiality", NULL, "1..32 characters", NULL},
     {"enc_algo", "Encryption algorithm", "AES-CCM-16-64-128", "AES-CCM-16-64-128", NULL, NULL},
@@ -73,7 +96,8 @@ static const opt_def_t k_opts[O_COUNT] = {
     {"key_usage", "Key Usage", "02", NULL, "hex: 01 Auth, 02 Enc, 10 Sign, 20 KeyAgree (OR-able)",
      "(3.2) : To update key object, \"payload_type\" should be \"key\" and provide the following details:"},
     {"key_algo", "Key algorithm", NULL, NULL,
-     "decimal: 3 P-256, 4 P-384, 5 P-521, 19/21/22 BP-256/384/512, 65 RSA-1024, 66 RSA-2048, 129/130/131 AES-128/192/256",
+     "decimal: 3 P-256, 4 P-384, 5 P-521, 19/21/22 BP-256/384/512, 65 RSA-1024, 66 RSA-2048, 129/130/131 "
+     "AES-128/192/256",
      NULL},
     {"key_data", "Key Data", NULL, NULL, "*.txt: AES key as hex; otherwise PEM private key (RSA or EC)", NULL},
     {"content_reset", "Content Reset", "0", "0 (per F0) , 1 (zeros) , 2 (random)", NULL,
@@ -113,7 +137,10 @@ static int fail_opt(cli_t *c, int code, int id, const char *what)
     return fail(c, code, "%s=%s: %s", k_opts[id].name, c->val[id] != NULL ? c->val[id] : "", what);
 }
 
-static const char *val(const cli_t *c, int id) { return c->val[id] != NULL ? c->val[id] : k_opts[id].def; }
+static const char *val(const cli_t *c, int id)
+{
+    return c->val[id] != NULL ? c->val[id] : k_opts[id].def;
+}
 
 /* ---------------------------------------------------------------- usage / help */
 
@@ -140,8 +167,9 @@ static void print_usage(FILE *o, const char *argv0)
 static void print_help(cli_t *c)
 {
     FILE *o = c->out;
-    fprintf(o, "trustm-protupd %s - OPTIGA Trust M protected update data set generator\n"
-               "(same command line and output as the vendor tool protected_update_data_set %s)\n\n",
+    fprintf(o,
+            "trustm-protupd %s - OPTIGA Trust M protected update data set generator\n"
+            "(same command line and output as the vendor tool protected_update_data_set %s)\n\n",
             TRUSTM_VERSION_STRING, PU_TOOL_VERSION_STRING);
     print_usage(o, "protected_update_data_set");
     fprintf(o, "\nEvery option above may also be written as --name VALUE or --name=VALUE, with '-' or '_'\n"
@@ -568,7 +596,8 @@ static int load_payload(cli_t *c, job_t *j)
                 return rc;
             if (n > PU_MAX_PAYLOAD) {
                 free(b);
-                return fail_opt(c, PU_EXIT_BUILD, O_DATA, "payload too large (more than 1728 bytes, the largest object)");
+                return fail_opt(c, PU_EXIT_BUILD, O_DATA,
+                                "payload too large (more than 1728 bytes, the largest object)");
             }
             if (n == 0) {
                 free(b);
@@ -592,9 +621,10 @@ static int load_payload(cli_t *c, job_t *j)
         if (c->val[O_KEY_ALGO] == NULL)
             return fail(c, PU_EXIT_USAGE, "key_algo: required for a key payload (e.g. key_algo=129 for AES-128)");
         if (!parse_dec(c->val[O_KEY_ALGO], 255, &algo) ||
-            !(algo == PU_KEY_ECC_P256 || algo == PU_KEY_ECC_P384 || algo == PU_KEY_ECC_P521 || algo == PU_KEY_ECC_BP256 ||
-              algo == PU_KEY_ECC_BP384 || algo == PU_KEY_ECC_BP512 || algo == PU_KEY_RSA1024 ||
-              algo == PU_KEY_RSA2048 || algo == PU_KEY_AES128 || algo == PU_KEY_AES192 || algo == PU_KEY_AES256))
+            !(algo == PU_KEY_ECC_P256 || algo == PU_KEY_ECC_P384 || algo == PU_KEY_ECC_P521 ||
+              algo == PU_KEY_ECC_BP256 || algo == PU_KEY_ECC_BP384 || algo == PU_KEY_ECC_BP512 ||
+              algo == PU_KEY_RSA1024 || algo == PU_KEY_RSA2048 || algo == PU_KEY_AES128 || algo == PU_KEY_AES192 ||
+              algo == PU_KEY_AES256))
             return fail_opt(c, PU_EXIT_USAGE, O_KEY_ALGO,
                             "unknown key algorithm (3, 4, 5, 19, 21, 22, 65, 66, 129, 130 or 131)");
         p->payload_type = PU_TYPE_KEY;
@@ -688,9 +718,10 @@ static int prepare(cli_t *c, job_t *j)
         return rc;
     if (c->val[O_COUID] != NULL) {
         const char *s = c->val[O_COUID];
-        if (strlen(s) != 2u * PU_COUID_SIZE || hex_text((const uint8_t *)s, strlen(s), j->couid, sizeof j->couid) !=
-                                                    (long)PU_COUID_SIZE)
-            return fail_opt(c, PU_EXIT_USAGE, O_COUID, "COUID must be exactly 50 hex digits (25 bytes of the chip UID)");
+        if (strlen(s) != 2u * PU_COUID_SIZE ||
+            hex_text((const uint8_t *)s, strlen(s), j->couid, sizeof j->couid) != (long)PU_COUID_SIZE)
+            return fail_opt(c, PU_EXIT_USAGE, O_COUID,
+                            "COUID must be exactly 50 hex digits (25 bytes of the chip UID)");
         p->couid = j->couid;
     }
     const char *sa = val(c, O_SIGN_ALGO);
@@ -699,12 +730,15 @@ static int prepare(cli_t *c, job_t *j)
     else if (strcmp(sa, "ES_256") == 0)
         j->s.cose_alg = PU_ALG_ES256;
     else
-        return fail_opt(c, PU_EXIT_USAGE, O_SIGN_ALGO, "invalid signature algorithm (ES_256 or RSA-SSA-PKCS1-V1_5-SHA-256)");
+        return fail_opt(c, PU_EXIT_USAGE, O_SIGN_ALGO,
+                        "invalid signature algorithm (ES_256 or RSA-SSA-PKCS1-V1_5-SHA-256)");
     if (strcmp(val(c, O_DIGEST_ALGO), "SHA256") != 0)
         return fail_opt(c, PU_EXIT_USAGE, O_DIGEST_ALGO, "invalid digest algorithm (only SHA256)");
     const char *pt = val(c, O_PAYLOAD_TYPE);
-    int pt_opt = strcmp(pt, "data") == 0 ? O_DATA : strcmp(pt, "key") == 0 ? O_KEY_DATA
-                                                : strcmp(pt, "metadata") == 0 ? O_METADATA : -1;
+    int pt_opt = strcmp(pt, "data") == 0       ? O_DATA
+                 : strcmp(pt, "key") == 0      ? O_KEY_DATA
+                 : strcmp(pt, "metadata") == 0 ? O_METADATA
+                                               : -1;
     if (pt_opt < 0)
         return fail_opt(c, PU_EXIT_USAGE, O_PAYLOAD_TYPE, "invalid payload type (data, key or metadata)");
     int nsrc = (c->val[O_DATA] != NULL) + (c->val[O_KEY_DATA] != NULL) + (c->val[O_METADATA] != NULL);
@@ -719,7 +753,8 @@ static int prepare(cli_t *c, job_t *j)
         return fail(c, PU_EXIT_USAGE, "priv_key: required (PEM private key used to sign the manifest)");
 
     static const char pers[] = "trustm-protupd";
-    if (mbedtls_ctr_drbg_seed(&j->drbg, mbedtls_entropy_func, &j->entropy, (const uint8_t *)pers, sizeof pers - 1u) != 0)
+    if (mbedtls_ctr_drbg_seed(&j->drbg, mbedtls_entropy_func, &j->entropy, (const uint8_t *)pers, sizeof pers - 1u) !=
+        0)
         return fail(c, PU_EXIT_BUILD, "random generator: cannot be seeded");
     j->s.f_rng = mbedtls_ctr_drbg_random;
     j->s.p_rng = &j->drbg;
@@ -728,7 +763,8 @@ static int prepare(cli_t *c, job_t *j)
     if ((rc = load_pk(c, O_PRIV_KEY, &j->sign_key)) >= 0)
         return rc;
     if (j->s.cose_alg == PU_ALG_RSA_PKCS1_SHA256 && mbedtls_pk_get_type(&j->sign_key) != MBEDTLS_PK_RSA)
-        return fail_opt(c, PU_EXIT_INPUT, O_PRIV_KEY, "not an RSA private key, as sign_algo=RSA-SSA-PKCS1-V1_5-SHA-256 needs");
+        return fail_opt(c, PU_EXIT_INPUT, O_PRIV_KEY,
+                        "not an RSA private key, as sign_algo=RSA-SSA-PKCS1-V1_5-SHA-256 needs");
     if (j->s.cose_alg == PU_ALG_ES256 && mbedtls_pk_get_type(&j->sign_key) != MBEDTLS_PK_ECKEY)
         return fail_opt(c, PU_EXIT_INPUT, O_PRIV_KEY, "not an EC private key, as sign_algo=ES_256 needs");
     if ((rc = load_payload(c, j)) >= 0)
@@ -750,7 +786,9 @@ static void print_console_header(cli_t *c, const job_t *j)
     fprintf(o, "\n");
     fprintf(o, "Info : Setting value for data formatter\n");
     const pu_params_t *p = &j->p;
-    unsigned pt = p->payload_type == PU_TYPE_DATA ? 0xFFFFFFFFu : p->payload_type == PU_TYPE_METADATA ? 0xFFFFFFFEu : 0xFFFFFFFDu;
+    unsigned pt = p->payload_type == PU_TYPE_DATA       ? 0xFFFFFFFFu
+                  : p->payload_type == PU_TYPE_METADATA ? 0xFFFFFFFEu
+                                                        : 0xFFFFFFFDu;
     fprintf(o, "\t%-20s : %-8X \n", k_opts[O_PAYLOAD_VERSION].desc, (unsigned)p->payload_version);
     fprintf(o, "\t%-20s : %-8X \n", k_opts[O_TRUST_ANCHOR_OID].desc, (unsigned)p->trust_anchor_oid);
     fprintf(o, "\t%-20s : %-8X \n", k_opts[O_TARGET_OID].desc, (unsigned)p->target_oid);
@@ -796,7 +834,8 @@ static int write_outputs(cli_t *c, job_t *j, outset_t *os)
         e = outset_add(os, c->val[O_DATASET_TO_FILE], true, (const uint8_t *)txt, tl);
         free(txt);
         if (e != 0)
-            return fail(c, PU_EXIT_OUTPUT, "dataset_to_file=%s: cannot write: %s", c->val[O_DATASET_TO_FILE], strerror(e));
+            return fail(c, PU_EXIT_OUTPUT, "dataset_to_file=%s: cannot write: %s", c->val[O_DATASET_TO_FILE],
+                        strerror(e));
     }
     if (c->ext[X_OUT_MANIFEST] != NULL &&
         (e = outset_add(os, c->ext[X_OUT_MANIFEST], false, ds->manifest, ds->manifest_len)) != 0)

@@ -16,10 +16,10 @@
 #include "trustm_bytes.h"
 #include "trustm_cbor.h"
 
-#define SET_MSG(m) \
-    do {                   \
-        if (msg != NULL)   \
-            *msg = (m);    \
+#define SET_MSG(m)                                                                                                     \
+    do {                                                                                                               \
+        if (msg != NULL)                                                                                               \
+            *msg = (m);                                                                                                \
     } while (0)
 
 static const uint8_t k_sig_context[10] = {'S', 'i', 'g', 'n', 'a', 't', 'u', 'r', 'e', '1'};
@@ -82,13 +82,16 @@ static void put_tlv(uint8_t *out, size_t *pos, uint8_t tag, uint16_t len)
 pu_err_t pu_key_payload_aes(unsigned key_algo, const uint8_t *key, size_t key_len, uint8_t *out, size_t size,
                             size_t *len, const char **msg)
 {
-    size_t want = key_algo == PU_KEY_AES128 ? 16u : key_algo == PU_KEY_AES192 ? 24u : key_algo == PU_KEY_AES256 ? 32u : 0u;
+    size_t want = key_algo == PU_KEY_AES128   ? 16u
+                  : key_algo == PU_KEY_AES192 ? 24u
+                  : key_algo == PU_KEY_AES256 ? 32u
+                                              : 0u;
     if (want == 0) {
         SET_MSG("key algorithm is not an AES algorithm (129, 130 or 131)");
         return PU_ERR_KEY;
     }
     if (key_len != want) {
-        SET_MSG(want == 16 ? "AES key must be 16 bytes for key_algo 129 (AES-128)"
+        SET_MSG(want == 16   ? "AES key must be 16 bytes for key_algo 129 (AES-128)"
                 : want == 24 ? "AES key must be 24 bytes for key_algo 130 (AES-192)"
                              : "AES key must be 32 bytes for key_algo 131 (AES-256)");
         return PU_ERR_KEY;
@@ -107,13 +110,20 @@ pu_err_t pu_key_payload_aes(unsigned key_algo, const uint8_t *key, size_t key_le
 static int ecc_algo_of(mbedtls_ecp_group_id id)
 {
     switch (id) {
-    case MBEDTLS_ECP_DP_SECP256R1: return PU_KEY_ECC_P256;
-    case MBEDTLS_ECP_DP_SECP384R1: return PU_KEY_ECC_P384;
-    case MBEDTLS_ECP_DP_SECP521R1: return PU_KEY_ECC_P521;
-    case MBEDTLS_ECP_DP_BP256R1: return PU_KEY_ECC_BP256;
-    case MBEDTLS_ECP_DP_BP384R1: return PU_KEY_ECC_BP384;
-    case MBEDTLS_ECP_DP_BP512R1: return PU_KEY_ECC_BP512;
-    default: return -1;
+    case MBEDTLS_ECP_DP_SECP256R1:
+        return PU_KEY_ECC_P256;
+    case MBEDTLS_ECP_DP_SECP384R1:
+        return PU_KEY_ECC_P384;
+    case MBEDTLS_ECP_DP_SECP521R1:
+        return PU_KEY_ECC_P521;
+    case MBEDTLS_ECP_DP_BP256R1:
+        return PU_KEY_ECC_BP256;
+    case MBEDTLS_ECP_DP_BP384R1:
+        return PU_KEY_ECC_BP384;
+    case MBEDTLS_ECP_DP_BP512R1:
+        return PU_KEY_ECC_BP512;
+    default:
+        return -1;
     }
 }
 
@@ -162,7 +172,8 @@ pu_err_t pu_key_payload_pk(unsigned key_algo, mbedtls_pk_context *pk, uint8_t *o
             return PU_ERR_KEY;
         }
         if ((unsigned)algo != key_algo) {
-            SET_MSG("EC key curve does not match key_algo (3 P-256, 4 P-384, 5 P-521, 19 BP-256, 21 BP-384, 22 BP-512)");
+            SET_MSG(
+                "EC key curve does not match key_algo (3 P-256, 4 P-384, 5 P-521, 19 BP-256, 21 BP-384, 22 BP-512)");
             return PU_ERR_KEY;
         }
         size_t cs = (ec->grp.pbits + 7u) / 8u;
@@ -543,12 +554,12 @@ pu_err_t pu_build(const pu_params_t *p, const pu_signer_t *signer, pu_dataset_t 
 
 /* ---------------------------------------------------------------- parser */
 
-#define CHECK(cond, m)                 \
-    do {                               \
-        if (!(cond)) {                 \
-            SET_MSG(m);                \
-            return PU_ERR_FORMAT;      \
-        }                              \
+#define CHECK(cond, m)                                                                                                 \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            SET_MSG(m);                                                                                                \
+            return PU_ERR_FORMAT;                                                                                      \
+        }                                                                                                              \
     } while (0)
 
 static pu_err_t parse_digest_info(const uint8_t *p, size_t n, pu_manifest_info_t *info, const char **msg)
@@ -581,10 +592,10 @@ static pu_err_t parse_decrypt(trustm_cbor_dec_t *d, pu_manifest_info_t *info, co
     trustm_cbor_dec_init(&in, b, n);
     const uint8_t *oid;
     size_t oid_len;
-    CHECK(trustm_cbor_expect_map(&in, 3) && trustm_cbor_expect_int(&in, 4) && trustm_cbor_get_bstr(&in, &oid, &oid_len) &&
-              oid_len == 2 && trustm_cbor_expect_int(&in, 1) && trustm_cbor_expect_int(&in, PU_ALG_KDF_TLS12_PRF_SHA256) &&
-              trustm_cbor_expect_int(&in, 5) && trustm_cbor_expect_array(&in, 2) &&
-              trustm_cbor_get_bstr(&in, &info->label, &info->label_len) &&
+    CHECK(trustm_cbor_expect_map(&in, 3) && trustm_cbor_expect_int(&in, 4) &&
+              trustm_cbor_get_bstr(&in, &oid, &oid_len) && oid_len == 2 && trustm_cbor_expect_int(&in, 1) &&
+              trustm_cbor_expect_int(&in, PU_ALG_KDF_TLS12_PRF_SHA256) && trustm_cbor_expect_int(&in, 5) &&
+              trustm_cbor_expect_array(&in, 2) && trustm_cbor_get_bstr(&in, &info->label, &info->label_len) &&
               trustm_cbor_get_bstr(&in, &info->seed, &info->seed_len) && trustm_cbor_dec_done(&in),
           "recipient header is not {4: oid, 1: -65720, 5: [label, seed]}");
     CHECK(info->label_len >= 1 && info->label_len <= PU_LABEL_MAX && info->seed_len >= PU_SEED_MIN &&
@@ -629,7 +640,8 @@ static pu_err_t parse_trust_manifest(const uint8_t *p, size_t n, pu_manifest_inf
     CHECK(trustm_cbor_expect_array(&d, 2) && trustm_cbor_get_bstr(&d, &info->couid, &info->couid_len) &&
               trustm_cbor_get_bstr(&d, &oid, &oid_len) && oid_len == 2 && trustm_cbor_dec_done(&d),
           "Trust_target malformed");
-    CHECK(info->couid_len == 0 || info->couid_len == PU_COUID_SIZE, "componentIdentifier is neither empty nor 25 bytes");
+    CHECK(info->couid_len == 0 || info->couid_len == PU_COUID_SIZE,
+          "componentIdentifier is neither empty nor 25 bytes");
     if (info->couid_len == 0)
         info->couid = NULL;
     info->target_oid = trustm_be16_get(oid);
@@ -668,8 +680,7 @@ pu_err_t pu_parse_manifest(const uint8_t *m, size_t len, pu_manifest_info_t *inf
     CHECK(trustm_cbor_get_bstr(&d, &b, &bl), "payload is not a byte string");
     info->payload_bstr = m + start;
     info->payload_bstr_len = trustm_cbor_dec_pos(&d) - start;
-    CHECK(trustm_cbor_get_bstr(&d, &info->signature, &info->sig_len) && info->sig_len > 0 &&
-              trustm_cbor_dec_done(&d),
+    CHECK(trustm_cbor_get_bstr(&d, &info->signature, &info->sig_len) && info->sig_len > 0 && trustm_cbor_dec_done(&d),
           "signature missing or trailing bytes after the manifest");
     return parse_trust_manifest(b, bl, info, msg);
 }
@@ -719,8 +730,8 @@ pu_err_t pu_verify_manifest(const pu_manifest_info_t *info, mbedtls_pk_context *
 }
 
 pu_err_t pu_open_fragments(const pu_manifest_info_t *info, const uint8_t *secret, size_t secret_len,
-                           const uint8_t *frags, size_t frags_len, uint8_t *plain, size_t plain_size,
-                           size_t *plain_len, const char **msg)
+                           const uint8_t *frags, size_t frags_len, uint8_t *plain, size_t plain_size, size_t *plain_len,
+                           const char **msg)
 {
     uint8_t expect[PU_DIGEST_SIZE];
     uint8_t have[PU_DIGEST_SIZE];

@@ -17,15 +17,15 @@
 
 #include <mbedtls/pk.h>
 
-#define PU_FRAGMENT_MAX      640u  /* bytes per fragment (all but the last are exactly this) */
+#define PU_FRAGMENT_MAX      640u /* bytes per fragment (all but the last are exactly this) */
 #define PU_DIGEST_SIZE       32u
-#define PU_CHUNK_PLAIN       608u  /* payload bytes per fragment without confidentiality */
-#define PU_CHUNK_CONF        600u  /* ... with confidentiality (plus the 8-byte CCM tag)  */
+#define PU_CHUNK_PLAIN       608u /* payload bytes per fragment without confidentiality */
+#define PU_CHUNK_CONF        600u /* ... with confidentiality (plus the 8-byte CCM tag)  */
 #define PU_CCM_TAG_SIZE      8u
 #define PU_MAX_PAYLOAD       1728u /* largest object of the chip (objects.md: C4 = 1728)    */
 #define PU_MAX_FRAGMENTS     ((PU_MAX_PAYLOAD + PU_CHUNK_CONF - 1u) / PU_CHUNK_CONF)
 #define PU_FRAGMENTS_MAX_LEN (PU_MAX_FRAGMENTS * PU_FRAGMENT_MAX)
-#define PU_SIG_MAX           512u  /* RSA-4096 would be 512; the tool signs with up to RSA-2048 */
+#define PU_SIG_MAX           512u /* RSA-4096 would be 512; the tool signs with up to RSA-2048 */
 #define PU_MANIFEST_MAX      1024u
 #define PU_TBS_MAX           320u
 #define PU_COUID_SIZE        25u
@@ -33,14 +33,14 @@
 #define PU_LABEL_MAX         32u
 #define PU_SEED_MIN          16u
 #define PU_SEED_MAX          64u
-#define PU_KDF_OUT           27u   /* 16-byte AES key + 11-byte nonce prefix */
+#define PU_KDF_OUT           27u /* 16-byte AES key + 11-byte nonce prefix */
 
 /* COSE algorithm values. */
-#define PU_ALG_RSA_PKCS1_SHA256 (-65700)
-#define PU_ALG_ES256            (-7)
-#define PU_ALG_AES_CCM_16_64_128 10
+#define PU_ALG_RSA_PKCS1_SHA256     (-65700)
+#define PU_ALG_ES256                (-7)
+#define PU_ALG_AES_CCM_16_64_128    10
 #define PU_ALG_KDF_TLS12_PRF_SHA256 (-65720)
-#define PU_DIGEST_SHA256        41
+#define PU_DIGEST_SHA256            41
 
 /* Payload types (Trust_resource.type). */
 #define PU_TYPE_DATA     (-1)
@@ -62,12 +62,12 @@
 
 /* Everything that goes into one data set. Pointers are borrowed for the duration of pu_build(). */
 typedef struct pu_params {
-    uint16_t payload_version;   /* < 0x8000 */
+    uint16_t payload_version; /* < 0x8000 */
     uint16_t trust_anchor_oid;
     uint16_t target_oid;
-    const uint8_t *couid;       /* NULL: broadcast; else PU_COUID_SIZE bytes */
-    int payload_type;           /* PU_TYPE_* */
-    uint32_t info1, info2;      /* additionalInfo: offset/write_type, key_algo/key_usage, content_reset/0 */
+    const uint8_t *couid;  /* NULL: broadcast; else PU_COUID_SIZE bytes */
+    int payload_type;      /* PU_TYPE_* */
+    uint32_t info1, info2; /* additionalInfo: offset/write_type, key_algo/key_usage, content_reset/0 */
     const uint8_t *payload;
     size_t payload_len;
     /* Confidentiality (conf == true). */
@@ -99,17 +99,17 @@ typedef struct pu_dataset {
     uint8_t fragments[PU_FRAGMENTS_MAX_LEN]; /* F1 || F2 || ... */
     size_t fragments_len;
     size_t n_fragments;
-    uint8_t digest1[PU_DIGEST_SIZE];        /* SHA-256(F1), as in the manifest */
+    uint8_t digest1[PU_DIGEST_SIZE]; /* SHA-256(F1), as in the manifest */
 } pu_dataset_t;
 
 /* Result codes of this module. */
 typedef enum pu_err {
     PU_OK = 0,
-    PU_ERR_PARAM,          /* a parameter is out of range (message says which) */
-    PU_ERR_TOO_LARGE,      /* payload, manifest payload or output does not fit */
-    PU_ERR_KEY,            /* key of the wrong type / size for the request */
-    PU_ERR_CRYPTO,         /* mbedTLS failed */
-    PU_ERR_FORMAT          /* (parser) input is not a valid data set */
+    PU_ERR_PARAM,     /* a parameter is out of range (message says which) */
+    PU_ERR_TOO_LARGE, /* payload, manifest payload or output does not fit */
+    PU_ERR_KEY,       /* key of the wrong type / size for the request */
+    PU_ERR_CRYPTO,    /* mbedTLS failed */
+    PU_ERR_FORMAT     /* (parser) input is not a valid data set */
 } pu_err_t;
 
 /* Build the whole data set. On failure *msg (if not NULL) points to a static English reason. */
@@ -142,20 +142,20 @@ typedef struct pu_manifest_info {
     uint16_t trust_anchor_oid;
     const uint8_t *payload_bstr; /* the "58 LL ..." payload item within the manifest */
     size_t payload_bstr_len;
-    const uint8_t *prot_bstr;    /* the protected-header item within the manifest */
+    const uint8_t *prot_bstr; /* the protected-header item within the manifest */
     size_t prot_bstr_len;
     int payload_type;
     uint64_t payload_size;
     uint64_t payload_version;
     uint64_t info1, info2;
-    const uint8_t *digest1;      /* 32 bytes */
+    const uint8_t *digest1; /* 32 bytes */
     bool conf;
     uint16_t secret_oid;
     const uint8_t *label;
     size_t label_len;
     const uint8_t *seed;
     size_t seed_len;
-    const uint8_t *couid;        /* NULL = broadcast */
+    const uint8_t *couid; /* NULL = broadcast */
     size_t couid_len;
     uint16_t target_oid;
     const uint8_t *signature;
@@ -169,7 +169,7 @@ pu_err_t pu_verify_manifest(const pu_manifest_info_t *info, mbedtls_pk_context *
 /* Check the fragment chain against the manifest and, with confidentiality, decrypt into plain
  * (plain_size >= payload size). */
 pu_err_t pu_open_fragments(const pu_manifest_info_t *info, const uint8_t *secret, size_t secret_len,
-                           const uint8_t *frags, size_t frags_len, uint8_t *plain, size_t plain_size,
-                           size_t *plain_len, const char **msg);
+                           const uint8_t *frags, size_t frags_len, uint8_t *plain, size_t plain_size, size_t *plain_len,
+                           const char **msg);
 
 #endif /* PU_DATASET_H */

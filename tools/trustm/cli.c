@@ -83,12 +83,13 @@ static void main_usage(FILE *f)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     }
-    fprintf(f, "  help         show help for a command (`trustm help info`)\n\n"
-               "Data: commands that take data read it from --in FILE (default standard input; - too)\n"
-               "or --data HEX, and write results to --out FILE (default standard output); --hex makes\n"
-               "input files and output hex text instead of binary.\n\n%s\n%s\n"
-               "Environment: TRUSTM_DEVICE (default --device).\n"
-               "Run `trustm <command> --help` for the options of a command.\n",
+    fprintf(f,
+            "  help         show help for a command (`trustm help info`)\n\n"
+            "Data: commands that take data read it from --in FILE (default standard input; - too)\n"
+            "or --data HEX, and write results to --out FILE (default standard output); --hex makes\n"
+            "input files and output hex text instead of binary.\n\n%s\n%s\n"
+            "Environment: TRUSTM_DEVICE (default --device).\n"
+            "Run `trustm <command> --help` for the options of a command.\n",
             cli_global_help, exit_help);
 }
 
@@ -212,8 +213,10 @@ int cli_report_status(const char *what, trustm_status_t st)
         uint8_t code = trustm_status_device_code(st);
         const char *name = trustm_device_error_str(code);
         if (code == 0u) {
-            fprintf(stderr, "trustm: %s: the chip refused the command (its Last Error Code read 0x00 or could "
-                            "not be read)\n", what);
+            fprintf(stderr,
+                    "trustm: %s: the chip refused the command (its Last Error Code read 0x00 or could "
+                    "not be read)\n",
+                    what);
         } else {
             fprintf(stderr, "trustm: %s: chip error 0x%02X (%s)\n", what, code, name != NULL ? name : "unknown code");
         }
@@ -227,8 +230,9 @@ int cli_report_status(const char *what, trustm_status_t st)
 int cli_report_key_status(const char *what, trustm_status_t st, uint16_t key, const char *usage)
 {
     if (st == TRUSTM_DEVICE_ERR(0x07u)) {
-        fprintf(stderr, "trustm: %s: chip error 0x07 (access conditions not satisfied): key %04X must have the "
-                        "usage %s and an execute condition that holds; check `trustm metadata %04X`\n",
+        fprintf(stderr,
+                "trustm: %s: chip error 0x07 (access conditions not satisfied): key %04X must have the "
+                "usage %s and an execute condition that holds; check `trustm metadata %04X`\n",
                 what, key, usage, key);
         return cli_exit_code(st);
     }

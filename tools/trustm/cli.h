@@ -11,21 +11,22 @@
 #include "trustm/trustm_status.h"
 
 /* Exit codes (documented in `trustm --help` and docs/CLI.md). */
-#define CLI_EXIT_OK     0 /* success                                                       */
-#define CLI_EXIT_USAGE  1 /* bad command line: unknown command/option, missing argument,
+#define CLI_EXIT_OK 0 /* success                                                       */
+#define CLI_EXIT_USAGE                                                                                                 \
+    1                     /* bad command line: unknown command/option, missing argument,
                            * an argument the library rejects (API BAD_PARAM)               */
 #define CLI_EXIT_DEVICE 2 /* device or transport error: cannot reach the chip, bus/protocol */
 #define CLI_EXIT_CHIP   3 /* the chip answered with an error (code from 0xF1C2)             */
 #define CLI_EXIT_FILE   4 /* input/output file error: missing, unreadable, malformed         */
 
 typedef struct cli_globals {
-    const char *device;     /* --device, else $TRUSTM_DEVICE, else NULL */
-    unsigned frame_size;    /* --frame-size, 0 = library default (277) */
-    int verbose;            /* --verbose count */
-    const char *sim_trace;  /* --sim-trace FILE: record the in-process simulator's bus trace */
-    bool protect_set;       /* --protect given: Shielded Connection on */
-    unsigned char protect;  /* --protect level (TRUSTM_PROTECT_*) */
-    const char *pbs_file;   /* --pbs-file, else $TRUSTM_PBS_FILE: the platform binding secret */
+    const char *device;    /* --device, else $TRUSTM_DEVICE, else NULL */
+    unsigned frame_size;   /* --frame-size, 0 = library default (277) */
+    int verbose;           /* --verbose count */
+    const char *sim_trace; /* --sim-trace FILE: record the in-process simulator's bus trace */
+    bool protect_set;      /* --protect given: Shielded Connection on */
+    unsigned char protect; /* --protect level (TRUSTM_PROTECT_*) */
+    const char *pbs_file;  /* --pbs-file, else $TRUSTM_PBS_FILE: the platform binding secret */
 } cli_globals_t;
 
 /*

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 
 /* Opcode of the daemon's statistics request (docs/sim-socket.md, control messages). */
-#define CLI_SOCK_OP_STATS 0x4Bu
+#define CLI_SOCK_OP_STATS     0x4Bu
 #define CLI_SOCK_STATS_FIELDS 12u
 
 /* ---- port wrappers: account the security monitor's throttling of each command ---- */
@@ -146,8 +146,10 @@ static int open_sim(cli_device_t *d, const cli_globals_t *g)
     char err[256];
     if (stat(d->spec.path, &sb) != 0) {
         if (errno == ENOENT) {
-            fprintf(stderr, "trustm: simulator state file %s does not exist; create a chip first with\n"
-                            "  trustm-sim init --state %s\n", d->spec.path, d->spec.path);
+            fprintf(stderr,
+                    "trustm: simulator state file %s does not exist; create a chip first with\n"
+                    "  trustm-sim init --state %s\n",
+                    d->spec.path, d->spec.path);
         } else {
             fprintf(stderr, "trustm: simulator state file %s: %s\n", d->spec.path, strerror(errno));
         }
@@ -185,8 +187,9 @@ static int open_socket(cli_device_t *d)
 {
     trustm_status_t st = trustm_pal_socket_open(&d->sock, d->spec.path, 0);
     if (st != TRUSTM_OK) {
-        fprintf(stderr, "trustm: cannot connect to the simulator daemon at %s: %s\n"
-                        "  (start it with: trustm-sim serve --state FILE --socket %s)\n",
+        fprintf(stderr,
+                "trustm: cannot connect to the simulator daemon at %s: %s\n"
+                "  (start it with: trustm-sim serve --state FILE --socket %s)\n",
                 d->spec.path, strerror(d->sock.last_errno != 0 ? d->sock.last_errno : EINVAL), d->spec.path);
         return CLI_EXIT_DEVICE;
     }
@@ -239,8 +242,8 @@ int cli_pbs_read(const char *path, uint8_t *out, size_t out_size, size_t *out_le
     int rc = cli_hex_parse((const char *)text, out, out_size, out_len, why, sizeof(why));
     trustm_wipe(text, sizeof(text));
     if (rc != 0 || *out_len == 0) {
-        snprintf(err, errlen, "%s: not a platform binding secret (1..64 bytes as hex)%s%s", path,
-                 rc != 0 ? ": " : "", rc != 0 ? why : "");
+        snprintf(err, errlen, "%s: not a platform binding secret (1..64 bytes as hex)%s%s", path, rc != 0 ? ": " : "",
+                 rc != 0 ? why : "");
         trustm_wipe(out, out_size);
         return -1;
     }
@@ -361,8 +364,10 @@ int cli_device_open_restore(cli_device_t *d, const cli_globals_t *g, const char 
         }
     }
     if (st != TRUSTM_OK && handle != NULL && TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_DEVICE) {
-        fprintf(stderr, "trustm %s: the chip has no saved context for this handle (a context restores only once, "
-                        "and not after a reset or another open): run the command without restoring\n", cmd);
+        fprintf(stderr,
+                "trustm %s: the chip has no saved context for this handle (a context restores only once, "
+                "and not after a reset or another open): run the command without restoring\n",
+                cmd);
         cli_device_close(d, g);
         return CLI_EXIT_CHIP;
     }
@@ -433,9 +438,9 @@ void cli_device_close(cli_device_t *d, const cli_globals_t *g)
             fprintf(stderr,
                     "trustm: link stats: %lu transactions, %lu bytes written, %lu bytes read, %lu NACKs, "
                     "%lu retransmits, %lu NAKs sent, %lu NAKs received, %lu re-syncs\n",
-                    (unsigned long)s->transactions, (unsigned long)s->bytes_written,
-                    (unsigned long)s->bytes_read, (unsigned long)s->nacks, (unsigned long)s->retransmits,
-                    (unsigned long)s->naks_sent, (unsigned long)s->naks_received, (unsigned long)s->resyncs);
+                    (unsigned long)s->transactions, (unsigned long)s->bytes_written, (unsigned long)s->bytes_read,
+                    (unsigned long)s->nacks, (unsigned long)s->retransmits, (unsigned long)s->naks_sent,
+                    (unsigned long)s->naks_received, (unsigned long)s->resyncs);
         }
     }
     switch (d->kind_open) {

@@ -18,34 +18,34 @@
 
 typedef struct cli_device {
     cli_devspec_t spec;
-    char desc[320];             /* human-readable description of the device */
-    trustm_pal_ops_t ops;       /* copy of the port's ops (set_pin cleared when no pins) */
+    char desc[320];       /* human-readable description of the device */
+    trustm_pal_ops_t ops; /* copy of the port's ops (set_pin cleared when no pins) */
     trustm_pal_t pal;
     trustm_device_t dev;
-    trustm_sim_t *sim;          /* sim: */
-    FILE *trace;                /* sim: --sim-trace file */
-    trustm_pal_socket_t sock;   /* socket: */
-    trustm_pal_linux_t lnx;     /* i2c: */
-    int kind_open;              /* which port is open, -1 none */
-    bool app_open;              /* OpenApplication done */
+    trustm_sim_t *sim;        /* sim: */
+    FILE *trace;              /* sim: --sim-trace file */
+    trustm_pal_socket_t sock; /* socket: */
+    trustm_pal_linux_t lnx;   /* i2c: */
+    int kind_open;            /* which port is open, -1 none */
+    bool app_open;            /* OpenApplication done */
     /* Security-monitor throttling seen by this run (sim: and socket: devices report the delay
      * the chip model added to each command; i2c: only the elapsed time is known). */
     const trustm_pal_ops_t *inner_ops; /* the port's own ops and context, wrapped by ops */
     void *inner_ctx;
-    uint64_t sim_commands;      /* command count of the simulator at the last check */
-    uint64_t throttle_us;       /* sum of the throttling delays of the commands run */
-    uint32_t throttled_cmds;    /* number of commands that were delayed */
-    uint64_t t_open_us;         /* PAL clock when the application was opened */
-    bool data_selected;         /* the last write selected the DATA register */
-    trustm_shield_t shield;     /* --protect: the Shielded Connection context */
-    const char *pbs_path;       /* its secret file */
+    uint64_t sim_commands;   /* command count of the simulator at the last check */
+    uint64_t throttle_us;    /* sum of the throttling delays of the commands run */
+    uint32_t throttled_cmds; /* number of commands that were delayed */
+    uint64_t t_open_us;      /* PAL clock when the application was opened */
+    bool data_selected;      /* the last write selected the DATA register */
+    trustm_shield_t shield;  /* --protect: the Shielded Connection context */
+    const char *pbs_path;    /* its secret file */
     /* Progress on stderr (a terminal only) while one run takes more than a second of real
      * time: RSA-2048 key generation, large hashes, protected updates on a real chip. */
-    const char *cmd;            /* the subcommand, for the progress line */
-    bool progress_tty;          /* stderr is a terminal */
-    bool progress_shown;        /* a progress line is on the screen (cleared at close) */
-    uint64_t progress_t0_us;    /* real (monotonic) time of the open */
-    uint64_t progress_next_us;  /* when to update the line next */
+    const char *cmd;           /* the subcommand, for the progress line */
+    bool progress_tty;         /* stderr is a terminal */
+    bool progress_shown;       /* a progress line is on the screen (cleared at close) */
+    uint64_t progress_t0_us;   /* real (monotonic) time of the open */
+    uint64_t progress_next_us; /* when to update the line next */
 } cli_device_t;
 
 /* Read the platform binding secret file (hex text, 1..64 bytes). 0, or -1 with err. The caller

@@ -124,8 +124,10 @@ int cli_devspec_parse(const char *spec, cli_devspec_t *out, char *err, size_t er
     out->rst_line = -1;
     out->vdd_line = -1;
     if (spec == NULL || spec[0] == '\0') {
-        snprintf(err, errlen, "no device given: use --device SPEC or set %s "
-                              "(sim:STATEFILE, socket:PATH, i2c:/dev/i2c-N[@0x30])", CLI_DEVSPEC_ENV);
+        snprintf(err, errlen,
+                 "no device given: use --device SPEC or set %s "
+                 "(sim:STATEFILE, socket:PATH, i2c:/dev/i2c-N[@0x30])",
+                 CLI_DEVSPEC_ENV);
         return -1;
     }
     if (strncmp(spec, "sim:", 4) == 0) {
@@ -144,8 +146,10 @@ int cli_devspec_parse(const char *spec, cli_devspec_t *out, char *err, size_t er
         out->kind = CLI_DEV_I2C;
         return parse_i2c(spec + 4, out, err, errlen);
     }
-    snprintf(err, errlen, "device spec '%s': unknown kind (expected sim:STATEFILE, socket:PATH or "
-                          "i2c:/dev/i2c-N[@0x30])", spec);
+    snprintf(err, errlen,
+             "device spec '%s': unknown kind (expected sim:STATEFILE, socket:PATH or "
+             "i2c:/dev/i2c-N[@0x30])",
+             spec);
     return -1;
 }
 
@@ -159,8 +163,8 @@ void cli_devspec_describe(const cli_devspec_t *d, char *out, size_t out_size)
         snprintf(out, out_size, "simulator daemon at %s", d->path);
         break;
     default:
-        snprintf(out, out_size, "I2C %s address 0x%02X%s%s", d->path, d->addr,
-                 d->gpio_chip[0] != '\0' ? " gpio " : "", d->gpio_chip);
+        snprintf(out, out_size, "I2C %s address 0x%02X%s%s", d->path, d->addr, d->gpio_chip[0] != '\0' ? " gpio " : "",
+                 d->gpio_chip);
         break;
     }
 }

@@ -15,21 +15,17 @@
 #include <stdint.h>
 
 #define CLI_DEVSPEC_DEFAULT_ADDR 0x30u
-#define CLI_DEVSPEC_ENV "TRUSTM_DEVICE"
+#define CLI_DEVSPEC_ENV          "TRUSTM_DEVICE"
 
-typedef enum cli_dev_kind {
-    CLI_DEV_SIM = 0,
-    CLI_DEV_SOCKET = 1,
-    CLI_DEV_I2C = 2
-} cli_dev_kind_t;
+typedef enum cli_dev_kind { CLI_DEV_SIM = 0, CLI_DEV_SOCKET = 1, CLI_DEV_I2C = 2 } cli_dev_kind_t;
 
 typedef struct cli_devspec {
     cli_dev_kind_t kind;
-    char path[256];      /* state file, socket path or i2c-dev node */
-    uint8_t addr;        /* 7-bit I2C address */
-    char gpio_chip[64];  /* i2c only: "" = no pins */
-    int rst_line;        /* -1 = none */
-    int vdd_line;        /* -1 = none */
+    char path[256];        /* state file, socket path or i2c-dev node */
+    uint8_t addr;          /* 7-bit I2C address */
+    char gpio_chip[64];    /* i2c only: "" = no pins */
+    int rst_line;          /* -1 = none */
+    int vdd_line;          /* -1 = none */
     unsigned max_transfer; /* i2c only: max=N, the adapter's largest transfer; 0 = any */
 } cli_devspec_t;
 

@@ -67,46 +67,74 @@ const char *cli_oid_name(uint16_t oid)
 const char *cli_cmd_name(uint8_t cmd)
 {
     switch (cmd & 0x7Fu) {
-    case 0x01: return "GetDataObject";
-    case 0x02: return "SetDataObject";
-    case 0x03: return "SetObjectProtected";
-    case 0x0C: return "GetRandom";
-    case 0x14: return "EncryptSym";
-    case 0x15: return "DecryptSym";
-    case 0x1E: return "EncryptAsym";
-    case 0x1F: return "DecryptAsym";
-    case 0x30: return "CalcHash";
-    case 0x31: return "CalcSign";
-    case 0x32: return "VerifySign";
-    case 0x33: return "CalcSSec";
-    case 0x34: return "DeriveKey";
-    case 0x38: return "GenKeyPair";
-    case 0x39: return "GenSymKey";
-    case 0x70: return "OpenApplication";
-    case 0x71: return "CloseApplication";
-    default: return NULL;
+    case 0x01:
+        return "GetDataObject";
+    case 0x02:
+        return "SetDataObject";
+    case 0x03:
+        return "SetObjectProtected";
+    case 0x0C:
+        return "GetRandom";
+    case 0x14:
+        return "EncryptSym";
+    case 0x15:
+        return "DecryptSym";
+    case 0x1E:
+        return "EncryptAsym";
+    case 0x1F:
+        return "DecryptAsym";
+    case 0x30:
+        return "CalcHash";
+    case 0x31:
+        return "CalcSign";
+    case 0x32:
+        return "VerifySign";
+    case 0x33:
+        return "CalcSSec";
+    case 0x34:
+        return "DeriveKey";
+    case 0x38:
+        return "GenKeyPair";
+    case 0x39:
+        return "GenSymKey";
+    case 0x70:
+        return "OpenApplication";
+    case 0x71:
+        return "CloseApplication";
+    default:
+        return NULL;
     }
 }
 
 const char *cli_lcs_abbrev(uint8_t v)
 {
     switch (v) {
-    case 0x01: return "cr";
-    case 0x03: return "in";
-    case 0x07: return "op";
-    case 0x0F: return "te";
-    default: return NULL;
+    case 0x01:
+        return "cr";
+    case 0x03:
+        return "in";
+    case 0x07:
+        return "op";
+    case 0x0F:
+        return "te";
+    default:
+        return NULL;
     }
 }
 
 const char *cli_lcs_name(uint8_t v)
 {
     switch (v) {
-    case 0x01: return "creation";
-    case 0x03: return "initialization";
-    case 0x07: return "operational";
-    case 0x0F: return "termination";
-    default: return "not a defined life cycle state";
+    case 0x01:
+        return "creation";
+    case 0x03:
+        return "initialization";
+    case 0x07:
+        return "operational";
+    case 0x0F:
+        return "termination";
+    default:
+        return "not a defined life cycle state";
     }
 }
 
@@ -170,8 +198,8 @@ bool cli_object_describe(uint16_t oid, const uint8_t *data, size_t len, char *ou
         if (len != 27u) {
             return false;
         }
-        snprintf(out, out_size, "CIM %02X, platform %02X, model %02X, ROM mask %02X%02X, build %02X%02X",
-                 data[0], data[1], data[2], data[3], data[4], data[25], data[26]);
+        snprintf(out, out_size, "CIM %02X, platform %02X, model %02X, ROM mask %02X%02X, build %02X%02X", data[0],
+                 data[1], data[2], data[3], data[4], data[25], data[26]);
         return true;
     default:
         return false;

@@ -62,8 +62,7 @@ int cli_rsa_pub_save(const char *cmd, const uint8_t *chip_der, size_t len, bool 
     return rc;
 }
 
-int cli_rsa_pub_load(const char *cmd, const char *path, uint8_t *chip_der, size_t size, size_t *len,
-                     uint8_t *alg)
+int cli_rsa_pub_load(const char *cmd, const char *path, uint8_t *chip_der, size_t size, size_t *len, uint8_t *alg)
 {
     static uint8_t file[PUB_FILE_MAX + 1u];
     size_t flen = 0;

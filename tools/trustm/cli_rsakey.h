@@ -16,7 +16,6 @@ int cli_rsa_pub_save(const char *cmd, const uint8_t *chip_der, size_t len, bool 
 
 /* Load a PEM/DER public key file and convert it to the chip's form; *alg is TRUSTM_RSA1024 or
  * TRUSTM_RSA2048 from the modulus size (other sizes are refused). Returns an exit code. */
-int cli_rsa_pub_load(const char *cmd, const char *path, uint8_t *chip_der, size_t size, size_t *len,
-                     uint8_t *alg);
+int cli_rsa_pub_load(const char *cmd, const char *path, uint8_t *chip_der, size_t size, size_t *len, uint8_t *alg);
 
 #endif /* TRUSTM_CLI_RSAKEY_H */

@@ -40,8 +40,8 @@ void cli_io_help(unsigned which)
     }
 }
 
-int cli_common_option(cli_globals_t *g, cli_io_t *io, unsigned which, const char *cmd, const char *help,
-                      int argc, char **argv, int *i)
+int cli_common_option(cli_globals_t *g, cli_io_t *io, unsigned which, const char *cmd, const char *help, int argc,
+                      char **argv, int *i)
 {
     const char *a = argv[*i];
     const char *v;
@@ -337,8 +337,8 @@ int cli_oid_arg(const char *cmd, const char *what, const char *s, uint16_t *oid)
     return CLI_EXIT_OK;
 }
 
-int cli_parse(cli_globals_t *g, cli_io_t *io, unsigned which, const char *cmd, const char *help,
-              const cli_opt_t *opts, const char **pos, int argc, char **argv)
+int cli_parse(cli_globals_t *g, cli_io_t *io, unsigned which, const char *cmd, const char *help, const cli_opt_t *opts,
+              const char **pos, int argc, char **argv)
 {
     for (int i = 1; i < argc;) {
         const cli_opt_t *o = opts;

@@ -39,8 +39,8 @@ void cli_io_help(unsigned which);
  *   1  consumed (*i advanced)      0  not a common option (caller handles it)
  *   2  help printed: exit 0       -1  usage error printed: exit CLI_EXIT_USAGE
  */
-int cli_common_option(cli_globals_t *g, cli_io_t *io, unsigned which, const char *cmd, const char *help,
-                      int argc, char **argv, int *i);
+int cli_common_option(cli_globals_t *g, cli_io_t *io, unsigned which, const char *cmd, const char *help, int argc,
+                      char **argv, int *i);
 
 /* Read the input data (--data, else --in, else stdin; hex text with --hex) into buf.
  * Returns CLI_EXIT_OK, or prints a message and returns CLI_EXIT_FILE / CLI_EXIT_USAGE. */
@@ -58,8 +58,7 @@ int cli_file_store(const char *path, bool hex, const char *cmd, const uint8_t *b
 /* Parse an OID: 4 hex digits with or without 0x ("E0FC", "0xe0fc"). Returns 0 or -1. */
 int cli_parse_oid(const char *s, uint16_t *oid);
 /* Parse hex into a buffer with a usage error naming the option. Returns an exit code. */
-int cli_parse_hex_arg(const char *cmd, const char *opt, const char *text, uint8_t *out, size_t size,
-                      size_t *len);
+int cli_parse_hex_arg(const char *cmd, const char *opt, const char *text, uint8_t *out, size_t size, size_t *len);
 
 /* Key usage list "sign,enc" / "Sign|Enc" / "auth" / "keyagree" / 0xNN into bits. 0 or -1. */
 int cli_parse_key_usage(const char *s, uint8_t *usage);
@@ -94,7 +93,7 @@ typedef struct cli_opt {
  * into *pos (pos NULL: none allowed). Returns CLI_PARSE_RUN when the command should run, else
  * the exit code to return at once (0 after --help, CLI_EXIT_USAGE after a printed error). */
 #define CLI_PARSE_RUN (-2)
-int cli_parse(cli_globals_t *g, cli_io_t *io, unsigned which, const char *cmd, const char *help,
-              const cli_opt_t *opts, const char **pos, int argc, char **argv);
+int cli_parse(cli_globals_t *g, cli_io_t *io, unsigned which, const char *cmd, const char *help, const cli_opt_t *opts,
+              const char **pos, int argc, char **argv);
 
 #endif /* TRUSTM_CLI_UTIL_H */

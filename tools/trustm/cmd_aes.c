@@ -104,8 +104,7 @@ int do_aes_keygen(cli_globals_t *g, int argc, char **argv)
         }
     }
     if (o.usage_s != NULL && cli_parse_key_usage(o.usage_s, &usage) != 0) {
-        return cli_usage_error(cmd, "--usage '%s': expected names auth, enc, sign, keyagree joined by ','",
-                               o.usage_s);
+        return cli_usage_error(cmd, "--usage '%s': expected names auth, enc, sign, keyagree joined by ','", o.usage_s);
     }
     if (o.export_key && (o.key_s != NULL || o.usage_s != NULL)) {
         return cli_usage_error(cmd, "--export writes no key object: leave out --key and --usage");
@@ -147,8 +146,7 @@ static int run_sym(cli_globals_t *g, int argc, char **argv, bool decrypt)
     uint8_t *in, *out;
     size_t len = 0, out_len = 0;
     trustm_status_t st;
-    int rc = parse(g, &o, cmd, decrypt ? decrypt_help : encrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, argc,
-                   argv);
+    int rc = parse(g, &o, cmd, decrypt ? decrypt_help : encrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, argc, argv);
     if (rc != CLI_PARSE_RUN) {
         return rc;
     }

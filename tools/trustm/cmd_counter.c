@@ -97,8 +97,9 @@ int do_counter(cli_globals_t *g, int argc, char **argv)
         st = trustm_counter_count(&d.dev, oid, (uint8_t)count);
         if (st != TRUSTM_OK && TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_DEVICE &&
             trustm_counter_read(&d.dev, oid, &value, &threshold) == TRUSTM_OK && value + count > threshold) {
-            fprintf(stderr, "trustm counter: count: chip error 0x%02X: %04X is at its threshold (value %lu, "
-                            "threshold %lu) and counts no further; raise the threshold with --set THRESHOLD\n",
+            fprintf(stderr,
+                    "trustm counter: count: chip error 0x%02X: %04X is at its threshold (value %lu, "
+                    "threshold %lu) and counts no further; raise the threshold with --set THRESHOLD\n",
                     trustm_status_device_code(st), oid, (unsigned long)value, (unsigned long)threshold);
             rc = CLI_EXIT_CHIP;
         } else if (st != TRUSTM_OK) {

@@ -13,11 +13,11 @@
 #include "cli_util.h"
 #include "trustm_bytes.h"
 
-#define HMAC_IN_MAX (64u * 1024u)
+#define HMAC_IN_MAX      (64u * 1024u)
 #define DERIVE_LABEL_MAX 1024u
-#define DERIVE_PRF_MIN 8u /* label || seed: 8..1024 bytes (commands.md §5.15) */
-#define DERIVE_INFO_MAX 256u
-#define DERIVE_KEY_MAX 256u
+#define DERIVE_PRF_MIN   8u /* label || seed: 8..1024 bytes (commands.md §5.15) */
+#define DERIVE_INFO_MAX  256u
+#define DERIVE_KEY_MAX   256u
 
 static const char hmac_help[] =
     "Usage: trustm [global options] hmac --secret-oid OID [--alg sha256|sha384|sha512]\n"

@@ -29,8 +29,7 @@ static void print_chip_code(uint8_t code)
         return;
     }
     printf("0x%02X: %s (vendor host code 0x80%02X, trustm status 0x%08lX)\n", code,
-           name != NULL ? name : "unknown code (not in the error table)", code,
-           (unsigned long)TRUSTM_DEVICE_ERR(code));
+           name != NULL ? name : "unknown code (not in the error table)", code, (unsigned long)TRUSTM_DEVICE_ERR(code));
 }
 
 static int decode(const char *s)
@@ -53,8 +52,7 @@ static int decode(const char *s)
         if (TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_DEVICE) {
             print_chip_code(trustm_status_device_code(st));
         } else if (v > 0x00FFFFFFul) {
-            return cli_usage_error("error", "0x%lX is neither a chip code, a host code 0x80NN nor a trustm status",
-                                   v);
+            return cli_usage_error("error", "0x%lX is neither a chip code, a host code 0x80NN nor a trustm status", v);
         } else {
             printf("0x%08lX: %s: %s\n", v, trustm_status_layer_str(st), trustm_status_base_str(st));
         }

@@ -40,8 +40,10 @@ int do_hibernate(cli_globals_t *g, int argc, char **argv)
     int rc;
     memset(&io, 0, sizeof(io));
     const char *wait_str = NULL;
-    const cli_opt_t opts[] = {{"--context", NULL, &ctx, NULL, NULL, 0}, {"--wait", NULL, &wait_str, NULL, NULL, 0},
-                              {"--hex", NULL, NULL, &hex, NULL, 0}, {NULL, NULL, NULL, NULL, NULL, 0}};
+    const cli_opt_t opts[] = {{"--context", NULL, &ctx, NULL, NULL, 0},
+                              {"--wait", NULL, &wait_str, NULL, NULL, 0},
+                              {"--hex", NULL, NULL, &hex, NULL, 0},
+                              {NULL, NULL, NULL, NULL, NULL, 0}};
     if ((rc = cli_parse(g, &io, 0, cmd, hibernate_help, opts, &sub, argc, argv)) != CLI_PARSE_RUN) {
         return rc;
     }
@@ -87,8 +89,7 @@ int do_hibernate(cli_globals_t *g, int argc, char **argv)
         st = trustm_sec_wait_zero(&d.dev, (uint32_t)wait_s * 1000000u, 0, &sec);
         if (st != TRUSTM_OK) {
             if (TRUSTM_STATUS_BASE(st) == TRUSTM_BASE_TIMEOUT && TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_API) {
-                fprintf(stderr, "trustm hibernate: the security event counter is still %u after %lu s%s\n", sec,
-                        wait_s,
+                fprintf(stderr, "trustm hibernate: the security event counter is still %u after %lu s%s\n", sec, wait_s,
                         d.spec.kind == CLI_DEV_I2C ? ""
                                                    : " of the simulator's clock (virtual unless the daemon runs "
                                                      "--clock real); wait longer or let the counter run down");

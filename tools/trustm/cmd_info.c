@@ -118,8 +118,8 @@ static void print_json(const cli_device_t *d, const obj_read_t *o, size_t n, con
             printf("{\"hex\":\"");
             hex_plain(stdout, o[i].buf, o[i].len);
             printf("\",\"cim_id\":\"%02X\",\"platform_id\":\"%02X\",\"model_id\":\"%02X\","
-                   "\"rom_mask_id\":\"%04X\",\"chip_type\":\"", uid->cim_id, uid->platform_id, uid->model_id,
-                   uid->rom_mask_id);
+                   "\"rom_mask_id\":\"%04X\",\"chip_type\":\"",
+                   uid->cim_id, uid->platform_id, uid->model_id, uid->rom_mask_id);
             hex_plain(stdout, uid->chip_type, sizeof(uid->chip_type));
             printf("\",\"batch_number\":\"");
             hex_plain(stdout, uid->batch_number, sizeof(uid->batch_number));

@@ -78,9 +78,9 @@ int do_lifecycle(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    const cli_opt_t opts[] = {{"--oid", NULL, &oid_s, NULL, NULL, 0}, {"--to", NULL, &to_s, NULL, NULL, 0},
+    const cli_opt_t opts[] = {{"--oid", NULL, &oid_s, NULL, NULL, 0},     {"--to", NULL, &to_s, NULL, NULL, 0},
                               {"--global", NULL, NULL, &global, NULL, 0}, {"--app", NULL, NULL, &app, NULL, 0},
-                              {"--yes", NULL, NULL, &yes, NULL, 0}, {"--json", NULL, NULL, &json, NULL, 0},
+                              {"--yes", NULL, NULL, &yes, NULL, 0},       {"--json", NULL, NULL, &json, NULL, 0},
                               {NULL, NULL, NULL, NULL, NULL, 0}};
     if ((rc = cli_parse(g, &io, 0, cmd, lifecycle_help, opts, &sub, argc, argv)) != CLI_PARSE_RUN) {
         return rc;
@@ -116,9 +116,11 @@ int do_lifecycle(cli_globals_t *g, int argc, char **argv)
         st = oid_s != NULL ? trustm_lcso_set(&d.dev, oid, to)
                            : trustm_lcs_set(&d.dev, global ? TRUSTM_OID_LCS_GLOBAL : TRUSTM_OID_LCS_APP, to);
         if (st == TRUSTM_DEVICE_ERR(0x05u)) {
-            fprintf(stderr, "trustm lifecycle: the chip refused to set %s (0x05): a life cycle state only moves "
-                            "forward (cr, in, op, te) and this one is already there or past it; see `trustm "
-                            "lifecycle show`\n", to_s);
+            fprintf(stderr,
+                    "trustm lifecycle: the chip refused to set %s (0x05): a life cycle state only moves "
+                    "forward (cr, in, op, te) and this one is already there or past it; see `trustm "
+                    "lifecycle show`\n",
+                    to_s);
             rc = CLI_EXIT_CHIP;
         } else if (st != TRUSTM_OK) {
             rc = cli_report_status("advance the life cycle state", st);

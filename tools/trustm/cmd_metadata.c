@@ -167,8 +167,10 @@ int do_metadata(cli_globals_t *g, int argc, char **argv)
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    const cli_opt_t opts[] = {{"--set", NULL, &set, NULL, NULL, 0}, {"--set-file", NULL, &set_file, NULL, NULL, 0},
-                              {"--json", NULL, NULL, &json, NULL, 0}, {"--raw", NULL, NULL, &raw, NULL, 0},
+    const cli_opt_t opts[] = {{"--set", NULL, &set, NULL, NULL, 0},
+                              {"--set-file", NULL, &set_file, NULL, NULL, 0},
+                              {"--json", NULL, NULL, &json, NULL, 0},
+                              {"--raw", NULL, NULL, &raw, NULL, 0},
                               {NULL, NULL, NULL, NULL, NULL, 0}};
     if ((rc = cli_parse(g, &io, 0, cmd, metadata_help, opts, &oid_s, argc, argv)) != CLI_PARSE_RUN) {
         return rc;

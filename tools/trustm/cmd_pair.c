@@ -26,7 +26,7 @@
 #include "trustm_bytes.h"
 #include "trustm_shield_mbedtls.h"
 
-#define PBS_OID 0xE140u
+#define PBS_OID  0xE140u
 #define PBS_SIZE 64u
 
 static const char pair_help[] =
@@ -150,8 +150,10 @@ int do_pair(cli_globals_t *g, int argc, char **argv)
         return rc;
     }
     if (rename(tmp, path) != 0) {
-        fprintf(stderr, "trustm: pair: cannot rename %s to %s: %s (the chip has the new secret; the file %s "
-                        "holds it)\n", tmp, path, strerror(errno), tmp);
+        fprintf(stderr,
+                "trustm: pair: cannot rename %s to %s: %s (the chip has the new secret; the file %s "
+                "holds it)\n",
+                tmp, path, strerror(errno), tmp);
         cli_device_close(&d, &plain);
         return CLI_EXIT_FILE;
     }

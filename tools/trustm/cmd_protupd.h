@@ -19,7 +19,7 @@
 typedef struct cli_pu_set {
     uint8_t manifest[TRUSTM_PROTUPD_MANIFEST_MAX];
     size_t manifest_len;
-    uint8_t stream[CLI_PU_STREAM_MAX];  /* all fragments, each file cut at 640 bytes */
+    uint8_t stream[CLI_PU_STREAM_MAX]; /* all fragments, each file cut at 640 bytes */
     size_t stream_len;
     const uint8_t *frags[TRUSTM_PROTUPD_MAX_FRAGMENTS];
     size_t lens[TRUSTM_PROTUPD_MAX_FRAGMENTS];
@@ -35,14 +35,16 @@ typedef struct cli_pu_args {
 } cli_pu_args_t;
 
 /* The options --manifest / --fragment (repeatable) / --hex as cli_parse() table entries. */
-#define CLI_PU_OPTS(a)                                                                                            \
-    {"--manifest", NULL, &(a).manifest, NULL, NULL, 0},                                                           \
-        {"--fragment", NULL, (a).fragments, NULL, &(a).n_fragments, TRUSTM_PROTUPD_MAX_FRAGMENTS},               \
-        {"--hex", NULL, NULL, &(a).hex, NULL, 0}
-#define CLI_PU_HELP                                                                                               \
-    "  --manifest FILE       the manifest (binary, e.g. trustm-protupd --out-manifest / --out-dir)\n"               \
-    "  --fragment FILE       a fragment file, or a stream of fragments (--out-fragments) that is\n"                \
-    "                        cut at 640 bytes; repeat in order for fragment_01.bin, _02.bin ...\n"                \
+#define CLI_PU_OPTS(a)                                                                                                 \
+    {"--manifest", NULL, &(a).manifest, NULL, NULL, 0},                                                                \
+        {"--fragment", NULL, (a).fragments, NULL, &(a).n_fragments, TRUSTM_PROTUPD_MAX_FRAGMENTS},                     \
+    {                                                                                                                  \
+        "--hex", NULL, NULL, &(a).hex, NULL, 0                                                                         \
+    }
+#define CLI_PU_HELP                                                                                                    \
+    "  --manifest FILE       the manifest (binary, e.g. trustm-protupd --out-manifest / --out-dir)\n"                  \
+    "  --fragment FILE       a fragment file, or a stream of fragments (--out-fragments) that is\n"                    \
+    "                        cut at 640 bytes; repeat in order for fragment_01.bin, _02.bin ...\n"                     \
     "  --hex                 the files are hex text instead of binary\n"
 /* Load the files named in a: each fragment file holds one fragment or a stream of them (cut at
  * 640 bytes); every fragment but the last must be exactly 640 bytes. Returns an exit code. */

@@ -16,7 +16,7 @@
 #include "trustm_bytes.h"
 
 #define MAX_TARGETS 8u
-#define CERT_MAX 1728u
+#define CERT_MAX    1728u
 
 static const char setup_help[] =
     "Usage: trustm [global options] provision-setup [--cert FILE] [--ta OID] [--target OID...]\n"
@@ -171,8 +171,7 @@ int do_provision_setup(cli_globals_t *g, int argc, char **argv)
         st = trustm_protupd_setup_secret(&d.dev, secret_oid, secret, secret_len);
         snprintf(what, sizeof what, "secret %04X", secret_oid);
         if (st == TRUSTM_OK)
-            printf("%04X: protected-update secret (%zu bytes), Execute = ALW, type UPDATSEC\n", secret_oid,
-                   secret_len);
+            printf("%04X: protected-update secret (%zu bytes), Execute = ALW, type UPDATSEC\n", secret_oid, secret_len);
     }
     for (size_t k = 0; st == TRUSTM_OK && k < n_targets; k++) {
         trustm_protupd_target_t t;

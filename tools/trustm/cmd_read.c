@@ -78,8 +78,8 @@ int do_read(cli_globals_t *g, int argc, char **argv)
     }
     if (rc == CLI_EXIT_OK) {
         if (have_length && got < length) {
-            fprintf(stderr, "trustm read: note: object %04X ends after %zu of the %lu bytes asked for\n", oid,
-                    got, length);
+            fprintf(stderr, "trustm read: note: object %04X ends after %zu of the %lu bytes asked for\n", oid, got,
+                    length);
         }
         rc = cli_output_write(&io, cmd, buf, got);
     }

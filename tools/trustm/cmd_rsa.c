@@ -78,8 +78,17 @@ typedef struct rsa_opts {
     bool der, hash;
 } rsa_opts_t;
 
-enum { OPT_KEY = 1, OPT_BITS = 2, OPT_USAGE = 4, OPT_SCHEME = 8, OPT_PUB = 16, OPT_CERT = 32, OPT_SIG = 64,
-       OPT_DER = 128, OPT_HASH = 256 };
+enum {
+    OPT_KEY = 1,
+    OPT_BITS = 2,
+    OPT_USAGE = 4,
+    OPT_SCHEME = 8,
+    OPT_PUB = 16,
+    OPT_CERT = 32,
+    OPT_SIG = 64,
+    OPT_DER = 128,
+    OPT_HASH = 256
+};
 
 static int parse(cli_globals_t *g, rsa_opts_t *o, const char *cmd, const char *help, unsigned io_bits, unsigned opts,
                  int argc, char **argv)
@@ -148,8 +157,7 @@ int do_rsa_keygen(cli_globals_t *g, int argc, char **argv)
         }
     }
     if (o.usage_s != NULL && cli_parse_key_usage(o.usage_s, &usage) != 0) {
-        return cli_usage_error(cmd, "--usage '%s': expected names auth, enc, sign, keyagree joined by ','",
-                               o.usage_s);
+        return cli_usage_error(cmd, "--usage '%s': expected names auth, enc, sign, keyagree joined by ','", o.usage_s);
     }
     /* the output must be writable before the old key is replaced */
     if ((rc = cli_output_check(cmd, o.io.out)) != CLI_EXIT_OK) {
@@ -191,8 +199,10 @@ static int get_digest(cli_device_t *d, const char *cmd, const rsa_opts_t *o, con
         return CLI_EXIT_OK;
     }
     if (len != 32u && len != 48u && len != 64u) {
-        fprintf(stderr, "trustm %s: the input is %zu bytes, not a SHA-256/384/512 digest (32/48/64 bytes); "
-                        "use --hash to sign a message\n", cmd, len);
+        fprintf(stderr,
+                "trustm %s: the input is %zu bytes, not a SHA-256/384/512 digest (32/48/64 bytes); "
+                "use --hash to sign a message\n",
+                cmd, len);
         return CLI_EXIT_FILE;
     }
     int idx = len == 32u ? 0 : (len == 48u ? 1 : 2);
@@ -229,8 +239,8 @@ int do_rsa_sign(cli_globals_t *g, int argc, char **argv)
     size_t len = 0, dlen = 0, sig_len = 0;
     uint8_t digest[64], scheme = 0, sig[TRUSTM_RSA_MAX_BYTES];
     trustm_status_t st;
-    int rc = parse(g, &o, cmd, sign_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_KEY | OPT_SCHEME | OPT_HASH, argc,
-                   argv);
+    int rc =
+        parse(g, &o, cmd, sign_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_KEY | OPT_SCHEME | OPT_HASH, argc, argv);
     if (rc != CLI_PARSE_RUN) {
         return rc;
     }
@@ -307,8 +317,8 @@ int do_rsa_verify(cli_globals_t *g, int argc, char **argv)
         return rc;
     }
     if (sig_len != 128u && sig_len != 256u) {
-        fprintf(stderr, "trustm %s: %s: %zu bytes is not an RSA-1024/2048 signature (128 or 256 bytes)\n", cmd,
-                o.sig_s, sig_len);
+        fprintf(stderr, "trustm %s: %s: %zu bytes is not an RSA-1024/2048 signature (128 or 256 bytes)\n", cmd, o.sig_s,
+                sig_len);
         return CLI_EXIT_FILE;
     }
     in = malloc(RSA_HASH_IN_MAX);

@@ -9,7 +9,6 @@
 #include "cli_util.h"
 #include "cmd_protupd.h"
 
-
 static const char update_help[] =
     "Usage: trustm [global options] update --manifest FILE --fragment FILE [--fragment FILE...]\n"
     "Apply a protected update data set made by trustm-protupd (or protected_update_data_set):\n"

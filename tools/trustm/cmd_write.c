@@ -77,14 +77,14 @@ int do_write(cli_globals_t *g, int argc, char **argv)
     if (trustm_metadata_read(&d.dev, oid, mdb, sizeof(mdb), &mdl) == TRUSTM_OK &&
         trustm_metadata_decode(mdb, mdl, &md) == TRUSTM_OK && (md.present & TRUSTM_MD_HAS_MAX_SIZE) != 0u &&
         offset + len > md.max_size) {
-        fprintf(stderr, "trustm write: %04X holds at most %u bytes; offset %lu + %zu bytes do not fit: nothing written\n",
-                oid, (unsigned)md.max_size, offset, len);
+        fprintf(stderr,
+                "trustm write: %04X holds at most %u bytes; offset %lu + %zu bytes do not fit: nothing written\n", oid,
+                (unsigned)md.max_size, offset, len);
         cli_device_close(&d, g);
         trustm_wipe(buf, len);
         return CLI_EXIT_USAGE;
     }
-    st = trustm_data_write(&d.dev, oid, erase ? TRUSTM_ERASE_AND_WRITE : TRUSTM_WRITE_ONLY, (uint16_t)offset, buf,
-                           len);
+    st = trustm_data_write(&d.dev, oid, erase ? TRUSTM_ERASE_AND_WRITE : TRUSTM_WRITE_ONLY, (uint16_t)offset, buf, len);
     if (st != TRUSTM_OK) {
         char what[64];
         snprintf(what, sizeof(what), "write %04X", oid);

@@ -91,7 +91,10 @@ static bool any_wild(const char *wild, size_t n)
     return false;
 }
 
-static uint16_t be16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+static uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
 static uint32_t be32(const uint8_t *p)
 {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
@@ -129,18 +132,30 @@ void trace_dec_init(trace_dec_t *d, FILE *out)
 static const char *reg_name(int reg)
 {
     switch (reg) {
-    case 0x80: return "DATA";
-    case 0x81: return "DATA_REG_LEN";
-    case 0x82: return "I2C_STATE";
-    case 0x83: return "BASE_ADDR";
-    case 0x84: return "MAX_SCL_FREQU";
-    case 0x85: return "GUARD_TIME";
-    case 0x86: return "TRANS_TIMEOUT";
-    case 0x87: return "PWR_SAVE_TIMEOUT";
-    case 0x88: return "SOFT_RESET";
-    case 0x89: return "I2C_MODE";
-    case 0xA0: return "FOR_IFX_USE_1";
-    case 0xA1: return "FOR_IFX_USE_2";
+    case 0x80:
+        return "DATA";
+    case 0x81:
+        return "DATA_REG_LEN";
+    case 0x82:
+        return "I2C_STATE";
+    case 0x83:
+        return "BASE_ADDR";
+    case 0x84:
+        return "MAX_SCL_FREQU";
+    case 0x85:
+        return "GUARD_TIME";
+    case 0x86:
+        return "TRANS_TIMEOUT";
+    case 0x87:
+        return "PWR_SAVE_TIMEOUT";
+    case 0x88:
+        return "SOFT_RESET";
+    case 0x89:
+        return "I2C_MODE";
+    case 0xA0:
+        return "FOR_IFX_USE_1";
+    case 0xA1:
+        return "FOR_IFX_USE_2";
     default:
         return (reg >= 0x90 && reg <= 0x9F) ? "APP_STATE" : "unknown register";
     }
@@ -158,11 +173,16 @@ static void reg_label(int reg, char *out, size_t n)
 static const char *i2c_mode_name(unsigned m)
 {
     switch (m) {
-    case 1: return "Sm (100 kHz)";
-    case 2: return "Fm (400 kHz)";
-    case 3: return "Sm&Fm";
-    case 4: return "Fm+ (1000 kHz)";
-    default: return "invalid mode (ignored by the chip)";
+    case 1:
+        return "Sm (100 kHz)";
+    case 2:
+        return "Fm (400 kHz)";
+    case 3:
+        return "Sm&Fm";
+    case 4:
+        return "Fm+ (1000 kHz)";
+    default:
+        return "invalid mode (ignored by the chip)";
     }
 }
 
@@ -197,14 +217,22 @@ static const char *crypto_param(uint8_t cmd, uint8_t p)
     case 0x14: /* EncryptSym */
     case 0x15: /* DecryptSym */
         switch (p) {
-        case 0x08: return "AES-ECB";
-        case 0x09: return "AES-CBC";
-        case 0x0A: return "CBC-MAC";
-        case 0x0B: return "CMAC";
-        case 0x20: return "HMAC-SHA256";
-        case 0x21: return "HMAC-SHA384";
-        case 0x22: return "HMAC-SHA512";
-        default: return NULL;
+        case 0x08:
+            return "AES-ECB";
+        case 0x09:
+            return "AES-CBC";
+        case 0x0A:
+            return "CBC-MAC";
+        case 0x0B:
+            return "CMAC";
+        case 0x20:
+            return "HMAC-SHA256";
+        case 0x21:
+            return "HMAC-SHA384";
+        case 0x22:
+            return "HMAC-SHA512";
+        default:
+            return NULL;
         }
     case 0x1E: /* EncryptAsym */
     case 0x1F: /* DecryptAsym */
@@ -214,21 +242,33 @@ static const char *crypto_param(uint8_t cmd, uint8_t p)
     case 0x31: /* CalcSign */
     case 0x32: /* VerifySign */
         switch (p) {
-        case 0x01: return "RSA PKCS#1 v1.5 SHA-256";
-        case 0x02: return "RSA PKCS#1 v1.5 SHA-384";
-        case 0x03: return "RSA PKCS#1 v1.5 SHA-512";
-        case 0x11: return "ECDSA";
-        default: return NULL;
+        case 0x01:
+            return "RSA PKCS#1 v1.5 SHA-256";
+        case 0x02:
+            return "RSA PKCS#1 v1.5 SHA-384";
+        case 0x03:
+            return "RSA PKCS#1 v1.5 SHA-512";
+        case 0x11:
+            return "ECDSA";
+        default:
+            return NULL;
         }
     case 0x34: /* DeriveKey */
         switch (p) {
-        case 0x01: return "TLS PRF SHA-256";
-        case 0x02: return "TLS PRF SHA-384";
-        case 0x03: return "TLS PRF SHA-512";
-        case 0x08: return "HKDF-SHA256";
-        case 0x09: return "HKDF-SHA384";
-        case 0x0A: return "HKDF-SHA512";
-        default: return NULL;
+        case 0x01:
+            return "TLS PRF SHA-256";
+        case 0x02:
+            return "TLS PRF SHA-384";
+        case 0x03:
+            return "TLS PRF SHA-512";
+        case 0x08:
+            return "HKDF-SHA256";
+        case 0x09:
+            return "HKDF-SHA384";
+        case 0x0A:
+            return "HKDF-SHA512";
+        default:
+            return NULL;
         }
     case 0x38: /* GenKeyPair */
         return p == 0x41 ? "RSA 1024" : (p == 0x42 ? "RSA 2048" : NULL);
@@ -298,8 +338,8 @@ static void apdu_command(trace_dec_t *d, const uint8_t *a, const char *w, size_t
             d->oid = be16(in);
             d->oid_valid = true;
             oid_text(d->oid, oid, sizeof(oid));
-            sub(d, "apdu", "> %s, Param %02X %s, OID %s, offset %u, %zu data bytes", cmdtxt, a[1], p, oid,
-                be16(in + 2), in_n - 4u);
+            sub(d, "apdu", "> %s, Param %02X %s, OID %s, offset %u, %zu data bytes", cmdtxt, a[1], p, oid, be16(in + 2),
+                in_n - 4u);
             show_data(d, in + 4, w + 8, in_n - 4u);
             return;
         }
@@ -309,8 +349,7 @@ static void apdu_command(trace_dec_t *d, const uint8_t *a, const char *w, size_t
             bool genauth = memcmp(in + 5, "GenAuthAppl", 11) == 0 && in[0] == 0xD2 && in[1] == 0x76;
             sub(d, "apdu", "> %s, Param %02X %s, InLen %u, AID %s%s", cmdtxt, a[1],
                 a[1] == 0 ? "new context" : (a[1] == 1 ? "restore context" : "invalid param"), inlen,
-                genauth ? "GenAuthAppl" : "unknown",
-                in_n == 24u ? " + 8-byte context handle" : "");
+                genauth ? "GenAuthAppl" : "unknown", in_n == 24u ? " + 8-byte context handle" : "");
             return;
         }
         break;
@@ -441,8 +480,7 @@ static void deliver(trace_dec_t *d, int dir, const uint8_t *m, const char *w, si
             n--;
         } else {
             if (trustm_sctr_protocol(sctr) == 0u && trustm_sctr_message(sctr) == 0u && n >= 2u) {
-                sub(d, "sctr", "%02X %s, PVER %02X%s", sctr, s, m[1],
-                    n == 38u ? ", RND (32) and SSEQ" : "");
+                sub(d, "sctr", "%02X %s, PVER %02X%s", sctr, s, m[1], n == 38u ? ", RND (32) and SSEQ" : "");
             } else {
                 sub(d, "sctr", "%02X %s, %zu byte%s", sctr, s, n, n == 1u ? "" : "s");
             }
@@ -463,12 +501,18 @@ static void deliver(trace_dec_t *d, int dir, const uint8_t *m, const char *w, si
 static const char *chain_name(uint8_t chain)
 {
     switch (chain) {
-    case TRUSTM_TL_CHAIN_SINGLE: return "single";
-    case TRUSTM_TL_CHAIN_FIRST: return "first of chain";
-    case TRUSTM_TL_CHAIN_INTERMEDIATE: return "intermediate of chain";
-    case TRUSTM_TL_CHAIN_LAST: return "last of chain";
-    case TRUSTM_TL_CHAIN_ERROR: return "chaining error";
-    default: return "invalid chain value";
+    case TRUSTM_TL_CHAIN_SINGLE:
+        return "single";
+    case TRUSTM_TL_CHAIN_FIRST:
+        return "first of chain";
+    case TRUSTM_TL_CHAIN_INTERMEDIATE:
+        return "intermediate of chain";
+    case TRUSTM_TL_CHAIN_LAST:
+        return "last of chain";
+    case TRUSTM_TL_CHAIN_ERROR:
+        return "chaining error";
+    default:
+        return "invalid chain value";
     }
 }
 
@@ -549,7 +593,8 @@ static void packet(trace_dec_t *d, int dir, const uint8_t *p, const char *w, siz
         sub(d, "packet", "PCTR %02X: %s, chan %u, %zu bytes, %zu so far%s", pctr, chain_name(chain),
             trustm_pctr_chan(pctr), n - 1u, t->chain_len,
             (chain == TRUSTM_TL_CHAIN_INTERMEDIATE && n != max_packet)
-                ? " (not the maximum packet size: transport error)" : "");
+                ? " (not the maximum packet size: transport error)"
+                : "");
         if (chain == TRUSTM_TL_CHAIN_INTERMEDIATE && n != max_packet) {
             d->st.anomalies++;
         }
@@ -582,8 +627,8 @@ static void fctr_text(uint8_t fctr, char *out, size_t n)
     }
     trustm_dl_fctr_decode(fctr, &f);
     if (f.ftype == TRUSTM_DL_FTYPE_DATA) {
-        snprintf(out, n, "%02X: data frame %u, %s %u", fctr, f.frnr,
-                 f.seqctr == TRUSTM_DL_SEQCTR_NAK ? "NAK" : "ACK", f.acknr);
+        snprintf(out, n, "%02X: data frame %u, %s %u", fctr, f.frnr, f.seqctr == TRUSTM_DL_SEQCTR_NAK ? "NAK" : "ACK",
+                 f.acknr);
     } else if (f.seqctr == TRUSTM_DL_SEQCTR_RESYNC) {
         snprintf(out, n, "%02X: control RESYNC", fctr);
     } else {
@@ -644,8 +689,8 @@ static void frame(trace_dec_t *d, int dir, const uint8_t *b, const char *w, size
         if (want == got) {
             snprintf(fcs, sizeof(fcs), "FCS %02X %02X ok", got >> 8, got & 0xFFu);
         } else {
-            snprintf(fcs, sizeof(fcs), "FCS %02X %02X BAD (expected %02X %02X)", got >> 8, got & 0xFFu,
-                     want >> 8, want & 0xFFu);
+            snprintf(fcs, sizeof(fcs), "FCS %02X %02X BAD (expected %02X %02X)", got >> 8, got & 0xFFu, want >> 8,
+                     want & 0xFFu);
             ok = false;
         }
     }
@@ -690,7 +735,7 @@ static void frame(trace_dec_t *d, int dir, const uint8_t *b, const char *w, size
 static void i2c_state(trace_dec_t *d, const uint8_t *b)
 {
     static const char *const f0[8] = {"CLK_STRETCHING", "REP_START", "CONT_READ", "SOFT_RESET",
-                                      "RFU28", "RFU29", "RESP_RDY", "BUSY"};
+                                      "RFU28",          "RFU29",     "RESP_RDY",  "BUSY"};
     char flags[128] = "";
     size_t pos = 0;
     for (int bit = 7; bit >= 0; bit--) {
@@ -1008,8 +1053,8 @@ void trace_dec_finish(trace_dec_t *d)
     fprintf(d->out,
             "summary: %lu writes, %lu reads, %lu NACKs; %lu frames (%lu bad, %lu retransmitted); "
             "%lu commands, %lu responses; %lu anomalies; %lu unparsable lines\n",
-            s->writes, s->reads, s->nacks, s->frames, s->bad_frames, s->retransmissions, s->commands,
-            s->responses, s->anomalies, s->parse_errors);
+            s->writes, s->reads, s->nacks, s->frames, s->bad_frames, s->retransmissions, s->commands, s->responses,
+            s->anomalies, s->parse_errors);
     if (d->dir[0].chain_open || d->dir[1].chain_open) {
         fprintf(d->out, "note: trace ends inside a chained message\n");
     }

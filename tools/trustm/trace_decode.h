@@ -27,8 +27,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define TRACE_MAX_BYTES 4200u  /* longest transaction (socket protocol max 4096 + margin) */
-#define TRACE_MAX_MSG   2048u  /* longest reassembled message (APDU 1557 + SCTR/seq/tag) */
+#define TRACE_MAX_BYTES 4200u /* longest transaction (socket protocol max 4096 + margin) */
+#define TRACE_MAX_MSG   2048u /* longest reassembled message (APDU 1557 + SCTR/seq/tag) */
 
 typedef struct trace_bytes {
     uint8_t b[TRACE_MAX_BYTES];
@@ -37,7 +37,7 @@ typedef struct trace_bytes {
 } trace_bytes_t;
 
 typedef struct trace_dir {
-    int last_frnr;               /* last data frame number seen, -1 none */
+    int last_frnr; /* last data frame number seen, -1 none */
     bool chain_open;
     bool chain_presence;
     size_t chain_len;
@@ -50,19 +50,19 @@ typedef struct trace_stats {
     unsigned long writes, reads, nacks;
     unsigned long frames, bad_frames, retransmissions;
     unsigned long commands, responses;
-    unsigned long anomalies;     /* protocol violations found (bad LEN, chain, APDU length) */
-    unsigned long parse_errors;  /* lines that could not be parsed */
+    unsigned long anomalies;    /* protocol violations found (bad LEN, chain, APDU length) */
+    unsigned long parse_errors; /* lines that could not be parsed */
 } trace_stats_t;
 
 typedef struct trace_dec {
     FILE *out;
-    int reg;                     /* selected register, -1 unknown */
-    unsigned frame_size;         /* DATA_REG_LEN read back (277 after reset) */
-    bool timed;                  /* current line had a time stamp */
-    bool hide_sleep;             /* do not print SLEEP events (set after trace_dec_init) */
+    int reg;             /* selected register, -1 unknown */
+    unsigned frame_size; /* DATA_REG_LEN read back (277 after reset) */
+    bool timed;          /* current line had a time stamp */
+    bool hide_sleep;     /* do not print SLEEP events (set after trace_dec_init) */
     uint64_t time_us;
-    trace_dir_t dir[2];          /* 0 = host to chip (writes), 1 = chip to host (reads) */
-    bool have_cmd;               /* a command is waiting for its response */
+    trace_dir_t dir[2]; /* 0 = host to chip (writes), 1 = chip to host (reads) */
+    bool have_cmd;      /* a command is waiting for its response */
     uint8_t cmd, param;
     uint16_t oid;
     bool oid_valid;

@@ -53,8 +53,8 @@ const char *id2_result_str(irot_result_t r);
 #define ID2_MAX_EXTRA_LEN         512u
 #define ID2_MAX_CRYPTO_LEN        4096u
 #define AUTH_CODE_BUF_LEN         256u
-#define ID2_SECRET_LEN            64u   /* get_secret: 64 hex characters */
-#define ID2_DEVICE_RANDOM_CHARS   16u   /* the device random this client makes */
+#define ID2_SECRET_LEN            64u /* get_secret: 64 hex characters */
+#define ID2_DEVICE_RANDOM_CHARS   16u /* the device random this client makes */
 
 /* ---- crypto type (id2.md §2.2) ---- */
 #define ID2_CRYPTO_TYPE_AES 2
@@ -75,14 +75,14 @@ typedef int (*id2_rng_fn)(void *arg, uint8_t *buf, size_t len);
 /* One log line, NUL-terminated, without a line break. */
 typedef void (*id2_log_fn)(void *arg, const char *line);
 
-#define ID2_POWER_DOWN_POLL_MS      500u   /* SEC poll interval (id2.md §3.2) */
-#define ID2_POWER_DOWN_MAX_WAIT_MS  60000u /* default bound of the SEC wait */
+#define ID2_POWER_DOWN_POLL_MS     500u   /* SEC poll interval (id2.md §3.2) */
+#define ID2_POWER_DOWN_MAX_WAIT_MS 60000u /* default bound of the SEC wait */
 
-typedef struct id2_client_config {   /* zero = default, except rng (required) */
-    int crypto_type;                 /* ID2_CRYPTO_TYPE_AES / _RSA; 0 = ID2_CRYPTO_TYPE_CONFIG */
-    id2_rng_fn rng;                  /* required: device randoms (8 bytes per random) */
+typedef struct id2_client_config { /* zero = default, except rng (required) */
+    int crypto_type;               /* ID2_CRYPTO_TYPE_AES / _RSA; 0 = ID2_CRYPTO_TYPE_CONFIG */
+    id2_rng_fn rng;                /* required: device randoms (8 bytes per random) */
     void *rng_arg;
-    id2_log_fn log;                  /* optional: banner and chip-log lines (id2.md §8) */
+    id2_log_fn log; /* optional: banner and chip-log lines (id2.md §8) */
     void *log_arg;
     bool device_is_open;             /* the caller has opened dev: init sends no OpenApplication */
     bool power_down;                 /* id2_client_cleanup() waits for SEC 0, closes, VDD off */
@@ -93,13 +93,13 @@ typedef struct id2_client_config {   /* zero = default, except rng (required) */
 
 /* What a power-down cleanup did. */
 typedef struct id2_cleanup_report {
-    bool powered_down;               /* the power-down path ran (the client was initialised) */
-    uint32_t waited_ms;              /* time slept waiting for SEC 0 */
-    uint8_t sec;                     /* last SEC value read */
-    bool sec_zero;                   /* SEC read 0 (false: bound reached or read failed) */
-    trustm_status_t sec_status;      /* status of the last SEC read */
-    trustm_status_t close_status;    /* CloseApplication */
-    trustm_status_t vdd_status;      /* VDD off (PAL NOT_SUPPORTED when the port has no pin) */
+    bool powered_down;            /* the power-down path ran (the client was initialised) */
+    uint32_t waited_ms;           /* time slept waiting for SEC 0 */
+    uint8_t sec;                  /* last SEC value read */
+    bool sec_zero;                /* SEC read 0 (false: bound reached or read failed) */
+    trustm_status_t sec_status;   /* status of the last SEC read */
+    trustm_status_t close_status; /* CloseApplication */
+    trustm_status_t vdd_status;   /* VDD off (PAL NOT_SUPPORTED when the port has no pin) */
 } id2_cleanup_report_t;
 
 /* Caller-owned context; members are private. Zero it before the first init (recommended). */
@@ -108,10 +108,10 @@ typedef struct id2_client {
     trustm_device_t *dev;
     id2_client_config_t cfg;
     bool inited;
-    bool app_open;                   /* OpenApplication done by this client */
+    bool app_open; /* OpenApplication done by this client */
     bool id_cached;
     char id[ID2_ID_LEN];
-    size_t challenge_len;            /* random remembered by get_device_challenge (0: none) */
+    size_t challenge_len; /* random remembered by get_device_challenge (0: none) */
     char challenge[ID2_DEVICE_RANDOM_CHARS];
     bool have_last_random;
     char last_random[ID2_DEVICE_RANDOM_CHARS + 1u];
@@ -137,12 +137,10 @@ irot_result_t id2_client_get_version(id2_client_t *ctx, uint32_t *version);
 irot_result_t id2_client_get_id(id2_client_t *ctx, uint8_t *id, uint32_t *len);
 /* "<type>~2~<device random>~<server_random>~<base64 sig>" NUL-terminated; *auth_code_len >= 256
  * in, string length out. extra NULL: type 0 (challenge) / 1 (timestamp); else 2 / 3. */
-irot_result_t id2_client_get_challenge_auth_code(id2_client_t *ctx, const char *server_random,
-                                                 const uint8_t *extra, uint32_t extra_len,
-                                                 uint8_t *auth_code, uint32_t *auth_code_len);
-irot_result_t id2_client_get_timestamp_auth_code(id2_client_t *ctx, const char *timestamp,
-                                                 const uint8_t *extra, uint32_t extra_len,
-                                                 uint8_t *auth_code, uint32_t *auth_code_len);
+irot_result_t id2_client_get_challenge_auth_code(id2_client_t *ctx, const char *server_random, const uint8_t *extra,
+                                                 uint32_t extra_len, uint8_t *auth_code, uint32_t *auth_code_len);
+irot_result_t id2_client_get_timestamp_auth_code(id2_client_t *ctx, const char *timestamp, const uint8_t *extra,
+                                                 uint32_t extra_len, uint8_t *auth_code, uint32_t *auth_code_len);
 /* Fresh 16-character random + NUL (*len > 16 in, 16 out), remembered for verify_server. */
 irot_result_t id2_client_get_device_challenge(id2_client_t *ctx, uint8_t *random_buf, uint32_t *random_len);
 /* Server auth code "10|11~2~<device random>~<base64 sig>". device_random NULL: the one
@@ -163,8 +161,8 @@ irot_result_t id2_client_last_device_random(const id2_client_t *ctx, char out[ID
 /* libtrustm status of the last failing chip operation (TRUSTM_OK if none since init). */
 trustm_status_t id2_client_last_status(const id2_client_t *ctx);
 /* The ID2 signature primitive (id2.md §5.1): AES 48 bytes, RSA 128 bytes into sig (sig_size). */
-irot_result_t id2_client_sign(id2_client_t *ctx, const uint8_t *msg, size_t msg_len, uint8_t *sig,
-                              size_t sig_size, size_t *sig_len);
+irot_result_t id2_client_sign(id2_client_t *ctx, const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t sig_size,
+                              size_t *sig_len);
 
 #ifdef __cplusplus
 }

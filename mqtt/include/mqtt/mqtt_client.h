@@ -52,26 +52,26 @@ typedef struct mqtt_transport {
 } mqtt_transport_t;
 
 typedef enum mqtt_event_type {
-    MQTT_EVENT_PUBLISH_SUCCESS = 1,  /* PUBACK (reason < 0x80) for packet_id */
-    MQTT_EVENT_PUBLISH_NACK,         /* v5 PUBACK with reason >= 0x80 */
-    MQTT_EVENT_SUBSCRIBE_SUCCESS,    /* SUBACK, every code < 0x80 (codes/count) */
-    MQTT_EVENT_SUBSCRIBE_NACK,       /* SUBACK with a code >= 0x80 */
-    MQTT_EVENT_SUBSCRIBE_TIMEOUT,    /* no SUBACK within the request timeout or conn lost */
+    MQTT_EVENT_PUBLISH_SUCCESS = 1, /* PUBACK (reason < 0x80) for packet_id */
+    MQTT_EVENT_PUBLISH_NACK,        /* v5 PUBACK with reason >= 0x80 */
+    MQTT_EVENT_SUBSCRIBE_SUCCESS,   /* SUBACK, every code < 0x80 (codes/count) */
+    MQTT_EVENT_SUBSCRIBE_NACK,      /* SUBACK with a code >= 0x80 */
+    MQTT_EVENT_SUBSCRIBE_TIMEOUT,   /* no SUBACK within the request timeout or conn lost */
     MQTT_EVENT_UNSUBSCRIBE_SUCCESS,
     MQTT_EVENT_UNSUBSCRIBE_NACK,
     MQTT_EVENT_UNSUBSCRIBE_TIMEOUT,
-    MQTT_EVENT_DISCONNECT,           /* connection ended (status, v5 server reason) */
-    MQTT_EVENT_BUFFER_OVERFLOW       /* incoming packet larger than rx buffer: dropped */
+    MQTT_EVENT_DISCONNECT,     /* connection ended (status, v5 server reason) */
+    MQTT_EVENT_BUFFER_OVERFLOW /* incoming packet larger than rx buffer: dropped */
 } mqtt_event_type_t;
 
 typedef struct mqtt_event {
     mqtt_event_type_t type;
     uint16_t packet_id;
-    uint8_t reason;          /* PUBACK / DISCONNECT reason (v5) */
-    const uint8_t *codes;    /* SUBACK / UNSUBACK codes */
+    uint8_t reason;       /* PUBACK / DISCONNECT reason (v5) */
+    const uint8_t *codes; /* SUBACK / UNSUBACK codes */
     size_t count;
-    mqtt_status_t status;    /* DISCONNECT: why (MQTT_OK for a requested disconnect) */
-    size_t size;             /* BUFFER_OVERFLOW: size of the dropped packet */
+    mqtt_status_t status; /* DISCONNECT: why (MQTT_OK for a requested disconnect) */
+    size_t size;          /* BUFFER_OVERFLOW: size of the dropped packet */
 } mqtt_event_t;
 
 /* Enhanced authentication (v5), step "broker sent AUTH 0x18": `server` are the properties of
@@ -86,26 +86,26 @@ typedef mqtt_status_t (*mqtt_auth_fn)(void *user, const mqtt_props_t *server, mq
 typedef mqtt_status_t (*mqtt_connack_auth_fn)(void *user, const mqtt_connack_t *connack);
 
 typedef struct mqtt_client_config {
-    uint8_t *tx_buf;          /* outgoing CONNECT / SUBSCRIBE / QoS 0 PUBLISH / acks */
+    uint8_t *tx_buf; /* outgoing CONNECT / SUBSCRIBE / QoS 0 PUBLISH / acks */
     size_t tx_size;
-    uint8_t *rx_buf;          /* one incoming packet; larger ones are dropped (event) */
+    uint8_t *rx_buf; /* one incoming packet; larger ones are dropped (event) */
     size_t rx_size;
-    uint8_t *store_buf;       /* copies of unacknowledged QoS 1 PUBLISH packets */
+    uint8_t *store_buf; /* copies of unacknowledged QoS 1 PUBLISH packets */
     size_t store_size;
-    uint32_t (*now_ms)(void *user);  /* monotonic milliseconds (wraps at 2^32) */
-    uint32_t request_timeout_ms;     /* CONNACK/AUTH round trip, sends, SUBACK, PINGRESP */
-    void *user;                      /* passed to every callback */
-    void (*on_event)(void *user, const mqtt_event_t *ev);             /* optional */
-    void (*on_message)(void *user, const mqtt_publish_t *msg);        /* optional */
-    mqtt_auth_fn on_auth;                /* needed for v5 enhanced auth with AUTH rounds */
-    mqtt_connack_auth_fn on_connack_auth; /* optional verification of the server's proof */
+    uint32_t (*now_ms)(void *user);                            /* monotonic milliseconds (wraps at 2^32) */
+    uint32_t request_timeout_ms;                               /* CONNACK/AUTH round trip, sends, SUBACK, PINGRESP */
+    void *user;                                                /* passed to every callback */
+    void (*on_event)(void *user, const mqtt_event_t *ev);      /* optional */
+    void (*on_message)(void *user, const mqtt_publish_t *msg); /* optional */
+    mqtt_auth_fn on_auth;                                      /* needed for v5 enhanced auth with AUTH rounds */
+    mqtt_connack_auth_fn on_connack_auth;                      /* optional verification of the server's proof */
 } mqtt_client_config_t;
 
 typedef struct mqtt_inflight {
-    uint8_t type;             /* 0 = free, MQTT_PUBLISH, MQTT_SUBSCRIBE, MQTT_UNSUBSCRIBE */
+    uint8_t type; /* 0 = free, MQTT_PUBLISH, MQTT_SUBSCRIBE, MQTT_UNSUBSCRIBE */
     uint16_t packet_id;
     uint32_t sent_ms;
-    size_t off, len;          /* PUBLISH: the packet in store_buf */
+    size_t off, len; /* PUBLISH: the packet in store_buf */
 } mqtt_inflight_t;
 
 /* Client context: treat as opaque (size fixed at compile time). */
@@ -139,8 +139,8 @@ mqtt_status_t mqtt_client_init(mqtt_client_t *c, const mqtt_client_config_t *cfg
  * client call. Errors: MQTT_ERR_REFUSED (connack->reason says why), MQTT_ERR_AUTH,
  * MQTT_ERR_TIMEOUT, MQTT_ERR_TRANSPORT, a decode status for a malformed answer; the
  * transport is closed on every error. The password bytes are wiped from tx_buf after use. */
-mqtt_status_t mqtt_client_connect(mqtt_client_t *c, const mqtt_transport_t *t,
-                                  const mqtt_connect_t *conn, mqtt_connack_t *connack);
+mqtt_status_t mqtt_client_connect(mqtt_client_t *c, const mqtt_transport_t *t, const mqtt_connect_t *conn,
+                                  mqtt_connack_t *connack);
 
 /* Publish msg (topic, payload, qos 0/1, retain, v5 props; dup and packet_id are ignored).
  * QoS 1: the next packet id is assigned (*packet_id, may be NULL) and the packet is kept in
@@ -148,16 +148,14 @@ mqtt_status_t mqtt_client_connect(mqtt_client_t *c, const mqtt_transport_t *t,
  * message stays stored (it is re-sent on the next connect) and MQTT_ERR_TRANSPORT is
  * returned with *packet_id set. MQTT_ERR_FULL: in-flight table / store full or the server's
  * Receive Maximum reached (nothing sent, no id used). */
-mqtt_status_t mqtt_client_publish(mqtt_client_t *c, const mqtt_publish_t *msg,
-                                  uint16_t *packet_id);
+mqtt_status_t mqtt_client_publish(mqtt_client_t *c, const mqtt_publish_t *msg, uint16_t *packet_id);
 
 /* SUBSCRIBE count filters (QoS 0/1 only), optional v5 properties (NULL = none). The SUBACK
  * arrives as an event during yield. */
-mqtt_status_t mqtt_client_subscribe(mqtt_client_t *c, const mqtt_sub_t *subs, size_t count,
-                                    const mqtt_props_t *props, uint16_t *packet_id);
-mqtt_status_t mqtt_client_unsubscribe(mqtt_client_t *c, const mqtt_str_t *filters,
-                                      size_t count, const mqtt_props_t *props,
-                                      uint16_t *packet_id);
+mqtt_status_t mqtt_client_subscribe(mqtt_client_t *c, const mqtt_sub_t *subs, size_t count, const mqtt_props_t *props,
+                                    uint16_t *packet_id);
+mqtt_status_t mqtt_client_unsubscribe(mqtt_client_t *c, const mqtt_str_t *filters, size_t count,
+                                      const mqtt_props_t *props, uint16_t *packet_id);
 
 /* Process the connection for timeout_ms: receive and handle packets (acks -> events,
  * PUBLISH -> on_message then PUBACK for QoS 1), send PINGREQ when keep-alive seconds have

@@ -32,14 +32,14 @@ typedef enum mqtt_status {
     MQTT_ERR_BAD_UTF8 = -10,    /* invalid UTF-8 string */
     MQTT_ERR_BAD_VALUE = -11,   /* invalid field value (protocol name/level, reason, id 0...) */
     /* used by the client (mqtt_client.h) */
-    MQTT_ERR_TRANSPORT = -20,   /* transport send/recv failed or peer closed */
-    MQTT_ERR_TIMEOUT = -21,     /* no answer within the request timeout / keep-alive */
-    MQTT_ERR_REFUSED = -22,     /* CONNACK refused the connection (see the reason code) */
-    MQTT_ERR_AUTH = -23,        /* enhanced authentication failed (callback refused) */
-    MQTT_ERR_PROTOCOL = -24,    /* the peer broke the protocol (unexpected packet...) */
-    MQTT_ERR_STATE = -25,       /* call not valid in this state (not connected...) */
-    MQTT_ERR_FULL = -26,        /* in-flight table or store full / receive maximum reached */
-    MQTT_ERR_TOO_LARGE = -27    /* packet larger than a buffer or the server maximum */
+    MQTT_ERR_TRANSPORT = -20, /* transport send/recv failed or peer closed */
+    MQTT_ERR_TIMEOUT = -21,   /* no answer within the request timeout / keep-alive */
+    MQTT_ERR_REFUSED = -22,   /* CONNACK refused the connection (see the reason code) */
+    MQTT_ERR_AUTH = -23,      /* enhanced authentication failed (callback refused) */
+    MQTT_ERR_PROTOCOL = -24,  /* the peer broke the protocol (unexpected packet...) */
+    MQTT_ERR_STATE = -25,     /* call not valid in this state (not connected...) */
+    MQTT_ERR_FULL = -26,      /* in-flight table or store full / receive maximum reached */
+    MQTT_ERR_TOO_LARGE = -27  /* packet larger than a buffer or the server maximum */
 } mqtt_status_t;
 
 /* One-line description of a status ("truncated packet"...). Never NULL. */
@@ -48,27 +48,38 @@ const char *mqtt_status_str(mqtt_status_t st);
 /* ---- constants ------------------------------------------------------------------------- */
 
 #define MQTT_V311 4u
-#define MQTT_V5 5u
+#define MQTT_V5   5u
 
 enum mqtt_packet_type {
-    MQTT_CONNECT = 1, MQTT_CONNACK = 2, MQTT_PUBLISH = 3, MQTT_PUBACK = 4, MQTT_PUBREC = 5,
-    MQTT_PUBREL = 6, MQTT_PUBCOMP = 7, MQTT_SUBSCRIBE = 8, MQTT_SUBACK = 9,
-    MQTT_UNSUBSCRIBE = 10, MQTT_UNSUBACK = 11, MQTT_PINGREQ = 12, MQTT_PINGRESP = 13,
-    MQTT_DISCONNECT = 14, MQTT_AUTH = 15
+    MQTT_CONNECT = 1,
+    MQTT_CONNACK = 2,
+    MQTT_PUBLISH = 3,
+    MQTT_PUBACK = 4,
+    MQTT_PUBREC = 5,
+    MQTT_PUBREL = 6,
+    MQTT_PUBCOMP = 7,
+    MQTT_SUBSCRIBE = 8,
+    MQTT_SUBACK = 9,
+    MQTT_UNSUBSCRIBE = 10,
+    MQTT_UNSUBACK = 11,
+    MQTT_PINGREQ = 12,
+    MQTT_PINGRESP = 13,
+    MQTT_DISCONNECT = 14,
+    MQTT_AUTH = 15
 };
 
 /* Reason codes used by this code (MQTT 5 §2.4). */
-#define MQTT_RC_SUCCESS 0x00u
-#define MQTT_RC_CONTINUE_AUTH 0x18u
-#define MQTT_RC_REAUTHENTICATE 0x19u
-#define MQTT_RC_UNSPECIFIED 0x80u
-#define MQTT_RC_MALFORMED 0x81u
-#define MQTT_RC_PROTOCOL_ERROR 0x82u
-#define MQTT_RC_NOT_AUTHORIZED 0x87u
-#define MQTT_RC_BAD_AUTH_METHOD 0x8Cu
+#define MQTT_RC_SUCCESS            0x00u
+#define MQTT_RC_CONTINUE_AUTH      0x18u
+#define MQTT_RC_REAUTHENTICATE     0x19u
+#define MQTT_RC_UNSPECIFIED        0x80u
+#define MQTT_RC_MALFORMED          0x81u
+#define MQTT_RC_PROTOCOL_ERROR     0x82u
+#define MQTT_RC_NOT_AUTHORIZED     0x87u
+#define MQTT_RC_BAD_AUTH_METHOD    0x8Cu
 #define MQTT_RC_KEEP_ALIVE_TIMEOUT 0x8Du
-#define MQTT_RC_PACKET_TOO_LARGE 0x95u
-#define MQTT_RC_QOS_NOT_SUPPORTED 0x9Bu
+#define MQTT_RC_PACKET_TOO_LARGE   0x95u
+#define MQTT_RC_QOS_NOT_SUPPORTED  0x9Bu
 
 /* Largest remaining length (4-byte variable byte integer). */
 #define MQTT_MAX_REMAINING 268435455u
@@ -77,19 +88,32 @@ enum mqtt_packet_type {
 
 /* Property identifiers (MQTT 5 §2.2.2.2). */
 enum mqtt_prop_id {
-    MQTT_PROP_PAYLOAD_FORMAT = 0x01, MQTT_PROP_MESSAGE_EXPIRY = 0x02,
-    MQTT_PROP_CONTENT_TYPE = 0x03, MQTT_PROP_RESPONSE_TOPIC = 0x08,
-    MQTT_PROP_CORRELATION_DATA = 0x09, MQTT_PROP_SUBSCRIPTION_ID = 0x0B,
-    MQTT_PROP_SESSION_EXPIRY = 0x11, MQTT_PROP_ASSIGNED_CLIENT_ID = 0x12,
-    MQTT_PROP_SERVER_KEEP_ALIVE = 0x13, MQTT_PROP_AUTH_METHOD = 0x15,
-    MQTT_PROP_AUTH_DATA = 0x16, MQTT_PROP_REQUEST_PROBLEM_INFO = 0x17,
-    MQTT_PROP_WILL_DELAY = 0x18, MQTT_PROP_REQUEST_RESPONSE_INFO = 0x19,
-    MQTT_PROP_RESPONSE_INFO = 0x1A, MQTT_PROP_SERVER_REFERENCE = 0x1C,
-    MQTT_PROP_REASON_STRING = 0x1F, MQTT_PROP_RECEIVE_MAXIMUM = 0x21,
-    MQTT_PROP_TOPIC_ALIAS_MAXIMUM = 0x22, MQTT_PROP_TOPIC_ALIAS = 0x23,
-    MQTT_PROP_MAXIMUM_QOS = 0x24, MQTT_PROP_RETAIN_AVAILABLE = 0x25,
-    MQTT_PROP_USER = 0x26, MQTT_PROP_MAXIMUM_PACKET_SIZE = 0x27,
-    MQTT_PROP_WILDCARD_SUB_AVAILABLE = 0x28, MQTT_PROP_SUB_ID_AVAILABLE = 0x29,
+    MQTT_PROP_PAYLOAD_FORMAT = 0x01,
+    MQTT_PROP_MESSAGE_EXPIRY = 0x02,
+    MQTT_PROP_CONTENT_TYPE = 0x03,
+    MQTT_PROP_RESPONSE_TOPIC = 0x08,
+    MQTT_PROP_CORRELATION_DATA = 0x09,
+    MQTT_PROP_SUBSCRIPTION_ID = 0x0B,
+    MQTT_PROP_SESSION_EXPIRY = 0x11,
+    MQTT_PROP_ASSIGNED_CLIENT_ID = 0x12,
+    MQTT_PROP_SERVER_KEEP_ALIVE = 0x13,
+    MQTT_PROP_AUTH_METHOD = 0x15,
+    MQTT_PROP_AUTH_DATA = 0x16,
+    MQTT_PROP_REQUEST_PROBLEM_INFO = 0x17,
+    MQTT_PROP_WILL_DELAY = 0x18,
+    MQTT_PROP_REQUEST_RESPONSE_INFO = 0x19,
+    MQTT_PROP_RESPONSE_INFO = 0x1A,
+    MQTT_PROP_SERVER_REFERENCE = 0x1C,
+    MQTT_PROP_REASON_STRING = 0x1F,
+    MQTT_PROP_RECEIVE_MAXIMUM = 0x21,
+    MQTT_PROP_TOPIC_ALIAS_MAXIMUM = 0x22,
+    MQTT_PROP_TOPIC_ALIAS = 0x23,
+    MQTT_PROP_MAXIMUM_QOS = 0x24,
+    MQTT_PROP_RETAIN_AVAILABLE = 0x25,
+    MQTT_PROP_USER = 0x26,
+    MQTT_PROP_MAXIMUM_PACKET_SIZE = 0x27,
+    MQTT_PROP_WILDCARD_SUB_AVAILABLE = 0x28,
+    MQTT_PROP_SUB_ID_AVAILABLE = 0x29,
     MQTT_PROP_SHARED_SUB_AVAILABLE = 0x2A
 };
 #define MQTT_PBIT(id) (1ull << (id))
@@ -97,7 +121,7 @@ enum mqtt_prop_id {
 /* ---- data ------------------------------------------------------------------------------ */
 
 typedef struct mqtt_str {
-    const uint8_t *ptr;  /* NULL = absent (for optional fields) */
+    const uint8_t *ptr; /* NULL = absent (for optional fields) */
     size_t len;
 } mqtt_str_t;
 
@@ -118,17 +142,17 @@ typedef struct mqtt_user_prop {
  * subscription identifier (a PUBLISH may carry several; all are counted). */
 typedef struct mqtt_props {
     uint64_t present;
-    uint8_t payload_format, request_problem_info, request_response_info, maximum_qos,
-        retain_available, wildcard_sub_available, sub_id_available, shared_sub_available;
+    uint8_t payload_format, request_problem_info, request_response_info, maximum_qos, retain_available,
+        wildcard_sub_available, sub_id_available, shared_sub_available;
     uint16_t server_keep_alive, receive_maximum, topic_alias_maximum, topic_alias;
     uint32_t message_expiry, session_expiry, will_delay, maximum_packet_size;
     uint32_t subscription_id;
     uint16_t subscription_id_count;
-    mqtt_str_t content_type, response_topic, correlation_data, assigned_client_id,
-        auth_method, auth_data, response_info, server_reference, reason_string;
+    mqtt_str_t content_type, response_topic, correlation_data, assigned_client_id, auth_method, auth_data,
+        response_info, server_reference, reason_string;
     const mqtt_user_prop_t *user; /* encoding only */
     size_t user_count;
-    mqtt_str_t raw;               /* decoding: the property block (without its length) */
+    mqtt_str_t raw; /* decoding: the property block (without its length) */
 } mqtt_props_t;
 
 /* Set a numeric / string property and its present bit. MQTT_ERR_PARAM for an id of the other
@@ -143,39 +167,39 @@ static inline bool mqtt_props_has(const mqtt_props_t *p, uint8_t id)
 mqtt_status_t mqtt_props_user(const mqtt_props_t *p, size_t index, mqtt_user_prop_t *out);
 
 typedef struct mqtt_connect {
-    uint8_t version;           /* MQTT_V311 or MQTT_V5 */
-    bool clean_start;          /* clean session (v3) / clean start (v5) */
-    uint16_t keep_alive;       /* seconds */
-    mqtt_str_t client_id;      /* may be empty, never absent */
-    mqtt_str_t user_name;      /* ptr NULL = no user name */
-    mqtt_str_t password;       /* ptr NULL = no password (binary data) */
+    uint8_t version;      /* MQTT_V311 or MQTT_V5 */
+    bool clean_start;     /* clean session (v3) / clean start (v5) */
+    uint16_t keep_alive;  /* seconds */
+    mqtt_str_t client_id; /* may be empty, never absent */
+    mqtt_str_t user_name; /* ptr NULL = no user name */
+    mqtt_str_t password;  /* ptr NULL = no password (binary data) */
     /* Will: will_topic.ptr NULL = no will. */
     mqtt_str_t will_topic, will_payload;
     uint8_t will_qos;
     bool will_retain;
-    mqtt_props_t props;        /* v5 only */
-    mqtt_props_t will_props;   /* v5 only */
+    mqtt_props_t props;      /* v5 only */
+    mqtt_props_t will_props; /* v5 only */
 } mqtt_connect_t;
 
 typedef struct mqtt_connack {
     bool session_present;
-    uint8_t reason;            /* v3 return code or v5 reason code */
-    mqtt_props_t props;        /* v5 */
+    uint8_t reason;     /* v3 return code or v5 reason code */
+    mqtt_props_t props; /* v5 */
 } mqtt_connack_t;
 
 typedef struct mqtt_publish {
     mqtt_str_t topic;
     mqtt_str_t payload;
-    uint8_t qos;               /* 0, 1 (2 decoded, never produced by the client) */
+    uint8_t qos; /* 0, 1 (2 decoded, never produced by the client) */
     bool retain, dup;
-    uint16_t packet_id;        /* QoS > 0 */
-    mqtt_props_t props;        /* v5 */
+    uint16_t packet_id; /* QoS > 0 */
+    mqtt_props_t props; /* v5 */
 } mqtt_publish_t;
 
 /* PUBACK / PUBREC / PUBREL / PUBCOMP */
 typedef struct mqtt_ack {
     uint16_t packet_id;
-    uint8_t reason;            /* v5; 0 for v3 */
+    uint8_t reason; /* v5; 0 for v3 */
     mqtt_props_t props;
 } mqtt_ack_t;
 
@@ -194,7 +218,7 @@ typedef struct mqtt_subscribe {
     const mqtt_str_t *filters;
     size_t count;
     mqtt_props_t props;
-    mqtt_str_t raw;            /* decoding: the payload */
+    mqtt_str_t raw; /* decoding: the payload */
 } mqtt_subscribe_t;
 
 /* SUBACK / UNSUBACK: one return/reason code per filter (UNSUBACK v3 has none). */
@@ -212,8 +236,8 @@ typedef struct mqtt_reason {
 } mqtt_reason_t;
 
 typedef struct mqtt_packet {
-    uint8_t type;              /* enum mqtt_packet_type */
-    uint8_t flags;             /* low nibble of the first byte */
+    uint8_t type;  /* enum mqtt_packet_type */
+    uint8_t flags; /* low nibble of the first byte */
     union {
         mqtt_connect_t connect;
         mqtt_connack_t connack;
@@ -221,7 +245,7 @@ typedef struct mqtt_packet {
         mqtt_ack_t ack;
         mqtt_subscribe_t subscribe;
         mqtt_suback_t suback;
-        mqtt_reason_t reason;  /* DISCONNECT, AUTH */
+        mqtt_reason_t reason; /* DISCONNECT, AUTH */
     } u;
 } mqtt_packet_t;
 
@@ -243,31 +267,29 @@ mqtt_status_t mqtt_packet_need(const uint8_t *buf, size_t len, size_t *need);
 /* ---- encoders (version = MQTT_V311 or MQTT_V5) ------------------------------------------ */
 /* out == NULL with out_size == 0 is a size query: *out_len = the packet size, MQTT_OK. */
 
-mqtt_status_t mqtt_encode_connect(const mqtt_connect_t *c, uint8_t *out, size_t out_size,
+mqtt_status_t mqtt_encode_connect(const mqtt_connect_t *c, uint8_t *out, size_t out_size, size_t *out_len);
+mqtt_status_t mqtt_encode_connack(uint8_t version, const mqtt_connack_t *c, uint8_t *out, size_t out_size,
                                   size_t *out_len);
-mqtt_status_t mqtt_encode_connack(uint8_t version, const mqtt_connack_t *c, uint8_t *out,
-                                  size_t out_size, size_t *out_len);
-mqtt_status_t mqtt_encode_publish(uint8_t version, const mqtt_publish_t *p, uint8_t *out,
-                                  size_t out_size, size_t *out_len);
+mqtt_status_t mqtt_encode_publish(uint8_t version, const mqtt_publish_t *p, uint8_t *out, size_t out_size,
+                                  size_t *out_len);
 /* type: MQTT_PUBACK / PUBREC / PUBREL / PUBCOMP. v5: reason 0 without properties gives the
  * short 2-byte form. */
-mqtt_status_t mqtt_encode_ack(uint8_t version, uint8_t type, const mqtt_ack_t *a, uint8_t *out,
-                              size_t out_size, size_t *out_len);
-mqtt_status_t mqtt_encode_subscribe(uint8_t version, const mqtt_subscribe_t *s, uint8_t *out,
-                                    size_t out_size, size_t *out_len);
-mqtt_status_t mqtt_encode_unsubscribe(uint8_t version, const mqtt_subscribe_t *s, uint8_t *out,
-                                      size_t out_size, size_t *out_len);
+mqtt_status_t mqtt_encode_ack(uint8_t version, uint8_t type, const mqtt_ack_t *a, uint8_t *out, size_t out_size,
+                              size_t *out_len);
+mqtt_status_t mqtt_encode_subscribe(uint8_t version, const mqtt_subscribe_t *s, uint8_t *out, size_t out_size,
+                                    size_t *out_len);
+mqtt_status_t mqtt_encode_unsubscribe(uint8_t version, const mqtt_subscribe_t *s, uint8_t *out, size_t out_size,
+                                      size_t *out_len);
 /* type: MQTT_SUBACK or MQTT_UNSUBACK */
-mqtt_status_t mqtt_encode_suback(uint8_t version, uint8_t type, const mqtt_suback_t *s,
-                                 uint8_t *out, size_t out_size, size_t *out_len);
+mqtt_status_t mqtt_encode_suback(uint8_t version, uint8_t type, const mqtt_suback_t *s, uint8_t *out, size_t out_size,
+                                 size_t *out_len);
 /* type: MQTT_PINGREQ or MQTT_PINGRESP (2 bytes). */
 mqtt_status_t mqtt_encode_ping(uint8_t type, uint8_t *out, size_t out_size, size_t *out_len);
 /* DISCONNECT: v3 always 2 bytes; v5 reason 0 without properties gives the 2-byte form. */
-mqtt_status_t mqtt_encode_disconnect(uint8_t version, const mqtt_reason_t *r, uint8_t *out,
-                                     size_t out_size, size_t *out_len);
+mqtt_status_t mqtt_encode_disconnect(uint8_t version, const mqtt_reason_t *r, uint8_t *out, size_t out_size,
+                                     size_t *out_len);
 /* AUTH (v5 only): reason 0x00 / 0x18 / 0x19 + properties. */
-mqtt_status_t mqtt_encode_auth(const mqtt_reason_t *r, uint8_t *out, size_t out_size,
-                               size_t *out_len);
+mqtt_status_t mqtt_encode_auth(const mqtt_reason_t *r, uint8_t *out, size_t out_size, size_t *out_len);
 
 /* ---- decoder --------------------------------------------------------------------------- */
 
@@ -278,8 +300,7 @@ mqtt_status_t mqtt_encode_auth(const mqtt_reason_t *r, uint8_t *out, size_t out_
 mqtt_status_t mqtt_decode(uint8_t version, const uint8_t *pkt, size_t len, mqtt_packet_t *out);
 
 /* The index-th entry of a decoded SUBSCRIBE (sub) or UNSUBSCRIBE (sub->options = 0). */
-mqtt_status_t mqtt_subscribe_entry(const mqtt_subscribe_t *s, bool unsubscribe, size_t index,
-                                   mqtt_sub_t *out);
+mqtt_status_t mqtt_subscribe_entry(const mqtt_subscribe_t *s, bool unsubscribe, size_t index, mqtt_sub_t *out);
 
 /* ---- helpers --------------------------------------------------------------------------- */
 

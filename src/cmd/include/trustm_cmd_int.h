@@ -22,15 +22,15 @@
 
 #define TRUSTM_CMD_FLAG_PLAIN 0x01u /* plain command codes (no "flush last error" bit) */
 
-#define TRUSTM_CMD_OPEN_PARAM_INIT     0x00u
-#define TRUSTM_CMD_OPEN_PARAM_RESTORE  0x01u
-#define TRUSTM_CMD_CLOSE_PARAM_CLOSE   0x00u
+#define TRUSTM_CMD_OPEN_PARAM_INIT       0x00u
+#define TRUSTM_CMD_OPEN_PARAM_RESTORE    0x01u
+#define TRUSTM_CMD_CLOSE_PARAM_CLOSE     0x00u
 #define TRUSTM_CMD_CLOSE_PARAM_HIBERNATE 0x01u
-#define TRUSTM_CMD_CONTEXT_HANDLE_SIZE 8u
-#define TRUSTM_CMD_GET_DATA_PARAM_DATA 0x00u
-#define TRUSTM_CMD_GET_DATA_PARAM_META 0x01u
-#define TRUSTM_OID_LAST_ERROR          0xF1C2u
-#define TRUSTM_CMD_STA_FAILED          TRUSTM_DEVICE_ERR(0) /* Sta FF, code not yet read */
+#define TRUSTM_CMD_CONTEXT_HANDLE_SIZE   8u
+#define TRUSTM_CMD_GET_DATA_PARAM_DATA   0x00u
+#define TRUSTM_CMD_GET_DATA_PARAM_META   0x01u
+#define TRUSTM_OID_LAST_ERROR            0xF1C2u
+#define TRUSTM_CMD_STA_FAILED            TRUSTM_DEVICE_ERR(0) /* Sta FF, code not yet read */
 
 /* Expected execution time of the command in apdu (us; 0 = unknown): the host waits that long
  * after the last frame before its first poll (trustm_cmd_timing.c). */
@@ -39,14 +39,14 @@ uint32_t trustm_cmd_expected_us(const uint8_t *apdu, size_t len);
 uint8_t trustm_cmd_code(uint8_t code, unsigned flags);
 
 /* OpenApplication: Param 0 (handle NULL) or Param 1 (8-byte context handle). */
-trustm_status_t trustm_cmd_open_application_encode(uint8_t param, const uint8_t *handle, unsigned flags,
-                                                   uint8_t *out, size_t out_size, size_t *out_len);
+trustm_status_t trustm_cmd_open_application_encode(uint8_t param, const uint8_t *handle, unsigned flags, uint8_t *out,
+                                                   size_t out_size, size_t *out_len);
 /* CloseApplication: Param 0 (close) or 1 (hibernate). */
-trustm_status_t trustm_cmd_close_application_encode(uint8_t param, unsigned flags, uint8_t *out,
-                                                    size_t out_size, size_t *out_len);
+trustm_status_t trustm_cmd_close_application_encode(uint8_t param, unsigned flags, uint8_t *out, size_t out_size,
+                                                    size_t *out_len);
 /* GetDataObject Param 0 with OID || offset || length (length 1..0xFFFF). */
-trustm_status_t trustm_cmd_get_data_encode(uint16_t oid, uint16_t offset, uint16_t length, unsigned flags,
-                                           uint8_t *out, size_t out_size, size_t *out_len);
+trustm_status_t trustm_cmd_get_data_encode(uint16_t oid, uint16_t offset, uint16_t length, unsigned flags, uint8_t *out,
+                                           size_t out_size, size_t *out_len);
 /* GetDataObject Param 1 (metadata) with OID. */
 trustm_status_t trustm_cmd_get_metadata_encode(uint16_t oid, unsigned flags, uint8_t *out, size_t out_size,
                                                size_t *out_len);
@@ -63,8 +63,8 @@ trustm_status_t trustm_cmd_no_data_decode(const uint8_t *rsp, size_t rsp_len);
 trustm_status_t trustm_cmd_close_hibernate_decode(const uint8_t *rsp, size_t rsp_len,
                                                   uint8_t handle[TRUSTM_CMD_CONTEXT_HANDLE_SIZE]);
 /* GetDataObject: OutData (*data, *data_len); data reads may not return more than max_len. */
-trustm_status_t trustm_cmd_get_data_decode(const uint8_t *rsp, size_t rsp_len, size_t max_len,
-                                           const uint8_t **data, size_t *data_len);
+trustm_status_t trustm_cmd_get_data_decode(const uint8_t *rsp, size_t rsp_len, size_t max_len, const uint8_t **data,
+                                           size_t *data_len);
 /* Last error read: exactly one byte of code. */
 trustm_status_t trustm_cmd_last_error_decode(const uint8_t *rsp, size_t rsp_len, uint8_t *code);
 
@@ -89,8 +89,7 @@ trustm_status_t trustm_cmd_tlv_split(const uint8_t *data, size_t len, const uint
 #define TRUSTM_CMD_SET_DATA_PARAM_ERASE 0x40u
 #define TRUSTM_CMD_SET_DATA_MAX         (TRUSTM_APDU_MAX_DATA - 4u) /* 1549 */
 trustm_status_t trustm_cmd_set_data_encode(uint8_t param, uint16_t oid, uint16_t offset, const uint8_t *data,
-                                           size_t len, unsigned flags, uint8_t *out, size_t out_size,
-                                           size_t *out_len);
+                                           size_t len, unsigned flags, uint8_t *out, size_t out_size, size_t *out_len);
 
 /* GetRandom (§5.6): session_oid 0 = no session (then opt must be NULL/0). */
 trustm_status_t trustm_cmd_random_encode(uint8_t param, uint16_t len, uint16_t session_oid, const uint8_t *opt,
@@ -113,18 +112,17 @@ trustm_status_t trustm_cmd_raw_var_decode(const uint8_t *rsp, size_t rsp_len, si
 #define TRUSTM_CMD_HASH_CTX_MAX    209u
 #define TRUSTM_CMD_SHA256_LEN      32u
 trustm_status_t trustm_cmd_hash_encode(uint8_t seq, const uint8_t *data, size_t len, uint16_t from_oid,
-                                       uint16_t oid_offset, uint16_t oid_len, const uint8_t *ctx_in,
-                                       size_t ctx_len, int export_ctx, unsigned flags, uint8_t *out,
-                                       size_t out_size, size_t *out_len);
+                                       uint16_t oid_offset, uint16_t oid_len, const uint8_t *ctx_in, size_t ctx_len,
+                                       int export_ctx, unsigned flags, uint8_t *out, size_t out_size, size_t *out_len);
 /* want_digest: exactly 01 00 20 <32>; want_ctx: exactly one 06 LL LL ctx (1..209). */
 trustm_status_t trustm_cmd_hash_decode(const uint8_t *rsp, size_t rsp_len, int want_digest, int want_ctx,
                                        const uint8_t **digest, const uint8_t **ctx, size_t *ctx_len);
 
 /* EncryptSym / DecryptSym (§5.7, §5.8). iv may be NULL. */
 #define TRUSTM_CMD_SYM_MAX_IN 640u
-trustm_status_t trustm_cmd_sym_encode(int decrypt, uint8_t mode, uint16_t key_oid, uint8_t seq,
-                                      const uint8_t *data, size_t len, const uint8_t *iv, size_t iv_len,
-                                      unsigned flags, uint8_t *out, size_t out_size, size_t *out_len);
+trustm_status_t trustm_cmd_sym_encode(int decrypt, uint8_t mode, uint16_t key_oid, uint8_t seq, const uint8_t *data,
+                                      size_t len, const uint8_t *iv, size_t iv_len, unsigned flags, uint8_t *out,
+                                      size_t out_size, size_t *out_len);
 /* HMAC verification (DecryptSym, y = 1, session || input, tag 43). */
 trustm_status_t trustm_cmd_hmac_verify_encode(uint8_t mode, uint16_t autoref_oid, uint16_t session_oid,
                                               const uint8_t *input, size_t input_len, const uint8_t *mac,
@@ -146,36 +144,32 @@ trustm_status_t trustm_cmd_gen_sym_key_encode(uint8_t alg, uint16_t key_oid, uin
 trustm_status_t trustm_cmd_gen_key_pair_encode(uint8_t alg, uint16_t key_oid, uint8_t usage, unsigned flags,
                                                uint8_t *out, size_t out_size, size_t *out_len);
 /* exported: 01 priv and 02 pub (any order); else exactly 02 pub. */
-trustm_status_t trustm_cmd_gen_key_pair_decode(const uint8_t *rsp, size_t rsp_len, int exported,
-                                               const uint8_t **priv, size_t *priv_len, const uint8_t **pub,
-                                               size_t *pub_len);
+trustm_status_t trustm_cmd_gen_key_pair_decode(const uint8_t *rsp, size_t rsp_len, int exported, const uint8_t **priv,
+                                               size_t *priv_len, const uint8_t **pub, size_t *pub_len);
 
 /* CalcSign (§5.12). */
-trustm_status_t trustm_cmd_calc_sign_encode(uint8_t scheme, const uint8_t *digest, size_t digest_len,
-                                            uint16_t key_oid, unsigned flags, uint8_t *out, size_t out_size,
-                                            size_t *out_len);
+trustm_status_t trustm_cmd_calc_sign_encode(uint8_t scheme, const uint8_t *digest, size_t digest_len, uint16_t key_oid,
+                                            unsigned flags, uint8_t *out, size_t out_size, size_t *out_len);
 /* VerifySign (§5.13): pub != NULL: host key (05 alg, 06 pub); else certificate cert_oid (04). */
 trustm_status_t trustm_cmd_verify_sign_encode(uint8_t scheme, const uint8_t *digest, size_t digest_len,
-                                              const uint8_t *sig, size_t sig_len, uint16_t cert_oid,
-                                              uint8_t alg, const uint8_t *pub, size_t pub_len, unsigned flags,
-                                              uint8_t *out, size_t out_size, size_t *out_len);
+                                              const uint8_t *sig, size_t sig_len, uint16_t cert_oid, uint8_t alg,
+                                              const uint8_t *pub, size_t pub_len, unsigned flags, uint8_t *out,
+                                              size_t out_size, size_t *out_len);
 /* EncryptAsym (§5.9): msg != NULL: 61 msg; else 02 session_oid. Key as VerifySign. */
 #define TRUSTM_CMD_RSAES_PKCS1_V15 0x11u
 trustm_status_t trustm_cmd_encrypt_asym_encode(const uint8_t *msg, size_t msg_len, uint16_t session_oid,
-                                               uint16_t cert_oid, uint8_t alg, const uint8_t *pub,
-                                               size_t pub_len, unsigned flags, uint8_t *out, size_t out_size,
-                                               size_t *out_len);
+                                               uint16_t cert_oid, uint8_t alg, const uint8_t *pub, size_t pub_len,
+                                               unsigned flags, uint8_t *out, size_t out_size, size_t *out_len);
 /* DecryptAsym (§5.10): session_oid 0 = export. */
-trustm_status_t trustm_cmd_decrypt_asym_encode(const uint8_t *ct, size_t ct_len, uint16_t key_oid,
-                                               uint16_t session_oid, unsigned flags, uint8_t *out,
-                                               size_t out_size, size_t *out_len);
+trustm_status_t trustm_cmd_decrypt_asym_encode(const uint8_t *ct, size_t ct_len, uint16_t key_oid, uint16_t session_oid,
+                                               unsigned flags, uint8_t *out, size_t out_size, size_t *out_len);
 
 /* DeriveKey (§5.15): TLV order 01, 03, [04], 02, 07|08 like the vendor host. The derivation
  * data is d1 || d2 (label || seed for the PRF, salt for HKDF). info NULL = no 04 TLV.
  * session_oid 0 = export. */
 trustm_status_t trustm_cmd_derive_key_encode(uint8_t param, uint16_t secret_oid, const uint8_t *d1, size_t l1,
                                              const uint8_t *d2, size_t l2, const uint8_t *info, size_t info_len,
-                                             uint16_t key_len, uint16_t session_oid, unsigned flags,
-                                             uint8_t *out, size_t out_size, size_t *out_len);
+                                             uint16_t key_len, uint16_t session_oid, unsigned flags, uint8_t *out,
+                                             size_t out_size, size_t *out_len);
 
 #endif

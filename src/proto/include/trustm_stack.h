@@ -44,10 +44,10 @@ extern "C" {
 
 typedef enum trustm_io_kind {
     TRUSTM_IO_NONE = 0,
-    TRUSTM_IO_I2C_WRITE, /* one write transaction of buf[0..len) (buf[0] = register address) */
-    TRUSTM_IO_I2C_READ,  /* one read transaction of exactly len bytes into buf               */
-    TRUSTM_IO_WAIT,      /* do nothing until the clock reaches until_us                       */
-    TRUSTM_IO_SET_PIN,   /* drive pin to level                                                */
+    TRUSTM_IO_I2C_WRITE,   /* one write transaction of buf[0..len) (buf[0] = register address) */
+    TRUSTM_IO_I2C_READ,    /* one read transaction of exactly len bytes into buf               */
+    TRUSTM_IO_WAIT,        /* do nothing until the clock reaches until_us                       */
+    TRUSTM_IO_SET_PIN,     /* drive pin to level                                                */
     TRUSTM_IO_I2C_READ_REG /* register read: write the 1-byte register address reg, wait at
                             * least gap_us (GUARD_TIME), read exactly len bytes into buf. A
                             * performer may stop after the select: io_done(TRUSTM_IN_PROGRESS,
@@ -64,17 +64,20 @@ typedef enum trustm_io_kind {
 typedef struct trustm_io {
     trustm_io_kind_t kind;
     uint8_t addr7;
-    uint8_t reg;       /* TRUSTM_IO_I2C_READ_REG */
+    uint8_t reg; /* TRUSTM_IO_I2C_READ_REG */
     uint8_t pin;
     bool level;
-    uint32_t gap_us;   /* TRUSTM_IO_I2C_READ_REG: between the two transactions */
+    uint32_t gap_us; /* TRUSTM_IO_I2C_READ_REG: between the two transactions */
     uint8_t *buf;
     size_t len;
     uint64_t until_us;
 } trustm_io_t;
 
 /* Time comparison that survives wrap-around: true when a is at or after b. */
-static inline bool trustm_time_reached(uint64_t a, uint64_t b) { return (int64_t)(a - b) >= 0; }
+static inline bool trustm_time_reached(uint64_t a, uint64_t b)
+{
+    return (int64_t)(a - b) >= 0;
+}
 
 /* ---- PHY registers and defaults (ifx-i2c.md §1.2, §1.3, §8) -------------------------------- */
 
@@ -95,22 +98,23 @@ static inline bool trustm_time_reached(uint64_t a, uint64_t b) { return (int64_t
 /* I2C_STATE byte 1 */
 #define TRUSTM_PHY_I2C_STATE_PRESENT_LAYER 0x80u
 
-#define TRUSTM_DEFAULT_I2C_ADDR          0x30u
-#define TRUSTM_DEFAULT_GUARD_TIME_US     50u      /* GUARD_TIME, [DS] Table 22            */
-#define TRUSTM_DEFAULT_TRANS_TIMEOUT_US  10000u   /* TRANS_TIMEOUT                         */
-#define TRUSTM_DEFAULT_TRANS_REPEAT      3u       /* TRANS_REPEAT                          */
-#define TRUSTM_DEFAULT_NACK_INTERVAL_US  1000u    /* late-acknowledge retry interval       */
-#define TRUSTM_DEFAULT_NACK_MAX          200u     /* attempts per register access          */
-#define TRUSTM_DEFAULT_POLL_INTERVAL_US  1000u    /* I2C_STATE poll interval while a chip
+#define TRUSTM_DEFAULT_I2C_ADDR         0x30u
+#define TRUSTM_DEFAULT_GUARD_TIME_US    50u    /* GUARD_TIME, [DS] Table 22            */
+#define TRUSTM_DEFAULT_TRANS_TIMEOUT_US 10000u /* TRANS_TIMEOUT                         */
+#define TRUSTM_DEFAULT_TRANS_REPEAT     3u     /* TRANS_REPEAT                          */
+#define TRUSTM_DEFAULT_NACK_INTERVAL_US 1000u  /* late-acknowledge retry interval       */
+#define TRUSTM_DEFAULT_NACK_MAX         200u   /* attempts per register access          */
+#define TRUSTM_DEFAULT_POLL_INTERVAL_US                                                                                \
+    1000u /* I2C_STATE poll interval while a chip
                                                       * runs past the expected time (backs off
                                                       * to 8x)                                */
 /* A command expected to run longer than this is ACKed by the chip on its own before the response
  * (ifx-i2c.md §2.5, the OpenApplication log): the host polls for that ACK at once. */
-#define TRUSTM_DL_ACK_FIRST_US           2000u
-#define TRUSTM_DEFAULT_STARTUP_US        15000u   /* tSTARTUP, [DS] Tables 12-13           */
-#define TRUSTM_DEFAULT_RESET_LOW_US      2000u    /* RST/VDD low time                      */
+#define TRUSTM_DL_ACK_FIRST_US             2000u
+#define TRUSTM_DEFAULT_STARTUP_US          15000u     /* tSTARTUP, [DS] Tables 12-13           */
+#define TRUSTM_DEFAULT_RESET_LOW_US        2000u      /* RST/VDD low time                      */
 #define TRUSTM_DEFAULT_EXCHANGE_TIMEOUT_US 180000000u /* overall response wait (180 s)   */
-#define TRUSTM_DEFAULT_RESYNC_MAX        1u       /* re-syncs per frame before giving up   */
+#define TRUSTM_DEFAULT_RESYNC_MAX          1u         /* re-syncs per frame before giving up   */
 
 /* Reset kinds of trustm_stack_open_start(). */
 typedef enum trustm_stack_reset {
@@ -128,11 +132,11 @@ typedef enum trustm_stack_reset {
 typedef struct trustm_pl_msg {
     uint8_t hdr[TRUSTM_PL_HDR_MAX]; /* e.g. SCTR (+ sequence number)                         */
     size_t hdr_len;
-    const uint8_t *body;            /* the APDU, or a PL-owned buffer (e.g. ciphertext || tag) */
+    const uint8_t *body; /* the APDU, or a PL-owned buffer (e.g. ciphertext || tag) */
     size_t body_len;
-    size_t rx_hdr_len;              /* leading response bytes that go to the PL, not the caller */
-    uint8_t *rx_buf;                /* if set: the response body goes here (PL-owned), not to  */
-    size_t rx_size;                 /* the caller's buffer (handshake and control answers)     */
+    size_t rx_hdr_len; /* leading response bytes that go to the PL, not the caller */
+    uint8_t *rx_buf;   /* if set: the response body goes here (PL-owned), not to  */
+    size_t rx_size;    /* the caller's buffer (handshake and control answers)     */
 } trustm_pl_msg_t;
 
 /*
@@ -211,10 +215,10 @@ typedef struct trustm_phy {
     uint32_t nack_interval_us;
     uint16_t nack_max;
     /* one operation: a register write, a register read, a wait or a pin change */
-    uint8_t op;          /* trustm_phy.c: PHY_OP_* */
-    uint8_t pending;     /* kind of the request handed out by next_io */
-    uint8_t reg;         /* register of a read (the address write transaction) */
-    bool selected;       /* register read: the select went through, only the read is left */
+    uint8_t op;      /* trustm_phy.c: PHY_OP_* */
+    uint8_t pending; /* kind of the request handed out by next_io */
+    uint8_t reg;     /* register of a read (the address write transaction) */
+    bool selected;   /* register read: the select went through, only the read is left */
     uint8_t pin;
     bool level;
     uint8_t *wbuf;
@@ -232,36 +236,36 @@ typedef struct trustm_phy {
 typedef struct trustm_dl {
     trustm_phy_t *phy;
     /* config */
-    uint16_t frame_size;  /* negotiated DATA_REG_LEN */
+    uint16_t frame_size; /* negotiated DATA_REG_LEN */
     uint32_t trans_timeout_us;
     uint8_t trans_repeat;
     uint8_t resync_max;
     uint32_t poll_interval_us;
     /* link state (§2.4) */
-    uint8_t last_tx;      /* last sent FRNR */
-    uint8_t last_rx;      /* last correctly received FRNR */
-    bool need_resync;     /* send C0 before the next data frame */
+    uint8_t last_tx;  /* last sent FRNR */
+    uint8_t last_rx;  /* last correctly received FRNR */
+    bool need_resync; /* send C0 before the next data frame */
     /* operation */
-    uint8_t op;           /* DL_OP_* */
-    uint8_t state;        /* DL_ST_* */
-    uint8_t after_ctrl;   /* what to do after a control frame write completes */
-    uint8_t repeats;      /* retransmissions of the current frame */
-    uint8_t resyncs;      /* re-syncs during the current frame */
-    uint8_t bad_frames;   /* consecutive bad frames received in this operation */
+    uint8_t op;         /* DL_OP_* */
+    uint8_t state;      /* DL_ST_* */
+    uint8_t after_ctrl; /* what to do after a control frame write completes */
+    uint8_t repeats;    /* retransmissions of the current frame */
+    uint8_t resyncs;    /* re-syncs during the current frame */
+    uint8_t bad_frames; /* consecutive bad frames received in this operation */
     trustm_status_t bad_status;
-    uint16_t rx_len;      /* length announced by I2C_STATE */
-    size_t tx_len;        /* data frame length (without register byte) */
-    uint64_t sent_at;     /* end of the last data frame write (TRANS_TIMEOUT start) */
-    uint32_t expect_us;   /* set for the frame that ends a command: its expected execution time */
-    uint8_t misses;       /* empty polls since ready_at (the poll interval doubles, up to 8x) */
-    uint64_t ready_at;    /* the response is expected from then on: first poll not before */
-    uint64_t poll_at;     /* when the last scheduled poll was due (polls on absolute times) */
-    uint64_t deadline;    /* receive: give up at */
-    bool got_packet;      /* a data frame was delivered (piggy-backed or received) */
+    uint16_t rx_len;    /* length announced by I2C_STATE */
+    size_t tx_len;      /* data frame length (without register byte) */
+    uint64_t sent_at;   /* end of the last data frame write (TRANS_TIMEOUT start) */
+    uint32_t expect_us; /* set for the frame that ends a command: its expected execution time */
+    uint8_t misses;     /* empty polls since ready_at (the poll interval doubles, up to 8x) */
+    uint64_t ready_at;  /* the response is expected from then on: first poll not before */
+    uint64_t poll_at;   /* when the last scheduled poll was due (polls on absolute times) */
+    uint64_t deadline;  /* receive: give up at */
+    bool got_packet;    /* a data frame was delivered (piggy-backed or received) */
     const uint8_t *rx_packet;
     size_t rx_packet_len;
     trustm_status_t result;
-    uint16_t tx_hw, rx_hw;  /* bytes of tx_buf / rx_buf used since the last wipe */
+    uint16_t tx_hw, rx_hw; /* bytes of tx_buf / rx_buf used since the last wipe */
     uint8_t state_buf[4];
     uint8_t ctrl_buf[1 + TRUSTM_DL_OVERHEAD];
     uint8_t tx_buf[1 + TRUSTM_DL_FRAME_MAX]; /* register byte 0x80 + data frame */
@@ -273,10 +277,10 @@ typedef struct trustm_tl {
     const trustm_pl_ops_t *pl;
     void *pl_ctx;
     uint32_t exchange_timeout_us;
-    trustm_pl_msg_t msg;  /* message to send: hdr || body */
-    const uint8_t *apdu;  /* the exchange's APDU (tx_begin gets it again for each message) */
+    trustm_pl_msg_t msg; /* message to send: hdr || body */
+    const uint8_t *apdu; /* the exchange's APDU (tx_begin gets it again for each message) */
     size_t apdu_len;
-    uint8_t *caller_rsp;  /* the caller's response buffer */
+    uint8_t *caller_rsp; /* the caller's response buffer */
     size_t caller_rsp_size;
     size_t tx_pos;        /* bytes of the message already sent and acknowledged */
     size_t tx_chunk;      /* message bytes in the packet being sent */
@@ -290,7 +294,7 @@ typedef struct trustm_tl {
     size_t rx_hdr_len;
     uint8_t *rsp;
     size_t rsp_size;
-    size_t rsp_len;       /* response bytes received (> rsp_size: overflow); after rx_end the
+    size_t rsp_len;        /* response bytes received (> rsp_size: overflow); after rx_end the
                            * response APDU length */
     size_t rsp_hw;         /* bytes written into the caller's response buffer (wipe bound) */
     uint8_t rx_prev_chain; /* chain value of the previous received packet, 0xFF = none */
@@ -304,11 +308,11 @@ typedef struct trustm_stack {
     trustm_phy_t phy;
     trustm_dl_t dl;
     trustm_tl_t tl;
-    uint8_t state;        /* STACK_ST_* */
-    uint8_t open_step;    /* open procedure step */
+    uint8_t state;     /* STACK_ST_* */
+    uint8_t open_step; /* open procedure step */
     trustm_stack_reset_t reset_kind;
-    uint8_t pins_ok;      /* open: bit 0 VDD, bit 1 RST could be driven */
-    bool failed;          /* sticky: cleared only by trustm_stack_open_start() */
+    uint8_t pins_ok; /* open: bit 0 VDD, bit 1 RST could be driven */
+    bool failed;     /* sticky: cleared only by trustm_stack_open_start() */
     trustm_status_t fail_status;
     uint16_t frame_size;  /* negotiated */
     uint16_t max_scl_khz; /* MAX_SCL_FREQU read at open (low 16 bits) */
@@ -377,8 +381,7 @@ typedef struct trustm_engine {
  * last read; the PAL clock is read again only for a WAIT that ends early), then the I/O.
  * Returns the I/O status, *n for io_done (len on success; 1 when a register read failed after
  * its select); *now_us is the clock after it (read once). */
-trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_io_t *io, uint64_t *now_us,
-                                    size_t *n);
+trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_io_t *io, uint64_t *now_us, size_t *n);
 
 /* Blocking: run the engine to completion; the only code that sleeps. */
 trustm_status_t trustm_pump_engine_run(const trustm_engine_t *eng, const struct trustm_pal *pal);

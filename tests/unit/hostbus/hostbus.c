@@ -35,8 +35,14 @@ static hb_step_t *add(char kind, const uint8_t *b, size_t n)
     return s;
 }
 
-hb_step_t *hb_w(const uint8_t *b, size_t n) { return add('W', b, n); }
-hb_step_t *hb_r(const uint8_t *b, size_t n) { return add('R', b, n); }
+hb_step_t *hb_w(const uint8_t *b, size_t n)
+{
+    return add('W', b, n);
+}
+hb_step_t *hb_r(const uint8_t *b, size_t n)
+{
+    return add('R', b, n);
+}
 
 hb_step_t *hb_w_hex(const char *hex)
 {
@@ -74,8 +80,8 @@ static hb_step_t *expect(char kind)
         fail_msg("hostbus: unexpected %s after the end of the script (%zu steps)", kind_name(kind), hb.count);
     hb_step_t *s = &hb.steps[hb.pos];
     if (s->kind != kind)
-        fail_msg("hostbus: step %zu: host did a %s, script expects %s %s", hb.pos, kind_name(kind),
-                 kind_name(s->kind), tv_hex_str(s->bytes, s->len));
+        fail_msg("hostbus: step %zu: host did a %s, script expects %s %s", hb.pos, kind_name(kind), kind_name(s->kind),
+                 tv_hex_str(s->bytes, s->len));
     return s;
 }
 
@@ -188,8 +194,8 @@ static trustm_status_t bus_pin(void *ctx, trustm_pal_pin_t pin, bool high)
         return TRUSTM_STATUS(TRUSTM_LAYER_PAL, TRUSTM_BASE_NOT_SUPPORTED);
     hb_step_t *s = expect('P');
     if (s->pin != (uint8_t)pin || s->level != high)
-        fail_msg("hostbus: step %zu: host set pin %d to %d, script expects pin %d to %d", hb.pos, (int)pin,
-                 (int)high, s->pin, (int)s->level);
+        fail_msg("hostbus: step %zu: host set pin %d to %d, script expects pin %d to %d", hb.pos, (int)pin, (int)high,
+                 s->pin, (int)s->level);
     s->at = hb.now;
     hb.pos++;
     return TRUSTM_OK;
@@ -210,8 +216,10 @@ trustm_status_t hb_perform(const trustm_io_t *io)
         hb.now = io->until_us; /* not before */
     hb.n = io->kind == TRUSTM_IO_I2C_READ_REG ? 0 : io->len;
     switch (io->kind) {
-    case TRUSTM_IO_I2C_WRITE: return bus_write(NULL, io->addr7, io->buf, io->len);
-    case TRUSTM_IO_I2C_READ: return bus_read(NULL, io->addr7, io->buf, io->len);
+    case TRUSTM_IO_I2C_WRITE:
+        return bus_write(NULL, io->addr7, io->buf, io->len);
+    case TRUSTM_IO_I2C_READ:
+        return bus_read(NULL, io->addr7, io->buf, io->len);
     case TRUSTM_IO_I2C_READ_REG: {
         trustm_status_t s = bus_write(NULL, io->addr7, &io->reg, 1);
         if (s != TRUSTM_OK)
@@ -231,7 +239,8 @@ trustm_status_t hb_perform(const trustm_io_t *io)
         if (!hb.has_pins)
             return TRUSTM_STATUS(TRUSTM_LAYER_PAL, TRUSTM_BASE_NOT_SUPPORTED);
         return bus_pin(NULL, (trustm_pal_pin_t)io->pin, io->level);
-    default: fail_msg("hostbus: bad request kind %d", (int)io->kind);
+    default:
+        fail_msg("hostbus: bad request kind %d", (int)io->kind);
     }
     return TRUSTM_PAL_IO;
 }
@@ -277,7 +286,10 @@ hb_step_t *hb_host_frame(uint8_t fctr, const uint8_t *packet, size_t plen)
     return hb_w(b, n + 1);
 }
 
-hb_step_t *hb_host_ctrl(uint8_t fctr) { return hb_host_frame(fctr, NULL, 0); }
+hb_step_t *hb_host_ctrl(uint8_t fctr)
+{
+    return hb_host_frame(fctr, NULL, 0);
+}
 
 void hb_chip_raw(const uint8_t *b, size_t n)
 {
@@ -299,7 +311,10 @@ void hb_chip_frame(bool busy, uint8_t fctr, const uint8_t *packet, size_t plen)
     hb_r(f, n);
 }
 
-void hb_chip_ctrl(bool busy, uint8_t fctr) { hb_chip_frame(busy, fctr, NULL, 0); }
+void hb_chip_ctrl(bool busy, uint8_t fctr)
+{
+    hb_chip_frame(busy, fctr, NULL, 0);
+}
 
 void hb_poll_idle(void)
 {
@@ -330,8 +345,8 @@ static bool idle_poll_write(const uint8_t *buf, size_t len)
             return true;
         }
         if (s->polls < s->min_polls)
-            fail_msg("hostbus: step %zu: only %u idle polls, expected at least %u (host wrote %s)", hb.pos,
-                     s->polls, s->min_polls, tv_hex_str(buf, len));
+            fail_msg("hostbus: step %zu: only %u idle polls, expected at least %u (host wrote %s)", hb.pos, s->polls,
+                     s->min_polls, tv_hex_str(buf, len));
         hb.pos++;
     }
     return false;

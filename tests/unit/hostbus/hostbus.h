@@ -25,35 +25,35 @@
 #define HB_MAX_BYTES 300
 
 typedef struct hb_step {
-    char kind;               /* 'W', 'R', 'P', 'I' (idle I2C_STATE polls: W 82 / R 08 80 00 00) */
+    char kind; /* 'W', 'R', 'P', 'I' (idle I2C_STATE polls: W 82 / R 08 80 00 00) */
     uint8_t bytes[HB_MAX_BYTES];
     size_t len;
     uint8_t pin;
     bool level;
-    uint32_t nacks;          /* NACK this many attempts before the step succeeds */
-    bool io_error;           /* the first attempt fails with a bus error */
-    uint64_t at;             /* time the step was performed (filled in) */
-    uint32_t min_polls;      /* 'I': at least this many idle polls                   */
-    uint64_t until;          /* 'I': chip idle until this time (0: until the host moves on) */
-    uint32_t polls;          /* 'I': idle polls answered (filled in) */
+    uint32_t nacks;     /* NACK this many attempts before the step succeeds */
+    bool io_error;      /* the first attempt fails with a bus error */
+    uint64_t at;        /* time the step was performed (filled in) */
+    uint32_t min_polls; /* 'I': at least this many idle polls                   */
+    uint64_t until;     /* 'I': chip idle until this time (0: until the host moves on) */
+    uint32_t polls;     /* 'I': idle polls answered (filled in) */
 } hb_step_t;
 
 typedef struct hb {
     hb_step_t steps[HB_MAX_STEPS];
     size_t count;
     size_t pos;
-    uint32_t nacked;         /* NACKs already given for steps[pos] */
+    uint32_t nacked; /* NACKs already given for steps[pos] */
     bool err_given;
     uint64_t now;
-    uint32_t us_per_byte;    /* default 25 (400 kHz: 9 bits per byte = 22.5 us) */
-    bool has_pins;           /* pal->set_pin present */
+    uint32_t us_per_byte;     /* default 25 (400 kHz: 9 bits per byte = 22.5 us) */
+    bool has_pins;            /* pal->set_pin present */
     uint8_t unsupported_pins; /* bit (1<<pin): set_pin answers NOT_SUPPORTED */
-    uint64_t last_end;       /* end of the last successful transaction */
-    uint64_t min_gap;        /* smallest gap between transactions (guard time check) */
-    uint32_t sleeps;         /* calls of sleep_us */
-    uint32_t txns;           /* transactions performed */
-    bool idle_read_due;      /* an idle poll's address write happened; its read comes next */
-    size_t n;                /* io_done's n for the last hb_perform */
+    uint64_t last_end;        /* end of the last successful transaction */
+    uint64_t min_gap;         /* smallest gap between transactions (guard time check) */
+    uint32_t sleeps;          /* calls of sleep_us */
+    uint32_t txns;            /* transactions performed */
+    bool idle_read_due;       /* an idle poll's address write happened; its read comes next */
+    size_t n;                 /* io_done's n for the last hb_perform */
 } hb_t;
 
 extern hb_t hb; /* one bus per test process; hb_reset() before each test */
@@ -92,10 +92,10 @@ hb_step_t *hb_idle(uint32_t min, uint64_t until);
 
 /* Link model for whole exchanges (the counters as the host sees them). */
 typedef struct hb_link {
-    uint8_t host_tx;   /* last FRNR the host sent */
-    uint8_t host_rx;   /* last FRNR the host received */
+    uint8_t host_tx; /* last FRNR the host sent */
+    uint8_t host_rx; /* last FRNR the host received */
     uint16_t frame_size;
-    bool presence;     /* PCTR 08 + SCTR 20 in both directions */
+    bool presence; /* PCTR 08 + SCTR 20 in both directions */
 } hb_link_t;
 void hb_link_init(hb_link_t *l, uint16_t frame_size, bool presence);
 /* Host message (chained as needed), each packet acknowledged by a chip control ACK, unless

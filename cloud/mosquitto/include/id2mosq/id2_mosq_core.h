@@ -42,9 +42,9 @@ unsigned id2m_parse_modes(const char *list);
 const char *id2m_mode_name(unsigned mode);
 
 typedef struct {
-    id2_registry_t *reg;   /* open registry (not owned)                                   */
-    uint32_t window_s;     /* ts mode: accepted |timestamp - now| in seconds (default 300) */
-    unsigned modes;        /* ID2M_MODE_* bit set                                          */
+    id2_registry_t *reg;                           /* open registry (not owned)                                   */
+    uint32_t window_s;                             /* ts mode: accepted |timestamp - now| in seconds (default 300) */
+    unsigned modes;                                /* ID2M_MODE_* bit set                                          */
     int (*f_rng)(void *, unsigned char *, size_t); /* server random source; NULL: system  */
     void *p_rng;
 } id2m_config_t;
@@ -60,8 +60,8 @@ typedef struct {
     char pk[65];
     char dn[65];
     char server_random[ID2V_MAX_SERVER_RANDOM + 1]; /* v5: the challenge issued (one use)   */
-    char *client_id;           /* bound at authentication (NULL: not yet / none)           */
-    char *username;            /* bound at authentication (NULL: none)                     */
+    char *client_id;                                /* bound at authentication (NULL: not yet / none)           */
+    char *username;                                 /* bound at authentication (NULL: none)                     */
 } id2m_state_t;
 
 void id2m_state_init(id2m_state_t *st);
@@ -70,25 +70,23 @@ void id2m_state_clear(id2m_state_t *st); /* frees the copies, wipes, re-initiali
 #define ID2M_REASON_LEN 200
 typedef struct {
     id2m_verdict_t verdict;
-    unsigned mode;                  /* mode the decision belongs to (0: none)            */
-    char reason[ID2M_REASON_LEN];   /* one line for the log when verdict is DENY/BAD_METHOD */
-    char data[ID2V_AUTH_CODE_MAX];  /* data to send (NUL-terminated text)                */
-    size_t data_len;                /* 0: nothing to send                                */
+    unsigned mode;                 /* mode the decision belongs to (0: none)            */
+    char reason[ID2M_REASON_LEN];  /* one line for the log when verdict is DENY/BAD_METHOD */
+    char data[ID2V_AUTH_CODE_MAX]; /* data to send (NUL-terminated text)                */
+    size_t data_len;               /* 0: nothing to send                                */
 } id2m_result_t;
 
 /* MQTT 3.1.1 / 5 user name + password (modes ts, secret). DEFER when the user name is not
  * "<dn>&<pk>" of a registered device. */
-id2m_verdict_t id2m_basic_auth(const id2m_config_t *cfg, id2m_state_t *st, const char *client_id,
-                               const char *username, const char *password, size_t password_len,
-                               uint64_t now_ms, id2m_result_t *res);
+id2m_verdict_t id2m_basic_auth(const id2m_config_t *cfg, id2m_state_t *st, const char *client_id, const char *username,
+                               const char *password, size_t password_len, uint64_t now_ms, id2m_result_t *res);
 
 /* MQTT 5 enhanced authentication, CONNECT (step 1 -> 2) and AUTH (step 3 -> 4). */
-id2m_verdict_t id2m_ext_start(const id2m_config_t *cfg, id2m_state_t *st, const char *method,
-                              const char *client_id, const char *username, const void *data,
-                              size_t data_len, id2m_result_t *res);
-id2m_verdict_t id2m_ext_continue(const id2m_config_t *cfg, id2m_state_t *st,
-                                 const char *client_id, const char *username, const void *data,
-                                 size_t data_len, uint64_t now_ms, id2m_result_t *res);
+id2m_verdict_t id2m_ext_start(const id2m_config_t *cfg, id2m_state_t *st, const char *method, const char *client_id,
+                              const char *username, const void *data, size_t data_len, id2m_result_t *res);
+id2m_verdict_t id2m_ext_continue(const id2m_config_t *cfg, id2m_state_t *st, const char *client_id,
+                                 const char *username, const void *data, size_t data_len, uint64_t now_ms,
+                                 id2m_result_t *res);
 
 /* TLS-PSK key for `identity` on a listener with hint `hint`: on ALLOW, key_hex receives the
  * 64 upper-case hex characters of the PSK and a NUL (key_hex_size >= 65). DEFER for identities
@@ -96,8 +94,8 @@ id2m_verdict_t id2m_ext_continue(const id2m_config_t *cfg, id2m_state_t *st,
  * fail, and mosquitto 2.0 then frees the connection without a DISCONNECT event. The listener
  * must set use_identity_as_username; the connection is mapped to its device at its first
  * access check (id2m_acl), by its user name = the ID2. */
-id2m_verdict_t id2m_psk_key(const id2m_config_t *cfg, const char *hint, const char *identity,
-                            char *key_hex, size_t key_hex_size, id2m_result_t *res);
+id2m_verdict_t id2m_psk_key(const id2m_config_t *cfg, const char *hint, const char *identity, char *key_hex,
+                            size_t key_hex_size, id2m_result_t *res);
 
 /* Access checks (same values as mosquitto's MOSQ_ACL_*). */
 #define ID2M_ACL_READ        0x01
@@ -110,8 +108,8 @@ id2m_verdict_t id2m_psk_key(const id2m_config_t *cfg, const char *hint, const ch
  * use_identity_as_username) is bound here to that device, once, after checking that it is not
  * revoked and that its client id names it. For SUBSCRIBE / UNSUBSCRIBE `topic` is the filter
  * (wildcards allowed only after the prefix). */
-id2m_verdict_t id2m_acl(const id2m_config_t *cfg, id2m_state_t *st, const char *client_id,
-                        const char *username, const char *topic, int access, id2m_result_t *res);
+id2m_verdict_t id2m_acl(const id2m_config_t *cfg, id2m_state_t *st, const char *client_id, const char *username,
+                        const char *topic, int access, id2m_result_t *res);
 
 /* The topic rule alone: 1 when the device pk/dn may use `topic` (is_filter: a subscription
  * filter), else 0. Allowed: "/<pk>/<dn>/...", "/sys/<pk>/<dn>/..." and exactly

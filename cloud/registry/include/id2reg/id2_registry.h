@@ -42,8 +42,8 @@ int id2_registry_master_create(const char *path, char *err, size_t err_size);
  * key read from `master_key_path` (NULL: the environment variable ID2_MASTER_KEY names the
  * file). The database file is created 0600. Refuses a master key that does not decrypt the
  * registry's check value ("wrong master key"). */
-int id2_registry_open(const char *db_path, const char *master_key_path, int create,
-                      id2_registry_t **out, char *err, size_t err_size);
+int id2_registry_open(const char *db_path, const char *master_key_path, int create, id2_registry_t **out, char *err,
+                      size_t err_size);
 void id2_registry_close(id2_registry_t *reg);
 
 /* One device. */
@@ -52,35 +52,33 @@ typedef struct {
     char pk[65];
     char dn[65];
     id2v_key_type_t type;
-    int revoked;               /* 0 or 1 */
-    int64_t created;           /* unix seconds */
-    int64_t revoked_at;        /* unix seconds, 0 when not revoked */
+    int revoked;        /* 0 or 1 */
+    int64_t created;    /* unix seconds */
+    int64_t revoked_at; /* unix seconds, 0 when not revoked */
 } id2_device_t;
 
 /* Issue one device of product `pk`: a fresh ID2 (12 random bytes, unique in the registry) and
  * key (AES-128, RSA-1024 or a 32-character device secret). dn == NULL: the device name is the
  * ID2 itself (or "dev-<n>" for secret devices). A (pk, dn) pair already present is refused.
  * The device record and, when key_out != NULL, the clear key are returned. */
-int id2_registry_issue(id2_registry_t *reg, const char *pk, const char *dn, id2v_key_type_t type,
-                       id2_device_t *dev_out, id2v_key_t *key_out, char *err, size_t err_size);
+int id2_registry_issue(id2_registry_t *reg, const char *pk, const char *dn, id2v_key_type_t type, id2_device_t *dev_out,
+                       id2v_key_t *key_out, char *err, size_t err_size);
 
 /* Look-ups. key_out may be NULL (no decryption). A revoked device is returned with revoked = 1
  * and ID2V_OK; callers decide. Unknown -> ID2V_ERR_UNKNOWN_DEVICE. */
-int id2_registry_find_id2(id2_registry_t *reg, const char *id2, id2_device_t *dev_out,
-                          id2v_key_t *key_out, char *err, size_t err_size);
-int id2_registry_find_name(id2_registry_t *reg, const char *pk, const char *dn,
-                           id2_device_t *dev_out, id2v_key_t *key_out, char *err, size_t err_size);
+int id2_registry_find_id2(id2_registry_t *reg, const char *id2, id2_device_t *dev_out, id2v_key_t *key_out, char *err,
+                          size_t err_size);
+int id2_registry_find_name(id2_registry_t *reg, const char *pk, const char *dn, id2_device_t *dev_out,
+                           id2v_key_t *key_out, char *err, size_t err_size);
 
 /* Revoke by ID2, or by (pk, dn) for any device (secret devices have no ID2). Idempotent:
  * revoking a revoked device succeeds and keeps the first revocation time. */
 int id2_registry_revoke(id2_registry_t *reg, const char *id2, char *err, size_t err_size);
-int id2_registry_revoke_name(id2_registry_t *reg, const char *pk, const char *dn,
-                             char *err, size_t err_size);
+int id2_registry_revoke_name(id2_registry_t *reg, const char *pk, const char *dn, char *err, size_t err_size);
 
 /* Every device in issue order; the callback returns non-zero to stop. */
 typedef int (*id2_registry_each_fn)(void *ctx, const id2_device_t *dev);
-int id2_registry_list(id2_registry_t *reg, id2_registry_each_fn fn, void *ctx,
-                      char *err, size_t err_size);
+int id2_registry_list(id2_registry_t *reg, id2_registry_each_fn fn, void *ctx, char *err, size_t err_size);
 
 /* Replay store: atomically record (id2, device_random, server_value) as seen at now_s.
  * Returns ID2V_OK the first time and ID2V_ERR_REPLAY on any later call with the same triple.
@@ -88,8 +86,7 @@ int id2_registry_list(id2_registry_t *reg, id2_registry_each_fn fn, void *ctx,
  * timestamp window: a code stamped window_s in the future is recorded at now and still passes the
  * timestamp check until now + 2 * window_s. */
 int id2_registry_replay_record(id2_registry_t *reg, const char *id2, const char *device_random,
-                               const char *server_value, int64_t now_s, uint32_t keep_s,
-                               char *err, size_t err_size);
+                               const char *server_value, int64_t now_s, uint32_t keep_s, char *err, size_t err_size);
 
 /* Addition: register an existing device (a chip provisioned elsewhere, the spec's worked
  * device): key->type and key->key as for id2_registry_find_*, key->id2 its ID2 (empty for a
@@ -105,8 +102,8 @@ const char *id2_registry_backend(const id2_registry_t *reg);
  * revocation times kept), the replay store and the authentication status from src into dst, in
  * one transaction of dst (all or nothing). dst must not hold any of src's devices. Counts are
  * returned when the pointers are not NULL. id2-kdc migrate uses it (SQLite -> PostgreSQL). */
-int id2_registry_copy(id2_registry_t *src, id2_registry_t *dst, size_t *devices, size_t *replays,
-                      char *err, size_t err_size);
+int id2_registry_copy(id2_registry_t *src, id2_registry_t *dst, size_t *devices, size_t *replays, char *err,
+                      size_t err_size);
 
 /* Addition (fleet): the last authentication of each device as the verifiers saw it (for the
  * device console). note_auth records one result (ok != 0: success; else `reason`, cut to 199
@@ -120,16 +117,14 @@ typedef struct {
     int64_t ok_count;
     int64_t fail_count;
 } id2_auth_status_t;
-int id2_registry_note_auth(id2_registry_t *reg, const char *pk, const char *dn, int ok,
-                           const char *reason, int64_t now_s, char *err, size_t err_size);
+int id2_registry_note_auth(id2_registry_t *reg, const char *pk, const char *dn, int ok, const char *reason,
+                           int64_t now_s, char *err, size_t err_size);
 typedef int (*id2_registry_status_fn)(void *ctx, const id2_auth_status_t *st);
-int id2_registry_status_each(id2_registry_t *reg, id2_registry_status_fn fn, void *ctx,
-                             char *err, size_t err_size);
+int id2_registry_status_each(id2_registry_t *reg, id2_registry_status_fn fn, void *ctx, char *err, size_t err_size);
 
 /* Addition: remove a device entirely (id2-kdc uses it to undo an issue whose files could not be
  * written). Unknown -> ID2V_ERR_UNKNOWN_DEVICE. */
-int id2_registry_delete_name(id2_registry_t *reg, const char *pk, const char *dn,
-                             char *err, size_t err_size);
+int id2_registry_delete_name(id2_registry_t *reg, const char *pk, const char *dn, char *err, size_t err_size);
 
 #ifdef __cplusplus
 }

@@ -44,12 +44,12 @@ typedef enum {
 const char *id2v_strerror(int status);
 
 /* Limits (id2.md section 5). */
-#define ID2V_ID_LEN             24
-#define ID2V_DEVICE_RANDOM_LEN  16
-#define ID2V_MAX_SERVER_RANDOM  32
-#define ID2V_MAX_EXTRA          512
-#define ID2V_AUTH_CODE_MAX      256  /* including the NUL */
-#define ID2V_MAX_KEY            1280 /* RSA-1024 private key, DER */
+#define ID2V_ID_LEN            24
+#define ID2V_DEVICE_RANDOM_LEN 16
+#define ID2V_MAX_SERVER_RANDOM 32
+#define ID2V_MAX_EXTRA         512
+#define ID2V_AUTH_CODE_MAX     256  /* including the NUL */
+#define ID2V_MAX_KEY           1280 /* RSA-1024 private key, DER */
 
 /* Device key material as the registry hands it out (decrypted). */
 typedef enum {
@@ -76,14 +76,13 @@ void id2v_hex_encode(const uint8_t *b, size_t n, int upper, char *out);
 void id2v_key_wipe(id2v_key_t *k);
 
 /* id2_sign(msg) with the device's key (id2.md 5.1): AES -> 48 bytes, RSA -> 128 bytes. */
-int id2v_sign(const id2v_key_t *k, const uint8_t *msg, size_t msg_len,
-              uint8_t *sig, size_t sig_size, size_t *sig_len);
+int id2v_sign(const id2v_key_t *k, const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t sig_size, size_t *sig_len);
 
 /* A parsed auth code "<type>~2~<device random>~<server random|timestamp>~<base64>".
  * The pointers point into the parsed string; lengths exclude any NUL. */
 typedef struct {
-    int type;                  /* 0, 1, 2 or 3 */
-    int hash;                  /* 2 (SHA-256)  */
+    int type; /* 0, 1, 2 or 3 */
+    int hash; /* 2 (SHA-256)  */
     char device_random[ID2V_DEVICE_RANDOM_LEN + 1];
     char server_random[ID2V_MAX_SERVER_RANDOM + 1]; /* challenge or decimal ms timestamp */
     const char *sig_b64;
@@ -101,23 +100,21 @@ int id2v_parse_auth_code(const char *code, size_t code_len, id2v_auth_code_t *ou
  *                code is also a type-2/3 code with an empty extra), else NULL.
  *  out:          optional; receives the parsed code (device random, timestamp) for replay checks.
  * Returns ID2V_OK, or TYPE / CHALLENGE / SIGNATURE / FORMAT. Comparison is constant-time. */
-#define ID2V_TYPES_CHALLENGE        (1u << 0)
-#define ID2V_TYPES_TIMESTAMP        (1u << 1)
-#define ID2V_TYPES_CHALLENGE_EXTRA  (1u << 2)
-#define ID2V_TYPES_TIMESTAMP_EXTRA  (1u << 3)
-#define ID2V_TYPES_ANY              0x0Fu
-int id2v_verify_auth_code(const id2v_key_t *k, const char *code, size_t code_len,
-                          unsigned expect_types, const char *challenge,
-                          const uint8_t *extra, size_t extra_len, id2v_auth_code_t *out);
+#define ID2V_TYPES_CHALLENGE       (1u << 0)
+#define ID2V_TYPES_TIMESTAMP       (1u << 1)
+#define ID2V_TYPES_CHALLENGE_EXTRA (1u << 2)
+#define ID2V_TYPES_TIMESTAMP_EXTRA (1u << 3)
+#define ID2V_TYPES_ANY             0x0Fu
+int id2v_verify_auth_code(const id2v_key_t *k, const char *code, size_t code_len, unsigned expect_types,
+                          const char *challenge, const uint8_t *extra, size_t extra_len, id2v_auth_code_t *out);
 
 /* Timestamp check for types 1/3: decimal ms since 1970, |ts - now_ms| <= window_s * 1000. */
 int id2v_check_timestamp(const char *timestamp, uint64_t now_ms, uint32_t window_s);
 
 /* Server auth code (id2.md 5.5): type 10 when server_extra == NULL, else 11.
  * out receives "TT~2~<device random>~<base64>" and a NUL; out_size >= ID2V_AUTH_CODE_MAX. */
-int id2v_server_auth_code(const id2v_key_t *k, const char *device_random,
-                          const uint8_t *server_extra, size_t server_extra_len,
-                          char *out, size_t out_size);
+int id2v_server_auth_code(const id2v_key_t *k, const char *device_random, const uint8_t *server_extra,
+                          size_t server_extra_len, char *out, size_t out_size);
 
 /* TLS-PSK for listener hint `hint` (cloud-mqtt.md 9.4): psk = SHA-256(id2_sign(hint)), 32 bytes
  * (its upper-case hex is id2_client_get_secret(hint)). */
@@ -125,21 +122,21 @@ int id2v_psk(const id2v_key_t *k, const char *hint, uint8_t psk[32]);
 
 /* Fresh server random: 32 upper-case hex characters from 16 bytes of the given generator
  * (mbedTLS-style f_rng; NULL = the system's CTR-DRBG seeded from the OS entropy). */
-int id2v_server_random(char out[ID2V_MAX_SERVER_RANDOM + 1],
-                       int (*f_rng)(void *, unsigned char *, size_t), void *p_rng);
+int id2v_server_random(char out[ID2V_MAX_SERVER_RANDOM + 1], int (*f_rng)(void *, unsigned char *, size_t),
+                       void *p_rng);
 
 /* Seed's device-secret password (cloud-mqtt.md 3.3): 64 lower-case hex characters + NUL. */
-int id2v_secret_password(const char *pk, const char *dn, const char *device_secret,
-                         const char *timestamp, char out[65]);
+int id2v_secret_password(const char *pk, const char *dn, const char *device_secret, const char *timestamp,
+                         char out[65]);
 
 /* Client id "<pk>.<dn>|k=v,k=v,...|" (cloud-mqtt.md 3.1 / 9.1), parsed strictly. */
 typedef struct {
     char pk[65];
     char dn[65];
-    int securemode;       /* -1 when absent */
-    char timestamp[21];   /* empty when absent */
+    int securemode;     /* -1 when absent */
+    char timestamp[21]; /* empty when absent */
     char signmethod[33];
-    char authtype[17];    /* "id2" for ID2 devices, empty otherwise */
+    char authtype[17]; /* "id2" for ID2 devices, empty otherwise */
 } id2v_client_id_t;
 int id2v_parse_client_id(const char *client_id, id2v_client_id_t *out);
 
@@ -148,9 +145,8 @@ int id2v_parse_username(const char *username, char pk[65], char dn[65]);
 
 /* Format a client id for pk/dn: securemode, timestamp, authtype ("id2" or NULL), plus optional
  * partner_id / module_id / a= fields (NULL = omitted), in the exact order of 3.1. */
-int id2v_format_client_id(const char *pk, const char *dn, int securemode, const char *timestamp,
-                          const char *partner_id, const char *module_id, const char *authtype,
-                          const char *a, char *out, size_t out_size);
+int id2v_format_client_id(const char *pk, const char *dn, int securemode, const char *timestamp, const char *partner_id,
+                          const char *module_id, const char *authtype, const char *a, char *out, size_t out_size);
 
 /* Additions (beyond the first contract). */
 
@@ -161,8 +157,8 @@ int id2v_valid_pk(const char *pk);
 int id2v_valid_dn(const char *dn);
 
 /* Check a device-secret password (3.3) in constant time: ID2V_OK, ID2V_ERR_SIGNATURE, or FORMAT. */
-int id2v_verify_secret_password(const char *pk, const char *dn, const char *device_secret,
-                                const char *timestamp, const char *password, size_t password_len);
+int id2v_verify_secret_password(const char *pk, const char *dn, const char *device_secret, const char *timestamp,
+                                const char *password, size_t password_len);
 
 #ifdef __cplusplus
 }

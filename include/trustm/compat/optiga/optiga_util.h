@@ -33,23 +33,23 @@ LIBRARY_EXPORTS optiga_lib_status_t optiga_util_destroy(optiga_util_t *me);
 LIBRARY_EXPORTS void optiga_util_set_comms_params(optiga_util_t *me, uint8_t parameter_type, uint8_t value);
 
 #ifdef OPTIGA_COMMS_SHIELDED_CONNECTION
-#define OPTIGA_UTIL_SET_COMMS_PROTECTION_LEVEL(me, level) optiga_util_set_comms_params((me), OPTIGA_COMMS_PROTECTION_LEVEL, (level))
-#define OPTIGA_UTIL_SET_COMMS_PROTOCOL_VERSION(me, version) optiga_util_set_comms_params((me), OPTIGA_COMMS_PROTOCOL_VERSION, (version))
+#define OPTIGA_UTIL_SET_COMMS_PROTECTION_LEVEL(me, level)                                                              \
+    optiga_util_set_comms_params((me), OPTIGA_COMMS_PROTECTION_LEVEL, (level))
+#define OPTIGA_UTIL_SET_COMMS_PROTOCOL_VERSION(me, version)                                                            \
+    optiga_util_set_comms_params((me), OPTIGA_COMMS_PROTOCOL_VERSION, (version))
 #else
-#define OPTIGA_UTIL_SET_COMMS_PROTECTION_LEVEL(me, level) ((void)(me), (void)(level))
+#define OPTIGA_UTIL_SET_COMMS_PROTECTION_LEVEL(me, level)   ((void)(me), (void)(level))
 #define OPTIGA_UTIL_SET_COMMS_PROTOCOL_VERSION(me, version) ((void)(me), (void)(version))
 #endif
-
 
 LIBRARY_EXPORTS optiga_lib_status_t optiga_util_open_application(optiga_util_t *me, bool_t perform_restore);
 LIBRARY_EXPORTS optiga_lib_status_t optiga_util_close_application(optiga_util_t *me, bool_t perform_hibernate);
 LIBRARY_EXPORTS optiga_lib_status_t optiga_util_read_data(optiga_util_t *me, uint16_t optiga_oid, uint16_t offset,
                                                           uint8_t *buffer, uint16_t *length);
-LIBRARY_EXPORTS optiga_lib_status_t optiga_util_read_metadata(optiga_util_t *me, uint16_t optiga_oid,
-                                                              uint8_t *buffer, uint16_t *length);
-LIBRARY_EXPORTS optiga_lib_status_t optiga_util_write_data(optiga_util_t *me, uint16_t optiga_oid,
-                                                           uint8_t write_type, uint16_t offset,
-                                                           const uint8_t *buffer, uint16_t length);
+LIBRARY_EXPORTS optiga_lib_status_t optiga_util_read_metadata(optiga_util_t *me, uint16_t optiga_oid, uint8_t *buffer,
+                                                              uint16_t *length);
+LIBRARY_EXPORTS optiga_lib_status_t optiga_util_write_data(optiga_util_t *me, uint16_t optiga_oid, uint8_t write_type,
+                                                           uint16_t offset, const uint8_t *buffer, uint16_t length);
 LIBRARY_EXPORTS optiga_lib_status_t optiga_util_write_metadata(optiga_util_t *me, uint16_t optiga_oid,
                                                                const uint8_t *buffer, uint8_t length);
 LIBRARY_EXPORTS optiga_lib_status_t optiga_util_update_count(optiga_util_t *me, uint16_t optiga_counter_oid,
@@ -57,8 +57,7 @@ LIBRARY_EXPORTS optiga_lib_status_t optiga_util_update_count(optiga_util_t *me, 
 LIBRARY_EXPORTS optiga_lib_status_t optiga_util_protected_update_start(optiga_util_t *me, uint8_t manifest_version,
                                                                        const uint8_t *manifest,
                                                                        uint16_t manifest_length);
-LIBRARY_EXPORTS optiga_lib_status_t optiga_util_protected_update_continue(optiga_util_t *me,
-                                                                          const uint8_t *fragment,
+LIBRARY_EXPORTS optiga_lib_status_t optiga_util_protected_update_continue(optiga_util_t *me, const uint8_t *fragment,
                                                                           uint16_t fragment_length);
 LIBRARY_EXPORTS optiga_lib_status_t optiga_util_protected_update_final(optiga_util_t *me, const uint8_t *fragment,
                                                                        uint16_t fragment_length);

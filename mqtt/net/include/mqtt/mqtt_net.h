@@ -16,9 +16,9 @@
 #include "mqtt/mqtt_client.h"
 
 typedef enum mqtt_net_mode {
-    MQTT_NET_TCP = 0,      /* plain TCP */
-    MQTT_NET_TLS_CA,       /* TLS 1.2, server certificate checked against ca_file + name */
-    MQTT_NET_TLS_PSK       /* TLS 1.2, PSK cipher suites, identity + key */
+    MQTT_NET_TCP = 0, /* plain TCP */
+    MQTT_NET_TLS_CA,  /* TLS 1.2, server certificate checked against ca_file + name */
+    MQTT_NET_TLS_PSK  /* TLS 1.2, PSK cipher suites, identity + key */
 } mqtt_net_mode_t;
 
 typedef enum mqtt_net_log_kind {
@@ -38,22 +38,22 @@ typedef struct mqtt_net_log {
     size_t bytes;
     uint64_t usec;
     int code;
-    const char *what;     /* ERROR: "connect", "handshake", "send", "recv", "ca_file"... */
+    const char *what; /* ERROR: "connect", "handshake", "send", "recv", "ca_file"... */
 } mqtt_net_log_t;
 
 typedef void (*mqtt_net_log_fn)(void *user, const mqtt_net_log_t *ev);
 
 typedef struct mqtt_net_opts {
-    const char *host;               /* name or numeric address (IPv4 / IPv6) */
+    const char *host; /* name or numeric address (IPv4 / IPv6) */
     uint16_t port;
-    uint32_t connect_timeout_ms;    /* TCP connect + TLS handshake; 0 = 10000 */
+    uint32_t connect_timeout_ms; /* TCP connect + TLS handshake; 0 = 10000 */
     mqtt_net_mode_t mode;
-    const char *ca_file;            /* TLS_CA: PEM file of trusted CA certificates */
-    const char *server_name;        /* TLS_CA: name the certificate must carry (default host) */
-    const char *psk_identity;       /* TLS_PSK */
-    const uint8_t *psk;             /* TLS_PSK: key bytes (copied; wipe yours) */
+    const char *ca_file;      /* TLS_CA: PEM file of trusted CA certificates */
+    const char *server_name;  /* TLS_CA: name the certificate must carry (default host) */
+    const char *psk_identity; /* TLS_PSK */
+    const uint8_t *psk;       /* TLS_PSK: key bytes (copied; wipe yours) */
     size_t psk_len;
-    mqtt_net_log_fn log;            /* optional */
+    mqtt_net_log_fn log; /* optional */
     void *log_user;
 } mqtt_net_opts_t;
 

@@ -19,8 +19,8 @@ typedef uint16_t pal_status_t;
 #define PAL_STATUS_FAILURE 0x0001u
 
 #define OPTIGA_PLATFORM_BINDING_SHARED_SECRET_ID 0x11u
-#define OPTIGA_COMMS_MANAGE_CONTEXT_ID 0x22u
-#define OPTIGA_HIBERNATE_CONTEXT_ID 0x33u
+#define OPTIGA_COMMS_MANAGE_CONTEXT_ID           0x22u
+#define OPTIGA_HIBERNATE_CONTEXT_ID              0x33u
 
 pal_status_t pal_os_datastore_write(uint16_t datastore_id, const uint8_t *p_buffer, uint16_t length);
 /* *p_buffer_length: in the buffer size, out the length read. */
