@@ -29,7 +29,7 @@ for group in "$@"; do
         bench) want="$want $core $bench" ;;
         format) want="$want $format" ;;
         fleet) want="$want $core $demo $fleet" ;;
-        ci) want="$want $core $cross $sanit $demo $bench $fleet" ;;
+        ci) want="$want $core $cross $sanit $demo $bench $format $fleet" ;;
         *) echo "deps.sh: unknown group '$group' (core, test, cross, sanitize, demo, bench, format, fleet, ci)" >&2; exit 2 ;;
     esac
 done
