@@ -604,6 +604,15 @@ static void test_stdio_dash(void **state)
     (void)state;
     assert_int_equal(cli_write_file(tmpf("d.bin"), block, sizeof(block)), 0);
 
+    /* hibernate --context - both ways (the notes go to stderr then) */
+    srun(&r, 0, "hibernate save --hex --context - > '%s'", tmpf("d.ctx"));
+    assert_non_null(strstr(r.err, "context saved, handle written to -"));
+    cli_result_free(&r);
+    srun(&r, 0, "hibernate restore --hex --context - < '%s'", tmpf("d.ctx"));
+    assert_string_equal(r.out, "");
+    assert_non_null(strstr(r.err, "context restored from -"));
+    cli_result_free(&r);
+
     /* write --in - */
     srun(&r, 0, "write F1D1 --in - < '%s'", tmpf("d.bin"));
     assert_string_equal(r.out, "F1D1: wrote 32 bytes at offset 0\n");
@@ -642,6 +651,11 @@ static void test_stdio_dash(void **state)
     srun(&r, 0, "rsa-verify --pubkey '%s' --sig - --hash --in '%s' < '%s'", tmpf("dpub.pem"), tmpf("d.bin"),
          tmpf("d.sig"));
     assert_string_equal(r.out, "signature valid\n");
+    cli_result_free(&r);
+
+    /* the global --sim-trace - : the bus trace on stdout, decodable by `trustm trace -` */
+    srun(&r, 0, "--sim-trace - random 8 --out '%s' | '%s' trace -", tmpf("r.bin"), TRUSTM_BIN);
+    assert_non_null(strstr(r.out, "GetRandom"));
     cli_result_free(&r);
 }
 
