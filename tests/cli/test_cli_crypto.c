@@ -579,6 +579,86 @@ static void test_throttle_note(void **state)
     cli_result_free(&r);
 }
 
+/* trustm with shell redirections (stdin/stdout are the point of the test); requires exit `code` */
+static void srun(cli_result_t *r, int code, const char *fmt, ...)
+{
+    char args[2400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof(args), fmt, ap);
+    va_end(ap);
+    if (shell(r, "'%s' -d 'sim:%s' %s", TRUSTM_BIN, chip_state, args) != code) {
+        fprintf(stderr, "trustm %s: exit %d, want %d\nstdout: %s\nstderr: %s\n", args, r->code, code, r->out, r->err);
+    }
+    assert_int_equal(r->code, code);
+}
+
+/* every file option takes `-`: stdin for inputs, stdout for outputs (docs/CLI.md) */
+static void test_stdio_dash(void **state)
+{
+    static const unsigned char block[32] = {0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f, 0x96, 0xe9, 0x3d, 0x7e,
+                                            0x11, 0x73, 0x93, 0x17, 0x2a, 1,    2,    3,    4,    5,    6,
+                                            7,    8,    9,    10,   11,   12,   13,   14,   15,   16};
+    cli_result_t r;
+    char *want;
+    (void)state;
+    assert_int_equal(cli_write_file(tmpf("d.bin"), block, sizeof(block)), 0);
+
+    /* hibernate --context - both ways (the notes go to stderr then) */
+    srun(&r, 0, "hibernate save --hex --context - > '%s'", tmpf("d.ctx"));
+    assert_non_null(strstr(r.err, "context saved, handle written to -"));
+    cli_result_free(&r);
+    srun(&r, 0, "hibernate restore --hex --context - < '%s'", tmpf("d.ctx"));
+    assert_string_equal(r.out, "");
+    assert_non_null(strstr(r.err, "context restored from -"));
+    cli_result_free(&r);
+
+    /* write --in - */
+    srun(&r, 0, "write F1D1 --in - < '%s'", tmpf("d.bin"));
+    assert_string_equal(r.out, "F1D1: wrote 32 bytes at offset 0\n");
+    cli_result_free(&r);
+    trun_expect(&r, 0, "read F1D1 --length 32 --out - --hex");
+    assert_string_equal(r.out, "6bc1bee22e409f96e93d7e117393172a0102030405060708090a0b0c0d0e0f10\n");
+    cli_result_free(&r);
+
+    /* hash --in - equals hash --in FILE */
+    trun_expect(&r, 0, "hash --in '%s'", tmpf("d.bin"));
+    want = strdup(r.out);
+    cli_result_free(&r);
+    srun(&r, 0, "hash --in - < '%s'", tmpf("d.bin"));
+    assert_string_equal(r.out, want);
+    cli_result_free(&r);
+    free(want);
+
+    /* aes-encrypt --in - --out - equals the file form */
+    trun_expect(&r, 0, "aes-encrypt --mode ecb --in '%s' --hex-out", tmpf("d.bin"));
+    want = strdup(r.out);
+    cli_result_free(&r);
+    srun(&r, 0, "aes-encrypt --mode ecb --in - --out - --hex-out < '%s'", tmpf("d.bin"));
+    assert_string_equal(r.out, want);
+    cli_result_free(&r);
+    free(want);
+
+    /* rsa-verify --sig - (the signature from stdin), the message from a file */
+    srun(&r, 0, "rsa-keygen --key E0FC --bits 1024 --out - > '%s'", tmpf("dpub.pem"));
+    cli_result_free(&r);
+    srun(&r, 0, "rsa-sign --key E0FC --hash --in - --out - < '%s' > '%s'", tmpf("d.bin"), tmpf("d.sig"));
+    cli_result_free(&r);
+    srun(&r, 0, "rsa-verify --pubkey - --sig '%s' --hash --in '%s' < '%s'", tmpf("d.sig"), tmpf("d.bin"),
+         tmpf("dpub.pem"));
+    assert_string_equal(r.out, "signature valid\n");
+    cli_result_free(&r);
+    srun(&r, 0, "rsa-verify --pubkey '%s' --sig - --hash --in '%s' < '%s'", tmpf("dpub.pem"), tmpf("d.bin"),
+         tmpf("d.sig"));
+    assert_string_equal(r.out, "signature valid\n");
+    cli_result_free(&r);
+
+    /* the global --sim-trace - : the bus trace on stdout, decodable by `trustm trace -` */
+    srun(&r, 0, "--sim-trace - random 8 --out '%s' | '%s' trace -", tmpf("r.bin"), TRUSTM_BIN);
+    assert_non_null(strstr(r.out, "GetRandom"));
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -591,6 +671,7 @@ int main(void)
         cmocka_unit_test_setup(test_hmac_prf_hkdf, chip_setup),
         cmocka_unit_test_setup(test_trace_of_crypto, chip_setup),
         cmocka_unit_test_setup(test_throttle_note, chip_setup),
+        cmocka_unit_test_setup(test_stdio_dash, chip_setup),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     cli_tmpdir_remove();

@@ -168,7 +168,7 @@ static int open_sim(cli_device_t *d, const cli_globals_t *g)
         return CLI_EXIT_DEVICE;
     }
     if (g->sim_trace != NULL) {
-        d->trace = fopen(g->sim_trace, "w");
+        d->trace = strcmp(g->sim_trace, "-") == 0 ? stdout : fopen(g->sim_trace, "w");
         if (d->trace == NULL) {
             fprintf(stderr, "trustm: --sim-trace %s: %s\n", g->sim_trace, strerror(errno));
             return CLI_EXIT_FILE;
@@ -451,7 +451,9 @@ void cli_device_close(cli_device_t *d, const cli_globals_t *g)
             trustm_sim_destroy(d->sim);
             d->sim = NULL;
         }
-        if (d->trace != NULL) {
+        if (d->trace == stdout) {
+            fflush(stdout);
+        } else if (d->trace != NULL) {
             fclose(d->trace);
             d->trace = NULL;
         }

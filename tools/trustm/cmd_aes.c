@@ -74,151 +74,235 @@ static int parse(cli_globals_t *g, aes_opts_t *o, const char *cmd, const char *h
     return cli_parse(g, &o->io, io_bits, cmd, help, keygen ? keygen_opts : crypt_opts, NULL, argc, argv);
 }
 
-int do_aes_keygen(cli_globals_t *g, int argc, char **argv)
+typedef struct keygen_opts {
+    aes_opts_t a;
+    uint16_t key;
+    uint8_t usage, alg;
+} keygen_opts_t;
+
+typedef struct keygen_result {
+    uint8_t kb[32]; /* --export: the key */
+    size_t klen;
+} keygen_result_t;
+
+static int keygen_parse(cli_globals_t *g, int argc, char **argv, keygen_opts_t *k)
 {
     const char *cmd = "aes-keygen";
-    aes_opts_t o;
-    cli_device_t d;
-    uint16_t key = TRUSTM_OID_AES_KEY;
-    uint8_t usage = TRUSTM_KEY_USAGE_ENC;
-    uint8_t alg = TRUSTM_AES128;
-    uint8_t kb[32];
-    size_t klen = 0;
-    trustm_status_t st;
-    int rc = parse(g, &o, cmd, keygen_help, CLI_IO_OUT | CLI_IO_HEX, argc, argv);
+    aes_opts_t *o = &k->a;
+    int rc = parse(g, o, cmd, keygen_help, CLI_IO_OUT | CLI_IO_HEX, argc, argv);
+    k->key = TRUSTM_OID_AES_KEY;
+    k->usage = TRUSTM_KEY_USAGE_ENC;
+    k->alg = TRUSTM_AES128;
     if (rc != CLI_PARSE_RUN) {
         return rc;
     }
-    if (o.key_s != NULL && (rc = cli_oid_arg(cmd, "--key", o.key_s, &key)) != CLI_EXIT_OK) {
+    if (o->key_s != NULL && (rc = cli_oid_arg(cmd, "--key", o->key_s, &k->key)) != CLI_EXIT_OK) {
         return rc;
     }
-    if (o.bits_s != NULL) {
-        if (strcmp(o.bits_s, "128") == 0) {
-            alg = TRUSTM_AES128;
-        } else if (strcmp(o.bits_s, "192") == 0) {
-            alg = TRUSTM_AES192;
-        } else if (strcmp(o.bits_s, "256") == 0) {
-            alg = TRUSTM_AES256;
+    if (o->bits_s != NULL) {
+        if (strcmp(o->bits_s, "128") == 0) {
+            k->alg = TRUSTM_AES128;
+        } else if (strcmp(o->bits_s, "192") == 0) {
+            k->alg = TRUSTM_AES192;
+        } else if (strcmp(o->bits_s, "256") == 0) {
+            k->alg = TRUSTM_AES256;
         } else {
             return cli_usage_error(cmd, "--bits must be 128, 192 or 256");
         }
     }
-    if (o.usage_s != NULL && cli_parse_key_usage(o.usage_s, &usage) != 0) {
-        return cli_usage_error(cmd, "--usage '%s': expected names auth, enc, sign, keyagree joined by ','", o.usage_s);
+    if (o->usage_s != NULL && cli_parse_key_usage(o->usage_s, &k->usage) != 0) {
+        return cli_usage_error(cmd, "--usage '%s': expected names auth, enc, sign, keyagree joined by ','", o->usage_s);
     }
-    if (o.export_key && (o.key_s != NULL || o.usage_s != NULL)) {
+    if (o->export_key && (o->key_s != NULL || o->usage_s != NULL)) {
         return cli_usage_error(cmd, "--export writes no key object: leave out --key and --usage");
     }
-    if (!o.export_key && o.io.out != NULL) {
+    if (!o->export_key && o->io.out != NULL) {
         return cli_usage_error(cmd, "--out needs --export (a stored key cannot be read)");
     }
-    rc = cli_device_open(&d, g, cmd);
+    return CLI_PARSE_RUN;
+}
+
+static int keygen_run(const cli_globals_t *g, const keygen_opts_t *k, keygen_result_t *res)
+{
+    cli_device_t d;
+    trustm_status_t st;
+    int rc = cli_device_open(&d, g, "aes-keygen");
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    if (o.export_key) {
-        st = trustm_aes_keygen_export(&d.dev, alg, kb, sizeof(kb), &klen);
+    if (k->a.export_key) {
+        st = trustm_aes_keygen_export(&d.dev, k->alg, res->kb, sizeof(res->kb), &res->klen);
     } else {
-        st = trustm_aes_keygen(&d.dev, alg, key, usage);
+        st = trustm_aes_keygen(&d.dev, k->alg, k->key, k->usage);
     }
     if (st != TRUSTM_OK) {
         rc = cli_report_status("GenSymKey", st);
-    } else if (!o.export_key) {
-        printf("%04X: new AES-%s key generated\n", key, o.bits_s != NULL ? o.bits_s : "128");
     }
     cli_device_close(&d, g);
-    if (rc == CLI_EXIT_OK && o.export_key) {
-        rc = cli_output_write(&o.io, cmd, kb, klen);
-    }
-    trustm_wipe(kb, sizeof(kb));
     return rc;
+}
+
+static int keygen_print(const keygen_opts_t *k, const keygen_result_t *res)
+{
+    if (k->a.export_key) {
+        return cli_output_write(&k->a.io, "aes-keygen", res->kb, res->klen);
+    }
+    printf("%04X: new AES-%s key generated\n", k->key, k->a.bits_s != NULL ? k->a.bits_s : "128");
+    return CLI_EXIT_OK;
+}
+
+int do_aes_keygen(cli_globals_t *g, int argc, char **argv)
+{
+    keygen_opts_t k;
+    keygen_result_t res;
+    int rc = keygen_parse(g, argc, argv, &k);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    memset(&res, 0, sizeof(res));
+    rc = keygen_run(g, &k, &res);
+    if (rc == CLI_EXIT_OK) {
+        rc = keygen_print(&k, &res);
+    }
+    trustm_wipe(res.kb, sizeof(res.kb));
+    return rc;
+}
+
+typedef struct sym_opts {
+    aes_opts_t a;
+    const char *cmd;
+    bool decrypt;
+    uint16_t key;
+    uint8_t mode;
+    uint8_t iv[TRUSTM_AES_BLOCK];
+    size_t iv_len;
+} sym_opts_t;
+
+/* the input (read before the device is opened) and the output */
+typedef struct sym_data {
+    uint8_t *in, *out;
+    size_t len, out_len;
+} sym_data_t;
+
+static int sym_parse(cli_globals_t *g, int argc, char **argv, bool decrypt, sym_opts_t *s)
+{
+    const char *cmd = decrypt ? "aes-decrypt" : "aes-encrypt";
+    aes_opts_t *o = &s->a;
+    int rc = parse(g, o, cmd, decrypt ? decrypt_help : encrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, argc, argv);
+    s->cmd = cmd;
+    s->decrypt = decrypt;
+    s->key = TRUSTM_OID_AES_KEY;
+    s->iv_len = 0;
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    if (o->mode_s == NULL) {
+        return cli_usage_error(cmd, "missing --mode (%s)", decrypt ? "ecb or cbc" : "ecb, cbc, cbc-mac or cmac");
+    }
+    if (strcasecmp(o->mode_s, "ecb") == 0) {
+        s->mode = TRUSTM_SYM_ECB;
+    } else if (strcasecmp(o->mode_s, "cbc") == 0) {
+        s->mode = TRUSTM_SYM_CBC;
+    } else if (!decrypt && strcasecmp(o->mode_s, "cbc-mac") == 0) {
+        s->mode = TRUSTM_SYM_CBC_MAC;
+    } else if (!decrypt && strcasecmp(o->mode_s, "cmac") == 0) {
+        s->mode = TRUSTM_SYM_CMAC;
+    } else {
+        return cli_usage_error(cmd, "--mode '%s': expected %s", o->mode_s,
+                               decrypt ? "ecb or cbc" : "ecb, cbc, cbc-mac or cmac");
+    }
+    if (o->key_s != NULL && (rc = cli_oid_arg(cmd, "--key", o->key_s, &s->key)) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if (o->iv_s != NULL) {
+        if (s->mode != TRUSTM_SYM_CBC) {
+            return cli_usage_error(cmd, "--iv is for --mode cbc only");
+        }
+        if ((rc = cli_parse_hex_arg(cmd, "--iv", o->iv_s, s->iv, sizeof(s->iv), &s->iv_len)) != CLI_EXIT_OK) {
+            return rc;
+        }
+        if (s->iv_len != TRUSTM_AES_BLOCK) {
+            return cli_usage_error(cmd, "--iv must be 16 bytes (32 hex digits), not %zu", s->iv_len);
+        }
+    } else if (s->mode == TRUSTM_SYM_CBC) {
+        memset(s->iv, 0, sizeof(s->iv));
+        s->iv_len = TRUSTM_AES_BLOCK;
+    }
+    return CLI_PARSE_RUN;
+}
+
+/* buffers and the input data (input side: no device access) */
+static int sym_input(const sym_opts_t *s, sym_data_t *x)
+{
+    int rc;
+    x->in = malloc(AES_IN_MAX);
+    x->out = malloc(AES_IN_MAX);
+    if (x->in == NULL || x->out == NULL) {
+        fprintf(stderr, "trustm %s: out of memory\n", s->cmd);
+        return CLI_EXIT_FILE;
+    }
+    rc = cli_input_read(&s->a.io, s->cmd, x->in, AES_IN_MAX, &x->len);
+    if (rc == CLI_EXIT_OK && x->len == 0u) {
+        fprintf(stderr, "trustm %s: the input is empty\n", s->cmd);
+        rc = CLI_EXIT_FILE;
+    }
+    if (rc == CLI_EXIT_OK && s->mode != TRUSTM_SYM_CMAC && x->len % TRUSTM_AES_BLOCK != 0u) {
+        fprintf(stderr, "trustm %s: --mode %s needs a multiple of 16 bytes of input, got %zu (pad it first)\n", s->cmd,
+                s->a.mode_s, x->len);
+        rc = CLI_EXIT_FILE;
+    }
+    return rc;
+}
+
+static int sym_run(const cli_globals_t *g, const sym_opts_t *s, sym_data_t *x)
+{
+    cli_device_t d;
+    trustm_status_t st;
+    int rc = cli_device_open(&d, g, s->cmd);
+    if (rc != CLI_EXIT_OK) {
+        return rc;
+    }
+    const uint8_t *ivp = s->iv_len > 0u ? s->iv : NULL;
+    st = s->decrypt ? trustm_sym_decrypt(&d.dev, s->mode, s->key, ivp, s->iv_len, x->in, x->len, x->out, AES_IN_MAX,
+                                         &x->out_len)
+                    : trustm_sym_encrypt(&d.dev, s->mode, s->key, ivp, s->iv_len, x->in, x->len, x->out, AES_IN_MAX,
+                                         &x->out_len);
+    if (st != TRUSTM_OK) {
+        rc = cli_report_key_status(s->decrypt ? "DecryptSym" : "EncryptSym", st, s->key, "enc");
+    }
+    cli_device_close(&d, g);
+    return rc;
+}
+
+static int sym_print(const sym_opts_t *s, const sym_data_t *x)
+{
+    return cli_output_write(&s->a.io, s->cmd, x->out, x->out_len);
 }
 
 static int run_sym(cli_globals_t *g, int argc, char **argv, bool decrypt)
 {
-    const char *cmd = decrypt ? "aes-decrypt" : "aes-encrypt";
-    aes_opts_t o;
-    cli_device_t d;
-    uint16_t key = TRUSTM_OID_AES_KEY;
-    uint8_t mode;
-    uint8_t iv[TRUSTM_AES_BLOCK];
-    size_t iv_len = 0;
-    uint8_t *in, *out;
-    size_t len = 0, out_len = 0;
-    trustm_status_t st;
-    int rc = parse(g, &o, cmd, decrypt ? decrypt_help : encrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, argc, argv);
+    sym_opts_t s;
+    sym_data_t x;
+    int rc = sym_parse(g, argc, argv, decrypt, &s);
     if (rc != CLI_PARSE_RUN) {
         return rc;
     }
-    if (o.mode_s == NULL) {
-        return cli_usage_error(cmd, "missing --mode (%s)", decrypt ? "ecb or cbc" : "ecb, cbc, cbc-mac or cmac");
-    }
-    if (strcasecmp(o.mode_s, "ecb") == 0) {
-        mode = TRUSTM_SYM_ECB;
-    } else if (strcasecmp(o.mode_s, "cbc") == 0) {
-        mode = TRUSTM_SYM_CBC;
-    } else if (!decrypt && strcasecmp(o.mode_s, "cbc-mac") == 0) {
-        mode = TRUSTM_SYM_CBC_MAC;
-    } else if (!decrypt && strcasecmp(o.mode_s, "cmac") == 0) {
-        mode = TRUSTM_SYM_CMAC;
-    } else {
-        return cli_usage_error(cmd, "--mode '%s': expected %s", o.mode_s,
-                               decrypt ? "ecb or cbc" : "ecb, cbc, cbc-mac or cmac");
-    }
-    if (o.key_s != NULL && (rc = cli_oid_arg(cmd, "--key", o.key_s, &key)) != CLI_EXIT_OK) {
-        return rc;
-    }
-    if (o.iv_s != NULL) {
-        if (mode != TRUSTM_SYM_CBC) {
-            return cli_usage_error(cmd, "--iv is for --mode cbc only");
-        }
-        if ((rc = cli_parse_hex_arg(cmd, "--iv", o.iv_s, iv, sizeof(iv), &iv_len)) != CLI_EXIT_OK) {
-            return rc;
-        }
-        if (iv_len != TRUSTM_AES_BLOCK) {
-            return cli_usage_error(cmd, "--iv must be 16 bytes (32 hex digits), not %zu", iv_len);
-        }
-    } else if (mode == TRUSTM_SYM_CBC) {
-        memset(iv, 0, sizeof(iv));
-        iv_len = TRUSTM_AES_BLOCK;
-    }
-    in = malloc(AES_IN_MAX);
-    out = malloc(AES_IN_MAX);
-    if (in == NULL || out == NULL) {
-        free(in);
-        free(out);
-        fprintf(stderr, "trustm %s: out of memory\n", cmd);
-        return CLI_EXIT_FILE;
-    }
-    rc = cli_input_read(&o.io, cmd, in, AES_IN_MAX, &len);
-    if (rc == CLI_EXIT_OK && len == 0u) {
-        fprintf(stderr, "trustm %s: the input is empty\n", cmd);
-        rc = CLI_EXIT_FILE;
-    }
-    if (rc == CLI_EXIT_OK && mode != TRUSTM_SYM_CMAC && len % TRUSTM_AES_BLOCK != 0u) {
-        fprintf(stderr, "trustm %s: --mode %s needs a multiple of 16 bytes of input, got %zu (pad it first)\n", cmd,
-                o.mode_s, len);
-        rc = CLI_EXIT_FILE;
+    memset(&x, 0, sizeof(x));
+    rc = sym_input(&s, &x);
+    if (rc == CLI_EXIT_OK) {
+        rc = sym_run(g, &s, &x);
     }
     if (rc == CLI_EXIT_OK) {
-        rc = cli_device_open(&d, g, cmd);
-        if (rc == CLI_EXIT_OK) {
-            const uint8_t *ivp = iv_len > 0u ? iv : NULL;
-            st = decrypt ? trustm_sym_decrypt(&d.dev, mode, key, ivp, iv_len, in, len, out, AES_IN_MAX, &out_len)
-                         : trustm_sym_encrypt(&d.dev, mode, key, ivp, iv_len, in, len, out, AES_IN_MAX, &out_len);
-            if (st != TRUSTM_OK) {
-                rc = cli_report_key_status(decrypt ? "DecryptSym" : "EncryptSym", st, key, "enc");
-            }
-            cli_device_close(&d, g);
-        }
+        rc = sym_print(&s, &x);
     }
-    if (rc == CLI_EXIT_OK) {
-        rc = cli_output_write(&o.io, cmd, out, out_len);
+    if (x.in != NULL) {
+        trustm_wipe(x.in, AES_IN_MAX);
     }
-    trustm_wipe(in, AES_IN_MAX);
-    trustm_wipe(out, AES_IN_MAX);
-    free(in);
-    free(out);
+    if (x.out != NULL) {
+        trustm_wipe(x.out, AES_IN_MAX);
+    }
+    free(x.in);
+    free(x.out);
     return rc;
 }
 

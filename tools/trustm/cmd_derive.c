@@ -88,48 +88,86 @@ static int secret_and_alg(const char *cmd, const derive_opts_t *o, uint16_t *oid
     return CLI_EXIT_OK;
 }
 
-int do_hmac(cli_globals_t *g, int argc, char **argv)
-{
-    static const uint8_t types[3] = {TRUSTM_HMAC_SHA256, TRUSTM_HMAC_SHA384, TRUSTM_HMAC_SHA512};
-    const char *cmd = "hmac";
+typedef struct hmac_opts {
     derive_opts_t o;
-    const char *names[] = {"--secret-oid", "--alg"};
-    const char **slots[] = {&o.secret_s, &o.alg_s};
-    cli_device_t d;
     uint16_t oid;
-    int alg = 0;
-    uint8_t *in, mac[64];
-    size_t len = 0, mac_len = 0;
-    trustm_status_t st;
+    int alg;
+} hmac_opts_t;
+
+typedef struct hmac_data {
+    uint8_t *in; /* the input (malloc'd) */
+    size_t len;
+    uint8_t mac[64];
+    size_t mac_len;
+} hmac_data_t;
+
+static int hmac_parse(cli_globals_t *g, int argc, char **argv, hmac_opts_t *h)
+{
+    const char *cmd = "hmac";
+    const char *names[] = {"--secret-oid", "--alg"};
+    const char **slots[] = {&h->o.secret_s, &h->o.alg_s};
     int rc;
-    memset(&o, 0, sizeof(o));
-    rc = parse(g, &o, cmd, hmac_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, names, slots, 2, argc, argv);
+    memset(h, 0, sizeof(*h));
+    rc = parse(g, &h->o, cmd, hmac_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, names, slots, 2, argc, argv);
     if (rc != CLI_PARSE_RUN) {
         return rc;
     }
-    if ((rc = secret_and_alg(cmd, &o, &oid, &alg)) != CLI_EXIT_OK) {
+    if ((rc = secret_and_alg(cmd, &h->o, &h->oid, &h->alg)) != CLI_EXIT_OK) {
         return rc;
     }
-    in = malloc(HMAC_IN_MAX);
-    if (in == NULL) {
+    return CLI_PARSE_RUN;
+}
+
+/* the input data (no device access) */
+static int hmac_input(const hmac_opts_t *h, hmac_data_t *x)
+{
+    const char *cmd = "hmac";
+    int rc;
+    x->in = malloc(HMAC_IN_MAX);
+    if (x->in == NULL) {
         fprintf(stderr, "trustm %s: out of memory\n", cmd);
         return CLI_EXIT_FILE;
     }
-    rc = cli_input_read(&o.io, cmd, in, HMAC_IN_MAX, &len);
-    if (rc == CLI_EXIT_OK && len == 0u) {
+    rc = cli_input_read(&h->o.io, cmd, x->in, HMAC_IN_MAX, &x->len);
+    if (rc == CLI_EXIT_OK && x->len == 0u) {
         fprintf(stderr, "trustm %s: the input is empty (the chip needs 1 byte or more)\n", cmd);
         rc = CLI_EXIT_FILE;
     }
-    if (rc == CLI_EXIT_OK && (rc = cli_device_open(&d, g, cmd)) == CLI_EXIT_OK) {
-        st = trustm_hmac(&d.dev, types[alg], oid, in, len, mac, sizeof(mac), &mac_len);
-        if (st != TRUSTM_OK) {
-            rc = cli_report_status("HMAC (EncryptSym)", st);
-        }
-        cli_device_close(&d, g);
+    return rc;
+}
+
+static int hmac_run(const cli_globals_t *g, const hmac_opts_t *h, hmac_data_t *x)
+{
+    static const uint8_t types[3] = {TRUSTM_HMAC_SHA256, TRUSTM_HMAC_SHA384, TRUSTM_HMAC_SHA512};
+    cli_device_t d;
+    int rc = cli_device_open(&d, g, "hmac");
+    if (rc != CLI_EXIT_OK) {
+        return rc;
     }
-    free(in);
+    trustm_status_t st = trustm_hmac(&d.dev, types[h->alg], h->oid, x->in, x->len, x->mac, sizeof(x->mac), &x->mac_len);
+    if (st != TRUSTM_OK) {
+        rc = cli_report_status("HMAC (EncryptSym)", st);
+    }
+    cli_device_close(&d, g);
+    return rc;
+}
+
+int do_hmac(cli_globals_t *g, int argc, char **argv)
+{
+    hmac_opts_t h;
+    hmac_data_t x;
+    int rc = hmac_parse(g, argc, argv, &h);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    memset(&x, 0, sizeof(x));
+    rc = hmac_input(&h, &x);
     if (rc == CLI_EXIT_OK) {
-        rc = cli_output_write(&o.io, cmd, mac, mac_len);
+        rc = hmac_run(g, &h, &x);
+    }
+    free(x.in);
+    if (rc == CLI_EXIT_OK) {
+        rc = cli_output_write(&h.o.io, "hmac", x.mac, x.mac_len); /* print */
     }
     return rc;
 }
@@ -147,20 +185,28 @@ static int key_length(const char *cmd, const char *s, uint16_t *len)
     return CLI_EXIT_OK;
 }
 
-static int run_derive(cli_globals_t *g, const char *cmd, const derive_opts_t *o, trustm_derive_t *p)
+/* DeriveKey into key[p->key_len] */
+static int derive_run(const cli_globals_t *g, const char *cmd, const trustm_derive_t *p, uint8_t *key, size_t size)
 {
     cli_device_t d;
-    uint8_t key[DERIVE_KEY_MAX];
     trustm_status_t st;
     int rc = cli_device_open(&d, g, cmd);
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    st = trustm_derive_key(&d.dev, p, key, sizeof(key));
+    st = trustm_derive_key(&d.dev, p, key, size);
     if (st != TRUSTM_OK) {
         rc = cli_report_status("DeriveKey", st);
     }
     cli_device_close(&d, g);
+    return rc;
+}
+
+/* run, then print the derived bytes; parse is the caller's */
+static int run_derive(cli_globals_t *g, const char *cmd, const derive_opts_t *o, const trustm_derive_t *p)
+{
+    uint8_t key[DERIVE_KEY_MAX];
+    int rc = derive_run(g, cmd, p, key, sizeof(key));
     if (rc == CLI_EXIT_OK) {
         rc = cli_output_write(&o->io, cmd, key, p->key_len);
     }
@@ -168,7 +214,8 @@ static int run_derive(cli_globals_t *g, const char *cmd, const derive_opts_t *o,
     return rc;
 }
 
-int do_prf(cli_globals_t *g, int argc, char **argv)
+/* argv -> the DeriveKey parameters (label and seed in static buffers) */
+static int prf_parse(cli_globals_t *g, int argc, char **argv, derive_opts_t *po, trustm_derive_t *pp)
 {
     static const uint8_t algs[3] = {TRUSTM_PRF_SHA256, TRUSTM_PRF_SHA384, TRUSTM_PRF_SHA512};
     const char *cmd = "prf";
@@ -218,10 +265,21 @@ int do_prf(cli_globals_t *g, int argc, char **argv)
     p.seed = seed;
     p.seed_len = seed_len;
     p.key_len = klen;
-    return run_derive(g, cmd, &o, &p);
+    *po = o;
+    *pp = p;
+    return CLI_PARSE_RUN;
 }
 
-int do_hkdf(cli_globals_t *g, int argc, char **argv)
+int do_prf(cli_globals_t *g, int argc, char **argv)
+{
+    derive_opts_t o;
+    trustm_derive_t p;
+    int rc = prf_parse(g, argc, argv, &o, &p);
+    return rc == CLI_PARSE_RUN ? run_derive(g, "prf", &o, &p) : rc;
+}
+
+/* argv -> the DeriveKey parameters (salt and info in static buffers) */
+static int hkdf_parse(cli_globals_t *g, int argc, char **argv, derive_opts_t *po, trustm_derive_t *pp)
 {
     static const uint8_t algs[3] = {TRUSTM_HKDF_SHA256, TRUSTM_HKDF_SHA384, TRUSTM_HKDF_SHA512};
     const char *cmd = "hkdf";
@@ -229,7 +287,7 @@ int do_hkdf(cli_globals_t *g, int argc, char **argv)
     const char *names[] = {"--secret-oid", "--alg", "--salt", "--info", "--info-text", "--length"};
     const char **slots[] = {&o.secret_s, &o.alg_s, &o.salt_s, &o.info_s, &o.info_text_s, &o.length_s};
     static uint8_t salt[DERIVE_LABEL_MAX];
-    uint8_t info[DERIVE_INFO_MAX];
+    static uint8_t info[DERIVE_INFO_MAX];
     size_t salt_len = 0, info_len = 0;
     trustm_derive_t p;
     uint16_t oid = 0, klen = 0;
@@ -268,5 +326,15 @@ int do_hkdf(cli_globals_t *g, int argc, char **argv)
     p.info = info_len > 0u ? info : NULL;
     p.info_len = info_len;
     p.key_len = klen;
-    return run_derive(g, cmd, &o, &p);
+    *po = o;
+    *pp = p;
+    return CLI_PARSE_RUN;
+}
+
+int do_hkdf(cli_globals_t *g, int argc, char **argv)
+{
+    derive_opts_t o;
+    trustm_derive_t p;
+    int rc = hkdf_parse(g, argc, argv, &o, &p);
+    return rc == CLI_PARSE_RUN ? run_derive(g, "hkdf", &o, &p) : rc;
 }

@@ -60,25 +60,31 @@ static int decode(const char *s)
     return CLI_EXIT_OK;
 }
 
-int do_error(cli_globals_t *g, int argc, char **argv)
+typedef struct error_opts {
+    const char *code; /* CODE to decode, or NULL: read the chip's */
+} error_opts_t;
+
+typedef struct error_result {
+    uint8_t last_error; /* the chip's Last Error Code */
+} error_result_t;
+
+static int error_parse(cli_globals_t *g, int argc, char **argv, error_opts_t *o)
 {
-    const char *cmd = "error";
     cli_io_t io;
+    memset(&io, 0, sizeof(io));
+    o->code = NULL;
+    return cli_parse(g, &io, 0, "error", error_help, NULL, &o->code, argc, argv);
+}
+
+/* read F1C2 without clearing it */
+static int error_run(const cli_globals_t *g, error_result_t *res)
+{
     cli_device_t d;
-    const char *code = NULL;
     static const uint8_t get_last_error[] = {0x01, 0x00, 0x00, 0x06, 0xF1, 0xC2, 0x00, 0x00, 0x00, 0x01};
     uint8_t rsp[16];
     size_t rlen = 0;
     trustm_status_t st;
-    int rc;
-    memset(&io, 0, sizeof(io));
-    if ((rc = cli_parse(g, &io, 0, cmd, error_help, NULL, &code, argc, argv)) != CLI_PARSE_RUN) {
-        return rc;
-    }
-    if (code != NULL) {
-        return decode(code);
-    }
-    rc = cli_device_open(&d, g, cmd);
+    int rc = cli_device_open(&d, g, "error");
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
@@ -90,9 +96,32 @@ int do_error(cli_globals_t *g, int argc, char **argv)
                 rlen > 0u ? rsp[0] : 0u);
         rc = CLI_EXIT_DEVICE;
     } else {
-        printf("Last Error Code (F1C2) ");
-        print_chip_code(rsp[4]);
+        res->last_error = rsp[4];
     }
     cli_device_close(&d, g);
+    return rc;
+}
+
+static void error_print(const error_result_t *res)
+{
+    printf("Last Error Code (F1C2) ");
+    print_chip_code(res->last_error);
+}
+
+int do_error(cli_globals_t *g, int argc, char **argv)
+{
+    error_opts_t o;
+    error_result_t res = {0};
+    int rc = error_parse(g, argc, argv, &o);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    if (o.code != NULL) {
+        return decode(o.code); /* no device: parse and print in one */
+    }
+    rc = error_run(g, &res);
+    if (rc == CLI_EXIT_OK) {
+        error_print(&res);
+    }
     return rc;
 }

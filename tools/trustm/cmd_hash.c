@@ -27,113 +27,158 @@ static const char hash_help[] =
     "  --binary              write the 32-byte digest as binary\n"
     "  --json                write {\"bytes\":32,\"hex\":\"...\"}\n";
 
-int do_hash(cli_globals_t *g, int argc, char **argv)
+typedef struct hash_opts {
+    cli_io_t io;
+    bool use_oid; /* hash a data object instead of input data */
+    uint16_t oid;
+    unsigned long offset, length;
+    bool have_length, binary;
+} hash_opts_t;
+
+typedef struct hash_result {
+    uint8_t *buf; /* the input data (malloc'd; NULL with --oid) */
+    size_t len;
+    uint8_t digest[TRUSTM_SHA256_LEN];
+} hash_result_t;
+
+static int hash_parse(cli_globals_t *g, int argc, char **argv, hash_opts_t *o)
 {
     const char *cmd = "hash";
-    cli_io_t io;
-    cli_device_t d;
-    const char *oid_s = NULL;
-    unsigned long offset = 0, length = 0;
-    bool binary = false, have_length = false;
-    uint16_t oid = 0;
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    uint8_t digest[TRUSTM_SHA256_LEN];
-    trustm_status_t st;
+    const char *oid_s = NULL, *offset_s = NULL, *length_s = NULL;
     int rc;
-    memset(&io, 0, sizeof(io));
-    const char *offset_s = NULL, *length_s = NULL;
-    const cli_opt_t opts[] = {{"--out", "-o", &io.out, NULL, NULL, 0},
+    memset(o, 0, sizeof(*o));
+    const cli_opt_t opts[] = {{"--out", "-o", &o->io.out, NULL, NULL, 0},
                               {"--oid", NULL, &oid_s, NULL, NULL, 0},
                               {"--offset", NULL, &offset_s, NULL, NULL, 0},
                               {"--length", NULL, &length_s, NULL, NULL, 0},
-                              {"--binary", NULL, NULL, &binary, NULL, 0},
-                              {"--json", NULL, NULL, &io.json, NULL, 0},
+                              {"--binary", NULL, NULL, &o->binary, NULL, 0},
+                              {"--json", NULL, NULL, &o->io.json, NULL, 0},
                               {NULL, NULL, NULL, NULL, NULL, 0}};
-    if ((rc = cli_parse(g, &io, CLI_IO_IN | CLI_IO_HEX, cmd, hash_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {
+    if ((rc = cli_parse(g, &o->io, CLI_IO_IN | CLI_IO_HEX, cmd, hash_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {
         return rc;
     }
-    if (offset_s != NULL && cli_parse_uint(offset_s, 0, 0xFFFF, &offset) != 0) {
+    if (offset_s != NULL && cli_parse_uint(offset_s, 0, 0xFFFF, &o->offset) != 0) {
         return cli_usage_error(cmd, "--offset needs a number 0..65535");
     }
-    if (length_s != NULL && cli_parse_uint(length_s, 1, 0xFFFF, &length) != 0) {
+    if (length_s != NULL && cli_parse_uint(length_s, 1, 0xFFFF, &o->length) != 0) {
         return cli_usage_error(cmd, "--length needs a number 1..65535");
     }
-    have_length = length_s != NULL;
-    if (oid_s != NULL) {
-        if (io.in != NULL || io.data != NULL) {
+    o->have_length = length_s != NULL;
+    o->use_oid = oid_s != NULL;
+    if (o->use_oid) {
+        if (o->io.in != NULL || o->io.data != NULL) {
             return cli_usage_error(cmd, "--oid excludes --in and --data");
         }
-        if ((rc = cli_oid_arg(cmd, "--oid", oid_s, &oid)) != CLI_EXIT_OK) {
+        if ((rc = cli_oid_arg(cmd, "--oid", oid_s, &o->oid)) != CLI_EXIT_OK) {
             return rc;
         }
-    } else {
-        if (have_length || offset != 0u) {
-            return cli_usage_error(cmd, "--offset and --length need --oid");
-        }
-        buf = malloc(HASH_IN_MAX);
-        if (buf == NULL) {
-            fprintf(stderr, "trustm hash: out of memory\n");
-            return CLI_EXIT_FILE;
-        }
-        if ((rc = cli_input_read(&io, cmd, buf, HASH_IN_MAX, &len)) != CLI_EXIT_OK) {
-            free(buf);
-            return rc;
-        }
-        if (len == 0u) {
-            free(buf);
-            fprintf(stderr, "trustm hash: the input is empty (the chip hashes 1 byte or more)\n");
-            return CLI_EXIT_FILE;
-        }
+    } else if (o->have_length || o->offset != 0u) {
+        return cli_usage_error(cmd, "--offset and --length need --oid");
     }
-    rc = cli_device_open(&d, g, cmd);
-    if (rc != CLI_EXIT_OK) {
-        free(buf);
+    return CLI_PARSE_RUN;
+}
+
+/* The input data into res->buf (input side: no device access). */
+static int hash_input(const hash_opts_t *o, hash_result_t *res)
+{
+    int rc;
+    if (o->use_oid) {
+        return CLI_EXIT_OK;
+    }
+    res->buf = malloc(HASH_IN_MAX);
+    if (res->buf == NULL) {
+        fprintf(stderr, "trustm hash: out of memory\n");
+        return CLI_EXIT_FILE;
+    }
+    if ((rc = cli_input_read(&o->io, "hash", res->buf, HASH_IN_MAX, &res->len)) != CLI_EXIT_OK) {
         return rc;
     }
-    if (oid_s != NULL && !have_length) {
-        /* whole object: its used size is the length */
-        uint8_t mdb[TRUSTM_MD_MAX_LEN + 2u];
-        size_t mdl = 0;
-        trustm_metadata_t md;
-        st = trustm_metadata_read(&d.dev, oid, mdb, sizeof(mdb), &mdl);
-        if (st == TRUSTM_OK) {
-            st = trustm_metadata_decode(mdb, mdl, &md);
-        }
-        if (st == TRUSTM_OK && (md.present & TRUSTM_MD_HAS_USED_SIZE) == 0u) {
-            fprintf(stderr, "trustm hash: the metadata of %04X has no used size; give --length\n", oid);
-            cli_device_close(&d, g);
+    if (res->len == 0u) {
+        fprintf(stderr, "trustm hash: the input is empty (the chip hashes 1 byte or more)\n");
+        return CLI_EXIT_FILE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* The used size of the object from its metadata (whole object without --length). */
+static int hash_object_length(cli_device_t *d, const hash_opts_t *o, unsigned long *length, trustm_status_t *st)
+{
+    uint8_t mdb[TRUSTM_MD_MAX_LEN + 2u];
+    size_t mdl = 0;
+    trustm_metadata_t md;
+    *st = trustm_metadata_read(&d->dev, o->oid, mdb, sizeof(mdb), &mdl);
+    if (*st == TRUSTM_OK) {
+        *st = trustm_metadata_decode(mdb, mdl, &md);
+    }
+    if (*st == TRUSTM_OK && (md.present & TRUSTM_MD_HAS_USED_SIZE) == 0u) {
+        fprintf(stderr, "trustm hash: the metadata of %04X has no used size; give --length\n", o->oid);
+        return CLI_EXIT_USAGE;
+    }
+    if (*st == TRUSTM_OK) {
+        *length = md.used_size > o->offset ? md.used_size - o->offset : 0u;
+        if (*length == 0u) {
+            fprintf(stderr, "trustm hash: object %04X has no data after offset %lu\n", o->oid, o->offset);
             return CLI_EXIT_USAGE;
         }
-        if (st == TRUSTM_OK) {
-            length = md.used_size > offset ? md.used_size - offset : 0u;
-            if (length == 0u) {
-                fprintf(stderr, "trustm hash: object %04X has no data after offset %lu\n", oid, offset);
-                cli_device_close(&d, g);
-                return CLI_EXIT_USAGE;
-            }
+    }
+    return CLI_EXIT_OK;
+}
+
+static int hash_run(const cli_globals_t *g, const hash_opts_t *o, hash_result_t *res)
+{
+    cli_device_t d;
+    trustm_status_t st = TRUSTM_OK;
+    unsigned long length = o->length;
+    int rc = cli_device_open(&d, g, "hash");
+    if (rc != CLI_EXIT_OK) {
+        return rc;
+    }
+    if (o->use_oid && !o->have_length) {
+        rc = hash_object_length(&d, o, &length, &st);
+        if (rc != CLI_EXIT_OK) {
+            cli_device_close(&d, g);
+            return rc;
         }
-    } else {
-        st = TRUSTM_OK;
     }
     if (st == TRUSTM_OK) {
-        if (oid_s != NULL) {
-            st = trustm_sha256_object(&d.dev, oid, (uint16_t)offset, (uint16_t)length, digest);
+        if (o->use_oid) {
+            st = trustm_sha256_object(&d.dev, o->oid, (uint16_t)o->offset, (uint16_t)length, res->digest);
         } else {
-            st = trustm_sha256(&d.dev, buf, len, digest);
+            st = trustm_sha256(&d.dev, res->buf, res->len, res->digest);
         }
     }
     if (st != TRUSTM_OK) {
         rc = cli_report_status("CalcHash", st);
     }
     cli_device_close(&d, g);
-    free(buf);
+    return rc;
+}
+
+static int hash_print(const hash_opts_t *o, const hash_result_t *res)
+{
+    if (o->io.json) {
+        return cli_output_write(&o->io, "hash", res->digest, sizeof(res->digest));
+    }
+    return cli_file_store(o->io.out != NULL ? o->io.out : "-", !o->binary, "hash", res->digest, sizeof(res->digest));
+}
+
+int do_hash(cli_globals_t *g, int argc, char **argv)
+{
+    hash_opts_t o;
+    hash_result_t res;
+    int rc = hash_parse(g, argc, argv, &o);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    memset(&res, 0, sizeof(res));
+    rc = hash_input(&o, &res);
     if (rc == CLI_EXIT_OK) {
-        if (io.json) {
-            rc = cli_output_write(&io, cmd, digest, sizeof(digest));
-        } else {
-            rc = cli_file_store(io.out != NULL ? io.out : "-", !binary, cmd, digest, sizeof(digest));
-        }
+        rc = hash_run(g, &o, &res);
+    }
+    free(res.buf);
+    res.buf = NULL;
+    if (rc == CLI_EXIT_OK) {
+        rc = hash_print(&o, &res);
     }
     return rc;
 }

@@ -26,28 +26,33 @@ static const char hibernate_help[] =
     "  --wait SECONDS        save: wait up to SECONDS (0..600) for the counter to reach 0\n"
     "  --hex                 the handle file is hex text\n";
 
-int do_hibernate(cli_globals_t *g, int argc, char **argv)
+typedef struct hibernate_opts {
+    bool save; /* save, else restore */
+    const char *ctx;
+    unsigned long wait_s;
+    bool hex;
+} hibernate_opts_t;
+
+typedef struct hibernate_result {
+    uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE];
+} hibernate_result_t;
+
+static int hibernate_parse(cli_globals_t *g, int argc, char **argv, hibernate_opts_t *o)
 {
     const char *cmd = "hibernate";
     cli_io_t io;
-    cli_device_t d;
-    const char *sub = NULL, *ctx = NULL;
-    unsigned long wait_s = 0;
-    bool hex = false;
-    uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE];
-    size_t hlen = 0;
-    trustm_status_t st;
+    const char *sub = NULL, *wait_str = NULL;
     int rc;
     memset(&io, 0, sizeof(io));
-    const char *wait_str = NULL;
-    const cli_opt_t opts[] = {{"--context", NULL, &ctx, NULL, NULL, 0},
+    memset(o, 0, sizeof(*o));
+    const cli_opt_t opts[] = {{"--context", NULL, &o->ctx, NULL, NULL, 0},
                               {"--wait", NULL, &wait_str, NULL, NULL, 0},
-                              {"--hex", NULL, NULL, &hex, NULL, 0},
+                              {"--hex", NULL, NULL, &o->hex, NULL, 0},
                               {NULL, NULL, NULL, NULL, NULL, 0}};
     if ((rc = cli_parse(g, &io, 0, cmd, hibernate_help, opts, &sub, argc, argv)) != CLI_PARSE_RUN) {
         return rc;
     }
-    if (wait_str != NULL && cli_parse_uint(wait_str, 0, 600, &wait_s) != 0) {
+    if (wait_str != NULL && cli_parse_uint(wait_str, 0, 600, &o->wait_s) != 0) {
         return cli_usage_error(cmd, "--wait needs seconds 0..600");
     }
     if (sub != NULL && strcmp(sub, "save") != 0 && strcmp(sub, "restore") != 0) {
@@ -56,40 +61,61 @@ int do_hibernate(cli_globals_t *g, int argc, char **argv)
     if (sub == NULL) {
         return cli_usage_error(cmd, "say `hibernate save` or `hibernate restore`");
     }
-    if (ctx == NULL) {
+    if (o->ctx == NULL) {
         return cli_usage_error(cmd, "missing --context FILE");
     }
-    if (strcmp(sub, "restore") == 0) {
-        if (wait_s != 0u) {
-            return cli_usage_error(cmd, "--wait belongs to `hibernate save`");
-        }
-        if ((rc = cli_file_load(ctx, hex, cmd, handle, sizeof(handle), &hlen)) != CLI_EXIT_OK) {
-            return rc;
-        }
-        if (hlen != sizeof(handle)) {
-            fprintf(stderr, "trustm hibernate: %s: a context handle is %u bytes, not %zu\n", ctx,
-                    TRUSTM_CONTEXT_HANDLE_SIZE, hlen);
-            return CLI_EXIT_FILE;
-        }
-        rc = cli_device_open_restore(&d, g, cmd, handle);
-        trustm_wipe(handle, sizeof(handle));
-        if (rc != CLI_EXIT_OK) {
-            return rc;
-        }
-        printf("context restored from %s\n", ctx);
-        cli_device_close(&d, g);
-        return CLI_EXIT_OK;
+    o->save = strcmp(sub, "save") == 0;
+    if (!o->save && o->wait_s != 0u) {
+        return cli_usage_error(cmd, "--wait belongs to `hibernate save`");
     }
-    rc = cli_device_open(&d, g, cmd);
+    return CLI_PARSE_RUN;
+}
+
+/* The handle file of `restore` (input side: no device access). */
+static int hibernate_input(const hibernate_opts_t *o, hibernate_result_t *res)
+{
+    size_t hlen = 0;
+    int rc = cli_file_load(o->ctx, o->hex, "hibernate", res->handle, sizeof(res->handle), &hlen);
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    if (wait_s > 0u) {
+    if (hlen != sizeof(res->handle)) {
+        fprintf(stderr, "trustm hibernate: %s: a context handle is %u bytes, not %zu\n", o->ctx,
+                TRUSTM_CONTEXT_HANDLE_SIZE, hlen);
+        return CLI_EXIT_FILE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* OpenApplication restoring the context of res->handle */
+static int hibernate_run_restore(const cli_globals_t *g, hibernate_result_t *res)
+{
+    cli_device_t d;
+    int rc = cli_device_open_restore(&d, g, "hibernate", res->handle);
+    trustm_wipe(res->handle, sizeof(res->handle));
+    if (rc != CLI_EXIT_OK) {
+        return rc;
+    }
+    cli_device_close(&d, g);
+    return CLI_EXIT_OK;
+}
+
+/* (wait for E0C5 = 0), CloseApplication with context save; the handle into res */
+static int hibernate_run_save(const cli_globals_t *g, const hibernate_opts_t *o, hibernate_result_t *res)
+{
+    cli_device_t d;
+    trustm_status_t st;
+    int rc = cli_device_open(&d, g, "hibernate");
+    if (rc != CLI_EXIT_OK) {
+        return rc;
+    }
+    if (o->wait_s > 0u) {
         uint8_t sec = 0;
-        st = trustm_sec_wait_zero(&d.dev, (uint32_t)wait_s * 1000000u, 0, &sec);
+        st = trustm_sec_wait_zero(&d.dev, (uint32_t)o->wait_s * 1000000u, 0, &sec);
         if (st != TRUSTM_OK) {
             if (TRUSTM_STATUS_BASE(st) == TRUSTM_BASE_TIMEOUT && TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_API) {
-                fprintf(stderr, "trustm hibernate: the security event counter is still %u after %lu s%s\n", sec, wait_s,
+                fprintf(stderr, "trustm hibernate: the security event counter is still %u after %lu s%s\n", sec,
+                        o->wait_s,
                         d.spec.kind == CLI_DEV_I2C ? ""
                                                    : " of the simulator's clock (virtual unless the daemon runs "
                                                      "--clock real); wait longer or let the counter run down");
@@ -100,7 +126,7 @@ int do_hibernate(cli_globals_t *g, int argc, char **argv)
         }
     }
     cli_device_report_throttle(&d, g);
-    st = trustm_device_hibernate(&d.dev, handle);
+    st = trustm_device_hibernate(&d.dev, res->handle);
     if (st != TRUSTM_OK) {
         if (st == TRUSTM_DEVICE_ERR(0x0Bu)) {
             fprintf(stderr, "trustm hibernate: the chip saves its context only while the security event counter "
@@ -112,10 +138,42 @@ int do_hibernate(cli_globals_t *g, int argc, char **argv)
     }
     d.app_open = false; /* the chip closed the application */
     cli_device_close(&d, g);
-    rc = cli_file_store(ctx, hex, cmd, handle, sizeof(handle));
-    trustm_wipe(handle, sizeof(handle));
-    if (rc == CLI_EXIT_OK) {
-        printf("context saved, handle written to %s; the chip may now be powered off\n", ctx);
+    return CLI_EXIT_OK;
+}
+
+/* save: the handle to its file, then the confirmation (on stderr when the handle went to stdout) */
+static int hibernate_print(const hibernate_opts_t *o, hibernate_result_t *res)
+{
+    FILE *msg = strcmp(o->ctx, "-") == 0 ? stderr : stdout;
+    if (!o->save) {
+        fprintf(msg, "context restored from %s\n", o->ctx);
+        return CLI_EXIT_OK;
     }
+    int rc = cli_file_store(o->ctx, o->hex, "hibernate", res->handle, sizeof(res->handle));
+    trustm_wipe(res->handle, sizeof(res->handle));
+    if (rc == CLI_EXIT_OK) {
+        fprintf(msg, "context saved, handle written to %s; the chip may now be powered off\n", o->ctx);
+    }
+    return rc;
+}
+
+int do_hibernate(cli_globals_t *g, int argc, char **argv)
+{
+    hibernate_opts_t o;
+    hibernate_result_t res;
+    int rc = hibernate_parse(g, argc, argv, &o);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    memset(&res, 0, sizeof(res));
+    if (o.save) {
+        rc = hibernate_run_save(g, &o, &res);
+    } else if ((rc = hibernate_input(&o, &res)) == CLI_EXIT_OK) {
+        rc = hibernate_run_restore(g, &res);
+    }
+    if (rc == CLI_EXIT_OK) {
+        rc = hibernate_print(&o, &res);
+    }
+    trustm_wipe(res.handle, sizeof(res.handle));
     return rc;
 }

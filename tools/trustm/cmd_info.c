@@ -32,6 +32,16 @@ typedef struct obj_read {
     trustm_status_t st;
 } obj_read_t;
 
+#define INFO_NOBJ 7u
+
+/* what `info` read: the device, the frame size and each object (its status when unread) */
+typedef struct info_result {
+    char desc[320];
+    unsigned frame_size;
+    obj_read_t objs[INFO_NOBJ];
+    trustm_uid_t uid;
+} info_result_t;
+
 static void json_str(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -57,10 +67,13 @@ static void hex_plain(FILE *f, const uint8_t *b, size_t n)
 
 #define LBL "%-32s "
 
-static void print_text(const cli_device_t *d, const obj_read_t *o, size_t n, const trustm_uid_t *uid)
+static void print_text(const info_result_t *res)
 {
-    printf(LBL "%s\n", "Device:", d->desc);
-    printf(LBL "%u bytes\n", "Frame size (DATA_REG_LEN):", trustm_device_frame_size(&d->dev));
+    const obj_read_t *o = res->objs;
+    const size_t n = INFO_NOBJ;
+    const trustm_uid_t *uid = &res->uid;
+    printf(LBL "%s\n", "Device:", res->desc);
+    printf(LBL "%u bytes\n", "Frame size (DATA_REG_LEN):", res->frame_size);
     for (size_t i = 0; i < n; i++) {
         char label[64];
         snprintf(label, sizeof(label), "%s (%04X):", o[i].label, o[i].oid);
@@ -102,11 +115,14 @@ static void print_text(const cli_device_t *d, const obj_read_t *o, size_t n, con
     }
 }
 
-static void print_json(const cli_device_t *d, const obj_read_t *o, size_t n, const trustm_uid_t *uid)
+static void print_json(const info_result_t *res)
 {
+    const obj_read_t *o = res->objs;
+    const size_t n = INFO_NOBJ;
+    const trustm_uid_t *uid = &res->uid;
     printf("{\"device\":");
-    json_str(stdout, d->desc);
-    printf(",\"frame_size\":%u", trustm_device_frame_size(&d->dev));
+    json_str(stdout, res->desc);
+    printf(",\"frame_size\":%u", res->frame_size);
     for (size_t i = 0; i < n; i++) {
         printf(",\"%s\":", o[i].key);
         if (o[i].st != TRUSTM_OK) {
@@ -152,14 +168,20 @@ static void print_json(const cli_device_t *d, const obj_read_t *o, size_t n, con
     printf("}\n");
 }
 
-int do_info(cli_globals_t *g, int argc, char **argv)
+static int info_parse(cli_globals_t *g, int argc, char **argv, bool *json)
 {
-    bool json = false;
-    cli_device_t d;
-    trustm_uid_t uid;
-    int rc;
-    int first_err = CLI_EXIT_OK;
-    obj_read_t objs[] = {
+    const cli_opt_t opts[] = {{"--json", NULL, NULL, json, NULL, 0}, {NULL, NULL, NULL, NULL, NULL, 0}};
+    cli_io_t io;
+    memset(&io, 0, sizeof(io));
+    *json = false;
+    return cli_parse(g, &io, 0, "info", info_help, opts, NULL, argc, argv);
+}
+
+/* Read the objects into res; returns the exit code of the first failure (the others are
+ * reported too and marked unread). *opened: the device answered (there is something to print). */
+static int info_run(const cli_globals_t *g, info_result_t *res, bool *opened)
+{
+    static const obj_read_t objs[INFO_NOBJ] = {
         {0xE0C2, "uid", "Coprocessor UID", 27, {0}, 0, 0},
         {0xE0C0, "lifecycle", "Global life cycle state", 1, {0}, 0, 0},
         {0xE0C1, "security_status", "Global security status", 1, {0}, 0, 0},
@@ -168,52 +190,66 @@ int do_info(cli_globals_t *g, int argc, char **argv)
         {0xE0C3, "sleep_delay_ms", "Sleep activation delay", 1, {0}, 0, 0},
         {0xE0C4, "current_limit_ma", "Current limit", 1, {0}, 0, 0},
     };
-    const size_t nobj = sizeof(objs) / sizeof(objs[0]);
-
-    const cli_opt_t opts[] = {{"--json", NULL, NULL, &json, NULL, 0}, {NULL, NULL, NULL, NULL, NULL, 0}};
-    cli_io_t io;
-    memset(&io, 0, sizeof(io));
-    if ((rc = cli_parse(g, &io, 0, "info", info_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {
-        return rc;
-    }
-    rc = cli_device_open(&d, g, "info");
+    obj_read_t *o = res->objs;
+    cli_device_t d;
+    int first_err = CLI_EXIT_OK;
+    int rc = cli_device_open(&d, g, "info");
+    *opened = false;
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    memset(&uid, 0, sizeof(uid));
-    for (size_t i = 0; i < nobj; i++) {
+    *opened = true;
+    memcpy(res->objs, objs, sizeof(objs));
+    memset(&res->uid, 0, sizeof(res->uid));
+    snprintf(res->desc, sizeof(res->desc), "%s", d.desc);
+    for (size_t i = 0; i < INFO_NOBJ; i++) {
         char what[64];
-        objs[i].st = trustm_data_read(&d.dev, objs[i].oid, 0, objs[i].buf, sizeof(objs[i].buf), &objs[i].len);
-        if (objs[i].st == TRUSTM_OK && objs[i].len != objs[i].size) {
-            fprintf(stderr, "trustm: object %04X: expected %zu bytes, the chip returned %zu\n", objs[i].oid,
-                    objs[i].size, objs[i].len);
-            objs[i].st = TRUSTM_STATUS(TRUSTM_LAYER_TOOL, TRUSTM_BASE_BAD_RESPONSE);
+        o[i].st = trustm_data_read(&d.dev, o[i].oid, 0, o[i].buf, sizeof(o[i].buf), &o[i].len);
+        if (o[i].st == TRUSTM_OK && o[i].len != o[i].size) {
+            fprintf(stderr, "trustm: object %04X: expected %zu bytes, the chip returned %zu\n", o[i].oid, o[i].size,
+                    o[i].len);
+            o[i].st = TRUSTM_STATUS(TRUSTM_LAYER_TOOL, TRUSTM_BASE_BAD_RESPONSE);
         }
-        if (objs[i].st == TRUSTM_OK && objs[i].oid == 0xE0C2u) {
-            objs[i].st = trustm_uid_decode(objs[i].buf, objs[i].len, &uid);
+        if (o[i].st == TRUSTM_OK && o[i].oid == 0xE0C2u) {
+            o[i].st = trustm_uid_decode(o[i].buf, o[i].len, &res->uid);
         }
-        if (objs[i].st != TRUSTM_OK) {
+        if (o[i].st != TRUSTM_OK) {
             int e;
-            snprintf(what, sizeof(what), "read %04X (%s)", objs[i].oid, objs[i].label);
-            e = cli_report_status(what, objs[i].st);
+            snprintf(what, sizeof(what), "read %04X (%s)", o[i].oid, o[i].label);
+            e = cli_report_status(what, o[i].st);
             if (first_err == CLI_EXIT_OK) {
                 first_err = e;
             }
-            if (TRUSTM_STATUS_LAYER(objs[i].st) != TRUSTM_LAYER_DEVICE &&
-                TRUSTM_STATUS_LAYER(objs[i].st) != TRUSTM_LAYER_TOOL) {
+            if (TRUSTM_STATUS_LAYER(o[i].st) != TRUSTM_LAYER_DEVICE &&
+                TRUSTM_STATUS_LAYER(o[i].st) != TRUSTM_LAYER_TOOL) {
                 /* the link is gone: do not try the remaining objects */
-                for (size_t k = i + 1; k < nobj; k++) {
-                    objs[k].st = objs[i].st;
+                for (size_t k = i + 1; k < INFO_NOBJ; k++) {
+                    o[k].st = o[i].st;
                 }
                 break;
             }
         }
     }
-    if (json) {
-        print_json(&d, objs, nobj, &uid);
-    } else {
-        print_text(&d, objs, nobj, &uid);
-    }
+    res->frame_size = trustm_device_frame_size(&d.dev); /* as negotiated by now */
     cli_device_close(&d, g);
     return first_err;
+}
+
+int do_info(cli_globals_t *g, int argc, char **argv)
+{
+    bool json = false, opened = false;
+    static info_result_t res;
+    int rc = info_parse(g, argc, argv, &json);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    rc = info_run(g, &res, &opened);
+    if (opened) {
+        if (json) {
+            print_json(&res);
+        } else {
+            print_text(&res);
+        }
+    }
+    return rc;
 }

@@ -108,32 +108,40 @@ static void print_row_json(const list_row_t *r, bool first)
     printf("}");
 }
 
-int do_list(cli_globals_t *g, int argc, char **argv)
+#define LIST_N (sizeof(list_oids) / sizeof(list_oids[0]))
+
+typedef struct list_opts {
+    bool json;
+} list_opts_t;
+
+/* the rows read (up to a failure); opened: the chip answered at all */
+typedef struct list_result {
+    bool opened;
+    size_t n;
+    list_row_t rows[LIST_N];
+} list_result_t;
+
+static int list_parse(cli_globals_t *g, int argc, char **argv, list_opts_t *o)
 {
-    const char *cmd = "list";
     cli_io_t io;
-    cli_device_t d;
-    bool json = false, first = true;
-    int rc = CLI_EXIT_OK;
-    const cli_opt_t opts[] = {{"--json", NULL, NULL, &json, NULL, 0}, {NULL, NULL, NULL, NULL, NULL, 0}};
+    o->json = false;
+    const cli_opt_t opts[] = {{"--json", NULL, NULL, &o->json, NULL, 0}, {NULL, NULL, NULL, NULL, NULL, 0}};
     memset(&io, 0, sizeof(io));
-    if ((rc = cli_parse(g, &io, 0, cmd, list_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {
-        return rc;
-    }
-    rc = cli_device_open(&d, g, cmd);
+    return cli_parse(g, &io, 0, "list", list_help, opts, NULL, argc, argv);
+}
+
+static int list_run(const cli_globals_t *g, list_result_t *res)
+{
+    cli_device_t d;
+    int rc = cli_device_open(&d, g, "list");
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    if (json) {
-        printf("[");
-    } else {
-        printf("OID   %-34s %-12s %11s %-4s access conditions\n", "name", "type", "used/max", "lcso");
-    }
-    for (size_t k = 0; k < sizeof(list_oids) / sizeof(list_oids[0]); k++) {
+    res->opened = true;
+    for (size_t k = 0; k < LIST_N; k++) {
         uint8_t raw[TRUSTM_MD_MAX_LEN + 2u];
         size_t len = 0;
         trustm_metadata_t md;
-        list_row_t row;
         trustm_status_t st = trustm_metadata_read(&d.dev, list_oids[k], raw, sizeof(raw), &len);
         if (TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_DEVICE && TRUSTM_STATUS_BASE(st) == 0x01u) {
             continue; /* invalid OID: this chip does not have the object */
@@ -147,17 +155,43 @@ int do_list(cli_globals_t *g, int argc, char **argv)
             rc = cli_report_status(what, st);
             break;
         }
-        row_from(list_oids[k], &md, &row);
-        if (json) {
-            print_row_json(&row, first);
-        } else {
-            print_row_text(&row);
-        }
-        first = false;
-    }
-    if (json) {
-        printf("]\n");
+        row_from(list_oids[k], &md, &res->rows[res->n++]);
     }
     cli_device_close(&d, g);
+    return rc;
+}
+
+static void list_print(const list_opts_t *o, const list_result_t *res)
+{
+    if (o->json) {
+        printf("[");
+    } else {
+        printf("OID   %-34s %-12s %11s %-4s access conditions\n", "name", "type", "used/max", "lcso");
+    }
+    for (size_t k = 0; k < res->n; k++) {
+        if (o->json) {
+            print_row_json(&res->rows[k], k == 0u);
+        } else {
+            print_row_text(&res->rows[k]);
+        }
+    }
+    if (o->json) {
+        printf("]\n");
+    }
+}
+
+int do_list(cli_globals_t *g, int argc, char **argv)
+{
+    list_opts_t o;
+    static list_result_t res;
+    int rc = list_parse(g, argc, argv, &o);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    memset(&res, 0, sizeof(res));
+    rc = list_run(g, &res);
+    if (res.opened) {
+        list_print(&o, &res); /* the rows read before a failure too */
+    }
     return rc;
 }

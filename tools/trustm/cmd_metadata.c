@@ -153,24 +153,56 @@ static int print_text(uint16_t oid, const uint8_t *raw, size_t len)
     return CLI_EXIT_OK;
 }
 
-int do_metadata(cli_globals_t *g, int argc, char **argv)
+typedef struct metadata_opts {
+    uint16_t oid;
+    bool json, raw;
+    bool set; /* write md (encoded from --set / --set-file), else read and show */
+    uint8_t md[TRUSTM_MD_MAX_LEN + 2u];
+    size_t md_len;
+} metadata_opts_t;
+
+typedef struct metadata_result {
+    uint8_t md[TRUSTM_MD_MAX_LEN + 2u];
+    size_t md_len;
+} metadata_result_t;
+
+/* --set-file: the text, without the header line of `trustm metadata OID` */
+static int metadata_set_file(const char *set_file, const char **set)
+{
+    static char set_text[8192];
+    size_t n = 0;
+    char *p;
+    int rc;
+    if ((rc = cli_file_load(set_file, false, "metadata", (uint8_t *)set_text, sizeof(set_text) - 1u, &n)) != 0) {
+        return rc;
+    }
+    set_text[n] = '\0';
+    if (strlen(set_text) != n) {
+        fprintf(stderr, "trustm metadata: %s: not text (contains a NUL byte)\n", set_file);
+        return CLI_EXIT_FILE;
+    }
+    *set = set_text;
+    /* skip the header line of `trustm metadata OID` ("F1D0 (...) metadata:") */
+    p = strchr(set_text, '\n');
+    if (p != NULL && p - set_text >= 9 && strncmp(p - 9, "metadata:", 9) == 0) {
+        *set = p + 1;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int metadata_parse(cli_globals_t *g, int argc, char **argv, metadata_opts_t *o)
 {
     const char *cmd = "metadata";
     cli_io_t io;
-    cli_device_t d;
     const char *oid_s = NULL, *set = NULL, *set_file = NULL;
-    static char set_text[8192];
-    bool json = false, raw = false;
-    uint16_t oid;
-    uint8_t md[TRUSTM_MD_MAX_LEN + 2u];
-    size_t md_len = 0;
     trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
+    memset(o, 0, sizeof(*o));
     const cli_opt_t opts[] = {{"--set", NULL, &set, NULL, NULL, 0},
                               {"--set-file", NULL, &set_file, NULL, NULL, 0},
-                              {"--json", NULL, NULL, &json, NULL, 0},
-                              {"--raw", NULL, NULL, &raw, NULL, 0},
+                              {"--json", NULL, NULL, &o->json, NULL, 0},
+                              {"--raw", NULL, NULL, &o->raw, NULL, 0},
                               {NULL, NULL, NULL, NULL, NULL, 0}};
     if ((rc = cli_parse(g, &io, 0, cmd, metadata_help, opts, &oid_s, argc, argv)) != CLI_PARSE_RUN) {
         return rc;
@@ -178,39 +210,24 @@ int do_metadata(cli_globals_t *g, int argc, char **argv)
     if (oid_s == NULL) {
         return cli_usage_error(cmd, "missing OID (e.g. trustm metadata F1D0)");
     }
-    if ((rc = cli_oid_arg(cmd, "OID", oid_s, &oid)) != CLI_EXIT_OK) {
+    if ((rc = cli_oid_arg(cmd, "OID", oid_s, &o->oid)) != CLI_EXIT_OK) {
         return rc;
     }
-    if (json && raw) {
+    if (o->json && o->raw) {
         return cli_usage_error(cmd, "--json and --raw exclude each other");
     }
     if (set != NULL && set_file != NULL) {
         return cli_usage_error(cmd, "give --set or --set-file, not both");
     }
-    if (set_file != NULL) {
-        size_t n = 0;
-        char *p;
-        if ((rc = cli_file_load(set_file, false, cmd, (uint8_t *)set_text, sizeof(set_text) - 1u, &n)) != 0) {
-            return rc;
-        }
-        set_text[n] = '\0';
-        if (strlen(set_text) != n) {
-            fprintf(stderr, "trustm metadata: %s: not text (contains a NUL byte)\n", set_file);
-            return CLI_EXIT_FILE;
-        }
-        set = set_text;
-        /* skip the header line of `trustm metadata OID` ("F1D0 (...) metadata:") */
-        p = strchr(set_text, '\n');
-        if (p != NULL && p - set_text >= 9 && strncmp(p - 9, "metadata:", 9) == 0) {
-            set = p + 1;
-        }
+    if (set_file != NULL && (rc = metadata_set_file(set_file, &set)) != CLI_EXIT_OK) {
+        return rc;
     }
     if (set != NULL) {
-        if (json || raw) {
+        if (o->json || o->raw) {
             return cli_usage_error(cmd, "--set does not print metadata; leave out --json/--raw");
         }
-        st = trustm_metadata_parse(set, md, sizeof(md), &md_len);
-        if (st == TRUSTM_OK && md_len <= 2u) {
+        st = trustm_metadata_parse(set, o->md, sizeof(o->md), &o->md_len);
+        if (st == TRUSTM_OK && o->md_len <= 2u) {
             return cli_usage_error(cmd, "--set: no tag given (e.g. --set \"read: ALW\")");
         }
         if (st != TRUSTM_OK) {
@@ -219,37 +236,58 @@ int do_metadata(cli_globals_t *g, int argc, char **argv)
                                    "\"change: LcsO < op; read: ALW\")",
                                    set);
         }
+        o->set = true;
     }
-    rc = cli_device_open(&d, g, cmd);
+    return CLI_PARSE_RUN;
+}
+
+static int metadata_run(const cli_globals_t *g, const metadata_opts_t *o, metadata_result_t *res)
+{
+    cli_device_t d;
+    trustm_status_t st;
+    char what[64];
+    int rc = cli_device_open(&d, g, "metadata");
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    if (set != NULL) {
-        st = trustm_metadata_write(&d.dev, oid, md, md_len);
-        if (st != TRUSTM_OK) {
-            char what[64];
-            snprintf(what, sizeof(what), "write metadata of %04X", oid);
-            rc = cli_report_status(what, st);
-        } else {
-            printf("%04X: metadata written\n", oid);
-        }
+    if (o->set) {
+        st = trustm_metadata_write(&d.dev, o->oid, o->md, o->md_len);
+        snprintf(what, sizeof(what), "write metadata of %04X", o->oid);
     } else {
-        st = trustm_metadata_read(&d.dev, oid, md, sizeof(md), &md_len);
-        if (st != TRUSTM_OK) {
-            char what[64];
-            snprintf(what, sizeof(what), "read metadata of %04X", oid);
-            rc = cli_report_status(what, st);
-        }
+        st = trustm_metadata_read(&d.dev, o->oid, res->md, sizeof(res->md), &res->md_len);
+        snprintf(what, sizeof(what), "read metadata of %04X", o->oid);
+    }
+    if (st != TRUSTM_OK) {
+        rc = cli_report_status(what, st);
     }
     cli_device_close(&d, g);
-    if (rc != CLI_EXIT_OK || set != NULL) {
-        return rc;
+    return rc;
+}
+
+static int metadata_print(const metadata_opts_t *o, const metadata_result_t *res)
+{
+    if (o->set) {
+        printf("%04X: metadata written\n", o->oid);
+        return CLI_EXIT_OK;
     }
-    if (raw) {
+    if (o->raw) {
         char hex[600];
-        cli_hex_format(md, md_len, ' ', hex, sizeof(hex));
+        cli_hex_format(res->md, res->md_len, ' ', hex, sizeof(hex));
         printf("%s\n", hex);
         return CLI_EXIT_OK;
     }
-    return json ? print_json(oid, md, md_len) : print_text(oid, md, md_len);
+    return o->json ? print_json(o->oid, res->md, res->md_len) : print_text(o->oid, res->md, res->md_len);
+}
+
+int do_metadata(cli_globals_t *g, int argc, char **argv)
+{
+    metadata_opts_t o;
+    metadata_result_t res;
+    int rc = metadata_parse(g, argc, argv, &o);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    memset(&res, 0, sizeof(res));
+    rc = metadata_run(g, &o, &res);
+    return rc == CLI_EXIT_OK ? metadata_print(&o, &res) : rc;
 }

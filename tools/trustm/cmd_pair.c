@@ -80,39 +80,51 @@ static trustm_status_t pbs_lcso(trustm_device_t *dev, uint8_t *lcso)
     return st;
 }
 
-int do_pair(cli_globals_t *g, int argc, char **argv)
+typedef struct pair_opts {
+    bool lock, force;
+    const char *path; /* the host secret file */
+    char tmp[4200];   /* path.new */
+} pair_opts_t;
+
+static int pair_parse(cli_globals_t *g, int argc, char **argv, pair_opts_t *o)
 {
     const char *cmd = "pair";
     cli_io_t io;
-    cli_device_t d;
-    bool lock = false, force = false;
-    uint8_t secret[PBS_SIZE];
-    char tmp[4200];
-    trustm_status_t st;
     int rc;
     memset(&io, 0, sizeof(io));
-    const cli_opt_t opts[] = {{"--lock", NULL, NULL, &lock, NULL, 0},
-                              {"--force", NULL, NULL, &force, NULL, 0},
+    o->lock = o->force = false;
+    const cli_opt_t opts[] = {{"--lock", NULL, NULL, &o->lock, NULL, 0},
+                              {"--force", NULL, NULL, &o->force, NULL, 0},
                               {NULL, NULL, NULL, NULL, NULL, 0}};
     if ((rc = cli_parse(g, &io, 0, cmd, pair_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN) {
         return rc;
     }
-    const char *path = cli_pbs_path(g);
-    if (path == NULL) {
+    o->path = cli_pbs_path(g);
+    if (o->path == NULL) {
         return cli_usage_error(cmd, "give the host secret file: --pbs-file FILE or TRUSTM_PBS_FILE");
     }
     struct stat sb;
-    if (!force && stat(path, &sb) == 0) {
-        fprintf(stderr, "trustm: pair: %s exists (a secret of an earlier pairing); --force replaces it\n", path);
+    if (!o->force && stat(o->path, &sb) == 0) {
+        fprintf(stderr, "trustm: pair: %s exists (a secret of an earlier pairing); --force replaces it\n", o->path);
         return CLI_EXIT_FILE;
     }
-    if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp)) {
+    if (snprintf(o->tmp, sizeof(o->tmp), "%s.new", o->path) >= (int)sizeof(o->tmp)) {
         return cli_usage_error(cmd, "secret file name too long");
     }
-    /* pairing itself runs unprotected (--protect applies to the check afterwards) */
+    return CLI_PARSE_RUN;
+}
+
+/* The new secret to the temporary file, to E140, the file into place, E140 locked (--lock);
+ * run unprotected (--protect applies to the check afterwards). */
+static int pair_write(const cli_globals_t *g, const pair_opts_t *o)
+{
+    const char *cmd = "pair";
+    cli_device_t d;
+    uint8_t secret[PBS_SIZE];
+    trustm_status_t st;
     cli_globals_t plain = *g;
     plain.protect_set = false;
-    rc = cli_device_open(&d, &plain, cmd);
+    int rc = cli_device_open(&d, &plain, cmd);
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
@@ -134,9 +146,9 @@ int do_pair(cli_globals_t *g, int argc, char **argv)
         cli_device_close(&d, &plain);
         return CLI_EXIT_DEVICE;
     }
-    unlink(tmp); /* a leftover of an interrupted pairing */
-    if (write_secret_file(tmp, secret, sizeof(secret)) != 0) {
-        fprintf(stderr, "trustm: pair: cannot write %s: %s\n", tmp, strerror(errno));
+    unlink(o->tmp); /* a leftover of an interrupted pairing */
+    if (write_secret_file(o->tmp, secret, sizeof(secret)) != 0) {
+        fprintf(stderr, "trustm: pair: cannot write %s: %s\n", o->tmp, strerror(errno));
         trustm_wipe(secret, sizeof(secret));
         cli_device_close(&d, &plain);
         return CLI_EXIT_FILE;
@@ -144,20 +156,20 @@ int do_pair(cli_globals_t *g, int argc, char **argv)
     st = trustm_data_write(&d.dev, PBS_OID, TRUSTM_ERASE_AND_WRITE, 0, secret, sizeof(secret));
     trustm_wipe(secret, sizeof(secret));
     if (st != TRUSTM_OK) {
-        unlink(tmp);
+        unlink(o->tmp);
         rc = cli_report_status("writing the platform binding secret to E140", st);
         cli_device_close(&d, &plain);
         return rc;
     }
-    if (rename(tmp, path) != 0) {
+    if (rename(o->tmp, o->path) != 0) {
         fprintf(stderr,
                 "trustm: pair: cannot rename %s to %s: %s (the chip has the new secret; the file %s "
                 "holds it)\n",
-                tmp, path, strerror(errno), tmp);
+                o->tmp, o->path, strerror(errno), o->tmp);
         cli_device_close(&d, &plain);
         return CLI_EXIT_FILE;
     }
-    if (lock) {
+    if (o->lock) {
         static const uint8_t md_lock[] = {0x20, 0x03, 0xC0, 0x01, TRUSTM_LCS_OPERATIONAL};
         st = trustm_metadata_write(&d.dev, PBS_OID, md_lock, sizeof(md_lock));
         if (st != TRUSTM_OK) {
@@ -167,23 +179,48 @@ int do_pair(cli_globals_t *g, int argc, char **argv)
         }
     }
     cli_device_close(&d, &plain);
-    /* check: a fully protected GetRandom with the new secret */
+    return CLI_EXIT_OK;
+}
+
+/* check: a fully protected GetRandom with the new secret */
+static int pair_check(const cli_globals_t *g, const pair_opts_t *o)
+{
+    cli_device_t d;
     cli_globals_t check = *g;
     check.protect_set = true;
     check.protect = TRUSTM_PROTECT_FULL;
-    check.pbs_file = path;
-    rc = cli_device_open(&d, &check, cmd);
+    check.pbs_file = o->path;
+    int rc = cli_device_open(&d, &check, "pair");
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
     uint8_t r[8];
-    st = trustm_random(&d.dev, TRUSTM_RNG_TRNG, r, sizeof(r));
+    trustm_status_t st = trustm_random(&d.dev, TRUSTM_RNG_TRNG, r, sizeof(r));
     if (st != TRUSTM_OK) {
         rc = cli_report_status("checking the pairing (protected GetRandom)", st);
     }
     cli_device_close(&d, &check);
+    return rc;
+}
+
+static void pair_print(const pair_opts_t *o)
+{
+    printf("paired: new platform binding secret in E140 and in %s%s\n", o->path, o->lock ? "; E140 locked" : "");
+}
+
+int do_pair(cli_globals_t *g, int argc, char **argv)
+{
+    static pair_opts_t o;
+    int rc = pair_parse(g, argc, argv, &o);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    rc = pair_write(g, &o);
     if (rc == CLI_EXIT_OK) {
-        printf("paired: new platform binding secret in E140 and in %s%s\n", path, lock ? "; E140 locked" : "");
+        rc = pair_check(g, &o);
+    }
+    if (rc == CLI_EXIT_OK) {
+        pair_print(&o);
     }
     return rc;
 }

@@ -85,38 +85,55 @@ static int load_cert(const char *cmd, const char *path, uint8_t *der, size_t *le
     return rc;
 }
 
-int do_provision_setup(cli_globals_t *g, int argc, char **argv)
+typedef struct setup_opts {
+    const char *cert_path, *secret_path;
+    uint16_t ta, secret_oid, targets[MAX_TARGETS];
+    size_t n_targets;
+    unsigned long version, reset_type;
+    bool mud;
+    uint8_t cert[CERT_MAX]; /* the files, loaded while parsing (no device access) */
+    size_t cert_len;
+    uint8_t secret[64];
+    size_t secret_len;
+} setup_opts_t;
+
+/* how far the setup got: the trust anchor, the secret, targets_done targets */
+typedef struct setup_result {
+    bool ta_done, secret_done;
+    size_t targets_done;
+} setup_result_t;
+
+static int setup_parse(cli_globals_t *g, int argc, char **argv, setup_opts_t *o)
 {
     const char *cmd = "provision-setup";
-    const char *cert_path = NULL, *secret_path = NULL;
-    uint16_t ta = TRUSTM_OID_ID2_TRUST_ANCHOR, secret_oid = 0xF1D1u, targets[MAX_TARGETS];
-    size_t n_targets = 0;
-    unsigned long version = 0, reset_type = 0;
-    bool mud = false, have_reset = false;
+    bool have_reset = false;
     int rc;
     const char *ta_s = NULL, *secret_oid_s = NULL, *version_s = NULL, *reset_s = NULL;
     const char *target_s[MAX_TARGETS];
-    const cli_opt_t opts[] = {{"--cert", NULL, &cert_path, NULL, NULL, 0},
-                              {"--secret", NULL, &secret_path, NULL, NULL, 0},
+    memset(o, 0, sizeof(*o));
+    o->ta = TRUSTM_OID_ID2_TRUST_ANCHOR;
+    o->secret_oid = 0xF1D1u;
+    const cli_opt_t opts[] = {{"--cert", NULL, &o->cert_path, NULL, NULL, 0},
+                              {"--secret", NULL, &o->secret_path, NULL, NULL, 0},
                               {"--ta", NULL, &ta_s, NULL, NULL, 0},
                               {"--secret-oid", NULL, &secret_oid_s, NULL, NULL, 0},
-                              {"--target", NULL, target_s, NULL, &n_targets, MAX_TARGETS},
+                              {"--target", NULL, target_s, NULL, &o->n_targets, MAX_TARGETS},
                               {"--version", NULL, &version_s, NULL, NULL, 0},
                               {"--reset-type", NULL, &reset_s, NULL, NULL, 0},
-                              {"--metadata-update", NULL, NULL, &mud, NULL, 0},
+                              {"--metadata-update", NULL, NULL, &o->mud, NULL, 0},
                               {NULL, NULL, NULL, NULL, NULL, 0}};
     cli_io_t io;
     memset(&io, 0, sizeof io);
     if ((rc = cli_parse(g, &io, 0, cmd, setup_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN)
         return rc;
-    if (ta_s != NULL && (rc = cli_oid_arg(cmd, "--ta", ta_s, &ta)) != CLI_EXIT_OK)
+    if (ta_s != NULL && (rc = cli_oid_arg(cmd, "--ta", ta_s, &o->ta)) != CLI_EXIT_OK)
         return rc;
-    if (secret_oid_s != NULL && (rc = cli_oid_arg(cmd, "--secret-oid", secret_oid_s, &secret_oid)) != CLI_EXIT_OK)
+    if (secret_oid_s != NULL && (rc = cli_oid_arg(cmd, "--secret-oid", secret_oid_s, &o->secret_oid)) != CLI_EXIT_OK)
         return rc;
-    for (size_t k = 0; k < n_targets; k++)
-        if ((rc = cli_oid_arg(cmd, "--target", target_s[k], &targets[k])) != CLI_EXIT_OK)
+    for (size_t k = 0; k < o->n_targets; k++)
+        if ((rc = cli_oid_arg(cmd, "--target", target_s[k], &o->targets[k])) != CLI_EXIT_OK)
             return rc;
-    if (version_s != NULL && cli_parse_uint(version_s, 0, 0x7FFF, &version) != 0)
+    if (version_s != NULL && cli_parse_uint(version_s, 0, 0x7FFF, &o->version) != 0)
         return cli_usage_error(cmd, "--version needs a number 0..32767");
     if (reset_s != NULL) {
         uint8_t b[1];
@@ -125,138 +142,198 @@ int do_provision_setup(cli_globals_t *g, int argc, char **argv)
             return rc;
         if (bl != 1)
             return cli_usage_error(cmd, "--reset-type needs one hex byte (e.g. 01, 11)");
-        reset_type = b[0];
+        o->reset_type = b[0];
         have_reset = true;
     }
-    if (cert_path == NULL && secret_path == NULL && n_targets == 0)
+    if (o->cert_path == NULL && o->secret_path == NULL && o->n_targets == 0)
         return cli_usage_error(cmd, "nothing to do: give --cert, --secret and/or --target");
-    if (mud && (!have_reset || reset_type == 0))
+    if (o->mud && (!have_reset || o->reset_type == 0))
         return cli_usage_error(cmd, "--metadata-update needs --reset-type HEX (non-zero, e.g. 01)");
-    if (!mud && have_reset)
+    if (!o->mud && have_reset)
         return cli_usage_error(cmd, "--reset-type only applies with --metadata-update");
-    for (size_t k = 0; k < n_targets; k++)
-        if (targets[k] == ta || (secret_path != NULL && targets[k] == secret_oid))
-            return cli_usage_error(cmd, "--target %04X is the trust anchor or the secret object", targets[k]);
+    for (size_t k = 0; k < o->n_targets; k++)
+        if (o->targets[k] == o->ta || (o->secret_path != NULL && o->targets[k] == o->secret_oid))
+            return cli_usage_error(cmd, "--target %04X is the trust anchor or the secret object", o->targets[k]);
 
-    static uint8_t cert[CERT_MAX];
-    size_t cert_len = 0;
-    uint8_t secret[64];
-    size_t secret_len = 0;
-    if (cert_path != NULL && (rc = load_cert(cmd, cert_path, cert, &cert_len)) != CLI_EXIT_OK)
+    if (o->cert_path != NULL && (rc = load_cert(cmd, o->cert_path, o->cert, &o->cert_len)) != CLI_EXIT_OK)
         return rc;
-    if (secret_path != NULL) {
+    if (o->secret_path != NULL) {
         static uint8_t sbuf[4096];
-        if ((rc = cli_file_load(secret_path, true, cmd, sbuf, sizeof sbuf, &secret_len)) != CLI_EXIT_OK)
+        if ((rc = cli_file_load(o->secret_path, true, cmd, sbuf, sizeof sbuf, &o->secret_len)) != CLI_EXIT_OK)
             return rc;
-        if (secret_len == 0 || secret_len > sizeof secret) {
-            fprintf(stderr, "trustm %s: --secret %s: %zu bytes; the secret must have 1..64\n", cmd, secret_path,
-                    secret_len);
+        if (o->secret_len == 0 || o->secret_len > sizeof o->secret) {
+            fprintf(stderr, "trustm %s: --secret %s: %zu bytes; the secret must have 1..64\n", cmd, o->secret_path,
+                    o->secret_len);
             return CLI_EXIT_FILE;
         }
-        memcpy(secret, sbuf, secret_len);
+        memcpy(o->secret, sbuf, o->secret_len);
+        trustm_wipe(sbuf, sizeof sbuf);
     }
+    return CLI_PARSE_RUN;
+}
 
+static void setup_target(const setup_opts_t *o, size_t k, trustm_protupd_target_t *t)
+{
+    memset(t, 0, sizeof *t);
+    t->oid = o->targets[k];
+    t->ta_oid = o->ta;
+    t->secret_oid = o->secret_path != NULL ? o->secret_oid : 0;
+    t->version = (uint16_t)o->version;
+    t->metadata_update = o->mud;
+    t->reset_type = (uint8_t)o->reset_type;
+    t->key_object = is_key_object(o->targets[k]);
+}
+
+static int setup_run(const cli_globals_t *g, const setup_opts_t *o, setup_result_t *res)
+{
     cli_device_t d;
-    if ((rc = cli_device_open(&d, g, cmd)) != CLI_EXIT_OK)
+    int rc;
+    if ((rc = cli_device_open(&d, g, "provision-setup")) != CLI_EXIT_OK)
         return rc;
     trustm_status_t st = TRUSTM_OK;
     char what[80];
-    if (cert_path != NULL) {
-        st = trustm_protupd_setup_trust_anchor(&d.dev, ta, cert, cert_len);
-        snprintf(what, sizeof what, "trust anchor %04X", ta);
-        if (st == TRUSTM_OK)
-            printf("%04X: trust anchor certificate (%zu bytes), Execute = ALW, type TA\n", ta, cert_len);
+    if (o->cert_path != NULL) {
+        st = trustm_protupd_setup_trust_anchor(&d.dev, o->ta, o->cert, o->cert_len);
+        snprintf(what, sizeof what, "trust anchor %04X", o->ta);
+        res->ta_done = st == TRUSTM_OK;
     }
-    if (st == TRUSTM_OK && secret_path != NULL) {
-        st = trustm_protupd_setup_secret(&d.dev, secret_oid, secret, secret_len);
-        snprintf(what, sizeof what, "secret %04X", secret_oid);
-        if (st == TRUSTM_OK)
-            printf("%04X: protected-update secret (%zu bytes), Execute = ALW, type UPDATSEC\n", secret_oid, secret_len);
+    if (st == TRUSTM_OK && o->secret_path != NULL) {
+        st = trustm_protupd_setup_secret(&d.dev, o->secret_oid, o->secret, o->secret_len);
+        snprintf(what, sizeof what, "secret %04X", o->secret_oid);
+        res->secret_done = st == TRUSTM_OK;
     }
-    for (size_t k = 0; st == TRUSTM_OK && k < n_targets; k++) {
+    for (size_t k = 0; st == TRUSTM_OK && k < o->n_targets; k++) {
         trustm_protupd_target_t t;
-        memset(&t, 0, sizeof t);
-        t.oid = targets[k];
-        t.ta_oid = ta;
-        t.secret_oid = secret_path != NULL ? secret_oid : 0;
-        t.version = (uint16_t)version;
-        t.metadata_update = mud;
-        t.reset_type = (uint8_t)reset_type;
-        t.key_object = is_key_object(targets[k]);
+        setup_target(o, k, &t);
         st = trustm_protupd_setup_target(&d.dev, &t);
-        snprintf(what, sizeof what, "target %04X", targets[k]);
-        if (st == TRUSTM_OK) {
-            printf("%04X: %s = Int(%04X)", targets[k], mud ? "metadata update" : "change", ta);
-            if (t.secret_oid != 0)
-                printf(" && Conf(%04X)", t.secret_oid);
-            printf(", version %lu%s\n", version, t.key_object ? ", Execute = ALW" : "");
-        }
+        snprintf(what, sizeof what, "target %04X", o->targets[k]);
+        if (st == TRUSTM_OK)
+            res->targets_done = k + 1;
     }
-    trustm_wipe(secret, sizeof secret);
     rc = st == TRUSTM_OK ? CLI_EXIT_OK : cli_report_status(what, st);
     cli_device_close(&d, g);
     return rc;
 }
 
-int do_id2_provision(cli_globals_t *g, int argc, char **argv)
+/* the steps done (all of them, or those before a failure) */
+static void setup_print(const setup_opts_t *o, const setup_result_t *res)
+{
+    if (res->ta_done)
+        printf("%04X: trust anchor certificate (%zu bytes), Execute = ALW, type TA\n", o->ta, o->cert_len);
+    if (res->secret_done)
+        printf("%04X: protected-update secret (%zu bytes), Execute = ALW, type UPDATSEC\n", o->secret_oid,
+               o->secret_len);
+    for (size_t k = 0; k < res->targets_done; k++) {
+        trustm_protupd_target_t t;
+        setup_target(o, k, &t);
+        printf("%04X: %s = Int(%04X)", o->targets[k], o->mud ? "metadata update" : "change", o->ta);
+        if (t.secret_oid != 0)
+            printf(" && Conf(%04X)", t.secret_oid);
+        printf(", version %lu%s\n", o->version, t.key_object ? ", Execute = ALW" : "");
+    }
+}
+
+int do_provision_setup(cli_globals_t *g, int argc, char **argv)
+{
+    static setup_opts_t o;
+    setup_result_t res = {false, false, 0};
+    int rc = setup_parse(g, argc, argv, &o);
+    if (rc == CLI_PARSE_RUN) {
+        rc = setup_run(g, &o, &res);
+        setup_print(&o, &res);
+    }
+    trustm_wipe(o.secret, sizeof o.secret);
+    return rc;
+}
+
+typedef struct id2_opts {
+    cli_pu_set_t s; /* the data set, loaded while parsing (no device access) */
+    uint8_t id[TRUSTM_ID2_DEVICE_ID_SIZE + 1];
+    const char *key_kind; /* NULL, "aes" or "rsa" */
+    uint8_t cert[CERT_MAX];
+    size_t cert_len;
+} id2_opts_t;
+
+static int id2_parse(cli_globals_t *g, int argc, char **argv, id2_opts_t *o)
 {
     const char *cmd = "id2-provision";
     cli_pu_args_t a;
-    static cli_pu_set_t s;
-    uint8_t id[TRUSTM_ID2_DEVICE_ID_SIZE + 1];
     size_t id_len = 0;
     bool have_id = false;
-    const char *cert_path = NULL, *key_kind = NULL;
+    const char *cert_path = NULL;
     int rc;
     memset(&a, 0, sizeof a);
+    o->key_kind = NULL;
+    o->cert_len = 0;
     const char *id_s = NULL;
     const cli_opt_t opts[] = {CLI_PU_OPTS(a),
                               {"--device-id", NULL, &id_s, NULL, NULL, 0},
                               {"--cert", NULL, &cert_path, NULL, NULL, 0},
-                              {"--key", NULL, &key_kind, NULL, NULL, 0},
+                              {"--key", NULL, &o->key_kind, NULL, NULL, 0},
                               {NULL, NULL, NULL, NULL, NULL, 0}};
     cli_io_t io;
     memset(&io, 0, sizeof io);
     if ((rc = cli_parse(g, &io, 0, cmd, id2_help, opts, NULL, argc, argv)) != CLI_PARSE_RUN)
         return rc;
     if (id_s != NULL) {
-        if ((rc = cli_parse_hex_arg(cmd, "--device-id", id_s, id, sizeof id, &id_len)) != CLI_EXIT_OK)
+        if ((rc = cli_parse_hex_arg(cmd, "--device-id", id_s, o->id, sizeof o->id, &id_len)) != CLI_EXIT_OK)
             return rc;
         if (id_len != TRUSTM_ID2_DEVICE_ID_SIZE)
             return cli_usage_error(cmd, "--device-id has %zu bytes; the ID2 device ID has 12 (24 hex digits)", id_len);
         have_id = true;
     }
-    if (key_kind != NULL && strcmp(key_kind, "aes") != 0 && strcmp(key_kind, "rsa") != 0)
+    if (o->key_kind != NULL && strcmp(o->key_kind, "aes") != 0 && strcmp(o->key_kind, "rsa") != 0)
         return cli_usage_error(cmd, "--key needs aes (E200) or rsa (E0FC)");
     if (!have_id)
         return cli_usage_error(cmd, "missing --device-id HEX (12 bytes)");
-    if ((cert_path == NULL) != (key_kind == NULL))
+    if ((cert_path == NULL) != (o->key_kind == NULL))
         return cli_usage_error(cmd, "--cert and --key go together (the seed's full flow)");
-    static uint8_t cert[CERT_MAX];
-    size_t cert_len = 0;
-    if (cert_path != NULL && (rc = load_cert(cmd, cert_path, cert, &cert_len)) != CLI_EXIT_OK)
+    if (cert_path != NULL && (rc = load_cert(cmd, cert_path, o->cert, &o->cert_len)) != CLI_EXIT_OK)
         return rc;
-    if ((rc = cli_pu_load(&a, cmd, &s)) != CLI_EXIT_OK)
+    if ((rc = cli_pu_load(&a, cmd, &o->s)) != CLI_EXIT_OK)
         return rc;
+    return CLI_PARSE_RUN;
+}
+
+static int id2_run(const cli_globals_t *g, const id2_opts_t *o)
+{
+    const cli_pu_set_t *s = &o->s;
     cli_device_t d;
-    if ((rc = cli_device_open(&d, g, cmd)) != CLI_EXIT_OK)
+    int rc;
+    if ((rc = cli_device_open(&d, g, "id2-provision")) != CLI_EXIT_OK)
         return rc;
     trustm_status_t st;
-    if (key_kind == NULL)
-        st = trustm_id2_key_update(&d.dev, id, s.manifest, s.manifest_len, s.frags, s.lens, s.n);
-    else if (strcmp(key_kind, "aes") == 0)
-        st = trustm_id2_aes_key_update(&d.dev, id, cert, cert_len, s.manifest, s.manifest_len, s.frags, s.lens, s.n);
+    if (o->key_kind == NULL)
+        st = trustm_id2_key_update(&d.dev, o->id, s->manifest, s->manifest_len, s->frags, s->lens, s->n);
+    else if (strcmp(o->key_kind, "aes") == 0)
+        st = trustm_id2_aes_key_update(&d.dev, o->id, o->cert, o->cert_len, s->manifest, s->manifest_len, s->frags,
+                                       s->lens, s->n);
     else
-        st = trustm_id2_rsa_key_update(&d.dev, id, cert, cert_len, s.manifest, s.manifest_len, s.frags, s.lens, s.n);
-    if (st != TRUSTM_OK) {
+        st = trustm_id2_rsa_key_update(&d.dev, o->id, o->cert, o->cert_len, s->manifest, s->manifest_len, s->frags,
+                                       s->lens, s->n);
+    if (st != TRUSTM_OK)
         rc = cli_report_status("ID2 key provisioning", st);
-    } else {
-        char hex[3 * TRUSTM_ID2_DEVICE_ID_SIZE + 1];
-        cli_hex_format(id, TRUSTM_ID2_DEVICE_ID_SIZE, 0, hex, sizeof hex);
-        printf("F1D0: ID2 device ID %s\n", hex);
-        printf("ID2 key updated: manifest %zu bytes, %zu fragment%s (%zu bytes)\n", s.manifest_len, s.n,
-               s.n == 1 ? "" : "s", s.stream_len);
-    }
     cli_device_close(&d, g);
+    return rc;
+}
+
+static void id2_print(const id2_opts_t *o)
+{
+    char hex[3 * TRUSTM_ID2_DEVICE_ID_SIZE + 1];
+    cli_hex_format(o->id, TRUSTM_ID2_DEVICE_ID_SIZE, 0, hex, sizeof hex);
+    printf("F1D0: ID2 device ID %s\n", hex);
+    printf("ID2 key updated: manifest %zu bytes, %zu fragment%s (%zu bytes)\n", o->s.manifest_len, o->s.n,
+           o->s.n == 1 ? "" : "s", o->s.stream_len);
+}
+
+int do_id2_provision(cli_globals_t *g, int argc, char **argv)
+{
+    static id2_opts_t o;
+    int rc = id2_parse(g, argc, argv, &o);
+    if (rc != CLI_PARSE_RUN)
+        return rc;
+    rc = id2_run(g, &o);
+    if (rc == CLI_EXIT_OK)
+        id2_print(&o);
     return rc;
 }

@@ -21,69 +21,101 @@ static const char read_help[] =
     "  --offset N            first byte to read (default 0)\n"
     "  --length N            number of bytes to read (the object may end earlier)\n";
 
-int do_read(cli_globals_t *g, int argc, char **argv)
+typedef struct read_opts {
+    cli_io_t io;
+    uint16_t oid;
+    unsigned long offset, length; /* length: the buffer size (everything to the end if not given) */
+    bool have_length;
+} read_opts_t;
+
+typedef struct read_result {
+    uint8_t *buf; /* length bytes, malloc'd */
+    size_t got;
+} read_result_t;
+
+static int read_parse(cli_globals_t *g, int argc, char **argv, read_opts_t *o)
 {
     const char *cmd = "read";
-    cli_io_t io;
-    cli_device_t d;
-    const char *oid_s = NULL;
-    unsigned long offset = 0, length = 0;
-    bool have_length = false;
-    uint16_t oid;
-    uint8_t *buf;
-    size_t got = 0;
-    trustm_status_t st;
+    const char *oid_s = NULL, *offset_s = NULL, *length_s = NULL;
     int rc;
-    const char *offset_s = NULL, *length_s = NULL;
     const cli_opt_t opts[] = {{"--offset", NULL, &offset_s, NULL, NULL, 0},
                               {"--length", NULL, &length_s, NULL, NULL, 0},
                               {NULL, NULL, NULL, NULL, NULL, 0}};
-    memset(&io, 0, sizeof(io));
-    if ((rc = cli_parse(g, &io, CLI_IO_OUT | CLI_IO_HEX, cmd, read_help, opts, &oid_s, argc, argv)) != CLI_PARSE_RUN) {
+    memset(o, 0, sizeof(*o));
+    if ((rc = cli_parse(g, &o->io, CLI_IO_OUT | CLI_IO_HEX, cmd, read_help, opts, &oid_s, argc, argv)) !=
+        CLI_PARSE_RUN) {
         return rc;
     }
-    if (offset_s != NULL && cli_parse_uint(offset_s, 0, 0xFFFF, &offset) != 0) {
+    if (offset_s != NULL && cli_parse_uint(offset_s, 0, 0xFFFF, &o->offset) != 0) {
         return cli_usage_error(cmd, "--offset needs a number 0..65535");
     }
-    if (length_s != NULL && cli_parse_uint(length_s, 1, READ_MAX, &length) != 0) {
+    if (length_s != NULL && cli_parse_uint(length_s, 1, READ_MAX, &o->length) != 0) {
         return cli_usage_error(cmd, "--length needs a number 1..65535");
     }
-    have_length = length_s != NULL;
+    o->have_length = length_s != NULL;
     if (oid_s == NULL) {
         return cli_usage_error(cmd, "missing OID (e.g. trustm read F1D0)");
     }
-    if ((rc = cli_oid_arg(cmd, "OID", oid_s, &oid)) != CLI_EXIT_OK) {
+    if ((rc = cli_oid_arg(cmd, "OID", oid_s, &o->oid)) != CLI_EXIT_OK) {
         return rc;
     }
-    if (!have_length) {
-        length = READ_MAX - offset;
-        if (length == 0u) {
+    if (!o->have_length) {
+        o->length = READ_MAX - o->offset;
+        if (o->length == 0u) {
             return cli_usage_error(cmd, "--offset 65535 leaves nothing to read");
         }
     }
-    buf = malloc(length > 0u ? length : 1u);
-    if (buf == NULL) {
+    return CLI_PARSE_RUN;
+}
+
+/* GetDataObject into res->buf (allocated here; the caller frees it) */
+static int read_run(const cli_globals_t *g, const read_opts_t *o, read_result_t *res)
+{
+    cli_device_t d;
+    trustm_status_t st;
+    int rc;
+    res->buf = malloc(o->length > 0u ? o->length : 1u);
+    if (res->buf == NULL) {
         fprintf(stderr, "trustm read: out of memory\n");
         return CLI_EXIT_FILE;
     }
-    rc = cli_device_open(&d, g, cmd);
+    rc = cli_device_open(&d, g, "read");
     if (rc == CLI_EXIT_OK) {
-        st = trustm_data_read(&d.dev, oid, (uint16_t)offset, buf, length, &got);
+        st = trustm_data_read(&d.dev, o->oid, (uint16_t)o->offset, res->buf, o->length, &res->got);
         if (st != TRUSTM_OK) {
             char what[64];
-            snprintf(what, sizeof(what), "read %04X", oid);
+            snprintf(what, sizeof(what), "read %04X", o->oid);
             rc = cli_report_status(what, st);
         }
         cli_device_close(&d, g);
     }
-    if (rc == CLI_EXIT_OK) {
-        if (have_length && got < length) {
-            fprintf(stderr, "trustm read: note: object %04X ends after %zu of the %lu bytes asked for\n", oid, got,
-                    length);
-        }
-        rc = cli_output_write(&io, cmd, buf, got);
+    return rc;
+}
+
+static int read_print(const read_opts_t *o, const read_result_t *res)
+{
+    if (o->have_length && res->got < o->length) {
+        fprintf(stderr, "trustm read: note: object %04X ends after %zu of the %lu bytes asked for\n", o->oid, res->got,
+                o->length);
     }
-    trustm_wipe(buf, length > 0u ? length : 1u);
-    free(buf);
+    return cli_output_write(&o->io, "read", res->buf, res->got);
+}
+
+int do_read(cli_globals_t *g, int argc, char **argv)
+{
+    read_opts_t o;
+    read_result_t res = {NULL, 0};
+    int rc = read_parse(g, argc, argv, &o);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    rc = read_run(g, &o, &res);
+    if (rc == CLI_EXIT_OK) {
+        rc = read_print(&o, &res);
+    }
+    if (res.buf != NULL) {
+        trustm_wipe(res.buf, o.length > 0u ? o.length : 1u);
+        free(res.buf);
+    }
     return rc;
 }

@@ -128,59 +128,89 @@ static int key_oid(const char *cmd, const char *s, uint16_t *oid)
     return s != NULL ? cli_oid_arg(cmd, "--key", s, oid) : CLI_EXIT_OK;
 }
 
-int do_rsa_keygen(cli_globals_t *g, int argc, char **argv)
+typedef struct rsa_keygen_opts {
+    rsa_opts_t o;
+    uint16_t key;
+    uint8_t usage, alg;
+} rsa_keygen_opts_t;
+
+/* the result of the RSA commands: the public key, the signature or the en/decrypted bytes */
+typedef struct rsa_result {
+    uint8_t b[TRUSTM_RSA_PUBKEY_MAX > TRUSTM_RSA_MAX_BYTES ? TRUSTM_RSA_PUBKEY_MAX : TRUSTM_RSA_MAX_BYTES];
+    size_t len;
+    bool invalid; /* rsa-verify: the chip said the signature is invalid */
+} rsa_result_t;
+
+static int rsa_keygen_parse(cli_globals_t *g, int argc, char **argv, rsa_keygen_opts_t *k)
 {
     const char *cmd = "rsa-keygen";
-    rsa_opts_t o;
-    cli_device_t d;
-    uint16_t key;
-    uint8_t usage = TRUSTM_KEY_USAGE_SIGN;
-    uint8_t alg = TRUSTM_RSA2048;
-    uint8_t pub[TRUSTM_RSA_PUBKEY_MAX];
-    size_t pub_len = 0;
-    trustm_status_t st;
-    int rc = parse(g, &o, cmd, keygen_help, CLI_IO_OUT, OPT_KEY | OPT_BITS | OPT_USAGE | OPT_DER, argc, argv);
+    rsa_opts_t *o = &k->o;
+    int rc = parse(g, o, cmd, keygen_help, CLI_IO_OUT, OPT_KEY | OPT_BITS | OPT_USAGE | OPT_DER, argc, argv);
+    k->usage = TRUSTM_KEY_USAGE_SIGN;
+    k->alg = TRUSTM_RSA2048;
     if (rc != CLI_PARSE_RUN) {
         return rc;
     }
-    if ((rc = key_oid(cmd, o.key_s, &key)) != CLI_EXIT_OK) {
+    if ((rc = key_oid(cmd, o->key_s, &k->key)) != CLI_EXIT_OK) {
         return rc;
     }
-    if (key != TRUSTM_OID_RSA_KEY_1 && key != TRUSTM_OID_RSA_KEY_2) {
-        return cli_usage_error(cmd, "--key %04X is not an RSA key slot: use E0FC or E0FD", key);
+    if (k->key != TRUSTM_OID_RSA_KEY_1 && k->key != TRUSTM_OID_RSA_KEY_2) {
+        return cli_usage_error(cmd, "--key %04X is not an RSA key slot: use E0FC or E0FD", k->key);
     }
-    if (o.bits_s != NULL) {
-        if (strcmp(o.bits_s, "1024") == 0) {
-            alg = TRUSTM_RSA1024;
-        } else if (strcmp(o.bits_s, "2048") != 0) {
+    if (o->bits_s != NULL) {
+        if (strcmp(o->bits_s, "1024") == 0) {
+            k->alg = TRUSTM_RSA1024;
+        } else if (strcmp(o->bits_s, "2048") != 0) {
             return cli_usage_error(cmd, "--bits must be 1024 or 2048");
         }
     }
-    if (o.usage_s != NULL && cli_parse_key_usage(o.usage_s, &usage) != 0) {
-        return cli_usage_error(cmd, "--usage '%s': expected names auth, enc, sign, keyagree joined by ','", o.usage_s);
+    if (o->usage_s != NULL && cli_parse_key_usage(o->usage_s, &k->usage) != 0) {
+        return cli_usage_error(cmd, "--usage '%s': expected names auth, enc, sign, keyagree joined by ','", o->usage_s);
     }
     /* the output must be writable before the old key is replaced */
-    if ((rc = cli_output_check(cmd, o.io.out)) != CLI_EXIT_OK) {
+    if ((rc = cli_output_check(cmd, o->io.out)) != CLI_EXIT_OK) {
         return rc;
     }
-    rc = cli_device_open(&d, g, cmd);
+    return CLI_PARSE_RUN;
+}
+
+static int rsa_keygen_run(const cli_globals_t *g, const rsa_keygen_opts_t *k, rsa_result_t *res)
+{
+    cli_device_t d;
+    int rc = cli_device_open(&d, g, "rsa-keygen");
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    st = trustm_rsa_keygen(&d.dev, alg, key, usage, pub, sizeof(pub), &pub_len);
+    trustm_status_t st = trustm_rsa_keygen(&d.dev, k->alg, k->key, k->usage, res->b, TRUSTM_RSA_PUBKEY_MAX, &res->len);
     if (st != TRUSTM_OK) {
         rc = cli_report_status("GenKeyPair", st);
     }
     cli_device_close(&d, g);
-    if (rc == CLI_EXIT_OK) {
-        const char *out = o.io.out != NULL ? o.io.out : "-";
-        rc = cli_rsa_pub_save(cmd, pub, pub_len, o.der, out);
-        if (rc == CLI_EXIT_OK && strcmp(out, "-") != 0) {
-            printf("%04X: new RSA-%s key pair generated; public key written to %s (%s)\n", key,
-                   alg == TRUSTM_RSA1024 ? "1024" : "2048", out, o.der ? "DER" : "PEM");
-        }
+    return rc;
+}
+
+static int rsa_keygen_print(const rsa_keygen_opts_t *k, const rsa_result_t *res)
+{
+    const char *out = k->o.io.out != NULL ? k->o.io.out : "-";
+    int rc = cli_rsa_pub_save("rsa-keygen", res->b, res->len, k->o.der, out);
+    if (rc == CLI_EXIT_OK && strcmp(out, "-") != 0) {
+        printf("%04X: new RSA-%s key pair generated; public key written to %s (%s)\n", k->key,
+               k->alg == TRUSTM_RSA1024 ? "1024" : "2048", out, k->o.der ? "DER" : "PEM");
     }
     return rc;
+}
+
+int do_rsa_keygen(cli_globals_t *g, int argc, char **argv)
+{
+    rsa_keygen_opts_t k;
+    static rsa_result_t res;
+    int rc = rsa_keygen_parse(g, argc, argv, &k);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    memset(&res, 0, sizeof(res));
+    rc = rsa_keygen_run(g, &k, &res);
+    return rc == CLI_EXIT_OK ? rsa_keygen_print(&k, &res) : rc;
 }
 
 /* The digest to sign/verify: input as is (scheme from --scheme or its length) or hashed on the
@@ -229,47 +259,88 @@ static int check_hash_opts(const char *cmd, const rsa_opts_t *o)
     return CLI_EXIT_OK;
 }
 
-int do_rsa_sign(cli_globals_t *g, int argc, char **argv)
-{
-    const char *cmd = "rsa-sign";
-    rsa_opts_t o;
-    cli_device_t d;
-    uint16_t key;
+/* the input of rsa-sign / rsa-verify (a digest, or a message with --hash) */
+typedef struct rsa_input {
     uint8_t *in;
-    size_t len = 0, dlen = 0, sig_len = 0;
-    uint8_t digest[64], scheme = 0, sig[TRUSTM_RSA_MAX_BYTES];
-    trustm_status_t st;
-    int rc =
-        parse(g, &o, cmd, sign_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_KEY | OPT_SCHEME | OPT_HASH, argc, argv);
-    if (rc != CLI_PARSE_RUN) {
-        return rc;
-    }
-    if ((rc = key_oid(cmd, o.key_s, &key)) != CLI_EXIT_OK || (rc = check_hash_opts(cmd, &o)) != CLI_EXIT_OK) {
-        return rc;
-    }
-    in = malloc(RSA_HASH_IN_MAX);
-    if (in == NULL) {
+    size_t len;
+} rsa_input_t;
+
+static int rsa_input_read(const char *cmd, const rsa_opts_t *o, rsa_input_t *x)
+{
+    int rc;
+    x->in = malloc(RSA_HASH_IN_MAX);
+    x->len = 0;
+    if (x->in == NULL) {
         fprintf(stderr, "trustm %s: out of memory\n", cmd);
         return CLI_EXIT_FILE;
     }
-    rc = cli_input_read(&o.io, cmd, in, o.hash ? RSA_HASH_IN_MAX : 64u, &len);
-    if (rc == CLI_EXIT_OK && len == 0u) {
+    rc = cli_input_read(&o->io, cmd, x->in, o->hash ? RSA_HASH_IN_MAX : 64u, &x->len);
+    if (rc == CLI_EXIT_OK && x->len == 0u) {
         fprintf(stderr, "trustm %s: the input is empty\n", cmd);
         rc = CLI_EXIT_FILE;
     }
-    if (rc == CLI_EXIT_OK && (rc = cli_device_open(&d, g, cmd)) == CLI_EXIT_OK) {
-        rc = get_digest(&d, cmd, &o, in, len, digest, &dlen, &scheme);
-        if (rc == CLI_EXIT_OK) {
-            st = trustm_rsa_sign(&d.dev, scheme, digest, dlen, key, sig, sizeof(sig), &sig_len);
-            if (st != TRUSTM_OK) {
-                rc = cli_report_key_status("CalcSign", st, key, "sign");
-            }
-        }
-        cli_device_close(&d, g);
+    return rc;
+}
+
+typedef struct rsa_sign_opts {
+    rsa_opts_t o;
+    uint16_t key;
+} rsa_sign_opts_t;
+
+static int rsa_sign_parse(cli_globals_t *g, int argc, char **argv, rsa_sign_opts_t *so)
+{
+    const char *cmd = "rsa-sign";
+    int rc = parse(g, &so->o, cmd, sign_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_KEY | OPT_SCHEME | OPT_HASH,
+                   argc, argv);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
     }
-    free(in);
+    if ((rc = key_oid(cmd, so->o.key_s, &so->key)) != CLI_EXIT_OK ||
+        (rc = check_hash_opts(cmd, &so->o)) != CLI_EXIT_OK) {
+        return rc;
+    }
+    return CLI_PARSE_RUN;
+}
+
+static int rsa_sign_run(const cli_globals_t *g, const rsa_sign_opts_t *so, const rsa_input_t *x, rsa_result_t *res)
+{
+    const char *cmd = "rsa-sign";
+    cli_device_t d;
+    size_t dlen = 0;
+    uint8_t digest[64], scheme = 0;
+    int rc = cli_device_open(&d, g, cmd);
+    if (rc != CLI_EXIT_OK) {
+        return rc;
+    }
+    rc = get_digest(&d, cmd, &so->o, x->in, x->len, digest, &dlen, &scheme);
     if (rc == CLI_EXIT_OK) {
-        rc = cli_output_write(&o.io, cmd, sig, sig_len);
+        trustm_status_t st =
+            trustm_rsa_sign(&d.dev, scheme, digest, dlen, so->key, res->b, TRUSTM_RSA_MAX_BYTES, &res->len);
+        if (st != TRUSTM_OK) {
+            rc = cli_report_key_status("CalcSign", st, so->key, "sign");
+        }
+    }
+    cli_device_close(&d, g);
+    return rc;
+}
+
+int do_rsa_sign(cli_globals_t *g, int argc, char **argv)
+{
+    rsa_sign_opts_t so;
+    rsa_input_t x = {NULL, 0};
+    static rsa_result_t res;
+    int rc = rsa_sign_parse(g, argc, argv, &so);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    memset(&res, 0, sizeof(res));
+    rc = rsa_input_read("rsa-sign", &so.o, &x);
+    if (rc == CLI_EXIT_OK) {
+        rc = rsa_sign_run(g, &so, &x, &res);
+    }
+    free(x.in);
+    if (rc == CLI_EXIT_OK) {
+        rc = cli_output_write(&so.o.io, "rsa-sign", res.b, res.len); /* print */
     }
     return rc;
 }
@@ -288,152 +359,223 @@ static int key_source(const char *cmd, const rsa_opts_t *o, trustm_rsa_key_src_t
     return cli_rsa_pub_load(cmd, o->pub_s, pub, pub_size, &src->pub_len, &src->alg);
 }
 
-int do_rsa_verify(cli_globals_t *g, int argc, char **argv)
-{
-    const char *cmd = "rsa-verify";
+typedef struct rsa_verify_opts {
     rsa_opts_t o;
-    cli_device_t d;
     trustm_rsa_key_src_t src;
     uint8_t pub[TRUSTM_RSA_PUBKEY_MAX];
-    uint8_t *in;
-    size_t len = 0, dlen = 0, sig_len = 0;
-    uint8_t digest[64], scheme = 0, sig[TRUSTM_RSA_MAX_BYTES];
-    trustm_status_t st;
-    int rc = parse(g, &o, cmd, verify_help, CLI_IO_IN | CLI_IO_HEX,
-                   OPT_SCHEME | OPT_HASH | OPT_PUB | OPT_CERT | OPT_SIG, argc, argv);
+    uint8_t sig[TRUSTM_RSA_MAX_BYTES];
+    size_t sig_len;
+} rsa_verify_opts_t;
+
+/* options, the key and the signature (files are input: no device access) */
+static int rsa_verify_parse(cli_globals_t *g, int argc, char **argv, rsa_verify_opts_t *v)
+{
+    const char *cmd = "rsa-verify";
+    rsa_opts_t *o = &v->o;
+    int rc = parse(g, o, cmd, verify_help, CLI_IO_IN | CLI_IO_HEX, OPT_SCHEME | OPT_HASH | OPT_PUB | OPT_CERT | OPT_SIG,
+                   argc, argv);
     if (rc != CLI_PARSE_RUN) {
         return rc;
     }
-    if ((rc = check_hash_opts(cmd, &o)) != CLI_EXIT_OK) {
+    if ((rc = check_hash_opts(cmd, o)) != CLI_EXIT_OK) {
         return rc;
     }
-    if (o.sig_s == NULL) {
+    if (o->sig_s == NULL) {
         return cli_usage_error(cmd, "missing --sig FILE");
     }
-    if ((rc = key_source(cmd, &o, &src, pub, sizeof(pub))) != CLI_EXIT_OK) {
+    if ((rc = key_source(cmd, o, &v->src, v->pub, sizeof(v->pub))) != CLI_EXIT_OK) {
         return rc;
     }
-    if ((rc = cli_file_load(o.sig_s, o.io.hex_in, cmd, sig, sizeof(sig), &sig_len)) != CLI_EXIT_OK) {
+    if ((rc = cli_file_load(o->sig_s, o->io.hex_in, cmd, v->sig, sizeof(v->sig), &v->sig_len)) != CLI_EXIT_OK) {
         return rc;
     }
-    if (sig_len != 128u && sig_len != 256u) {
-        fprintf(stderr, "trustm %s: %s: %zu bytes is not an RSA-1024/2048 signature (128 or 256 bytes)\n", cmd, o.sig_s,
-                sig_len);
+    if (v->sig_len != 128u && v->sig_len != 256u) {
+        fprintf(stderr, "trustm %s: %s: %zu bytes is not an RSA-1024/2048 signature (128 or 256 bytes)\n", cmd,
+                o->sig_s, v->sig_len);
         return CLI_EXIT_FILE;
     }
-    in = malloc(RSA_HASH_IN_MAX);
-    if (in == NULL) {
-        fprintf(stderr, "trustm %s: out of memory\n", cmd);
-        return CLI_EXIT_FILE;
+    return CLI_PARSE_RUN;
+}
+
+static int rsa_verify_run(const cli_globals_t *g, const rsa_verify_opts_t *v, const rsa_input_t *x, rsa_result_t *res)
+{
+    const char *cmd = "rsa-verify";
+    cli_device_t d;
+    size_t dlen = 0;
+    uint8_t digest[64], scheme = 0;
+    trustm_status_t st;
+    int rc = cli_device_open(&d, g, cmd);
+    if (rc != CLI_EXIT_OK) {
+        return rc;
     }
-    rc = cli_input_read(&o.io, cmd, in, o.hash ? RSA_HASH_IN_MAX : 64u, &len);
-    if (rc == CLI_EXIT_OK && len == 0u) {
-        fprintf(stderr, "trustm %s: the input is empty\n", cmd);
-        rc = CLI_EXIT_FILE;
-    }
-    if (rc == CLI_EXIT_OK && (rc = cli_device_open(&d, g, cmd)) == CLI_EXIT_OK) {
-        rc = get_digest(&d, cmd, &o, in, len, digest, &dlen, &scheme);
-        if (rc == CLI_EXIT_OK) {
-            if (src.pub != NULL) {
-                st = trustm_rsa_verify(&d.dev, scheme, digest, dlen, sig, sig_len, src.alg, src.pub, src.pub_len);
-            } else {
-                st = trustm_rsa_verify_cert(&d.dev, scheme, digest, dlen, sig, sig_len, src.cert_oid);
-            }
-            if (st == TRUSTM_OK) {
-                printf("signature valid\n");
-            } else {
-                if (st == TRUSTM_DEVICE_ERR(0x2Cu)) {
-                    printf("signature INVALID\n");
-                }
-                rc = cli_report_status("VerifySign", st);
-            }
+    rc = get_digest(&d, cmd, &v->o, x->in, x->len, digest, &dlen, &scheme);
+    if (rc == CLI_EXIT_OK) {
+        if (v->src.pub != NULL) {
+            st = trustm_rsa_verify(&d.dev, scheme, digest, dlen, v->sig, v->sig_len, v->src.alg, v->src.pub,
+                                   v->src.pub_len);
+        } else {
+            st = trustm_rsa_verify_cert(&d.dev, scheme, digest, dlen, v->sig, v->sig_len, v->src.cert_oid);
         }
-        cli_device_close(&d, g);
+        if (st != TRUSTM_OK) {
+            res->invalid = st == TRUSTM_DEVICE_ERR(0x2Cu);
+            rc = cli_report_status("VerifySign", st);
+        }
     }
-    free(in);
+    cli_device_close(&d, g);
+    return rc;
+}
+
+int do_rsa_verify(cli_globals_t *g, int argc, char **argv)
+{
+    static rsa_verify_opts_t v;
+    rsa_input_t x = {NULL, 0};
+    rsa_result_t res;
+    int rc;
+    memset(&v, 0, sizeof(v));
+    if ((rc = rsa_verify_parse(g, argc, argv, &v)) != CLI_PARSE_RUN) {
+        return rc;
+    }
+    memset(&res, 0, sizeof(res));
+    rc = rsa_input_read("rsa-verify", &v.o, &x);
+    if (rc == CLI_EXIT_OK) {
+        rc = rsa_verify_run(g, &v, &x, &res);
+        /* print: the verdict (an invalid signature also fails with the chip's error) */
+        if (rc == CLI_EXIT_OK) {
+            printf("signature valid\n");
+        } else if (res.invalid) {
+            printf("signature INVALID\n");
+        }
+    }
+    free(x.in);
+    return rc;
+}
+
+typedef struct rsa_encrypt_opts {
+    rsa_opts_t o;
+    trustm_rsa_key_src_t src;
+    uint8_t pub[TRUSTM_RSA_PUBKEY_MAX];
+    uint8_t msg[TRUSTM_RSA_MAX_BYTES];
+    size_t len;
+} rsa_encrypt_opts_t;
+
+/* options, the key and the message (input: no device access) */
+static int rsa_encrypt_parse(cli_globals_t *g, int argc, char **argv, rsa_encrypt_opts_t *e)
+{
+    const char *cmd = "rsa-encrypt";
+    rsa_opts_t *o = &e->o;
+    int rc = parse(g, o, cmd, encrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_PUB | OPT_CERT, argc, argv);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    if ((rc = key_source(cmd, o, &e->src, e->pub, sizeof(e->pub))) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if ((rc = cli_input_read(&o->io, cmd, e->msg, sizeof(e->msg), &e->len)) != CLI_EXIT_OK) {
+        return rc;
+    }
+    if (e->len == 0u) {
+        fprintf(stderr, "trustm %s: the input is empty\n", cmd);
+        return CLI_EXIT_FILE;
+    }
+    if (e->src.pub != NULL && e->len > (e->src.alg == TRUSTM_RSA1024 ? 128u : 256u) - 11u) {
+        fprintf(stderr, "trustm %s: a %zu-byte message is too long for RSA-%s PKCS#1 v1.5 (at most %u bytes)\n", cmd,
+                e->len, e->src.alg == TRUSTM_RSA1024 ? "1024" : "2048",
+                (e->src.alg == TRUSTM_RSA1024 ? 128u : 256u) - 11u);
+        return CLI_EXIT_FILE;
+    }
+    return CLI_PARSE_RUN;
+}
+
+static int rsa_encrypt_run(const cli_globals_t *g, const rsa_encrypt_opts_t *e, rsa_result_t *res)
+{
+    cli_device_t d;
+    int rc = cli_device_open(&d, g, "rsa-encrypt");
+    if (rc != CLI_EXIT_OK) {
+        return rc;
+    }
+    trustm_status_t st = trustm_rsa_encrypt(&d.dev, e->msg, e->len, &e->src, res->b, TRUSTM_RSA_MAX_BYTES, &res->len);
+    if (st != TRUSTM_OK) {
+        rc = cli_report_status("EncryptAsym", st);
+    }
+    cli_device_close(&d, g);
     return rc;
 }
 
 int do_rsa_encrypt(cli_globals_t *g, int argc, char **argv)
 {
-    const char *cmd = "rsa-encrypt";
+    static rsa_encrypt_opts_t e;
+    static rsa_result_t res;
+    int rc;
+    memset(&e, 0, sizeof(e));
+    if ((rc = rsa_encrypt_parse(g, argc, argv, &e)) != CLI_PARSE_RUN) {
+        return rc;
+    }
+    memset(&res, 0, sizeof(res));
+    rc = rsa_encrypt_run(g, &e, &res);
+    if (rc == CLI_EXIT_OK) {
+        rc = cli_output_write(&e.o.io, "rsa-encrypt", res.b, res.len); /* print */
+    }
+    return rc;
+}
+
+typedef struct rsa_decrypt_opts {
     rsa_opts_t o;
-    cli_device_t d;
-    trustm_rsa_key_src_t src;
-    uint8_t pub[TRUSTM_RSA_PUBKEY_MAX];
-    uint8_t msg[TRUSTM_RSA_MAX_BYTES], ct[TRUSTM_RSA_MAX_BYTES];
-    size_t len = 0, ct_len = 0;
-    trustm_status_t st;
-    int rc = parse(g, &o, cmd, encrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_PUB | OPT_CERT, argc, argv);
+    uint16_t key;
+    uint8_t ct[TRUSTM_RSA_MAX_BYTES];
+    size_t len;
+} rsa_decrypt_opts_t;
+
+/* options and the ciphertext (input: no device access) */
+static int rsa_decrypt_parse(cli_globals_t *g, int argc, char **argv, rsa_decrypt_opts_t *x)
+{
+    const char *cmd = "rsa-decrypt";
+    int rc = parse(g, &x->o, cmd, decrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_KEY, argc, argv);
     if (rc != CLI_PARSE_RUN) {
         return rc;
     }
-    if ((rc = key_source(cmd, &o, &src, pub, sizeof(pub))) != CLI_EXIT_OK) {
+    if ((rc = key_oid(cmd, x->o.key_s, &x->key)) != CLI_EXIT_OK) {
         return rc;
     }
-    if ((rc = cli_input_read(&o.io, cmd, msg, sizeof(msg), &len)) != CLI_EXIT_OK) {
+    if ((rc = cli_input_read(&x->o.io, cmd, x->ct, sizeof(x->ct), &x->len)) != CLI_EXIT_OK) {
         return rc;
     }
-    if (len == 0u) {
-        fprintf(stderr, "trustm %s: the input is empty\n", cmd);
+    if (x->len != 128u && x->len != 256u) {
+        fprintf(stderr, "trustm %s: the input is %zu bytes; an RSA-1024/2048 ciphertext is 128 or 256 bytes\n", cmd,
+                x->len);
         return CLI_EXIT_FILE;
     }
-    if (src.pub != NULL && len > (src.alg == TRUSTM_RSA1024 ? 128u : 256u) - 11u) {
-        fprintf(stderr, "trustm %s: a %zu-byte message is too long for RSA-%s PKCS#1 v1.5 (at most %u bytes)\n", cmd,
-                len, src.alg == TRUSTM_RSA1024 ? "1024" : "2048", (src.alg == TRUSTM_RSA1024 ? 128u : 256u) - 11u);
-        return CLI_EXIT_FILE;
-    }
-    rc = cli_device_open(&d, g, cmd);
+    return CLI_PARSE_RUN;
+}
+
+static int rsa_decrypt_run(const cli_globals_t *g, const rsa_decrypt_opts_t *x, rsa_result_t *res)
+{
+    cli_device_t d;
+    int rc = cli_device_open(&d, g, "rsa-decrypt");
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    st = trustm_rsa_encrypt(&d.dev, msg, len, &src, ct, sizeof(ct), &ct_len);
+    trustm_status_t st = trustm_rsa_decrypt(&d.dev, x->ct, x->len, x->key, res->b, TRUSTM_RSA_MAX_BYTES, &res->len);
     if (st != TRUSTM_OK) {
-        rc = cli_report_status("EncryptAsym", st);
+        rc = cli_report_key_status("DecryptAsym", st, x->key, "enc");
     }
     cli_device_close(&d, g);
-    if (rc == CLI_EXIT_OK) {
-        rc = cli_output_write(&o.io, cmd, ct, ct_len);
-    }
     return rc;
 }
 
 int do_rsa_decrypt(cli_globals_t *g, int argc, char **argv)
 {
-    const char *cmd = "rsa-decrypt";
-    rsa_opts_t o;
-    cli_device_t d;
-    uint16_t key;
-    uint8_t ct[TRUSTM_RSA_MAX_BYTES], msg[TRUSTM_RSA_MAX_BYTES];
-    size_t len = 0, msg_len = 0;
-    trustm_status_t st;
-    int rc = parse(g, &o, cmd, decrypt_help, CLI_IO_IN | CLI_IO_OUT | CLI_IO_HEX, OPT_KEY, argc, argv);
-    if (rc != CLI_PARSE_RUN) {
+    static rsa_decrypt_opts_t x;
+    static rsa_result_t res;
+    int rc;
+    memset(&x, 0, sizeof(x));
+    if ((rc = rsa_decrypt_parse(g, argc, argv, &x)) != CLI_PARSE_RUN) {
         return rc;
     }
-    if ((rc = key_oid(cmd, o.key_s, &key)) != CLI_EXIT_OK) {
-        return rc;
-    }
-    if ((rc = cli_input_read(&o.io, cmd, ct, sizeof(ct), &len)) != CLI_EXIT_OK) {
-        return rc;
-    }
-    if (len != 128u && len != 256u) {
-        fprintf(stderr, "trustm %s: the input is %zu bytes; an RSA-1024/2048 ciphertext is 128 or 256 bytes\n", cmd,
-                len);
-        return CLI_EXIT_FILE;
-    }
-    rc = cli_device_open(&d, g, cmd);
-    if (rc != CLI_EXIT_OK) {
-        return rc;
-    }
-    st = trustm_rsa_decrypt(&d.dev, ct, len, key, msg, sizeof(msg), &msg_len);
-    if (st != TRUSTM_OK) {
-        rc = cli_report_key_status("DecryptAsym", st, key, "enc");
-    }
-    cli_device_close(&d, g);
+    memset(&res, 0, sizeof(res));
+    rc = rsa_decrypt_run(g, &x, &res);
     if (rc == CLI_EXIT_OK) {
-        rc = cli_output_write(&o.io, cmd, msg, msg_len);
+        rc = cli_output_write(&x.o.io, "rsa-decrypt", res.b, res.len); /* print */
     }
-    trustm_wipe(msg, sizeof(msg));
+    trustm_wipe(res.b, sizeof(res.b));
     return rc;
 }

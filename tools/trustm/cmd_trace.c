@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_util.h"
 #include "trace_decode.h"
 
 static const char trace_help[] =
@@ -27,18 +28,18 @@ static const char trace_help[] =
     "Exit code 4 when the file cannot be read or has lines that cannot be parsed; protocol\n"
     "anomalies in a well-formed trace (bad FCS, NAKs, ...) are decoded, not failures.\n\n";
 
-int do_trace(cli_globals_t *g, int argc, char **argv)
-{
-    const char *path = NULL;
-    bool summary = true;
-    bool no_sleep = false;
-    FILE *f;
-    char *line = NULL;
-    size_t cap = 0;
-    unsigned long lineno = 0;
-    trace_dec_t *d;
-    int rc = CLI_EXIT_OK;
+typedef struct trace_opts {
+    const char *path; /* FILE or "-" */
+    bool summary, no_sleep;
+} trace_opts_t;
 
+/* argv -> options. Hand-rolled rather than cli_parse(): a second file has its own message and
+ * `-` is the file, not an option. */
+static int trace_parse(cli_globals_t *g, int argc, char **argv, trace_opts_t *o)
+{
+    o->path = NULL;
+    o->summary = true;
+    o->no_sleep = false;
     for (int i = 1; i < argc;) {
         int r;
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -46,20 +47,20 @@ int do_trace(cli_globals_t *g, int argc, char **argv)
             return CLI_EXIT_OK;
         }
         if (strcmp(argv[i], "--no-sleep") == 0) {
-            no_sleep = true;
+            o->no_sleep = true;
             i++;
             continue;
         }
         if (strcmp(argv[i], "--no-summary") == 0) {
-            summary = false;
+            o->summary = false;
             i++;
             continue;
         }
         if (strcmp(argv[i], "-") == 0 || argv[i][0] != '-') {
-            if (path != NULL) {
+            if (o->path != NULL) {
                 return cli_usage_error("trace", "only one trace file may be given");
             }
-            path = argv[i++];
+            o->path = argv[i++];
             continue;
         }
         r = cli_global_option(g, argc, argv, &i);
@@ -70,10 +71,22 @@ int do_trace(cli_globals_t *g, int argc, char **argv)
             return cli_usage_error("trace", "unknown option '%s'", argv[i]);
         }
     }
-    if (path == NULL) {
+    if (o->path == NULL) {
         return cli_usage_error("trace", "missing trace FILE (or '-' for standard input)");
     }
-    f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    return CLI_PARSE_RUN;
+}
+
+/* Decode the trace (no device): the decoder prints each event as it goes, as a stream. */
+static int trace_run(const cli_globals_t *g, const trace_opts_t *o)
+{
+    const char *path = o->path;
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned long lineno = 0;
+    trace_dec_t *d;
+    int rc = CLI_EXIT_OK;
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (f == NULL) {
         fprintf(stderr, "trustm trace: %s: %s\n", path, strerror(errno));
         return CLI_EXIT_FILE;
@@ -87,7 +100,7 @@ int do_trace(cli_globals_t *g, int argc, char **argv)
         return CLI_EXIT_FILE;
     }
     trace_dec_init(d, stdout);
-    d->hide_sleep = no_sleep;
+    d->hide_sleep = o->no_sleep;
     while (getline(&line, &cap, f) >= 0) {
         lineno++;
         line[strcspn(line, "\r\n")] = '\0';
@@ -97,7 +110,7 @@ int do_trace(cli_globals_t *g, int argc, char **argv)
         fprintf(stderr, "trustm trace: %s: read error: %s\n", path, strerror(errno));
         rc = CLI_EXIT_FILE;
     }
-    if (summary) {
+    if (o->summary) {
         trace_dec_finish(d);
     }
     if (d->st.parse_errors > 0u) {
@@ -113,4 +126,11 @@ int do_trace(cli_globals_t *g, int argc, char **argv)
         fclose(f);
     }
     return rc;
+}
+
+int do_trace(cli_globals_t *g, int argc, char **argv)
+{
+    trace_opts_t o;
+    int rc = trace_parse(g, argc, argv, &o);
+    return rc == CLI_PARSE_RUN ? trace_run(g, &o) : rc;
 }

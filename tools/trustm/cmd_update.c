@@ -65,30 +65,50 @@ int cli_pu_load(const cli_pu_args_t *a, const char *cmd, cli_pu_set_t *s)
     return CLI_EXIT_OK;
 }
 
-int do_update(cli_globals_t *g, int argc, char **argv)
+/* argv -> the data set (the files are input: no device access) */
+static int update_parse(cli_globals_t *g, int argc, char **argv, cli_pu_set_t *s)
 {
     const char *cmd = "update";
     cli_pu_args_t a;
-    static cli_pu_set_t s;
-    cli_device_t d;
     memset(&a, 0, sizeof a);
     const cli_opt_t opts[] = {CLI_PU_OPTS(a), {NULL, NULL, NULL, NULL, NULL, 0}};
     cli_io_t io;
     memset(&io, 0, sizeof io);
-    int prc = cli_parse(g, &io, 0, cmd, update_help, opts, NULL, argc, argv);
-    if (prc != CLI_PARSE_RUN)
-        return prc;
-    int rc = cli_pu_load(&a, cmd, &s);
+    int rc = cli_parse(g, &io, 0, cmd, update_help, opts, NULL, argc, argv);
+    if (rc != CLI_PARSE_RUN)
+        return rc;
+    if ((rc = cli_pu_load(&a, cmd, s)) != CLI_EXIT_OK)
+        return rc;
+    return CLI_PARSE_RUN;
+}
+
+static int update_run(const cli_globals_t *g, const cli_pu_set_t *s)
+{
+    cli_device_t d;
+    int rc = cli_device_open(&d, g, "update");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if ((rc = cli_device_open(&d, g, cmd)) != CLI_EXIT_OK)
-        return rc;
-    trustm_status_t st = trustm_protected_update(&d.dev, s.manifest, s.manifest_len, s.frags, s.lens, s.n);
+    trustm_status_t st = trustm_protected_update(&d.dev, s->manifest, s->manifest_len, s->frags, s->lens, s->n);
     if (st != TRUSTM_OK)
         rc = cli_report_status("protected update", st);
-    else
-        printf("protected update applied: manifest %zu bytes, %zu fragment%s (%zu bytes)\n", s.manifest_len, s.n,
-               s.n == 1 ? "" : "s", s.stream_len);
     cli_device_close(&d, g);
+    return rc;
+}
+
+static void update_print(const cli_pu_set_t *s)
+{
+    printf("protected update applied: manifest %zu bytes, %zu fragment%s (%zu bytes)\n", s->manifest_len, s->n,
+           s->n == 1 ? "" : "s", s->stream_len);
+}
+
+int do_update(cli_globals_t *g, int argc, char **argv)
+{
+    static cli_pu_set_t s;
+    int rc = update_parse(g, argc, argv, &s);
+    if (rc != CLI_PARSE_RUN)
+        return rc;
+    rc = update_run(g, &s);
+    if (rc == CLI_EXIT_OK)
+        update_print(&s);
     return rc;
 }

@@ -24,49 +24,67 @@ static const char write_help[] =
     "  --offset N            first byte to write (default 0)\n"
     "  --erase               erase the object, then write\n";
 
-int do_write(cli_globals_t *g, int argc, char **argv)
+typedef struct write_opts {
+    cli_io_t io;
+    uint16_t oid;
+    unsigned long offset;
+    bool erase;
+} write_opts_t;
+
+/* the data to write (read from --in/--data by write_input) */
+typedef struct write_data {
+    uint8_t buf[WRITE_MAX];
+    size_t len;
+} write_data_t;
+
+static int write_parse(cli_globals_t *g, int argc, char **argv, write_opts_t *o)
 {
     const char *cmd = "write";
-    cli_io_t io;
-    cli_device_t d;
-    const char *oid_s = NULL;
-    unsigned long offset = 0;
-    bool erase = false;
-    uint16_t oid;
-    static uint8_t buf[WRITE_MAX];
-    size_t len = 0;
-    trustm_status_t st;
+    const char *oid_s = NULL, *offset_s = NULL;
     int rc;
-    memset(&io, 0, sizeof(io));
-    const char *offset_s = NULL;
+    memset(o, 0, sizeof(*o));
     const cli_opt_t opts[] = {{"--offset", NULL, &offset_s, NULL, NULL, 0},
-                              {"--erase", NULL, NULL, &erase, NULL, 0},
+                              {"--erase", NULL, NULL, &o->erase, NULL, 0},
                               {NULL, NULL, NULL, NULL, NULL, 0}};
-    if ((rc = cli_parse(g, &io, CLI_IO_IN | CLI_IO_HEX, cmd, write_help, opts, &oid_s, argc, argv)) != CLI_PARSE_RUN) {
+    if ((rc = cli_parse(g, &o->io, CLI_IO_IN | CLI_IO_HEX, cmd, write_help, opts, &oid_s, argc, argv)) !=
+        CLI_PARSE_RUN) {
         return rc;
     }
-    if (offset_s != NULL && cli_parse_uint(offset_s, 0, 0xFFFF, &offset) != 0) {
+    if (offset_s != NULL && cli_parse_uint(offset_s, 0, 0xFFFF, &o->offset) != 0) {
         return cli_usage_error(cmd, "--offset needs a number 0..65535");
     }
     if (oid_s == NULL) {
         return cli_usage_error(cmd, "missing OID (e.g. trustm write F1D0 --data 0102)");
     }
-    if ((rc = cli_oid_arg(cmd, "OID", oid_s, &oid)) != CLI_EXIT_OK) {
+    if ((rc = cli_oid_arg(cmd, "OID", oid_s, &o->oid)) != CLI_EXIT_OK) {
         return rc;
     }
-    if (offset >= WRITE_MAX) {
-        return cli_usage_error(cmd, "--offset %lu leaves no room to write (offset + length <= 65535)", offset);
+    if (o->offset >= WRITE_MAX) {
+        return cli_usage_error(cmd, "--offset %lu leaves no room to write (offset + length <= 65535)", o->offset);
     }
-    if ((rc = cli_input_read(&io, cmd, buf, WRITE_MAX - offset, &len)) != CLI_EXIT_OK) {
-        trustm_wipe(buf, sizeof(buf));
-        return rc;
-    }
-    if (len == 0u) {
-        return cli_usage_error(cmd, "no data to write (empty input)");
-    }
-    rc = cli_device_open(&d, g, cmd);
+    return CLI_PARSE_RUN;
+}
+
+/* The data from --in / --data (still part of the input side: no device access). */
+static int write_input(const write_opts_t *o, write_data_t *w)
+{
+    int rc = cli_input_read(&o->io, "write", w->buf, WRITE_MAX - o->offset, &w->len);
     if (rc != CLI_EXIT_OK) {
-        trustm_wipe(buf, len);
+        return rc;
+    }
+    if (w->len == 0u) {
+        return cli_usage_error("write", "no data to write (empty input)");
+    }
+    return CLI_EXIT_OK;
+}
+
+/* the size check against the object's metadata, then SetDataObject */
+static int write_run(const cli_globals_t *g, const write_opts_t *o, const write_data_t *w)
+{
+    cli_device_t d;
+    trustm_status_t st;
+    int rc = cli_device_open(&d, g, "write");
+    if (rc != CLI_EXIT_OK) {
         return rc;
     }
     /* the object's maximum size first: erase & write of data that cannot fit would leave the
@@ -74,26 +92,48 @@ int do_write(cli_globals_t *g, int argc, char **argv)
     uint8_t mdb[64];
     size_t mdl = 0;
     trustm_metadata_t md;
-    if (trustm_metadata_read(&d.dev, oid, mdb, sizeof(mdb), &mdl) == TRUSTM_OK &&
+    if (trustm_metadata_read(&d.dev, o->oid, mdb, sizeof(mdb), &mdl) == TRUSTM_OK &&
         trustm_metadata_decode(mdb, mdl, &md) == TRUSTM_OK && (md.present & TRUSTM_MD_HAS_MAX_SIZE) != 0u &&
-        offset + len > md.max_size) {
+        o->offset + w->len > md.max_size) {
         fprintf(stderr,
-                "trustm write: %04X holds at most %u bytes; offset %lu + %zu bytes do not fit: nothing written\n", oid,
-                (unsigned)md.max_size, offset, len);
+                "trustm write: %04X holds at most %u bytes; offset %lu + %zu bytes do not fit: nothing written\n",
+                o->oid, (unsigned)md.max_size, o->offset, w->len);
         cli_device_close(&d, g);
-        trustm_wipe(buf, len);
         return CLI_EXIT_USAGE;
     }
-    st = trustm_data_write(&d.dev, oid, erase ? TRUSTM_ERASE_AND_WRITE : TRUSTM_WRITE_ONLY, (uint16_t)offset, buf, len);
+    st = trustm_data_write(&d.dev, o->oid, o->erase ? TRUSTM_ERASE_AND_WRITE : TRUSTM_WRITE_ONLY, (uint16_t)o->offset,
+                           w->buf, w->len);
     if (st != TRUSTM_OK) {
         char what[64];
-        snprintf(what, sizeof(what), "write %04X", oid);
+        snprintf(what, sizeof(what), "write %04X", o->oid);
         rc = cli_report_status(what, st);
-    } else {
-        printf("%04X: wrote %zu byte%s at offset %lu%s\n", oid, len, len == 1u ? "" : "s", offset,
-               erase ? " (object erased first)" : "");
     }
     cli_device_close(&d, g);
-    trustm_wipe(buf, len); /* the data may be a secret (a key, a PRESSEC) */
+    return rc;
+}
+
+static void write_print(const write_opts_t *o, const write_data_t *w)
+{
+    printf("%04X: wrote %zu byte%s at offset %lu%s\n", o->oid, w->len, w->len == 1u ? "" : "s", o->offset,
+           o->erase ? " (object erased first)" : "");
+}
+
+int do_write(cli_globals_t *g, int argc, char **argv)
+{
+    write_opts_t o;
+    static write_data_t w;
+    int rc = write_parse(g, argc, argv, &o);
+    if (rc != CLI_PARSE_RUN) {
+        return rc;
+    }
+    w.len = 0;
+    rc = write_input(&o, &w);
+    if (rc == CLI_EXIT_OK) {
+        rc = write_run(g, &o, &w);
+    }
+    if (rc == CLI_EXIT_OK) {
+        write_print(&o, &w);
+    }
+    trustm_wipe(w.buf, sizeof(w.buf)); /* the data may be a secret (a key, a PRESSEC) */
     return rc;
 }
