@@ -399,6 +399,9 @@ static int run_for(app_t *a, uint32_t ms)
     }
 }
 
+/* Publish QoS 1 (reconnecting first when needed). APP_EXIT_OK, an exit code of a failed
+ * reconnect, or APP_NOT_SENT when stopping or when the client refused the message. */
+#define APP_NOT_SENT (-1)
 static int publish(app_t *a, const char *topic, const char *payload, uint16_t *id)
 {
     mqtt_publish_t m;
@@ -409,7 +412,7 @@ static int publish(app_t *a, const char *topic, const char *payload, uint16_t *i
     for (;;) {
         int rc = ensure_connected(a);
         if (rc != APP_EXIT_OK || stop_requested) {
-            return rc != APP_EXIT_OK ? rc : -1;
+            return rc != APP_EXIT_OK ? rc : APP_NOT_SENT;
         }
         mqtt_status_t st = mqtt_client_publish(&a->client, &m, id);
         if (st == MQTT_OK || st == MQTT_ERR_TRANSPORT) {
@@ -420,7 +423,7 @@ static int publish(app_t *a, const char *topic, const char *payload, uint16_t *i
             continue;
         }
         app_log('E', "publish to %s failed: %s", topic, mqtt_status_str(st));
-        return -1;
+        return APP_NOT_SENT;
     }
 }
 
@@ -498,9 +501,11 @@ static int demo(app_t *a)
         a->cnt++;
         snprintf(payload, sizeof payload, "{\"attr_name\":\"temperature\",\"attr_value\":\"%lu\"}", a->cnt);
         app_trace("mqtt_client", 313, "-----cnt = %lu -----", a->cnt);
-        if (publish(a, a->topic_data, payload, &id) != APP_EXIT_OK) {
-            app_trace("mqtt_client", 316, "error occur when publish");
-            break;
+        if ((rc = publish(a, a->topic_data, payload, &id)) != APP_EXIT_OK) {
+            if (!stop_requested) {
+                app_trace("mqtt_client", 316, "error occur when publish");
+            }
+            return rc;
         }
         app_trace("mqtt_client", 318, "packet-id=%u, publish topic msg=%s", (unsigned)id, payload);
         if ((rc = run_for(a, APP_YIELD_MS)) != APP_EXIT_OK) {
@@ -573,6 +578,9 @@ int main(int argc, char **argv)
     rc = connect_retry(a, a->o.connect_attempts);
     if (rc == APP_EXIT_OK && !stop_requested && !a->o.connect_only) {
         rc = demo(a);
+    }
+    if (rc == APP_NOT_SENT) {
+        rc = stop_requested ? APP_EXIT_OK : APP_EXIT_NETWORK; /* stopped, or the client refused */
     }
     app_disconnect(a);
     app_chip_close(a);
