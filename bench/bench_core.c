@@ -162,21 +162,21 @@ NOINLINE void bench_op_read_uid(trustm_device_t *dev)
 NOINLINE void bench_op_random(trustm_device_t *dev)
 {
     uint8_t r[32];
-    check(trustm_random(dev, TRUSTM_RNG_TRNG, r, sizeof r), "random");
+    check(trustm_random(dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL), "random");
 }
 NOINLINE void bench_op_aes(trustm_device_t *dev)
 {
     static const uint8_t in[16] = {1, 2, 3};
     uint8_t out[16];
     size_t n;
-    check(trustm_sym_encrypt(dev, TRUSTM_SYM_ECB, 0xE200, NULL, 0, in, sizeof in, out, sizeof out, &n), "aes");
+    check(trustm_sym_encrypt(dev, 0xE200, TRUSTM_SYM_ECB, NULL, 0, in, sizeof in, out, sizeof out, &n), "aes");
 }
 NOINLINE void bench_op_rsa_sign(trustm_device_t *dev)
 {
     static const uint8_t digest[32] = {0x5A};
     uint8_t sig[128];
     size_t n;
-    check(trustm_rsa_sign(dev, TRUSTM_RSA_PKCS1_SHA256, digest, sizeof digest, 0xE0FC, sig, sizeof sig, &n), "sign");
+    check(trustm_rsa_sign(dev, 0xE0FC, TRUSTM_RSA_PKCS1_SHA256, digest, sizeof digest, sig, sizeof sig, &n), "sign");
 }
 NOINLINE void bench_op_close(trustm_device_t *dev)
 {
@@ -191,55 +191,56 @@ static uint8_t t16_buf[1280], t16_out[512];
 
 static void t16_keygen(trustm_device_t *dev)
 {
-    check(trustm_rsa_keygen(dev, TRUSTM_RSA2048, 0xE0FD, 0x13, t16_pub, sizeof t16_pub, &t16_pub_len), "keygen");
+    check(trustm_rsa_keygen(dev, 0xE0FD, TRUSTM_RSA2048, 0x13, t16_pub, sizeof t16_pub, &t16_pub_len), "keygen");
 }
 static void t16_sign(trustm_device_t *dev)
 {
-    check(trustm_rsa_sign(dev, TRUSTM_RSA_PKCS1_SHA256, t16_digest, 32, 0xE0FD, t16_sig, sizeof t16_sig, &t16_sig_len),
+    check(trustm_rsa_sign(dev, 0xE0FD, TRUSTM_RSA_PKCS1_SHA256, t16_digest, 32, t16_sig, sizeof t16_sig, &t16_sig_len),
           "sign");
 }
 static void t16_verify(trustm_device_t *dev)
 {
-    check(trustm_rsa_verify(dev, TRUSTM_RSA_PKCS1_SHA256, t16_digest, 32, t16_sig, t16_sig_len, TRUSTM_RSA2048, t16_pub,
-                            t16_pub_len),
+    check(trustm_rsa_verify(dev, t16_pub, t16_pub_len, TRUSTM_RSA2048, TRUSTM_RSA_PKCS1_SHA256, t16_digest, 32, t16_sig,
+                            t16_sig_len),
           "verify");
 }
 static void t16_encrypt(trustm_device_t *dev)
 {
     trustm_rsa_key_src_t key = {0, TRUSTM_RSA2048, t16_pub, t16_pub_len};
-    check(trustm_rsa_encrypt(dev, t16_buf, 127, &key, t16_ct, sizeof t16_ct, &t16_ct_len), "encrypt");
+    check(trustm_rsa_encrypt(dev, &key, t16_buf, 127, t16_ct, sizeof t16_ct, &t16_ct_len), "encrypt");
 }
 static void t16_decrypt(trustm_device_t *dev)
 {
     size_t n;
-    check(trustm_rsa_decrypt(dev, t16_ct, t16_ct_len, 0xE0FD, t16_out, sizeof t16_out, &n), "decrypt");
+    check(trustm_rsa_decrypt(dev, 0xE0FD, t16_ct, t16_ct_len, t16_out, sizeof t16_out, &n), "decrypt");
 }
 static void t16_aes_enc(trustm_device_t *dev)
 {
     size_t n;
-    check(trustm_sym_encrypt(dev, TRUSTM_SYM_ECB, 0xE200, NULL, 0, t16_buf, 256, t16_out, sizeof t16_out, &n),
+    check(trustm_sym_encrypt(dev, 0xE200, TRUSTM_SYM_ECB, NULL, 0, t16_buf, 256, t16_out, sizeof t16_out, &n),
           "aes enc");
 }
 static void t16_aes_dec(trustm_device_t *dev)
 {
     size_t n;
-    check(trustm_sym_decrypt(dev, TRUSTM_SYM_ECB, 0xE200, NULL, 0, t16_out, 256, t16_buf, sizeof t16_buf, &n),
+    check(trustm_sym_decrypt(dev, 0xE200, TRUSTM_SYM_ECB, NULL, 0, t16_out, 256, t16_buf, sizeof t16_buf, &n),
           "aes dec");
 }
 static void t16_prf(trustm_device_t *dev)
 {
-    check(trustm_tls_prf(dev, TRUSTM_PRF_SHA256, 0xF1D1, t16_buf, 13, t16_buf + 13, 35, 40, 0, t16_out, sizeof t16_out),
+    check(trustm_tls_prf(dev, 0xF1D1, 0, TRUSTM_PRF_SHA256, 40, t16_buf, 13, t16_buf + 13, 35, t16_out, sizeof t16_out,
+                         NULL),
           "prf");
 }
 static void t16_hkdf(trustm_device_t *dev)
 {
-    check(trustm_hkdf(dev, TRUSTM_HKDF_SHA256, 0xF1D1, t16_buf, 32, t16_buf, 16, 40, 0, t16_out, sizeof t16_out),
+    check(trustm_hkdf(dev, 0xF1D1, 0, TRUSTM_HKDF_SHA256, 40, t16_buf, 32, t16_buf, 16, t16_out, sizeof t16_out, NULL),
           "hkdf");
 }
 static void t16_hmac(trustm_device_t *dev)
 {
     size_t n;
-    check(trustm_hmac(dev, TRUSTM_HMAC_SHA256, 0xF1D1, t16_buf, 128, t16_out, sizeof t16_out, &n), "hmac");
+    check(trustm_hmac(dev, 0xF1D1, TRUSTM_HMAC_SHA256, t16_buf, 128, t16_out, sizeof t16_out, &n), "hmac");
 }
 static void t16_sha(trustm_device_t *dev)
 {
@@ -332,7 +333,7 @@ static void setup(trustm_pal_t *pal, trustm_device_t *dev, uint16_t frame)
     check(trustm_device_open(dev), "open");
     uint8_t pub[TRUSTM_RSA_PUBKEY_MAX];
     size_t pub_len;
-    check(trustm_rsa_keygen(dev, TRUSTM_RSA1024, 0xE0FC, 0x12, pub, sizeof pub, &pub_len), "keygen");
+    check(trustm_rsa_keygen(dev, 0xE0FC, TRUSTM_RSA1024, 0x12, pub, sizeof pub, &pub_len), "keygen");
     w.frame = frame;
 }
 

@@ -65,7 +65,7 @@ NOINLINE void bench_cmd_write_data(trustm_device_t *dev);
 NOINLINE void bench_cmd_random(trustm_device_t *dev)
 {
     uint8_t r[32];
-    check(trustm_random(dev, TRUSTM_RNG_TRNG, r, sizeof r), "random");
+    check(trustm_random(dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL), "random");
 }
 
 NOINLINE void bench_cmd_sha256(trustm_device_t *dev)

@@ -39,7 +39,7 @@ static int run(const trustm_pal_t *pal, double seconds, const char *what)
     while (t - t0 < seconds) {
         for (int i = 0; i < 50; i++, n++) {
             uint8_t r[32];
-            s = trustm_random(&dev, TRUSTM_RNG_TRNG, r, sizeof r);
+            s = trustm_random(&dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL);
             if (s != TRUSTM_OK) {
                 fprintf(stderr, "bench_daemon: random: %s: %s\n", trustm_status_layer_str(s),
                         trustm_status_base_str(s));

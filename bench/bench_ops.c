@@ -90,36 +90,36 @@ int main(void)
     uint8_t pub[TRUSTM_RSA_PUBKEY_MAX], sig[256], buf[512], out[512];
     size_t pub_len, sig_len, n;
     mark_t m = mark();
-    check(trustm_rsa_keygen(&dev, TRUSTM_RSA2048, 0xE0FC, 0x12, pub, sizeof pub, &pub_len), "keygen");
+    check(trustm_rsa_keygen(&dev, 0xE0FC, TRUSTM_RSA2048, 0x12, pub, sizeof pub, &pub_len), "keygen");
     row("RSA key pair generation", "2048 bit into E0FC", 2900, m);
 
     uint8_t digest[32];
     memset(digest, 0x5A, sizeof digest);
     m = mark();
-    check(trustm_rsa_sign(&dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, 0xE0FC, sig, sizeof sig, &sig_len), "sign");
+    check(trustm_rsa_sign(&dev, 0xE0FC, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sizeof sig, &sig_len), "sign");
     row("RSA calculate signature", "2048 bit, digest input", 310, m);
 
     m = mark();
-    check(trustm_rsa_verify(&dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sig_len, TRUSTM_RSA2048, pub, pub_len),
+    check(trustm_rsa_verify(&dev, pub, pub_len, TRUSTM_RSA2048, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sig_len),
           "verify");
     row("RSA verify signature", "2048 bit, key from host", 40, m);
 
     memset(buf, 0x33, 127);
     trustm_rsa_key_src_t key = {0, TRUSTM_RSA2048, pub, pub_len};
     m = mark();
-    check(trustm_rsa_encrypt(&dev, buf, 127, &key, out, sizeof out, &n), "encrypt");
+    check(trustm_rsa_encrypt(&dev, &key, buf, 127, out, sizeof out, &n), "encrypt");
     row("RSA encryption", "127 bytes", 40, m);
 
     m = mark();
-    check(trustm_rsa_decrypt(&dev, out, n, 0xE0FC, buf, sizeof buf, &n), "decrypt");
+    check(trustm_rsa_decrypt(&dev, 0xE0FC, out, n, buf, sizeof buf, &n), "decrypt");
     row("RSA decryption", "127 bytes", 315, m);
 
     memset(buf, 0x11, 256);
     m = mark();
-    check(trustm_sym_encrypt(&dev, TRUSTM_SYM_ECB, 0xE200, NULL, 0, buf, 256, out, sizeof out, &n), "aes enc");
+    check(trustm_sym_encrypt(&dev, 0xE200, TRUSTM_SYM_ECB, NULL, 0, buf, 256, out, sizeof out, &n), "aes enc");
     row("AES-128 encryption", "256 bytes, ECB", 28, m);
     m = mark();
-    check(trustm_sym_decrypt(&dev, TRUSTM_SYM_ECB, 0xE200, NULL, 0, out, 256, buf, sizeof buf, &n), "aes dec");
+    check(trustm_sym_decrypt(&dev, 0xE200, TRUSTM_SYM_ECB, NULL, 0, out, 256, buf, sizeof buf, &n), "aes dec");
     row("AES-128 decryption", "256 bytes, ECB", 35, m);
 
     /* a 32-byte pre-shared secret in a data object for PRF / HKDF / HMAC */
@@ -132,13 +132,14 @@ int main(void)
     uint8_t seed[48];
     memset(seed, 0x77, sizeof seed);
     m = mark();
-    check(trustm_tls_prf(&dev, TRUSTM_PRF_SHA256, 0xF1D1, seed, 13, seed + 13, 35, 40, 0, out, sizeof out), "prf");
+    check(trustm_tls_prf(&dev, 0xF1D1, 0, TRUSTM_PRF_SHA256, 40, seed, 13, seed + 13, 35, out, sizeof out, NULL),
+          "prf");
     row("Key derivation TLS PRF", "40 bytes from 48 bytes input", 50, m);
     m = mark();
-    check(trustm_hkdf(&dev, TRUSTM_HKDF_SHA256, 0xF1D1, seed, 32, seed, 16, 40, 0, out, sizeof out), "hkdf");
+    check(trustm_hkdf(&dev, 0xF1D1, 0, TRUSTM_HKDF_SHA256, 40, seed, 32, seed, 16, out, sizeof out, NULL), "hkdf");
     row("Key derivation HKDF", "SHA256, pre-shared secret", 130, m);
     m = mark();
-    check(trustm_hmac(&dev, TRUSTM_HMAC_SHA256, 0xF1D1, buf, 128, out, sizeof out, &n), "hmac");
+    check(trustm_hmac(&dev, 0xF1D1, TRUSTM_HMAC_SHA256, buf, 128, out, sizeof out, &n), "hmac");
     row("HMAC", "SHA256, 128 bytes", 90, m);
 
     static uint8_t big[1280];

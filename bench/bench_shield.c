@@ -96,7 +96,7 @@ static uint8_t buf[1024], out[1024];
 
 static void op_random(ctx_t *c)
 {
-    check(trustm_random(&c->dev, TRUSTM_RNG_TRNG, out, 32), "random");
+    check(trustm_random(&c->dev, TRUSTM_RNG_TRNG, 32, out, 32, NULL), "random");
 }
 static void op_uid(ctx_t *c)
 {
@@ -106,31 +106,32 @@ static void op_uid(ctx_t *c)
 static void op_aes_enc(ctx_t *c)
 {
     size_t n;
-    check(trustm_sym_encrypt(&c->dev, TRUSTM_SYM_ECB, 0xE200, NULL, 0, buf, 256, out, sizeof out, &n), "aes");
+    check(trustm_sym_encrypt(&c->dev, 0xE200, TRUSTM_SYM_ECB, NULL, 0, buf, 256, out, sizeof out, &n), "aes");
 }
 static void op_aes_dec(ctx_t *c)
 {
     size_t n;
-    check(trustm_sym_decrypt(&c->dev, TRUSTM_SYM_ECB, 0xE200, NULL, 0, buf, 256, out, sizeof out, &n), "aes");
+    check(trustm_sym_decrypt(&c->dev, 0xE200, TRUSTM_SYM_ECB, NULL, 0, buf, 256, out, sizeof out, &n), "aes");
 }
 static void op_prf(ctx_t *c)
 {
-    check(trustm_tls_prf(&c->dev, TRUSTM_PRF_SHA256, 0xF1D1, buf, 13, buf + 13, 35, 40, 0, out, sizeof out), "prf");
+    check(trustm_tls_prf(&c->dev, 0xF1D1, 0, TRUSTM_PRF_SHA256, 40, buf, 13, buf + 13, 35, out, sizeof out, NULL),
+          "prf");
 }
 static void op_hkdf(ctx_t *c)
 {
-    check(trustm_hkdf(&c->dev, TRUSTM_HKDF_SHA256, 0xF1D1, buf, 32, buf, 16, 40, 0, out, sizeof out), "hkdf");
+    check(trustm_hkdf(&c->dev, 0xF1D1, 0, TRUSTM_HKDF_SHA256, 40, buf, 32, buf, 16, out, sizeof out, NULL), "hkdf");
 }
 static void op_hmac(ctx_t *c)
 {
     size_t n;
-    check(trustm_hmac(&c->dev, TRUSTM_HMAC_SHA256, 0xF1D1, buf, 128, out, sizeof out, &n), "hmac");
+    check(trustm_hmac(&c->dev, 0xF1D1, TRUSTM_HMAC_SHA256, buf, 128, out, sizeof out, &n), "hmac");
 }
 static void op_rsa_enc(ctx_t *c)
 {
     size_t n;
     trustm_rsa_key_src_t key = {0, TRUSTM_RSA2048, c->pub, c->pub_len};
-    check(trustm_rsa_encrypt(&c->dev, buf, 127, &key, out, sizeof out, &n), "rsa enc");
+    check(trustm_rsa_encrypt(&c->dev, &key, buf, 127, out, sizeof out, &n), "rsa enc");
 }
 static void op_sha(ctx_t *c)
 {
@@ -188,7 +189,7 @@ int main(void)
     for (size_t fi = 0; fi < 2; fi++) {
         static ctx_t c;
         setup(&c, frames[fi]);
-        check(trustm_rsa_keygen(&c.dev, TRUSTM_RSA2048, 0xE0FC, 0x12, c.pub, sizeof c.pub, &c.pub_len), "keygen");
+        check(trustm_rsa_keygen(&c.dev, 0xE0FC, TRUSTM_RSA2048, 0x12, c.pub, sizeof c.pub, &c.pub_len), "keygen");
         /* the handshake: a fully protected GetRandom that starts a session, minus a plain one */
         fig_t p = measure(&c, TRUSTM_PROTECT_NONE, op_random);
         fig_t h = measure(&c, TRUSTM_PROTECT_FULL | TRUSTM_PROTECT_RENEW, op_random);

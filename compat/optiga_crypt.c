@@ -108,7 +108,7 @@ static trustm_status_t random_raw_done(compat_inst_t *in, trustm_status_t s)
     static const uint8_t get_lec[] = {0x01, 0x00, 0x00, 0x06, 0xF1, 0xC2, 0x00, 0x00, 0x00, 0x01};
     memcpy(in->req, get_lec, sizeof get_lec);
     in->finish = random_raw_error;
-    s = trustm_op_start_transceive(compat_dev(), in->req, sizeof get_lec, in->raw, sizeof in->raw, &in->n);
+    s = trustm_op_start_device_transceive(compat_dev(), in->req, sizeof get_lec, in->raw, sizeof in->raw, &in->n);
     return s == TRUSTM_OK ? TRUSTM_IN_PROGRESS : s;
 }
 
@@ -127,10 +127,12 @@ optiga_lib_status_t optiga_crypt_random(optiga_crypt_t *me, optiga_rng_type_t rn
         in->out = random_data;
         in->n2 = random_data_length;
         return compat_launch(
-            in, trustm_op_start_transceive(compat_dev(), in->req, sizeof apdu, in->raw, sizeof in->raw, &in->n),
+            in, trustm_op_start_device_transceive(compat_dev(), in->req, sizeof apdu, in->raw, sizeof in->raw, &in->n),
             random_raw_done);
     }
-    return compat_launch(in, trustm_op_start_random(compat_dev(), (uint8_t)rng_type, random_data, random_data_length),
+    return compat_launch(in,
+                         trustm_op_start_random(compat_dev(), (uint8_t)rng_type, random_data_length, random_data,
+                                                random_data_length, NULL),
                          NULL);
 }
 
@@ -185,7 +187,7 @@ optiga_lib_status_t optiga_crypt_hash_start(optiga_crypt_t *me, optiga_hash_cont
         return st;
     memset(&in->hctx, 0, sizeof in->hctx);
     in->vctx = hash_ctx;
-    return compat_launch(in, trustm_op_start_sha256_start(compat_dev(), &in->hctx), fin_hash_store);
+    return compat_launch(in, trustm_op_start_sha256_setup(compat_dev(), &in->hctx), fin_hash_store);
 }
 
 optiga_lib_status_t optiga_crypt_hash_update(optiga_crypt_t *me, optiga_hash_context_t *hash_ctx,
@@ -214,7 +216,7 @@ optiga_lib_status_t optiga_crypt_hash_finalize(optiga_crypt_t *me, optiga_hash_c
     if (st != OPTIGA_LIB_SUCCESS)
         return st;
     hash_ctx_load(&in->hctx, hash_ctx);
-    return compat_launch(in, trustm_op_start_sha256_final(compat_dev(), &in->hctx, hash_output), NULL);
+    return compat_launch(in, trustm_op_start_sha256_finish(compat_dev(), &in->hctx, hash_output), NULL);
 }
 
 /* ------------------------------------------------------------------ RSA */
@@ -243,7 +245,7 @@ optiga_lib_status_t optiga_crypt_rsa_generate_keypair(optiga_crypt_t *me, optiga
         if (oid == OPTIGA_KEY_ID_SESSION_BASED)
             s = compat_session_get(in, &oid);
         if (s == TRUSTM_OK)
-            s = trustm_op_start_rsa_keygen(dev, (uint8_t)key_type, oid, key_usage, public_key, *public_key_length,
+            s = trustm_op_start_rsa_keygen(dev, oid, (uint8_t)key_type, key_usage, public_key, *public_key_length,
                                            &in->n);
     }
     return compat_launch(in, s, fin_len16);
@@ -265,7 +267,7 @@ optiga_lib_status_t optiga_crypt_rsa_sign(optiga_crypt_t *me, optiga_rsa_signatu
     in->n = 0;
     in->len16 = signature_length;
     return compat_launch(in,
-                         trustm_op_start_rsa_sign(compat_dev(), (uint8_t)signature_scheme, digest, digest_length, oid,
+                         trustm_op_start_rsa_sign(compat_dev(), oid, (uint8_t)signature_scheme, digest, digest_length,
                                                   signature, *signature_length, &in->n),
                          fin_len16);
 }
@@ -284,11 +286,11 @@ optiga_lib_status_t optiga_crypt_rsa_verify(optiga_crypt_t *me, optiga_rsa_signa
     trustm_status_t s;
     if (public_key_source_type != OPTIGA_CRYPT_OID_DATA) {
         const public_key_from_host_t *pk = (const public_key_from_host_t *)public_key;
-        s = trustm_op_start_rsa_verify(compat_dev(), (uint8_t)signature_scheme, digest, digest_length, signature,
-                                       signature_length, pk->key_type, pk->public_key, pk->length);
+        s = trustm_op_start_rsa_verify(compat_dev(), pk->public_key, pk->length, pk->key_type,
+                                       (uint8_t)signature_scheme, digest, digest_length, signature, signature_length);
     } else {
-        s = trustm_op_start_rsa_verify_cert(compat_dev(), (uint8_t)signature_scheme, digest, digest_length, signature,
-                                            signature_length, key_id_at(public_key));
+        s = trustm_op_start_rsa_verify_cert(compat_dev(), key_id_at(public_key), (uint8_t)signature_scheme, digest,
+                                            digest_length, signature, signature_length);
     }
     return compat_launch(in, s, NULL);
 }
@@ -307,8 +309,8 @@ optiga_lib_status_t optiga_crypt_rsa_generate_pre_master_secret(optiga_crypt_t *
     uint16_t session = 0;
     trustm_status_t s = compat_session_get(in, &session);
     if (s == TRUSTM_OK)
-        s = trustm_op_start_rsa_pms_generate(compat_dev(), session, optional_data, optional_data_length,
-                                             pre_master_secret_length);
+        s = trustm_op_start_rsa_pms_generate(compat_dev(), session, pre_master_secret_length, optional_data,
+                                             optional_data_length);
     return compat_launch(in, s, NULL);
 }
 
@@ -344,7 +346,7 @@ optiga_lib_status_t optiga_crypt_rsa_encrypt_message(optiga_crypt_t *me,
     in->n = 0;
     in->len16 = encrypted_message_length;
     return compat_launch(in,
-                         trustm_op_start_rsa_encrypt(compat_dev(), message, message_length, &in->ksrc,
+                         trustm_op_start_rsa_encrypt(compat_dev(), &in->ksrc, message, message_length,
                                                      encrypted_message, *encrypted_message_length, &in->n),
                          fin_len16);
 }
@@ -369,7 +371,7 @@ optiga_lib_status_t optiga_crypt_rsa_encrypt_session(optiga_crypt_t *me,
     in->n = 0;
     in->len16 = encrypted_message_length;
     return compat_launch(in,
-                         trustm_op_start_rsa_encrypt_session(compat_dev(), in->session, &in->ksrc, encrypted_message,
+                         trustm_op_start_rsa_encrypt_session(compat_dev(), &in->ksrc, in->session, encrypted_message,
                                                              *encrypted_message_length, &in->n),
                          fin_len16);
 }
@@ -392,8 +394,8 @@ optiga_lib_status_t optiga_crypt_rsa_decrypt_and_export(optiga_crypt_t *me,
     in->n = 0;
     in->len16 = message_length;
     return compat_launch(in,
-                         trustm_op_start_rsa_decrypt(compat_dev(), encrypted_message, encrypted_message_length,
-                                                     (uint16_t)private_key, message, *message_length, &in->n),
+                         trustm_op_start_rsa_decrypt(compat_dev(), (uint16_t)private_key, encrypted_message,
+                                                     encrypted_message_length, message, *message_length, &in->n),
                          fin_len16);
 }
 
@@ -413,8 +415,8 @@ optiga_lib_status_t optiga_crypt_rsa_decrypt_and_store(optiga_crypt_t *me,
     uint16_t session = 0;
     trustm_status_t s = compat_session_get(in, &session);
     if (s == TRUSTM_OK)
-        s = trustm_op_start_rsa_decrypt_to_session(compat_dev(), encrypted_message, encrypted_message_length,
-                                                   (uint16_t)private_key, session);
+        s = trustm_op_start_rsa_decrypt_to_session(compat_dev(), (uint16_t)private_key, session, encrypted_message,
+                                                   encrypted_message_length);
     return compat_launch(in, s, NULL);
 }
 
@@ -438,8 +440,8 @@ static optiga_lib_status_t sym_oneshot(optiga_crypt_t *me, bool decrypt, uint8_t
     in->n = 0;
     in->len32 = out_len;
     trustm_status_t s =
-        decrypt ? trustm_op_start_sym_decrypt(compat_dev(), mode, key, iv, iv_len, data, len, out, *out_len, &in->n)
-                : trustm_op_start_sym_encrypt(compat_dev(), mode, key, iv, iv_len, data, len, out, *out_len, &in->n);
+        decrypt ? trustm_op_start_sym_decrypt(compat_dev(), key, mode, iv, iv_len, data, len, out, *out_len, &in->n)
+                : trustm_op_start_sym_encrypt(compat_dev(), key, mode, iv, iv_len, data, len, out, *out_len, &in->n);
     return compat_launch(in, s, fin_len32);
 }
 
@@ -514,7 +516,7 @@ static optiga_lib_status_t seq_start(compat_inst_t *in, uint8_t seq, bool decryp
     in->seq_next = seq;
     in->seq_phase = PHASE_START;
     return compat_launch(in,
-                         trustm_op_start_sym_start(compat_dev(), decrypt, mode, key, iv, iv_len, data, len,
+                         trustm_op_start_sym_setup(compat_dev(), key, decrypt, mode, iv, iv_len, data, len,
                                                    size != 0 ? out : NULL, size, &in->n),
                          fin_seq);
 }
@@ -539,8 +541,8 @@ static optiga_lib_status_t seq_next(compat_inst_t *in, uint8_t seq, bool final, 
     in->len32 = out_len;
     in->seq_next = seq;
     in->seq_phase = final ? PHASE_FINAL : PHASE_CONTINUE;
-    trustm_status_t s = final ? trustm_op_start_sym_final(compat_dev(), data, len, o, size, &in->n)
-                              : trustm_op_start_sym_continue(compat_dev(), data, len, o, size, &in->n);
+    trustm_status_t s = final ? trustm_op_start_sym_finish(compat_dev(), data, len, o, size, &in->n)
+                              : trustm_op_start_sym_update(compat_dev(), data, len, o, size, &in->n);
     return compat_launch(in, s, fin_seq);
 }
 
@@ -626,7 +628,7 @@ optiga_lib_status_t optiga_crypt_symmetric_generate_key(optiga_crypt_t *me, opti
             NULL);
     }
     return compat_launch(
-        in, trustm_op_start_aes_keygen(compat_dev(), (uint8_t)key_type, key_id_at(symmetric_key), key_usage), NULL);
+        in, trustm_op_start_aes_keygen(compat_dev(), key_id_at(symmetric_key), (uint8_t)key_type, key_usage), NULL);
 }
 
 /* ------------------------------------------------------------------ HMAC, authorization, derivation */
@@ -650,7 +652,7 @@ optiga_lib_status_t optiga_crypt_hmac(optiga_crypt_t *me, optiga_hmac_type_t typ
     in->n = 0;
     in->len32 = mac_length;
     return compat_launch(in,
-                         trustm_op_start_hmac(compat_dev(), (uint8_t)type, secret != 0 ? secret : in->session,
+                         trustm_op_start_hmac(compat_dev(), secret != 0 ? secret : in->session, (uint8_t)type,
                                               input_data, input_data_length, mac, *mac_length, &in->n),
                          fin_len32);
 }
@@ -693,8 +695,9 @@ optiga_lib_status_t optiga_crypt_generate_auth_code(optiga_crypt_t *me, optiga_r
     uint16_t session = 0;
     trustm_status_t s = compat_session_get(in, &session);
     if (s == TRUSTM_OK)
-        s = trustm_op_start_random_to_session(compat_dev(), (uint8_t)rng_type, session, optional_data,
-                                              optional_data_length, random_data, random_data_length);
+        s = trustm_op_start_random_to_session(compat_dev(), session, (uint8_t)rng_type, random_data_length,
+                                              optional_data, optional_data_length, random_data, random_data_length,
+                                              NULL);
     return compat_launch(in, s, NULL);
 }
 
@@ -710,7 +713,7 @@ optiga_lib_status_t optiga_crypt_hmac_verify(optiga_crypt_t *me, optiga_hmac_typ
     if (st != OPTIGA_LIB_SUCCESS)
         return st;
     return compat_launch(in,
-                         trustm_op_start_hmac_verify(compat_dev(), (uint8_t)type, secret, in->session, input_data,
+                         trustm_op_start_hmac_verify(compat_dev(), secret, in->session, (uint8_t)type, input_data,
                                                      input_data_length, hmac, hmac_length),
                          fin_release_session);
 }
@@ -753,7 +756,7 @@ static optiga_lib_status_t derive(compat_inst_t *in, uint8_t alg, uint16_t secre
         s = compat_session_get(in, &p->session_oid);
     if (s == TRUSTM_OK)
         s = trustm_op_start_derive_key(compat_dev(), p, export_to_host != FALSE ? out : NULL,
-                                       export_to_host != FALSE ? key_len : 0u);
+                                       export_to_host != FALSE ? key_len : 0u, NULL);
     return compat_launch(in, s, NULL);
 }
 

@@ -65,9 +65,9 @@ optiga_lib_status_t optiga_util_open_application(optiga_util_t *me, bool_t perfo
     if (in->flag) {
         if (!compat_hib_valid()) /* no stored handle: nothing is sent */
             return compat_complete_raw(in, OPTIGA_CMD_ERROR, API_ERR(TRUSTM_BASE_BAD_SEQUENCE));
-        return compat_launch(in, trustm_op_start_open_restore(compat_dev(), compat_hib_handle()), fin_open);
+        return compat_launch(in, trustm_op_start_device_open_restore(compat_dev(), compat_hib_handle()), fin_open);
     }
-    return compat_launch(in, trustm_op_start_open(compat_dev()), fin_open);
+    return compat_launch(in, trustm_op_start_device_open(compat_dev()), fin_open);
 }
 
 optiga_lib_status_t optiga_util_close_application(optiga_util_t *me, bool_t perform_hibernate)
@@ -79,9 +79,9 @@ optiga_lib_status_t optiga_util_close_application(optiga_util_t *me, bool_t perf
     in->flag = perform_hibernate != FALSE;
     if (in->flag) {
         compat_hib_set(false);
-        return compat_launch(in, trustm_op_start_hibernate(compat_dev(), compat_hib_handle()), fin_close);
+        return compat_launch(in, trustm_op_start_device_hibernate(compat_dev(), compat_hib_handle()), fin_close);
     }
-    return compat_launch(in, trustm_op_start_close(compat_dev()), fin_close);
+    return compat_launch(in, trustm_op_start_device_close(compat_dev()), fin_close);
 }
 
 optiga_lib_status_t optiga_util_read_data(optiga_util_t *me, uint16_t optiga_oid, uint16_t offset, uint8_t *buffer,
@@ -145,7 +145,7 @@ optiga_lib_status_t optiga_util_update_count(optiga_util_t *me, uint16_t optiga_
     optiga_lib_status_t st = compat_begin(in, COMPAT_UTIL);
     if (st != OPTIGA_LIB_SUCCESS)
         return st;
-    return compat_launch(in, trustm_op_start_counter_count(compat_dev(), optiga_counter_oid, count), NULL);
+    return compat_launch(in, trustm_op_start_counter_increment(compat_dev(), optiga_counter_oid, count), NULL);
 }
 
 /* ---- protected update (trustm_protupd.h): the strict lock is held from start to final ---- */
@@ -169,7 +169,7 @@ optiga_lib_status_t optiga_util_protected_update_start(optiga_util_t *me, uint8_
         return st;
     compat_lock(in, COMPAT_SEQ_PROTUPD); /* held from start to final; a new start replaces it */
     in->flag = false;
-    return compat_launch(in, trustm_op_start_protupd_start(compat_dev(), manifest, manifest_length), fin_protupd);
+    return compat_launch(in, trustm_op_start_protupd_setup(compat_dev(), manifest, manifest_length), fin_protupd);
 }
 
 /* continue/final need a start on this instance (checked unless the instance is busy, which
@@ -191,7 +191,7 @@ optiga_lib_status_t optiga_util_protected_update_continue(optiga_util_t *me, con
     if (st != OPTIGA_LIB_SUCCESS)
         return st;
     in->flag = false;
-    return compat_launch(in, trustm_op_start_protupd_continue(compat_dev(), fragment, fragment_length), fin_protupd);
+    return compat_launch(in, trustm_op_start_protupd_update(compat_dev(), fragment, fragment_length), fin_protupd);
 }
 
 optiga_lib_status_t optiga_util_protected_update_final(optiga_util_t *me, const uint8_t *fragment,
@@ -210,5 +210,5 @@ optiga_lib_status_t optiga_util_protected_update_final(optiga_util_t *me, const 
         compat_unlock(in);
         return compat_complete(in, TRUSTM_OK);
     }
-    return compat_launch(in, trustm_op_start_protupd_final(compat_dev(), fragment, fragment_length), fin_protupd);
+    return compat_launch(in, trustm_op_start_protupd_finish(compat_dev(), fragment, fragment_length), fin_protupd);
 }

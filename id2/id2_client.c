@@ -232,7 +232,7 @@ static irot_result_t sign_aes(id2_client_t *ctx, const uint8_t *msg, size_t msg_
     if (host_sha256(msg, msg_len, block) == 0) {
         memset(block + 32, 0x10, 16); /* PKCS#5: a full block after the 32-byte hash */
         id2_chip_log(ctx, "encrypt len=", ID2_AES_SIG, true, " !!!");
-        trustm_status_t s = trustm_sym_encrypt(ctx->dev, TRUSTM_SYM_ECB, ID2_OID_AES_KEY, NULL, 0, block, sizeof block,
+        trustm_status_t s = trustm_sym_encrypt(ctx->dev, ID2_OID_AES_KEY, TRUSTM_SYM_ECB, NULL, 0, block, sizeof block,
                                                sig, sig_size, &n);
         if (s != TRUSTM_OK)
             r = chip_fail(ctx, s);
@@ -253,7 +253,7 @@ static irot_result_t sign_rsa(id2_client_t *ctx, const uint8_t *msg, size_t msg_
     /* Hash on the chip (CalcHash), then CalcSign with E0FC (id2.md §3.5). */
     trustm_status_t s = trustm_sha256(ctx->dev, msg, msg_len, digest);
     if (s == TRUSTM_OK)
-        s = trustm_rsa_sign(ctx->dev, TRUSTM_RSA_PKCS1_SHA256, digest, sizeof digest, ID2_OID_RSA_KEY, sig, sig_size,
+        s = trustm_rsa_sign(ctx->dev, ID2_OID_RSA_KEY, TRUSTM_RSA_PKCS1_SHA256, digest, sizeof digest, sig, sig_size,
                             &n);
     wipe(digest, sizeof digest);
     if (s != TRUSTM_OK)
@@ -518,7 +518,7 @@ static irot_result_t decrypt_aes(id2_client_t *ctx, const uint8_t *in, uint32_t 
         return IROT_ERROR_BAD_PARAMETERS;
     id2_chip_log(ctx, "decrypt len=", in_len, true, " !!!");
     trustm_status_t s =
-        trustm_sym_decrypt(ctx->dev, TRUSTM_SYM_ECB, ID2_OID_AES_KEY, NULL, 0, in, in_len, plain, plain_size, &n);
+        trustm_sym_decrypt(ctx->dev, ID2_OID_AES_KEY, TRUSTM_SYM_ECB, NULL, 0, in, in_len, plain, plain_size, &n);
     if (s != TRUSTM_OK)
         return chip_fail(ctx, s);
     if (n != in_len)
@@ -546,7 +546,7 @@ static irot_result_t decrypt_rsa(id2_client_t *ctx, const uint8_t *in, uint32_t 
     for (size_t off = 0; off < in_len; off += block) {
         size_t n = 0;
         trustm_status_t s =
-            trustm_rsa_decrypt(ctx->dev, in + off, block, ID2_OID_RSA_KEY, plain + total, plain_size - total, &n);
+            trustm_rsa_decrypt(ctx->dev, ID2_OID_RSA_KEY, in + off, block, plain + total, plain_size - total, &n);
         if (s != TRUSTM_OK)
             return chip_fail(ctx, s);
         total += n;

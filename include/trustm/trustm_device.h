@@ -4,10 +4,10 @@
  * Lifecycle: trustm_device_init (no I/O) -> trustm_device_open (reset, DATA_REG_LEN
  * negotiation, OpenApplication) -> service calls -> trustm_device_close (CloseApplication).
  *
- * Every blocking call is "start + run" of a non-blocking operation on the same engines:
- *     trustm_op_start_open / _open_restore / _close / _transceive / _data_read /
- *     _metadata_read / _reset, and the trustm_op_start_* of the service headers
- *     (trustm_data.h, trustm_crypt.h, trustm_app.h)
+ * Every blocking call trustm_X(...) is "trustm_op_start_X(...) + run", the same arguments, on
+ * the same engines: trustm_op_start_device_open / _device_open_restore / _device_close /
+ * _device_transceive / _device_reset / _data_read / _metadata_read here, and the
+ * trustm_op_start_* of the service headers (trustm_data.h, trustm_crypt.h, trustm_app.h)
  *     trustm_op_poll(dev, &next_deadline_us)   at most one bus I/O, never sleeps
  *     trustm_op_run(dev)                       to completion (sleeps through the PAL)
  *     trustm_op_abort(dev)
@@ -71,31 +71,33 @@ typedef struct trustm_device {
 /* ---- blocking API ---- */
 
 /* Check pal (i2c_write, i2c_read, now_us required) and cfg (NULL = all defaults). No I/O. */
-trustm_status_t trustm_device_init(trustm_device_t *dev, const trustm_pal_t *pal, const trustm_config_t *cfg);
+TRUSTM_MUST_CHECK trustm_status_t trustm_device_init(trustm_device_t *dev, const trustm_pal_t *pal,
+                                                     const trustm_config_t *cfg);
 /* Reset, negotiate DATA_REG_LEN, OpenApplication (Param 0). Clears a sticky failure. */
-trustm_status_t trustm_device_open(trustm_device_t *dev);
+TRUSTM_MUST_CHECK trustm_status_t trustm_device_open(trustm_device_t *dev);
 /* Reset and negotiate only (no OpenApplication). Clears a sticky failure. */
-trustm_status_t trustm_device_reset(trustm_device_t *dev);
+TRUSTM_MUST_CHECK trustm_status_t trustm_device_reset(trustm_device_t *dev);
 /* CloseApplication (Param 0). Releases the host's session bookkeeping (trustm_session.h). */
-trustm_status_t trustm_device_close(trustm_device_t *dev);
+TRUSTM_MUST_CHECK trustm_status_t trustm_device_close(trustm_device_t *dev);
 
 /* Hibernate handle returned by CloseApplication Param 1 (commands.md §5.2). */
 #define TRUSTM_CONTEXT_HANDLE_SIZE 8u
 /* Reset, negotiate, OpenApplication Param 1 with the handle saved by trustm_device_hibernate()
  * (trustm_app.h): restores the security state and the session contexts. An all-zero handle is
  * API BAD_PARAM (nothing sent). The handle is valid once; the caller should wipe its copy. */
-trustm_status_t trustm_device_open_restore(trustm_device_t *dev, const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE]);
+TRUSTM_MUST_CHECK trustm_status_t trustm_device_open_restore(trustm_device_t *dev,
+                                                             const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE]);
 /* Raw APDU exchange without error interpretation (needs a prior open or reset). *rsp_len is set
  * on success; on TL BUFFER_TOO_SMALL it holds the size the response needed. */
-trustm_status_t trustm_device_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
-                                         size_t rsp_size, size_t *rsp_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_device_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len,
+                                                           uint8_t *rsp, size_t rsp_size, size_t *rsp_len);
 /* Read up to out_size bytes of data object oid from offset (GetDataObject Param 0, in chunks
  * of at most 1553 bytes; stops at the end of the object). */
-trustm_status_t trustm_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out, size_t out_size,
-                                 size_t *out_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out,
+                                                   size_t out_size, size_t *out_len);
 /* Read the metadata of oid (GetDataObject Param 1). API BUFFER_TOO_SMALL if it does not fit. */
-trustm_status_t trustm_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out, size_t out_size,
-                                     size_t *out_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out,
+                                                       size_t out_size, size_t *out_len);
 
 const trustm_stats_t *trustm_device_stats(const trustm_device_t *dev);
 void trustm_device_stats_clear(trustm_device_t *dev);
@@ -104,16 +106,18 @@ uint16_t trustm_device_max_scl_khz(const trustm_device_t *dev); /* MAX_SCL_FREQU
 
 /* ---- non-blocking operations ---- */
 
-trustm_status_t trustm_op_start_open(trustm_device_t *dev);
-trustm_status_t trustm_op_start_reset(trustm_device_t *dev);
-trustm_status_t trustm_op_start_open_restore(trustm_device_t *dev, const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE]);
-trustm_status_t trustm_op_start_close(trustm_device_t *dev);
-trustm_status_t trustm_op_start_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
-                                           size_t rsp_size, size_t *rsp_len);
-trustm_status_t trustm_op_start_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out,
-                                          size_t out_size, size_t *out_len);
-trustm_status_t trustm_op_start_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out, size_t out_size,
-                                              size_t *out_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_device_open(trustm_device_t *dev);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_device_reset(trustm_device_t *dev);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_device_open_restore(trustm_device_t *dev,
+                                                                      const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE]);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_device_close(trustm_device_t *dev);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_device_transceive(trustm_device_t *dev, const uint8_t *apdu,
+                                                                    size_t apdu_len, uint8_t *rsp, size_t rsp_size,
+                                                                    size_t *rsp_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset,
+                                                            uint8_t *out, size_t out_size, size_t *out_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out,
+                                                                size_t out_size, size_t *out_len);
 /* Perform at most one bus/pin I/O whose time has come; never sleeps. TRUSTM_IN_PROGRESS with
  * *next_deadline_us = when to call again (PAL clock), or the final status of the operation. */
 TRUSTM_MUST_CHECK trustm_status_t trustm_op_poll(trustm_device_t *dev, uint64_t *next_deadline_us);
@@ -143,7 +147,7 @@ typedef struct trustm_uid {
 } trustm_uid_t;
 
 /* Pure: decode exactly TRUSTM_UID_SIZE bytes (API BAD_PARAM for another length). */
-trustm_status_t trustm_uid_decode(const uint8_t *buf, size_t len, trustm_uid_t *uid);
+TRUSTM_MUST_CHECK trustm_status_t trustm_uid_decode(const uint8_t *buf, size_t len, trustm_uid_t *uid);
 
 #ifdef __cplusplus
 }

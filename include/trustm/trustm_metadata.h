@@ -129,24 +129,29 @@ typedef struct trustm_metadata {
 
 /* ---- AC expressions ---- */
 /* Validate and decode AC bytes (ALW/NEV only alone, <= 7 conditions per && token, <= 3 tokens). */
-trustm_status_t trustm_ac_decode(const uint8_t *b, size_t len, trustm_ac_expr_t *e);
-trustm_status_t trustm_ac_encode(const trustm_ac_expr_t *e, uint8_t *out, size_t out_size, size_t *out_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_ac_decode(const uint8_t *b, size_t len, trustm_ac_expr_t *e);
+TRUSTM_MUST_CHECK trustm_status_t trustm_ac_encode(const trustm_ac_expr_t *e, uint8_t *out, size_t out_size,
+                                                   size_t *out_len);
 /* Text <-> bytes. Format writes a NUL-terminated string; *out_len excludes the NUL. */
-trustm_status_t trustm_ac_format(const uint8_t *b, size_t len, char *out, size_t out_size, size_t *out_len);
-trustm_status_t trustm_ac_parse(const char *text, uint8_t *out, size_t out_size, size_t *out_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_ac_format(const uint8_t *b, size_t len, char *out, size_t out_size,
+                                                   size_t *out_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_ac_parse(const char *text, uint8_t *out, size_t out_size, size_t *out_len);
 
 /* ---- metadata container ---- */
 /* Decode a container 20 LL ...: every tag of objects.md §3.2, each at most once, every length
  * checked; an unknown tag is CMD BAD_RESPONSE. */
-trustm_status_t trustm_metadata_decode(const uint8_t *buf, size_t len, trustm_metadata_t *md);
+TRUSTM_MUST_CHECK trustm_status_t trustm_metadata_decode(const uint8_t *buf, size_t len, trustm_metadata_t *md);
 /* Build a container from the present tags (order C0 C1 C4 C5 D0 D1 D3 D8 E0 E1 E8 F0). */
-trustm_status_t trustm_metadata_encode(const trustm_metadata_t *md, uint8_t *out, size_t out_size, size_t *out_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_metadata_encode(const trustm_metadata_t *md, uint8_t *out, size_t out_size,
+                                                         size_t *out_len);
 /* Helpers to fill a trustm_metadata_t. */
 void trustm_metadata_init(trustm_metadata_t *md);
-trustm_status_t trustm_metadata_set_ac(trustm_metadata_t *md, uint8_t tag, const char *ac_text);
+TRUSTM_MUST_CHECK trustm_status_t trustm_metadata_set_ac(trustm_metadata_t *md, uint8_t tag, const char *ac_text);
 /* Readable text of a container (lines "name: value\n") and back. */
-trustm_status_t trustm_metadata_format(const uint8_t *buf, size_t len, char *out, size_t out_size, size_t *out_len);
-trustm_status_t trustm_metadata_parse(const char *text, uint8_t *out, size_t out_size, size_t *out_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_metadata_format(const uint8_t *buf, size_t len, char *out, size_t out_size,
+                                                         size_t *out_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_metadata_parse(const char *text, uint8_t *out, size_t out_size,
+                                                        size_t *out_len);
 
 /* Names used by the text forms ("op", "PRESSEC", "RSA2048"); NULL when unnamed. */
 const char *trustm_lcs_name(uint8_t lcs);

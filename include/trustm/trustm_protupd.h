@@ -10,8 +10,8 @@
  * 0x07 access conditions, 0x0B out of sequence, 0x0F invalid manifest, 0x10 payload version not
  * newer, 0x2C signature, 0x2D fragment integrity.
  *
- * start / continue / final are single commands; the chip drops an open sequence when any other
- * command comes in between, so the caller must not interleave other operations.  Every
+ * setup / update / finish are single commands (the manifest, then the fragments); the chip drops
+ * an open sequence when any other command comes in between, so the caller must not interleave other operations.  Every
  * blocking call also exists as trustm_op_start_* (non-blocking driver, trustm_device.h);
  * buffers are borrowed until the operation completes.
  */
@@ -39,37 +39,44 @@ extern "C" {
 #define TRUSTM_OID_ID2_TRUST_ANCHOR 0xE0E3u
 #define TRUSTM_ID2_DEVICE_ID_SIZE   12u
 
-/* Single phases (Param = TRUSTM_PROTUPD_MANIFEST_V1).  API BAD_PARAM: empty data, a manifest
- * over 1550 bytes, a continue fragment that is not exactly 640 bytes, a final one over 640. */
-trustm_status_t trustm_protupd_start(trustm_device_t *dev, const uint8_t *manifest, size_t len);
-trustm_status_t trustm_protupd_continue(trustm_device_t *dev, const uint8_t *fragment, size_t len);
-trustm_status_t trustm_protupd_final(trustm_device_t *dev, const uint8_t *fragment, size_t len);
-trustm_status_t trustm_op_start_protupd_start(trustm_device_t *dev, const uint8_t *manifest, size_t len);
-trustm_status_t trustm_op_start_protupd_continue(trustm_device_t *dev, const uint8_t *fragment, size_t len);
-trustm_status_t trustm_op_start_protupd_final(trustm_device_t *dev, const uint8_t *fragment, size_t len);
+/* Single phases (Param = TRUSTM_PROTUPD_MANIFEST_V1): setup sends the manifest, update one
+ * intermediate fragment, finish the last one.  API BAD_PARAM: empty data, a manifest over 1550
+ * bytes, an update fragment that is not exactly 640 bytes, a finish one over 640. */
+TRUSTM_MUST_CHECK trustm_status_t trustm_protupd_setup(trustm_device_t *dev, const uint8_t *manifest, size_t len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_protupd_update(trustm_device_t *dev, const uint8_t *fragment, size_t len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_protupd_finish(trustm_device_t *dev, const uint8_t *fragment, size_t len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_protupd_setup(trustm_device_t *dev, const uint8_t *manifest,
+                                                                size_t len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_protupd_update(trustm_device_t *dev, const uint8_t *fragment,
+                                                                 size_t len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_protupd_finish(trustm_device_t *dev, const uint8_t *fragment,
+                                                                 size_t len);
 
-/* The whole data set: start with the manifest, continue with fragments[0..n-2], final with
+/* The whole data set: setup with the manifest, update with fragments[0..n-2], finish with
  * fragments[n-1] (1 <= n <= TRUSTM_PROTUPD_MAX_FRAGMENTS).  Stops at the first refusal. */
-trustm_status_t trustm_protected_update(trustm_device_t *dev, const uint8_t *manifest, size_t manifest_len,
-                                        const uint8_t *const fragments[], const size_t lens[], size_t n);
-trustm_status_t trustm_op_start_protected_update(trustm_device_t *dev, const uint8_t *manifest, size_t manifest_len,
-                                                 const uint8_t *const fragments[], const size_t lens[], size_t n);
+TRUSTM_MUST_CHECK trustm_status_t trustm_protected_update(trustm_device_t *dev, const uint8_t *manifest,
+                                                          size_t manifest_len, const uint8_t *const fragments[],
+                                                          const size_t lens[], size_t n);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_protected_update(trustm_device_t *dev, const uint8_t *manifest,
+                                                                   size_t manifest_len,
+                                                                   const uint8_t *const fragments[],
+                                                                   const size_t lens[], size_t n);
 
 /* Cut a fragment stream F1 || F2 || ... || Fn (as the tool prints it) at 640-byte boundaries:
  * fills up to max entries of fragments/lens; returns the number of fragments (0 for an empty
  * stream or when more than max would be needed). */
 size_t trustm_protupd_split(const uint8_t *stream, size_t len, const uint8_t *fragments[], size_t lens[], size_t max);
 
-/* ---- one-time setup (protected-update.md §7.3; needs the objects' LcsO < op) ---- */
+/* ---- one-time provisioning (protected-update.md §7.3; needs the objects' LcsO < op) ---- */
 
 /* Trust anchor: metadata Execute = ALW, type TA (20 06 D3 01 00 E8 01 11), then the DER
  * certificate with erase-and-write. */
-trustm_status_t trustm_protupd_setup_trust_anchor(trustm_device_t *dev, uint16_t ta_oid, const uint8_t *cert,
-                                                  size_t cert_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_protupd_provision_trust_anchor(trustm_device_t *dev, uint16_t ta_oid,
+                                                                        const uint8_t *cert, size_t cert_len);
 /* Protected-update secret: metadata Execute = ALW, type UPDATSEC (20 06 D3 01 00 E8 01 23),
  * then the secret (1..64 bytes) with erase-and-write. */
-trustm_status_t trustm_protupd_setup_secret(trustm_device_t *dev, uint16_t secret_oid, const uint8_t *secret,
-                                            size_t len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_protupd_provision_secret(trustm_device_t *dev, uint16_t secret_oid,
+                                                                  const uint8_t *secret, size_t len);
 /* Target: change access condition Int(ta_oid) [&& Conf(secret_oid) when secret_oid != 0]
  * (tag D0; tag D8 = metadata update descriptor when metadata_update is true, which also needs
  * reset_type != 0 for the F0 tag), payload version := version (C1), and for key objects
@@ -85,7 +92,8 @@ typedef struct trustm_protupd_target {
 } trustm_protupd_target_t;
 /* Build the metadata container for t into md (>= 20 bytes).  Returns its length, 0 on bad t. */
 size_t trustm_protupd_target_metadata(const trustm_protupd_target_t *t, uint8_t *md, size_t md_size);
-trustm_status_t trustm_protupd_setup_target(trustm_device_t *dev, const trustm_protupd_target_t *t);
+TRUSTM_MUST_CHECK trustm_status_t trustm_protupd_provision_target(trustm_device_t *dev,
+                                                                  const trustm_protupd_target_t *t);
 
 /* ---- ID2 key provisioning (seed §5.2, protected-update.md §7.4) ---- */
 
@@ -94,9 +102,11 @@ trustm_status_t trustm_protupd_setup_target(trustm_device_t *dev, const trustm_p
  * into F1D0 (erase-and-write).  Not atomic: the chip has no transaction over several commands;
  * if the F1D0 write fails after the key was updated, run it again (the data set's version is
  * then used up, F1D0 alone is rewritten by a plain write). */
-trustm_status_t trustm_id2_key_update(trustm_device_t *dev, const uint8_t device_id[TRUSTM_ID2_DEVICE_ID_SIZE],
-                                      const uint8_t *manifest, size_t manifest_len, const uint8_t *const fragments[],
-                                      const size_t lens[], size_t n);
+TRUSTM_MUST_CHECK trustm_status_t trustm_id2_key_update(trustm_device_t *dev,
+                                                        const uint8_t device_id[TRUSTM_ID2_DEVICE_ID_SIZE],
+                                                        const uint8_t *manifest, size_t manifest_len,
+                                                        const uint8_t *const fragments[], const size_t lens[],
+                                                        size_t n);
 
 /* The seed's complete flows (protected-update.md §7.4), in the order that leaves nothing
  * half-done when the chip refuses the key: when cert is not NULL the one-time setup as the seed's example does it on every run — trust anchor E0E3
@@ -105,14 +115,12 @@ trustm_status_t trustm_id2_key_update(trustm_device_t *dev, const uint8_t device
  * E200 (AES-128) resp. E0FC (RSA-1024). Because the setup resets the version, the same data set
  * can be replayed while the objects are below operational (as in the seed). The device ID goes
  * into F1D0 last, after the data set was accepted (not atomic either, as above). */
-trustm_status_t trustm_id2_aes_key_update(trustm_device_t *dev, const uint8_t device_id[TRUSTM_ID2_DEVICE_ID_SIZE],
-                                          const uint8_t *cert, size_t cert_len, const uint8_t *manifest,
-                                          size_t manifest_len, const uint8_t *const fragments[], const size_t lens[],
-                                          size_t n);
-trustm_status_t trustm_id2_rsa_key_update(trustm_device_t *dev, const uint8_t device_id[TRUSTM_ID2_DEVICE_ID_SIZE],
-                                          const uint8_t *cert, size_t cert_len, const uint8_t *manifest,
-                                          size_t manifest_len, const uint8_t *const fragments[], const size_t lens[],
-                                          size_t n);
+TRUSTM_MUST_CHECK trustm_status_t trustm_id2_aes_key_update(
+    trustm_device_t *dev, const uint8_t device_id[TRUSTM_ID2_DEVICE_ID_SIZE], const uint8_t *cert, size_t cert_len,
+    const uint8_t *manifest, size_t manifest_len, const uint8_t *const fragments[], const size_t lens[], size_t n);
+TRUSTM_MUST_CHECK trustm_status_t trustm_id2_rsa_key_update(
+    trustm_device_t *dev, const uint8_t device_id[TRUSTM_ID2_DEVICE_ID_SIZE], const uint8_t *cert, size_t cert_len,
+    const uint8_t *manifest, size_t manifest_len, const uint8_t *const fragments[], const size_t lens[], size_t n);
 
 #ifdef __cplusplus
 }

@@ -118,24 +118,25 @@ typedef struct trustm_shield {
     uint8_t tx_buf[TRUSTM_SHIELD_TX_MAX];
 } trustm_shield_t;
 
-trustm_status_t trustm_shield_init(trustm_shield_t *sh, const trustm_shield_config_t *cfg);
+TRUSTM_MUST_CHECK trustm_status_t trustm_shield_init(trustm_shield_t *sh, const trustm_shield_config_t *cfg);
 /* End the session on the host side and wipe keys and buffers (the chip's session dies with
  * its next reset or handshake). */
 void trustm_shield_wipe(trustm_shield_t *sh);
 bool trustm_shield_has_session(const trustm_shield_t *sh);
 /* Export the session saved by hibernate (out: TRUSTM_SHIELD_SAVED_SIZE bytes, secret) and
  * import it into a fresh context after a host power cycle. API NOT_FOUND if none is saved. */
-trustm_status_t trustm_shield_export(const trustm_shield_t *sh, uint8_t *out, size_t out_size, size_t *out_len);
-trustm_status_t trustm_shield_import(trustm_shield_t *sh, const uint8_t *in, size_t in_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_shield_export(const trustm_shield_t *sh, uint8_t *out, size_t out_size,
+                                                       size_t *out_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_shield_import(trustm_shield_t *sh, const uint8_t *in, size_t in_len);
 
 /* ---- device calls (the device was initialised with trustm_config_t.shield) ---- */
 struct trustm_device;
 /* Default level of every later operation (TRUSTM_PROTECT_NONE..FULL). */
-trustm_status_t trustm_device_set_protection(struct trustm_device *dev, uint8_t level);
+TRUSTM_MUST_CHECK trustm_status_t trustm_device_set_protection(struct trustm_device *dev, uint8_t level);
 /* Level of the next operation only (a level, optionally | TRUSTM_PROTECT_RENEW). Open,
  * hibernate and restore (OpenApplication, CloseApplication with context save) always run
  * unprotected, as the vendor host sends them. */
-trustm_status_t trustm_device_protect_next(struct trustm_device *dev, uint8_t level);
+TRUSTM_MUST_CHECK trustm_status_t trustm_device_protect_next(struct trustm_device *dev, uint8_t level);
 
 #ifdef __cplusplus
 }

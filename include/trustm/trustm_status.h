@@ -20,8 +20,10 @@ extern "C" {
 
 typedef uint32_t trustm_status_t;
 
-/* On functions whose status must not be ignored (every verification: an ignored status would
- * let a bad signature or MAC pass). GCC / Clang: a warning (an error with -Werror). */
+/* On every library function that returns a status: it must not be ignored (above all every
+ * verification, where an ignored status would let a bad signature or MAC pass). GCC / Clang: a
+ * warning (an error with -Werror). GCC also warns on a (void) cast: a caller that really means to
+ * ignore a status assigns it to a variable and voids that. */
 #if defined(__GNUC__) || defined(__clang__)
 #define TRUSTM_MUST_CHECK __attribute__((warn_unused_result))
 #else

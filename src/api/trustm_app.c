@@ -57,7 +57,7 @@ static trustm_status_t hib_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
 
 static const api_op_ops_t hib_ops = {hib_build, hib_parse, NULL, 0};
 
-trustm_status_t trustm_op_start_hibernate(trustm_device_t *dev, uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE])
+trustm_status_t trustm_op_start_device_hibernate(trustm_device_t *dev, uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE])
 {
     hib_state_t st = {handle};
     if (handle == NULL)
@@ -67,7 +67,7 @@ trustm_status_t trustm_op_start_hibernate(trustm_device_t *dev, uint8_t handle[T
 
 trustm_status_t trustm_device_hibernate(trustm_device_t *dev, uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE])
 {
-    return api_run(dev, trustm_op_start_hibernate(dev, handle));
+    return api_run(dev, trustm_op_start_device_hibernate(dev, handle));
 }
 
 /* ---------------------------------------------------------------- SEC wait */

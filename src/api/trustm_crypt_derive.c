@@ -10,6 +10,7 @@ typedef struct drv_state {
     trustm_derive_t p;
     uint16_t wire_len;
     uint8_t *out;
+    size_t *out_len; /* may be NULL */
 } drv_state_t;
 API_STATE_FITS(drv_state_t);
 
@@ -29,8 +30,11 @@ static trustm_status_t drv_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
     if (st->p.session_oid != 0)
         return trustm_cmd_no_data_decode(rsp, rsp_len);
     trustm_status_t s = trustm_cmd_raw_decode(rsp, rsp_len, st->wire_len, &d);
-    if (s == TRUSTM_OK)
+    if (s == TRUSTM_OK) {
         memcpy(st->out, d, st->p.key_len);
+        if (st->out_len != NULL)
+            *st->out_len = st->p.key_len;
+    }
     return s;
 }
 
@@ -46,7 +50,7 @@ static bool is_hkdf(uint8_t a)
 }
 
 trustm_status_t trustm_op_start_derive_key(trustm_device_t *dev, const trustm_derive_t *p, uint8_t *out,
-                                           size_t out_size)
+                                           size_t out_size, size_t *out_len)
 {
     drv_state_t st;
     if (p == NULL || p->secret_oid == 0 || (p->label == NULL && p->label_len > 0) ||
@@ -72,18 +76,20 @@ trustm_status_t trustm_op_start_derive_key(trustm_device_t *dev, const trustm_de
             return API_TOO_SMALL;
         st.wire_len = p->key_len < DERIVE_MIN_WIRE ? (uint16_t)DERIVE_MIN_WIRE : p->key_len;
         st.out = out;
+        st.out_len = out_len;
     }
     return api_op_start(dev, &drv_ops, &st, sizeof st);
 }
 
-trustm_status_t trustm_derive_key(trustm_device_t *dev, const trustm_derive_t *p, uint8_t *out, size_t out_size)
+trustm_status_t trustm_derive_key(trustm_device_t *dev, const trustm_derive_t *p, uint8_t *out, size_t out_size,
+                                  size_t *out_len)
 {
-    return api_run(dev, trustm_op_start_derive_key(dev, p, out, out_size));
+    return api_run(dev, trustm_op_start_derive_key(dev, p, out, out_size, out_len));
 }
 
-trustm_status_t trustm_tls_prf(trustm_device_t *dev, uint8_t alg, uint16_t secret_oid, const uint8_t *label,
-                               size_t label_len, const uint8_t *seed, size_t seed_len, uint16_t key_len,
-                               uint16_t session_oid, uint8_t *out, size_t out_size)
+trustm_status_t trustm_tls_prf(trustm_device_t *dev, uint16_t secret_oid, uint16_t session_oid, uint8_t alg,
+                               uint16_t key_len, const uint8_t *label, size_t label_len, const uint8_t *seed,
+                               size_t seed_len, uint8_t *out, size_t out_size, size_t *out_len)
 {
     trustm_derive_t p;
     memset(&p, 0, sizeof p);
@@ -95,12 +101,12 @@ trustm_status_t trustm_tls_prf(trustm_device_t *dev, uint8_t alg, uint16_t secre
     p.seed_len = seed_len;
     p.key_len = key_len;
     p.session_oid = session_oid;
-    return is_prf(alg) ? trustm_derive_key(dev, &p, out, out_size) : API_BAD_PARAM;
+    return is_prf(alg) ? trustm_derive_key(dev, &p, out, out_size, out_len) : API_BAD_PARAM;
 }
 
-trustm_status_t trustm_hkdf(trustm_device_t *dev, uint8_t alg, uint16_t secret_oid, const uint8_t *salt,
-                            size_t salt_len, const uint8_t *info, size_t info_len, uint16_t key_len,
-                            uint16_t session_oid, uint8_t *out, size_t out_size)
+trustm_status_t trustm_hkdf(trustm_device_t *dev, uint16_t secret_oid, uint16_t session_oid, uint8_t alg,
+                            uint16_t key_len, const uint8_t *salt, size_t salt_len, const uint8_t *info,
+                            size_t info_len, uint8_t *out, size_t out_size, size_t *out_len)
 {
     trustm_derive_t p;
     memset(&p, 0, sizeof p);
@@ -112,5 +118,5 @@ trustm_status_t trustm_hkdf(trustm_device_t *dev, uint8_t alg, uint16_t secret_o
     p.info_len = info_len;
     p.key_len = key_len;
     p.session_oid = session_oid;
-    return is_hkdf(alg) ? trustm_derive_key(dev, &p, out, out_size) : API_BAD_PARAM;
+    return is_hkdf(alg) ? trustm_derive_key(dev, &p, out, out_size, out_len) : API_BAD_PARAM;
 }

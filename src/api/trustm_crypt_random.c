@@ -17,7 +17,8 @@ typedef struct rnd_state {
     uint16_t session;
     const uint8_t *opt;
     size_t opt_len;
-    uint8_t *out; /* NULL: pre-master secret (nothing returned) */
+    uint8_t *out;    /* NULL: pre-master secret (nothing returned) */
+    size_t *out_len; /* may be NULL */
 } rnd_state_t;
 API_STATE_FITS(rnd_state_t);
 
@@ -33,58 +34,70 @@ static trustm_status_t rnd_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
     rnd_state_t *st = API_STATE(op, rnd_state_t);
     const uint8_t *p;
     trustm_status_t s = trustm_cmd_raw_decode(rsp, rsp_len, st->out != NULL ? st->len : 0u, &p);
-    if (s == TRUSTM_OK && st->out != NULL)
+    if (s == TRUSTM_OK && st->out != NULL) {
         memcpy(st->out, p, st->len);
+        if (st->out_len != NULL)
+            *st->out_len = st->len;
+    }
     return s;
 }
 
 static const api_op_ops_t rnd_ops = {rnd_build, rnd_parse, NULL, 0};
 
-trustm_status_t trustm_op_start_random(trustm_device_t *dev, uint8_t rng, uint8_t *out, size_t len)
+trustm_status_t trustm_op_start_random(trustm_device_t *dev, uint8_t rng, size_t len, uint8_t *out, size_t out_size,
+                                       size_t *out_len)
 {
-    rnd_state_t st = {rng, (uint16_t)len, 0, NULL, 0, out};
+    rnd_state_t st = {rng, (uint16_t)len, 0, NULL, 0, out, out_len};
     if (out == NULL || len < TRUSTM_RANDOM_MIN || len > TRUSTM_RANDOM_MAX ||
         (rng != TRUSTM_RNG_TRNG && rng != TRUSTM_RNG_DRNG))
         return API_BAD_PARAM;
+    if (out_size < len)
+        return API_TOO_SMALL;
     return api_op_start(dev, &rnd_ops, &st, sizeof st);
 }
 
-trustm_status_t trustm_random(trustm_device_t *dev, uint8_t rng, uint8_t *out, size_t len)
+trustm_status_t trustm_random(trustm_device_t *dev, uint8_t rng, size_t len, uint8_t *out, size_t out_size,
+                              size_t *out_len)
 {
-    return api_run(dev, trustm_op_start_random(dev, rng, out, len));
+    return api_run(dev, trustm_op_start_random(dev, rng, len, out, out_size, out_len));
 }
 
-trustm_status_t trustm_op_start_random_to_session(trustm_device_t *dev, uint8_t rng, uint16_t session_oid,
-                                                  const uint8_t *opt, size_t opt_len, uint8_t *out, size_t len)
+trustm_status_t trustm_op_start_random_to_session(trustm_device_t *dev, uint16_t session_oid, uint8_t rng, size_t len,
+                                                  const uint8_t *opt, size_t opt_len, uint8_t *out, size_t out_size,
+                                                  size_t *out_len)
 {
-    rnd_state_t st = {rng, (uint16_t)len, session_oid, opt, opt_len, out};
+    rnd_state_t st = {rng, (uint16_t)len, session_oid, opt, opt_len, out, out_len};
     if (out == NULL || len < TRUSTM_RANDOM_MIN || len > TRUSTM_RANDOM_MAX || !is_session(session_oid) ||
         (opt == NULL && opt_len > 0) || opt_len + len > TRUSTM_SESSION_SECRET_MAX ||
         (rng != TRUSTM_RNG_TRNG && rng != TRUSTM_RNG_DRNG))
         return API_BAD_PARAM;
+    if (out_size < len)
+        return API_TOO_SMALL;
     return api_op_start(dev, &rnd_ops, &st, sizeof st);
 }
 
-trustm_status_t trustm_random_to_session(trustm_device_t *dev, uint8_t rng, uint16_t session_oid, const uint8_t *opt,
-                                         size_t opt_len, uint8_t *out, size_t len)
+trustm_status_t trustm_random_to_session(trustm_device_t *dev, uint16_t session_oid, uint8_t rng, size_t len,
+                                         const uint8_t *opt, size_t opt_len, uint8_t *out, size_t out_size,
+                                         size_t *out_len)
 {
-    return api_run(dev, trustm_op_start_random_to_session(dev, rng, session_oid, opt, opt_len, out, len));
+    return api_run(dev,
+                   trustm_op_start_random_to_session(dev, session_oid, rng, len, opt, opt_len, out, out_size, out_len));
 }
 
-trustm_status_t trustm_op_start_rsa_pms_generate(trustm_device_t *dev, uint16_t session_oid, const uint8_t *opt,
-                                                 size_t opt_len, size_t total_len)
+trustm_status_t trustm_op_start_rsa_pms_generate(trustm_device_t *dev, uint16_t session_oid, size_t total_len,
+                                                 const uint8_t *opt, size_t opt_len)
 {
     if (!is_session(session_oid) || (opt == NULL && opt_len > 0) || opt_len > 58u ||
         opt_len + TRUSTM_RANDOM_MIN > total_len || total_len > TRUSTM_SESSION_SECRET_MAX)
         return API_BAD_PARAM;
-    rnd_state_t st = {0x04u, (uint16_t)(total_len - opt_len), session_oid, opt, opt_len, NULL};
+    rnd_state_t st = {0x04u, (uint16_t)(total_len - opt_len), session_oid, opt, opt_len, NULL, NULL};
     return api_op_start(dev, &rnd_ops, &st, sizeof st);
 }
 
-trustm_status_t trustm_rsa_pms_generate(trustm_device_t *dev, uint16_t session_oid, const uint8_t *opt, size_t opt_len,
-                                        size_t total_len)
+trustm_status_t trustm_rsa_pms_generate(trustm_device_t *dev, uint16_t session_oid, size_t total_len,
+                                        const uint8_t *opt, size_t opt_len)
 {
-    return api_run(dev, trustm_op_start_rsa_pms_generate(dev, session_oid, opt, opt_len, total_len));
+    return api_run(dev, trustm_op_start_rsa_pms_generate(dev, session_oid, total_len, opt, opt_len));
 }
 
 /* ---------------------------------------------------------------- SHA-256 */
@@ -213,7 +226,7 @@ trustm_status_t trustm_sha256_object(trustm_device_t *dev, uint16_t oid, uint16_
     return api_run(dev, trustm_op_start_sha256_object(dev, oid, offset, len, digest));
 }
 
-trustm_status_t trustm_op_start_sha256_start(trustm_device_t *dev, trustm_hash_ctx_t *ctx)
+trustm_status_t trustm_op_start_sha256_setup(trustm_device_t *dev, trustm_hash_ctx_t *ctx)
 {
     hash_state_t st;
     if (ctx == NULL)
@@ -224,9 +237,9 @@ trustm_status_t trustm_op_start_sha256_start(trustm_device_t *dev, trustm_hash_c
     return hash_start(dev, &st);
 }
 
-trustm_status_t trustm_sha256_start(trustm_device_t *dev, trustm_hash_ctx_t *ctx)
+trustm_status_t trustm_sha256_setup(trustm_device_t *dev, trustm_hash_ctx_t *ctx)
 {
-    return api_run(dev, trustm_op_start_sha256_start(dev, ctx));
+    return api_run(dev, trustm_op_start_sha256_setup(dev, ctx));
 }
 
 static bool ctx_ok(const trustm_hash_ctx_t *ctx)
@@ -253,8 +266,8 @@ trustm_status_t trustm_sha256_update(trustm_device_t *dev, trustm_hash_ctx_t *ct
     return api_run(dev, trustm_op_start_sha256_update(dev, ctx, data, len));
 }
 
-trustm_status_t trustm_op_start_sha256_final(trustm_device_t *dev, const trustm_hash_ctx_t *ctx,
-                                             uint8_t digest[TRUSTM_SHA256_LEN])
+trustm_status_t trustm_op_start_sha256_finish(trustm_device_t *dev, const trustm_hash_ctx_t *ctx,
+                                              uint8_t digest[TRUSTM_SHA256_LEN])
 {
     hash_state_t st;
     if (!ctx_ok(ctx) || digest == NULL)
@@ -266,8 +279,8 @@ trustm_status_t trustm_op_start_sha256_final(trustm_device_t *dev, const trustm_
     return hash_start(dev, &st);
 }
 
-trustm_status_t trustm_sha256_final(trustm_device_t *dev, const trustm_hash_ctx_t *ctx,
-                                    uint8_t digest[TRUSTM_SHA256_LEN])
+trustm_status_t trustm_sha256_finish(trustm_device_t *dev, const trustm_hash_ctx_t *ctx,
+                                     uint8_t digest[TRUSTM_SHA256_LEN])
 {
-    return api_run(dev, trustm_op_start_sha256_final(dev, ctx, digest));
+    return api_run(dev, trustm_op_start_sha256_finish(dev, ctx, digest));
 }

@@ -279,7 +279,7 @@ static trustm_status_t rsa_start(trustm_device_t *dev, const rsa_state_t *st)
 
 /* ---------------------------------------------------------------- key generation */
 
-trustm_status_t trustm_op_start_rsa_keygen(trustm_device_t *dev, uint8_t alg, uint16_t key_oid, uint8_t usage,
+trustm_status_t trustm_op_start_rsa_keygen(trustm_device_t *dev, uint16_t key_oid, uint8_t alg, uint8_t usage,
                                            uint8_t *pub, size_t pub_size, size_t *pub_len)
 {
     rsa_state_t st;
@@ -298,10 +298,10 @@ trustm_status_t trustm_op_start_rsa_keygen(trustm_device_t *dev, uint8_t alg, ui
     return rsa_start(dev, &st);
 }
 
-trustm_status_t trustm_rsa_keygen(trustm_device_t *dev, uint8_t alg, uint16_t key_oid, uint8_t usage, uint8_t *pub,
+trustm_status_t trustm_rsa_keygen(trustm_device_t *dev, uint16_t key_oid, uint8_t alg, uint8_t usage, uint8_t *pub,
                                   size_t pub_size, size_t *pub_len)
 {
-    return api_run(dev, trustm_op_start_rsa_keygen(dev, alg, key_oid, usage, pub, pub_size, pub_len));
+    return api_run(dev, trustm_op_start_rsa_keygen(dev, key_oid, alg, usage, pub, pub_size, pub_len));
 }
 
 trustm_status_t trustm_op_start_rsa_keygen_export(trustm_device_t *dev, uint8_t alg, uint8_t *priv, size_t priv_size,
@@ -330,8 +330,8 @@ trustm_status_t trustm_rsa_keygen_export(trustm_device_t *dev, uint8_t alg, uint
 
 /* ---------------------------------------------------------------- sign / verify */
 
-trustm_status_t trustm_op_start_rsa_sign(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest, size_t digest_len,
-                                         uint16_t key_oid, uint8_t *sig, size_t sig_size, size_t *sig_len)
+trustm_status_t trustm_op_start_rsa_sign(trustm_device_t *dev, uint16_t key_oid, uint8_t scheme, const uint8_t *digest,
+                                         size_t digest_len, uint8_t *sig, size_t sig_size, size_t *sig_len)
 {
     rsa_state_t st;
     if (scheme_digest(scheme) == 0 || digest == NULL || digest_len != scheme_digest(scheme) || key_oid == 0 ||
@@ -349,10 +349,10 @@ trustm_status_t trustm_op_start_rsa_sign(trustm_device_t *dev, uint8_t scheme, c
     return rsa_start(dev, &st);
 }
 
-trustm_status_t trustm_rsa_sign(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest, size_t digest_len,
-                                uint16_t key_oid, uint8_t *sig, size_t sig_size, size_t *sig_len)
+trustm_status_t trustm_rsa_sign(trustm_device_t *dev, uint16_t key_oid, uint8_t scheme, const uint8_t *digest,
+                                size_t digest_len, uint8_t *sig, size_t sig_size, size_t *sig_len)
 {
-    return api_run(dev, trustm_op_start_rsa_sign(dev, scheme, digest, digest_len, key_oid, sig, sig_size, sig_len));
+    return api_run(dev, trustm_op_start_rsa_sign(dev, key_oid, scheme, digest, digest_len, sig, sig_size, sig_len));
 }
 
 static trustm_status_t verify_start(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest, size_t digest_len,
@@ -379,32 +379,32 @@ static trustm_status_t verify_start(trustm_device_t *dev, uint8_t scheme, const 
     return rsa_start(dev, &st);
 }
 
-trustm_status_t trustm_op_start_rsa_verify(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
-                                           size_t digest_len, const uint8_t *sig, size_t sig_len, uint8_t alg,
-                                           const uint8_t *pub, size_t pub_len)
+trustm_status_t trustm_op_start_rsa_verify(trustm_device_t *dev, const uint8_t *pub, size_t pub_len, uint8_t alg,
+                                           uint8_t scheme, const uint8_t *digest, size_t digest_len, const uint8_t *sig,
+                                           size_t sig_len)
 {
     if (pub == NULL)
         return API_BAD_PARAM;
     return verify_start(dev, scheme, digest, digest_len, sig, sig_len, 0, alg, pub, pub_len);
 }
 
-trustm_status_t trustm_rsa_verify(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest, size_t digest_len,
-                                  const uint8_t *sig, size_t sig_len, uint8_t alg, const uint8_t *pub, size_t pub_len)
+trustm_status_t trustm_rsa_verify(trustm_device_t *dev, const uint8_t *pub, size_t pub_len, uint8_t alg, uint8_t scheme,
+                                  const uint8_t *digest, size_t digest_len, const uint8_t *sig, size_t sig_len)
 {
-    return api_run(dev, trustm_op_start_rsa_verify(dev, scheme, digest, digest_len, sig, sig_len, alg, pub, pub_len));
+    return api_run(dev, trustm_op_start_rsa_verify(dev, pub, pub_len, alg, scheme, digest, digest_len, sig, sig_len));
 }
 
-trustm_status_t trustm_op_start_rsa_verify_cert(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest,
-                                                size_t digest_len, const uint8_t *sig, size_t sig_len,
-                                                uint16_t cert_oid)
+trustm_status_t trustm_op_start_rsa_verify_cert(trustm_device_t *dev, uint16_t cert_oid, uint8_t scheme,
+                                                const uint8_t *digest, size_t digest_len, const uint8_t *sig,
+                                                size_t sig_len)
 {
     return verify_start(dev, scheme, digest, digest_len, sig, sig_len, cert_oid, 0, NULL, 0);
 }
 
-trustm_status_t trustm_rsa_verify_cert(trustm_device_t *dev, uint8_t scheme, const uint8_t *digest, size_t digest_len,
-                                       const uint8_t *sig, size_t sig_len, uint16_t cert_oid)
+trustm_status_t trustm_rsa_verify_cert(trustm_device_t *dev, uint16_t cert_oid, uint8_t scheme, const uint8_t *digest,
+                                       size_t digest_len, const uint8_t *sig, size_t sig_len)
 {
-    return api_run(dev, trustm_op_start_rsa_verify_cert(dev, scheme, digest, digest_len, sig, sig_len, cert_oid));
+    return api_run(dev, trustm_op_start_rsa_verify_cert(dev, cert_oid, scheme, digest, digest_len, sig, sig_len));
 }
 
 /* ---------------------------------------------------------------- encrypt / decrypt */
@@ -436,23 +436,22 @@ static trustm_status_t encrypt_start(trustm_device_t *dev, const uint8_t *msg, s
     return rsa_start(dev, &st);
 }
 
-trustm_status_t trustm_op_start_rsa_encrypt(trustm_device_t *dev, const uint8_t *msg, size_t msg_len,
-                                            const trustm_rsa_key_src_t *key, uint8_t *out, size_t out_size,
-                                            size_t *out_len)
+trustm_status_t trustm_op_start_rsa_encrypt(trustm_device_t *dev, const trustm_rsa_key_src_t *key, const uint8_t *msg,
+                                            size_t msg_len, uint8_t *out, size_t out_size, size_t *out_len)
 {
     if (msg == NULL)
         return API_BAD_PARAM;
     return encrypt_start(dev, msg, msg_len, 0, key, out, out_size, out_len);
 }
 
-trustm_status_t trustm_rsa_encrypt(trustm_device_t *dev, const uint8_t *msg, size_t msg_len,
-                                   const trustm_rsa_key_src_t *key, uint8_t *out, size_t out_size, size_t *out_len)
+trustm_status_t trustm_rsa_encrypt(trustm_device_t *dev, const trustm_rsa_key_src_t *key, const uint8_t *msg,
+                                   size_t msg_len, uint8_t *out, size_t out_size, size_t *out_len)
 {
-    return api_run(dev, trustm_op_start_rsa_encrypt(dev, msg, msg_len, key, out, out_size, out_len));
+    return api_run(dev, trustm_op_start_rsa_encrypt(dev, key, msg, msg_len, out, out_size, out_len));
 }
 
-trustm_status_t trustm_op_start_rsa_encrypt_session(trustm_device_t *dev, uint16_t session_oid,
-                                                    const trustm_rsa_key_src_t *key, uint8_t *out, size_t out_size,
+trustm_status_t trustm_op_start_rsa_encrypt_session(trustm_device_t *dev, const trustm_rsa_key_src_t *key,
+                                                    uint16_t session_oid, uint8_t *out, size_t out_size,
                                                     size_t *out_len)
 {
     if (!is_session(session_oid))
@@ -460,10 +459,10 @@ trustm_status_t trustm_op_start_rsa_encrypt_session(trustm_device_t *dev, uint16
     return encrypt_start(dev, NULL, 0, session_oid, key, out, out_size, out_len);
 }
 
-trustm_status_t trustm_rsa_encrypt_session(trustm_device_t *dev, uint16_t session_oid, const trustm_rsa_key_src_t *key,
+trustm_status_t trustm_rsa_encrypt_session(trustm_device_t *dev, const trustm_rsa_key_src_t *key, uint16_t session_oid,
                                            uint8_t *out, size_t out_size, size_t *out_len)
 {
-    return api_run(dev, trustm_op_start_rsa_encrypt_session(dev, session_oid, key, out, out_size, out_len));
+    return api_run(dev, trustm_op_start_rsa_encrypt_session(dev, key, session_oid, out, out_size, out_len));
 }
 
 static trustm_status_t decrypt_start(trustm_device_t *dev, const uint8_t *ct, size_t ct_len, uint16_t key_oid,
@@ -484,7 +483,7 @@ static trustm_status_t decrypt_start(trustm_device_t *dev, const uint8_t *ct, si
     return rsa_start(dev, &st);
 }
 
-trustm_status_t trustm_op_start_rsa_decrypt(trustm_device_t *dev, const uint8_t *ct, size_t ct_len, uint16_t key_oid,
+trustm_status_t trustm_op_start_rsa_decrypt(trustm_device_t *dev, uint16_t key_oid, const uint8_t *ct, size_t ct_len,
                                             uint8_t *out, size_t out_size, size_t *out_len)
 {
     if (out == NULL || out_len == NULL)
@@ -492,22 +491,22 @@ trustm_status_t trustm_op_start_rsa_decrypt(trustm_device_t *dev, const uint8_t 
     return decrypt_start(dev, ct, ct_len, key_oid, 0, out, out_size, out_len);
 }
 
-trustm_status_t trustm_rsa_decrypt(trustm_device_t *dev, const uint8_t *ct, size_t ct_len, uint16_t key_oid,
+trustm_status_t trustm_rsa_decrypt(trustm_device_t *dev, uint16_t key_oid, const uint8_t *ct, size_t ct_len,
                                    uint8_t *out, size_t out_size, size_t *out_len)
 {
-    return api_run(dev, trustm_op_start_rsa_decrypt(dev, ct, ct_len, key_oid, out, out_size, out_len));
+    return api_run(dev, trustm_op_start_rsa_decrypt(dev, key_oid, ct, ct_len, out, out_size, out_len));
 }
 
-trustm_status_t trustm_op_start_rsa_decrypt_to_session(trustm_device_t *dev, const uint8_t *ct, size_t ct_len,
-                                                       uint16_t key_oid, uint16_t session_oid)
+trustm_status_t trustm_op_start_rsa_decrypt_to_session(trustm_device_t *dev, uint16_t key_oid, uint16_t session_oid,
+                                                       const uint8_t *ct, size_t ct_len)
 {
     if (!is_session(session_oid))
         return API_BAD_PARAM;
     return decrypt_start(dev, ct, ct_len, key_oid, session_oid, NULL, 0, NULL);
 }
 
-trustm_status_t trustm_rsa_decrypt_to_session(trustm_device_t *dev, const uint8_t *ct, size_t ct_len, uint16_t key_oid,
-                                              uint16_t session_oid)
+trustm_status_t trustm_rsa_decrypt_to_session(trustm_device_t *dev, uint16_t key_oid, uint16_t session_oid,
+                                              const uint8_t *ct, size_t ct_len)
 {
-    return api_run(dev, trustm_op_start_rsa_decrypt_to_session(dev, ct, ct_len, key_oid, session_oid));
+    return api_run(dev, trustm_op_start_rsa_decrypt_to_session(dev, key_oid, session_oid, ct, ct_len));
 }

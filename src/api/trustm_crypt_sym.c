@@ -179,7 +179,7 @@ static trustm_status_t sym_oneshot(trustm_device_t *dev, bool decrypt, uint8_t m
     return sym_launch(dev, &st);
 }
 
-trustm_status_t trustm_op_start_sym_encrypt(trustm_device_t *dev, uint8_t mode, uint16_t key_oid, const uint8_t *iv,
+trustm_status_t trustm_op_start_sym_encrypt(trustm_device_t *dev, uint16_t key_oid, uint8_t mode, const uint8_t *iv,
                                             size_t iv_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
                                             size_t *out_len)
 {
@@ -188,28 +188,28 @@ trustm_status_t trustm_op_start_sym_encrypt(trustm_device_t *dev, uint8_t mode, 
     return sym_oneshot(dev, false, mode, key_oid, iv, iv_len, in, len, out, out_size, out_len);
 }
 
-trustm_status_t trustm_sym_encrypt(trustm_device_t *dev, uint8_t mode, uint16_t key_oid, const uint8_t *iv,
+trustm_status_t trustm_sym_encrypt(trustm_device_t *dev, uint16_t key_oid, uint8_t mode, const uint8_t *iv,
                                    size_t iv_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
                                    size_t *out_len)
 {
-    return api_run(dev, trustm_op_start_sym_encrypt(dev, mode, key_oid, iv, iv_len, in, len, out, out_size, out_len));
+    return api_run(dev, trustm_op_start_sym_encrypt(dev, key_oid, mode, iv, iv_len, in, len, out, out_size, out_len));
 }
 
-trustm_status_t trustm_op_start_sym_decrypt(trustm_device_t *dev, uint8_t mode, uint16_t key_oid, const uint8_t *iv,
+trustm_status_t trustm_op_start_sym_decrypt(trustm_device_t *dev, uint16_t key_oid, uint8_t mode, const uint8_t *iv,
                                             size_t iv_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
                                             size_t *out_len)
 {
     return sym_oneshot(dev, true, mode, key_oid, iv, iv_len, in, len, out, out_size, out_len);
 }
 
-trustm_status_t trustm_sym_decrypt(trustm_device_t *dev, uint8_t mode, uint16_t key_oid, const uint8_t *iv,
+trustm_status_t trustm_sym_decrypt(trustm_device_t *dev, uint16_t key_oid, uint8_t mode, const uint8_t *iv,
                                    size_t iv_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
                                    size_t *out_len)
 {
-    return api_run(dev, trustm_op_start_sym_decrypt(dev, mode, key_oid, iv, iv_len, in, len, out, out_size, out_len));
+    return api_run(dev, trustm_op_start_sym_decrypt(dev, key_oid, mode, iv, iv_len, in, len, out, out_size, out_len));
 }
 
-trustm_status_t trustm_op_start_sym_start(trustm_device_t *dev, bool decrypt, uint8_t mode, uint16_t key_oid,
+trustm_status_t trustm_op_start_sym_setup(trustm_device_t *dev, uint16_t key_oid, bool decrypt, uint8_t mode,
                                           const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len, uint8_t *out,
                                           size_t out_size, size_t *out_len)
 {
@@ -229,12 +229,12 @@ trustm_status_t trustm_op_start_sym_start(trustm_device_t *dev, bool decrypt, ui
     return sym_launch(dev, &st);
 }
 
-trustm_status_t trustm_sym_start(trustm_device_t *dev, bool decrypt, uint8_t mode, uint16_t key_oid, const uint8_t *iv,
+trustm_status_t trustm_sym_setup(trustm_device_t *dev, uint16_t key_oid, bool decrypt, uint8_t mode, const uint8_t *iv,
                                  size_t iv_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
                                  size_t *out_len)
 {
     return api_run(dev,
-                   trustm_op_start_sym_start(dev, decrypt, mode, key_oid, iv, iv_len, in, len, out, out_size, out_len));
+                   trustm_op_start_sym_setup(dev, key_oid, decrypt, mode, iv, iv_len, in, len, out, out_size, out_len));
 }
 
 static trustm_status_t sym_next(trustm_device_t *dev, uint8_t kind, const uint8_t *in, size_t len, uint8_t *out,
@@ -259,31 +259,31 @@ static trustm_status_t sym_next(trustm_device_t *dev, uint8_t kind, const uint8_
     return sym_launch(dev, &st);
 }
 
-trustm_status_t trustm_op_start_sym_continue(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out,
-                                             size_t out_size, size_t *out_len)
+trustm_status_t trustm_op_start_sym_update(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out,
+                                           size_t out_size, size_t *out_len)
 {
     return sym_next(dev, K_CONTINUE, in, len, out, out_size, out_len);
 }
 
-trustm_status_t trustm_sym_continue(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
-                                    size_t *out_len)
+trustm_status_t trustm_sym_update(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
+                                  size_t *out_len)
 {
-    return api_run(dev, trustm_op_start_sym_continue(dev, in, len, out, out_size, out_len));
+    return api_run(dev, trustm_op_start_sym_update(dev, in, len, out, out_size, out_len));
 }
 
-trustm_status_t trustm_op_start_sym_final(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out,
-                                          size_t out_size, size_t *out_len)
+trustm_status_t trustm_op_start_sym_finish(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out,
+                                           size_t out_size, size_t *out_len)
 {
     return sym_next(dev, K_FINAL, in, len, out, out_size, out_len);
 }
 
-trustm_status_t trustm_sym_final(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
-                                 size_t *out_len)
+trustm_status_t trustm_sym_finish(trustm_device_t *dev, const uint8_t *in, size_t len, uint8_t *out, size_t out_size,
+                                  size_t *out_len)
 {
-    return api_run(dev, trustm_op_start_sym_final(dev, in, len, out, out_size, out_len));
+    return api_run(dev, trustm_op_start_sym_finish(dev, in, len, out, out_size, out_len));
 }
 
-trustm_status_t trustm_op_start_hmac(trustm_device_t *dev, uint8_t type, uint16_t secret_oid, const uint8_t *in,
+trustm_status_t trustm_op_start_hmac(trustm_device_t *dev, uint16_t secret_oid, uint8_t type, const uint8_t *in,
                                      size_t len, uint8_t *mac, size_t mac_size, size_t *mac_len)
 {
     if (!is_hmac(type))
@@ -291,10 +291,10 @@ trustm_status_t trustm_op_start_hmac(trustm_device_t *dev, uint8_t type, uint16_
     return sym_oneshot(dev, false, type, secret_oid, NULL, 0, in, len, mac, mac_size, mac_len);
 }
 
-trustm_status_t trustm_hmac(trustm_device_t *dev, uint8_t type, uint16_t secret_oid, const uint8_t *in, size_t len,
+trustm_status_t trustm_hmac(trustm_device_t *dev, uint16_t secret_oid, uint8_t type, const uint8_t *in, size_t len,
                             uint8_t *mac, size_t mac_size, size_t *mac_len)
 {
-    return api_run(dev, trustm_op_start_hmac(dev, type, secret_oid, in, len, mac, mac_size, mac_len));
+    return api_run(dev, trustm_op_start_hmac(dev, secret_oid, type, in, len, mac, mac_size, mac_len));
 }
 
 /* ---------------------------------------------------------------- HMAC verify, Auto state */
@@ -336,9 +336,9 @@ static trustm_status_t ver_error(api_op_t *op, trustm_status_t err)
 
 static const api_op_ops_t ver_ops = {ver_build, ver_parse, ver_error, 0};
 
-trustm_status_t trustm_op_start_hmac_verify(trustm_device_t *dev, uint8_t type, uint16_t autoref_oid,
-                                            uint16_t session_oid, const uint8_t *input, size_t input_len,
-                                            const uint8_t *mac, size_t mac_len)
+trustm_status_t trustm_op_start_hmac_verify(trustm_device_t *dev, uint16_t autoref_oid, uint16_t session_oid,
+                                            uint8_t type, const uint8_t *input, size_t input_len, const uint8_t *mac,
+                                            size_t mac_len)
 {
     ver_state_t st = {type, 0, autoref_oid, session_oid, input, input_len, mac, mac_len};
     if (!is_hmac(type) || session_oid < 0xE100u || session_oid > 0xE103u || input == NULL || input_len == 0 ||
@@ -347,11 +347,11 @@ trustm_status_t trustm_op_start_hmac_verify(trustm_device_t *dev, uint8_t type, 
     return api_op_start(dev, &ver_ops, &st, sizeof st);
 }
 
-trustm_status_t trustm_hmac_verify(trustm_device_t *dev, uint8_t type, uint16_t autoref_oid, uint16_t session_oid,
+trustm_status_t trustm_hmac_verify(trustm_device_t *dev, uint16_t autoref_oid, uint16_t session_oid, uint8_t type,
                                    const uint8_t *input, size_t input_len, const uint8_t *mac, size_t mac_len)
 {
     return api_run(dev,
-                   trustm_op_start_hmac_verify(dev, type, autoref_oid, session_oid, input, input_len, mac, mac_len));
+                   trustm_op_start_hmac_verify(dev, autoref_oid, session_oid, type, input, input_len, mac, mac_len));
 }
 
 trustm_status_t trustm_op_start_auto_state_clear(trustm_device_t *dev, uint16_t autoref_oid)
@@ -409,7 +409,7 @@ static bool aes_alg_ok(uint8_t alg)
     return alg >= TRUSTM_AES128 && alg <= TRUSTM_AES256;
 }
 
-trustm_status_t trustm_op_start_aes_keygen(trustm_device_t *dev, uint8_t alg, uint16_t key_oid, uint8_t usage)
+trustm_status_t trustm_op_start_aes_keygen(trustm_device_t *dev, uint16_t key_oid, uint8_t alg, uint8_t usage)
 {
     gsk_state_t st = {alg, usage, key_oid, NULL, NULL};
     if (!aes_alg_ok(alg) || key_oid == 0 || usage == 0)
@@ -417,9 +417,9 @@ trustm_status_t trustm_op_start_aes_keygen(trustm_device_t *dev, uint8_t alg, ui
     return api_op_start(dev, &gsk_ops, &st, sizeof st);
 }
 
-trustm_status_t trustm_aes_keygen(trustm_device_t *dev, uint8_t alg, uint16_t key_oid, uint8_t usage)
+trustm_status_t trustm_aes_keygen(trustm_device_t *dev, uint16_t key_oid, uint8_t alg, uint8_t usage)
 {
-    return api_run(dev, trustm_op_start_aes_keygen(dev, alg, key_oid, usage));
+    return api_run(dev, trustm_op_start_aes_keygen(dev, key_oid, alg, usage));
 }
 
 trustm_status_t trustm_op_start_aes_keygen_export(trustm_device_t *dev, uint8_t alg, uint8_t *key, size_t key_size,

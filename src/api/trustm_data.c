@@ -88,16 +88,16 @@ trustm_status_t trustm_metadata_write(trustm_device_t *dev, uint16_t oid, const 
     return api_run(dev, trustm_op_start_metadata_write(dev, oid, md, md_len));
 }
 
-trustm_status_t trustm_op_start_counter_count(trustm_device_t *dev, uint16_t oid, uint8_t value)
+trustm_status_t trustm_op_start_counter_increment(trustm_device_t *dev, uint16_t oid, uint8_t value)
 {
     if (value == 0)
         return API_BAD_PARAM;
     return set_start(dev, TRUSTM_CMD_SET_DATA_PARAM_COUNT, oid, 0, NULL, &value, 1);
 }
 
-trustm_status_t trustm_counter_count(trustm_device_t *dev, uint16_t oid, uint8_t value)
+trustm_status_t trustm_counter_increment(trustm_device_t *dev, uint16_t oid, uint8_t value)
 {
-    return api_run(dev, trustm_op_start_counter_count(dev, oid, value));
+    return api_run(dev, trustm_op_start_counter_increment(dev, oid, value));
 }
 
 trustm_status_t trustm_op_start_counter_set(trustm_device_t *dev, uint16_t oid, uint32_t value, uint32_t threshold)

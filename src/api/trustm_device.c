@@ -520,16 +520,17 @@ static trustm_status_t op_start_stack_open(trustm_device_t *dev, uint8_t op)
     return op_launch(d, trustm_stack_open_start(&d->stack, d->reset, dev_now(d)));
 }
 
-trustm_status_t trustm_op_start_open(trustm_device_t *dev)
+trustm_status_t trustm_op_start_device_open(trustm_device_t *dev)
 {
     return op_start_stack_open(dev, OP_OPEN);
 }
-trustm_status_t trustm_op_start_reset(trustm_device_t *dev)
+trustm_status_t trustm_op_start_device_reset(trustm_device_t *dev)
 {
     return op_start_stack_open(dev, OP_RESET);
 }
 
-trustm_status_t trustm_op_start_open_restore(trustm_device_t *dev, const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE])
+trustm_status_t trustm_op_start_device_open_restore(trustm_device_t *dev,
+                                                    const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE])
 {
     static const uint8_t zero[TRUSTM_CONTEXT_HANDLE_SIZE] = {0};
     if (handle == NULL || memcmp(handle, zero, sizeof zero) == 0) /* all zeros: no saved context */
@@ -584,7 +585,7 @@ trustm_status_t api_run(trustm_device_t *dev, trustm_status_t start_status)
     return start_status != TRUSTM_OK ? start_status : trustm_op_run(dev);
 }
 
-trustm_status_t trustm_op_start_close(trustm_device_t *dev)
+trustm_status_t trustm_op_start_device_close(trustm_device_t *dev)
 {
     dev_impl_t *d;
     trustm_status_t s = op_begin(dev, &d, OP_CLOSE, true);
@@ -597,8 +598,8 @@ trustm_status_t trustm_op_start_close(trustm_device_t *dev)
     return op_launch(d, s);
 }
 
-trustm_status_t trustm_op_start_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
-                                           size_t rsp_size, size_t *rsp_len)
+trustm_status_t trustm_op_start_device_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len,
+                                                  uint8_t *rsp, size_t rsp_size, size_t *rsp_len)
 {
     dev_impl_t *d;
     if (apdu == NULL || apdu_len == 0 || (rsp == NULL && rsp_size > 0) || rsp_len == NULL)
@@ -718,26 +719,26 @@ static trustm_status_t run_started(trustm_device_t *dev, trustm_status_t s)
 
 trustm_status_t trustm_device_open(trustm_device_t *dev)
 {
-    return run_started(dev, trustm_op_start_open(dev));
+    return run_started(dev, trustm_op_start_device_open(dev));
 }
 trustm_status_t trustm_device_reset(trustm_device_t *dev)
 {
-    return run_started(dev, trustm_op_start_reset(dev));
+    return run_started(dev, trustm_op_start_device_reset(dev));
 }
 trustm_status_t trustm_device_close(trustm_device_t *dev)
 {
-    return run_started(dev, trustm_op_start_close(dev));
+    return run_started(dev, trustm_op_start_device_close(dev));
 }
 
 trustm_status_t trustm_device_open_restore(trustm_device_t *dev, const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE])
 {
-    return run_started(dev, trustm_op_start_open_restore(dev, handle));
+    return run_started(dev, trustm_op_start_device_open_restore(dev, handle));
 }
 
 trustm_status_t trustm_device_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
                                          size_t rsp_size, size_t *rsp_len)
 {
-    return run_started(dev, trustm_op_start_transceive(dev, apdu, apdu_len, rsp, rsp_size, rsp_len));
+    return run_started(dev, trustm_op_start_device_transceive(dev, apdu, apdu_len, rsp, rsp_size, rsp_len));
 }
 
 trustm_status_t trustm_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out, size_t out_size,

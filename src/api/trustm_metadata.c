@@ -735,8 +735,8 @@ trustm_status_t trustm_metadata_format(const uint8_t *buf, size_t len, char *out
         const trustm_ac_t *ac = md_ac(&md, tag);
         if (ac != NULL) {
             trustm_ac_expr_t e;
-            (void)trustm_ac_decode(ac->bytes, ac->len, &e); /* validated by the decoder */
-            ac_text(&t, &e);
+            if (trustm_ac_decode(ac->bytes, ac->len, &e) == TRUSTM_OK) /* validated by the decoder */
+                ac_text(&t, &e);
         } else {
             switch (tag) {
             case TRUSTM_MD_LCSO:

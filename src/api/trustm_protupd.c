@@ -70,34 +70,34 @@ static trustm_status_t single_start(trustm_device_t *dev, uint8_t phase, const u
     return api_op_start(dev, &pu_ops, &st, sizeof st);
 }
 
-trustm_status_t trustm_op_start_protupd_start(trustm_device_t *dev, const uint8_t *manifest, size_t len)
+trustm_status_t trustm_op_start_protupd_setup(trustm_device_t *dev, const uint8_t *manifest, size_t len)
 {
     return single_start(dev, TRUSTM_CMD_PROTUPD_START, manifest, len);
 }
 
-trustm_status_t trustm_op_start_protupd_continue(trustm_device_t *dev, const uint8_t *fragment, size_t len)
+trustm_status_t trustm_op_start_protupd_update(trustm_device_t *dev, const uint8_t *fragment, size_t len)
 {
     return single_start(dev, TRUSTM_CMD_PROTUPD_CONTINUE, fragment, len);
 }
 
-trustm_status_t trustm_op_start_protupd_final(trustm_device_t *dev, const uint8_t *fragment, size_t len)
+trustm_status_t trustm_op_start_protupd_finish(trustm_device_t *dev, const uint8_t *fragment, size_t len)
 {
     return single_start(dev, TRUSTM_CMD_PROTUPD_FINAL, fragment, len);
 }
 
-trustm_status_t trustm_protupd_start(trustm_device_t *dev, const uint8_t *manifest, size_t len)
+trustm_status_t trustm_protupd_setup(trustm_device_t *dev, const uint8_t *manifest, size_t len)
 {
-    return api_run(dev, trustm_op_start_protupd_start(dev, manifest, len));
+    return api_run(dev, trustm_op_start_protupd_setup(dev, manifest, len));
 }
 
-trustm_status_t trustm_protupd_continue(trustm_device_t *dev, const uint8_t *fragment, size_t len)
+trustm_status_t trustm_protupd_update(trustm_device_t *dev, const uint8_t *fragment, size_t len)
 {
-    return api_run(dev, trustm_op_start_protupd_continue(dev, fragment, len));
+    return api_run(dev, trustm_op_start_protupd_update(dev, fragment, len));
 }
 
-trustm_status_t trustm_protupd_final(trustm_device_t *dev, const uint8_t *fragment, size_t len)
+trustm_status_t trustm_protupd_finish(trustm_device_t *dev, const uint8_t *fragment, size_t len)
 {
-    return api_run(dev, trustm_op_start_protupd_final(dev, fragment, len));
+    return api_run(dev, trustm_op_start_protupd_finish(dev, fragment, len));
 }
 
 trustm_status_t trustm_op_start_protected_update(trustm_device_t *dev, const uint8_t *manifest, size_t manifest_len,
@@ -151,16 +151,16 @@ static trustm_status_t typed_object(trustm_device_t *dev, uint16_t oid, uint8_t 
     return trustm_data_write(dev, oid, TRUSTM_ERASE_AND_WRITE, 0, data, len);
 }
 
-trustm_status_t trustm_protupd_setup_trust_anchor(trustm_device_t *dev, uint16_t ta_oid, const uint8_t *cert,
-                                                  size_t cert_len)
+trustm_status_t trustm_protupd_provision_trust_anchor(trustm_device_t *dev, uint16_t ta_oid, const uint8_t *cert,
+                                                      size_t cert_len)
 {
     if (cert == NULL || cert_len < 2 || cert[0] != 0x30u || cert_len > 0xFFFFu)
         return API_BAD_PARAM; /* a single DER certificate (SEQUENCE) */
     return typed_object(dev, ta_oid, 0x11u, cert, cert_len);
 }
 
-trustm_status_t trustm_protupd_setup_secret(trustm_device_t *dev, uint16_t secret_oid, const uint8_t *secret,
-                                            size_t len)
+trustm_status_t trustm_protupd_provision_secret(trustm_device_t *dev, uint16_t secret_oid, const uint8_t *secret,
+                                                size_t len)
 {
     if (secret == NULL || len == 0 || len > 64u)
         return API_BAD_PARAM;
@@ -202,7 +202,7 @@ size_t trustm_protupd_target_metadata(const trustm_protupd_target_t *t, uint8_t 
     return n;
 }
 
-trustm_status_t trustm_protupd_setup_target(trustm_device_t *dev, const trustm_protupd_target_t *t)
+trustm_status_t trustm_protupd_provision_target(trustm_device_t *dev, const trustm_protupd_target_t *t)
 {
     uint8_t md[32];
     size_t n = trustm_protupd_target_metadata(t, md, sizeof md);
@@ -249,9 +249,9 @@ static trustm_status_t id2_flow(trustm_device_t *dev, uint16_t key_oid, const ui
         t.oid = key_oid;
         t.ta_oid = TRUSTM_OID_ID2_TRUST_ANCHOR;
         t.key_object = key_oid == TRUSTM_OID_ID2_RSA_KEY; /* E200 ships with Execute = ALW */
-        s = trustm_protupd_setup_target(dev, &t);
+        s = trustm_protupd_provision_target(dev, &t);
         if (s == TRUSTM_OK)
-            s = trustm_protupd_setup_trust_anchor(dev, TRUSTM_OID_ID2_TRUST_ANCHOR, cert, cert_len);
+            s = trustm_protupd_provision_trust_anchor(dev, TRUSTM_OID_ID2_TRUST_ANCHOR, cert, cert_len);
     }
     if (s == TRUSTM_OK)
         s = trustm_protected_update(dev, manifest, manifest_len, fragments, lens, n);

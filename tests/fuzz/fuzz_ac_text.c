@@ -29,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 trustm_ac_parse(text, back, sizeof back, &bl) != TRUSTM_OK || bl != n || memcmp(back, out, n) != 0)
                 abort();
         }
-        (void)trustm_ac_parse(in, out, 4, &n);
+        trustm_status_t s = trustm_ac_parse(in, out, 4, &n); /* any outcome but a crash */
+        (void)s;
     } else {
         if (trustm_metadata_parse(in, out, sizeof out, &n) == TRUSTM_OK) {
             trustm_metadata_t md;

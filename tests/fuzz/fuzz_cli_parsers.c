@@ -63,12 +63,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 4: {
         trustm_uid_t uid;
-        (void)trustm_uid_decode(data + 1, size - 1u, &uid);
+        trustm_status_t s = trustm_uid_decode(data + 1, size - 1u, &uid);
+        (void)s;
         break;
     }
     default: {
         trustm_metadata_t md;
-        (void)trustm_metadata_decode(data + 1, size - 1u, &md);
+        trustm_status_t s = trustm_metadata_decode(data + 1, size - 1u, &md);
+        (void)s;
         break;
     }
     }

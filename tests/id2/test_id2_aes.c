@@ -366,7 +366,7 @@ static void test_chip_error_passes_up(void **state)
     assert_int_equal(TRUSTM_STATUS_LAYER(s), TRUSTM_LAYER_DEVICE);
     uint8_t blk[48] = {0}, out[48];
     size_t n;
-    assert_int_equal(trustm_sym_encrypt(&f->dev, TRUSTM_SYM_ECB, 0xE200, NULL, 0, blk, 48, out, 48, &n), s);
+    assert_int_equal(trustm_sym_encrypt(&f->dev, 0xE200, TRUSTM_SYM_ECB, NULL, 0, blk, 48, out, 48, &n), s);
     len = sizeof buf;
     IROT(IROT_ERROR_GENERIC, id2_client_decrypt(&f->c, blk, 16, out, &len));
     assert_int_equal(id2_client_last_status(&f->c), s);

@@ -29,7 +29,7 @@ int main(int argc, char **argv)
     if (st == TRUSTM_OK)
         st = trustm_data_read(&dev, 0xE0E0u, 0, cert, sizeof cert, &len);
     if (st == TRUSTM_OK)
-        st = trustm_random(&dev, TRUSTM_RNG_TRNG, rnd, sizeof rnd);
+        st = trustm_random(&dev, TRUSTM_RNG_TRNG, sizeof rnd, rnd, sizeof rnd, NULL);
     if (st == TRUSTM_OK)
         (void)trustm_device_close(&dev);
     trustm_pal_socket_close(&sock);

@@ -160,7 +160,7 @@ static trustm_status_t one(ctx_t *c, unsigned i, bool *right)
         return st;
     }
     case 3: /* random */
-        st = trustm_random(&c->dev, 0x00, buf, 32);
+        st = trustm_random(&c->dev, 0x00, 32, buf, 32, NULL);
         return st;
     default: /* UID */
         st = trustm_data_read(&c->dev, 0xE0C2, 0, buf, sizeof buf, &n);

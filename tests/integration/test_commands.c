@@ -155,10 +155,10 @@ static void test_random_and_hash(void **state)
     fixture_t *f = *state;
     trustm_device_t *dev = &f->t.dev;
     uint8_t r1[64], r2[64];
-    OK(trustm_random(dev, TRUSTM_RNG_TRNG, r1, sizeof r1));
-    OK(trustm_random(dev, TRUSTM_RNG_DRNG, r2, sizeof r2));
+    OK(trustm_random(dev, TRUSTM_RNG_TRNG, sizeof r1, r1, sizeof r1, NULL));
+    OK(trustm_random(dev, TRUSTM_RNG_DRNG, sizeof r2, r2, sizeof r2, NULL));
     assert_memory_not_equal(r1, r2, sizeof r1);
-    assert_int_not_equal(trustm_random(dev, TRUSTM_RNG_TRNG, r1, 4), TRUSTM_OK); /* below 8: refused */
+    assert_int_not_equal(trustm_random(dev, TRUSTM_RNG_TRNG, 4, r1, 4, NULL), TRUSTM_OK); /* below 8: refused */
 
     static uint8_t msg[3000];
     for (size_t i = 0; i < sizeof msg; i++)
@@ -169,10 +169,10 @@ static void test_random_and_hash(void **state)
     assert_memory_equal(chip, host, 32);
 
     trustm_hash_ctx_t ctx;
-    OK(trustm_sha256_start(dev, &ctx));
+    OK(trustm_sha256_setup(dev, &ctx));
     OK(trustm_sha256_update(dev, &ctx, msg, 1000));
     OK(trustm_sha256_update(dev, &ctx, msg + 1000, 2000));
-    OK(trustm_sha256_final(dev, &ctx, chip));
+    OK(trustm_sha256_finish(dev, &ctx, chip));
     assert_memory_equal(chip, host, 32);
 }
 
@@ -188,30 +188,30 @@ static void test_aes_provisioned_key(void **state)
     mbedtls_aes_init(&aes);
     mbedtls_aes_setkey_enc(&aes, aes_key, 128);
 
-    OK(trustm_sym_encrypt(dev, TRUSTM_SYM_ECB, 0xE200, NULL, 0, pt, sizeof pt, ct, sizeof ct, &n));
+    OK(trustm_sym_encrypt(dev, 0xE200, TRUSTM_SYM_ECB, NULL, 0, pt, sizeof pt, ct, sizeof ct, &n));
     assert_int_equal(n, sizeof pt);
     for (size_t i = 0; i < sizeof pt; i += 16)
         mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, pt + i, host + i);
     assert_memory_equal(ct, host, sizeof pt);
-    OK(trustm_sym_decrypt(dev, TRUSTM_SYM_ECB, 0xE200, NULL, 0, ct, sizeof ct, back, sizeof back, &n));
+    OK(trustm_sym_decrypt(dev, 0xE200, TRUSTM_SYM_ECB, NULL, 0, ct, sizeof ct, back, sizeof back, &n));
     assert_memory_equal(back, pt, sizeof pt);
 
     uint8_t iv[16], iv2[16];
     for (size_t i = 0; i < 16; i++)
         iv[i] = (uint8_t)(0x10 * i);
-    OK(trustm_sym_encrypt(dev, TRUSTM_SYM_CBC, 0xE200, iv, 16, pt, sizeof pt, ct, sizeof ct, &n));
+    OK(trustm_sym_encrypt(dev, 0xE200, TRUSTM_SYM_CBC, iv, 16, pt, sizeof pt, ct, sizeof ct, &n));
     memcpy(iv2, iv, 16);
     mbedtls_aes_crypt_cbc(&aes, MBEDTLS_AES_ENCRYPT, sizeof pt, iv2, pt, host);
     assert_memory_equal(ct, host, sizeof pt);
 
     uint8_t mac[16], hmac_ref[16];
-    OK(trustm_sym_encrypt(dev, TRUSTM_SYM_CMAC, 0xE200, NULL, 0, pt, 37, mac, sizeof mac, &n));
+    OK(trustm_sym_encrypt(dev, 0xE200, TRUSTM_SYM_CMAC, NULL, 0, pt, 37, mac, sizeof mac, &n));
     assert_int_equal(n, 16);
     mbedtls_cipher_cmac(mbedtls_cipher_info_from_type(MBEDTLS_CIPHER_AES_128_ECB), aes_key, 128, pt, 37, hmac_ref);
     assert_memory_equal(mac, hmac_ref, 16);
 
     /* CBC-MAC (ISO 9797-1 algorithm 1) = last block of CBC with a zero IV */
-    OK(trustm_sym_encrypt(dev, TRUSTM_SYM_CBC_MAC, 0xE200, NULL, 0, pt, sizeof pt, mac, sizeof mac, &n));
+    OK(trustm_sym_encrypt(dev, 0xE200, TRUSTM_SYM_CBC_MAC, NULL, 0, pt, sizeof pt, mac, sizeof mac, &n));
     memset(iv2, 0, 16);
     mbedtls_aes_crypt_cbc(&aes, MBEDTLS_AES_ENCRYPT, sizeof pt, iv2, pt, host);
     assert_memory_equal(mac, host + sizeof pt - 16, 16);
@@ -244,7 +244,7 @@ static void test_rsa_keygen_sign_encrypt(void **state)
     trustm_device_t *dev = &f->t.dev;
     uint8_t pub[TRUSTM_RSA_PUBKEY_MAX];
     size_t pub_len;
-    OK(trustm_rsa_keygen(dev, TRUSTM_RSA1024, 0xE0FD, 0x12 /* Sign|Enc */, pub, sizeof pub, &pub_len));
+    OK(trustm_rsa_keygen(dev, 0xE0FD, TRUSTM_RSA1024, 0x12 /* Sign|Enc */, pub, sizeof pub, &pub_len));
     mbedtls_rsa_context rsa;
     import_pub(pub, pub_len, &rsa);
     assert_int_equal(mbedtls_rsa_get_len(&rsa), 128);
@@ -252,15 +252,15 @@ static void test_rsa_keygen_sign_encrypt(void **state)
     uint8_t digest[32], sig[256];
     mbedtls_sha256_ret((const uint8_t *)"trustm", 6, digest, 0);
     size_t sig_len;
-    OK(trustm_rsa_sign(dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, 0xE0FD, sig, sizeof sig, &sig_len));
+    OK(trustm_rsa_sign(dev, 0xE0FD, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sizeof sig, &sig_len));
     assert_int_equal(sig_len, 128);
     assert_int_equal(mbedtls_rsa_pkcs1_verify(&rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256, 32, digest, sig),
                      0);
     /* the chip verifies its own signature with the exported key, and rejects a bad one */
-    OK(trustm_rsa_verify(dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sig_len, TRUSTM_RSA1024, pub, pub_len));
+    OK(trustm_rsa_verify(dev, pub, pub_len, TRUSTM_RSA1024, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sig_len));
     sig[5] ^= 1;
     assert_int_equal(
-        trustm_rsa_verify(dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sig_len, TRUSTM_RSA1024, pub, pub_len),
+        trustm_rsa_verify(dev, pub, pub_len, TRUSTM_RSA1024, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sig_len),
         TRUSTM_DEVICE_ERR(0x2C));
 
     /* host encrypts with the exported key, the chip decrypts */
@@ -269,7 +269,7 @@ static void test_rsa_keygen_sign_encrypt(void **state)
                                                (const uint8_t *)"secret message 12345", ct),
                      0);
     size_t n;
-    OK(trustm_rsa_decrypt(dev, ct, sizeof ct, 0xE0FD, pt, sizeof pt, &n));
+    OK(trustm_rsa_decrypt(dev, 0xE0FD, ct, sizeof ct, pt, sizeof pt, &n));
     assert_int_equal(n, 20);
     assert_memory_equal(pt, "secret message 12345", 20);
     mbedtls_rsa_free(&rsa);
@@ -291,7 +291,7 @@ static void test_hmac_and_derive_from_pressec(void **state)
     const uint8_t msg[] = "message authenticated by the chip";
     uint8_t mac[64], ref[64];
     size_t n;
-    OK(trustm_hmac(dev, TRUSTM_HMAC_SHA256, 0xF1D5, msg, sizeof msg - 1, mac, sizeof mac, &n));
+    OK(trustm_hmac(dev, 0xF1D5, TRUSTM_HMAC_SHA256, msg, sizeof msg - 1, mac, sizeof mac, &n));
     assert_int_equal(n, 32);
     mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), secret, sizeof secret, msg, sizeof msg - 1, ref);
     assert_memory_equal(mac, ref, 32);
@@ -300,8 +300,8 @@ static void test_hmac_and_derive_from_pressec(void **state)
     const uint8_t salt[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
     const uint8_t info[] = {0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9};
     uint8_t okm[42], okm_ref[42];
-    OK(trustm_hkdf(dev, TRUSTM_HKDF_SHA256, 0xF1D5, salt, sizeof salt, info, sizeof info, sizeof okm, 0, okm,
-                   sizeof okm));
+    OK(trustm_hkdf(dev, 0xF1D5, 0, TRUSTM_HKDF_SHA256, sizeof okm, salt, sizeof salt, info, sizeof info, okm,
+                   sizeof okm, NULL));
     assert_int_equal(mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), salt, sizeof salt, secret,
                                   sizeof secret, info, sizeof info, okm_ref, sizeof okm_ref),
                      0);
@@ -311,8 +311,8 @@ static void test_hmac_and_derive_from_pressec(void **state)
     const uint8_t label[] = "key expansion";
     const uint8_t seed[] = {0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF, 0x00, 0x11};
     uint8_t prf[40];
-    OK(trustm_tls_prf(dev, TRUSTM_PRF_SHA256, 0xF1D5, label, sizeof label - 1, seed, sizeof seed, sizeof prf, 0, prf,
-                      sizeof prf));
+    OK(trustm_tls_prf(dev, 0xF1D5, 0, TRUSTM_PRF_SHA256, sizeof prf, label, sizeof label - 1, seed, sizeof seed, prf,
+                      sizeof prf, NULL));
     uint8_t ls[64], a[32], block[32 + 64], out[64];
     size_t ls_len = sizeof label - 1 + sizeof seed;
     memcpy(ls, label, sizeof label - 1);
@@ -333,13 +333,13 @@ static void test_counter(void **state)
     fixture_t *f = *state;
     trustm_device_t *dev = &f->t.dev;
     OK(trustm_counter_set(dev, 0xE120, 0, 3));
-    OK(trustm_counter_count(dev, 0xE120, 2));
+    OK(trustm_counter_increment(dev, 0xE120, 2));
     uint32_t v, th;
     OK(trustm_counter_read(dev, 0xE120, &v, &th));
     assert_int_equal(v, 2);
     assert_int_equal(th, 3);
-    OK(trustm_counter_count(dev, 0xE120, 1));
-    assert_int_equal(trustm_counter_count(dev, 0xE120, 1), TRUSTM_DEVICE_ERR(0x0E));
+    OK(trustm_counter_increment(dev, 0xE120, 1));
+    assert_int_equal(trustm_counter_increment(dev, 0xE120, 1), TRUSTM_DEVICE_ERR(0x0E));
 }
 
 static void test_hibernate_restore(void **state)

@@ -77,7 +77,7 @@ static void test_state_survives_sigkill(void **state)
     assert_int_equal(trustm_data_write(&dev, 0xF1D7, TRUSTM_ERASE_AND_WRITE, 0, value, sizeof value), TRUSTM_OK);
     uint8_t pub[TRUSTM_RSA_PUBKEY_MAX];
     size_t pub_len;
-    assert_int_equal(trustm_rsa_keygen(&dev, TRUSTM_RSA1024, 0xE0FD, 0x10, pub, sizeof pub, &pub_len), TRUSTM_OK);
+    assert_int_equal(trustm_rsa_keygen(&dev, 0xE0FD, TRUSTM_RSA1024, 0x10, pub, sizeof pub, &pub_len), TRUSTM_OK);
     trustm_pal_socket_close(&s);
     kill(pid, SIGKILL); /* no chance to save anything at exit */
     waitpid(pid, NULL, 0);
@@ -93,7 +93,7 @@ static void test_state_survives_sigkill(void **state)
     uint8_t digest[32], sig[128];
     size_t sig_len;
     mbedtls_sha256_ret((const uint8_t *)"after restart", 13, digest, 0);
-    assert_int_equal(trustm_rsa_sign(&dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, 0xE0FD, sig, sizeof sig, &sig_len),
+    assert_int_equal(trustm_rsa_sign(&dev, 0xE0FD, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sizeof sig, &sig_len),
                      TRUSTM_OK);
     trustm_rsa_pubkey_t pk;
     assert_int_equal(trustm_rsa_pubkey_decode(pub, pub_len, &pk), TRUSTM_OK);

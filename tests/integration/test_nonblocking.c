@@ -41,7 +41,7 @@ static void run(uint16_t frame_size)
     itest_t t;
     assert_int_equal(itest_setup(&t, frame_size, TRUSTM_SIM_TIMING_DATASHEET, 11), 0);
     unsigned polls;
-    assert_int_equal(trustm_op_start_open(&t.dev), TRUSTM_OK);
+    assert_int_equal(trustm_op_start_device_open(&t.dev), TRUSTM_OK);
     assert_int_equal(trustm_op_is_busy(&t.dev), true);
     /* a second start while busy is refused without disturbing the first */
     uint8_t uid[64];

@@ -207,8 +207,8 @@ static void protected_random_at(uint16_t frame)
     fx_t *f = fx_new(frame, TRUSTM_PROTECT_FULL, TRUSTM_SIM_TIMING_DATASHEET);
     uint8_t r1[32], r2[32];
     f->record = true;
-    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r1, sizeof r1));
-    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r2, sizeof r2));
+    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r1, r1, sizeof r1, NULL));
+    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r2, r2, sizeof r2, NULL));
     assert_memory_not_equal(r1, r2, sizeof r1);
     assert_int_equal(trustm_sim_shield_handshakes(f->sim), 1);
     assert_true(trustm_shield_has_session(&f->sh));
@@ -219,7 +219,7 @@ static void protected_random_at(uint16_t frame)
     uint8_t r3[8];
     for (uint8_t lv = TRUSTM_PROTECT_NONE; lv <= TRUSTM_PROTECT_FULL; lv++) {
         OKS(trustm_device_protect_next(&f->dev, lv));
-        OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r3, sizeof r3));
+        OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r3, r3, sizeof r3, NULL));
     }
     /* a data read at the protected level, object larger than one frame at size 20 */
     uint8_t uid[27];
@@ -229,7 +229,7 @@ static void protected_random_at(uint16_t frame)
     assert_int_equal(trustm_sim_shield_handshakes(f->sim), 1);
     /* renew: a new handshake on request */
     OKS(trustm_device_protect_next(&f->dev, TRUSTM_PROTECT_FULL | TRUSTM_PROTECT_RENEW));
-    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r3, sizeof r3));
+    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r3, r3, sizeof r3, NULL));
     assert_int_equal(trustm_sim_shield_handshakes(f->sim), 2);
     assert_int_equal(trustm_sim_shield_mac_failures(f->sim), 0);
     fx_free(f);
@@ -273,12 +273,12 @@ static void test_tampered_command(void **state)
     (void)state;
     fx_t *f = fx_new(277, TRUSTM_PROTECT_FULL, TRUSTM_SIM_TIMING_DATASHEET);
     uint8_t r[16];
-    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r));
+    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL));
     uint8_t sec0 = 0, sec1 = 0;
     size_t n;
     OKS(trustm_data_read(&f->dev, 0xE0C5, 0, &sec0, 1, &n));
     f->corrupt_enc = 1;
-    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r));
+    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL));
     assert_int_equal(trustm_sim_shield_mac_failures(f->sim), 1);
     assert_int_equal(trustm_sim_shield_handshakes(f->sim), 1); /* one resend, same session */
     OKS(trustm_data_read(&f->dev, 0xE0C5, 0, &sec1, 1, &n));
@@ -291,19 +291,19 @@ static void test_tampered_response(void **state)
     (void)state;
     fx_t *f = fx_new(20, TRUSTM_PROTECT_FULL, TRUSTM_SIM_TIMING_DATASHEET);
     uint8_t r[16];
-    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r));
+    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL));
     f->fail_dec = 2;
-    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r));
+    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL));
     assert_int_equal(f->fail_dec, 0);
     /* never verified (4 failures: the first and 3 resends): no plaintext, session ended */
     f->fail_dec = 4;
     memset(r, 0xEE, sizeof r);
-    assert_int_equal(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r),
+    assert_int_equal(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL),
                      TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_AUTH_FAILED));
     for (size_t i = 0; i < sizeof r; i++)
         assert_int_equal(r[i], 0xEE);
     assert_false(trustm_shield_has_session(&f->sh));
-    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r)); /* a fresh handshake */
+    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL)); /* a fresh handshake */
     assert_int_equal(trustm_sim_shield_handshakes(f->sim), 2);
     fx_free(f);
 }
@@ -314,14 +314,14 @@ static void test_alert_storm(void **state)
     fx_t *f = fx_new(277, TRUSTM_PROTECT_FULL, TRUSTM_SIM_TIMING_NONE);
     uint8_t r[16];
     f->corrupt_enc = 1000;
-    trustm_status_t s = trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r);
+    trustm_status_t s = trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL);
     assert_int_equal(TRUSTM_STATUS_LAYER(s), TRUSTM_LAYER_PL);
-    assert_int_equal(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r),
+    assert_int_equal(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL),
                      TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_FAILED)); /* sticky */
     assert_true(trustm_sim_shield_handshakes(f->sim) <= 3);
     f->corrupt_enc = 0;
     OKS(trustm_device_open(&f->dev));
-    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r));
+    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL));
     fx_free(f);
 }
 
@@ -331,14 +331,14 @@ static void test_wrong_secret_host(void **state)
     fx_t *f = fx_new(277, TRUSTM_PROTECT_FULL, TRUSTM_SIM_TIMING_NONE);
     uint8_t r[16];
     f->secret[5] ^= 1;
-    assert_int_equal(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r),
+    assert_int_equal(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL),
                      TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_AUTH_FAILED));
-    assert_int_equal(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r),
+    assert_int_equal(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL),
                      TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_FAILED));
     assert_int_equal(trustm_sim_shield_mac_failures(f->sim), 3); /* 1 + 2 re-handshakes */
     f->secret[5] ^= 1;
     OKS(trustm_device_open(&f->dev));
-    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r));
+    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL));
     fx_free(f);
 }
 
@@ -350,12 +350,12 @@ static void test_wrong_secret_chip(void **state)
     memset(other, 0xA5, sizeof other);
     OKS(trustm_data_write(&f->dev, 0xE140, TRUSTM_ERASE_AND_WRITE, 0, other, sizeof other));
     OKS(trustm_device_protect_next(&f->dev, TRUSTM_PROTECT_FULL));
-    assert_int_equal(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r),
+    assert_int_equal(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL),
                      TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_AUTH_FAILED));
     OKS(trustm_device_open(&f->dev));
     memcpy(f->secret, other, sizeof other); /* the host learns the new secret */
     OKS(trustm_device_protect_next(&f->dev, TRUSTM_PROTECT_FULL));
-    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r));
+    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL));
     fx_free(f);
 }
 
@@ -384,9 +384,9 @@ static void test_bus_faults_handshake(void **state)
             }
             trustm_sim_faults_set(f->sim, &plan);
             uint8_t r[40];
-            OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r));
+            OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL));
             trustm_sim_faults_set(f->sim, NULL);
-            OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r));
+            OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL));
             fx_free(f);
         }
     }
@@ -405,10 +405,10 @@ static void test_power_cut_handshake(void **state)
             plan.power_loss_us = cut_us[i];
             if (step == 1) { /* let the Hello through: cut during Finished */
                 OKS(trustm_device_protect_next(&f->dev, TRUSTM_PROTECT_NONE));
-                OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r));
+                OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL));
             }
             trustm_sim_faults_set(f->sim, &plan);
-            trustm_status_t s = trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r);
+            trustm_status_t s = trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL);
             /* either the link rode through the restart (the retransmitted Hello starts a clean
              * handshake; the chip's application was reset with it: a device error) or the call
              * failed with a clear link error and no session is left */
@@ -418,7 +418,7 @@ static void test_power_cut_handshake(void **state)
                          trustm_status_layer_str(s), trustm_status_base_str(s));
             trustm_sim_faults_set(f->sim, NULL);
             OKS(trustm_device_open(&f->dev));
-            OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r));
+            OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL));
             assert_true(trustm_sim_shield_handshakes(f->sim) >= 1);
             assert_int_equal(trustm_sim_shield_mac_failures(f->sim), 0);
             fx_free(f);
@@ -431,7 +431,7 @@ static void test_hibernate(void **state)
     (void)state;
     fx_t *f = fx_new(277, TRUSTM_PROTECT_FULL, TRUSTM_SIM_TIMING_DATASHEET);
     uint8_t r[16], handle[TRUSTM_CONTEXT_HANDLE_SIZE];
-    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r));
+    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL));
     OKS(trustm_device_hibernate(&f->dev, handle));
     assert_false(trustm_shield_has_session(&f->sh));
     uint8_t saved[TRUSTM_SHIELD_SAVED_SIZE];
@@ -443,7 +443,7 @@ static void test_hibernate(void **state)
     OKS(trustm_shield_import(&f->sh, saved, sl));
     OKS(trustm_device_open_restore(&f->dev, handle));
     assert_true(trustm_shield_has_session(&f->sh));
-    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, r, sizeof r));
+    OKS(trustm_random(&f->dev, TRUSTM_RNG_TRNG, sizeof r, r, sizeof r, NULL));
     assert_int_equal(trustm_sim_shield_handshakes(f->sim), 1); /* continued, no new handshake */
     fx_free(f);
 }

@@ -64,14 +64,14 @@ static void test_rsa_export_and_decrypt(void **state)
     assert_wiped(&t->dev, priv + 4, pl - 4, "GenKeyPair export (private exponent)");
 
     /* a key pair for decryption, a message encrypted by the chip, decrypted by the chip */
-    OK(trustm_rsa_keygen(&t->dev, TRUSTM_RSA1024, 0xE0FD, 0x12, pub, sizeof pub, &ql));
+    OK(trustm_rsa_keygen(&t->dev, 0xE0FD, TRUSTM_RSA1024, 0x12, pub, sizeof pub, &ql));
     static const uint8_t msg[] = "premaster secret, 32 bytes long!";
     trustm_rsa_key_src_t src = {0, TRUSTM_RSA1024, pub, ql};
     uint8_t ct[128], pt[128];
     size_t cl = 0, n = 0;
-    OK(trustm_rsa_encrypt(&t->dev, msg, 32, &src, ct, sizeof ct, &cl));
+    OK(trustm_rsa_encrypt(&t->dev, &src, msg, 32, ct, sizeof ct, &cl));
     assert_wiped(&t->dev, msg, 32, "EncryptAsym message");
-    OK(trustm_rsa_decrypt(&t->dev, ct, cl, 0xE0FD, pt, sizeof pt, &n));
+    OK(trustm_rsa_decrypt(&t->dev, 0xE0FD, ct, cl, pt, sizeof pt, &n));
     assert_int_equal(n, 32);
     assert_memory_equal(pt, msg, 32);
     assert_wiped(&t->dev, pt, n, "DecryptAsym plaintext");
@@ -92,7 +92,8 @@ static void test_secret_write_and_derive(void **state)
     OK(trustm_metadata_parse("type: PRESSEC; execute: ALW", md, sizeof md, &ml));
     OK(trustm_metadata_write(&t->dev, 0xF1D5, md, ml));
     static const uint8_t salt[] = {1, 2, 3, 4, 5, 6, 7, 8};
-    OK(trustm_hkdf(&t->dev, TRUSTM_HKDF_SHA256, 0xF1D5, salt, sizeof salt, NULL, 0, sizeof okm, 0, okm, sizeof okm));
+    OK(trustm_hkdf(&t->dev, 0xF1D5, 0, TRUSTM_HKDF_SHA256, sizeof okm, salt, sizeof salt, NULL, 0, okm, sizeof okm,
+                   NULL));
     assert_wiped(&t->dev, okm, sizeof okm, "DeriveKey output");
 }
 

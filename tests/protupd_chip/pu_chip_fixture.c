@@ -104,7 +104,7 @@ bool pcf_aes_matches(pcf_chip_t *c, uint16_t oid, const uint8_t *key, size_t key
     static const uint8_t block[16] = {'p', 'r', 'o', 't', 'e', 'c', 't', 'e', 'd', ' ', 'u', 'p', 'd', 'a', 't', 'e'};
     uint8_t chip[16], host[16];
     size_t n = 0;
-    if (trustm_sym_encrypt(&c->dev, TRUSTM_SYM_ECB, oid, NULL, 0, block, sizeof block, chip, sizeof chip, &n) !=
+    if (trustm_sym_encrypt(&c->dev, oid, TRUSTM_SYM_ECB, NULL, 0, block, sizeof block, chip, sizeof chip, &n) !=
             TRUSTM_OK ||
         n != 16)
         return false;

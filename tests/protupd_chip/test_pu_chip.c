@@ -75,7 +75,7 @@ static int setup(void **state)
     tctx_t *t = calloc(1, sizeof *t);
     if (t == NULL || pcf_chip_open(&t->c, seed++) != 0)
         return -1;
-    if (trustm_protupd_setup_trust_anchor(&t->c.dev, TA, g_signer.cert, g_signer.cert_len) != TRUSTM_OK)
+    if (trustm_protupd_provision_trust_anchor(&t->c.dev, TA, g_signer.cert, g_signer.cert_len) != TRUSTM_OK)
         return -1;
     *state = t;
     return 0;
@@ -98,7 +98,7 @@ static void target(tctx_t *t, uint16_t oid, uint16_t secret, bool key, uint16_t 
     tg.secret_oid = secret;
     tg.version = version;
     tg.key_object = key;
-    assert_int_equal(trustm_protupd_setup_target(&t->c.dev, &tg), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_provision_target(&t->c.dev, &tg), TRUSTM_OK);
 }
 
 static void aes_params(tctx_t *t, uint16_t version, const uint8_t key[16])
@@ -371,7 +371,7 @@ static void test_rsa_id2_update(void **state)
     uint8_t digest[32], sig[256];
     size_t sl = 0;
     assert_int_equal(mbedtls_sha256_ret((const unsigned char *)"id2 challenge", 13, digest, 0), 0);
-    assert_int_equal(trustm_rsa_sign(&t->c.dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, 0xE0FCu, sig, sizeof sig, &sl),
+    assert_int_equal(trustm_rsa_sign(&t->c.dev, 0xE0FCu, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sizeof sig, &sl),
                      TRUSTM_OK);
     assert_int_equal(sl, 128);
     assert_int_equal(mbedtls_pk_verify(&key, MBEDTLS_MD_SHA256, digest, 32, sig, sl), 0);
@@ -396,7 +396,7 @@ static void test_rsa_id2_update(void **state)
     t->p.payload_len = n;
     pcf_build(&t->p, &g_signer, &t->ds);
     assert_int_equal(pcf_apply(&t->c, &t->ds), DERR(0x0F));
-    assert_int_equal(trustm_rsa_sign(&t->c.dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, 0xE0FCu, sig, sizeof sig, &sl),
+    assert_int_equal(trustm_rsa_sign(&t->c.dev, 0xE0FCu, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sizeof sig, &sl),
                      TRUSTM_OK);
     assert_int_equal(mbedtls_pk_verify(&key, MBEDTLS_MD_SHA256, digest, 32, sig, sl), 0);
     mbedtls_pk_free(&key);
@@ -483,7 +483,7 @@ static void test_metadata_payload(void **state)
     tg.ta_oid = TA;
     tg.metadata_update = true;
     tg.reset_type = 0x11; /* LcsO := cr, flush with zeros */
-    assert_int_equal(trustm_protupd_setup_target(&t->c.dev, &tg), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_provision_target(&t->c.dev, &tg), TRUSTM_OK);
     assert_int_equal(pcf_apply(&t->c, &t->ds), TRUSTM_OK);
     assert_int_equal(meta_byte(t, 0xF1D2u, 0xC0), 0x07); /* the payload's LcsO wins over F0 */
     assert_int_equal(meta_byte(t, 0xF1D2u, 0xD0), 0xFF);
@@ -507,7 +507,7 @@ static void test_metadata_payload(void **state)
 static void test_confidential_updates(void **state)
 {
     tctx_t *t = *state;
-    assert_int_equal(trustm_protupd_setup_secret(&t->c.dev, SECRET_OID, g_secret, sizeof g_secret), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_provision_secret(&t->c.dev, SECRET_OID, g_secret, sizeof g_secret), TRUSTM_OK);
     target(t, 0xE200u, SECRET_OID, true, 0);
 
     /* integrity only against Int(TA) && Conf(secret): refused */
@@ -567,7 +567,7 @@ static void test_protected_update_checks(void **state)
     tctx_t *t = *state;
     uint8_t md[32];
     size_t ml = 0;
-    assert_int_equal(trustm_protupd_setup_secret(&t->c.dev, SECRET_OID, g_secret, sizeof g_secret), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_provision_secret(&t->c.dev, SECRET_OID, g_secret, sizeof g_secret), TRUSTM_OK);
     target(t, 0xF1E0u, SECRET_OID, false, 0);
     data_params(t, 0xF1E0u, 1, 0, 2, 1000, 5);
     with_conf(t, g_secret);
@@ -591,13 +591,13 @@ static void test_protected_update_checks(void **state)
     const uint8_t *f[2];
     size_t l[2];
     assert_int_equal(trustm_protupd_split(t->ds.fragments, t->ds.fragments_len, f, l, 2), 2);
-    assert_int_equal(trustm_protupd_start(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
-    assert_int_equal(trustm_protupd_continue(&t->c.dev, f[0], l[0]), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_setup(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_update(&t->c.dev, f[0], l[0]), TRUSTM_OK);
     /* GetDataObject aborts the sequence, and the aborted update gives the old tag back */
     assert_int_equal(version_of(t, 0xF1E1u), 4);
-    assert_int_equal(trustm_protupd_final(&t->c.dev, f[1], l[1]), DERR(0x0B));
+    assert_int_equal(trustm_protupd_finish(&t->c.dev, f[1], l[1]), DERR(0x0B));
     /* power fails while the update is in progress: the object stays marked invalid */
-    assert_int_equal(trustm_protupd_start(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_setup(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
     trustm_sim_power(t->c.sim, false);
     trustm_sim_power(t->c.sim, true);
     assert_int_equal(trustm_device_open(&t->c.dev), TRUSTM_OK);
@@ -629,23 +629,23 @@ static void test_strict_sequence(void **state)
     const uint8_t *f1 = t->ds.fragments, *f2 = t->ds.fragments + 640;
     size_t l2 = t->ds.fragments_len - 640;
 
-    assert_int_equal(trustm_protupd_final(&t->c.dev, f2, l2), DERR(0x0B));
-    assert_int_equal(trustm_protupd_continue(&t->c.dev, f1, 640), DERR(0x0B));
+    assert_int_equal(trustm_protupd_finish(&t->c.dev, f2, l2), DERR(0x0B));
+    assert_int_equal(trustm_protupd_update(&t->c.dev, f1, 640), DERR(0x0B));
     /* another command in between ends the sequence */
-    assert_int_equal(trustm_protupd_start(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
-    assert_int_equal(trustm_protupd_continue(&t->c.dev, f1, 640), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_setup(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_update(&t->c.dev, f1, 640), TRUSTM_OK);
     uint8_t b[4];
     size_t n;
     assert_int_equal(trustm_data_read(&t->c.dev, 0xE0C2u, 0, b, sizeof b, &n), TRUSTM_OK);
-    assert_int_equal(trustm_protupd_final(&t->c.dev, f2, l2), DERR(0x0B));
+    assert_int_equal(trustm_protupd_finish(&t->c.dev, f2, l2), DERR(0x0B));
     /* fragments out of order */
-    assert_int_equal(trustm_protupd_start(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
-    assert_int_equal(trustm_protupd_final(&t->c.dev, f2, l2), DERR(0x2D));
+    assert_int_equal(trustm_protupd_setup(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_finish(&t->c.dev, f2, l2), DERR(0x2D));
     /* a new start restarts the sequence */
-    assert_int_equal(trustm_protupd_start(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
-    assert_int_equal(trustm_protupd_start(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
-    assert_int_equal(trustm_protupd_continue(&t->c.dev, f1, 640), TRUSTM_OK);
-    assert_int_equal(trustm_protupd_final(&t->c.dev, f2, l2), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_setup(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_setup(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_update(&t->c.dev, f1, 640), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_finish(&t->c.dev, f2, l2), TRUSTM_OK);
     read_back(t, 0xF1E0u, t->payload, 700);
 
     /* wrong Param and bad InData, sent raw */
@@ -663,9 +663,8 @@ static void test_strict_sequence(void **state)
     assert_int_equal(rl, 5);
     assert_int_equal(rsp[4], 0x05);
     /* host API argument checks (nothing sent) */
-    assert_int_equal(trustm_protupd_continue(&t->c.dev, f1, 639),
-                     TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM));
-    assert_int_equal(trustm_protupd_final(&t->c.dev, f1, 641), TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM));
+    assert_int_equal(trustm_protupd_update(&t->c.dev, f1, 639), TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM));
+    assert_int_equal(trustm_protupd_finish(&t->c.dev, f1, 641), TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM));
 }
 
 /* ------------------------------------------------------------------ power cuts */
@@ -679,8 +678,8 @@ static void power_cut_case(tctx_t *t, size_t k, bool after_commit, const uint8_t
     size_t nf = trustm_protupd_split(t->ds.fragments, t->ds.fragments_len, f, l, 4);
     assert_int_equal(nf, 2);
     for (size_t i = 0; i < k; i++) {
-        trustm_status_t s = i == 0 ? trustm_protupd_start(&t->c.dev, t->ds.manifest, t->ds.manifest_len)
-                                   : trustm_protupd_continue(&t->c.dev, f[0], l[0]);
+        trustm_status_t s = i == 0 ? trustm_protupd_setup(&t->c.dev, t->ds.manifest, t->ds.manifest_len)
+                                   : trustm_protupd_update(&t->c.dev, f[0], l[0]);
         assert_int_equal(s, TRUSTM_OK);
     }
     trustm_sim_faults_t plan;
@@ -689,9 +688,9 @@ static void power_cut_case(tctx_t *t, size_t k, bool after_commit, const uint8_t
     plan.power_loss_us = 1000;
     plan.power_loss_after_commit = after_commit;
     trustm_sim_faults_set(t->c.sim, &plan);
-    trustm_status_t s = k == 0   ? trustm_protupd_start(&t->c.dev, t->ds.manifest, t->ds.manifest_len)
-                        : k == 1 ? trustm_protupd_continue(&t->c.dev, f[0], l[0])
-                                 : trustm_protupd_final(&t->c.dev, f[1], l[1]);
+    trustm_status_t s = k == 0   ? trustm_protupd_setup(&t->c.dev, t->ds.manifest, t->ds.manifest_len)
+                        : k == 1 ? trustm_protupd_update(&t->c.dev, f[0], l[0])
+                                 : trustm_protupd_finish(&t->c.dev, f[1], l[1]);
     assert_int_not_equal(s, TRUSTM_OK);
     trustm_sim_faults_set(t->c.sim, NULL);
     assert_int_equal(trustm_device_open(&t->c.dev), TRUSTM_OK);
@@ -706,7 +705,7 @@ static void power_cut_case(tctx_t *t, size_t k, bool after_commit, const uint8_t
     assert_int_equal(v & 0x7FFFu, 0);
     assert_int_equal((v & 0x8000u) != 0, k > 0 || after_commit);
     /* nothing of the sequence survived the cut */
-    assert_int_equal(trustm_protupd_final(&t->c.dev, f[1], l[1]), DERR(0x0B));
+    assert_int_equal(trustm_protupd_finish(&t->c.dev, f[1], l[1]), DERR(0x0B));
     /* the whole update afterwards goes in */
     assert_int_equal(pcf_apply(&t->c, &t->ds), TRUSTM_OK);
     read_back(t, 0xF1E0u, t->payload, 700);
@@ -724,7 +723,7 @@ static void test_power_cut_every_step(void **state)
             tctx_t *t = calloc(1, sizeof *t);
             assert_non_null(t);
             assert_int_equal(pcf_chip_open(&t->c, 500 + k * 2 + (size_t)ac), 0);
-            assert_int_equal(trustm_protupd_setup_trust_anchor(&t->c.dev, TA, g_signer.cert, g_signer.cert_len),
+            assert_int_equal(trustm_protupd_provision_trust_anchor(&t->c.dev, TA, g_signer.cert, g_signer.cert_len),
                              TRUSTM_OK);
             assert_int_equal(trustm_data_write(&t->c.dev, 0xF1E0u, TRUSTM_ERASE_AND_WRITE, 0, old, sizeof old),
                              TRUSTM_OK);
@@ -765,7 +764,7 @@ static void test_power_cut_state_file(void **state)
         assert_int_equal(trustm_device_init(&t->c.dev, &t->c.pal, NULL), TRUSTM_OK);
         assert_int_equal(trustm_device_open(&t->c.dev), TRUSTM_OK);
         if (!after_commit) {
-            assert_int_equal(trustm_protupd_setup_trust_anchor(&t->c.dev, TA, g_signer.cert, g_signer.cert_len),
+            assert_int_equal(trustm_protupd_provision_trust_anchor(&t->c.dev, TA, g_signer.cert, g_signer.cert_len),
                              TRUSTM_OK);
             assert_int_equal(trustm_data_write(&t->c.dev, 0xF1E1u, TRUSTM_ERASE_AND_WRITE, 0, old, sizeof old),
                              TRUSTM_OK);
@@ -776,15 +775,15 @@ static void test_power_cut_state_file(void **state)
         const uint8_t *f[2];
         size_t l[2];
         assert_int_equal(trustm_protupd_split(t->ds.fragments, t->ds.fragments_len, f, l, 2), 2);
-        assert_int_equal(trustm_protupd_start(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
-        assert_int_equal(trustm_protupd_continue(&t->c.dev, f[0], l[0]), TRUSTM_OK);
+        assert_int_equal(trustm_protupd_setup(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
+        assert_int_equal(trustm_protupd_update(&t->c.dev, f[0], l[0]), TRUSTM_OK);
         trustm_sim_faults_t plan;
         memset(&plan, 0, sizeof plan);
         plan.busy_extra_us = 3000;
         plan.power_loss_us = 1000;
         plan.power_loss_after_commit = after_commit != 0;
         trustm_sim_faults_set(t->c.sim, &plan);
-        assert_int_not_equal(trustm_protupd_final(&t->c.dev, f[1], l[1]), TRUSTM_OK);
+        assert_int_not_equal(trustm_protupd_finish(&t->c.dev, f[1], l[1]), TRUSTM_OK);
         trustm_sim_destroy(t->c.sim); /* the power stays off: only the file remains */
         t->c.sim = trustm_sim_create(&cfg, err, sizeof err);
         assert_non_null(t->c.sim);

@@ -154,7 +154,7 @@ static void test_seed_data_sets_on_chip(void **state)
     uint8_t cert[1300];
     size_t cl = 0;
     assert_int_equal(load_sample_cert(cert, sizeof cert, &cl), 0);
-    assert_int_equal(trustm_protupd_setup_trust_anchor(&c.dev, 0xE0E3, cert, cl), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_provision_trust_anchor(&c.dev, 0xE0E3, cert, cl), TRUSTM_OK);
 
     /* seed §7.3 metadata, then the seed's AES data set (TV-1) */
     const uint8_t md_e200[] = {0x20, 0x09, 0xD0, 0x03, 0x21, 0xE0, 0xE3, 0xC1, 0x02, 0x00, 0x00};
@@ -172,7 +172,7 @@ static void test_seed_data_sets_on_chip(void **state)
     /* TV-4: TV-3 with confidentiality, secret in F1D1 */
     uint8_t secret[64];
     assert_int_equal(pt_vector_hex("secret.txt", secret, sizeof secret), 64);
-    assert_int_equal(trustm_protupd_setup_secret(&c.dev, 0xF1D1, secret, sizeof secret), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_provision_secret(&c.dev, 0xF1D1, secret, sizeof secret), TRUSTM_OK);
     const uint8_t md_conf[] = {0x20, 0x0D, 0xD0, 0x07, 0x21, 0xE0, 0xE3, 0xFD,
                                0x20, 0xF1, 0xD1, 0xC1, 0x02, 0x00, 0x00};
     assert_int_equal(trustm_metadata_write(&c.dev, 0xE200, md_conf, sizeof md_conf), TRUSTM_OK);
@@ -193,7 +193,7 @@ static void test_seed_data_sets_on_chip(void **state)
     uint8_t digest[32], sig[256];
     size_t sl = 0;
     mbedtls_sha256_ret((const unsigned char *)"seed", 4, digest, 0);
-    assert_int_equal(trustm_rsa_sign(&c.dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, 0xE0FC, sig, sizeof sig, &sl),
+    assert_int_equal(trustm_rsa_sign(&c.dev, 0xE0FC, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sizeof sig, &sl),
                      TRUSTM_OK);
     mbedtls_rsa_context r;
     mbedtls_rsa_init(&r, MBEDTLS_RSA_PKCS_V15, 0);
@@ -270,7 +270,7 @@ static void test_seed_id2_flows(void **state)
     uint8_t digest[32], sig[128];
     size_t sl = 0;
     mbedtls_sha256_ret((const unsigned char *)"flow", 4, digest, 0);
-    assert_int_equal(trustm_rsa_sign(&c.dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, 0xE0FC, sig, sizeof sig, &sl),
+    assert_int_equal(trustm_rsa_sign(&c.dev, 0xE0FC, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sizeof sig, &sl),
                      TRUSTM_OK);
     mbedtls_rsa_context r;
     mbedtls_rsa_init(&r, MBEDTLS_RSA_PKCS_V15, 0);
@@ -294,12 +294,12 @@ static void test_es256_trust_anchor(void **state)
     assert_int_equal(pcf_signer_init(&s, "p256", "ec signer"), 0);
     pcf_chip_t c;
     assert_int_equal(pcf_chip_open(&c, 78), 0);
-    assert_int_equal(trustm_protupd_setup_trust_anchor(&c.dev, 0xE0E8, s.cert, s.cert_len), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_provision_trust_anchor(&c.dev, 0xE0E8, s.cert, s.cert_len), TRUSTM_OK);
     trustm_protupd_target_t tg;
     memset(&tg, 0, sizeof tg);
     tg.oid = 0xF1D6;
     tg.ta_oid = 0xE0E8;
-    assert_int_equal(trustm_protupd_setup_target(&c.dev, &tg), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_provision_target(&c.dev, &tg), TRUSTM_OK);
     uint8_t data[50];
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = (uint8_t)(i * 3u);
@@ -348,13 +348,13 @@ static void test_rsa2048_signer_and_key(void **state)
     assert_int_equal(pcf_signer_init(&s, "rsa2048", "rsa2048 signer"), 0);
     pcf_chip_t c;
     assert_int_equal(pcf_chip_open(&c, 79), 0);
-    assert_int_equal(trustm_protupd_setup_trust_anchor(&c.dev, 0xE0E3, s.cert, s.cert_len), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_provision_trust_anchor(&c.dev, 0xE0E3, s.cert, s.cert_len), TRUSTM_OK);
     trustm_protupd_target_t tg;
     memset(&tg, 0, sizeof tg);
     tg.oid = 0xE0FD;
     tg.ta_oid = 0xE0E3;
     tg.key_object = true;
-    assert_int_equal(trustm_protupd_setup_target(&c.dev, &tg), TRUSTM_OK);
+    assert_int_equal(trustm_protupd_provision_target(&c.dev, &tg), TRUSTM_OK);
     mbedtls_pk_context key;
     mbedtls_pk_init(&key);
     assert_int_equal(pt_gen_key("rsa2048", &key), 0);
@@ -380,7 +380,7 @@ static void test_rsa2048_signer_and_key(void **state)
     uint8_t digest[32], sig[256];
     size_t sl = 0;
     mbedtls_sha256_ret((const unsigned char *)"rsa2048", 7, digest, 0);
-    assert_int_equal(trustm_rsa_sign(&c.dev, TRUSTM_RSA_PKCS1_SHA256, digest, 32, 0xE0FD, sig, sizeof sig, &sl),
+    assert_int_equal(trustm_rsa_sign(&c.dev, 0xE0FD, TRUSTM_RSA_PKCS1_SHA256, digest, 32, sig, sizeof sig, &sl),
                      TRUSTM_OK);
     assert_int_equal(sl, 256);
     assert_int_equal(mbedtls_pk_verify(&key, MBEDTLS_MD_SHA256, digest, 32, sig, sl), 0);

@@ -255,7 +255,7 @@ static void test_nonblocking(void **state)
     init_dev(20, false, false);
     script_open(20);
     expect_get(0xE0C2, 0, 27, uid, 27);
-    assert_int_equal(trustm_op_start_open(&dev), TRUSTM_OK);
+    assert_int_equal(trustm_op_start_device_open(&dev), TRUSTM_OK);
     assert_true(trustm_op_is_busy(&dev));
     assert_int_equal(trustm_op_start_data_read(&dev, 0xE0C2, 0, out, 27, &n),
                      TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_SEQUENCE));

@@ -131,7 +131,7 @@ static void valid_end(void)
 /* ---- operations ---- */
 static trustm_status_t op_random(size_t sz)
 {
-    return trustm_random(&dev, TRUSTM_RNG_TRNG, outbuf, sz);
+    return trustm_random(&dev, TRUSTM_RNG_TRNG, sz, outbuf, sz, NULL);
 }
 static trustm_status_t op_sha(size_t sz)
 {
@@ -142,33 +142,33 @@ static trustm_hash_ctx_t hctx;
 static trustm_status_t op_hash_start(size_t sz)
 {
     (void)sz;
-    trustm_status_t s = trustm_sha256_start(&dev, &hctx);
+    trustm_status_t s = trustm_sha256_setup(&dev, &hctx);
     assert_true(hctx.len <= TRUSTM_HASH_CTX_SIZE);
     return s;
 }
 static trustm_status_t op_ecb(size_t sz)
 {
-    return trustm_sym_encrypt(&dev, TRUSTM_SYM_ECB, 0xE200, NULL, 0, in, 32, outbuf, sz, &out_len);
+    return trustm_sym_encrypt(&dev, 0xE200, TRUSTM_SYM_ECB, NULL, 0, in, 32, outbuf, sz, &out_len);
 }
 static trustm_status_t op_cmac(size_t sz)
 {
-    return trustm_sym_encrypt(&dev, TRUSTM_SYM_CMAC, 0xE200, NULL, 0, in, 5, outbuf, sz, &out_len);
+    return trustm_sym_encrypt(&dev, 0xE200, TRUSTM_SYM_CMAC, NULL, 0, in, 5, outbuf, sz, &out_len);
 }
 static trustm_status_t op_keygen(size_t sz)
 {
-    return trustm_rsa_keygen(&dev, TRUSTM_RSA1024, 0xE0FC, 0x10, outbuf, sz, &out_len);
+    return trustm_rsa_keygen(&dev, 0xE0FC, TRUSTM_RSA1024, 0x10, outbuf, sz, &out_len);
 }
 static trustm_status_t op_sign(size_t sz)
 {
-    return trustm_rsa_sign(&dev, TRUSTM_RSA_PKCS1_SHA256, in, 32, 0xE0FC, outbuf, sz, &out_len);
+    return trustm_rsa_sign(&dev, 0xE0FC, TRUSTM_RSA_PKCS1_SHA256, in, 32, outbuf, sz, &out_len);
 }
 static trustm_status_t op_decrypt(size_t sz)
 {
-    return trustm_rsa_decrypt(&dev, in, 128, 0xE0FC, outbuf, sz, &out_len);
+    return trustm_rsa_decrypt(&dev, 0xE0FC, in, 128, outbuf, sz, &out_len);
 }
 static trustm_status_t op_prf(size_t sz)
 {
-    return trustm_tls_prf(&dev, TRUSTM_PRF_SHA256, 0xF1D1, in, 8, in, 8, 20, 0, outbuf, sz);
+    return trustm_tls_prf(&dev, 0xF1D1, 0, TRUSTM_PRF_SHA256, 20, in, 8, in, 8, outbuf, sz, NULL);
 }
 static trustm_status_t op_counter(size_t sz)
 {

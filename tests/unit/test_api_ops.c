@@ -180,7 +180,7 @@ static void test_counters(void **state)
     (void)state;
     uint32_t v = 1, t = 2;
     xchg_hex("82 02 00 05 E1 20 00 00 05", "00 00 00 00");
-    assert_int_equal(trustm_counter_count(&dev, 0xE120, 5), TRUSTM_OK);
+    assert_int_equal(trustm_counter_increment(&dev, 0xE120, 5), TRUSTM_OK);
     xchg_hex("82 00 00 0C E1 20 00 00 00 00 00 00 00 00 00 0A", "00 00 00 00");
     assert_int_equal(trustm_counter_set(&dev, 0xE120, 0, 10), TRUSTM_OK);
     xchg_hex("81 00 00 06 E1 21 00 00 00 08", "00 00 00 08 00 00 01 02 00 00 FF FF");
@@ -195,9 +195,9 @@ static void test_counters(void **state)
     assert_int_equal(v, 0x102); /* outputs untouched on failure */
     size_t k = hx(a, 0, "82 02 00 05 E1 20 00 00 01");
     xchg_err(k, 0x0E);
-    assert_int_equal(trustm_counter_count(&dev, 0xE120, 1), TRUSTM_DEVICE_ERR(0x0E));
+    assert_int_equal(trustm_counter_increment(&dev, 0xE120, 1), TRUSTM_DEVICE_ERR(0x0E));
     hb_assert_done();
-    assert_int_equal(trustm_counter_count(&dev, 0xE120, 0), API_BAD_PARAM);
+    assert_int_equal(trustm_counter_increment(&dev, 0xE120, 0), API_BAD_PARAM);
     uint8_t sec = 9;
     xchg_hex("81 00 00 06 E0 C5 00 00 00 01", "00 00 00 01 03");
     assert_int_equal(trustm_byte_read(&dev, TRUSTM_OID_SEC, &sec), TRUSTM_OK);
@@ -213,29 +213,37 @@ static void test_random(void **state)
 {
     (void)state;
     uint8_t rnd[32];
+    size_t rl = 0;
     xchg(hx(a, 0, "8C 00 00 02 00 20"), rsp_raw(in, 32));
-    assert_int_equal(trustm_random(&dev, TRUSTM_RNG_TRNG, rnd, 32), TRUSTM_OK);
+    assert_int_equal(trustm_random(&dev, TRUSTM_RNG_TRNG, 32, rnd, sizeof rnd, &rl), TRUSTM_OK);
     assert_memory_equal(rnd, in, 32);
+    assert_int_equal(rl, 32);
     memset(rnd, 0x5A, sizeof rnd);
     xchg(hx(a, 0, "8C 01 00 02 00 20"), rsp_raw(in, 31)); /* short */
-    assert_int_equal(trustm_random(&dev, TRUSTM_RNG_DRNG, rnd, 32), BAD_RSP);
+    assert_int_equal(trustm_random(&dev, TRUSTM_RNG_DRNG, 32, rnd, 32, NULL), BAD_RSP);
     xchg(hx(a, 0, "8C 01 00 02 00 10"), rsp_raw(in, 32)); /* more than asked */
-    assert_int_equal(trustm_random(&dev, TRUSTM_RNG_DRNG, rnd, 16), BAD_RSP);
+    assert_int_equal(trustm_random(&dev, TRUSTM_RNG_DRNG, 16, rnd, 16, NULL), BAD_RSP);
     assert_int_equal(rnd[0], 0x5A);
     xchg_hex("8C 04 00 09 00 2E E1 00 41 00 02 01 02", "00 00 00 00");
     static const uint8_t opt[2] = {1, 2};
-    assert_int_equal(trustm_rsa_pms_generate(&dev, 0xE100, opt, 2, 48), TRUSTM_OK);
+    assert_int_equal(trustm_rsa_pms_generate(&dev, 0xE100, 48, opt, 2), TRUSTM_OK);
     xchg_hex("8C 04 00 09 00 2E E1 00 41 00 02 01 02", "00 00 00 01 00");
-    assert_int_equal(trustm_rsa_pms_generate(&dev, 0xE100, opt, 2, 48), BAD_RSP);
+    assert_int_equal(trustm_rsa_pms_generate(&dev, 0xE100, 48, opt, 2), BAD_RSP);
     size_t k = hx(a, 0, "8C 00 00 09 00 08 E1 01 41 00 02 01 02");
     xchg(k, rsp_raw(in, 8));
-    assert_int_equal(trustm_random_to_session(&dev, TRUSTM_RNG_TRNG, 0xE101, opt, 2, rnd, 8), TRUSTM_OK);
+    rl = 0;
+    assert_int_equal(trustm_random_to_session(&dev, 0xE101, TRUSTM_RNG_TRNG, 8, opt, 2, rnd, sizeof rnd, &rl),
+                     TRUSTM_OK);
+    assert_int_equal(rl, 8);
     hb_assert_done();
-    assert_int_equal(trustm_random(&dev, TRUSTM_RNG_TRNG, rnd, 7), API_BAD_PARAM);
-    assert_int_equal(trustm_random(&dev, 2, rnd, 8), API_BAD_PARAM);
-    assert_int_equal(trustm_rsa_pms_generate(&dev, 0xE100, opt, 2, 9), API_BAD_PARAM);
-    assert_int_equal(trustm_rsa_pms_generate(&dev, 0xE100, opt, 2, 67), API_BAD_PARAM);
-    assert_int_equal(trustm_rsa_pms_generate(&dev, 0xE0F0, opt, 2, 48), API_BAD_PARAM);
+    /* out_size is the capacity: smaller than the length asked is refused before any I/O */
+    assert_int_equal(trustm_random(&dev, TRUSTM_RNG_TRNG, 16, rnd, 15, NULL), API_TOO_SMALL);
+    assert_int_equal(trustm_random_to_session(&dev, 0xE101, TRUSTM_RNG_TRNG, 8, opt, 2, rnd, 7, NULL), API_TOO_SMALL);
+    assert_int_equal(trustm_random(&dev, TRUSTM_RNG_TRNG, 7, rnd, 7, NULL), API_BAD_PARAM);
+    assert_int_equal(trustm_random(&dev, 2, 8, rnd, 8, NULL), API_BAD_PARAM);
+    assert_int_equal(trustm_rsa_pms_generate(&dev, 0xE100, 9, opt, 2), API_BAD_PARAM);
+    assert_int_equal(trustm_rsa_pms_generate(&dev, 0xE100, 67, opt, 2), API_BAD_PARAM);
+    assert_int_equal(trustm_rsa_pms_generate(&dev, 0xE0F0, 48, opt, 2), API_BAD_PARAM);
 }
 
 static void test_hash_oneshot(void **state)
@@ -271,7 +279,7 @@ static void test_hash_context(void **state)
     for (int i = 0; i < 209; i++)
         c1[i] = (uint8_t)i, c2[i] = (uint8_t)(255 - i);
     xchg(hx(a, 0, "B0 E2 00 06 00 00 00 07 00 00"), rsp_tlv(0x06, c1, 209));
-    assert_int_equal(trustm_sha256_start(&dev, &ctx), TRUSTM_OK);
+    assert_int_equal(trustm_sha256_setup(&dev, &ctx), TRUSTM_OK);
     assert_int_equal(ctx.len, 209);
     assert_memory_equal(ctx.data, c1, 209);
     /* update with 1400 bytes: 1335 + 65, each importing the previous context and exporting */
@@ -292,20 +300,20 @@ static void test_hash_context(void **state)
     k = hx(a, 0, "B0 E2 00 00 03 00 00 06 00 64");
     k = fix_len(a, put(a, k, c1, 100));
     hb_exchange(&link, a, k, r, rsp_tlv(0x01, in, 32), true);
-    assert_int_equal(trustm_sha256_final(&dev, &ctx, dg), TRUSTM_OK);
+    assert_int_equal(trustm_sha256_finish(&dev, &ctx, dg), TRUSTM_OK);
     assert_memory_equal(dg, in, 32);
     /* an exported context longer than 209 bytes is refused and ctx stays as it was */
     xchg(hx(a, 0, "B0 E2 00 06 00 00 00 07 00 00"), rsp_tlv(0x06, in, 210));
-    assert_int_equal(trustm_sha256_start(&dev, &ctx), BAD_RSP);
+    assert_int_equal(trustm_sha256_setup(&dev, &ctx), BAD_RSP);
     assert_int_equal(ctx.len, 100);
     /* a final answered with a context instead of a digest */
     k = hx(a, 0, "B0 E2 00 00 03 00 00 06 00 64");
     k = fix_len(a, put(a, k, c1, 100));
     hb_exchange(&link, a, k, r, rsp_tlv(0x06, c1, 32), true);
-    assert_int_equal(trustm_sha256_final(&dev, &ctx, dg), BAD_RSP);
+    assert_int_equal(trustm_sha256_finish(&dev, &ctx, dg), BAD_RSP);
     hb_assert_done();
     ctx.len = 0;
-    assert_int_equal(trustm_sha256_final(&dev, &ctx, dg), API_BAD_PARAM);
+    assert_int_equal(trustm_sha256_finish(&dev, &ctx, dg), API_BAD_PARAM);
 }
 
 /* -------- symmetric -------- */
@@ -327,7 +335,7 @@ static void test_aes_oneshot(void **state)
         hb_exchange(&link, a, k, r, rsp_tlv(0x61, in + 2000 + off, lens[i]), true);
         off += lens[i];
     }
-    assert_int_equal(trustm_sym_encrypt(&dev, TRUSTM_SYM_ECB, 0xE200, NULL, 0, in, 1280, out, 1280, &n), TRUSTM_OK);
+    assert_int_equal(trustm_sym_encrypt(&dev, 0xE200, TRUSTM_SYM_ECB, NULL, 0, in, 1280, out, 1280, &n), TRUSTM_OK);
     assert_int_equal(n, 1280);
     assert_memory_equal(out, in + 2000, 1280);
     hb_assert_done();
@@ -337,11 +345,11 @@ static void test_aes_oneshot(void **state)
     k = hx(a, k, "41 00 10");
     k = put(a, k, in + 16, 16);
     xchg(k, rsp_tlv(0x61, in, 15));
-    assert_int_equal(trustm_sym_decrypt(&dev, TRUSTM_SYM_CBC, 0xE200, in + 16, 16, in, 16, out, 16, &n), BAD_RSP);
+    assert_int_equal(trustm_sym_decrypt(&dev, 0xE200, TRUSTM_SYM_CBC, in + 16, 16, in, 16, out, 16, &n), BAD_RSP);
     /* CMAC of 20 bytes (no alignment): start&final, 16-byte MAC */
     k = hx(a, 0, "94 0B 00 19 E2 00 01 00 14");
     xchg(put(a, k, in, 20), rsp_tlv(0x61, in + 500, 16));
-    assert_int_equal(trustm_sym_encrypt(&dev, TRUSTM_SYM_CMAC, 0xE200, NULL, 0, in, 20, out, 16, &n), TRUSTM_OK);
+    assert_int_equal(trustm_sym_encrypt(&dev, 0xE200, TRUSTM_SYM_CMAC, NULL, 0, in, 20, out, 16, &n), TRUSTM_OK);
     assert_int_equal(n, 16);
     assert_memory_equal(out, in + 500, 16);
     /* CBC-MAC answered with a 61 TLV whose length runs past OutData */
@@ -350,21 +358,21 @@ static void test_aes_oneshot(void **state)
     size_t rn = rsp_tlv(0x61, in, 16);
     r[6] = 0x11;
     xchg(k, rn);
-    assert_int_equal(trustm_sym_encrypt(&dev, TRUSTM_SYM_CBC_MAC, 0xE200, NULL, 0, in, 16, out, 16, &n), BAD_RSP);
+    assert_int_equal(trustm_sym_encrypt(&dev, 0xE200, TRUSTM_SYM_CBC_MAC, NULL, 0, in, 16, out, 16, &n), BAD_RSP);
     hb_assert_done();
     /* argument checks before any I/O */
-    assert_int_equal(trustm_sym_encrypt(&dev, TRUSTM_SYM_ECB, 0xE200, NULL, 0, in, 17, out, 32, &n), API_BAD_PARAM);
-    assert_int_equal(trustm_sym_encrypt(&dev, TRUSTM_SYM_ECB, 0xE200, NULL, 0, in, 32, out, 31, &n), API_TOO_SMALL);
-    assert_int_equal(trustm_sym_encrypt(&dev, TRUSTM_SYM_ECB, 0xE200, in, 16, in, 16, out, 16, &n), API_BAD_PARAM);
-    assert_int_equal(trustm_sym_decrypt(&dev, TRUSTM_SYM_CMAC, 0xE200, NULL, 0, in, 16, out, 16, &n), API_BAD_PARAM);
-    assert_int_equal(trustm_sym_encrypt(&dev, TRUSTM_SYM_CMAC, 0xE200, NULL, 0, in, 16, out, 15, &n), API_TOO_SMALL);
+    assert_int_equal(trustm_sym_encrypt(&dev, 0xE200, TRUSTM_SYM_ECB, NULL, 0, in, 17, out, 32, &n), API_BAD_PARAM);
+    assert_int_equal(trustm_sym_encrypt(&dev, 0xE200, TRUSTM_SYM_ECB, NULL, 0, in, 32, out, 31, &n), API_TOO_SMALL);
+    assert_int_equal(trustm_sym_encrypt(&dev, 0xE200, TRUSTM_SYM_ECB, in, 16, in, 16, out, 16, &n), API_BAD_PARAM);
+    assert_int_equal(trustm_sym_decrypt(&dev, 0xE200, TRUSTM_SYM_CMAC, NULL, 0, in, 16, out, 16, &n), API_BAD_PARAM);
+    assert_int_equal(trustm_sym_encrypt(&dev, 0xE200, TRUSTM_SYM_CMAC, NULL, 0, in, 16, out, 15, &n), API_TOO_SMALL);
 }
 
 static void test_sym_stream_and_hmac(void **state)
 {
     (void)state;
     size_t n = 0;
-    assert_int_equal(trustm_sym_continue(&dev, in, 16, out, 16, &n), API_BAD_SEQ);
+    assert_int_equal(trustm_sym_update(&dev, in, 16, out, 16, &n), API_BAD_SEQ);
     /* HMAC-SHA256 start / continue / final as in commands.md §5.7 */
     size_t k = hx(a, 0, "94 20 00 15 F1 D1 00 00 10");
     memcpy(r, rsp_ok, 4);
@@ -373,52 +381,52 @@ static void test_sym_stream_and_hmac(void **state)
     hb_exchange(&link, a, put(a, k, in + 16, 16), rsp_ok, 4, true);
     k = hx(a, 0, "94 20 00 15 F1 D1 03 00 10");
     hb_exchange(&link, a, put(a, k, in + 32, 16), r, rsp_tlv(0x61, in + 100, 32), true);
-    assert_int_equal(trustm_sym_start(&dev, false, TRUSTM_HMAC_SHA256, 0xF1D1, NULL, 0, in, 16, NULL, 0, NULL),
+    assert_int_equal(trustm_sym_setup(&dev, 0xF1D1, false, TRUSTM_HMAC_SHA256, NULL, 0, in, 16, NULL, 0, NULL),
                      TRUSTM_OK);
-    assert_int_equal(trustm_sym_continue(&dev, in + 16, 16, NULL, 0, NULL), TRUSTM_OK);
-    assert_int_equal(trustm_sym_final(&dev, in + 32, 16, out, 64, &n), TRUSTM_OK);
+    assert_int_equal(trustm_sym_update(&dev, in + 16, 16, NULL, 0, NULL), TRUSTM_OK);
+    assert_int_equal(trustm_sym_finish(&dev, in + 32, 16, out, 64, &n), TRUSTM_OK);
     assert_int_equal(n, 32);
     assert_memory_equal(out, in + 100, 32);
     hb_assert_done();
-    assert_int_equal(trustm_sym_final(&dev, in, 16, out, 64, &n), API_BAD_SEQ); /* sequence closed */
+    assert_int_equal(trustm_sym_finish(&dev, in, 16, out, 64, &n), API_BAD_SEQ); /* sequence closed */
     /* another command between start and final ends the sequence on the host as on the chip */
     k = hx(a, 0, "94 08 00 25 E2 00 00 00 20");
     k = put(a, k, in, 32);
     xchg(k, rsp_tlv(0x61, in + 64, 32));
-    assert_int_equal(trustm_sym_start(&dev, false, TRUSTM_SYM_ECB, 0xE200, NULL, 0, in, 32, out, 32, &n), TRUSTM_OK);
+    assert_int_equal(trustm_sym_setup(&dev, 0xE200, false, TRUSTM_SYM_ECB, NULL, 0, in, 32, out, 32, &n), TRUSTM_OK);
     assert_int_equal(n, 32);
     k = hx(a, 0, "94 08 00 15 E2 00 02 00 10");
     k = put(a, k, in + 32, 16);
     xchg(k, rsp_tlv(0x61, in + 96, 16));
-    assert_int_equal(trustm_sym_continue(&dev, in + 32, 16, out, 16, &n), TRUSTM_OK);
+    assert_int_equal(trustm_sym_update(&dev, in + 32, 16, out, 16, &n), TRUSTM_OK);
     xchg(hx(a, 0, "8C 00 00 02 00 08"), rsp_raw(in, 8));
-    assert_int_equal(trustm_random(&dev, TRUSTM_RNG_TRNG, out + 100, 8), TRUSTM_OK);
-    assert_int_equal(trustm_sym_final(&dev, in, 16, out, 16, &n), API_BAD_SEQ);
+    assert_int_equal(trustm_random(&dev, TRUSTM_RNG_TRNG, 8, out + 100, 8, NULL), TRUSTM_OK);
+    assert_int_equal(trustm_sym_finish(&dev, in, 16, out, 16, &n), API_BAD_SEQ);
     hb_assert_done();
     /* a MAC during start is a bad response; the chip error closes the sequence */
     k = hx(a, 0, "94 20 00 15 F1 D1 00 00 10");
     xchg(put(a, k, in, 16), rsp_tlv(0x61, in, 32));
-    assert_int_equal(trustm_sym_start(&dev, false, TRUSTM_HMAC_SHA256, 0xF1D1, NULL, 0, in, 16, NULL, 0, NULL),
+    assert_int_equal(trustm_sym_setup(&dev, 0xF1D1, false, TRUSTM_HMAC_SHA256, NULL, 0, in, 16, NULL, 0, NULL),
                      BAD_RSP);
     /* one-shot HMAC: 48-byte MAC for SHA-384, wrong size refused */
     k = hx(a, 0, "94 21 00 0A F1 D1 01 00 05");
     xchg(put(a, k, in, 5), rsp_tlv(0x61, in, 32));
-    assert_int_equal(trustm_hmac(&dev, TRUSTM_HMAC_SHA384, 0xF1D1, in, 5, out, 64, &n), BAD_RSP);
+    assert_int_equal(trustm_hmac(&dev, 0xF1D1, TRUSTM_HMAC_SHA384, in, 5, out, 64, &n), BAD_RSP);
     /* HMAC verify (DEVICE_ERR 2F on mismatch) and clearing the Auto state (answer ignored) */
     k = hx(a, 0, "95 20 00 32 F1 D1 01 00 0A E1 00");
     k = put(a, k, in, 8);
     k = hx(a, k, "43 00 20");
     k = put(a, k, in + 8, 32);
     xchg_err(k, 0x2F);
-    assert_int_equal(trustm_hmac_verify(&dev, TRUSTM_HMAC_SHA256, 0xF1D1, 0xE100, in, 8, in + 8, 32),
+    assert_int_equal(trustm_hmac_verify(&dev, 0xF1D1, 0xE100, TRUSTM_HMAC_SHA256, in, 8, in + 8, 32),
                      TRUSTM_DEVICE_ERR(0x2F));
     xchg_err(hx(a, 0, "95 20 00 07 F1 D1 01 00 02 00 00"), 0x05);
     assert_int_equal(trustm_auto_state_clear(&dev, 0xF1D1), TRUSTM_OK);
     xchg_hex("95 20 00 07 F1 D1 01 00 02 00 00", "00 00 00 00");
     assert_int_equal(trustm_auto_state_clear(&dev, 0xF1D1), TRUSTM_OK);
     hb_assert_done();
-    assert_int_equal(trustm_hmac_verify(&dev, TRUSTM_HMAC_SHA256, 0xF1D1, 0xE100, in, 8, in + 8, 31), API_BAD_PARAM);
-    assert_int_equal(trustm_hmac_verify(&dev, TRUSTM_HMAC_SHA256, 0xF1D1, 0xE100, in, 600, in, 32), API_BAD_PARAM);
+    assert_int_equal(trustm_hmac_verify(&dev, 0xF1D1, 0xE100, TRUSTM_HMAC_SHA256, in, 8, in + 8, 31), API_BAD_PARAM);
+    assert_int_equal(trustm_hmac_verify(&dev, 0xF1D1, 0xE100, TRUSTM_HMAC_SHA256, in, 600, in, 32), API_BAD_PARAM);
 }
 
 static void test_aes_keygen(void **state)
@@ -427,7 +435,7 @@ static void test_aes_keygen(void **state)
     uint8_t key[32];
     size_t n = 0;
     xchg_hex("B9 81 00 09 01 00 02 E2 00 02 00 01 02", "00 00 00 00");
-    assert_int_equal(trustm_aes_keygen(&dev, TRUSTM_AES128, TRUSTM_OID_AES_KEY, 0x02), TRUSTM_OK);
+    assert_int_equal(trustm_aes_keygen(&dev, TRUSTM_OID_AES_KEY, TRUSTM_AES128, 0x02), TRUSTM_OK);
     xchg(hx(a, 0, "B9 83 00 03 07 00 00"), rsp_tlv(0x01, in, 32));
     assert_int_equal(trustm_aes_keygen_export(&dev, TRUSTM_AES256, key, 32, &n), TRUSTM_OK);
     assert_int_equal(n, 32);
@@ -436,7 +444,7 @@ static void test_aes_keygen(void **state)
     assert_int_equal(trustm_aes_keygen_export(&dev, TRUSTM_AES192, key, 32, &n), BAD_RSP);
     hb_assert_done();
     assert_int_equal(trustm_aes_keygen_export(&dev, TRUSTM_AES256, key, 31, &n), API_TOO_SMALL);
-    assert_int_equal(trustm_aes_keygen(&dev, 0x41, TRUSTM_OID_AES_KEY, 0x02), API_BAD_PARAM);
+    assert_int_equal(trustm_aes_keygen(&dev, TRUSTM_OID_AES_KEY, 0x41, 0x02), API_BAD_PARAM);
 }
 
 /* -------- RSA -------- */
@@ -492,20 +500,20 @@ static void test_rsa_keygen_sign(void **state)
     size_t pl = 0, vl = 0, sl = 0;
     size_t dl = make_pub(der, 128);
     xchg(hx(a, 0, "B8 41 00 09 01 00 02 E0 FC 02 00 01 10"), rsp_tlv(0x02, der, dl));
-    assert_int_equal(trustm_rsa_keygen(&dev, TRUSTM_RSA1024, 0xE0FC, 0x10, pub, sizeof pub, &pl), TRUSTM_OK);
+    assert_int_equal(trustm_rsa_keygen(&dev, 0xE0FC, TRUSTM_RSA1024, 0x10, pub, sizeof pub, &pl), TRUSTM_OK);
     assert_int_equal(pl, 145);
     assert_memory_equal(pub, der, 145);
     /* a 2048-bit key where 1024 was asked, a broken DER key, a too small buffer */
     size_t dl2 = make_pub(der, 256);
     xchg(hx(a, 0, "B8 41 00 09 01 00 02 E0 FD 02 00 01 02"), rsp_tlv(0x02, der, dl2));
-    assert_int_equal(trustm_rsa_keygen(&dev, TRUSTM_RSA1024, 0xE0FD, 0x02, pub, sizeof pub, &pl), BAD_RSP);
+    assert_int_equal(trustm_rsa_keygen(&dev, 0xE0FD, TRUSTM_RSA1024, 0x02, pub, sizeof pub, &pl), BAD_RSP);
     make_pub(der, 128);
     der[10] = 0x01;
     xchg(hx(a, 0, "B8 41 00 09 01 00 02 E0 FC 02 00 01 10"), rsp_tlv(0x02, der, dl));
-    assert_int_equal(trustm_rsa_keygen(&dev, TRUSTM_RSA1024, 0xE0FC, 0x10, pub, sizeof pub, &pl), BAD_RSP);
+    assert_int_equal(trustm_rsa_keygen(&dev, 0xE0FC, TRUSTM_RSA1024, 0x10, pub, sizeof pub, &pl), BAD_RSP);
     make_pub(der, 128);
     xchg(hx(a, 0, "B8 41 00 09 01 00 02 E0 FC 02 00 01 10"), rsp_tlv(0x02, der, dl));
-    assert_int_equal(trustm_rsa_keygen(&dev, TRUSTM_RSA1024, 0xE0FC, 0x10, pub, 144, &pl), API_TOO_SMALL);
+    assert_int_equal(trustm_rsa_keygen(&dev, 0xE0FC, TRUSTM_RSA1024, 0x10, pub, 144, &pl), API_TOO_SMALL);
     /* export: 01 private (04 81 80 <128>) and 02 public */
     size_t k = hx(r, 0, "00 00 00 00 01 00 83 04 81 80");
     k = put(r, k, in, 128);
@@ -524,15 +532,15 @@ static void test_rsa_keygen_sign(void **state)
     k = hx(a, 0, "B1 01 00 28 01 00 20");
     k = hx(a, put(a, k, in, 32), "03 00 02 E0 FC");
     xchg(k, rsp_raw(in + 64, 128));
-    assert_int_equal(trustm_rsa_sign(&dev, TRUSTM_RSA_PKCS1_SHA256, in, 32, 0xE0FC, sig, sizeof sig, &sl), TRUSTM_OK);
+    assert_int_equal(trustm_rsa_sign(&dev, 0xE0FC, TRUSTM_RSA_PKCS1_SHA256, in, 32, sig, sizeof sig, &sl), TRUSTM_OK);
     assert_int_equal(sl, 128);
     assert_memory_equal(sig, in + 64, 128);
     xchg(k, rsp_raw(in + 64, 127));
-    assert_int_equal(trustm_rsa_sign(&dev, TRUSTM_RSA_PKCS1_SHA256, in, 32, 0xE0FC, sig, sizeof sig, &sl), BAD_RSP);
+    assert_int_equal(trustm_rsa_sign(&dev, 0xE0FC, TRUSTM_RSA_PKCS1_SHA256, in, 32, sig, sizeof sig, &sl), BAD_RSP);
     xchg(k, rsp_raw(in + 64, 256));
-    assert_int_equal(trustm_rsa_sign(&dev, TRUSTM_RSA_PKCS1_SHA256, in, 32, 0xE0FC, sig, 128, &sl), API_TOO_SMALL);
+    assert_int_equal(trustm_rsa_sign(&dev, 0xE0FC, TRUSTM_RSA_PKCS1_SHA256, in, 32, sig, 128, &sl), API_TOO_SMALL);
     hb_assert_done();
-    assert_int_equal(trustm_rsa_sign(&dev, TRUSTM_RSA_PKCS1_SHA384, in, 32, 0xE0FC, sig, sizeof sig, &sl),
+    assert_int_equal(trustm_rsa_sign(&dev, 0xE0FC, TRUSTM_RSA_PKCS1_SHA384, in, 32, sig, sizeof sig, &sl),
                      API_BAD_PARAM);
 }
 
@@ -548,62 +556,62 @@ static void test_rsa_verify_encrypt_decrypt(void **state)
     k = hx(a, put(a, k, in + 32, 128), "05 00 01 41 06 00 91");
     k = put(a, k, der, dl);
     hb_exchange(&link, a, k, rsp_ok, 4, true);
-    assert_int_equal(trustm_rsa_verify(&dev, TRUSTM_RSA_PKCS1_SHA256, in, 32, in + 32, 128, TRUSTM_RSA1024, der, dl),
+    assert_int_equal(trustm_rsa_verify(&dev, der, dl, TRUSTM_RSA1024, TRUSTM_RSA_PKCS1_SHA256, in, 32, in + 32, 128),
                      TRUSTM_OK);
     xchg_err(k, 0x2C);
-    assert_int_equal(trustm_rsa_verify(&dev, TRUSTM_RSA_PKCS1_SHA256, in, 32, in + 32, 128, TRUSTM_RSA1024, der, dl),
+    assert_int_equal(trustm_rsa_verify(&dev, der, dl, TRUSTM_RSA1024, TRUSTM_RSA_PKCS1_SHA256, in, 32, in + 32, 128),
                      TRUSTM_DEVICE_ERR(0x2C));
     k = hx(a, 0, "B2 01 00 AB 01 00 20");
     k = hx(a, put(a, k, in, 32), "02 00 80");
     k = hx(a, put(a, k, in + 32, 128), "04 00 02 E0 E8");
     hb_exchange(&link, a, k, rsp_ok, 4, true);
-    assert_int_equal(trustm_rsa_verify_cert(&dev, TRUSTM_RSA_PKCS1_SHA256, in, 32, in + 32, 128, 0xE0E8), TRUSTM_OK);
+    assert_int_equal(trustm_rsa_verify_cert(&dev, 0xE0E8, TRUSTM_RSA_PKCS1_SHA256, in, 32, in + 32, 128), TRUSTM_OK);
     /* a verification answered with data */
     xchg(k, rsp_raw(in, 1));
-    assert_int_equal(trustm_rsa_verify_cert(&dev, TRUSTM_RSA_PKCS1_SHA256, in, 32, in + 32, 128, 0xE0E8), BAD_RSP);
+    assert_int_equal(trustm_rsa_verify_cert(&dev, 0xE0E8, TRUSTM_RSA_PKCS1_SHA256, in, 32, in + 32, 128), BAD_RSP);
     /* encrypt a message with the host key */
     trustm_rsa_key_src_t key = {0, TRUSTM_RSA1024, der, dl};
     k = hx(a, 0, "9E 11 00 AB 61 00 10");
     k = hx(a, put(a, k, in, 16), "05 00 01 41 06 00 91");
     k = put(a, k, der, dl);
     xchg(k, rsp_tlv(0x61, in + 300, 128));
-    assert_int_equal(trustm_rsa_encrypt(&dev, in, 16, &key, ct, sizeof ct, &n), TRUSTM_OK);
+    assert_int_equal(trustm_rsa_encrypt(&dev, &key, in, 16, ct, sizeof ct, &n), TRUSTM_OK);
     assert_int_equal(n, 128);
     assert_memory_equal(ct, in + 300, 128);
     xchg(k, rsp_tlv(0x61, in + 300, 256)); /* ciphertext not of the key size */
-    assert_int_equal(trustm_rsa_encrypt(&dev, in, 16, &key, ct, sizeof ct, &n), BAD_RSP);
+    assert_int_equal(trustm_rsa_encrypt(&dev, &key, in, 16, ct, sizeof ct, &n), BAD_RSP);
     /* encrypt the session with the certificate key */
     trustm_rsa_key_src_t cert = {0xE0E8, 0, NULL, 0};
     xchg(hx(a, 0, "9E 11 00 0A 02 00 02 E1 00 04 00 02 E0 E8"), rsp_tlv(0x61, in, 256));
-    assert_int_equal(trustm_rsa_encrypt_session(&dev, 0xE100, &cert, ct, sizeof ct, &n), TRUSTM_OK);
+    assert_int_equal(trustm_rsa_encrypt_session(&dev, &cert, 0xE100, ct, sizeof ct, &n), TRUSTM_OK);
     assert_int_equal(n, 256);
     /* decrypt and export: plaintext longer than k - 11 is impossible */
     k = hx(a, 0, "9F 11 00 88 61 00 80");
     k = hx(a, put(a, k, in, 128), "03 00 02 E0 FC");
     xchg(k, rsp_tlv(0x61, in + 400, 16));
-    assert_int_equal(trustm_rsa_decrypt(&dev, in, 128, 0xE0FC, out, 16, &n), TRUSTM_OK);
+    assert_int_equal(trustm_rsa_decrypt(&dev, 0xE0FC, in, 128, out, 16, &n), TRUSTM_OK);
     assert_int_equal(n, 16);
     assert_memory_equal(out, in + 400, 16);
     xchg(k, rsp_tlv(0x61, in + 400, 118));
-    assert_int_equal(trustm_rsa_decrypt(&dev, in, 128, 0xE0FC, out, 200, &n), BAD_RSP);
+    assert_int_equal(trustm_rsa_decrypt(&dev, 0xE0FC, in, 128, out, 200, &n), BAD_RSP);
     xchg(k, rsp_tlv(0x61, in + 400, 16));
-    assert_int_equal(trustm_rsa_decrypt(&dev, in, 128, 0xE0FC, out, 15, &n), API_TOO_SMALL);
+    assert_int_equal(trustm_rsa_decrypt(&dev, 0xE0FC, in, 128, out, 15, &n), API_TOO_SMALL);
     /* decrypt into a session: no data allowed back */
     k = hx(a, 0, "9F 11 00 8D 61 00 80");
     k = hx(a, put(a, k, in, 128), "03 00 02 E0 FC 02 00 02 E1 00");
     hb_exchange(&link, a, k, rsp_ok, 4, true);
-    assert_int_equal(trustm_rsa_decrypt_to_session(&dev, in, 128, 0xE0FC, 0xE100), TRUSTM_OK);
+    assert_int_equal(trustm_rsa_decrypt_to_session(&dev, 0xE0FC, 0xE100, in, 128), TRUSTM_OK);
     xchg(k, rsp_tlv(0x61, in, 16));
-    assert_int_equal(trustm_rsa_decrypt_to_session(&dev, in, 128, 0xE0FC, 0xE100), BAD_RSP);
+    assert_int_equal(trustm_rsa_decrypt_to_session(&dev, 0xE0FC, 0xE100, in, 128), BAD_RSP);
     hb_assert_done();
     /* argument checks */
     key.pub_len = dl - 1;
-    assert_int_equal(trustm_rsa_encrypt(&dev, in, 16, &key, ct, sizeof ct, &n), API_BAD_PARAM);
+    assert_int_equal(trustm_rsa_encrypt(&dev, &key, in, 16, ct, sizeof ct, &n), API_BAD_PARAM);
     key.pub_len = dl;
-    assert_int_equal(trustm_rsa_encrypt(&dev, in, 118, &key, ct, sizeof ct, &n), API_BAD_PARAM);
-    assert_int_equal(trustm_rsa_encrypt(&dev, in, 16, &key, ct, 127, &n), API_TOO_SMALL);
-    assert_int_equal(trustm_rsa_decrypt(&dev, in, 100, 0xE0FC, out, 200, &n), API_BAD_PARAM);
-    assert_int_equal(trustm_rsa_verify(&dev, TRUSTM_RSA_PKCS1_SHA256, in, 32, in, 256, TRUSTM_RSA1024, der, dl),
+    assert_int_equal(trustm_rsa_encrypt(&dev, &key, in, 118, ct, sizeof ct, &n), API_BAD_PARAM);
+    assert_int_equal(trustm_rsa_encrypt(&dev, &key, in, 16, ct, 127, &n), API_TOO_SMALL);
+    assert_int_equal(trustm_rsa_decrypt(&dev, 0xE0FC, in, 100, out, 200, &n), API_BAD_PARAM);
+    assert_int_equal(trustm_rsa_verify(&dev, der, dl, TRUSTM_RSA1024, TRUSTM_RSA_PKCS1_SHA256, in, 32, in, 256),
                      API_BAD_PARAM);
 }
 
@@ -618,27 +626,34 @@ static void test_derive(void **state)
     k = put(a, k, label, 16);
     k = hx(a, put(a, k, in, 32), "07 00 00");
     xchg(k, rsp_raw(in + 100, 16));
-    assert_int_equal(trustm_tls_prf(&dev, TRUSTM_PRF_SHA256, 0xF1D1, label, 16, in, 32, 10, 0, out, 10), TRUSTM_OK);
+    size_t dl = 0;
+    assert_int_equal(trustm_tls_prf(&dev, 0xF1D1, 0, TRUSTM_PRF_SHA256, 10, label, 16, in, 32, out, 11, &dl),
+                     TRUSTM_OK);
     assert_memory_equal(out, in + 100, 10);
     assert_int_equal(out[10], 0xEE);
+    assert_int_equal(dl, 10);
     xchg(k, rsp_raw(in + 100, 15));
-    assert_int_equal(trustm_tls_prf(&dev, TRUSTM_PRF_SHA256, 0xF1D1, label, 16, in, 32, 10, 0, out, 10), BAD_RSP);
+    assert_int_equal(trustm_tls_prf(&dev, 0xF1D1, 0, TRUSTM_PRF_SHA256, 10, label, 16, in, 32, out, 10, NULL), BAD_RSP);
     /* HKDF into a session */
     k = hx(a, 0, "B4 0A 00 39 01 00 02 F1 D1 03 00 02 00 20 04 00 04");
     k = hx(a, put(a, k, in, 4), "02 00 20");
     k = hx(a, put(a, k, in + 4, 32), "08 00 02 E1 02");
     hb_exchange(&link, a, k, rsp_ok, 4, true);
-    assert_int_equal(trustm_hkdf(&dev, TRUSTM_HKDF_SHA512, 0xF1D1, in + 4, 32, in, 4, 32, 0xE102, NULL, 0), TRUSTM_OK);
+    assert_int_equal(trustm_hkdf(&dev, 0xF1D1, 0xE102, TRUSTM_HKDF_SHA512, 32, in + 4, 32, in, 4, NULL, 0, NULL),
+                     TRUSTM_OK);
     xchg(k, rsp_raw(in, 32));
-    assert_int_equal(trustm_hkdf(&dev, TRUSTM_HKDF_SHA512, 0xF1D1, in + 4, 32, in, 4, 32, 0xE102, NULL, 0), BAD_RSP);
+    assert_int_equal(trustm_hkdf(&dev, 0xF1D1, 0xE102, TRUSTM_HKDF_SHA512, 32, in + 4, 32, in, 4, NULL, 0, NULL),
+                     BAD_RSP);
     hb_assert_done();
-    assert_int_equal(trustm_tls_prf(&dev, TRUSTM_PRF_SHA256, 0xF1D1, label, 16, NULL, 0, 16, 0, out, 16),
+    assert_int_equal(trustm_tls_prf(&dev, 0xF1D1, 0, TRUSTM_PRF_SHA256, 16, label, 16, NULL, 0, out, 16, NULL),
                      API_BAD_PARAM);
-    assert_int_equal(trustm_tls_prf(&dev, TRUSTM_PRF_SHA256, 0xF1D1, label, 16, in, 32, 257, 0, out, 300),
+    assert_int_equal(trustm_tls_prf(&dev, 0xF1D1, 0, TRUSTM_PRF_SHA256, 257, label, 16, in, 32, out, 300, NULL),
                      API_BAD_PARAM);
-    assert_int_equal(trustm_tls_prf(&dev, TRUSTM_PRF_SHA256, 0xF1D1, label, 16, in, 32, 32, 0, out, 31), API_TOO_SMALL);
-    assert_int_equal(trustm_hkdf(&dev, TRUSTM_HKDF_SHA256, 0xF1D1, in, 4, NULL, 0, 15, 0xE100, NULL, 0), API_BAD_PARAM);
-    assert_int_equal(trustm_hkdf(&dev, TRUSTM_PRF_SHA256, 0xF1D1, in, 4, NULL, 0, 16, 0, out, 16), API_BAD_PARAM);
+    assert_int_equal(trustm_tls_prf(&dev, 0xF1D1, 0, TRUSTM_PRF_SHA256, 32, label, 16, in, 32, out, 31, NULL),
+                     API_TOO_SMALL);
+    assert_int_equal(trustm_hkdf(&dev, 0xF1D1, 0xE100, TRUSTM_HKDF_SHA256, 15, in, 4, NULL, 0, NULL, 0, NULL),
+                     API_BAD_PARAM);
+    assert_int_equal(trustm_hkdf(&dev, 0xF1D1, 0, TRUSTM_PRF_SHA256, 16, in, 4, NULL, 0, out, 16, NULL), API_BAD_PARAM);
 }
 
 /* -------- sessions, hibernate, SEC -------- */
@@ -719,8 +734,8 @@ static void test_nonblocking_ops(void **state)
     uint64_t deadline = 0;
     trustm_status_t s;
     xchg(hx(a, 0, "8C 00 00 02 00 10"), rsp_raw(in, 16));
-    assert_int_equal(trustm_op_start_random(&dev, TRUSTM_RNG_TRNG, rnd, 16), TRUSTM_OK);
-    assert_int_equal(trustm_op_start_random(&dev, TRUSTM_RNG_TRNG, rnd, 16), API_BAD_SEQ);
+    assert_int_equal(trustm_op_start_random(&dev, TRUSTM_RNG_TRNG, 16, rnd, 16, NULL), TRUSTM_OK);
+    assert_int_equal(trustm_op_start_random(&dev, TRUSTM_RNG_TRNG, 16, rnd, 16, NULL), API_BAD_SEQ);
     do {
         uint32_t before = hb.txns;
         s = trustm_op_poll(&dev, &deadline);

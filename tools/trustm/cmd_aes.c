@@ -133,7 +133,7 @@ static int keygen_run(const cli_globals_t *g, const keygen_opts_t *k, keygen_res
     if (k->a.export_key) {
         st = trustm_aes_keygen_export(&d.dev, k->alg, res->kb, sizeof(res->kb), &res->klen);
     } else {
-        st = trustm_aes_keygen(&d.dev, k->alg, k->key, k->usage);
+        st = trustm_aes_keygen(&d.dev, k->key, k->alg, k->usage);
     }
     if (st != TRUSTM_OK) {
         rc = cli_report_status("GenSymKey", st);
@@ -263,9 +263,9 @@ static int sym_run(const cli_globals_t *g, const sym_opts_t *s, sym_data_t *x)
         return rc;
     }
     const uint8_t *ivp = s->iv_len > 0u ? s->iv : NULL;
-    st = s->decrypt ? trustm_sym_decrypt(&d.dev, s->mode, s->key, ivp, s->iv_len, x->in, x->len, x->out, AES_IN_MAX,
+    st = s->decrypt ? trustm_sym_decrypt(&d.dev, s->key, s->mode, ivp, s->iv_len, x->in, x->len, x->out, AES_IN_MAX,
                                          &x->out_len)
-                    : trustm_sym_encrypt(&d.dev, s->mode, s->key, ivp, s->iv_len, x->in, x->len, x->out, AES_IN_MAX,
+                    : trustm_sym_encrypt(&d.dev, s->key, s->mode, ivp, s->iv_len, x->in, x->len, x->out, AES_IN_MAX,
                                          &x->out_len);
     if (st != TRUSTM_OK) {
         rc = cli_report_key_status(s->decrypt ? "DecryptSym" : "EncryptSym", st, s->key, "enc");

@@ -114,7 +114,7 @@ static int counter_run(const cli_globals_t *g, const counter_opts_t *o, counter_
         return rc;
     }
     if (o->have_count) {
-        st = trustm_counter_count(&d.dev, o->oid, (uint8_t)o->count);
+        st = trustm_counter_increment(&d.dev, o->oid, (uint8_t)o->count);
         if (st != TRUSTM_OK && TRUSTM_STATUS_LAYER(st) == TRUSTM_LAYER_DEVICE &&
             trustm_counter_read(&d.dev, o->oid, &value, &threshold) == TRUSTM_OK && value + o->count > threshold) {
             fprintf(stderr,

@@ -144,7 +144,7 @@ static int hmac_run(const cli_globals_t *g, const hmac_opts_t *h, hmac_data_t *x
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    trustm_status_t st = trustm_hmac(&d.dev, types[h->alg], h->oid, x->in, x->len, x->mac, sizeof(x->mac), &x->mac_len);
+    trustm_status_t st = trustm_hmac(&d.dev, h->oid, types[h->alg], x->in, x->len, x->mac, sizeof(x->mac), &x->mac_len);
     if (st != TRUSTM_OK) {
         rc = cli_report_status("HMAC (EncryptSym)", st);
     }
@@ -194,7 +194,7 @@ static int derive_run(const cli_globals_t *g, const char *cmd, const trustm_deri
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    st = trustm_derive_key(&d.dev, p, key, size);
+    st = trustm_derive_key(&d.dev, p, key, size, NULL);
     if (st != TRUSTM_OK) {
         rc = cli_report_status("DeriveKey", st);
     }

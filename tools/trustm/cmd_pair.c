@@ -195,7 +195,7 @@ static int pair_check(const cli_globals_t *g, const pair_opts_t *o)
         return rc;
     }
     uint8_t r[8];
-    trustm_status_t st = trustm_random(&d.dev, TRUSTM_RNG_TRNG, r, sizeof(r));
+    trustm_status_t st = trustm_random(&d.dev, TRUSTM_RNG_TRNG, sizeof(r), r, sizeof(r), NULL);
     if (st != TRUSTM_OK) {
         rc = cli_report_status("checking the pairing (protected GetRandom)", st);
     }

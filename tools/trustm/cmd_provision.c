@@ -193,19 +193,19 @@ static int setup_run(const cli_globals_t *g, const setup_opts_t *o, setup_result
     trustm_status_t st = TRUSTM_OK;
     char what[80];
     if (o->cert_path != NULL) {
-        st = trustm_protupd_setup_trust_anchor(&d.dev, o->ta, o->cert, o->cert_len);
+        st = trustm_protupd_provision_trust_anchor(&d.dev, o->ta, o->cert, o->cert_len);
         snprintf(what, sizeof what, "trust anchor %04X", o->ta);
         res->ta_done = st == TRUSTM_OK;
     }
     if (st == TRUSTM_OK && o->secret_path != NULL) {
-        st = trustm_protupd_setup_secret(&d.dev, o->secret_oid, o->secret, o->secret_len);
+        st = trustm_protupd_provision_secret(&d.dev, o->secret_oid, o->secret, o->secret_len);
         snprintf(what, sizeof what, "secret %04X", o->secret_oid);
         res->secret_done = st == TRUSTM_OK;
     }
     for (size_t k = 0; st == TRUSTM_OK && k < o->n_targets; k++) {
         trustm_protupd_target_t t;
         setup_target(o, k, &t);
-        st = trustm_protupd_setup_target(&d.dev, &t);
+        st = trustm_protupd_provision_target(&d.dev, &t);
         snprintf(what, sizeof what, "target %04X", o->targets[k]);
         if (st == TRUSTM_OK)
             res->targets_done = k + 1;

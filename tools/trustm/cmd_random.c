@@ -60,7 +60,7 @@ static int random_run(const cli_globals_t *g, const random_opts_t *o, random_res
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    trustm_status_t st = trustm_random(&d.dev, o->rng, res->buf, o->n);
+    trustm_status_t st = trustm_random(&d.dev, o->rng, o->n, res->buf, o->n, NULL);
     if (st != TRUSTM_OK) {
         rc = cli_report_status("GetRandom", st);
     } else {

@@ -181,7 +181,7 @@ static int rsa_keygen_run(const cli_globals_t *g, const rsa_keygen_opts_t *k, rs
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    trustm_status_t st = trustm_rsa_keygen(&d.dev, k->alg, k->key, k->usage, res->b, TRUSTM_RSA_PUBKEY_MAX, &res->len);
+    trustm_status_t st = trustm_rsa_keygen(&d.dev, k->key, k->alg, k->usage, res->b, TRUSTM_RSA_PUBKEY_MAX, &res->len);
     if (st != TRUSTM_OK) {
         rc = cli_report_status("GenKeyPair", st);
     }
@@ -315,7 +315,7 @@ static int rsa_sign_run(const cli_globals_t *g, const rsa_sign_opts_t *so, const
     rc = get_digest(&d, cmd, &so->o, x->in, x->len, digest, &dlen, &scheme);
     if (rc == CLI_EXIT_OK) {
         trustm_status_t st =
-            trustm_rsa_sign(&d.dev, scheme, digest, dlen, so->key, res->b, TRUSTM_RSA_MAX_BYTES, &res->len);
+            trustm_rsa_sign(&d.dev, so->key, scheme, digest, dlen, res->b, TRUSTM_RSA_MAX_BYTES, &res->len);
         if (st != TRUSTM_OK) {
             rc = cli_report_key_status("CalcSign", st, so->key, "sign");
         }
@@ -411,10 +411,10 @@ static int rsa_verify_run(const cli_globals_t *g, const rsa_verify_opts_t *v, co
     rc = get_digest(&d, cmd, &v->o, x->in, x->len, digest, &dlen, &scheme);
     if (rc == CLI_EXIT_OK) {
         if (v->src.pub != NULL) {
-            st = trustm_rsa_verify(&d.dev, scheme, digest, dlen, v->sig, v->sig_len, v->src.alg, v->src.pub,
-                                   v->src.pub_len);
+            st = trustm_rsa_verify(&d.dev, v->src.pub, v->src.pub_len, v->src.alg, scheme, digest, dlen, v->sig,
+                                   v->sig_len);
         } else {
-            st = trustm_rsa_verify_cert(&d.dev, scheme, digest, dlen, v->sig, v->sig_len, v->src.cert_oid);
+            st = trustm_rsa_verify_cert(&d.dev, v->src.cert_oid, scheme, digest, dlen, v->sig, v->sig_len);
         }
         if (st != TRUSTM_OK) {
             res->invalid = st == TRUSTM_DEVICE_ERR(0x2Cu);
@@ -493,7 +493,7 @@ static int rsa_encrypt_run(const cli_globals_t *g, const rsa_encrypt_opts_t *e, 
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    trustm_status_t st = trustm_rsa_encrypt(&d.dev, e->msg, e->len, &e->src, res->b, TRUSTM_RSA_MAX_BYTES, &res->len);
+    trustm_status_t st = trustm_rsa_encrypt(&d.dev, &e->src, e->msg, e->len, res->b, TRUSTM_RSA_MAX_BYTES, &res->len);
     if (st != TRUSTM_OK) {
         rc = cli_report_status("EncryptAsym", st);
     }
@@ -554,7 +554,7 @@ static int rsa_decrypt_run(const cli_globals_t *g, const rsa_decrypt_opts_t *x, 
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    trustm_status_t st = trustm_rsa_decrypt(&d.dev, x->ct, x->len, x->key, res->b, TRUSTM_RSA_MAX_BYTES, &res->len);
+    trustm_status_t st = trustm_rsa_decrypt(&d.dev, x->key, x->ct, x->len, res->b, TRUSTM_RSA_MAX_BYTES, &res->len);
     if (st != TRUSTM_OK) {
         rc = cli_report_key_status("DecryptAsym", st, x->key, "enc");
     }
