@@ -7,7 +7,6 @@
 
 #include "optiga_compat_int.h"
 #include "trustm/trustm_shield.h"
-#include "trustm_bytes.h"
 
 typedef struct compat_slot {
     union {

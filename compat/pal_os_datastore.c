@@ -7,7 +7,6 @@
 
 #include "optiga/pal/pal_os_datastore.h"
 #include "optiga_compat_int.h"
-#include "trustm_bytes.h"
 
 #define DS_SECRET_MAX 64u
 

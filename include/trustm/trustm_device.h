@@ -149,6 +149,10 @@ typedef struct trustm_uid {
 /* Pure: decode exactly TRUSTM_UID_SIZE bytes (API BAD_PARAM for another length). */
 TRUSTM_MUST_CHECK trustm_status_t trustm_uid_decode(const uint8_t *buf, size_t len, trustm_uid_t *uid);
 
+/* Overwrite n bytes at p with zeros in a way the compiler may not remove: for the caller's
+ * copies of keys, secrets and context handles (the library wipes its own). */
+void trustm_wipe(void *p, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
