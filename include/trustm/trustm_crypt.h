@@ -216,6 +216,15 @@ TRUSTM_MUST_CHECK trustm_status_t trustm_hkdf(trustm_device_t *dev, uint16_t sec
                                               uint8_t alg, uint16_t key_len, const uint8_t *salt, size_t salt_len,
                                               const uint8_t *info, size_t info_len, uint8_t *out, size_t out_size,
                                               size_t *out_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_tls_prf(trustm_device_t *dev, uint16_t secret_oid,
+                                                          uint16_t session_oid, uint8_t alg, uint16_t key_len,
+                                                          const uint8_t *label, size_t label_len, const uint8_t *seed,
+                                                          size_t seed_len, uint8_t *out, size_t out_size,
+                                                          size_t *out_len);
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_hkdf(trustm_device_t *dev, uint16_t secret_oid, uint16_t session_oid,
+                                                       uint8_t alg, uint16_t key_len, const uint8_t *salt,
+                                                       size_t salt_len, const uint8_t *info, size_t info_len,
+                                                       uint8_t *out, size_t out_size, size_t *out_len);
 
 /* ---------------------------------------------------------------- RSA (§5.9-5.13, §5.16) */
 #define TRUSTM_RSA1024          0x41u

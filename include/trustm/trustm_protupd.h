@@ -62,10 +62,12 @@ TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_protected_update(trustm_device
                                                                    const uint8_t *const fragments[],
                                                                    const size_t lens[], size_t n);
 
-/* Cut a fragment stream F1 || F2 || ... || Fn (as the tool prints it) at 640-byte boundaries:
- * fills up to max entries of fragments/lens; returns the number of fragments (0 for an empty
- * stream or when more than max would be needed). */
-size_t trustm_protupd_split(const uint8_t *stream, size_t len, const uint8_t *fragments[], size_t lens[], size_t max);
+/* Pure: cut a fragment stream F1 || F2 || ... || Fn (as the tool prints it) at 640-byte
+ * boundaries: fills up to max entries of fragments/lens (pointers into stream), *count = the
+ * number of fragments. API BAD_PARAM for an empty stream, BUFFER_TOO_SMALL when more than max
+ * fragments would be needed. */
+TRUSTM_MUST_CHECK trustm_status_t trustm_protupd_split(const uint8_t *stream, size_t len, const uint8_t *fragments[],
+                                                       size_t lens[], size_t max, size_t *count);
 
 /* ---- one-time provisioning (protected-update.md §7.3; needs the objects' LcsO < op) ---- */
 
@@ -90,8 +92,11 @@ typedef struct trustm_protupd_target {
     uint8_t reset_type;   /* F0 value for metadata updates (objects.md §3.4)          */
     bool key_object;      /* add Execute = ALW                                        */
 } trustm_protupd_target_t;
-/* Build the metadata container for t into md (>= 20 bytes).  Returns its length, 0 on bad t. */
-size_t trustm_protupd_target_metadata(const trustm_protupd_target_t *t, uint8_t *md, size_t md_size);
+#define TRUSTM_PROTUPD_TARGET_MD_MAX 21u /* longest container trustm_protupd_target_encode() makes */
+/* Pure: the metadata container for t (20 LL ...). API BAD_PARAM on a bad t, BUFFER_TOO_SMALL
+ * when md_size is below what t needs (at most TRUSTM_PROTUPD_TARGET_MD_MAX). */
+TRUSTM_MUST_CHECK trustm_status_t trustm_protupd_target_encode(const trustm_protupd_target_t *t, uint8_t *md,
+                                                               size_t md_size, size_t *md_len);
 TRUSTM_MUST_CHECK trustm_status_t trustm_protupd_provision_target(trustm_device_t *dev,
                                                                   const trustm_protupd_target_t *t);
 

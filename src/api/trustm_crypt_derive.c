@@ -87,36 +87,53 @@ trustm_status_t trustm_derive_key(trustm_device_t *dev, const trustm_derive_t *p
     return api_run(dev, trustm_op_start_derive_key(dev, p, out, out_size, out_len));
 }
 
+/* The convenience forms: a trustm_derive_t of their arguments (copied by the start). */
+static void derive_params(trustm_derive_t *p, uint16_t secret_oid, uint16_t session_oid, uint8_t alg, uint16_t key_len,
+                          const uint8_t *label, size_t label_len)
+{
+    memset(p, 0, sizeof *p);
+    p->alg = alg;
+    p->secret_oid = secret_oid;
+    p->session_oid = session_oid;
+    p->key_len = key_len;
+    p->label = label;
+    p->label_len = label_len;
+}
+
+trustm_status_t trustm_op_start_tls_prf(trustm_device_t *dev, uint16_t secret_oid, uint16_t session_oid, uint8_t alg,
+                                        uint16_t key_len, const uint8_t *label, size_t label_len, const uint8_t *seed,
+                                        size_t seed_len, uint8_t *out, size_t out_size, size_t *out_len)
+{
+    trustm_derive_t p;
+    derive_params(&p, secret_oid, session_oid, alg, key_len, label, label_len);
+    p.seed = seed;
+    p.seed_len = seed_len;
+    return is_prf(alg) ? trustm_op_start_derive_key(dev, &p, out, out_size, out_len) : API_BAD_PARAM;
+}
+
 trustm_status_t trustm_tls_prf(trustm_device_t *dev, uint16_t secret_oid, uint16_t session_oid, uint8_t alg,
                                uint16_t key_len, const uint8_t *label, size_t label_len, const uint8_t *seed,
                                size_t seed_len, uint8_t *out, size_t out_size, size_t *out_len)
 {
+    return api_run(dev, trustm_op_start_tls_prf(dev, secret_oid, session_oid, alg, key_len, label, label_len, seed,
+                                                seed_len, out, out_size, out_len));
+}
+
+trustm_status_t trustm_op_start_hkdf(trustm_device_t *dev, uint16_t secret_oid, uint16_t session_oid, uint8_t alg,
+                                     uint16_t key_len, const uint8_t *salt, size_t salt_len, const uint8_t *info,
+                                     size_t info_len, uint8_t *out, size_t out_size, size_t *out_len)
+{
     trustm_derive_t p;
-    memset(&p, 0, sizeof p);
-    p.alg = alg;
-    p.secret_oid = secret_oid;
-    p.label = label;
-    p.label_len = label_len;
-    p.seed = seed;
-    p.seed_len = seed_len;
-    p.key_len = key_len;
-    p.session_oid = session_oid;
-    return is_prf(alg) ? trustm_derive_key(dev, &p, out, out_size, out_len) : API_BAD_PARAM;
+    derive_params(&p, secret_oid, session_oid, alg, key_len, salt, salt_len);
+    p.info = info;
+    p.info_len = info_len;
+    return is_hkdf(alg) ? trustm_op_start_derive_key(dev, &p, out, out_size, out_len) : API_BAD_PARAM;
 }
 
 trustm_status_t trustm_hkdf(trustm_device_t *dev, uint16_t secret_oid, uint16_t session_oid, uint8_t alg,
                             uint16_t key_len, const uint8_t *salt, size_t salt_len, const uint8_t *info,
                             size_t info_len, uint8_t *out, size_t out_size, size_t *out_len)
 {
-    trustm_derive_t p;
-    memset(&p, 0, sizeof p);
-    p.alg = alg;
-    p.secret_oid = secret_oid;
-    p.label = salt;
-    p.label_len = salt_len;
-    p.info = info;
-    p.info_len = info_len;
-    p.key_len = key_len;
-    p.session_oid = session_oid;
-    return is_hkdf(alg) ? trustm_derive_key(dev, &p, out, out_size, out_len) : API_BAD_PARAM;
+    return api_run(dev, trustm_op_start_hkdf(dev, secret_oid, session_oid, alg, key_len, salt, salt_len, info, info_len,
+                                             out, out_size, out_len));
 }

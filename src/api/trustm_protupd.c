@@ -125,19 +125,21 @@ trustm_status_t trustm_protected_update(trustm_device_t *dev, const uint8_t *man
     return api_run(dev, trustm_op_start_protected_update(dev, manifest, manifest_len, fragments, lens, n));
 }
 
-size_t trustm_protupd_split(const uint8_t *stream, size_t len, const uint8_t *fragments[], size_t lens[], size_t max)
+trustm_status_t trustm_protupd_split(const uint8_t *stream, size_t len, const uint8_t *fragments[], size_t lens[],
+                                     size_t max, size_t *count)
 {
-    if (stream == NULL || len == 0 || fragments == NULL || lens == NULL)
-        return 0;
+    if (stream == NULL || len == 0 || fragments == NULL || lens == NULL || count == NULL)
+        return API_BAD_PARAM;
     size_t n = (len + TRUSTM_PROTUPD_FRAGMENT_MAX - 1u) / TRUSTM_PROTUPD_FRAGMENT_MAX;
     if (n > max)
-        return 0;
+        return API_TOO_SMALL;
     for (size_t i = 0; i < n; i++) {
         size_t off = i * TRUSTM_PROTUPD_FRAGMENT_MAX;
         fragments[i] = stream + off;
         lens[i] = len - off < TRUSTM_PROTUPD_FRAGMENT_MAX ? len - off : TRUSTM_PROTUPD_FRAGMENT_MAX;
     }
-    return n;
+    *count = n;
+    return TRUSTM_OK;
 }
 
 /* ---- setup ---- */
@@ -167,10 +169,15 @@ trustm_status_t trustm_protupd_provision_secret(trustm_device_t *dev, uint16_t s
     return typed_object(dev, secret_oid, 0x23u, secret, len);
 }
 
-size_t trustm_protupd_target_metadata(const trustm_protupd_target_t *t, uint8_t *md, size_t md_size)
+trustm_status_t trustm_protupd_target_encode(const trustm_protupd_target_t *t, uint8_t *md, size_t md_size,
+                                             size_t *md_len)
 {
-    if (t == NULL || md == NULL || md_size < 26u || t->ta_oid == 0 || (t->metadata_update && t->reset_type == 0))
-        return 0;
+    if (t == NULL || md == NULL || md_len == NULL || t->ta_oid == 0 || (t->metadata_update && t->reset_type == 0))
+        return API_BAD_PARAM;
+    size_t need =
+        2u + 2u + (t->secret_oid != 0 ? 7u : 3u) + 4u + (t->key_object ? 3u : 0u) + (t->metadata_update ? 3u : 0u);
+    if (md_size < need)
+        return API_TOO_SMALL;
     size_t n = 2;
     md[n++] = t->metadata_update ? 0xD8u : 0xD0u;
     md[n++] = t->secret_oid != 0 ? 7u : 3u;
@@ -199,15 +206,17 @@ size_t trustm_protupd_target_metadata(const trustm_protupd_target_t *t, uint8_t 
     }
     md[0] = 0x20u;
     md[1] = (uint8_t)(n - 2u);
-    return n;
+    *md_len = n;
+    return TRUSTM_OK;
 }
 
 trustm_status_t trustm_protupd_provision_target(trustm_device_t *dev, const trustm_protupd_target_t *t)
 {
-    uint8_t md[32];
-    size_t n = trustm_protupd_target_metadata(t, md, sizeof md);
-    if (n == 0)
-        return API_BAD_PARAM;
+    uint8_t md[TRUSTM_PROTUPD_TARGET_MD_MAX];
+    size_t n = 0;
+    trustm_status_t s = trustm_protupd_target_encode(t, md, sizeof md, &n);
+    if (s != TRUSTM_OK)
+        return s;
     return trustm_metadata_write(dev, t->oid, md, n);
 }
 

@@ -94,7 +94,9 @@ trustm_status_t pcf_apply(pcf_chip_t *c, const pu_dataset_t *ds)
 {
     const uint8_t *f[TRUSTM_PROTUPD_MAX_FRAGMENTS];
     size_t l[TRUSTM_PROTUPD_MAX_FRAGMENTS];
-    size_t n = trustm_protupd_split(ds->fragments, ds->fragments_len, f, l, TRUSTM_PROTUPD_MAX_FRAGMENTS);
+    size_t n = 0;
+    assert_int_equal(trustm_protupd_split(ds->fragments, ds->fragments_len, f, l, TRUSTM_PROTUPD_MAX_FRAGMENTS, &n),
+                     TRUSTM_OK);
     assert_int_equal(n, ds->n_fragments);
     return trustm_protected_update(&c->dev, ds->manifest, ds->manifest_len, f, l, n);
 }

@@ -180,7 +180,8 @@ static trustm_status_t id2_apply(tctx_t *t)
 {
     const uint8_t *f[4];
     size_t l[4];
-    size_t n = trustm_protupd_split(t->ds.fragments, t->ds.fragments_len, f, l, 4);
+    size_t n = 0;
+    assert_int_equal(trustm_protupd_split(t->ds.fragments, t->ds.fragments_len, f, l, 4, &n), TRUSTM_OK);
     return trustm_id2_key_update(&t->c.dev, id2, t->ds.manifest, t->ds.manifest_len, f, l, n);
 }
 
@@ -590,7 +591,13 @@ static void test_protected_update_checks(void **state)
     pcf_build(&t->p, &g_signer, &t->ds);
     const uint8_t *f[2];
     size_t l[2];
-    assert_int_equal(trustm_protupd_split(t->ds.fragments, t->ds.fragments_len, f, l, 2), 2);
+    size_t nf = 0;
+    assert_int_equal(trustm_protupd_split(t->ds.fragments, t->ds.fragments_len, f, l, 1, &nf),
+                     TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BUFFER_TOO_SMALL));
+    assert_int_equal(trustm_protupd_split(t->ds.fragments, 0, f, l, 2, &nf),
+                     TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_PARAM));
+    assert_int_equal(trustm_protupd_split(t->ds.fragments, t->ds.fragments_len, f, l, 2, &nf), TRUSTM_OK);
+    assert_int_equal(nf, 2);
     assert_int_equal(trustm_protupd_setup(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
     assert_int_equal(trustm_protupd_update(&t->c.dev, f[0], l[0]), TRUSTM_OK);
     /* GetDataObject aborts the sequence, and the aborted update gives the old tag back */
@@ -675,7 +682,8 @@ static void power_cut_case(tctx_t *t, size_t k, bool after_commit, const uint8_t
 {
     const uint8_t *f[4];
     size_t l[4];
-    size_t nf = trustm_protupd_split(t->ds.fragments, t->ds.fragments_len, f, l, 4);
+    size_t nf = 0;
+    assert_int_equal(trustm_protupd_split(t->ds.fragments, t->ds.fragments_len, f, l, 4, &nf), TRUSTM_OK);
     assert_int_equal(nf, 2);
     for (size_t i = 0; i < k; i++) {
         trustm_status_t s = i == 0 ? trustm_protupd_setup(&t->c.dev, t->ds.manifest, t->ds.manifest_len)
@@ -774,7 +782,9 @@ static void test_power_cut_state_file(void **state)
         pcf_build(&t->p, &g_signer, &t->ds);
         const uint8_t *f[2];
         size_t l[2];
-        assert_int_equal(trustm_protupd_split(t->ds.fragments, t->ds.fragments_len, f, l, 2), 2);
+        size_t nf = 0;
+        assert_int_equal(trustm_protupd_split(t->ds.fragments, t->ds.fragments_len, f, l, 2, &nf), TRUSTM_OK);
+        assert_int_equal(nf, 2);
         assert_int_equal(trustm_protupd_setup(&t->c.dev, t->ds.manifest, t->ds.manifest_len), TRUSTM_OK);
         assert_int_equal(trustm_protupd_update(&t->c.dev, f[0], l[0]), TRUSTM_OK);
         trustm_sim_faults_t plan;

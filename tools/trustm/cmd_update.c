@@ -44,8 +44,9 @@ int cli_pu_load(const cli_pu_args_t *a, const char *cmd, cli_pu_set_t *s)
             fprintf(stderr, "trustm %s: %s: empty fragment file\n", cmd, a->fragments[i]);
             return CLI_EXIT_FILE;
         }
-        size_t k = trustm_protupd_split(dst, len, s->frags + s->n, s->lens + s->n, TRUSTM_PROTUPD_MAX_FRAGMENTS - s->n);
-        if (k == 0) {
+        size_t k = 0;
+        if (trustm_protupd_split(dst, len, s->frags + s->n, s->lens + s->n, TRUSTM_PROTUPD_MAX_FRAGMENTS - s->n, &k) !=
+            TRUSTM_OK) {
             fprintf(stderr, "trustm %s: %s: more than %u fragments in total\n", cmd, a->fragments[i],
                     TRUSTM_PROTUPD_MAX_FRAGMENTS);
             return CLI_EXIT_FILE;
