@@ -6,10 +6,15 @@
  *    whose members the caller SHALL NOT access. Buffers passed to a function are borrowed for
  *    the duration of the call; buffers passed to a trustm_op_start_* function are borrowed
  *    until the operation completes or is aborted.
- *  - Outputs come last: (ctx, inputs..., out, out_size, *out_len).
- *  - Status: every function that can fail returns trustm_status_t (trustm_status.h). TRUSTM_OK
- *    is success, TRUSTM_IN_PROGRESS is "call again" and not an error; errors name the layer.
- *    Argument errors are detected before any I/O and change nothing.
+ *  - Names (docs/DESIGN.md, API rules): trustm_<object>_<verb>; trustm_op_start_X is the
+ *    non-blocking form of trustm_X (same arguments) and "start" means nothing else; streaming
+ *    operations are _setup / _update / _finish.
+ *  - Argument order: (device, key, parameters, inputs..., out, out_size, *out_len). out_size is
+ *    the capacity; where a parameter fixes the output length, out_len may be NULL.
+ *  - Status: every function that can fail returns trustm_status_t (trustm_status.h), marked
+ *    TRUSTM_MUST_CHECK. TRUSTM_OK is success, TRUSTM_IN_PROGRESS is "call again" and not an
+ *    error; errors name the layer. Argument errors are detected before any I/O and change
+ *    nothing.
  *  - NULL: pointer arguments must not be NULL unless documented (BAD_PARAM otherwise).
  *  - Threading: a device context is not thread-safe; one operation at a time per device.
  *  - Time: the core never reads a clock or sleeps; only the drivers (trustm_op_run/_poll)
