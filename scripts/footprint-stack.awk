@@ -260,16 +260,21 @@ END {
             if (orphan(c))
                 printf "  note: %s is address-taken but implements no member called indirectly\n", plain(c)
         }
-    line = ""
+    print "  members called indirectly (linked functions implementing each):"
+    line = "   "
     for (m in called) {
         n = 0
         for (c in taken)
             if ((c in known) && is_linked(c) && m != "" && implements(c, m))
                 n++
-        line = line sprintf(" %s %d,", m == "" ? "?" : m, n)
+        item = sprintf(" %s %d", m == "" ? "?" : m, n)
+        if (length(line) + length(item) > 96) {
+            print line
+            line = "   "
+        }
+        line = line item
     }
-    sub(/,$/, "", line)
-    printf "  members called indirectly, with the linked functions implementing them:%s\n", line
+    print line
     for (m in called)
         if (m == "")
             printf "  note: an indirect call site whose member could not be read (charged the deepest of all)\n"

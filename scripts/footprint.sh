@@ -202,14 +202,16 @@ echo
 echo "Worst-case stack from main (gcc -fstack-usage -fcallgraph-info=su; frames in bytes)"
 stack noshield >"$work/stack.txt"
 grep -v '^TOTAL' "$work/stack.txt"
-set -- $(awk '$1 == "TOTAL" { print $2, $3, $4 }' "$work/stack.txt")
-total=$1 cuts=$2 taken=$3
+read -r _ total cuts taken <<EOF
+$(grep '^TOTAL ' "$work/stack.txt")
+EOF
 printf '  %-44s %6d B   goal <= 400; ref: 408 B measured on the old core for this program\n' "total (deepest path)" "$total"
 stack shield >"$work/stack-shield.txt"
 total_on=$(awk '$1 == "TOTAL" { print $2 }' "$work/stack-shield.txt")
 printf '  %-44s %6d B\n' "total with TRUSTM_SHIELD compiled in (unused)" "$total_on"
 echo "  Indirect calls: the member called is read at the call site (pal->ops->now_us -> now_us) and"
 echo "  charged as the deepest of the $taken address-taken linked functions named <prefix>_<member>[_cb];"
-echo "  libc/libgcc frames from the disassembly (push/sub sp); $cuts call cycle(s) cut."
+echo "  a member no linked function implements (0 above) is a NULL pointer in this program; libc and"
+echo "  libgcc frames from the disassembly (push/sub sp); $cuts call cycle(s) cut."
 json footprint.stack.worst_case "$total" bytes ", TRUSTM_SHIELD off, call tree from main"
 json footprint.stack.worst_case "$total_on" bytes ", TRUSTM_SHIELD on (unused), call tree from main"
