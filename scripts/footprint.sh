@@ -113,7 +113,13 @@ awk -v json="$json" -v total="$total" -v conf="$conf, TRUSTM_SHIELD off" -v conf
         names = names (names == "" ? "" : ", ") m
         next
     }
-    $1 == "HEAP" { heap = heap "    " $0 "\n"; next }
+    $1 == "HEAP" {
+        heapcode += $2
+        sub(/^HEAP /, "")
+        gsub(/[^ (]*\//, "")
+        heap = heap "    " $0 "\n"
+        next
+    }
     END {
         n = split("common codec proto cmd api", order, " ")
         for (i = 1; i <= n; i++) if (order[i] in lib) { row("library " order[i], order[i]); js("footprint.flash.library." order[i], t[order[i]] + r[order[i]] + d[order[i]] + o[order[i]]); done[order[i]] = 1 }
@@ -146,9 +152,9 @@ awk -v json="$json" -v total="$total" -v conf="$conf, TRUSTM_SHIELD off" -v conf
             print "Heap: 0 B (no malloc, free or _sbrk in the link map)"
             js("footprint.ram.heap", 0)
         } else {
-            print "Heap: linked, pulled in by (bytes, member, referrer):"
+            print "Heap: allocator linked (bytes of code, member, who pulled it in):"
             printf "%s", heap
-            js("footprint.ram.heap_code_linked", 1)
+            js("footprint.flash.heap_allocator", heapcode)
         }
         printf "  program: data %d + bss %d B (the device context, buffers); toolchain: data %d + bss %d B\n", d["program"], b["program"], d["toolchain"], b["toolchain"]
         print "  ref: vendor host library: 2,664 B static RAM + 188 B heap (FIXED FIGURES QUOTED from issue 11)"
