@@ -3,6 +3,8 @@
 #  1. wire: bytes, I2C transactions and simulated time per exchange vs the physical limit
 #  2. ops:  simulated time of the datasheet Table 16 operations, with the bus share
 #  3. cpu:  host CPU instructions per command (callgrind; repeatable, machine-independent)
+#  5c. footprint: flash, static RAM, RAM per device and worst-case stack of the five-call program
+#      on Cortex-M4 (scripts/footprint.sh; needs arm-none-eabi-gcc)
 set -eu
 build=${1:-build}
 echo "== 1. wire: OpenApplication + read UID through the host stack and the simulator"
@@ -42,6 +44,10 @@ wait "$tp_pid" 2>/dev/null || true
 grep -v '^{' "$tp/out"
 grep '^{' "$tp/out" >"$build/bench/throughput.jsonl" || true
 rm -rf "$tp"
+
+echo
+echo "== 5c. footprint on Cortex-M4 (issue 11): flash, static RAM, RAM per device, worst-case stack"
+"$(dirname "$0")/footprint.sh" "$build" || echo "footprint: failed (above); bench goes on"
 
 # every figure written as JSON lines by a section goes into build/bench/results.json
 mkdir -p "$build/bench"

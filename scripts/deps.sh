@@ -26,7 +26,7 @@ for group in "$@"; do
         cross) want="$want $cross" ;;
         sanitize) want="$want $sanit" ;;
         demo) want="$want $core $demo" ;;
-        bench) want="$want $core $bench" ;;
+        bench) want="$want $core $bench $cross" ;;
         format) want="$want $format" ;;
         fleet) want="$want $core $demo $fleet" ;;
         ci) want="$want $core $cross $sanit $demo $bench $format $fleet" ;;

@@ -208,6 +208,8 @@ static trustm_status_t sock_exchange(trustm_pal_socket_t *s, uint8_t op, uint8_t
         *rsp_len = 0;
     }
     s->now_cached = false; /* any message may move the clock */
+    s->pend_valid = false; /* and a DATA frame read along with I2C_STATE is due first */
+    s->messages++;
     if (s->fd < 0 && sock_connect(s) != TRUSTM_OK) {
         return TRUSTM_PAL_IO;
     }
@@ -433,8 +435,62 @@ static trustm_status_t sock_xfer_base(trustm_pal_socket_t *s, trustm_pal_xfer_t 
     return r;
 }
 
+/* Registers and I2C_STATE bit of the chip (ifx-i2c.md), for XFER kind 5. */
+#define SOCK_REG_DATA       0x80u
+#define SOCK_REG_I2C_STATE  0x82u
+#define SOCK_STATE_RESP_RDY 0x40u
+
+/* Complete x from one transfer's answer: status st, flags (bit 0 virtual clock, bit 1 register
+ * selected), the clock t after it, the bytes read (on ACK, len of them, len padded with FF when
+ * x wants more: a register read past its end gives FF). */
+static trustm_status_t xfer_answer(trustm_pal_socket_t *s, trustm_pal_xfer_t *x, uint8_t st, uint8_t flags, uint64_t t,
+                                   const uint8_t *bytes, size_t len)
+{
+    if (s->have_remote && t < s->last_remote_us) {
+        t = s->last_remote_us;
+    }
+    s->last_remote_us = t;
+    s->last_local_us = local_now_us();
+    s->have_remote = true;
+    s->cached_now = t;
+    s->now_cached = (flags & 1u) != 0u;
+    x->now_us = t;
+    if (st == TRUSTM_SOCK_ST_ACK) {
+        if (x->kind == TRUSTM_PAL_XFER_READ || x->kind == TRUSTM_PAL_XFER_READ_REG) {
+            size_t k = len < x->len ? len : x->len;
+            memcpy(x->buf, bytes, k);
+            memset(x->buf + k, 0xFF, x->len - k);
+        }
+        x->done = x->kind == TRUSTM_PAL_XFER_SLEEP ? 0u : x->len;
+        return TRUSTM_OK;
+    }
+    x->done = (flags & 2u) != 0u ? 1u : 0u;
+    return map_bus_status(st);
+}
+
+/* The DATA part of a kind 5 answer (d[0..dn)): u8 status, u8 flags, u64 clock, the frame on ACK. */
+static bool xfer_keep_data(trustm_pal_socket_t *s, const uint8_t *state, const uint8_t *d, size_t dn)
+{
+    uint16_t len = (uint16_t)((state[2] << 8) | state[3]);
+    if (dn < 10u || (state[0] & SOCK_STATE_RESP_RDY) == 0u || len == 0u || len > TRUSTM_SOCK_DATA_MAX ||
+        dn != (d[0] == TRUSTM_SOCK_ST_ACK ? 10u + len : 10u)) {
+        return false;
+    }
+    s->pend_status = d[0];
+    s->pend_flags = d[1];
+    s->pend_now = get_be64(d + 2);
+    s->pend_len = d[0] == TRUSTM_SOCK_ST_ACK ? len : 0u;
+    memcpy(s->pend_buf, d + 10, s->pend_len);
+    s->pend_valid = true;
+    return true;
+}
+
 /* One XFER message: u8 kind, u32 pre-sleep, u8 reg, u32 gap, u16 len, write bytes; answer:
- * u8 flags (bit 0 virtual clock, bit 1 register selected), u64 clock, read bytes on ACK. */
+ * u8 flags (bit 0 virtual clock, bit 1 register selected), u64 clock, read bytes on ACK.
+ * I2C_STATE reads go as kind 5 (+ u8 data register, u32 its pre-sleep, u16 largest frame): when
+ * the state announces a frame, the daemon reads it GUARD_TIME later, as the data link's next
+ * transfer would, and appends u8 status, u8 flags, u64 clock, the frame. That next transfer is
+ * then answered here without a message. */
 static trustm_status_t sock_xfer(void *ctx, trustm_pal_xfer_t *x)
 {
     trustm_pal_socket_t *s = ctx;
@@ -445,10 +501,18 @@ static trustm_status_t sock_xfer(void *ctx, trustm_pal_xfer_t *x)
     bool wr = x->kind == TRUSTM_PAL_XFER_WRITE;
     bool rd = x->kind == TRUSTM_PAL_XFER_READ || x->kind == TRUSTM_PAL_XFER_READ_REG;
     x->done = 0;
+    if (s->pend_valid) {
+        s->pend_valid = false;
+        if (x->kind == TRUSTM_PAL_XFER_READ_REG && x->reg == SOCK_REG_DATA && x->buf != NULL && x->len > 0u) {
+            return xfer_answer(s, x, s->pend_status, s->pend_flags, s->pend_now, s->pend_buf, s->pend_len);
+        }
+    }
     if (s->xfer_off || x->len > TRUSTM_SOCK_MAX_PAYLOAD - 12u || ((wr || rd) && (x->buf == NULL || x->len == 0u))) {
         return sock_xfer_base(s, x);
     }
-    req[0] = (uint8_t)x->kind;
+    bool combo = !s->combo_off && x->kind == TRUSTM_PAL_XFER_READ_REG && x->reg == SOCK_REG_I2C_STATE && x->len == 4u;
+    size_t req_len = 12u;
+    req[0] = combo ? 5u : (uint8_t)x->kind;
     put_be32(req + 1, x->pre_sleep_us);
     req[5] = x->reg;
     put_be32(req + 6, x->gap_us);
@@ -456,39 +520,35 @@ static trustm_status_t sock_xfer(void *ctx, trustm_pal_xfer_t *x)
     req[11] = (uint8_t)x->len;
     if (wr) {
         memcpy(req + 12, x->buf, x->len);
+        req_len += x->len;
+    } else if (combo) {
+        req[12] = SOCK_REG_DATA;
+        put_be32(req + 13, x->gap_us); /* GUARD_TIME after the state read, as the data link waits */
+        req[17] = (uint8_t)(TRUSTM_SOCK_DATA_MAX >> 8);
+        req[18] = (uint8_t)TRUSTM_SOCK_DATA_MAX;
+        req_len = 19u;
     }
-    if (sock_exchange(s, TRUSTM_SOCK_OP_XFER, x->addr7, req, 12u + (wr ? x->len : 0u), &st, rsp, sizeof(rsp), &n,
-                      x->pre_sleep_us + x->gap_us) != TRUSTM_OK) {
+    if (sock_exchange(s, TRUSTM_SOCK_OP_XFER, x->addr7, req, req_len, &st, rsp, sizeof(rsp), &n,
+                      x->pre_sleep_us + 2u * x->gap_us) != TRUSTM_OK) {
         x->now_us = extrapolated_now(s);
         return TRUSTM_PAL_IO;
     }
-    if (st == TRUSTM_SOCK_ST_BAD_REQ && n == 0u) { /* an older daemon: base messages from now on */
-        s->xfer_off = true;
+    if (st == TRUSTM_SOCK_ST_BAD_REQ && n == 0u) {
+        if (combo) { /* a daemon without kind 5: kind 3 from now on */
+            s->combo_off = true;
+            return sock_xfer(ctx, x);
+        }
+        s->xfer_off = true; /* an older daemon: base messages from now on */
         return sock_xfer_base(s, x);
     }
-    if (n < 9u || (st == TRUSTM_SOCK_ST_ACK && rd && n != 9u + x->len)) {
+    size_t main_len = 9u + (st == TRUSTM_SOCK_ST_ACK && rd ? x->len : 0u);
+    if (n < main_len || (n > main_len && (!combo || st != TRUSTM_SOCK_ST_ACK ||
+                                          !xfer_keep_data(s, rsp + 9, rsp + main_len, n - main_len)))) {
+        s->pend_valid = false;
         x->now_us = extrapolated_now(s);
         return TRUSTM_PAL_IO;
     }
-    uint64_t t = get_be64(rsp + 1);
-    if (s->have_remote && t < s->last_remote_us) {
-        t = s->last_remote_us;
-    }
-    s->last_remote_us = t;
-    s->last_local_us = local_now_us();
-    s->have_remote = true;
-    s->cached_now = t;
-    s->now_cached = (rsp[0] & 1u) != 0u;
-    x->now_us = t;
-    if (st == TRUSTM_SOCK_ST_ACK) {
-        if (rd) {
-            memcpy(x->buf, rsp + 9, x->len);
-        }
-        x->done = x->kind == TRUSTM_PAL_XFER_SLEEP ? 0u : x->len;
-        return TRUSTM_OK;
-    }
-    x->done = (rsp[0] & 2u) != 0u ? 1u : 0u;
-    return map_bus_status(st);
+    return xfer_answer(s, x, st, rsp[0], get_be64(rsp + 1), rsp + 9, x->len);
 }
 
 const trustm_pal_ops_t trustm_pal_socket_ops = {

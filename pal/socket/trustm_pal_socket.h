@@ -8,6 +8,10 @@
  *   set_pin    -> POWER_ON/POWER_OFF (0x11/0x10) for VDD, RST_HIGH/RST_LOW (0x13/0x12) for RST
  *   now_us     -> NOW_US   (0x21)  the daemon's clock, which may be virtual
  *   sleep_us   -> SLEEP_US (0x20)  so the host's waits advance a virtual clock
+ *   xfer       -> XFER     (0x50)  one transfer with its waits and the clock in one message; an
+ *                                  I2C_STATE read is sent as kind 5, which also returns the DATA
+ *                                  frame the state announces: the host's DATA read that follows
+ *                                  is answered from it (a daemon without kind 5: kind 3)
  *
  * Failure behaviour: every exchange is bounded by a receive/send timeout (never hangs). A
  * failed or timed-out exchange closes the connection (the byte stream can no longer be trusted)
@@ -50,6 +54,7 @@ extern "C" {
 #define TRUSTM_SOCK_ST_BAD_REQ   0x03u
 
 #define TRUSTM_SOCK_MAX_PAYLOAD        4096u
+#define TRUSTM_SOCK_DATA_MAX           277u /* largest DATA_REG_LEN (frame) of the chip */
 #define TRUSTM_SOCK_DEFAULT_TIMEOUT_MS 5000u
 
 typedef struct trustm_pal_socket {
@@ -64,6 +69,15 @@ typedef struct trustm_pal_socket {
     bool xfer_off;           /* the daemon does not know XFER: base messages only */
     bool now_cached;         /* cached_now is exact (virtual clock, nothing sent since) */
     uint64_t cached_now;
+    unsigned long messages; /* requests sent to the daemon since open (a figure for benchmarks) */
+    /* XFER kind 5: an I2C_STATE read showing a response ready brings the DATA read along; the
+     * next transfer, the host's DATA read, is answered from pend_* without a message. */
+    bool combo_off; /* the daemon does not know kind 5 (or the caller turned it off) */
+    bool pend_valid;
+    uint8_t pend_status, pend_flags;
+    uint16_t pend_len;
+    uint64_t pend_now;
+    uint8_t pend_buf[TRUSTM_SOCK_DATA_MAX];
 } trustm_pal_socket_t;
 
 /*

@@ -98,14 +98,18 @@ static int send_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
+/* The response in one send: a header sent apart from its payload wakes the client twice
+ * (header, then payload), which costs a scheduler round trip per message. */
 static int respond(client_t *c, uint8_t status, const uint8_t *payload, size_t n)
 {
-    uint8_t hdr[3];
-    hdr[0] = status;
-    trustm_be16_put(hdr + 1, (uint16_t)n);
-    if (send_all(c->fd, hdr, 3) != 0)
+    uint8_t msg[3 + MAX_PAYLOAD];
+    if (n > MAX_PAYLOAD)
         return -1;
-    return n > 0 ? send_all(c->fd, payload, n) : 0;
+    msg[0] = status;
+    trustm_be16_put(msg + 1, (uint16_t)n);
+    if (n > 0)
+        memcpy(msg + 3, payload, n);
+    return send_all(c->fd, msg, 3 + n);
 }
 
 static void fault_update(server_t *s, uint8_t op, uint32_t v, bool after_commit)
@@ -154,26 +158,22 @@ static void serve_sleep(server_t *s, uint32_t us)
     }
 }
 
-/* XFER (docs/sim-socket.md): u8 kind (1 write, 2 read, 3 register read, 4 sleep), u32 sleep
- * before, u8 register, u32 gap, u16 length, the bytes of a write. Answer: status of the first
+/* XFER (docs/sim-socket.md): u8 kind (1 write, 2 read, 3 register read, 4 sleep, 5 state then
+ * data), u32 sleep before, u8 register, u32 gap, u16 length, the bytes of a write (kind 5: u8 data
+ * register, u32 sleep before the data read, u16 largest data length). Answer: status of the first
  * transaction that failed; u8 flags (bit 0 virtual clock, bit 1 register selected), u64 clock
- * after the transfer, the bytes read on ACK. */
-static int handle_xfer(server_t *s, client_t *c, uint8_t addr, uint16_t len, const uint8_t *p)
+ * after the transfer, the bytes read on ACK; kind 5 adds the data read's part when it was made. */
+#define I2C_STATE_RESP_RDY 0x40u
+
+/* One transfer of kind 1..4 (kind 5: its register reads); fills out[0..9) and the bytes read. */
+static uint8_t xfer_one(server_t *s, uint8_t addr, uint8_t kind, uint32_t pre, uint8_t reg, uint32_t gap,
+                        const uint8_t *wr, uint16_t n, uint8_t *out, size_t *out_len)
 {
-    uint8_t out[MAX_PAYLOAD];
-    if (len < 12)
-        return respond(c, ST_BAD_REQUEST, NULL, 0);
-    uint8_t kind = p[0], reg = p[5];
-    uint32_t pre = trustm_be32_get(p + 1), gap = trustm_be32_get(p + 6);
-    uint16_t n = trustm_be16_get(p + 10);
     bool rd = kind == 2 || kind == 3;
-    if (kind < 1 || kind > 4 || (kind == 1 && (n == 0 || len != 12u + n)) || (kind != 1 && len != 12) ||
-        (rd && (n == 0 || 9u + n > MAX_PAYLOAD)))
-        return respond(c, ST_BAD_REQUEST, NULL, 0);
     serve_sleep(s, pre);
     uint8_t st = ST_ACK, flags = s->o->real_clock ? 0u : 1u;
     if (kind == 1) {
-        st = (uint8_t)trustm_sim_i2c_write(s->sim, addr, p + 12, n);
+        st = (uint8_t)trustm_sim_i2c_write(s->sim, addr, wr, n);
     } else if (kind == 3) {
         st = (uint8_t)trustm_sim_i2c_write(s->sim, addr, &reg, 1);
         if (st == ST_ACK) {
@@ -187,7 +187,41 @@ static int handle_xfer(server_t *s, client_t *c, uint8_t addr, uint16_t len, con
         trustm_sim_clock_sync(s->sim, mono_us() - s->t0_us);
     out[0] = flags;
     trustm_be64_put(out + 1, trustm_sim_now_us(s->sim));
-    return respond(c, st, out, 9u + (st == ST_ACK && rd ? n : 0u));
+    *out_len = 9u + (st == ST_ACK && rd ? n : 0u);
+    return st;
+}
+
+static int handle_xfer(server_t *s, client_t *c, uint8_t addr, uint16_t len, const uint8_t *p)
+{
+    uint8_t out[MAX_PAYLOAD];
+    size_t n_out = 0;
+    if (len < 12)
+        return respond(c, ST_BAD_REQUEST, NULL, 0);
+    uint8_t kind = p[0], reg = p[5];
+    uint32_t pre = trustm_be32_get(p + 1), gap = trustm_be32_get(p + 6);
+    uint16_t n = trustm_be16_get(p + 10);
+    bool rd = kind == 2 || kind == 3 || kind == 5;
+    if (kind < 1 || kind > 5 || (kind == 1 && (n == 0 || len != 12u + n)) || (kind == 5 && len != 19) ||
+        (kind != 1 && kind != 5 && len != 12) || (rd && (n == 0 || 9u + n > MAX_PAYLOAD)))
+        return respond(c, ST_BAD_REQUEST, NULL, 0);
+    if (kind != 5) {
+        uint8_t st = xfer_one(s, addr, kind, pre, reg, gap, p + 12, n, out, &n_out);
+        return respond(c, st, out, n_out);
+    }
+    /* state then data: the register read of the state, and when it shows a response of
+     * 1..max bytes ready, the register read of the data register for exactly that length */
+    uint8_t dreg = p[12];
+    uint32_t dpre = trustm_be32_get(p + 13);
+    uint16_t dmax = trustm_be16_get(p + 17);
+    uint8_t st = xfer_one(s, addr, 3, pre, reg, gap, NULL, n, out, &n_out);
+    uint16_t dlen = n >= 4 ? trustm_be16_get(out + 9 + 2) : 0;
+    if (st == ST_ACK && n >= 4 && (out[9] & I2C_STATE_RESP_RDY) != 0 && dlen > 0 && dlen <= dmax &&
+        n_out + 10u + dlen <= MAX_PAYLOAD) {
+        size_t d_out = 0;
+        out[n_out] = xfer_one(s, addr, 3, dpre, dreg, gap, NULL, dlen, out + n_out + 1, &d_out);
+        n_out += 1u + d_out;
+    }
+    return respond(c, st, out, n_out);
 }
 
 static int handle(server_t *s, client_t *c, uint8_t op, uint8_t addr, uint16_t len, const uint8_t *p)
