@@ -73,12 +73,12 @@ int main(void)
         return 1;
     if (trustm_data_read(&dev, 0xE0E0u, 0, cert, sizeof cert, &len) != TRUSTM_OK)
         return 2;
-    if (trustm_random(&dev, TRUSTM_RNG_TRNG, rnd, sizeof rnd) != TRUSTM_OK)
+    if (trustm_random(&dev, TRUSTM_RNG_TRNG, sizeof rnd, rnd, sizeof rnd, &len) != TRUSTM_OK)
         return 3;
-    if (trustm_rsa_sign(&dev, TRUSTM_RSA_PKCS1_SHA256, digest, sizeof digest, 0xE0FCu, sig, sizeof sig, &len) !=
+    if (trustm_rsa_sign(&dev, 0xE0FCu, TRUSTM_RSA_PKCS1_SHA256, digest, sizeof digest, sig, sizeof sig, &len) !=
         TRUSTM_OK)
         return 4;
-    if (trustm_sym_encrypt(&dev, TRUSTM_SYM_CBC, 0xE200u, iv, sizeof iv, message, sizeof message, enc, sizeof enc,
+    if (trustm_sym_encrypt(&dev, 0xE200u, TRUSTM_SYM_CBC, iv, sizeof iv, message, sizeof message, enc, sizeof enc,
                            &len) != TRUSTM_OK)
         return 5;
     return 0;
