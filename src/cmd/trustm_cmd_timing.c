@@ -12,6 +12,15 @@
 
 #define MS(x) ((uint32_t)(x)*1000u)
 
+/* Hashing at 15 kB/s: 1000000 / 15000 = 200 / 3 us per byte, in 32-bit arithmetic (an APDU is
+ * shorter than 64 kB, so in_len * 200 fits; a 64-bit division would pull in a 700-byte libgcc
+ * routine on a 32-bit target). */
+static uint32_t hash_us(size_t in_len)
+{
+    uint32_t n = in_len > 0xFFFFu ? 0xFFFFu : (uint32_t)in_len;
+    return n * 200u / 3u;
+}
+
 uint32_t trustm_cmd_expected_us(const uint8_t *apdu, size_t len)
 {
     if (apdu == NULL || len < TRUSTM_APDU_HEADER_SIZE)
@@ -48,11 +57,11 @@ uint32_t trustm_cmd_expected_us(const uint8_t *apdu, size_t len)
     case TRUSTM_CMD_GEN_KEY_PAIR:
         return param == 0x41u ? MS(400) : MS(2900); /* RSA 1024 : 2048 */
     case TRUSTM_CMD_CALC_HASH:                      /* SHA-256 at 15 kB/s */
-        return MS(1) + (uint32_t)((uint64_t)in_len * 1000000u / 15000u);
+        return MS(1) + hash_us(in_len);
     case TRUSTM_CMD_SET_OBJECT_PROTECTED: /* start verifies a signature; the rest hash a fragment */
         if (in_len > 0 && apdu[TRUSTM_APDU_HEADER_SIZE] == 0x30u)
             return MS(40);
-        return MS(4) + (uint32_t)((uint64_t)in_len * 1000000u / 15000u);
+        return MS(4) + hash_us(in_len);
     default:
         return 0;
     }
