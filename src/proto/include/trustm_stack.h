@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trustm/trustm_io.h"
 #include "trustm/trustm_stats.h"
 #include "trustm/trustm_status.h"
 #include "trustm_frame.h"
@@ -40,44 +41,7 @@
 extern "C" {
 #endif
 
-/* ---- I/O requests ------------------------------------------------------------------------- */
-
-typedef enum trustm_io_kind {
-    TRUSTM_IO_NONE = 0,
-    TRUSTM_IO_I2C_WRITE,   /* one write transaction of buf[0..len) (buf[0] = register address) */
-    TRUSTM_IO_I2C_READ,    /* one read transaction of exactly len bytes into buf               */
-    TRUSTM_IO_WAIT,        /* do nothing until the clock reaches until_us                       */
-    TRUSTM_IO_SET_PIN,     /* drive pin to level                                                */
-    TRUSTM_IO_I2C_READ_REG /* register read: write the 1-byte register address reg, wait at
-                            * least gap_us (GUARD_TIME), read exactly len bytes into buf. A
-                            * performer may stop after the select: io_done(TRUSTM_IN_PROGRESS,
-                            * 1, now); if the read fails after a good select: io_done(error, 1,
-                            * now) -- then only the read is requested again                  */
-} trustm_io_kind_t;
-
-/* Pin identifiers of TRUSTM_IO_SET_PIN (same meaning and values as trustm_pal_pin_t). */
-#define TRUSTM_IO_PIN_RST 0u
-#define TRUSTM_IO_PIN_VDD 1u
-
-/* until_us: WAIT: the time to wait for; the I2C kinds: not before then (GUARD_TIME after the
- * previous transaction, the NACK retry interval) -- the performer waits first if needed. */
-typedef struct trustm_io {
-    trustm_io_kind_t kind;
-    uint8_t addr7;
-    uint8_t reg; /* TRUSTM_IO_I2C_READ_REG */
-    uint8_t pin;
-    bool level;
-    uint32_t gap_us; /* TRUSTM_IO_I2C_READ_REG: between the two transactions */
-    uint8_t *buf;
-    size_t len;
-    uint64_t until_us;
-} trustm_io_t;
-
-/* Time comparison that survives wrap-around: true when a is at or after b. */
-static inline bool trustm_time_reached(uint64_t a, uint64_t b)
-{
-    return (int64_t)(a - b) >= 0;
-}
+/* ---- I/O requests: trustm_io_t, trustm_time_reached (public, trustm/trustm_io.h) ------------- */
 
 /* ---- PHY registers and defaults (ifx-i2c.md §1.2, §1.3, §8) -------------------------------- */
 
