@@ -25,9 +25,11 @@
 enum { OP_NONE = 0, OP_OPEN, OP_RESET, OP_TRANSCEIVE, OP_SEQ };
 enum { PH_IDLE = 0, PH_STACK_OPEN, PH_CMD, PH_RAW, PH_LAST_ERROR, PH_WAIT, PH_PL_CTL, PH_DONE };
 
-#define DEV_MAGIC    0x54524D44u /* "TRMD" */
-#define CMD_BUF_SIZE TRUSTM_APDU_MAX_SIZE
-#define RSP_BUF_SIZE (TRUSTM_APDU_MAX_SIZE + TRUSTM_PL_HDR_MAX)
+#define DEV_MAGIC 0x54524D44u /* "TRMD" */
+/* One APDU buffer: the command is built into it, the response overwrites it (the whole command
+ * has been sent by then; a resend after response bytes arrived is refused by the transport). */
+#define CMD_BUF_SIZE  TRUSTM_APDU_MAX_SIZE
+#define APDU_BUF_SIZE (TRUSTM_APDU_MAX_SIZE + TRUSTM_PL_HDR_MAX)
 
 typedef struct dev_impl {
     uint32_t magic;
@@ -48,15 +50,16 @@ typedef struct dev_impl {
 #endif
     api_op_t seq;
     api_shared_t shared;
-    uint8_t cmd_buf[CMD_BUF_SIZE];
     size_t cmd_len;
-    size_t cmd_hw, rsp_hw; /* bytes of cmd_buf / rsp_buf used since the last wipe */
-    uint8_t rsp_buf[RSP_BUF_SIZE];
+    size_t apdu_hw; /* bytes of apdu_buf used since the last wipe */
+    uint8_t apdu_buf[APDU_BUF_SIZE];
     trustm_stack_t stack;
 } dev_impl_t;
 
-/* trustm_device_t must be able to hold the implementation (C99 compile-time check). */
+/* trustm_device_t must be able to hold the implementation, and the published figure must be
+ * the real one (C99 compile-time checks). */
 typedef char trustm_device_size_check[(sizeof(dev_impl_t) <= TRUSTM_DEVICE_PRIVATE_SIZE) ? 1 : -1];
+typedef char trustm_device_size_honest[(TRUSTM_DEVICE_PRIVATE_SIZE - sizeof(dev_impl_t) < 64u) ? 1 : -1];
 
 static dev_impl_t *impl(trustm_device_t *dev)
 {
@@ -151,12 +154,17 @@ static void op_finish(dev_impl_t *d, trustm_status_t s)
     d->result = s;
 }
 
-/* Response bytes of the last exchange into rsp_buf: bound of the wipe. */
+/* Bytes of apdu_buf used: bound of the wipe. */
+static void op_used(dev_impl_t *d, size_t n)
+{
+    if (n > d->apdu_hw)
+        d->apdu_hw = n > sizeof d->apdu_buf ? sizeof d->apdu_buf : n;
+}
+
+/* Response bytes of the last exchange into apdu_buf. */
 static void op_rsp_used(dev_impl_t *d)
 {
-    size_t n = trustm_stack_rsp_written(&d->stack);
-    if (n > d->rsp_hw)
-        d->rsp_hw = n;
+    op_used(d, trustm_stack_rsp_written(&d->stack));
 }
 
 /* Wipe everything that carried a command or a response (exported keys, plaintext, secrets
@@ -166,10 +174,8 @@ static void op_wipe(dev_impl_t *d)
 {
     /* only what the operation used (a whole-buffer wipe cost ~15k instructions a command) */
     op_rsp_used(d);
-    trustm_wipe(d->cmd_buf, d->cmd_hw > sizeof d->cmd_buf ? sizeof d->cmd_buf : d->cmd_hw);
-    trustm_wipe(d->rsp_buf, d->rsp_hw > sizeof d->rsp_buf ? sizeof d->rsp_buf : d->rsp_hw);
-    d->cmd_hw = 0;
-    d->rsp_hw = 0;
+    trustm_wipe(d->apdu_buf, d->apdu_hw);
+    d->apdu_hw = 0;
     if (d->seq.ops != NULL) /* the only user of the operation state */
         trustm_wipe(&d->seq.st, sizeof d->seq.st);
     d->seq.ops = NULL;
@@ -180,15 +186,14 @@ static void op_wipe(dev_impl_t *d)
 static trustm_status_t op_exchange(dev_impl_t *d, uint8_t phase)
 {
     d->phase = phase;
-    if (d->cmd_len > d->cmd_hw)
-        d->cmd_hw = d->cmd_len;
-    return trustm_stack_start(&d->stack, d->cmd_buf, d->cmd_len, trustm_cmd_expected_us(d->cmd_buf, d->cmd_len),
-                              d->rsp_buf, sizeof d->rsp_buf, dev_now(d));
+    op_used(d, d->cmd_len);
+    return trustm_stack_start(&d->stack, d->apdu_buf, d->cmd_len, trustm_cmd_expected_us(d->apdu_buf, d->cmd_len),
+                              d->apdu_buf, sizeof d->apdu_buf, dev_now(d));
 }
 
 static trustm_status_t op_last_error(dev_impl_t *d)
 {
-    trustm_status_t s = trustm_cmd_last_error_encode(d->cmd_buf, sizeof d->cmd_buf, &d->cmd_len);
+    trustm_status_t s = trustm_cmd_last_error_encode(d->apdu_buf, CMD_BUF_SIZE, &d->cmd_len);
     if (s != TRUSTM_OK)
         return s;
     return op_exchange(d, PH_LAST_ERROR);
@@ -198,9 +203,9 @@ static trustm_status_t op_last_error(dev_impl_t *d)
 static trustm_status_t op_seq_send(dev_impl_t *d)
 {
     d->seq.wait_us = 0;
-    trustm_status_t s = d->seq.ops->build(&d->seq, d->cmd_buf, sizeof d->cmd_buf, &d->cmd_len);
+    trustm_status_t s = d->seq.ops->build(&d->seq, d->apdu_buf, CMD_BUF_SIZE, &d->cmd_len);
     if (s != TRUSTM_OK) {
-        d->cmd_hw = sizeof d->cmd_buf; /* a failed build may have written part of its data */
+        op_used(d, CMD_BUF_SIZE); /* a failed build may have written part of its data */
         return s;
     }
     return op_exchange(d, PH_CMD);
@@ -269,7 +274,7 @@ static void op_cmd_done(dev_impl_t *d, trustm_status_t s)
         return;
     }
     trustm_apdu_rsp_t r;
-    s = trustm_cmd_response_decode(d->rsp_buf, rsp_len, &r);
+    s = trustm_cmd_response_decode(d->apdu_buf, rsp_len, &r);
     if (s == TRUSTM_CMD_STA_FAILED) {
         s = op_last_error(d);
         if (s != TRUSTM_OK)
@@ -280,13 +285,14 @@ static void op_cmd_done(dev_impl_t *d, trustm_status_t s)
         op_finish(d, s);
         return;
     }
-    op_seq_parsed(d, d->seq.ops->parse(&d->seq, d->rsp_buf, rsp_len));
+    op_seq_parsed(d, d->seq.ops->parse(&d->seq, d->apdu_buf, rsp_len));
 }
 
 static void op_last_error_done(dev_impl_t *d, trustm_status_t s)
 {
     uint8_t code = 0;
-    if (s == TRUSTM_OK && trustm_cmd_last_error_decode(d->rsp_buf, trustm_stack_rsp_len(&d->stack), &code) != TRUSTM_OK)
+    if (s == TRUSTM_OK &&
+        trustm_cmd_last_error_decode(d->apdu_buf, trustm_stack_rsp_len(&d->stack), &code) != TRUSTM_OK)
         code = 0;
     if (s != TRUSTM_OK && trustm_status_is_error(s) && TRUSTM_STATUS_LAYER(s) != TRUSTM_LAYER_CMD) {
         /* the link failed while reading the code: report the link error (it may be sticky) */

@@ -1,6 +1,7 @@
 /* Network + transport layer, master side (ifx-i2c.md §3, §4). Table in trustm_tl.h. */
 #include "trustm_tl.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "trustm_dl.h"
@@ -98,6 +99,18 @@ static void tl_recv(trustm_tl_t *tl)
     trustm_dl_recv_start(tl->dl, tl_deadline(tl));
 }
 
+/* The message body may share its buffer with the response (the device layer's one APDU buffer):
+ * once response bytes have been written over it, it cannot be sent again. (A presentation layer
+ * that re-reads the APDU -- the Shielded Connection re-encrypts it for a resend -- does so only
+ * after answers that carried no body, see trustm_pl_shield.c.) */
+static bool tl_body_overwritten(const trustm_tl_t *tl)
+{
+    if (tl->rsp_hw == 0 || tl->msg.body_len == 0)
+        return false;
+    uintptr_t b = (uintptr_t)tl->msg.body, r = (uintptr_t)tl->caller_rsp;
+    return r < b + tl->msg.body_len && b < r + tl->rsp_hw;
+}
+
 /* Ask the PL for the next message of the exchange and start sending it. */
 static trustm_status_t tl_begin_message(trustm_tl_t *tl)
 {
@@ -110,6 +123,8 @@ static trustm_status_t tl_begin_message(trustm_tl_t *tl)
     if (tl->msg.hdr_len > TRUSTM_PL_HDR_MAX || tl->msg.rx_hdr_len > TRUSTM_PL_HDR_MAX ||
         (tl->msg.body == NULL && tl->msg.body_len > 0) || tl->msg.hdr_len + tl->msg.body_len == 0)
         return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_INTERNAL);
+    if (tl_body_overwritten(tl))
+        return TL_ERR(TRUSTM_BASE_PROTOCOL);
     tl->tx_pos = 0;
     tl->resent = false;
     tl->error_sent = false;
@@ -203,6 +218,10 @@ static void tl_on_packet(trustm_tl_t *tl, const uint8_t *pkt, size_t len)
     bool sending = tl->tx_pos < tl->msg.hdr_len + tl->msg.body_len;
     if (chain == TRUSTM_TL_CHAIN_ERROR && trustm_pctr_chan(pctr) == 0) {
         if (tl->resent) {
+            tl_finish(tl, TL_ERR(TRUSTM_BASE_PROTOCOL));
+            return;
+        }
+        if (tl_body_overwritten(tl)) {
             tl_finish(tl, TL_ERR(TRUSTM_BASE_PROTOCOL));
             return;
         }
