@@ -378,10 +378,10 @@ void trustm_stack_wipe(trustm_stack_t *st)
     if (trustm_stack_is_busy(st))
         return;
     /* only what was used: the buffers are wiped after every operation */
-    trustm_wipe(st->dl.tx_buf, st->dl.tx_hw);
-    trustm_wipe(st->dl.rx_buf, st->dl.rx_hw);
-    st->dl.tx_hw = 0;
-    st->dl.rx_hw = 0;
+    trustm_wipe(st->dl.frame, st->dl.frame_hw);
+    trustm_wipe(st->dl.ctrl_rx, sizeof st->dl.ctrl_rx);
+    st->dl.frame_hw = 0;
+    st->dl.tx_stale = true;
     trustm_wipe(st->tl.rx_hdr, sizeof st->tl.rx_hdr);
     st->dl.rx_packet = NULL;
     st->dl.rx_packet_len = 0;

@@ -229,11 +229,18 @@ typedef struct trustm_dl {
     const uint8_t *rx_packet;
     size_t rx_packet_len;
     trustm_status_t result;
-    uint16_t tx_hw, rx_hw; /* bytes of tx_buf / rx_buf used since the last wipe */
+    uint16_t frame_hw; /* bytes of frame used since the last wipe */
+    bool tx_stale;     /* a received frame overwrote the data frame: refill before a resend */
+    /* The layer above rebuilds the packet of the frame being sent (same bytes) into the packet
+     * area; false: it cannot (the frame then fails with DL PROTOCOL). */
+    bool (*refill)(void *ctx, uint8_t *packet);
+    void *refill_ctx;
     uint8_t state_buf[4];
     uint8_t ctrl_buf[1 + TRUSTM_DL_OVERHEAD];
-    uint8_t tx_buf[1 + TRUSTM_DL_FRAME_MAX]; /* register byte 0x80 + data frame */
-    uint8_t rx_buf[TRUSTM_DL_FRAME_MAX];
+    uint8_t ctrl_rx[TRUSTM_DL_OVERHEAD]; /* received frames of up to 5 bytes (control frames) */
+    /* One frame buffer for both directions: register byte 0x80 + the data frame to send, or
+     * (from frame + 1) a received frame longer than a control frame. */
+    uint8_t frame[1 + TRUSTM_DL_FRAME_MAX];
 } trustm_dl_t;
 
 typedef struct trustm_tl {
