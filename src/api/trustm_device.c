@@ -32,28 +32,27 @@ enum { PH_IDLE = 0, PH_STACK_OPEN, PH_CMD, PH_RAW, PH_LAST_ERROR, PH_WAIT, PH_PL
 #define APDU_BUF_SIZE (TRUSTM_APDU_MAX_SIZE + TRUSTM_PL_HDR_MAX)
 
 typedef struct dev_impl {
-    uint32_t magic;
     trustm_pal_t pal;
-    trustm_stack_reset_t reset;
-    unsigned cmd_flags;
-    bool linked; /* stack opened (reset + negotiation done) */
-    uint8_t op;
-    uint8_t phase;
-    trustm_status_t result;
     size_t *out_len; /* transceive */
-    bool restore;    /* open with restore: the Shielded Connection session is restored first */
-    /* sequence operations */
-    uint64_t wait_until;
-    unsigned seq_flags; /* API_OP_* of the running sequence operation */
 #ifdef TRUSTM_CFG_SHIELD
     trustm_shield_t *shield;
 #endif
-    api_op_t seq;
-    api_shared_t shared;
+    uint64_t wait_until; /* between two commands of a sequence operation */
     size_t cmd_len;
-    size_t apdu_hw; /* bytes of apdu_buf used since the last wipe */
-    uint8_t apdu_buf[APDU_BUF_SIZE];
+    api_op_t seq; /* the sequence operation */
     trustm_stack_t stack;
+    uint32_t magic;
+    trustm_status_t result;
+    uint16_t apdu_hw;  /* bytes of apdu_buf used since the last wipe */
+    uint8_t cmd_flags; /* TRUSTM_CMD_FLAG_* */
+    uint8_t seq_flags; /* API_OP_* of the running sequence operation */
+    uint8_t reset;     /* trustm_stack_reset_t */
+    bool linked;       /* stack opened (reset + negotiation done) */
+    uint8_t op;
+    uint8_t phase;
+    bool restore; /* open with restore: the Shielded Connection session is restored first */
+    api_shared_t shared;
+    uint8_t apdu_buf[APDU_BUF_SIZE];
 } dev_impl_t;
 
 /* trustm_device_t must be able to hold the implementation, and the published figure must be
@@ -124,7 +123,7 @@ trustm_status_t trustm_device_init(trustm_device_t *dev, const trustm_pal_t *pal
 #ifdef TRUSTM_CFG_SHIELD
     d->shield = c.shield;
 #endif
-    d->cmd_flags = c.plain_cmd_codes ? TRUSTM_CMD_FLAG_PLAIN : 0u;
+    d->cmd_flags = c.plain_cmd_codes ? (uint8_t)TRUSTM_CMD_FLAG_PLAIN : 0u;
     switch (c.reset) {
     case TRUSTM_RESET_COLD:
         d->reset = TRUSTM_STACK_RESET_COLD;
@@ -158,7 +157,7 @@ static void op_finish(dev_impl_t *d, trustm_status_t s)
 static void op_used(dev_impl_t *d, size_t n)
 {
     if (n > d->apdu_hw)
-        d->apdu_hw = n > sizeof d->apdu_buf ? sizeof d->apdu_buf : n;
+        d->apdu_hw = (uint16_t)(n > sizeof d->apdu_buf ? sizeof d->apdu_buf : n);
 }
 
 /* Response bytes of the last exchange into apdu_buf. */
@@ -496,7 +495,7 @@ static trustm_status_t op_start_stack_open(trustm_device_t *dev, uint8_t op, con
     trustm_wipe(&st, sizeof st);
     d->restore = handle != NULL;
     d->phase = PH_STACK_OPEN;
-    return op_launch(d, trustm_stack_open_start(&d->stack, d->reset, dev_now(d)));
+    return op_launch(d, trustm_stack_open_start(&d->stack, (trustm_stack_reset_t)d->reset, dev_now(d)));
 }
 
 trustm_status_t trustm_op_start_open(trustm_device_t *dev)
@@ -530,7 +529,7 @@ trustm_status_t api_op_start_ex(trustm_device_t *dev, const api_op_ops_t *ops, c
     trustm_status_t s = op_begin(dev, &d, OP_SEQ, true);
     if (s != TRUSTM_OK)
         return s;
-    d->seq_flags = flags;
+    d->seq_flags = (uint8_t)flags;
 #ifdef TRUSTM_CFG_SHIELD
     if (d->shield != NULL && (flags & API_OP_PLAIN) != 0)
         d->shield->op_level = TRUSTM_PROTECT_NONE;

@@ -130,7 +130,7 @@ static void dl_poll_at(trustm_dl_t *dl, uint64_t until)
 void trustm_dl_send_start(trustm_dl_t *dl, size_t packet_len, uint64_t deadline)
 {
     dl->op = DL_OP_SEND;
-    dl->tx_len = packet_len + TRUSTM_DL_OVERHEAD;
+    dl->tx_len = (uint16_t)(packet_len + TRUSTM_DL_OVERHEAD); /* checked below */
     dl->repeats = 0;
     dl->resyncs = 0;
     dl->bad_frames = 0;
@@ -301,7 +301,7 @@ static void dl_on_data(trustm_dl_t *dl, const trustm_dl_frame_t *f)
     }
     dl->last_rx = c.frnr;
     dl->rx_packet = f->packet;
-    dl->rx_packet_len = f->len;
+    dl->rx_packet_len = (uint16_t)f->len; /* <= frame_size */
     dl->got_packet = true;
     dl_write_ctrl(dl, trustm_dl_fctr_ack(dl->last_rx), AFTER_DONE);
 }
