@@ -100,6 +100,23 @@ static trustm_status_t drive(loop_t *l)
     }
 }
 
+/* A fresh chip, opened through the loop. */
+static void open_fixture(itest_t *t, loop_t *l, uint16_t frame_size, unsigned salt)
+{
+    assert_int_equal(itest_setup(t, frame_size, TRUSTM_SIM_TIMING_DATASHEET, salt), 0);
+    memset(l, 0, sizeof *l);
+    l->t = t;
+    assert_int_equal(trustm_op_start_open(&t->dev), TRUSTM_OK);
+    assert_int_equal(drive(l), TRUSTM_OK);
+}
+
+/* The coprocessor UID read through the loop. */
+static trustm_status_t read_uid(loop_t *l, uint8_t *uid, size_t size, size_t *len)
+{
+    assert_int_equal(trustm_op_start_data_read(&l->t->dev, TRUSTM_OID_COPROCESSOR_UID, 0, uid, size, len), TRUSTM_OK);
+    return drive(l);
+}
+
 #define DATA_OID 0xF1E0u /* arbitrary data, 1500 bytes */
 #define DATA_LEN 1500u
 
@@ -114,7 +131,7 @@ static void run(uint16_t frame_size, bool split)
     assert_int_equal(itest_setup(&t, frame_size, TRUSTM_SIM_TIMING_DATASHEET, 21), 0);
     memset(&l, 0, sizeof l);
     l.t = &t;
-    l.split_reg_read = split;
+    l.split_reg_read = split; /* from the open on */
     /* nothing in flight */
     trustm_io_t io;
     assert_int_equal(trustm_op_next_io(&t.dev, &io), TRUSTM_STATUS(TRUSTM_LAYER_API, TRUSTM_BASE_BAD_SEQUENCE));
@@ -127,9 +144,7 @@ static void run(uint16_t frame_size, bool split)
     assert_int_equal(drive(&l), TRUSTM_OK);
     static const uint8_t zero[32];
     assert_memory_not_equal(rnd, zero, sizeof rnd);
-    assert_int_equal(trustm_op_start_data_read(&t.dev, TRUSTM_OID_COPROCESSOR_UID, 0, uid, sizeof uid, &uid_len),
-                     TRUSTM_OK);
-    assert_int_equal(drive(&l), TRUSTM_OK);
+    assert_int_equal(read_uid(&l, uid, sizeof uid, &uid_len), TRUSTM_OK);
     assert_int_equal(uid_len, TRUSTM_SIM_UID_SIZE);
     assert_memory_equal(uid, t.uid, uid_len);
     for (size_t i = 0; i < DATA_LEN; i++)
@@ -193,16 +208,10 @@ static void test_engine_transient_io_error(void **state)
     loop_t l;
     uint8_t uid[64];
     size_t uid_len = 0;
-    assert_int_equal(itest_setup(&t, 277, TRUSTM_SIM_TIMING_DATASHEET, 22), 0);
-    memset(&l, 0, sizeof l);
-    l.t = &t;
-    assert_int_equal(trustm_op_start_open(&t.dev), TRUSTM_OK);
-    assert_int_equal(drive(&l), TRUSTM_OK);
+    open_fixture(&t, &l, 277, 22);
     l.fail_from = l.transactions + 2; /* the second transaction of the read and the next two */
     l.fail_count = 3;
-    assert_int_equal(trustm_op_start_data_read(&t.dev, TRUSTM_OID_COPROCESSOR_UID, 0, uid, sizeof uid, &uid_len),
-                     TRUSTM_OK);
-    assert_int_equal(drive(&l), TRUSTM_OK);
+    assert_int_equal(read_uid(&l, uid, sizeof uid, &uid_len), TRUSTM_OK);
     assert_int_equal(uid_len, TRUSTM_SIM_UID_SIZE);
     assert_memory_equal(uid, t.uid, uid_len);
     itest_teardown(&t);
@@ -217,16 +226,10 @@ static void test_engine_dead_bus(void **state)
     loop_t l;
     uint8_t uid[64];
     size_t uid_len = 0;
-    assert_int_equal(itest_setup(&t, 277, TRUSTM_SIM_TIMING_DATASHEET, 23), 0);
-    memset(&l, 0, sizeof l);
-    l.t = &t;
-    assert_int_equal(trustm_op_start_open(&t.dev), TRUSTM_OK);
-    assert_int_equal(drive(&l), TRUSTM_OK);
+    open_fixture(&t, &l, 277, 23);
     l.fail_from = l.transactions + 1;
     l.fail_count = 1000000u;
-    assert_int_equal(trustm_op_start_data_read(&t.dev, TRUSTM_OID_COPROCESSOR_UID, 0, uid, sizeof uid, &uid_len),
-                     TRUSTM_OK);
-    trustm_status_t s = drive(&l);
+    trustm_status_t s = read_uid(&l, uid, sizeof uid, &uid_len);
     assert_true(trustm_status_is_error(s));
     unsigned layer = TRUSTM_STATUS_LAYER(s);
     assert_true(layer == TRUSTM_LAYER_PHY || layer == TRUSTM_LAYER_DL);
@@ -252,12 +255,8 @@ static void test_engine_abort(void **state)
     loop_t l;
     uint8_t cert[2048];
     size_t len = 0;
-    assert_int_equal(itest_setup(&t, 20, TRUSTM_SIM_TIMING_DATASHEET, 24), 0);
-    memset(&l, 0, sizeof l);
-    l.t = &t;
-    assert_int_equal(trustm_op_start_open(&t.dev), TRUSTM_OK);
-    assert_int_equal(drive(&l), TRUSTM_OK);
-    assert_int_equal(trustm_op_start_data_read(&t.dev, 0xF1E0, 0, cert, sizeof cert, &len), TRUSTM_OK);
+    open_fixture(&t, &l, 20, 24);
+    assert_int_equal(trustm_op_start_data_read(&t.dev, DATA_OID, 0, cert, sizeof cert, &len), TRUSTM_OK);
     for (int i = 0; i < 7; i++) {
         trustm_io_t io;
         assert_int_equal(trustm_op_next_io(&t.dev, &io), TRUSTM_IN_PROGRESS);
@@ -269,9 +268,7 @@ static void test_engine_abort(void **state)
     assert_false(trustm_op_is_busy(&t.dev));
     uint8_t uid[64];
     size_t uid_len = 0;
-    assert_int_equal(trustm_op_start_data_read(&t.dev, TRUSTM_OID_COPROCESSOR_UID, 0, uid, sizeof uid, &uid_len),
-                     TRUSTM_OK);
-    assert_int_equal(drive(&l), TRUSTM_OK);
+    assert_int_equal(read_uid(&l, uid, sizeof uid, &uid_len), TRUSTM_OK);
     assert_memory_equal(uid, t.uid, uid_len);
     itest_teardown(&t);
 }
