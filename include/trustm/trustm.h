@@ -17,8 +17,9 @@
  *    nothing.
  *  - NULL: pointer arguments must not be NULL unless documented (BAD_PARAM otherwise).
  *  - Threading: a device context is not thread-safe; one operation at a time per device.
- *  - Time: the core never reads a clock or sleeps; only the drivers (trustm_op_run/_poll)
- *    call the PAL (trustm_pal.h).
+ *  - Time: the core never sleeps; only the drivers (trustm_op_run/_poll) call the PAL's bus,
+ *    pin and sleep functions (trustm_pal.h). The device engine (trustm_op_next_io/_io_done,
+ *    trustm_device.h) reads the PAL clock when an operation starts and between its commands.
  */
 #ifndef TRUSTM_H
 #define TRUSTM_H
@@ -27,6 +28,7 @@
 #include "trustm_crypt.h"
 #include "trustm_data.h"
 #include "trustm_device.h"
+#include "trustm_io.h"
 #include "trustm_metadata.h"
 #include "trustm_pal.h"
 #include "trustm_protupd.h"

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trustm_io.h"
 #include "trustm_pal.h"
 #include "trustm_stats.h"
 #include "trustm_status.h"
@@ -56,8 +57,15 @@ typedef struct trustm_config { /* zero = default */
                                      * implies the presentation bit */
 } trustm_config_t;
 
-/* Size of the private part of trustm_device_t (checked at compile time in src/api). */
-#define TRUSTM_DEVICE_PRIVATE_SIZE 5376u
+/* Size of the private part of trustm_device_t: all the RAM a device needs (the library has no
+ * static RAM and no heap). Checked at compile time in src/api: the private context fits, with
+ * less than 64 bytes to spare (figures at frame 277 with the Shielded Connection compiled in;
+ * without it the context is up to 8 bytes smaller, same reservation). */
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define TRUSTM_DEVICE_PRIVATE_SIZE 2528u /* 64-bit hosts */
+#else
+#define TRUSTM_DEVICE_PRIVATE_SIZE 2400u /* 32-bit targets (e.g. Cortex-M4) */
+#endif
 
 /* Public so that it can be allocated statically or on the stack; members are private. */
 typedef struct trustm_device {
@@ -123,6 +131,30 @@ TRUSTM_MUST_CHECK trustm_status_t trustm_op_start_metadata_read(trustm_device_t 
 TRUSTM_MUST_CHECK trustm_status_t trustm_op_poll(trustm_device_t *dev, uint64_t *next_deadline_us);
 /* Run the current operation to completion (sleeps through pal->sleep_us). */
 TRUSTM_MUST_CHECK trustm_status_t trustm_op_run(trustm_device_t *dev);
+/*
+ * The device engine itself, for a port that performs the I/O on its own (interrupt or DMA
+ * driven, an event loop, another process): trustm_op_poll and trustm_op_run are thin drivers
+ * over these two calls, performing the requests through the PAL given to trustm_device_init.
+ *
+ *   trustm_op_start_...(dev, ...);
+ *   for (;;) {
+ *       s = trustm_op_next_io(dev, &io);       TRUSTM_IN_PROGRESS + the request, or the final
+ *       if (s != TRUSTM_IN_PROGRESS) break;    status of the operation (the operation is then
+ *       ... perform io (trustm_io.h) ...       over: wiped, the device idle)
+ *       trustm_op_io_done(dev, io_status, n, now_us);
+ *   }
+ *
+ * trustm_op_next_io called again before io_done returns the same request. io.buf points into
+ * the device context or into a buffer the operation borrowed: it stays valid until io_done.
+ * The caller performs every request and every wait (until_us), the device engine neither sleeps
+ * nor calls the PAL's bus or pin functions; it reads the PAL clock (now_us) only when an
+ * operation starts and for the waits between two commands of an operation. Errors are reported
+ * through io_status (retries, re-synchronisation and the Last Error Code read stay inside the
+ * engine). API BAD_SEQUENCE when no operation is in flight. A request may be abandoned with
+ * trustm_op_abort.
+ */
+TRUSTM_MUST_CHECK trustm_status_t trustm_op_next_io(trustm_device_t *dev, trustm_io_t *io);
+void trustm_op_io_done(trustm_device_t *dev, trustm_status_t io_status, size_t n, uint64_t now_us);
 /* Abandon the current operation; the link is re-synchronised before the next exchange. */
 void trustm_op_abort(trustm_device_t *dev);
 bool trustm_op_is_busy(const trustm_device_t *dev);

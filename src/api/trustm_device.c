@@ -2,15 +2,17 @@
  * Service API: argument checks, operation state, and the thin sequencing over cmd/ and the
  * stack (open = stack open + OpenApplication; Sta FF -> Last Error Code read -> DEVICE_ERR).
  *
+ * Every command goes through one mechanism, the sequence operation (an api_op_ops_t,
+ * trustm_api_int.h): (CMD [-> LAST_ERROR] [-> WAIT])*. What is not an APDU sequence:
+ *
  *   operation     phases
- *   open          STACK_OPEN -> CMD(OpenApplication 0) [-> LAST_ERROR]
+ *   open          STACK_OPEN [-> PL_CTL restore] -> sequence (OpenApplication 0 or 1 + handle)
  *   reset         STACK_OPEN
- *   close         CMD(CloseApplication 0) [-> LAST_ERROR]
  *   transceive    RAW (caller's buffers, no interpretation)
- *   data_read     CMD(GetDataObject chunk)* [-> LAST_ERROR]  (code 08 after a first chunk = end)
- *   metadata_read CMD(GetDataObject Param 1) [-> LAST_ERROR]
- *   open_restore  STACK_OPEN -> CMD(OpenApplication 1 + handle) [-> LAST_ERROR]
- *   seq           (CMD [-> LAST_ERROR] [-> WAIT])*  driven by an api_op_ops_t (trustm_api_int.h)
+ *   seq           the sequence; with API_OP_PL_SAVE -> PL_CTL save after it
+ *
+ * close, data_read (one GetDataObject per chunk; code 08 after a first chunk = end) and
+ * metadata_read are sequence operations like those of the service files.
  */
 #include <string.h>
 
@@ -20,55 +22,43 @@
 #include "trustm_api_int.h"
 #include "trustm_cmd_int.h"
 
-enum { OP_NONE = 0, OP_OPEN, OP_RESET, OP_CLOSE, OP_TRANSCEIVE, OP_DATA_READ, OP_METADATA_READ, OP_SEQ };
+enum { OP_NONE = 0, OP_OPEN, OP_RESET, OP_TRANSCEIVE, OP_SEQ };
 enum { PH_IDLE = 0, PH_STACK_OPEN, PH_CMD, PH_RAW, PH_LAST_ERROR, PH_WAIT, PH_PL_CTL, PH_DONE };
 
-#define DEV_MAGIC    0x54524D44u /* "TRMD" */
-#define CMD_BUF_SIZE TRUSTM_APDU_MAX_SIZE
-#define RSP_BUF_SIZE (TRUSTM_APDU_MAX_SIZE + TRUSTM_PL_HDR_MAX)
+#define DEV_MAGIC 0x54524D44u /* "TRMD" */
+/* One APDU buffer: the command is built into it, the response overwrites it (the whole command
+ * has been sent by then; a resend after response bytes arrived is refused by the transport). */
+#define CMD_BUF_SIZE  TRUSTM_APDU_MAX_SIZE
+#define APDU_BUF_SIZE (TRUSTM_APDU_MAX_SIZE + TRUSTM_PL_HDR_MAX)
 
 typedef struct dev_impl {
-    uint32_t magic;
     trustm_pal_t pal;
-    trustm_stack_reset_t reset;
-    unsigned cmd_flags;
-    bool linked; /* stack opened (reset + negotiation done) */
-    uint8_t op;
-    uint8_t phase;
-    trustm_status_t result;
-    /* data / metadata read */
-    uint16_t oid;
-    uint16_t offset;
-    uint16_t chunk; /* length asked in the current GetDataObject */
-    uint8_t *out;
-    size_t out_size;
-    size_t got;
-    size_t *out_len;
-    /* transceive */
-    const uint8_t *apdu;
-    size_t apdu_len;
-    uint8_t *rsp;
-    size_t rsp_size;
-    /* open with restore */
-    bool restore;
-    uint8_t restore_handle[TRUSTM_CMD_CONTEXT_HANDLE_SIZE];
-    /* sequence operations */
-    uint64_t wait_until;
-    unsigned seq_flags; /* API_OP_* of the running sequence operation */
+    size_t *out_len; /* transceive */
 #ifdef TRUSTM_CFG_SHIELD
     trustm_shield_t *shield;
 #endif
-    api_op_t seq;
-    api_shared_t shared;
-    uint8_t cmd_buf[CMD_BUF_SIZE];
+    uint64_t wait_until; /* between two commands of a sequence operation */
     size_t cmd_len;
-    size_t cmd_hw, rsp_hw; /* bytes of cmd_buf / rsp_buf used since the last wipe */
-    uint8_t rsp_buf[RSP_BUF_SIZE];
+    api_op_t seq; /* the sequence operation */
     trustm_stack_t stack;
+    uint32_t magic;
+    trustm_status_t result;
+    uint16_t apdu_hw;  /* bytes of apdu_buf used since the last wipe */
+    uint8_t cmd_flags; /* TRUSTM_CMD_FLAG_* */
+    uint8_t seq_flags; /* API_OP_* of the running sequence operation */
+    uint8_t reset;     /* trustm_stack_reset_t */
+    bool linked;       /* stack opened (reset + negotiation done) */
+    uint8_t op;
+    uint8_t phase;
+    bool restore; /* open with restore: the Shielded Connection session is restored first */
+    api_shared_t shared;
+    uint8_t apdu_buf[APDU_BUF_SIZE];
 } dev_impl_t;
 
-/* trustm_device_t must be able to hold the implementation (C99 compile-time check). */
+/* trustm_device_t must be able to hold the implementation, and the published figure must be
+ * the real one (C99 compile-time checks). */
 typedef char trustm_device_size_check[(sizeof(dev_impl_t) <= TRUSTM_DEVICE_PRIVATE_SIZE) ? 1 : -1];
+typedef char trustm_device_size_honest[(TRUSTM_DEVICE_PRIVATE_SIZE - sizeof(dev_impl_t) < 64u) ? 1 : -1];
 
 static dev_impl_t *impl(trustm_device_t *dev)
 {
@@ -133,7 +123,7 @@ trustm_status_t trustm_device_init(trustm_device_t *dev, const trustm_pal_t *pal
 #ifdef TRUSTM_CFG_SHIELD
     d->shield = c.shield;
 #endif
-    d->cmd_flags = c.plain_cmd_codes ? TRUSTM_CMD_FLAG_PLAIN : 0u;
+    d->cmd_flags = c.plain_cmd_codes ? (uint8_t)TRUSTM_CMD_FLAG_PLAIN : 0u;
     switch (c.reset) {
     case TRUSTM_RESET_COLD:
         d->reset = TRUSTM_STACK_RESET_COLD;
@@ -163,12 +153,17 @@ static void op_finish(dev_impl_t *d, trustm_status_t s)
     d->result = s;
 }
 
-/* Response bytes of the last exchange into rsp_buf: bound of the wipe. */
+/* Bytes of apdu_buf used: bound of the wipe. */
+static void op_used(dev_impl_t *d, size_t n)
+{
+    if (n > d->apdu_hw)
+        d->apdu_hw = (uint16_t)(n > sizeof d->apdu_buf ? sizeof d->apdu_buf : n);
+}
+
+/* Response bytes of the last exchange into apdu_buf. */
 static void op_rsp_used(dev_impl_t *d)
 {
-    size_t n = trustm_stack_rsp_written(&d->stack);
-    if (n > d->rsp_hw)
-        d->rsp_hw = n;
+    op_used(d, trustm_stack_rsp_written(&d->stack));
 }
 
 /* Wipe everything that carried a command or a response (exported keys, plaintext, secrets
@@ -178,12 +173,11 @@ static void op_wipe(dev_impl_t *d)
 {
     /* only what the operation used (a whole-buffer wipe cost ~15k instructions a command) */
     op_rsp_used(d);
-    trustm_wipe(d->cmd_buf, d->cmd_hw > sizeof d->cmd_buf ? sizeof d->cmd_buf : d->cmd_hw);
-    trustm_wipe(d->rsp_buf, d->rsp_hw > sizeof d->rsp_buf ? sizeof d->rsp_buf : d->rsp_hw);
-    d->cmd_hw = 0;
-    d->rsp_hw = 0;
-    if (d->op == OP_SEQ) /* the only user of the operation state */
+    trustm_wipe(d->apdu_buf, d->apdu_hw);
+    d->apdu_hw = 0;
+    if (d->seq.ops != NULL) /* the only user of the operation state */
         trustm_wipe(&d->seq.st, sizeof d->seq.st);
+    d->seq.ops = NULL;
     d->cmd_len = 0;
     trustm_stack_wipe(&d->stack);
 }
@@ -191,67 +185,42 @@ static void op_wipe(dev_impl_t *d)
 static trustm_status_t op_exchange(dev_impl_t *d, uint8_t phase)
 {
     d->phase = phase;
-    if (d->cmd_len > d->cmd_hw)
-        d->cmd_hw = d->cmd_len;
-    return trustm_stack_start(&d->stack, d->cmd_buf, d->cmd_len, trustm_cmd_expected_us(d->cmd_buf, d->cmd_len),
-                              d->rsp_buf, sizeof d->rsp_buf, dev_now(d));
-}
-
-/* Build the next GetDataObject chunk of a data read. */
-static trustm_status_t op_data_chunk(dev_impl_t *d)
-{
-    size_t left = d->out_size - d->got;
-    d->chunk = (uint16_t)(left < TRUSTM_APDU_MAX_DATA ? left : TRUSTM_APDU_MAX_DATA);
-    trustm_status_t s = trustm_cmd_get_data_encode(d->oid, (uint16_t)(d->offset + d->got), d->chunk, d->cmd_flags,
-                                                   d->cmd_buf, sizeof d->cmd_buf, &d->cmd_len);
-    if (s != TRUSTM_OK)
-        return s;
-    return op_exchange(d, PH_CMD);
+    op_used(d, d->cmd_len);
+    return trustm_stack_start(&d->stack, d->apdu_buf, d->cmd_len, trustm_cmd_expected_us(d->apdu_buf, d->cmd_len),
+                              d->apdu_buf, sizeof d->apdu_buf, dev_now(d));
 }
 
 static trustm_status_t op_last_error(dev_impl_t *d)
 {
-    trustm_status_t s = trustm_cmd_last_error_encode(d->cmd_buf, sizeof d->cmd_buf, &d->cmd_len);
+    trustm_status_t s = trustm_cmd_last_error_encode(d->apdu_buf, CMD_BUF_SIZE, &d->cmd_len);
     if (s != TRUSTM_OK)
         return s;
     return op_exchange(d, PH_LAST_ERROR);
 }
 
-/* Data read: one chunk answered with Sta 00. */
-static void op_data_chunk_done(dev_impl_t *d, size_t rsp_len)
-{
-    const uint8_t *data;
-    size_t n;
-    trustm_status_t s = trustm_cmd_get_data_decode(d->rsp_buf, rsp_len, d->chunk, &data, &n);
-    if (s != TRUSTM_OK) {
-        op_finish(d, s);
-        return;
-    }
-    memcpy(d->out + d->got, data, n);
-    d->got += n;
-    *d->out_len = d->got;
-    if (n < d->chunk || d->got == d->out_size || (size_t)d->offset + d->got > 0xFFFFu) {
-        op_finish(d, TRUSTM_OK);
-        return;
-    }
-    s = op_data_chunk(d);
-    if (s != TRUSTM_OK)
-        op_finish(d, s);
-}
-
-/* Build and send the next command of a sequence operation. */
+/* Build and send the next command of the sequence operation. */
 static trustm_status_t op_seq_send(dev_impl_t *d)
 {
     d->seq.wait_us = 0;
-    trustm_status_t s = d->seq.ops->build(&d->seq, d->cmd_buf, sizeof d->cmd_buf, &d->cmd_len);
+    trustm_status_t s = d->seq.ops->build(&d->seq, d->apdu_buf, CMD_BUF_SIZE, &d->cmd_len);
     if (s != TRUSTM_OK) {
-        d->cmd_hw = sizeof d->cmd_buf; /* a failed build may have written part of its data */
+        op_used(d, CMD_BUF_SIZE); /* a failed build may have written part of its data */
         return s;
     }
     return op_exchange(d, PH_CMD);
 }
 
-/* parse() (or on_error()) said s: finish, or continue with the next command. */
+/* Set up the sequence of the current operation (no I/O). */
+static void op_seq_init(dev_impl_t *d, const api_op_ops_t *ops, const void *state, size_t state_size)
+{
+    memset(&d->seq, 0, sizeof d->seq);
+    d->seq.ops = ops;
+    d->seq.cmd_flags = d->cmd_flags;
+    d->seq.shared = &d->shared;
+    if (state_size > 0)
+        memcpy(d->seq.st.bytes, state, state_size);
+}
+
 /* Start the armed presentation-layer control exchange. */
 static trustm_status_t op_pl_control(dev_impl_t *d)
 {
@@ -271,6 +240,7 @@ static bool op_pl_arm(dev_impl_t *d, uint8_t ctl)
 #endif
 }
 
+/* parse() (or on_error()) said s: finish, or continue with the next command. */
 static void op_seq_parsed(dev_impl_t *d, trustm_status_t s)
 {
     if (s == TRUSTM_OK && (d->seq_flags & API_OP_PL_SAVE) != 0 && op_pl_arm(d, TRUSTM_PL_CTL_SAVE)) {
@@ -293,7 +263,7 @@ static void op_seq_parsed(dev_impl_t *d, trustm_status_t s)
         op_finish(d, s);
 }
 
-/* A command of the operation completed at stack level with status s. */
+/* A command of the sequence completed at stack level with status s. */
 static void op_cmd_done(dev_impl_t *d, trustm_status_t s)
 {
     size_t rsp_len = trustm_stack_rsp_len(&d->stack);
@@ -303,7 +273,7 @@ static void op_cmd_done(dev_impl_t *d, trustm_status_t s)
         return;
     }
     trustm_apdu_rsp_t r;
-    s = trustm_cmd_response_decode(d->rsp_buf, rsp_len, &r);
+    s = trustm_cmd_response_decode(d->apdu_buf, rsp_len, &r);
     if (s == TRUSTM_CMD_STA_FAILED) {
         s = op_last_error(d);
         if (s != TRUSTM_OK)
@@ -314,58 +284,21 @@ static void op_cmd_done(dev_impl_t *d, trustm_status_t s)
         op_finish(d, s);
         return;
     }
-    switch (d->op) {
-    case OP_OPEN:
-        s = trustm_cmd_no_data_decode(d->rsp_buf, rsp_len);
-        if (s == TRUSTM_OK && !d->restore)
-            memset(&d->shared, 0, sizeof d->shared); /* a fresh application has empty sessions */
-        d->restore = false;
-        op_finish(d, s);
-        break;
-    case OP_CLOSE:
-        s = trustm_cmd_no_data_decode(d->rsp_buf, rsp_len);
-        if (s == TRUSTM_OK)
-            memset(&d->shared, 0, sizeof d->shared); /* sessions are released on close */
-        op_finish(d, s);
-        break;
-    case OP_DATA_READ:
-        op_data_chunk_done(d, rsp_len);
-        break;
-    case OP_SEQ:
-        op_seq_parsed(d, d->seq.ops->parse(&d->seq, d->rsp_buf, rsp_len));
-        break;
-    case OP_METADATA_READ:
-        if (r.out_len > d->out_size) {
-            op_finish(d, API_ERR(TRUSTM_BASE_BUFFER_TOO_SMALL));
-            break;
-        }
-        memcpy(d->out, r.out_data, r.out_len);
-        *d->out_len = r.out_len;
-        op_finish(d, TRUSTM_OK);
-        break;
-    default:
-        op_finish(d, API_ERR(TRUSTM_BASE_INTERNAL));
-        break;
-    }
+    op_seq_parsed(d, d->seq.ops->parse(&d->seq, d->apdu_buf, rsp_len));
 }
 
 static void op_last_error_done(dev_impl_t *d, trustm_status_t s)
 {
     uint8_t code = 0;
-    if (s == TRUSTM_OK && trustm_cmd_last_error_decode(d->rsp_buf, trustm_stack_rsp_len(&d->stack), &code) != TRUSTM_OK)
+    if (s == TRUSTM_OK &&
+        trustm_cmd_last_error_decode(d->apdu_buf, trustm_stack_rsp_len(&d->stack), &code) != TRUSTM_OK)
         code = 0;
     if (s != TRUSTM_OK && trustm_status_is_error(s) && TRUSTM_STATUS_LAYER(s) != TRUSTM_LAYER_CMD) {
         /* the link failed while reading the code: report the link error (it may be sticky) */
         op_finish(d, s);
         return;
     }
-    if (d->op == OP_DATA_READ && code == 0x08 && d->got > 0) { /* boundary after data: end */
-        op_finish(d, TRUSTM_OK);
-        return;
-    }
-    if (d->op == OP_OPEN)
-        d->restore = false;
-    if (d->op == OP_SEQ && d->seq.ops->on_error != NULL) {
+    if (d->seq.ops->on_error != NULL) {
         op_seq_parsed(d, d->seq.ops->on_error(&d->seq, TRUSTM_DEVICE_ERR(code)));
         return;
     }
@@ -390,15 +323,8 @@ static void op_stack_open_done(dev_impl_t *d, trustm_status_t s)
             op_finish(d, s);
         return;
     }
-    if (d->restore)
-        s = trustm_cmd_open_application_encode(TRUSTM_CMD_OPEN_PARAM_RESTORE, d->restore_handle, d->cmd_flags,
-                                               d->cmd_buf, sizeof d->cmd_buf, &d->cmd_len);
-    else
-        s = trustm_cmd_open_application_encode(TRUSTM_CMD_OPEN_PARAM_INIT, NULL, d->cmd_flags, d->cmd_buf,
-                                               sizeof d->cmd_buf, &d->cmd_len);
-    trustm_wipe(d->restore_handle, sizeof d->restore_handle); /* the handle is valid once */
-    if (s == TRUSTM_OK)
-        s = op_exchange(d, PH_CMD);
+    d->restore = false;
+    s = op_seq_send(d); /* OpenApplication */
     if (s != TRUSTM_OK)
         op_finish(d, s);
 }
@@ -435,19 +361,34 @@ static void op_advance(dev_impl_t *d, trustm_status_t s)
     }
 }
 
-static trustm_status_t op_next_io(void *ctx, trustm_io_t *io)
+/* Bookkeeping once an operation has produced its final status: wipe, back to idle. */
+static trustm_status_t op_complete(dev_impl_t *d, trustm_status_t s)
 {
-    dev_impl_t *d = ctx;
+    if (s == TRUSTM_IN_PROGRESS)
+        return s;
+    if (d->op == OP_TRANSCEIVE && d->out_len != NULL &&
+        (s == TRUSTM_OK || s == TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BUFFER_TOO_SMALL)))
+        *d->out_len = trustm_stack_rsp_len(&d->stack);
+    op_wipe(d);
+    d->op = OP_NONE;
+    d->phase = PH_IDLE;
+    return s;
+}
+
+trustm_status_t trustm_op_next_io(trustm_device_t *dev, trustm_io_t *io)
+{
+    dev_impl_t *d = checked(dev);
+    if (io != NULL)
+        memset(io, 0, sizeof *io);
+    if (d == NULL || io == NULL)
+        return API_ERR(TRUSTM_BASE_BAD_PARAM);
+    if (d->phase == PH_IDLE)
+        return API_ERR(TRUSTM_BASE_BAD_SEQUENCE);
     for (;;) {
-        if (d->phase == PH_DONE) {
-            memset(io, 0, sizeof *io);
-            return d->result;
-        }
-        if (d->phase == PH_IDLE)
-            return API_ERR(TRUSTM_BASE_BAD_SEQUENCE);
+        if (d->phase == PH_DONE)
+            return op_complete(d, d->result);
         if (d->phase == PH_WAIT) {
             if (!trustm_time_reached(dev_now(d), d->wait_until)) {
-                memset(io, 0, sizeof *io);
                 io->kind = TRUSTM_IO_WAIT;
                 io->until_us = d->wait_until;
                 return TRUSTM_IN_PROGRESS;
@@ -464,11 +405,11 @@ static trustm_status_t op_next_io(void *ctx, trustm_io_t *io)
     }
 }
 
-static void op_io_done(void *ctx, trustm_status_t io_status, size_t n, uint64_t now_us)
+void trustm_op_io_done(trustm_device_t *dev, trustm_status_t io_status, size_t n, uint64_t now_us)
 {
-    dev_impl_t *d = ctx;
-    if (d->phase == PH_WAIT)
-        return; /* our own wait: the clock is checked in op_next_io */
+    dev_impl_t *d = checked(dev);
+    if (d == NULL || d->phase == PH_IDLE || d->phase == PH_DONE || d->phase == PH_WAIT)
+        return; /* our own wait: the clock is checked in trustm_op_next_io */
     trustm_stack_io_done(&d->stack, io_status, n, now_us);
 }
 
@@ -509,24 +450,61 @@ static trustm_status_t op_launch(dev_impl_t *d, trustm_status_t s)
     return TRUSTM_OK;
 }
 
-static trustm_status_t op_start_stack_open(trustm_device_t *dev, uint8_t op)
+/* ---- OpenApplication: the sequence that follows the stack open ---- */
+
+typedef struct open_state {
+    uint8_t restore;
+    uint8_t handle[TRUSTM_CMD_CONTEXT_HANDLE_SIZE];
+} open_state_t;
+API_STATE_FITS(open_state_t);
+
+static trustm_status_t open_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+{
+    open_state_t *st = API_STATE(op, open_state_t);
+    trustm_status_t s =
+        trustm_cmd_open_application_encode(st->restore ? TRUSTM_CMD_OPEN_PARAM_RESTORE : TRUSTM_CMD_OPEN_PARAM_INIT,
+                                           st->restore ? st->handle : NULL, op->cmd_flags, cmd, cmd_size, cmd_len);
+    trustm_wipe(st->handle, sizeof st->handle); /* the handle is valid once */
+    return s;
+}
+
+static trustm_status_t open_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
+{
+    trustm_status_t s = trustm_cmd_no_data_decode(rsp, rsp_len);
+    if (s == TRUSTM_OK && !API_STATE(op, open_state_t)->restore)
+        memset(op->shared, 0, sizeof *op->shared); /* a fresh application has empty sessions */
+    return s;
+}
+
+static const api_op_ops_t open_ops = {open_build, open_parse, NULL, 0};
+
+static trustm_status_t op_start_stack_open(trustm_device_t *dev, uint8_t op, const uint8_t *handle)
 {
     dev_impl_t *d;
     trustm_status_t s = op_begin(dev, &d, op, false);
     if (s != TRUSTM_OK)
         return s;
-    d->restore = false;
+    open_state_t st;
+    memset(&st, 0, sizeof st);
+    if (handle != NULL) {
+        st.restore = 1;
+        memcpy(st.handle, handle, sizeof st.handle);
+    }
+    if (op == OP_OPEN)
+        op_seq_init(d, &open_ops, &st, sizeof st);
+    trustm_wipe(&st, sizeof st);
+    d->restore = handle != NULL;
     d->phase = PH_STACK_OPEN;
-    return op_launch(d, trustm_stack_open_start(&d->stack, d->reset, dev_now(d)));
+    return op_launch(d, trustm_stack_open_start(&d->stack, (trustm_stack_reset_t)d->reset, dev_now(d)));
 }
 
 trustm_status_t trustm_op_start_device_open(trustm_device_t *dev)
 {
-    return op_start_stack_open(dev, OP_OPEN);
+    return op_start_stack_open(dev, OP_OPEN, NULL);
 }
 trustm_status_t trustm_op_start_device_reset(trustm_device_t *dev)
 {
-    return op_start_stack_open(dev, OP_RESET);
+    return op_start_stack_open(dev, OP_RESET, NULL);
 }
 
 trustm_status_t trustm_op_start_device_open_restore(trustm_device_t *dev,
@@ -535,13 +513,7 @@ trustm_status_t trustm_op_start_device_open_restore(trustm_device_t *dev,
     static const uint8_t zero[TRUSTM_CONTEXT_HANDLE_SIZE] = {0};
     if (handle == NULL || memcmp(handle, zero, sizeof zero) == 0) /* all zeros: no saved context */
         return API_ERR(TRUSTM_BASE_BAD_PARAM);
-    trustm_status_t s = op_start_stack_open(dev, OP_OPEN);
-    if (s != TRUSTM_OK)
-        return s;
-    dev_impl_t *d = impl(dev);
-    d->restore = true;
-    memcpy(d->restore_handle, handle, TRUSTM_CONTEXT_HANDLE_SIZE);
-    return TRUSTM_OK;
+    return op_start_stack_open(dev, OP_OPEN, handle);
 }
 
 trustm_status_t api_op_start(trustm_device_t *dev, const api_op_ops_t *ops, const void *state, size_t state_size)
@@ -558,19 +530,14 @@ trustm_status_t api_op_start_ex(trustm_device_t *dev, const api_op_ops_t *ops, c
     trustm_status_t s = op_begin(dev, &d, OP_SEQ, true);
     if (s != TRUSTM_OK)
         return s;
-    d->seq_flags = flags;
+    d->seq_flags = (uint8_t)flags;
 #ifdef TRUSTM_CFG_SHIELD
     if (d->shield != NULL && (flags & API_OP_PLAIN) != 0)
         d->shield->op_level = TRUSTM_PROTECT_NONE;
 #endif
     if (!ops->sym_sequence)
         d->shared.sym_open = 0; /* another command ends an open symmetric sequence */
-    memset(&d->seq, 0, sizeof d->seq);
-    d->seq.ops = ops;
-    d->seq.cmd_flags = d->cmd_flags;
-    d->seq.shared = &d->shared;
-    if (state_size > 0)
-        memcpy(d->seq.st.bytes, state, state_size);
+    op_seq_init(d, ops, state, state_size);
     return op_launch(d, op_seq_send(d));
 }
 
@@ -580,22 +547,26 @@ api_shared_t *api_shared(trustm_device_t *dev)
     return d != NULL ? &d->shared : NULL;
 }
 
-trustm_status_t api_run(trustm_device_t *dev, trustm_status_t start_status)
+/* ---- CloseApplication, GetDataObject: sequence operations ---- */
+
+static trustm_status_t close_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
 {
-    return start_status != TRUSTM_OK ? start_status : trustm_op_run(dev);
+    return trustm_cmd_close_application_encode(TRUSTM_CMD_CLOSE_PARAM_CLOSE, op->cmd_flags, cmd, cmd_size, cmd_len);
 }
+
+static trustm_status_t close_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
+{
+    trustm_status_t s = trustm_cmd_no_data_decode(rsp, rsp_len);
+    if (s == TRUSTM_OK)
+        memset(op->shared, 0, sizeof *op->shared); /* sessions are released on close */
+    return s;
+}
+
+static const api_op_ops_t close_ops = {close_build, close_parse, NULL, 0};
 
 trustm_status_t trustm_op_start_device_close(trustm_device_t *dev)
 {
-    dev_impl_t *d;
-    trustm_status_t s = op_begin(dev, &d, OP_CLOSE, true);
-    if (s != TRUSTM_OK)
-        return s;
-    s = trustm_cmd_close_application_encode(TRUSTM_CMD_CLOSE_PARAM_CLOSE, d->cmd_flags, d->cmd_buf, sizeof d->cmd_buf,
-                                            &d->cmd_len);
-    if (s == TRUSTM_OK)
-        s = op_exchange(d, PH_CMD);
-    return op_launch(d, s);
+    return api_op_start(dev, &close_ops, NULL, 0);
 }
 
 trustm_status_t trustm_op_start_device_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len,
@@ -614,56 +585,116 @@ trustm_status_t trustm_op_start_device_transceive(trustm_device_t *dev, const ui
                                            rsp_size, dev_now(d)));
 }
 
+/* Data read (one GetDataObject per chunk) and metadata read. */
+typedef struct read_state {
+    uint8_t *out;
+    size_t out_size;
+    size_t *out_len;
+    size_t got;
+    uint16_t oid;
+    uint16_t offset;
+    uint16_t chunk; /* length asked in the current GetDataObject */
+} read_state_t;
+API_STATE_FITS(read_state_t);
+
+static trustm_status_t data_read_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+{
+    read_state_t *st = API_STATE(op, read_state_t);
+    size_t left = st->out_size - st->got;
+    st->chunk = (uint16_t)(left < TRUSTM_APDU_MAX_DATA ? left : TRUSTM_APDU_MAX_DATA);
+    return trustm_cmd_get_data_encode(st->oid, (uint16_t)(st->offset + st->got), st->chunk, op->cmd_flags, cmd,
+                                      cmd_size, cmd_len);
+}
+
+static trustm_status_t data_read_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
+{
+    read_state_t *st = API_STATE(op, read_state_t);
+    const uint8_t *data;
+    size_t n;
+    trustm_status_t s = trustm_cmd_get_data_decode(rsp, rsp_len, st->chunk, &data, &n);
+    if (s != TRUSTM_OK)
+        return s;
+    memcpy(st->out + st->got, data, n);
+    st->got += n;
+    *st->out_len = st->got;
+    if (n < st->chunk || st->got == st->out_size || (size_t)st->offset + st->got > 0xFFFFu)
+        return TRUSTM_OK;
+    return TRUSTM_IN_PROGRESS;
+}
+
+static trustm_status_t data_read_on_error(api_op_t *op, trustm_status_t err)
+{
+    if (err == TRUSTM_DEVICE_ERR(0x08) && API_STATE(op, read_state_t)->got > 0)
+        return TRUSTM_OK; /* boundary after data: end */
+    return err;
+}
+
+static const api_op_ops_t data_read_ops = {data_read_build, data_read_parse, data_read_on_error, 0};
+
+static trustm_status_t metadata_read_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+{
+    return trustm_cmd_get_metadata_encode(API_STATE(op, read_state_t)->oid, op->cmd_flags, cmd, cmd_size, cmd_len);
+}
+
+static trustm_status_t metadata_read_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
+{
+    read_state_t *st = API_STATE(op, read_state_t);
+    trustm_apdu_rsp_t r;
+    trustm_status_t s = trustm_cmd_response_decode(rsp, rsp_len, &r);
+    if (s != TRUSTM_OK)
+        return s;
+    if (r.out_len > st->out_size)
+        return API_ERR(TRUSTM_BASE_BUFFER_TOO_SMALL);
+    if (r.out_len > 0)
+        memcpy(st->out, r.out_data, r.out_len);
+    *st->out_len = r.out_len;
+    return TRUSTM_OK;
+}
+
+static const api_op_ops_t metadata_read_ops = {metadata_read_build, metadata_read_parse, NULL, 0};
+
+static trustm_status_t read_start(trustm_device_t *dev, const api_op_ops_t *ops, uint16_t oid, uint16_t offset,
+                                  uint8_t *out, size_t out_size, size_t *out_len)
+{
+    read_state_t st;
+    memset(&st, 0, sizeof st);
+    st.oid = oid;
+    st.offset = offset;
+    st.out = out;
+    st.out_size = out_size;
+    st.out_len = out_len;
+    trustm_status_t s = api_op_start(dev, ops, &st, sizeof st);
+    if (s == TRUSTM_OK)
+        *out_len = 0; /* nothing has been exchanged yet */
+    return s;
+}
+
 trustm_status_t trustm_op_start_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out,
                                           size_t out_size, size_t *out_len)
 {
-    dev_impl_t *d;
     if (out == NULL || out_size == 0 || out_len == NULL)
         return API_ERR(TRUSTM_BASE_BAD_PARAM);
-    trustm_status_t s = op_begin(dev, &d, OP_DATA_READ, true);
-    if (s != TRUSTM_OK)
-        return s;
-    d->oid = oid;
-    d->offset = offset;
-    d->out = out;
-    d->out_size = out_size;
-    d->out_len = out_len;
-    d->got = 0;
-    *out_len = 0;
-    return op_launch(d, op_data_chunk(d));
+    return read_start(dev, &data_read_ops, oid, offset, out, out_size, out_len);
 }
 
 trustm_status_t trustm_op_start_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out, size_t out_size,
                                               size_t *out_len)
 {
-    dev_impl_t *d;
     if ((out == NULL && out_size > 0) || out_len == NULL)
         return API_ERR(TRUSTM_BASE_BAD_PARAM);
-    trustm_status_t s = op_begin(dev, &d, OP_METADATA_READ, true);
-    if (s != TRUSTM_OK)
-        return s;
-    d->out = out;
-    d->out_size = out_size;
-    d->out_len = out_len;
-    *out_len = 0;
-    s = trustm_cmd_get_metadata_encode(oid, d->cmd_flags, d->cmd_buf, sizeof d->cmd_buf, &d->cmd_len);
-    if (s == TRUSTM_OK)
-        s = op_exchange(d, PH_CMD);
-    return op_launch(d, s);
+    return read_start(dev, &metadata_read_ops, oid, 0, out, out_size, out_len);
 }
 
-/* Bookkeeping once an operation has produced its final status. */
-static trustm_status_t op_complete(dev_impl_t *d, trustm_status_t s)
+/* ---- drivers: the PAL performs the device engine's requests ---- */
+
+static trustm_status_t dev_next_io_cb(void *ctx, trustm_io_t *io)
 {
-    if (s == TRUSTM_IN_PROGRESS)
-        return s;
-    if (d->op == OP_TRANSCEIVE && d->out_len != NULL &&
-        (s == TRUSTM_OK || s == TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BUFFER_TOO_SMALL)))
-        *d->out_len = trustm_stack_rsp_len(&d->stack);
-    op_wipe(d);
-    d->op = OP_NONE;
-    d->phase = PH_IDLE;
-    return s;
+    return trustm_op_next_io((trustm_device_t *)ctx, io);
+}
+
+static void dev_io_done_cb(void *ctx, trustm_status_t io_status, size_t n, uint64_t now_us)
+{
+    trustm_op_io_done((trustm_device_t *)ctx, io_status, n, now_us);
 }
 
 trustm_status_t trustm_op_poll(trustm_device_t *dev, uint64_t *next_deadline_us)
@@ -673,8 +704,8 @@ trustm_status_t trustm_op_poll(trustm_device_t *dev, uint64_t *next_deadline_us)
         return API_ERR(TRUSTM_BASE_BAD_PARAM);
     if (d->phase == PH_IDLE)
         return API_ERR(TRUSTM_BASE_BAD_SEQUENCE);
-    trustm_engine_t eng = {op_next_io, op_io_done, d};
-    return op_complete(d, trustm_pump_engine_step(&eng, &d->pal, next_deadline_us));
+    trustm_engine_t eng = {dev_next_io_cb, dev_io_done_cb, dev};
+    return trustm_pump_engine_step(&eng, &d->pal, next_deadline_us);
 }
 
 trustm_status_t trustm_op_run(trustm_device_t *dev)
@@ -684,8 +715,8 @@ trustm_status_t trustm_op_run(trustm_device_t *dev)
         return API_ERR(TRUSTM_BASE_BAD_PARAM);
     if (d->phase == PH_IDLE)
         return API_ERR(TRUSTM_BASE_BAD_SEQUENCE);
-    trustm_engine_t eng = {op_next_io, op_io_done, d};
-    return op_complete(d, trustm_pump_engine_run(&eng, &d->pal));
+    trustm_engine_t eng = {dev_next_io_cb, dev_io_done_cb, dev};
+    return trustm_pump_engine_run(&eng, &d->pal);
 }
 
 void trustm_op_abort(trustm_device_t *dev)
@@ -712,44 +743,44 @@ bool trustm_op_is_busy(const trustm_device_t *dev)
 
 /* ---- blocking forms ---- */
 
-static trustm_status_t run_started(trustm_device_t *dev, trustm_status_t s)
+trustm_status_t api_run(trustm_device_t *dev, trustm_status_t start_status)
 {
-    return s != TRUSTM_OK ? s : trustm_op_run(dev);
+    return start_status != TRUSTM_OK ? start_status : trustm_op_run(dev);
 }
 
 trustm_status_t trustm_device_open(trustm_device_t *dev)
 {
-    return run_started(dev, trustm_op_start_device_open(dev));
+    return api_run(dev, trustm_op_start_device_open(dev));
 }
 trustm_status_t trustm_device_reset(trustm_device_t *dev)
 {
-    return run_started(dev, trustm_op_start_device_reset(dev));
+    return api_run(dev, trustm_op_start_device_reset(dev));
 }
 trustm_status_t trustm_device_close(trustm_device_t *dev)
 {
-    return run_started(dev, trustm_op_start_device_close(dev));
+    return api_run(dev, trustm_op_start_device_close(dev));
 }
 
 trustm_status_t trustm_device_open_restore(trustm_device_t *dev, const uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE])
 {
-    return run_started(dev, trustm_op_start_device_open_restore(dev, handle));
+    return api_run(dev, trustm_op_start_device_open_restore(dev, handle));
 }
 
 trustm_status_t trustm_device_transceive(trustm_device_t *dev, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp,
                                          size_t rsp_size, size_t *rsp_len)
 {
-    return run_started(dev, trustm_op_start_device_transceive(dev, apdu, apdu_len, rsp, rsp_size, rsp_len));
+    return api_run(dev, trustm_op_start_device_transceive(dev, apdu, apdu_len, rsp, rsp_size, rsp_len));
 }
 
 trustm_status_t trustm_data_read(trustm_device_t *dev, uint16_t oid, uint16_t offset, uint8_t *out, size_t out_size,
                                  size_t *out_len)
 {
-    return run_started(dev, trustm_op_start_data_read(dev, oid, offset, out, out_size, out_len));
+    return api_run(dev, trustm_op_start_data_read(dev, oid, offset, out, out_size, out_len));
 }
 
 trustm_status_t trustm_metadata_read(trustm_device_t *dev, uint16_t oid, uint8_t *out, size_t out_size, size_t *out_len)
 {
-    return run_started(dev, trustm_op_start_metadata_read(dev, oid, out, out_size, out_len));
+    return api_run(dev, trustm_op_start_metadata_read(dev, oid, out, out_size, out_len));
 }
 
 /* ---- queries ---- */

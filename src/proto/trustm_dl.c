@@ -40,7 +40,8 @@ void trustm_dl_link_reset(trustm_dl_t *dl, bool need_resync)
 
 uint8_t *trustm_dl_packet_buf(trustm_dl_t *dl)
 {
-    return dl->tx_buf + 1 + TRUSTM_DL_HEADER_SIZE;
+    dl->tx_stale = false; /* the caller writes the packet to send */
+    return dl->frame + 1 + TRUSTM_DL_HEADER_SIZE;
 }
 
 size_t trustm_dl_packet_max(const trustm_dl_t *dl)
@@ -56,23 +57,38 @@ static void dl_finish(trustm_dl_t *dl, trustm_status_t status)
         dl->need_resync = true;
 }
 
-/* (Re-)encode the data frame in tx_buf for FRNR last_tx with the current ACKNR. */
-static void dl_encode_data(trustm_dl_t *dl)
+static void dl_frame_used(trustm_dl_t *dl, size_t n)
+{
+    if (dl->frame_hw < n)
+        dl->frame_hw = (uint16_t)n;
+}
+
+/* (Re-)encode the data frame in frame[] for FRNR last_tx with the current ACKNR; false when a
+ * received frame overwrote the packet and the layer above could not rebuild it. */
+static bool dl_encode_data(trustm_dl_t *dl)
 {
     uint8_t fctr = trustm_dl_fctr_data(dl->last_tx, dl->last_rx);
     size_t plen = dl->tx_len - TRUSTM_DL_OVERHEAD;
-    dl->tx_buf[0] = TRUSTM_PHY_REG_DATA;
-    (void)trustm_dl_frame_encode(fctr, dl->tx_buf + 1 + TRUSTM_DL_HEADER_SIZE, plen, dl->tx_buf + 1,
-                                 sizeof dl->tx_buf - 1);
+    uint8_t *packet = dl->frame + 1 + TRUSTM_DL_HEADER_SIZE;
+    if (dl->tx_stale) {
+        if (dl->refill == NULL || !dl->refill(dl->refill_ctx, packet))
+            return false;
+        dl->tx_stale = false;
+    }
+    dl->frame[0] = TRUSTM_PHY_REG_DATA;
+    (void)trustm_dl_frame_encode(fctr, packet, plen, dl->frame + 1, sizeof dl->frame - 1);
+    return true;
 }
 
 static void dl_write_data(trustm_dl_t *dl)
 {
-    dl_encode_data(dl);
-    if (dl->tx_hw < 1u + dl->tx_len)
-        dl->tx_hw = (uint16_t)(1u + dl->tx_len);
+    if (!dl_encode_data(dl)) {
+        dl_finish(dl, DL_ERR(TRUSTM_BASE_PROTOCOL));
+        return;
+    }
+    dl_frame_used(dl, 1u + dl->tx_len);
     dl->state = DL_ST_TX_WRITE;
-    trustm_phy_write_start(dl->phy, dl->tx_buf, 1 + dl->tx_len);
+    trustm_phy_write_start(dl->phy, dl->frame, 1 + dl->tx_len);
 }
 
 static void dl_write_ctrl(trustm_dl_t *dl, uint8_t fctr, uint8_t after)
@@ -114,7 +130,7 @@ static void dl_poll_at(trustm_dl_t *dl, uint64_t until)
 void trustm_dl_send_start(trustm_dl_t *dl, size_t packet_len, uint64_t deadline)
 {
     dl->op = DL_OP_SEND;
-    dl->tx_len = packet_len + TRUSTM_DL_OVERHEAD;
+    dl->tx_len = (uint16_t)(packet_len + TRUSTM_DL_OVERHEAD); /* checked below */
     dl->repeats = 0;
     dl->resyncs = 0;
     dl->bad_frames = 0;
@@ -285,16 +301,23 @@ static void dl_on_data(trustm_dl_t *dl, const trustm_dl_frame_t *f)
     }
     dl->last_rx = c.frnr;
     dl->rx_packet = f->packet;
-    dl->rx_packet_len = f->len;
+    dl->rx_packet_len = (uint16_t)f->len; /* <= frame_size */
     dl->got_packet = true;
     dl_write_ctrl(dl, trustm_dl_fctr_ack(dl->last_rx), AFTER_DONE);
+}
+
+/* Where a received frame of rx_len bytes goes: control frames apart, the rest into frame[]. */
+static uint8_t *dl_rx_buf(trustm_dl_t *dl)
+{
+    return dl->rx_len <= sizeof dl->ctrl_rx ? dl->ctrl_rx : dl->frame + 1;
 }
 
 static void dl_on_frame(trustm_dl_t *dl)
 {
     trustm_dl_frame_t f;
-    bool is_ctrl = (dl->rx_buf[0] & TRUSTM_DL_FCTR_FTYPE) != 0;
-    trustm_dl_frame_result_t r = trustm_dl_frame_decode(dl->rx_buf, dl->rx_len, &f);
+    const uint8_t *rx = dl_rx_buf(dl);
+    bool is_ctrl = (rx[0] & TRUSTM_DL_FCTR_FTYPE) != 0;
+    trustm_dl_frame_result_t r = trustm_dl_frame_decode(rx, dl->rx_len, &f);
     if (r == TRUSTM_DL_FRAME_SHORT || (r == TRUSTM_DL_FRAME_LEN && !is_ctrl)) {
         dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), true);
         return;
@@ -312,7 +335,7 @@ static void dl_on_frame(trustm_dl_t *dl)
         dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_CRC), !is_ctrl);
         return;
     }
-    if (r == TRUSTM_DL_FRAME_LEN || !trustm_dl_fctr_is_valid(dl->rx_buf[0])) {
+    if (r == TRUSTM_DL_FRAME_LEN || !trustm_dl_fctr_is_valid(rx[0])) {
         dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), !is_ctrl);
         return;
     }
@@ -327,10 +350,12 @@ static void dl_on_state(trustm_dl_t *dl)
     uint16_t len = trustm_be16_get(dl->state_buf + 2);
     if ((dl->state_buf[0] & TRUSTM_PHY_I2C_STATE_RESP_RDY) != 0 && len > 0 && len <= dl->frame_size) {
         dl->rx_len = len;
-        if (dl->rx_hw < len)
-            dl->rx_hw = len;
+        if (len > sizeof dl->ctrl_rx) { /* into the frame buffer: the frame to send is gone */
+            dl->tx_stale = true;
+            dl_frame_used(dl, 1u + len);
+        }
         dl->state = DL_ST_RX_READ;
-        trustm_phy_read_start(dl->phy, TRUSTM_PHY_REG_DATA, dl->rx_buf, len);
+        trustm_phy_read_start(dl->phy, TRUSTM_PHY_REG_DATA, dl_rx_buf(dl), len);
         return;
     }
     dl_continue(dl, true);

@@ -33,7 +33,7 @@ void trustm_phy_write_start(trustm_phy_t *phy, uint8_t *buf, size_t len)
 {
     phy_begin(phy, PHY_OP_WRITE);
     phy->wbuf = buf;
-    phy->wlen = len;
+    phy->wlen = (uint16_t)len;
 }
 
 void trustm_phy_read_start(trustm_phy_t *phy, uint8_t reg, uint8_t *buf, size_t len)
@@ -41,7 +41,7 @@ void trustm_phy_read_start(trustm_phy_t *phy, uint8_t reg, uint8_t *buf, size_t 
     phy_begin(phy, PHY_OP_READ);
     phy->reg = reg;
     phy->rbuf = buf;
-    phy->rlen = len;
+    phy->rlen = (uint16_t)len;
 }
 
 void trustm_phy_wait_start(trustm_phy_t *phy, uint64_t until_us)

@@ -65,11 +65,13 @@ trustm_status_t trustm_stack_init(trustm_stack_t *st, const trustm_stack_config_
         c.trans_repeat > 4u || c.reset > TRUSTM_STACK_RESET_SOFT || c.pl->tx_begin == NULL || c.pl->rx_end == NULL)
         return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_PARAM);
     memset(st, 0, sizeof *st);
-    st->cfg = c;
+    st->startup_us = c.startup_us;
+    st->reset_low_us = c.reset_low_us;
+    st->frame_size_ask = c.frame_size;
     st->frame_size = c.frame_size;
-    trustm_phy_setup(&st->phy, &st->cfg, &st->stats);
-    trustm_dl_setup(&st->dl, &st->phy, &st->cfg);
-    trustm_tl_setup(&st->tl, &st->dl, &st->cfg);
+    trustm_phy_setup(&st->phy, &c, &st->stats);
+    trustm_dl_setup(&st->dl, &st->phy, &c);
+    trustm_tl_setup(&st->tl, &st->dl, &c);
     /* Until the first open the chip's link state is unknown. */
     trustm_dl_link_reset(&st->dl, true);
     return TRUSTM_OK;
@@ -96,7 +98,7 @@ static void open_step(trustm_stack_t *st, uint8_t step)
         trustm_phy_pin_start(phy, TRUSTM_IO_PIN_RST, false);
         break;
     case OS_LOW_WAIT:
-        trustm_phy_wait_start(phy, now + st->cfg.reset_low_us);
+        trustm_phy_wait_start(phy, now + st->reset_low_us);
         break;
     case OS_VDD_HIGH:
         trustm_phy_pin_start(phy, TRUSTM_IO_PIN_VDD, true);
@@ -105,7 +107,7 @@ static void open_step(trustm_stack_t *st, uint8_t step)
         trustm_phy_pin_start(phy, TRUSTM_IO_PIN_RST, true);
         break;
     case OS_STARTUP_WAIT:
-        trustm_phy_wait_start(phy, now + st->cfg.startup_us);
+        trustm_phy_wait_start(phy, now + st->startup_us);
         break;
     case OS_SOFT_STATE:
         trustm_phy_read_start(phy, TRUSTM_PHY_REG_I2C_STATE, st->i2c_state, sizeof st->i2c_state);
@@ -121,7 +123,7 @@ static void open_step(trustm_stack_t *st, uint8_t step)
         break;
     case OS_DRL_WRITE:
         st->reg_buf[0] = TRUSTM_PHY_REG_DATA_REG_LEN;
-        trustm_be16_put(st->reg_buf + 1, st->cfg.frame_size);
+        trustm_be16_put(st->reg_buf + 1, st->frame_size_ask);
         trustm_phy_write_start(phy, st->reg_buf, 3);
         break;
     case OS_DRL_READ:
@@ -233,7 +235,7 @@ static void open_on_phy_done(trustm_stack_t *st, trustm_status_t s)
             open_finish(st, TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_PROTOCOL));
             break;
         }
-        st->frame_size = chip < st->cfg.frame_size ? chip : st->cfg.frame_size;
+        st->frame_size = chip < st->frame_size_ask ? chip : st->frame_size_ask;
         st->dl.frame_size = st->frame_size;
         trustm_dl_link_reset(&st->dl, st->reset_kind == TRUSTM_STACK_RESET_NONE);
         open_finish(st, TRUSTM_OK);
@@ -253,9 +255,9 @@ trustm_status_t trustm_stack_open_start(trustm_stack_t *st, trustm_stack_reset_t
         return TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_BAD_SEQUENCE);
     st->failed = false;
     st->fail_status = TRUSTM_OK;
-    if (st->cfg.pl->event != NULL)
-        st->cfg.pl->event(st->cfg.pl_ctx, TRUSTM_PL_EV_OPEN);
-    st->reset_kind = reset;
+    if (st->tl.pl->event != NULL)
+        st->tl.pl->event(st->tl.pl_ctx, TRUSTM_PL_EV_OPEN);
+    st->reset_kind = (uint8_t)reset;
     st->pins_ok = 0;
     st->state = STACK_ST_OPEN;
     st->result = TRUSTM_IN_PROGRESS;
@@ -316,8 +318,8 @@ trustm_status_t trustm_stack_start_control(trustm_stack_t *st, uint64_t now_us)
 static bool stack_is_fatal(const trustm_stack_t *st, trustm_status_t s)
 {
     uint32_t layer = TRUSTM_STATUS_LAYER(s), base = TRUSTM_STATUS_BASE(s);
-    if (layer == TRUSTM_LAYER_PL && st->cfg.pl->sticky != NULL)
-        return st->cfg.pl->sticky(st->cfg.pl_ctx);
+    if (layer == TRUSTM_LAYER_PL && st->tl.pl->sticky != NULL)
+        return st->tl.pl->sticky(st->tl.pl_ctx);
     if (layer == TRUSTM_LAYER_PHY || layer == TRUSTM_LAYER_PAL)
         return true;
     return layer == TRUSTM_LAYER_DL && base == TRUSTM_BASE_DESYNC;
@@ -364,8 +366,8 @@ void trustm_stack_abort(trustm_stack_t *st)
     if (st->state == STACK_ST_EXCHANGE) {
         trustm_tl_cancel(&st->tl);
         st->dl.need_resync = true;
-        if (st->cfg.pl->event != NULL)
-            st->cfg.pl->event(st->cfg.pl_ctx, TRUSTM_PL_EV_ABORT);
+        if (st->tl.pl->event != NULL)
+            st->tl.pl->event(st->tl.pl_ctx, TRUSTM_PL_EV_ABORT);
     } else if (st->state == STACK_ST_OPEN) {
         trustm_phy_cancel(&st->phy);
         stack_fail(st, TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_BAD_SEQUENCE));
@@ -378,10 +380,10 @@ void trustm_stack_wipe(trustm_stack_t *st)
     if (trustm_stack_is_busy(st))
         return;
     /* only what was used: the buffers are wiped after every operation */
-    trustm_wipe(st->dl.tx_buf, st->dl.tx_hw);
-    trustm_wipe(st->dl.rx_buf, st->dl.rx_hw);
-    st->dl.tx_hw = 0;
-    st->dl.rx_hw = 0;
+    trustm_wipe(st->dl.frame, st->dl.frame_hw);
+    trustm_wipe(st->dl.ctrl_rx, sizeof st->dl.ctrl_rx);
+    st->dl.frame_hw = 0;
+    st->dl.tx_stale = true;
     trustm_wipe(st->tl.rx_hdr, sizeof st->tl.rx_hdr);
     st->dl.rx_packet = NULL;
     st->dl.rx_packet_len = 0;

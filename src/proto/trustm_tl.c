@@ -1,6 +1,7 @@
 /* Network + transport layer, master side (ifx-i2c.md §3, §4). Table in trustm_tl.h. */
 #include "trustm_tl.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "trustm_dl.h"
@@ -10,10 +11,14 @@ enum { TL_ST_IDLE = 0, TL_ST_SEND, TL_ST_RECV, TL_ST_DONE };
 #define TL_NO_CHAIN  0xFFu
 #define TL_ERR(base) TRUSTM_STATUS(TRUSTM_LAYER_TL, (base))
 
+static bool tl_refill(void *ctx, uint8_t *pkt);
+
 void trustm_tl_setup(trustm_tl_t *tl, trustm_dl_t *dl, const trustm_stack_config_t *cfg)
 {
     memset(tl, 0, sizeof *tl);
     tl->dl = dl;
+    dl->refill = tl_refill;
+    dl->refill_ctx = tl;
     tl->pl = cfg->pl;
     tl->pl_ctx = cfg->pl_ctx;
     tl->exchange_timeout_us = cfg->exchange_timeout_us;
@@ -56,9 +61,11 @@ static uint64_t tl_deadline(const trustm_tl_t *tl)
     return tl->deadline;
 }
 
-static void tl_send_next(trustm_tl_t *tl)
+static bool tl_body_overwritten(const trustm_tl_t *tl);
+
+/* Write the packet at tx_pos (PCTR + message bytes) into pkt; returns the message bytes. */
+static size_t tl_fill_packet(const trustm_tl_t *tl, uint8_t *pkt)
 {
-    uint8_t *pkt = trustm_dl_packet_buf(tl->dl);
     size_t cap = tl_payload_max(tl);
     size_t total = tl->msg.hdr_len + tl->msg.body_len;
     size_t left = total - tl->tx_pos;
@@ -70,6 +77,27 @@ static void tl_send_next(trustm_tl_t *tl)
         chain = left <= cap ? TRUSTM_TL_CHAIN_LAST : TRUSTM_TL_CHAIN_INTERMEDIATE;
     pkt[0] = trustm_pctr_make(0, tl->pl->presence, chain);
     tl_copy_message(tl, tl->tx_pos, pkt + 1, n);
+    return n;
+}
+
+/* The data link's frame buffer also receives: rebuild the packet being sent, from its source. */
+static bool tl_refill(void *ctx, uint8_t *pkt)
+{
+    trustm_tl_t *tl = ctx;
+    if (tl->tx_error_packet) {
+        pkt[0] = TRUSTM_TL_CHAIN_ERROR;
+        return true;
+    }
+    if (tl_body_overwritten(tl))
+        return false;
+    return tl_fill_packet(tl, pkt) == tl->tx_chunk;
+}
+
+static void tl_send_next(trustm_tl_t *tl)
+{
+    size_t left = tl->msg.hdr_len + tl->msg.body_len - tl->tx_pos;
+    size_t cap = tl_payload_max(tl);
+    size_t n = tl_fill_packet(tl, trustm_dl_packet_buf(tl->dl));
     tl->tx_chunk = n;
     tl->tx_error_packet = false;
     tl->state = TL_ST_SEND;
@@ -98,6 +126,18 @@ static void tl_recv(trustm_tl_t *tl)
     trustm_dl_recv_start(tl->dl, tl_deadline(tl));
 }
 
+/* The message body may share its buffer with the response (the device layer's one APDU buffer):
+ * once response bytes have been written over it, it cannot be sent again. (A presentation layer
+ * that re-reads the APDU -- the Shielded Connection re-encrypts it for a resend -- does so only
+ * after answers that carried no body, see trustm_pl_shield.c.) */
+static bool tl_body_overwritten(const trustm_tl_t *tl)
+{
+    if (tl->rsp_hw == 0 || tl->msg.body_len == 0)
+        return false;
+    uintptr_t b = (uintptr_t)tl->msg.body, r = (uintptr_t)tl->caller_rsp;
+    return r < b + tl->msg.body_len && b < r + tl->rsp_hw;
+}
+
 /* Ask the PL for the next message of the exchange and start sending it. */
 static trustm_status_t tl_begin_message(trustm_tl_t *tl)
 {
@@ -110,6 +150,8 @@ static trustm_status_t tl_begin_message(trustm_tl_t *tl)
     if (tl->msg.hdr_len > TRUSTM_PL_HDR_MAX || tl->msg.rx_hdr_len > TRUSTM_PL_HDR_MAX ||
         (tl->msg.body == NULL && tl->msg.body_len > 0) || tl->msg.hdr_len + tl->msg.body_len == 0)
         return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_INTERNAL);
+    if (tl_body_overwritten(tl))
+        return TL_ERR(TRUSTM_BASE_PROTOCOL);
     tl->tx_pos = 0;
     tl->resent = false;
     tl->error_sent = false;
@@ -203,6 +245,10 @@ static void tl_on_packet(trustm_tl_t *tl, const uint8_t *pkt, size_t len)
     bool sending = tl->tx_pos < tl->msg.hdr_len + tl->msg.body_len;
     if (chain == TRUSTM_TL_CHAIN_ERROR && trustm_pctr_chan(pctr) == 0) {
         if (tl->resent) {
+            tl_finish(tl, TL_ERR(TRUSTM_BASE_PROTOCOL));
+            return;
+        }
+        if (tl_body_overwritten(tl)) {
             tl_finish(tl, TL_ERR(TRUSTM_BASE_PROTOCOL));
             return;
         }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install trustm from a build tree into a temporary prefix, then build a small external program
-# (tests/install/consumer.c) against it twice -- with find_package(trustm) and with
+# (tests/install/consumer.c, and engine_consumer.c which drives the device engine with its own
+# event loop) against it twice -- with find_package(trustm) and with
 # pkg-config -- and run both against a simulator daemon on a factory-fresh chip.
 #   tests/install/run.sh BUILD_DIR
 set -euo pipefail
@@ -28,9 +29,13 @@ for _ in $(seq 100); do [ -S "$tmp/sim.sock" ] && break; sleep 0.05; done
 cmake -S "$here/project" -B "$tmp/b1" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$tmp/b1" >/dev/null
 LD_LIBRARY_PATH=$prefix/lib "$tmp/b1/consumer" "$tmp/sim.sock"
+# the device engine driven by the program's own event loop (trustm_op_next_io / _io_done)
+LD_LIBRARY_PATH=$prefix/lib "$tmp/b1/engine_consumer" "$tmp/sim.sock"
 
 # 2. pkg-config
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 cc -o "$tmp/consumer-pc" "$here/consumer.c" $(pkg-config --cflags --libs trustm-pal-socket trustm)
 LD_LIBRARY_PATH=$prefix/lib "$tmp/consumer-pc" "$tmp/sim.sock"
-echo "install test: find_package and pkg-config consumers built and ran"
+cc -Wall -Wextra -Werror -o "$tmp/engine-pc" "$here/engine_consumer.c" $(pkg-config --cflags --libs trustm-pal-socket trustm)
+LD_LIBRARY_PATH=$prefix/lib "$tmp/engine-pc" "$tmp/sim.sock"
+echo "install test: find_package and pkg-config consumers (blocking API and own engine loop) built and ran"

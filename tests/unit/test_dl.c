@@ -51,8 +51,22 @@ static const uint8_t pkt_open[] = {0x00, 0x70, 0x00, 0x00, 0x10, 0xD2, 0x76, 0x0
 static const uint8_t pkt_ok[] = {0x00, 0x00, 0x00, 0x00, 0x00};
 static const uint8_t pkt_cmd[] = {0x00, 0x81, 0x00, 0x00, 0x06, 0xE0, 0xC2, 0x00, 0x00, 0x00, 0x64};
 
+/* The data link shares one frame buffer between sending and receiving: a frame to resend after
+ * a received data frame is rebuilt by the layer above (here: the packet again). */
+static const uint8_t *g_pkt;
+static size_t g_pkt_len;
+static bool refill(void *ctx, uint8_t *packet)
+{
+    (void)ctx;
+    memcpy(packet, g_pkt, g_pkt_len);
+    return true;
+}
+
 static void send(const uint8_t *pkt, size_t n)
 {
+    g_pkt = pkt;
+    g_pkt_len = n;
+    dl->refill = refill;
     memcpy(trustm_dl_packet_buf(dl), pkt, n);
     trustm_dl_send_start(dl, n, hb.now + 180000000u);
 }

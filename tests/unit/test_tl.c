@@ -201,6 +201,59 @@ static void test_chip_error_packet_resend(void **state)
     hb_assert_done();
 }
 
+/* The data link receives into the frame buffer it sends from: a data frame that is discarded
+ * while our frame awaits its ACK overwrites the frame, and the NAK that follows makes the host
+ * send it again -- rebuilt from the message, byte for byte. */
+static void test_resend_rebuilt_after_received_frame(void **state)
+{
+    (void)state;
+    uint8_t pkt[1 + sizeof apdu_small];
+    pkt[0] = 0x00;
+    memcpy(pkt + 1, apdu_small, sizeof apdu_small);
+    link.host_tx = (uint8_t)((link.host_tx + 1) & 3);
+    uint8_t fctr = (uint8_t)(link.host_tx << 2 | link.host_rx);
+    hb_host_frame(fctr, pkt, sizeof pkt);
+    uint8_t junk[12];
+    memset(junk, 0xA5, sizeof junk);
+    /* FRNR in sequence, ACKNR for another frame: discarded silently */
+    hb_chip_frame(false, (uint8_t)(((link.host_rx + 1) & 3) << 2 | ((link.host_tx + 1) & 3)), junk, sizeof junk);
+    hb_chip_ctrl(false, (uint8_t)(0xA0 | link.host_tx)); /* NAK for our frame */
+    hb_host_frame(fctr, pkt, sizeof pkt);                /* the same frame again */
+    hb_chip_ctrl(false, (uint8_t)(0x80 | link.host_tx));
+    hb_chip_message(&link, rsp_ok, 4);
+    assert_int_equal(exchange(apdu_small, sizeof apdu_small, sizeof rsp), TRUSTM_OK);
+    hb_assert_done();
+    assert_int_equal(st.stats.retransmits, 1);
+}
+
+/* Command and response in one buffer (the device's APDU buffer): once response bytes have been
+ * written over the command, a request to send it again (chip error packet) is refused. */
+static void test_shared_buffer_no_resend_after_overwrite(void **state)
+{
+    (void)state;
+    static const uint8_t err = 0x07;
+    uint8_t first[272];
+    size_t first_len = (size_t)g_fs - 5;
+    memset(first, 0x11, sizeof first);
+    first[0] = 0x01; /* FIRST of a chained response */
+    hb_host_message(&link, apdu_small, sizeof apdu_small, false);
+    chip_packet(first, first_len);
+    chip_packet(&err, 1);
+    memcpy(rsp, apdu_small, sizeof apdu_small);
+    trustm_status_t s = trustm_tl_start(&st.tl, rsp, sizeof apdu_small, rsp, sizeof rsp, hb.now);
+    assert_int_equal(s, TRUSTM_OK);
+    for (;;) {
+        trustm_io_t io;
+        s = trustm_tl_next_io(&st.tl, &io);
+        if (s != TRUSTM_IN_PROGRESS)
+            break;
+        s = hb_perform(&io);
+        trustm_phy_io_done(&st.phy, s, hb.n, hb.now);
+    }
+    assert_int_equal(s, TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_PROTOCOL));
+    hb_assert_done();
+}
+
 /* An answer while our chain is still being sent is a protocol violation. */
 static void test_answer_before_last_packet(void **state)
 {
@@ -330,6 +383,8 @@ int main(void)
         cmocka_unit_test_setup(test_chain_violation_error_packet, setup),
         cmocka_unit_test_setup(test_chain_violation_twice, setup),
         cmocka_unit_test_setup(test_chip_error_packet_resend, setup),
+        cmocka_unit_test_setup(test_resend_rebuilt_after_received_frame, setup),
+        cmocka_unit_test_setup(test_shared_buffer_no_resend_after_overwrite, setup),
         cmocka_unit_test_setup(test_answer_before_last_packet, setup),
         cmocka_unit_test_setup(test_presence_mismatch, setup),
         cmocka_unit_test_setup(test_record_plain, setup),

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trustm/trustm_io.h"
 #include "trustm/trustm_stats.h"
 #include "trustm/trustm_status.h"
 #include "trustm_frame.h"
@@ -40,44 +41,7 @@
 extern "C" {
 #endif
 
-/* ---- I/O requests ------------------------------------------------------------------------- */
-
-typedef enum trustm_io_kind {
-    TRUSTM_IO_NONE = 0,
-    TRUSTM_IO_I2C_WRITE,   /* one write transaction of buf[0..len) (buf[0] = register address) */
-    TRUSTM_IO_I2C_READ,    /* one read transaction of exactly len bytes into buf               */
-    TRUSTM_IO_WAIT,        /* do nothing until the clock reaches until_us                       */
-    TRUSTM_IO_SET_PIN,     /* drive pin to level                                                */
-    TRUSTM_IO_I2C_READ_REG /* register read: write the 1-byte register address reg, wait at
-                            * least gap_us (GUARD_TIME), read exactly len bytes into buf. A
-                            * performer may stop after the select: io_done(TRUSTM_IN_PROGRESS,
-                            * 1, now); if the read fails after a good select: io_done(error, 1,
-                            * now) -- then only the read is requested again                  */
-} trustm_io_kind_t;
-
-/* Pin identifiers of TRUSTM_IO_SET_PIN (same meaning and values as trustm_pal_pin_t). */
-#define TRUSTM_IO_PIN_RST 0u
-#define TRUSTM_IO_PIN_VDD 1u
-
-/* until_us: WAIT: the time to wait for; the I2C kinds: not before then (GUARD_TIME after the
- * previous transaction, the NACK retry interval) -- the performer waits first if needed. */
-typedef struct trustm_io {
-    trustm_io_kind_t kind;
-    uint8_t addr7;
-    uint8_t reg; /* TRUSTM_IO_I2C_READ_REG */
-    uint8_t pin;
-    bool level;
-    uint32_t gap_us; /* TRUSTM_IO_I2C_READ_REG: between the two transactions */
-    uint8_t *buf;
-    size_t len;
-    uint64_t until_us;
-} trustm_io_t;
-
-/* Time comparison that survives wrap-around: true when a is at or after b. */
-static inline bool trustm_time_reached(uint64_t a, uint64_t b)
-{
-    return (int64_t)(a - b) >= 0;
-}
+/* ---- I/O requests: trustm_io_t, trustm_time_reached (public, trustm/trustm_io.h) ------------- */
 
 /* ---- PHY registers and defaults (ifx-i2c.md §1.2, §1.3, §8) -------------------------------- */
 
@@ -131,12 +95,12 @@ typedef enum trustm_stack_reset {
 /* The message one exchange sends: hdr || body; and how the response message is split. */
 typedef struct trustm_pl_msg {
     uint8_t hdr[TRUSTM_PL_HDR_MAX]; /* e.g. SCTR (+ sequence number)                         */
-    size_t hdr_len;
-    const uint8_t *body; /* the APDU, or a PL-owned buffer (e.g. ciphertext || tag) */
+    uint8_t hdr_len;                /* <= TRUSTM_PL_HDR_MAX                                    */
+    uint8_t rx_hdr_len;             /* leading response bytes that go to the PL, not the caller */
+    const uint8_t *body;            /* the APDU, or a PL-owned buffer (e.g. ciphertext || tag) */
     size_t body_len;
-    size_t rx_hdr_len; /* leading response bytes that go to the PL, not the caller */
-    uint8_t *rx_buf;   /* if set: the response body goes here (PL-owned), not to  */
-    size_t rx_size;    /* the caller's buffer (handshake and control answers)     */
+    uint8_t *rx_buf; /* if set: the response body goes here (PL-owned), not to  */
+    size_t rx_size;  /* the caller's buffer (handshake and control answers)     */
 } trustm_pl_msg_t;
 
 /*
@@ -209,11 +173,21 @@ typedef struct trustm_stack_config {
 /* ---- engine contexts (private by convention) ----------------------------------------------- */
 
 typedef struct trustm_phy {
+    uint64_t until_us;   /* wait target */
+    uint64_t not_before; /* earliest start of the next transaction (GUARD_TIME / NACK interval) */
+    uint64_t now;        /* last time reported by io_done / start */
+    trustm_stats_t *stats;
+    uint8_t *wbuf;
+    uint8_t *rbuf;
     /* config */
-    uint8_t addr7;
     uint32_t guard_time_us;
     uint32_t nack_interval_us;
+    trustm_status_t result;
     uint16_t nack_max;
+    uint16_t attempts;
+    uint16_t wlen; /* a frame at most (1 + TRUSTM_DL_FRAME_MAX) */
+    uint16_t rlen;
+    uint8_t addr7;
     /* one operation: a register write, a register read, a wait or a pin change */
     uint8_t op;      /* trustm_phy.c: PHY_OP_* */
     uint8_t pending; /* kind of the request handed out by next_io */
@@ -221,26 +195,32 @@ typedef struct trustm_phy {
     bool selected;   /* register read: the select went through, only the read is left */
     uint8_t pin;
     bool level;
-    uint8_t *wbuf;
-    size_t wlen;
-    uint8_t *rbuf;
-    size_t rlen;
-    uint16_t attempts;
-    uint64_t until_us;   /* wait target */
-    uint64_t not_before; /* earliest start of the next transaction (GUARD_TIME / NACK interval) */
-    uint64_t now;        /* last time reported by io_done / start */
-    trustm_status_t result;
-    trustm_stats_t *stats;
 } trustm_phy_t;
 
 typedef struct trustm_dl {
     trustm_phy_t *phy;
+    const uint8_t *rx_packet;
+    /* The layer above rebuilds the packet of the frame being sent (same bytes) into the packet
+     * area; false: it cannot (the frame then fails with DL PROTOCOL). */
+    bool (*refill)(void *ctx, uint8_t *packet);
+    void *refill_ctx;
+    uint64_t sent_at;  /* end of the last data frame write (TRANS_TIMEOUT start) */
+    uint64_t ready_at; /* the response is expected from then on: first poll not before */
+    uint64_t poll_at;  /* when the last scheduled poll was due (polls on absolute times) */
+    uint64_t deadline; /* receive: give up at */
     /* config */
-    uint16_t frame_size; /* negotiated DATA_REG_LEN */
     uint32_t trans_timeout_us;
+    uint32_t poll_interval_us;
+    uint32_t expect_us; /* set for the frame that ends a command: its expected execution time */
+    trustm_status_t bad_status;
+    trustm_status_t result;
+    uint16_t frame_size; /* negotiated DATA_REG_LEN */
+    uint16_t rx_len;     /* length announced by I2C_STATE */
+    uint16_t tx_len;     /* data frame length (without register byte) */
+    uint16_t rx_packet_len;
+    uint16_t frame_hw; /* bytes of frame used since the last wipe */
     uint8_t trans_repeat;
     uint8_t resync_max;
-    uint32_t poll_interval_us;
     /* link state (§2.4) */
     uint8_t last_tx;  /* last sent FRNR */
     uint8_t last_rx;  /* last correctly received FRNR */
@@ -252,73 +232,66 @@ typedef struct trustm_dl {
     uint8_t repeats;    /* retransmissions of the current frame */
     uint8_t resyncs;    /* re-syncs during the current frame */
     uint8_t bad_frames; /* consecutive bad frames received in this operation */
-    trustm_status_t bad_status;
-    uint16_t rx_len;    /* length announced by I2C_STATE */
-    size_t tx_len;      /* data frame length (without register byte) */
-    uint64_t sent_at;   /* end of the last data frame write (TRANS_TIMEOUT start) */
-    uint32_t expect_us; /* set for the frame that ends a command: its expected execution time */
     uint8_t misses;     /* empty polls since ready_at (the poll interval doubles, up to 8x) */
-    uint64_t ready_at;  /* the response is expected from then on: first poll not before */
-    uint64_t poll_at;   /* when the last scheduled poll was due (polls on absolute times) */
-    uint64_t deadline;  /* receive: give up at */
     bool got_packet;    /* a data frame was delivered (piggy-backed or received) */
-    const uint8_t *rx_packet;
-    size_t rx_packet_len;
-    trustm_status_t result;
-    uint16_t tx_hw, rx_hw; /* bytes of tx_buf / rx_buf used since the last wipe */
+    bool tx_stale;      /* a received frame overwrote the data frame: refill before a resend */
     uint8_t state_buf[4];
     uint8_t ctrl_buf[1 + TRUSTM_DL_OVERHEAD];
-    uint8_t tx_buf[1 + TRUSTM_DL_FRAME_MAX]; /* register byte 0x80 + data frame */
-    uint8_t rx_buf[TRUSTM_DL_FRAME_MAX];
+    uint8_t ctrl_rx[TRUSTM_DL_OVERHEAD]; /* received frames of up to 5 bytes (control frames) */
+    /* One frame buffer for both directions: register byte 0x80 + the data frame to send, or
+     * (from frame + 1) a received frame longer than a control frame. */
+    uint8_t frame[1 + TRUSTM_DL_FRAME_MAX];
 } trustm_dl_t;
 
 typedef struct trustm_tl {
     trustm_dl_t *dl;
     const trustm_pl_ops_t *pl;
     void *pl_ctx;
-    uint32_t exchange_timeout_us;
-    trustm_pl_msg_t msg; /* message to send: hdr || body */
     const uint8_t *apdu; /* the exchange's APDU (tx_begin gets it again for each message) */
     size_t apdu_len;
     uint8_t *caller_rsp; /* the caller's response buffer */
     size_t caller_rsp_size;
-    size_t tx_pos;        /* bytes of the message already sent and acknowledged */
-    size_t tx_chunk;      /* message bytes in the packet being sent */
-    uint64_t deadline;    /* overall end of the exchange */
-    uint32_t expect_us;   /* expected execution time of the exchange's command */
-    bool tx_error_packet; /* sending the single-byte chaining-error packet */
-    bool resent;          /* the whole message was sent again after a received error packet */
-    bool error_sent;      /* we sent a chaining-error packet during this exchange */
+    size_t tx_pos;   /* bytes of the message already sent and acknowledged */
+    size_t tx_chunk; /* message bytes in the packet being sent */
     /* response sink: hdr part then body */
-    uint8_t rx_hdr[TRUSTM_PL_HDR_MAX];
-    size_t rx_hdr_len;
     uint8_t *rsp;
     size_t rsp_size;
-    size_t rsp_len;        /* response bytes received (> rsp_size: overflow); after rx_end the
-                           * response APDU length */
-    size_t rsp_hw;         /* bytes written into the caller's response buffer (wipe bound) */
+    size_t rsp_len;      /* response bytes received (> rsp_size: overflow); after rx_end the
+                        * response APDU length */
+    size_t rsp_hw;       /* bytes written into the caller's response buffer (wipe bound) */
+    uint64_t deadline;   /* overall end of the exchange */
+    trustm_pl_msg_t msg; /* message to send: hdr || body */
+    uint32_t exchange_timeout_us;
+    uint32_t expect_us; /* expected execution time of the exchange's command */
+    trustm_status_t result;
+    uint8_t rx_hdr[TRUSTM_PL_HDR_MAX];
+    uint8_t rx_hdr_len;
     uint8_t rx_prev_chain; /* chain value of the previous received packet, 0xFF = none */
     uint8_t state;         /* TL_ST_* */
-    trustm_status_t result;
+    bool tx_error_packet;  /* sending the single-byte chaining-error packet */
+    bool resent;           /* the whole message was sent again after a received error packet */
+    bool error_sent;       /* we sent a chaining-error packet during this exchange */
 } trustm_tl_t;
 
 typedef struct trustm_stack {
-    trustm_stack_config_t cfg;
     trustm_stats_t stats;
     trustm_phy_t phy;
     trustm_dl_t dl;
-    trustm_tl_t tl;
-    uint8_t state;     /* STACK_ST_* */
-    uint8_t open_step; /* open procedure step */
-    trustm_stack_reset_t reset_kind;
-    uint8_t pins_ok; /* open: bit 0 VDD, bit 1 RST could be driven */
-    bool failed;     /* sticky: cleared only by trustm_stack_open_start() */
+    trustm_tl_t tl;      /* also holds the presentation layer (pl, pl_ctx) */
+    uint32_t startup_us; /* configuration the open procedure needs (the layers keep theirs) */
+    uint32_t reset_low_us;
     trustm_status_t fail_status;
-    uint16_t frame_size;  /* negotiated */
-    uint16_t max_scl_khz; /* MAX_SCL_FREQU read at open (low 16 bits) */
-    uint8_t i2c_state[4]; /* last I2C_STATE read during open */
-    uint8_t reg_buf[4];
     trustm_status_t result;
+    uint16_t frame_size_ask; /* DATA_REG_LEN to negotiate */
+    uint16_t frame_size;     /* negotiated */
+    uint16_t max_scl_khz;    /* MAX_SCL_FREQU read at open (low 16 bits) */
+    uint8_t state;           /* STACK_ST_* */
+    uint8_t open_step;       /* open procedure step */
+    uint8_t reset_kind;      /* trustm_stack_reset_t */
+    uint8_t pins_ok;         /* open: bit 0 VDD, bit 1 RST could be driven */
+    bool failed;             /* sticky: cleared only by trustm_stack_open_start() */
+    uint8_t i2c_state[4];    /* last I2C_STATE read during open */
+    uint8_t reg_buf[4];
 } trustm_stack_t;
 
 /* ---- stack API ----------------------------------------------------------------------------- */
