@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "trustm/trustm_pal.h"
+#include "trustm_config.h"
 #include "trustm_stack.h"
 
 static trustm_status_t pump_set_pin(const trustm_pal_t *pal, const trustm_io_t *io)
@@ -85,6 +86,7 @@ trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_i
     return s;
 }
 
+#if TRUSTM_CFG_PAL_XFER
 /* One sleep through the port's xfer; *now becomes the clock after it. */
 static void pump_xfer_sleep(const struct trustm_pal *pal, uint64_t until, uint64_t *now)
 {
@@ -153,28 +155,51 @@ static trustm_status_t pump_xfer(const struct trustm_pal *pal, const trustm_io_t
     *n = x.done;
     return s;
 }
+#endif
+
+/* The blocking driver's clock: the PAL clock as last read and (xfer ports) the wait still owed
+ * to the port, carried into its next transfer (0: none). */
+typedef struct pump_clock {
+    uint64_t now;
+    uint64_t owed_until;
+} pump_clock_t;
+
+/* Perform one request of the blocking driver. On return io->len is the n and io->until_us the
+ * time to report to io_done: the request is spent, and reusing it keeps the driver loop's frame
+ * (which lies below the engine's whole call tree) small. */
+static TRUSTM_NOINLINE trustm_status_t pump_one(const struct trustm_pal *pal, trustm_io_t *io, pump_clock_t *c)
+{
+    size_t n;
+    trustm_status_t s;
+#if TRUSTM_CFG_PAL_XFER
+    if (pal->ops->xfer != NULL) {
+        uint64_t eng_now;
+        s = pump_xfer(pal, io, &c->now, &c->owed_until, &n, &eng_now);
+        io->len = n;
+        io->until_us = eng_now;
+        return s;
+    }
+#endif
+    s = trustm_pump_perform(pal, io, &c->now, &n);
+    io->len = n;
+    io->until_us = c->now;
+    return s;
+}
 
 trustm_status_t trustm_pump_engine_run(const trustm_engine_t *eng, const struct trustm_pal *pal)
 {
-    uint64_t now = pal->ops->now_us(pal->ctx), eng_now = now;
-    uint64_t owed_until = 0;
-    for (;;) {
-        trustm_io_t io;
-        trustm_status_t s = eng->next_io(eng->ctx, &io);
-        if (s != TRUSTM_IN_PROGRESS) {
-            if (owed_until != 0) /* a final wait is still owed */
-                pump_xfer_sleep(pal, owed_until, &now);
-            return s;
-        }
-        size_t n;
-        if (pal->ops->xfer != NULL) {
-            s = pump_xfer(pal, &io, &now, &owed_until, &n, &eng_now);
-        } else {
-            s = trustm_pump_perform(pal, &io, &now, &n);
-            eng_now = now;
-        }
-        eng->io_done(eng->ctx, s, n, eng_now);
+    pump_clock_t c = {pal->ops->now_us(pal->ctx), 0};
+    trustm_io_t io;
+    trustm_status_t s;
+    while ((s = eng->next_io(eng->ctx, &io)) == TRUSTM_IN_PROGRESS) {
+        s = pump_one(pal, &io, &c);
+        eng->io_done(eng->ctx, s, io.len, io.until_us);
     }
+#if TRUSTM_CFG_PAL_XFER
+    if (c.owed_until != 0) /* a final wait is still owed */
+        pump_xfer_sleep(pal, c.owed_until, &c.now);
+#endif
+    return s;
 }
 
 trustm_status_t trustm_pump_engine_step(const trustm_engine_t *eng, const struct trustm_pal *pal,
