@@ -8,22 +8,23 @@
 #include "trustm_config.h"
 #include "trustm_stack.h"
 
-static trustm_status_t pump_set_pin(const trustm_pal_t *pal, const trustm_io_t *io)
+/* Microseconds from now until `until`: 0 once reached, at most 2^32 - 1. */
+static uint32_t pump_left(uint64_t now, uint64_t until)
 {
-    if (pal->ops->set_pin == NULL)
-        return TRUSTM_STATUS(TRUSTM_LAYER_PAL, TRUSTM_BASE_NOT_SUPPORTED);
-    trustm_pal_pin_t pin = io->pin == TRUSTM_IO_PIN_VDD ? TRUSTM_PAL_PIN_VDD : TRUSTM_PAL_PIN_RST;
-    return pal->ops->set_pin(pal->ctx, pin, io->level);
+    if (trustm_time_reached(now, until))
+        return 0;
+    uint64_t left = until - now;
+    return left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left;
 }
 
 /* Sleep until `until` counted from *now; the clock is read once afterwards (a port without
  * sleep_us: spin on the clock). */
 static void pump_sleep_until(const struct trustm_pal *pal, uint64_t until, uint64_t *now)
 {
-    while (!trustm_time_reached(*now, until)) {
-        uint64_t left = until - *now;
+    uint32_t left;
+    while ((left = pump_left(*now, until)) != 0) {
         if (pal->ops->sleep_us != NULL)
-            pal->ops->sleep_us(pal->ctx, left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left);
+            pal->ops->sleep_us(pal->ctx, left);
         *now = pal->ops->now_us(pal->ctx);
     }
 }
@@ -41,29 +42,33 @@ static void pump_gap(const struct trustm_pal *pal, uint32_t gap_us)
     pump_sleep_until(pal, now + gap_us, &now);
 }
 
+/* The transaction(s) of an I2C request or the pin change. *n: len for a write or a read (as
+ * io_done expects it on success), for a register read 0, 1 once selected, len once read. */
 static trustm_status_t pump_io(const struct trustm_pal *pal, const trustm_io_t *io, size_t *n)
 {
+    const trustm_pal_ops_t *ops = pal->ops;
+    trustm_status_t s;
     *n = 0;
     switch (io->kind) {
     case TRUSTM_IO_I2C_WRITE:
         *n = io->len;
-        return pal->ops->i2c_write(pal->ctx, io->addr7, io->buf, io->len);
-    case TRUSTM_IO_I2C_READ:
-        *n = io->len;
-        return pal->ops->i2c_read(pal->ctx, io->addr7, io->buf, io->len);
-    case TRUSTM_IO_I2C_READ_REG: {
-        trustm_status_t s = pal->ops->i2c_write(pal->ctx, io->addr7, &io->reg, 1);
+        return ops->i2c_write(pal->ctx, io->addr7, io->buf, io->len);
+    case TRUSTM_IO_I2C_READ_REG:
+        s = ops->i2c_write(pal->ctx, io->addr7, &io->reg, 1);
         if (s != TRUSTM_OK)
             return s;
-        *n = 1; /* selected */
         pump_gap(pal, io->gap_us);
-        s = pal->ops->i2c_read(pal->ctx, io->addr7, io->buf, io->len);
-        if (s == TRUSTM_OK)
-            *n = io->len;
+        s = ops->i2c_read(pal->ctx, io->addr7, io->buf, io->len);
+        *n = s == TRUSTM_OK ? io->len : 1u; /* 1: selected, the read alone failed */
         return s;
-    }
+    case TRUSTM_IO_I2C_READ:
+        *n = io->len;
+        return ops->i2c_read(pal->ctx, io->addr7, io->buf, io->len);
     case TRUSTM_IO_SET_PIN:
-        return pump_set_pin(pal, io);
+        if (ops->set_pin == NULL)
+            return TRUSTM_STATUS(TRUSTM_LAYER_PAL, TRUSTM_BASE_NOT_SUPPORTED);
+        return ops->set_pin(pal->ctx, io->pin == TRUSTM_IO_PIN_VDD ? TRUSTM_PAL_PIN_VDD : TRUSTM_PAL_PIN_RST,
+                            io->level);
     default:
         return TRUSTM_STATUS(TRUSTM_LAYER_PAL, TRUSTM_BASE_INTERNAL);
     }
@@ -71,16 +76,14 @@ static trustm_status_t pump_io(const struct trustm_pal *pal, const trustm_io_t *
 
 trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_io_t *io, uint64_t *now_us, size_t *n)
 {
-    *n = 0;
     if (io->kind == TRUSTM_IO_WAIT) {
+        *n = 0;
         pump_sleep_until(pal, io->until_us, now_us);
         return TRUSTM_OK;
     }
-    if (io->kind != TRUSTM_IO_SET_PIN && !trustm_time_reached(*now_us, io->until_us)) {
-        /* the guard before a transaction: sleep it off; the clock is read once, after the I/O */
-        uint64_t left = io->until_us - *now_us;
-        pump_gap(pal, left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left);
-    }
+    /* the guard before a transaction: sleep it off; the clock is read once, after the I/O */
+    if (io->kind != TRUSTM_IO_SET_PIN)
+        pump_gap(pal, pump_left(*now_us, io->until_us));
     trustm_status_t s = pump_io(pal, io, n);
     *now_us = pal->ops->now_us(pal->ctx);
     return s;
@@ -93,10 +96,7 @@ static void pump_xfer_sleep(const struct trustm_pal *pal, uint64_t until, uint64
     trustm_pal_xfer_t x;
     memset(&x, 0, sizeof x);
     x.kind = TRUSTM_PAL_XFER_SLEEP;
-    if (!trustm_time_reached(*now, until)) {
-        uint64_t left = until - *now;
-        x.pre_sleep_us = left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left;
-    }
+    x.pre_sleep_us = pump_left(*now, until);
     (void)pal->ops->xfer(pal->ctx, &x);
     *now = x.now_us;
 }
@@ -137,10 +137,7 @@ static trustm_status_t pump_xfer(const struct trustm_pal *pal, const trustm_io_t
     if (*owed_until != 0 && trustm_time_reached(*owed_until, start))
         start = *owed_until;
     *owed_until = 0;
-    if (!trustm_time_reached(*now, start)) {
-        uint64_t left = start - *now;
-        x.pre_sleep_us = left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left;
-    }
+    x.pre_sleep_us = pump_left(*now, start);
     x.kind = io->kind == TRUSTM_IO_I2C_WRITE  ? TRUSTM_PAL_XFER_WRITE
              : io->kind == TRUSTM_IO_I2C_READ ? TRUSTM_PAL_XFER_READ
                                               : TRUSTM_PAL_XFER_READ_REG;
