@@ -239,18 +239,24 @@ static void dl_continue(trustm_dl_t *dl, bool wait)
     dl_poll_at(dl, dl_next_poll(dl));
 }
 
-/* A frame that could not be used was read: NAK data frames, bound the number of bad frames. */
-static void dl_bad_frame(trustm_dl_t *dl, trustm_status_t why, bool send_nak)
+/* A frame that could not be used was read: bound the number of bad frames, then go on as
+ * `then` says: poll again, NAK it (data frames), or send our frame again (a corrupted answer to
+ * it, [HOST]). */
+enum { BAD_POLL = 0, BAD_NAK, BAD_RESEND };
+static void dl_bad_frame(trustm_dl_t *dl, trustm_status_t why, uint8_t then)
 {
     dl->bad_frames++;
-    dl->bad_status = why;
     if (dl->bad_frames > dl->trans_repeat) {
         dl_finish(dl, why);
         return;
     }
-    if (send_nak) {
+    if (then == BAD_NAK) {
         TRUSTM_STAT_INC(dl->phy, naks_sent);
         dl_write_ctrl(dl, trustm_dl_fctr_nak((uint8_t)(dl->last_rx + 1u)), AFTER_POLL);
+        return;
+    }
+    if (then == BAD_RESEND) {
+        dl_retransmit(dl);
         return;
     }
     dl_continue(dl, false);
@@ -265,7 +271,7 @@ static void dl_on_control(trustm_dl_t *dl, const trustm_dl_frame_t *f)
 {
     unsigned seqctr = FCTR_SEQCTR(f->fctr);
     if (f->len != 0) { /* control frame with invalid size: discard (Table 3-2) */
-        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), false);
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), BAD_POLL);
         return;
     }
     if (seqctr == TRUSTM_DL_SEQCTR_RESYNC) {
@@ -290,7 +296,7 @@ static void dl_on_data(trustm_dl_t *dl, const trustm_dl_frame_t *f)
 {
     uint8_t frnr = FCTR_FRNR(f->fctr);
     if (f->len == 0) { /* data frame size invalid */
-        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), true);
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), BAD_NAK);
         return;
     }
     if (frnr != ((dl->last_rx + 1u) & 3u)) { /* duplicate or out of order: ACK last correct */
@@ -327,25 +333,19 @@ static void dl_on_frame(trustm_dl_t *dl)
     const uint8_t *rx = dl_rx_buf(dl);
     bool is_ctrl = (rx[0] & TRUSTM_DL_FCTR_FTYPE) != 0;
     trustm_dl_frame_result_t r = trustm_dl_frame_decode(rx, dl->rx_len, &f);
+    uint8_t then = is_ctrl ? BAD_POLL : BAD_NAK;
     if (r == TRUSTM_DL_FRAME_SHORT || (r == TRUSTM_DL_FRAME_LEN && !is_ctrl)) {
-        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), true);
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), BAD_NAK);
         return;
     }
     if (r == TRUSTM_DL_FRAME_FCS) {
-        if (is_ctrl && dl->op == DL_OP_SEND) { /* [HOST]: corrupted answer to our frame */
-            dl->bad_frames++;
-            dl->bad_status = DL_ERR(TRUSTM_BASE_CRC);
-            if (dl->bad_frames > dl->trans_repeat)
-                dl_finish(dl, dl->bad_status);
-            else
-                dl_retransmit(dl);
-            return;
-        }
-        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_CRC), !is_ctrl);
+        if (is_ctrl && dl->op == DL_OP_SEND) /* [HOST]: corrupted answer to our frame */
+            then = BAD_RESEND;
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_CRC), then);
         return;
     }
     if (r == TRUSTM_DL_FRAME_LEN || !trustm_dl_fctr_is_valid(rx[0])) {
-        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), !is_ctrl);
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), then);
         return;
     }
     if (is_ctrl)
