@@ -143,10 +143,9 @@ void trustm_dl_send_start(trustm_dl_t *dl, size_t packet_len, uint64_t deadline)
         dl_finish(dl, DL_ERR(TRUSTM_BASE_INTERNAL)); /* the transport never does this */
         return;
     }
-    /* the first write is left to next_io (a wait that is over at once: no request), so that
-     * the frame encoding and its CRC do not sit on the caller's call chain */
+    /* the first write is left to next_io, so that the frame encoding and its CRC do not sit
+     * on the caller's call chain */
     dl->state = DL_ST_TX_START;
-    trustm_phy_wait_start(dl->phy, trustm_phy_now(dl->phy));
 }
 
 void trustm_dl_recv_start(trustm_dl_t *dl, uint64_t deadline)
@@ -333,19 +332,16 @@ static void dl_on_frame(trustm_dl_t *dl)
     const uint8_t *rx = dl_rx_buf(dl);
     bool is_ctrl = (rx[0] & TRUSTM_DL_FCTR_FTYPE) != 0;
     trustm_dl_frame_result_t r = trustm_dl_frame_decode(rx, dl->rx_len, &f);
-    uint8_t then = is_ctrl ? BAD_POLL : BAD_NAK;
     if (r == TRUSTM_DL_FRAME_SHORT || (r == TRUSTM_DL_FRAME_LEN && !is_ctrl)) {
         dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), BAD_NAK);
         return;
     }
-    if (r == TRUSTM_DL_FRAME_FCS) {
-        if (is_ctrl && dl->op == DL_OP_SEND) /* [HOST]: corrupted answer to our frame */
-            then = BAD_RESEND;
-        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_CRC), then);
+    if (r == TRUSTM_DL_FRAME_FCS) { /* a corrupted control frame in send: the answer to our frame [HOST] */
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_CRC), !is_ctrl ? BAD_NAK : dl->op == DL_OP_SEND ? BAD_RESEND : BAD_POLL);
         return;
     }
     if (r == TRUSTM_DL_FRAME_LEN || !trustm_dl_fctr_is_valid(rx[0])) {
-        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), then);
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), is_ctrl ? BAD_POLL : BAD_NAK);
         return;
     }
     if (is_ctrl)
@@ -437,7 +433,8 @@ trustm_status_t trustm_dl_next_io(trustm_dl_t *dl, trustm_io_t *io)
         }
         if (dl->op == DL_OP_IDLE)
             return DL_ERR(TRUSTM_BASE_BAD_SEQUENCE);
-        trustm_status_t s = trustm_phy_next_io(dl->phy, io);
+        /* a send starts here with its first write (no PHY operation before it) */
+        trustm_status_t s = dl->state == DL_ST_TX_START ? TRUSTM_OK : trustm_phy_next_io(dl->phy, io);
         if (s == TRUSTM_IN_PROGRESS)
             return s;
         dl_on_phy_done(dl, s);
