@@ -90,8 +90,9 @@ trustm_status_t trustm_pump_perform(const struct trustm_pal *pal, const trustm_i
 }
 
 #if TRUSTM_CFG_PAL_XFER
-/* One sleep through the port's xfer; *now becomes the clock after it. */
-static void pump_xfer_sleep(const struct trustm_pal *pal, uint64_t until, uint64_t *now)
+/* One sleep through the port's xfer; *now becomes the clock after it. (until last: no argument
+ * on the stack.) */
+static void pump_xfer_sleep(const struct trustm_pal *pal, uint64_t *now, uint64_t until)
 {
     trustm_pal_xfer_t x;
     memset(&x, 0, sizeof x);
@@ -113,7 +114,7 @@ static trustm_status_t pump_xfer(const struct trustm_pal *pal, const trustm_io_t
     *n = 0;
     if (io->kind == TRUSTM_IO_WAIT) {
         if (*owed_until != 0) {
-            pump_xfer_sleep(pal, trustm_time_reached(io->until_us, *owed_until) ? io->until_us : *owed_until, now);
+            pump_xfer_sleep(pal, now, trustm_time_reached(io->until_us, *owed_until) ? io->until_us : *owed_until);
             *owed_until = 0;
             *eng_now = *now;
         } else if (!trustm_time_reached(*now, io->until_us)) {
@@ -126,7 +127,7 @@ static trustm_status_t pump_xfer(const struct trustm_pal *pal, const trustm_io_t
     }
     if (io->kind == TRUSTM_IO_SET_PIN) {
         if (*owed_until != 0)
-            pump_xfer_sleep(pal, *owed_until, now);
+            pump_xfer_sleep(pal, now, *owed_until);
         *owed_until = 0;
         trustm_status_t s = trustm_pump_perform(pal, io, now, n);
         *eng_now = *now;
@@ -158,13 +159,16 @@ static trustm_status_t pump_xfer(const struct trustm_pal *pal, const trustm_io_t
  * to the port, carried into its next transfer (0: none). */
 typedef struct pump_clock {
     uint64_t now;
+#if TRUSTM_CFG_PAL_XFER
     uint64_t owed_until;
+#endif
 } pump_clock_t;
 
-/* Perform one request of the blocking driver. On return io->len is the n and io->until_us the
- * time to report to io_done: the request is spent, and reusing it keeps the driver loop's frame
- * (which lies below the engine's whole call tree) small. */
-static TRUSTM_NOINLINE trustm_status_t pump_one(const struct trustm_pal *pal, trustm_io_t *io, pump_clock_t *c)
+/* Perform one request of the blocking driver and report it to the engine (here rather than in
+ * the driver loop, whose frame lies below the engine's whole call tree: it keeps only the
+ * request and the clock). */
+static TRUSTM_NOINLINE void pump_one(const trustm_engine_t *eng, const struct trustm_pal *pal, const trustm_io_t *io,
+                                     pump_clock_t *c)
 {
     size_t n;
     trustm_status_t s;
@@ -172,29 +176,26 @@ static TRUSTM_NOINLINE trustm_status_t pump_one(const struct trustm_pal *pal, tr
     if (pal->ops->xfer != NULL) {
         uint64_t eng_now;
         s = pump_xfer(pal, io, &c->now, &c->owed_until, &n, &eng_now);
-        io->len = n;
-        io->until_us = eng_now;
-        return s;
+        eng->io_done(eng->ctx, s, n, eng_now);
+        return;
     }
 #endif
     s = trustm_pump_perform(pal, io, &c->now, &n);
-    io->len = n;
-    io->until_us = c->now;
-    return s;
+    eng->io_done(eng->ctx, s, n, c->now);
 }
 
 trustm_status_t trustm_pump_engine_run(const trustm_engine_t *eng, const struct trustm_pal *pal)
 {
-    pump_clock_t c = {pal->ops->now_us(pal->ctx), 0};
+    pump_clock_t c;
+    memset(&c, 0, sizeof c);
+    c.now = pal->ops->now_us(pal->ctx);
     trustm_io_t io;
     trustm_status_t s;
-    while ((s = eng->next_io(eng->ctx, &io)) == TRUSTM_IN_PROGRESS) {
-        s = pump_one(pal, &io, &c);
-        eng->io_done(eng->ctx, s, io.len, io.until_us);
-    }
+    while ((s = eng->next_io(eng->ctx, &io)) == TRUSTM_IN_PROGRESS)
+        pump_one(eng, pal, &io, &c);
 #if TRUSTM_CFG_PAL_XFER
     if (c.owed_until != 0) /* a final wait is still owed */
-        pump_xfer_sleep(pal, c.owed_until, &c.now);
+        pump_xfer_sleep(pal, &c.now, c.owed_until);
 #endif
     return s;
 }
