@@ -32,22 +32,36 @@ static int setup(void **state)
     return 0;
 }
 
-static trustm_status_t open_with(trustm_stack_reset_t r)
+/* How the chip is expected to be reset at open. */
+enum { BY_PINS, BY_SOFT, BY_NONE };
+
+/* The transcript of an open and one exchange: the pin reset, the soft reset, or none (the open
+ * only negotiates and the first frame is preceded by a re-sync: the link counters are unknown). */
+static void expect_open_exchange(hb_link_t *l, int by)
 {
-    assert_int_equal(trustm_stack_open_start(&st, r, hb.now), TRUSTM_OK);
-    return hb_run_stack(&st);
+    hb_link_init(l, 277, false);
+    if (by == BY_PINS) {
+        hb_p(TRUSTM_IO_PIN_VDD, false);
+        hb_p(TRUSTM_IO_PIN_RST, false);
+        hb_p(TRUSTM_IO_PIN_VDD, true);
+        hb_p(TRUSTM_IO_PIN_RST, true);
+        hb_negotiation(277, 277);
+    } else if (by == BY_SOFT) {
+        hb_soft_reset(277, 277);
+    } else {
+        hb_negotiation(277, 277);
+        hb_host_ctrl(0xC0);
+    }
+    hb_exchange(l, apdu, sizeof apdu, rsp_ok, 4, by == BY_NONE);
 }
 
-/* The transcript of an open that only negotiates, then an exchange preceded by a re-sync. */
-static void expect_no_reset(hb_link_t *l)
+/* Open with reset kind `kind` and run one exchange over the scripted bus. */
+static void open_and_exchange(trustm_stack_reset_t kind, int by)
 {
-    hb_negotiation(277, 277);
-    hb_host_ctrl(0xC0);
-    hb_exchange(l, apdu, sizeof apdu, rsp_ok, 4, true);
-}
-
-static void run_exchange(void)
-{
+    hb_link_t l;
+    expect_open_exchange(&l, by);
+    assert_int_equal(trustm_stack_open_start(&st, kind, hb.now), TRUSTM_OK);
+    assert_int_equal(hb_run_stack(&st), TRUSTM_OK);
     assert_int_equal(trustm_stack_start(&st, apdu, sizeof apdu, 0, rsp, sizeof rsp, hb.now), TRUSTM_OK);
     assert_int_equal(hb_run_stack(&st), TRUSTM_OK);
     hb_assert_done();
@@ -59,51 +73,23 @@ static void run_exchange(void)
 static void test_cold_reset(void **state)
 {
     (void)state;
-    hb_link_t l;
-    hb_link_init(&l, 277, false);
-    if (TRUSTM_CFG_RESET_PINS) {
-        hb_p(TRUSTM_IO_PIN_VDD, false);
-        hb_p(TRUSTM_IO_PIN_RST, false);
-        hb_p(TRUSTM_IO_PIN_VDD, true);
-        hb_p(TRUSTM_IO_PIN_RST, true);
-        hb_negotiation(277, 277);
-        hb_exchange(&l, apdu, sizeof apdu, rsp_ok, 4, false);
-    } else if (TRUSTM_CFG_RESET_SOFT) {
-        hb_soft_reset(277, 277);
-        hb_exchange(&l, apdu, sizeof apdu, rsp_ok, 4, false);
-    } else {
-        expect_no_reset(&l);
-    }
-    assert_int_equal(open_with(TRUSTM_STACK_RESET_COLD), TRUSTM_OK);
-    run_exchange();
+    open_and_exchange(TRUSTM_STACK_RESET_COLD, TRUSTM_CFG_RESET_PINS   ? BY_PINS
+                                               : TRUSTM_CFG_RESET_SOFT ? BY_SOFT
+                                                                       : BY_NONE);
 }
 
-/* Soft reset: done (TRUSTM_CFG_RESET_SOFT), or the open only negotiates and the first frame is
- * preceded by a re-sync (the link counters are unknown). */
+/* Soft reset: done (TRUSTM_CFG_RESET_SOFT), or the open only negotiates. */
 static void test_soft_reset(void **state)
 {
     (void)state;
-    hb_link_t l;
-    hb_link_init(&l, 277, false);
-    if (TRUSTM_CFG_RESET_SOFT) {
-        hb_soft_reset(277, 277);
-        hb_exchange(&l, apdu, sizeof apdu, rsp_ok, 4, false);
-    } else {
-        expect_no_reset(&l);
-    }
-    assert_int_equal(open_with(TRUSTM_STACK_RESET_SOFT), TRUSTM_OK);
-    run_exchange();
+    open_and_exchange(TRUSTM_STACK_RESET_SOFT, TRUSTM_CFG_RESET_SOFT ? BY_SOFT : BY_NONE);
 }
 
 /* Statistics: counted (TRUSTM_CFG_STATS) or left at zero. */
 static void test_stats(void **state)
 {
     (void)state;
-    hb_link_t l;
-    hb_link_init(&l, 277, false);
-    expect_no_reset(&l);
-    assert_int_equal(open_with(TRUSTM_STACK_RESET_NONE), TRUSTM_OK);
-    run_exchange();
+    open_and_exchange(TRUSTM_STACK_RESET_NONE, BY_NONE);
     const trustm_stats_t *s = trustm_stack_stats(&st);
     if (TRUSTM_CFG_STATS) {
         assert_int_equal(s->transactions, hb.txns);
@@ -149,15 +135,12 @@ static void test_pal_xfer(void **state)
 {
     (void)state;
     hb_link_t l;
-    hb_link_init(&l, 277, false);
     trustm_pal_t b = hb_pal();
     trustm_pal_ops_t ops = *b.ops;
     ops.xfer = xfer_over_hb;
     trustm_pal_t pal = {&ops, b.ctx};
     xfers = 0;
-    hb_negotiation(277, 277);
-    hb_host_ctrl(0xC0);
-    hb_exchange(&l, apdu, sizeof apdu, rsp_ok, 4, true);
+    expect_open_exchange(&l, BY_NONE);
     assert_int_equal(trustm_stack_open_start(&st, TRUSTM_STACK_RESET_NONE, hb.now), TRUSTM_OK);
     assert_int_equal(trustm_pump_run(&st, &pal), TRUSTM_OK);
     assert_int_equal(trustm_stack_start(&st, apdu, sizeof apdu, 0, rsp, sizeof rsp, hb.now), TRUSTM_OK);
