@@ -6,8 +6,8 @@
 uint16_t trustm_crc16_update(uint16_t crc, const uint8_t *data, size_t len)
 {
     uint32_t c = crc;
-    for (const uint8_t *end = data + len; data != end; data++) {
-        c ^= *data;
+    for (size_t i = 0; i < len; i++) {
+        c ^= data[i];
         for (unsigned bit = 0; bit < 8u; bit++)
             c = (c & 1u) != 0 ? (c >> 1) ^ 0x8408u : c >> 1;
     }
