@@ -29,19 +29,27 @@ json() { # name value unit configuration-suffix
     printf '{"name": "%s", "value": %s, "unit": "%s", "configuration": "%s%s"}\n' "$1" "$2" "$3" "$conf" "$4" >>"$json"
 }
 
-# build <variant> <ON|OFF>: library core, the program and the size probe of one configuration
+# The minimal configuration: every compile-time option of src/common/trustm_config.h off.
+minimal_opts="-DTRUSTM_RESET_PINS=OFF -DTRUSTM_RESET_SOFT=OFF -DTRUSTM_PAL_XFER=OFF -DTRUSTM_STATS=OFF"
+minimal_label="TRUSTM_RESET_PINS, RESET_SOFT, PAL_XFER, STATS and SHIELD off"
+
+# build <variant> <ON|OFF> [cmake options...]: library core, the program and the size probe of
+# one configuration
 build() {
-    lib=$work/$1/lib prog=$work/$1/prog
+    variant=$1 shield=$2
+    shift 2
+    lib=$work/$variant/lib prog=$work/$variant/prog
     mkdir -p "$prog"
+    # shellcheck disable=SC2068
     if ! { cmake -S "$root" -B "$lib" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/arm-none-eabi.cmake" \
-            -DCMAKE_BUILD_TYPE=MinSizeRel -DTRUSTM_CORE_ONLY=ON -DTRUSTM_SHIELD="$2" \
-            -DCMAKE_C_FLAGS="$cflags" && cmake --build "$lib" -j2; } >"$work/$1/build.log" 2>&1; then
-        echo "footprint: cross build of the library failed ($2 TRUSTM_SHIELD), log: $work/$1/build.log" >&2
-        tail -20 "$work/$1/build.log" >&2
+            -DCMAKE_BUILD_TYPE=MinSizeRel -DTRUSTM_CORE_ONLY=ON -DTRUSTM_SHIELD="$shield" $@ \
+            -DCMAKE_C_FLAGS="$cflags" && cmake --build "$lib" -j2; } >"$work/$variant/build.log" 2>&1; then
+        echo "footprint: cross build of the library failed ($variant), log: $work/$variant/build.log" >&2
+        tail -20 "$work/$variant/build.log" >&2
         return 1
     fi
     def=""
-    [ "$2" = ON ] && def="-DTRUSTM_CFG_SHIELD=1"
+    [ "$shield" = ON ] && def="-DTRUSTM_CFG_SHIELD=1"
     for f in main board sizes; do
         # shellcheck disable=SC2086
         arm-none-eabi-gcc $cflags -Os -std=c99 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes $def -I"$root/include" \
@@ -75,11 +83,14 @@ struct_size() {
 mkdir -p "$work"
 build noshield OFF
 build shield ON
+# shellcheck disable=SC2086
+build minimal OFF $minimal_opts
 
 prog=$work/noshield/prog
 map() { awk -v prog=main.o -v board=board.o -f "$root/scripts/footprint-map.awk" "$1"; }
 map "$prog/footprint.map" >"$work/map.txt"
 map "$work/shield/prog/footprint.map" >"$work/map-shield.txt"
+map "$work/minimal/prog/footprint.map" >"$work/map-minimal.txt"
 
 echo "The five-call program (bench/footprint/main.c): init + open, read 0xE0E0, random 32, RSA-1024"
 echo "PKCS#1 v1.5 SHA-256 sign with 0xE0FC, AES-128-CBC encrypt with 0xE200; minimal PAL over board.c."
@@ -89,7 +100,9 @@ echo
 echo "Flash (bytes, from the map file)      text   rodata     data    flash"
 total=$(arm-none-eabi-size "$prog/footprint.elf" | awk 'NR == 2 { print $1 + $2 }')
 awk -v json="$json" -v total="$total" -v conf="$conf, TRUSTM_SHIELD off" -v conf_off="$conf, TRUSTM_SHIELD off" \
-    -v conf_on="$conf, TRUSTM_SHIELD on (unused)" -v shieldlib="$(awk '$1 == "SEC" && $2 !~ /^(program|board|toolchain)$/ && $3 != "bss" { s += $4 } END { print s + 0 }' "$work/map-shield.txt")" '
+    -v conf_on="$conf, TRUSTM_SHIELD on (unused)" -v shieldlib="$(awk '$1 == "SEC" && $2 !~ /^(program|board|toolchain)$/ && $3 != "bss" { s += $4 } END { print s + 0 }' "$work/map-shield.txt")" \
+    -v conf_min="$conf, minimal: $minimal_label" -v minlabel="$minimal_label" \
+    -v minlib="$(awk '$1 == "SEC" && $2 !~ /^(program|board|toolchain)$/ && $3 != "bss" { s += $4 } END { print s + 0 }' "$work/map-minimal.txt")" '
     function row(label, g, note) {
         printf "  %-32s %8d %8d %8d %8d%s\n", label, t[g], r[g], d[g], t[g] + r[g] + d[g] + o[g], note
     }
@@ -132,6 +145,7 @@ awk -v json="$json" -v total="$total" -v conf="$conf, TRUSTM_SHIELD off" -v conf
         printf "    of which first pulled in by the library: %d (%s)\n", pulled, names
         printf "  %-32s %35d   (arm-none-eabi-size text + data)\n", "program total", total
         printf "  with TRUSTM_SHIELD compiled in (unused): library share %d\n", shieldlib
+        printf "  minimal configuration (%s): library share %d%s\n", minlabel, minlib, minlib <= 5000 ? " (goal met)" : ""
         printf "  ref: vendor host library, same five calls: 8,314 B code + 1,004 B initialised data = 9,318 B\n"
         printf "       flash (FIXED FIGURES QUOTED from issue 11, not measured here)\n"
         js("footprint.flash.library", L)
@@ -144,6 +158,8 @@ awk -v json="$json" -v total="$total" -v conf="$conf, TRUSTM_SHIELD off" -v conf
         js("footprint.flash.toolchain_pulled_by_library", pulled)
         conf = conf_on
         js("footprint.flash.library", shieldlib)
+        conf = conf_min
+        js("footprint.flash.library", minlib)
         conf = conf_off
         print ""
         printf "Static RAM of the library objects: data %d + bss %d = %d B (goal 0)\n", d["L"], b["L"], d["L"] + b["L"]
@@ -215,9 +231,13 @@ printf '  %-44s %6d B   goal <= 400; ref: 408 B measured on the old core for thi
 stack shield >"$work/stack-shield.txt"
 total_on=$(awk '$1 == "TOTAL" { print $2 }' "$work/stack-shield.txt")
 printf '  %-44s %6d B\n' "total with TRUSTM_SHIELD compiled in (unused)" "$total_on"
+stack minimal >"$work/stack-minimal.txt"
+total_min=$(awk '$1 == "TOTAL" { print $2 }' "$work/stack-minimal.txt")
+printf '  %-44s %6d B   (%s)\n' "total in the minimal configuration" "$total_min" "$minimal_label"
 echo "  Indirect calls: the member called is read at the call site (pal->ops->now_us -> now_us) and"
 echo "  charged as the deepest of the $taken address-taken linked functions named <prefix>_<member>[_cb];"
 echo "  a member no linked function implements (0 above) is a NULL pointer in this program; libc and"
 echo "  libgcc frames from the disassembly (push/sub sp); $cuts call cycle(s) cut."
 json footprint.stack.worst_case "$total" bytes ", TRUSTM_SHIELD off, call tree from main"
 json footprint.stack.worst_case "$total_on" bytes ", TRUSTM_SHIELD on (unused), call tree from main"
+json footprint.stack.worst_case "$total_min" bytes ", minimal: $minimal_label, call tree from main"

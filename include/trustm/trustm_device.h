@@ -35,7 +35,8 @@
 extern "C" {
 #endif
 
-/* Reset performed by trustm_device_open(). */
+/* Reset performed by trustm_device_open(). A library built with -DTRUSTM_RESET_PINS=OFF does
+ * COLD and WARM as SOFT; with -DTRUSTM_RESET_SOFT=OFF a SOFT reset is not done (as NONE). */
 #define TRUSTM_RESET_AUTO 0u /* COLD if the port has set_pin, else SOFT                        */
 #define TRUSTM_RESET_COLD 1u /* VDD+RST low 2 ms, high, wait startup_us (missing pin skipped)  */
 #define TRUSTM_RESET_WARM 2u /* RST low 2 ms, high, wait startup_us                            */

@@ -62,7 +62,8 @@ typedef struct trustm_pal_ops {
     /* Optional (NULL: the calls above are used): the whole transfer x -- its sleep, the
      * transaction(s), the clock read -- in one call, for a port where every call is a round
      * trip (a socket, a USB bridge). Returns the status of the transaction (the first that
-     * failed); fills x->done and x->now_us. Used by the blocking driver only. */
+     * failed); fills x->done and x->now_us. Used by the blocking driver only; ignored by a
+     * library built with -DTRUSTM_PAL_XFER=OFF. */
     trustm_status_t (*xfer)(void *ctx, trustm_pal_xfer_t *x);
 } trustm_pal_ops_t;
 

@@ -2,6 +2,8 @@
  * trustm_stats.h - bus and link statistics kept by the protocol stack of one device.
  * A leaf header (no dependencies) so that every layer can name the type.
  *
+ * A library built with -DTRUSTM_STATS=OFF counts nothing: every counter stays 0.
+ *
  * Counting rules:
  *   transactions   every I2C transaction attempted (write or read), NACKed ones included
  *   bytes_written  bytes of completed write transactions, register address byte included

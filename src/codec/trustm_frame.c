@@ -29,16 +29,21 @@ bool trustm_dl_fctr_is_valid(uint8_t fctr)
     return fctr == TRUSTM_DL_FCTR_RESYNC; /* re-sync; everything else is "not used" */
 }
 
+void trustm_dl_frame_seal(uint8_t *frame, uint8_t fctr, size_t packet_len)
+{
+    uint8_t *fcs = frame + TRUSTM_DL_HEADER_SIZE + packet_len; /* the only value kept over the CRC call */
+    frame[0] = fctr;
+    trustm_be16_put(frame + 1, (uint16_t)packet_len);
+    trustm_be16_put(fcs, trustm_crc16(frame, (size_t)(fcs - frame)));
+}
+
 size_t trustm_dl_frame_encode(uint8_t fctr, const uint8_t *packet, size_t packet_len, uint8_t *out, size_t out_size)
 {
     if (packet_len > 0xFFFFu || out_size < TRUSTM_DL_OVERHEAD || packet_len > out_size - TRUSTM_DL_OVERHEAD)
         return 0;
-    out[0] = fctr;
-    trustm_be16_put(out + 1, (uint16_t)packet_len);
     if (packet_len > 0)
         memmove(out + TRUSTM_DL_HEADER_SIZE, packet, packet_len);
-    uint16_t crc = trustm_crc16(out, TRUSTM_DL_HEADER_SIZE + packet_len);
-    trustm_be16_put(out + TRUSTM_DL_HEADER_SIZE + packet_len, crc);
+    trustm_dl_frame_seal(out, fctr, packet_len);
     return packet_len + TRUSTM_DL_OVERHEAD;
 }
 

@@ -69,6 +69,13 @@ static inline uint8_t trustm_dl_fctr_nak(uint8_t acknr)
  */
 size_t trustm_dl_frame_encode(uint8_t fctr, const uint8_t *packet, size_t packet_len, uint8_t *out, size_t out_size);
 
+/*
+ * Complete a frame whose packet is already in place at frame[3..3+packet_len): write FCTR and
+ * LEN in front and the FCS behind it (frame holds packet_len + 5 bytes, packet_len <= 0xFFFF).
+ * The engine builds its frames this way (no copy of the packet).
+ */
+void trustm_dl_frame_seal(uint8_t *frame, uint8_t fctr, size_t packet_len);
+
 typedef enum trustm_dl_frame_result {
     TRUSTM_DL_FRAME_OK = 0,
     TRUSTM_DL_FRAME_SHORT, /* fewer than 5 bytes                         */

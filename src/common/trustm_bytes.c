@@ -28,23 +28,26 @@ void trustm_wbuf_bytes(trustm_wbuf_t *w, const uint8_t *src, size_t n)
         memmove(p, src, n);
 }
 
+/* The fixed-size puts write into the reserved bytes (no copy of a local: nothing on the stack). */
 void trustm_wbuf_u8(trustm_wbuf_t *w, uint8_t v)
 {
-    trustm_wbuf_bytes(w, &v, 1);
+    uint8_t *p = trustm_wbuf_reserve(w, 1);
+    if (p != NULL)
+        p[0] = v;
 }
 
 void trustm_wbuf_be16(trustm_wbuf_t *w, uint16_t v)
 {
-    uint8_t b[2];
-    trustm_be16_put(b, v);
-    trustm_wbuf_bytes(w, b, sizeof b);
+    uint8_t *p = trustm_wbuf_reserve(w, 2);
+    if (p != NULL)
+        trustm_be16_put(p, v);
 }
 
 void trustm_wbuf_be32(trustm_wbuf_t *w, uint32_t v)
 {
-    uint8_t b[4];
-    trustm_be32_put(b, v);
-    trustm_wbuf_bytes(w, b, sizeof b);
+    uint8_t *p = trustm_wbuf_reserve(w, 4);
+    if (p != NULL)
+        trustm_be32_put(p, v);
 }
 
 void trustm_rbuf_init(trustm_rbuf_t *r, const uint8_t *buf, size_t len)

@@ -4,16 +4,18 @@
 #include <string.h>
 
 #include "trustm_bytes.h"
+#include "trustm_config.h"
 #include "trustm_phy.h"
 
 enum { DL_OP_IDLE = 0, DL_OP_SEND, DL_OP_RECV, DL_OP_DONE };
 enum {
-    DL_ST_RESYNC_WRITE = 1, /* writing C0                              */
-    DL_ST_TX_WRITE,         /* writing the data frame                  */
-    DL_ST_POLL,             /* reading I2C_STATE                       */
-    DL_ST_POLL_WAIT,        /* waiting for the next poll               */
-    DL_ST_RX_READ,          /* reading DATA                            */
-    DL_ST_CTRL_WRITE        /* writing a control ACK / NAK             */
+    DL_ST_TX_START = 1, /* send started: the first write is due    */
+    DL_ST_RESYNC_WRITE, /* writing C0                              */
+    DL_ST_TX_WRITE,     /* writing the data frame                  */
+    DL_ST_POLL,         /* reading I2C_STATE                       */
+    DL_ST_POLL_WAIT,    /* waiting for the next poll               */
+    DL_ST_RX_READ,      /* reading DATA                            */
+    DL_ST_CTRL_WRITE    /* writing a control ACK / NAK             */
 };
 enum { AFTER_POLL = 0, AFTER_DONE };
 
@@ -63,48 +65,48 @@ static void dl_frame_used(trustm_dl_t *dl, size_t n)
         dl->frame_hw = (uint16_t)n;
 }
 
-/* (Re-)encode the data frame in frame[] for FRNR last_tx with the current ACKNR; false when a
- * received frame overwrote the packet and the layer above could not rebuild it. */
-static bool dl_encode_data(trustm_dl_t *dl)
+/* Write the data frame for FRNR last_tx with the current ACKNR; the packet is in place. */
+static void dl_write_frame(trustm_dl_t *dl)
 {
-    uint8_t fctr = trustm_dl_fctr_data(dl->last_tx, dl->last_rx);
-    size_t plen = dl->tx_len - TRUSTM_DL_OVERHEAD;
-    uint8_t *packet = dl->frame + 1 + TRUSTM_DL_HEADER_SIZE;
-    if (dl->tx_stale) {
-        if (dl->refill == NULL || !dl->refill(dl->refill_ctx, packet))
-            return false;
-        dl->tx_stale = false;
-    }
     dl->frame[0] = TRUSTM_PHY_REG_DATA;
-    (void)trustm_dl_frame_encode(fctr, packet, plen, dl->frame + 1, sizeof dl->frame - 1);
-    return true;
-}
-
-static void dl_write_data(trustm_dl_t *dl)
-{
-    if (!dl_encode_data(dl)) {
-        dl_finish(dl, DL_ERR(TRUSTM_BASE_PROTOCOL));
-        return;
-    }
+    trustm_dl_frame_seal(dl->frame + 1, trustm_dl_fctr_data(dl->last_tx, dl->last_rx), dl->tx_len - TRUSTM_DL_OVERHEAD);
     dl_frame_used(dl, 1u + dl->tx_len);
     dl->state = DL_ST_TX_WRITE;
     trustm_phy_write_start(dl->phy, dl->frame, 1 + dl->tx_len);
 }
 
-static void dl_write_ctrl(trustm_dl_t *dl, uint8_t fctr, uint8_t after)
+/* Write the data frame again (retransmission, after a re-sync): a received frame may have
+ * overwritten the packet; the layer above rebuilds it, or the frame fails with DL PROTOCOL. */
+static void dl_write_data(trustm_dl_t *dl)
+{
+    if (dl->tx_stale) {
+        if (dl->refill == NULL || !dl->refill(dl->refill_ctx, dl->frame + 1 + TRUSTM_DL_HEADER_SIZE)) {
+            dl_finish(dl, DL_ERR(TRUSTM_BASE_PROTOCOL));
+            return;
+        }
+        dl->tx_stale = false;
+    }
+    dl_write_frame(dl);
+}
+
+/* Write a control frame; state: what the write is (the re-sync or a control ACK / NAK). */
+static void dl_write_ctrl_as(trustm_dl_t *dl, uint8_t fctr, uint8_t after, uint8_t state)
 {
     dl->ctrl_buf[0] = TRUSTM_PHY_REG_DATA;
-    (void)trustm_dl_frame_encode(fctr, NULL, 0, dl->ctrl_buf + 1, sizeof dl->ctrl_buf - 1);
     dl->after_ctrl = after;
-    dl->state = DL_ST_CTRL_WRITE;
+    dl->state = state;
+    trustm_dl_frame_seal(dl->ctrl_buf + 1, fctr, 0);
     trustm_phy_write_start(dl->phy, dl->ctrl_buf, sizeof dl->ctrl_buf);
+}
+
+static void dl_write_ctrl(trustm_dl_t *dl, uint8_t fctr, uint8_t after)
+{
+    dl_write_ctrl_as(dl, fctr, after, DL_ST_CTRL_WRITE);
 }
 
 static void dl_write_resync(trustm_dl_t *dl)
 {
-    dl->state = DL_ST_RESYNC_WRITE;
-    dl_write_ctrl(dl, TRUSTM_DL_FCTR_RESYNC, AFTER_POLL);
-    dl->state = DL_ST_RESYNC_WRITE;
+    dl_write_ctrl_as(dl, TRUSTM_DL_FCTR_RESYNC, AFTER_POLL, DL_ST_RESYNC_WRITE);
 }
 
 static void dl_poll(trustm_dl_t *dl)
@@ -137,16 +139,13 @@ void trustm_dl_send_start(trustm_dl_t *dl, size_t packet_len, uint64_t deadline)
     dl->got_packet = false;
     dl->deadline = deadline;
     dl->result = TRUSTM_IN_PROGRESS;
-    if (packet_len == 0 || packet_len > trustm_dl_packet_max(dl)) {
+    if (packet_len == 0 || packet_len > trustm_dl_packet_max(dl) || dl->tx_stale) {
         dl_finish(dl, DL_ERR(TRUSTM_BASE_INTERNAL)); /* the transport never does this */
         return;
     }
-    if (dl->need_resync) {
-        dl_write_resync(dl);
-        return;
-    }
-    dl->last_tx = (uint8_t)((dl->last_tx + 1u) & 3u);
-    dl_write_data(dl);
+    /* the first write is left to next_io, so that the frame encoding and its CRC do not sit
+     * on the caller's call chain */
+    dl->state = DL_ST_TX_START;
 }
 
 void trustm_dl_recv_start(trustm_dl_t *dl, uint64_t deadline)
@@ -191,7 +190,7 @@ static void dl_retransmit(trustm_dl_t *dl)
         dl_write_resync(dl);
         return;
     }
-    dl->phy->stats->retransmits++;
+    TRUSTM_STAT_INC(dl->phy, retransmits);
     dl_write_data(dl);
 }
 
@@ -203,17 +202,32 @@ static uint64_t dl_first_poll(const trustm_dl_t *dl)
     return trustm_time_reached(dl->ready_at, half) ? half : dl->ready_at;
 }
 
+/* The time of the next poll when nothing was ready: on an absolute schedule from the last one;
+ * a chip that keeps us waiting past the expected time is polled less and less often (1, 2, 4,
+ * then every 8 intervals); never after the retransmission time of a frame being sent. */
+static TRUSTM_NOINLINE uint64_t dl_next_poll(trustm_dl_t *dl)
+{
+    uint64_t until = dl->poll_at + ((uint64_t)dl->poll_interval_us << (dl->misses < 3u ? dl->misses : 3u));
+    bool send = dl->op == DL_OP_SEND;
+    if (send && dl->misses == 0 && dl->expect_us > TRUSTM_DL_ACK_FIRST_US)
+        until = dl_first_poll(dl); /* no early ACK: the response may carry it */
+    if (dl->misses < 255u)
+        dl->misses++;
+    uint64_t expiry = dl->sent_at + dl->trans_timeout_us;
+    if (send && trustm_time_reached(until, expiry))
+        until = expiry;
+    return until;
+}
+
 /* Nothing (useful) was read: keep polling within the budget of the operation. */
 static void dl_continue(trustm_dl_t *dl, bool wait)
 {
     uint64_t now = trustm_phy_now(dl->phy);
-    uint64_t until;
     if (trustm_time_reached(now, dl->deadline)) {
         dl_finish(dl, DL_ERR(TRUSTM_BASE_TIMEOUT));
         return;
     }
-    uint64_t expiry = dl->sent_at + dl->trans_timeout_us;
-    if (dl->op == DL_OP_SEND && trustm_time_reached(now, expiry)) {
+    if (dl->op == DL_OP_SEND && trustm_time_reached(now, dl->sent_at + dl->trans_timeout_us)) {
         dl_retransmit(dl);
         return;
     }
@@ -221,55 +235,56 @@ static void dl_continue(trustm_dl_t *dl, bool wait)
         dl_poll(dl);
         return;
     }
-    /* the next poll on an absolute schedule from the last one; a chip that keeps us waiting
-     * past the expected time is polled less and less often (1, 2, 4, then every 8 intervals) */
-    until = dl->poll_at + ((uint64_t)dl->poll_interval_us << (dl->misses < 3u ? dl->misses : 3u));
-    if (dl->op == DL_OP_SEND && dl->misses == 0 && dl->expect_us > TRUSTM_DL_ACK_FIRST_US)
-        until = dl_first_poll(dl); /* no early ACK: the response may carry it */
-    if (dl->misses < 255u)
-        dl->misses++;
-    if (dl->op == DL_OP_SEND && trustm_time_reached(until, expiry))
-        until = expiry;
-    dl_poll_at(dl, until);
+    dl_poll_at(dl, dl_next_poll(dl));
 }
 
-/* A frame that could not be used was read: NAK data frames, bound the number of bad frames. */
-static void dl_bad_frame(trustm_dl_t *dl, trustm_status_t why, bool send_nak)
+/* A frame that could not be used was read: bound the number of bad frames, then go on as
+ * `then` says: poll again, NAK it (data frames), or send our frame again (a corrupted answer to
+ * it, [HOST]). */
+enum { BAD_POLL = 0, BAD_NAK, BAD_RESEND };
+static void dl_bad_frame(trustm_dl_t *dl, trustm_status_t why, uint8_t then)
 {
     dl->bad_frames++;
-    dl->bad_status = why;
     if (dl->bad_frames > dl->trans_repeat) {
         dl_finish(dl, why);
         return;
     }
-    if (send_nak) {
-        dl->phy->stats->naks_sent++;
+    if (then == BAD_NAK) {
+        TRUSTM_STAT_INC(dl->phy, naks_sent);
         dl_write_ctrl(dl, trustm_dl_fctr_nak((uint8_t)(dl->last_rx + 1u)), AFTER_POLL);
+        return;
+    }
+    if (then == BAD_RESEND) {
+        dl_retransmit(dl);
         return;
     }
     dl_continue(dl, false);
 }
 
+/* FCTR fields (Table 8-1) */
+#define FCTR_SEQCTR(fctr) (((fctr) >> 5) & 3u)
+#define FCTR_FRNR(fctr)   ((uint8_t)(((fctr) >> 2) & 3u))
+#define FCTR_ACKNR(fctr)  ((fctr)&3u)
+
 static void dl_on_control(trustm_dl_t *dl, const trustm_dl_frame_t *f)
 {
-    trustm_dl_fctr_t c;
-    trustm_dl_fctr_decode(f->fctr, &c);
+    unsigned seqctr = FCTR_SEQCTR(f->fctr);
     if (f->len != 0) { /* control frame with invalid size: discard (Table 3-2) */
-        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), false);
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), BAD_POLL);
         return;
     }
-    if (c.seqctr == TRUSTM_DL_SEQCTR_RESYNC) {
+    if (seqctr == TRUSTM_DL_SEQCTR_RESYNC) {
         if (dl->op == DL_OP_RECV) /* [HOST] accepts a chip re-sync while waiting for a response */
             trustm_dl_link_reset(dl, false);
         dl_continue(dl, false);
         return;
     }
-    if (dl->op == DL_OP_SEND && c.acknr == dl->last_tx) {
-        if (c.seqctr == TRUSTM_DL_SEQCTR_ACK) {
+    if (dl->op == DL_OP_SEND && FCTR_ACKNR(f->fctr) == dl->last_tx) {
+        if (seqctr == TRUSTM_DL_SEQCTR_ACK) {
             dl_finish(dl, TRUSTM_OK);
             return;
         }
-        dl->phy->stats->naks_received++;
+        TRUSTM_STAT_INC(dl->phy, naks_received);
         dl_retransmit(dl);
         return;
     }
@@ -278,28 +293,27 @@ static void dl_on_control(trustm_dl_t *dl, const trustm_dl_frame_t *f)
 
 static void dl_on_data(trustm_dl_t *dl, const trustm_dl_frame_t *f)
 {
-    trustm_dl_fctr_t c;
-    trustm_dl_fctr_decode(f->fctr, &c);
+    uint8_t frnr = FCTR_FRNR(f->fctr);
     if (f->len == 0) { /* data frame size invalid */
-        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), true);
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), BAD_NAK);
         return;
     }
-    if (c.frnr != ((dl->last_rx + 1u) & 3u)) { /* duplicate or out of order: ACK last correct */
+    if (frnr != ((dl->last_rx + 1u) & 3u)) { /* duplicate or out of order: ACK last correct */
         dl_write_ctrl(dl, trustm_dl_fctr_ack(dl->last_rx), AFTER_POLL);
         return;
     }
     if (dl->op == DL_OP_SEND) {
-        if (c.acknr != dl->last_tx) { /* [HOST]: discard silently */
+        if (FCTR_ACKNR(f->fctr) != dl->last_tx) { /* [HOST]: discard silently */
             dl_continue(dl, false);
             return;
         }
-        if (c.seqctr == TRUSTM_DL_SEQCTR_NAK) {
-            dl->phy->stats->naks_received++;
+        if (FCTR_SEQCTR(f->fctr) == TRUSTM_DL_SEQCTR_NAK) {
+            TRUSTM_STAT_INC(dl->phy, naks_received);
             dl_retransmit(dl);
             return;
         }
     }
-    dl->last_rx = c.frnr;
+    dl->last_rx = frnr;
     dl->rx_packet = f->packet;
     dl->rx_packet_len = (uint16_t)f->len; /* <= frame_size */
     dl->got_packet = true;
@@ -319,24 +333,15 @@ static void dl_on_frame(trustm_dl_t *dl)
     bool is_ctrl = (rx[0] & TRUSTM_DL_FCTR_FTYPE) != 0;
     trustm_dl_frame_result_t r = trustm_dl_frame_decode(rx, dl->rx_len, &f);
     if (r == TRUSTM_DL_FRAME_SHORT || (r == TRUSTM_DL_FRAME_LEN && !is_ctrl)) {
-        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), true);
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), BAD_NAK);
         return;
     }
-    if (r == TRUSTM_DL_FRAME_FCS) {
-        if (is_ctrl && dl->op == DL_OP_SEND) { /* [HOST]: corrupted answer to our frame */
-            dl->bad_frames++;
-            dl->bad_status = DL_ERR(TRUSTM_BASE_CRC);
-            if (dl->bad_frames > dl->trans_repeat)
-                dl_finish(dl, dl->bad_status);
-            else
-                dl_retransmit(dl);
-            return;
-        }
-        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_CRC), !is_ctrl);
+    if (r == TRUSTM_DL_FRAME_FCS) { /* a corrupted control frame in send: the answer to our frame [HOST] */
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_CRC), !is_ctrl ? BAD_NAK : dl->op == DL_OP_SEND ? BAD_RESEND : BAD_POLL);
         return;
     }
     if (r == TRUSTM_DL_FRAME_LEN || !trustm_dl_fctr_is_valid(rx[0])) {
-        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), !is_ctrl);
+        dl_bad_frame(dl, DL_ERR(TRUSTM_BASE_PROTOCOL), is_ctrl ? BAD_POLL : BAD_NAK);
         return;
     }
     if (is_ctrl)
@@ -368,13 +373,21 @@ static void dl_on_phy_done(trustm_dl_t *dl, trustm_status_t s)
         return;
     }
     switch (dl->state) {
+    case DL_ST_TX_START:
+        if (dl->need_resync) {
+            dl_write_resync(dl);
+            break;
+        }
+        dl->last_tx = (uint8_t)((dl->last_tx + 1u) & 3u);
+        dl_write_frame(dl); /* the packet was just written: no refill on this path */
+        break;
     case DL_ST_RESYNC_WRITE:
-        dl->phy->stats->resyncs++;
+        TRUSTM_STAT_INC(dl->phy, resyncs);
         trustm_dl_link_reset(dl, false);
         if (dl->op == DL_OP_SEND) {
             dl->last_tx = (uint8_t)((dl->last_tx + 1u) & 3u);
             if (dl->resyncs > 0 || dl->repeats > 0)
-                dl->phy->stats->retransmits++;
+                TRUSTM_STAT_INC(dl->phy, retransmits);
             dl_write_data(dl);
         } else {
             dl_poll(dl);
@@ -420,7 +433,8 @@ trustm_status_t trustm_dl_next_io(trustm_dl_t *dl, trustm_io_t *io)
         }
         if (dl->op == DL_OP_IDLE)
             return DL_ERR(TRUSTM_BASE_BAD_SEQUENCE);
-        trustm_status_t s = trustm_phy_next_io(dl->phy, io);
+        /* a send starts here with its first write (no PHY operation before it) */
+        trustm_status_t s = dl->state == DL_ST_TX_START ? TRUSTM_OK : trustm_phy_next_io(dl->phy, io);
         if (s == TRUSTM_IN_PROGRESS)
             return s;
         dl_on_phy_done(dl, s);

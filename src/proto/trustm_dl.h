@@ -38,7 +38,9 @@ void trustm_dl_link_reset(trustm_dl_t *dl, bool need_resync);
 /* Packet area of the transmit frame (PCTR first) and its capacity (frame_size - 5). */
 uint8_t *trustm_dl_packet_buf(trustm_dl_t *dl);
 size_t trustm_dl_packet_max(const trustm_dl_t *dl);
-/* Send the packet in the packet area as one data frame; done when it is acknowledged. */
+/* Send the packet in the packet area as one data frame; done when it is acknowledged. The
+ * packet must have been written after trustm_dl_packet_buf() (else DL INTERNAL): only a
+ * retransmission asks the layer above to rebuild it (refill). */
 void trustm_dl_send_start(trustm_dl_t *dl, size_t packet_len, uint64_t deadline);
 /* Wait for one data frame (until deadline). */
 void trustm_dl_recv_start(trustm_dl_t *dl, uint64_t deadline);

@@ -130,20 +130,20 @@ trustm_status_t trustm_phy_next_io(trustm_phy_t *phy, trustm_io_t *io)
 static void phy_transaction_done(trustm_phy_t *phy, trustm_status_t io_status, uint8_t kind, size_t n)
 {
     if (kind == TRUSTM_IO_I2C_READ_REG && (io_status == TRUSTM_OK || n == 1u)) {
-        phy->stats->transactions++; /* the select went through */
-        phy->stats->bytes_written++;
+        TRUSTM_STAT_INC(phy, transactions); /* the select went through */
+        TRUSTM_STAT_INC(phy, bytes_written);
         phy->selected = true;
         if (io_status == TRUSTM_IN_PROGRESS) { /* the performer stopped after the select */
             phy->not_before = phy->now + phy->guard_time_us;
             return;
         }
     }
-    phy->stats->transactions++;
+    TRUSTM_STAT_INC(phy, transactions);
     if (io_status == TRUSTM_OK) {
         if (kind == TRUSTM_IO_I2C_WRITE)
-            phy->stats->bytes_written += (uint32_t)phy->wlen;
+            TRUSTM_STAT_ADD(phy, bytes_written, phy->wlen);
         else
-            phy->stats->bytes_read += (uint32_t)phy->rlen;
+            TRUSTM_STAT_ADD(phy, bytes_read, phy->rlen);
         phy->not_before = phy->now + phy->guard_time_us;
         phy_finish(phy, TRUSTM_OK);
         return;
@@ -151,7 +151,7 @@ static void phy_transaction_done(trustm_phy_t *phy, trustm_status_t io_status, u
     /* Late acknowledge (§1.5): any failed transaction is repeated after 1 ms, up to nack_max
      * attempts for the whole register access. */
     if (io_status == TRUSTM_PAL_NACK)
-        phy->stats->nacks++;
+        TRUSTM_STAT_INC(phy, nacks);
     phy->attempts++;
     if (phy->attempts >= phy->nack_max) {
         phy_finish(phy,

@@ -19,7 +19,16 @@
 #ifndef TRUSTM_PHY_H
 #define TRUSTM_PHY_H
 
+#include "trustm_config.h"
 #include "trustm_stack.h"
+
+/* Count n into a statistics counter of trustm_stats_t (nothing with TRUSTM_CFG_STATS 0). */
+#if TRUSTM_CFG_STATS
+#define TRUSTM_STAT_ADD(phy, field, n) ((phy)->stats->field += (uint32_t)(n))
+#else
+#define TRUSTM_STAT_ADD(phy, field, n) ((void)0)
+#endif
+#define TRUSTM_STAT_INC(phy, field) TRUSTM_STAT_ADD(phy, field, 1u)
 
 void trustm_phy_setup(trustm_phy_t *phy, const trustm_stack_config_t *cfg, trustm_stats_t *stats);
 void trustm_phy_set_now(trustm_phy_t *phy, uint64_t now_us);

@@ -11,24 +11,31 @@
  *   NEGOTIATE  read MAX_SCL_FREQU (4), write DATA_REG_LEN = frame_size, read it back (2);
  *              frame size = min(requested, read back); read back < 16 -> PHY PROTOCOL
  * Any failure -> FAILED (sticky until the next successful open).
+ *
+ * The steps are one list (OS_*) walked in order; a step that does not apply is skipped
+ * (open_applies). Compiled out (trustm_config.h): without TRUSTM_CFG_RESET_PINS, COLD and WARM
+ * act as on a port without pins (SOFT); without TRUSTM_CFG_RESET_SOFT, a soft reset is not done
+ * (the open only negotiates, as NONE).
  */
 #include <string.h>
 
 #include "trustm_bytes.h"
+#include "trustm_config.h"
 #include "trustm_dl.h"
 #include "trustm_phy.h"
 #include "trustm_tl.h"
 
 enum { STACK_ST_IDLE = 0, STACK_ST_OPEN, STACK_ST_EXCHANGE, STACK_ST_DONE };
+/* The open procedure's steps in the order they are taken. */
 enum {
     OS_VDD_LOW = 1,
     OS_RST_LOW,
     OS_LOW_WAIT,
     OS_VDD_HIGH,
     OS_RST_HIGH,
-    OS_STARTUP_WAIT,
     OS_SOFT_STATE,
     OS_SOFT_WRITE,
+    OS_STARTUP_WAIT,
     OS_SCL_READ,
     OS_DRL_WRITE,
     OS_DRL_READ
@@ -91,24 +98,19 @@ static void open_step(trustm_stack_t *st, uint8_t step)
     uint64_t now = trustm_phy_now(phy);
     st->open_step = step;
     switch (step) {
+#if TRUSTM_CFG_RESET_PINS
     case OS_VDD_LOW:
-        trustm_phy_pin_start(phy, TRUSTM_IO_PIN_VDD, false);
-        break;
     case OS_RST_LOW:
-        trustm_phy_pin_start(phy, TRUSTM_IO_PIN_RST, false);
+    case OS_VDD_HIGH:
+    case OS_RST_HIGH:
+        trustm_phy_pin_start(phy, step == OS_VDD_LOW || step == OS_VDD_HIGH ? TRUSTM_IO_PIN_VDD : TRUSTM_IO_PIN_RST,
+                             step >= OS_VDD_HIGH);
         break;
     case OS_LOW_WAIT:
         trustm_phy_wait_start(phy, now + st->reset_low_us);
         break;
-    case OS_VDD_HIGH:
-        trustm_phy_pin_start(phy, TRUSTM_IO_PIN_VDD, true);
-        break;
-    case OS_RST_HIGH:
-        trustm_phy_pin_start(phy, TRUSTM_IO_PIN_RST, true);
-        break;
-    case OS_STARTUP_WAIT:
-        trustm_phy_wait_start(phy, now + st->startup_us);
-        break;
+#endif
+#if TRUSTM_CFG_RESET_SOFT
     case OS_SOFT_STATE:
         trustm_phy_read_start(phy, TRUSTM_PHY_REG_I2C_STATE, st->i2c_state, sizeof st->i2c_state);
         break;
@@ -118,6 +120,10 @@ static void open_step(trustm_stack_t *st, uint8_t step)
         st->reg_buf[2] = 0;
         trustm_phy_write_start(phy, st->reg_buf, 3);
         break;
+#endif
+    case OS_STARTUP_WAIT:
+        trustm_phy_wait_start(phy, now + st->startup_us);
+        break;
     case OS_SCL_READ:
         trustm_phy_read_start(phy, TRUSTM_PHY_REG_MAX_SCL_FREQU, st->reg_buf, 4);
         break;
@@ -126,11 +132,31 @@ static void open_step(trustm_stack_t *st, uint8_t step)
         trustm_be16_put(st->reg_buf + 1, st->frame_size_ask);
         trustm_phy_write_start(phy, st->reg_buf, 3);
         break;
-    case OS_DRL_READ:
+    default: /* OS_DRL_READ */
         trustm_phy_read_start(phy, TRUSTM_PHY_REG_DATA_REG_LEN, st->reg_buf, 2);
         break;
+    }
+}
+
+/* Whether a step after the first applies: a pin goes high only if it went low; the wait between
+ * needs a pin; the soft reset is the reset when no pin could be driven; the startup wait
+ * follows a reset. */
+static bool open_applies(const trustm_stack_t *st, uint8_t step)
+{
+    switch (step) {
+    case OS_LOW_WAIT:
+        return st->pins_ok != 0;
+    case OS_VDD_HIGH:
+        return (st->pins_ok & PIN_OK_VDD) != 0;
+    case OS_RST_HIGH:
+        return (st->pins_ok & PIN_OK_RST) != 0;
+    case OS_SOFT_STATE:
+    case OS_SOFT_WRITE:
+        return TRUSTM_CFG_RESET_SOFT && st->pins_ok == 0;
+    case OS_STARTUP_WAIT:
+        return TRUSTM_CFG_RESET_SOFT || st->pins_ok != 0;
     default:
-        break;
+        return true;
     }
 }
 
@@ -142,117 +168,58 @@ static void open_finish(trustm_stack_t *st, trustm_status_t s)
         stack_fail(st, s);
 }
 
-/* First step after the pins of a cold/warm reset were tried. */
-static void open_after_pins_low(trustm_stack_t *st)
-{
-    if ((st->pins_ok & PIN_OK_RST) == 0 && (st->pins_ok & PIN_OK_VDD) == 0) {
-        open_step(st, OS_SOFT_STATE); /* the port has no pins: soft reset instead */
-        return;
-    }
-    open_step(st, OS_LOW_WAIT);
-}
-
-static void open_on_pin(trustm_stack_t *st, trustm_status_t s, uint8_t bit)
-{
-    bool low = st->open_step == OS_VDD_LOW || st->open_step == OS_RST_LOW;
-    if (s == TRUSTM_OK && low)
-        st->pins_ok |= bit;
-    else if (s != TRUSTM_OK && (!low || TRUSTM_STATUS_BASE(s) != TRUSTM_BASE_NOT_SUPPORTED)) {
-        open_finish(st, s); /* a pin that worked before fails now, or a real pin error */
-        return;
-    }
-    switch (st->open_step) {
-    case OS_VDD_LOW:
-        open_step(st, OS_RST_LOW);
-        break;
-    case OS_RST_LOW:
-        open_after_pins_low(st);
-        break;
-    case OS_VDD_HIGH:
-        if (st->pins_ok & PIN_OK_RST)
-            open_step(st, OS_RST_HIGH);
-        else
-            open_step(st, OS_STARTUP_WAIT);
-        break;
-    default:
-        open_step(st, OS_STARTUP_WAIT);
-        break;
-    }
-}
-
 static void open_on_phy_done(trustm_stack_t *st, trustm_status_t s)
 {
-    switch (st->open_step) {
-    case OS_VDD_LOW:
-        open_on_pin(st, s, PIN_OK_VDD);
-        return;
-    case OS_RST_LOW:
-        open_on_pin(st, s, PIN_OK_RST);
-        return;
-    case OS_VDD_HIGH:
-        open_on_pin(st, s, PIN_OK_VDD);
-        return;
-    case OS_RST_HIGH:
-        open_on_pin(st, s, PIN_OK_RST);
-        return;
-    default:
-        break;
+    uint8_t step = st->open_step;
+    if (step == OS_VDD_LOW || step == OS_RST_LOW) {
+        if (s == TRUSTM_OK)
+            st->pins_ok |= step == OS_VDD_LOW ? PIN_OK_VDD : PIN_OK_RST;
+        else if (TRUSTM_STATUS_BASE(s) == TRUSTM_BASE_NOT_SUPPORTED)
+            s = TRUSTM_OK; /* a pin the port cannot drive is skipped */
     }
+    if (s == TRUSTM_OK && step == OS_SOFT_STATE && (st->i2c_state[0] & TRUSTM_PHY_I2C_STATE_SOFT_RESET) == 0)
+        s = TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_NOT_SUPPORTED);
     if (s != TRUSTM_OK) {
         open_finish(st, s);
         return;
     }
-    switch (st->open_step) {
-    case OS_LOW_WAIT:
-        if (st->pins_ok & PIN_OK_VDD)
-            open_step(st, OS_VDD_HIGH);
-        else
-            open_step(st, OS_RST_HIGH);
-        break;
-    case OS_STARTUP_WAIT:
-        open_step(st, OS_SCL_READ);
-        break;
-    case OS_SOFT_STATE:
-        if ((st->i2c_state[0] & TRUSTM_PHY_I2C_STATE_SOFT_RESET) == 0) {
-            open_finish(st, TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_NOT_SUPPORTED));
-            break;
-        }
-        open_step(st, OS_SOFT_WRITE);
-        break;
-    case OS_SOFT_WRITE:
-        open_step(st, OS_STARTUP_WAIT);
-        break;
-    case OS_SCL_READ:
+    if (step == OS_SCL_READ)
         st->max_scl_khz = (uint16_t)trustm_be32_get(st->reg_buf);
-        open_step(st, OS_DRL_WRITE);
-        break;
-    case OS_DRL_WRITE:
-        open_step(st, OS_DRL_READ);
-        break;
-    case OS_DRL_READ: {
+    if (step == OS_DRL_READ) {
         uint16_t chip = trustm_be16_get(st->reg_buf);
         if (chip < TRUSTM_DL_FRAME_MIN) {
             open_finish(st, TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_PROTOCOL));
-            break;
+            return;
         }
         st->frame_size = chip < st->frame_size_ask ? chip : st->frame_size_ask;
         st->dl.frame_size = st->frame_size;
-        trustm_dl_link_reset(&st->dl, st->reset_kind == TRUSTM_STACK_RESET_NONE);
+        /* no reset (NONE, or no pin and no soft reset): the link counters are unknown */
+        bool reset = st->pins_ok != 0 || (TRUSTM_CFG_RESET_SOFT && st->reset_kind != TRUSTM_STACK_RESET_NONE);
+        trustm_dl_link_reset(&st->dl, !reset);
         open_finish(st, TRUSTM_OK);
-        break;
+        return;
     }
-    default:
-        open_finish(st, TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_INTERNAL));
-        break;
-    }
+    do
+        step++;
+    while (!open_applies(st, step));
+    open_step(st, step);
 }
 
 trustm_status_t trustm_stack_open_start(trustm_stack_t *st, trustm_stack_reset_t reset, uint64_t now_us)
 {
+    static const uint8_t first_step[] = {OS_SCL_READ, OS_VDD_LOW, OS_RST_LOW, OS_SOFT_STATE};
     if (st == NULL || reset > TRUSTM_STACK_RESET_SOFT)
         return TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_BAD_PARAM);
     if (trustm_stack_is_busy(st))
         return TRUSTM_STATUS(TRUSTM_LAYER_PHY, TRUSTM_BASE_BAD_SEQUENCE);
+#if !TRUSTM_CFG_RESET_PINS
+    if (reset != TRUSTM_STACK_RESET_NONE)
+        reset = TRUSTM_STACK_RESET_SOFT; /* as on a port without pins */
+#endif
+#if !TRUSTM_CFG_RESET_SOFT
+    if (reset == TRUSTM_STACK_RESET_SOFT)
+        reset = TRUSTM_STACK_RESET_NONE;
+#endif
     st->failed = false;
     st->fail_status = TRUSTM_OK;
     if (st->tl.pl->event != NULL)
@@ -262,20 +229,7 @@ trustm_status_t trustm_stack_open_start(trustm_stack_t *st, trustm_stack_reset_t
     st->state = STACK_ST_OPEN;
     st->result = TRUSTM_IN_PROGRESS;
     trustm_phy_set_now(&st->phy, now_us);
-    switch (reset) {
-    case TRUSTM_STACK_RESET_COLD:
-        open_step(st, OS_VDD_LOW);
-        break;
-    case TRUSTM_STACK_RESET_WARM:
-        open_step(st, OS_RST_LOW);
-        break;
-    case TRUSTM_STACK_RESET_SOFT:
-        open_step(st, OS_SOFT_STATE);
-        break;
-    default:
-        open_step(st, OS_SCL_READ);
-        break;
-    }
+    open_step(st, first_step[reset]);
     return TRUSTM_OK;
 }
 
