@@ -172,7 +172,7 @@ trustm_sim_t *trustm_sim_create(const trustm_sim_config_t *config, char *errbuf,
     sim->scl_khz = scl;
     sim->timing = config->timing;
     sim->seed = config->seed;
-    sim->rng = config->seed;
+    sim->rng = sim->rng_bound = config->seed;
     sim->nv_addr = SIM_DEFAULT_ADDR;
     sim->nv_i2c_mode = SIM_I2C_MODE_DEFAULT;
 

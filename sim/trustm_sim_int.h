@@ -226,8 +226,14 @@ struct trustm_sim {
     /* trace, stats, rng */
     FILE *trace;
     trustm_sim_stats_t stats;
-    uint64_t rng;
+    uint64_t rng;       /* the generator's state (splitmix64)                              */
+    uint64_t rng_bound; /* what the NVM holds: rng advanced by the steps reserved so far; a
+                         * restart goes on from here, so no output is handed out twice, and
+                         * only every SIM_RNG_RESERVE-th step needs a durable write        */
 };
+
+#define SIM_RNG_GAMMA   0x9E3779B97F4A7C15ull /* splitmix64's increment per step */
+#define SIM_RNG_RESERVE 1024u                 /* steps (8 bytes each) reserved per NVM write */
 
 /* ---- helpers shared between the parts ---- */
 uint64_t sim_rng_next(uint64_t *state); /* splitmix64 */

@@ -135,6 +135,10 @@ void sim_random(trustm_sim_t *sim, uint8_t *out, size_t n)
     out += fixed;
     n -= fixed;
     while (n > 0) {
+        if (sim->rng == sim->rng_bound) { /* reserved steps used up: reserve more, durably */
+            sim->rng_bound = sim->rng + (uint64_t)SIM_RNG_RESERVE * SIM_RNG_GAMMA;
+            sim->nvm_dirty = true;
+        }
         uint64_t r = sim_rng_next(&sim->rng);
         for (unsigned i = 0; i < 8 && n > 0; i++, n--)
             *out++ = (uint8_t)(r >> (8u * i));

@@ -143,10 +143,7 @@ int sim_cmd_get_random(trustm_sim_t *sim, sim_cmd_t *c)
         if (c->param == 0x04)
             return ERR_INVALID_DATA; /* the pre-master secret needs a session */
         sim_random(sim, c->out, n);
-        c->out_len = n;
-        /* The generator's state is saved with the chip, so the next power-up (the next
-         * `trustm random` on a state file) goes on from here instead of repeating. */
-        sim->nvm_dirty = true;
+        c->out_len = n; /* sim_random stores a new reservation when the last one is used up */
         return 0;
     }
     uint16_t soid = trustm_be16_get(c->in + 2);

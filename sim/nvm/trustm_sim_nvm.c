@@ -80,7 +80,7 @@ static size_t encode_image(const trustm_sim_t *sim, uint8_t *buf, size_t size)
     memcpy(v + 1, sim->hib_handle, 8);
     v[9] = sim->hib_status;
     put_rec(&w, REC_HIBERNATE, v, 10);
-    trustm_be64_put(v, sim->rng);
+    trustm_be64_put(v, sim->rng_bound);
     put_rec(&w, REC_RNG, v, 8);
     if (sim->hib_valid) {
         size_t len = 0;
@@ -234,7 +234,7 @@ static int parse_image(trustm_sim_t *sim, const uint8_t *buf, size_t n, const ch
         case REC_RNG:
             if (len != 8)
                 goto bad;
-            sim->rng = trustm_be64_get(v);
+            sim->rng = sim->rng_bound = trustm_be64_get(v);
             break;
         case REC_HIB_SESSIONS: {
             trustm_rbuf_t h;
@@ -321,7 +321,7 @@ int trustm_sim_state_init_provisioned(const char *path, uint64_t seed, const uin
         uid = gen;
     }
     sim->seed = seed;
-    sim->rng = seed;
+    sim->rng = sim->rng_bound = seed;
     sim->nv_addr = SIM_DEFAULT_ADDR;
     sim->nv_i2c_mode = SIM_I2C_MODE_DEFAULT;
     sim_chip_objects_default(sim, uid);
