@@ -6,6 +6,8 @@
  *   defect 8  a re-sync while a command executes: the command runs to its end and commits, the
  *             chip stays BUSY meanwhile, the response is dropped, the next command works
  *   memory storage: a chip restarted from what was committed
+ *   random generator: one durable write per 1,024 generator steps, and a chip restarted from its
+ *             storage never hands out an output twice
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -171,6 +173,45 @@ static void test_memory_storage_restart(void **state)
     trustm_sim_mem_free(&mem);
 }
 
+/* GetRandom 256 (32 generator steps); the 256 bytes into out. */
+static void get_random_256(trustm_sim_t *sim, uint8_t *out)
+{
+    uint8_t rsp[2048];
+    const uint8_t g[] = {0x8C, 0x00, 0x00, 0x02, 0x01, 0x00};
+    assert_int_equal(apdu(sim, g, sizeof g, rsp), 4 + 256);
+    assert_int_equal(rsp[0], 0);
+    memcpy(out, rsp + 4, 256);
+}
+
+static void test_random_reservation(void **state)
+{
+    (void)state;
+    enum { CALLS = 40 }; /* 40 x 32 steps = 1,280 steps: crosses one reservation bound */
+    static uint8_t seen[2 * CALLS][256];
+    trustm_sim_mem_t mem;
+    trustm_sim_storage_t st;
+    trustm_sim_stats_t stats;
+    memset(&mem, 0, sizeof mem);
+    trustm_sim_storage_memory(&st, &mem);
+    trustm_sim_t *sim = open_sim(NULL, &st);
+    trustm_sim_stats_reset(sim);
+    for (unsigned i = 0; i < CALLS; i++)
+        get_random_256(sim, seen[i]);
+    trustm_sim_stats_get(sim, &stats);
+    assert_int_equal(stats.nvm_writes, 2); /* the first use and the bound at step 1,024 */
+    /* a restart from what was committed (as after a power cut: nothing saved at the end) */
+    trustm_sim_destroy(sim);
+    sim = open_sim(NULL, &st);
+    for (unsigned i = CALLS; i < 2 * CALLS; i++)
+        get_random_256(sim, seen[i]);
+    for (unsigned i = 0; i < 2 * CALLS; i++)
+        for (unsigned j = i + 1; j < 2 * CALLS; j++)
+            for (unsigned k = 0; k + 8 <= 256; k += 8)
+                assert_memory_not_equal(seen[i] + k, seen[j], 8); /* no 8-byte output twice */
+    trustm_sim_destroy(sim);
+    trustm_sim_mem_free(&mem);
+}
+
 /* Defect 8: C0 while executing. */
 static void test_resync_during_execution(void **state)
 {
@@ -216,7 +257,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refused_commit_rolls_back), cmocka_unit_test(test_unreadable_state_is_an_error),
         cmocka_unit_test(test_second_instance_refused),   cmocka_unit_test(test_memory_storage_restart),
-        cmocka_unit_test(test_resync_during_execution),
+        cmocka_unit_test(test_resync_during_execution),   cmocka_unit_test(test_random_reservation),
     };
     return cmocka_run_group_tests_name("sim_storage", tests, NULL, NULL);
 }
