@@ -2,7 +2,8 @@
  * trustm_api_int.h - private interface between the operation engine (trustm_device.c) and the
  * service API files (trustm_data.c, trustm_crypt_*.c, ...).
  *
- * A "sequence operation" is a series of APDUs: build() writes the next command, the engine
+ * A "sequence operation" is a series of APDUs: build() writes the next command (as a gather list:
+ * headers in the device, large inputs referenced in place), the engine
  * exchanges it; a Sta 00 response goes to parse(), which returns TRUSTM_OK (done),
  * TRUSTM_IN_PROGRESS (build and send the next command, optionally after wait_us) or an error.
  * A Sta FF response is followed by the Last Error Code read; the resulting DEVICE_ERR(code) goes
@@ -31,7 +32,9 @@
 typedef struct api_op api_op_t;
 
 typedef struct api_op_ops {
-    trustm_status_t (*build)(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len);
+    /* w: a fresh gather writer (trustm_bytes.h); large inputs are referenced, not copied, so
+     * they must stay valid until the operation ends (caller-owned buffers, the op state) */
+    trustm_status_t (*build)(api_op_t *op, trustm_wbuf_t *w);
     trustm_status_t (*parse)(api_op_t *op, const uint8_t *rsp, size_t rsp_len);
     trustm_status_t (*on_error)(api_op_t *op, trustm_status_t err); /* may be NULL */
     uint8_t sym_sequence; /* 1: part of a symmetric start..final sequence; any other operation

@@ -14,13 +14,12 @@ typedef struct drv_state {
 } drv_state_t;
 API_STATE_FITS(drv_state_t);
 
-static trustm_status_t drv_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t drv_build(api_op_t *op, trustm_wbuf_t *w)
 {
     drv_state_t *st = API_STATE(op, drv_state_t);
     const trustm_derive_t *p = &st->p;
-    return trustm_cmd_derive_key_encode(p->alg, p->secret_oid, p->label, p->label_len, p->seed, p->seed_len, p->info,
-                                        p->info_len, st->wire_len, p->session_oid, op->cmd_flags, cmd, cmd_size,
-                                        cmd_len);
+    return trustm_cmd_derive_key_put(w, p->alg, p->secret_oid, p->label, p->label_len, p->seed, p->seed_len, p->info,
+                                     p->info_len, st->wire_len, p->session_oid, op->cmd_flags);
 }
 
 static trustm_status_t drv_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)

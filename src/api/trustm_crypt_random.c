@@ -22,11 +22,10 @@ typedef struct rnd_state {
 } rnd_state_t;
 API_STATE_FITS(rnd_state_t);
 
-static trustm_status_t rnd_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t rnd_build(api_op_t *op, trustm_wbuf_t *w)
 {
     rnd_state_t *st = API_STATE(op, rnd_state_t);
-    return trustm_cmd_random_encode(st->param, st->len, st->session, st->opt, st->opt_len, op->cmd_flags, cmd, cmd_size,
-                                    cmd_len);
+    return trustm_cmd_random_put(w, st->param, st->len, st->session, st->opt, st->opt_len, op->cmd_flags);
 }
 
 static trustm_status_t rnd_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -120,7 +119,7 @@ typedef struct hash_state {
 } hash_state_t;
 API_STATE_FITS(hash_state_t);
 
-static trustm_status_t hash_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t hash_build(api_op_t *op, trustm_wbuf_t *w)
 {
     hash_state_t *st = API_STATE(op, hash_state_t);
     size_t left = st->len - st->done;
@@ -128,21 +127,18 @@ static trustm_status_t hash_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, s
     switch (st->kind) {
     case H_OBJECT:
         st->seq = TRUSTM_CMD_SEQ_START_FINAL;
-        return trustm_cmd_hash_encode(st->seq, NULL, 0, st->oid, st->off, st->olen, NULL, 0, 0, op->cmd_flags, cmd,
-                                      cmd_size, cmd_len);
+        return trustm_cmd_hash_put(w, st->seq, NULL, 0, st->oid, st->off, st->olen, NULL, 0, 0, op->cmd_flags);
     case H_START:
         st->seq = TRUSTM_CMD_SEQ_START;
-        return trustm_cmd_hash_encode(st->seq, NULL, 0, 0, 0, 0, NULL, 0, 1, op->cmd_flags, cmd, cmd_size, cmd_len);
+        return trustm_cmd_hash_put(w, st->seq, NULL, 0, 0, 0, 0, NULL, 0, 1, op->cmd_flags);
     case H_FINAL:
         st->seq = TRUSTM_CMD_SEQ_FINAL;
-        return trustm_cmd_hash_encode(st->seq, NULL, 0, 0, 0, 0, st->ctx_in->data, st->ctx_in->len, 0, op->cmd_flags,
-                                      cmd, cmd_size, cmd_len);
+        return trustm_cmd_hash_put(w, st->seq, NULL, 0, 0, 0, 0, st->ctx_in->data, st->ctx_in->len, 0, op->cmd_flags);
     case H_UPDATE: {
         size_t max = HASH_DATA_MAX - 3u - st->ctx->len - 3u;
         st->chunk = left < max ? left : max;
         st->seq = TRUSTM_CMD_SEQ_CONTINUE;
-        return trustm_cmd_hash_encode(st->seq, p, st->chunk, 0, 0, 0, st->ctx->data, st->ctx->len, 1, op->cmd_flags,
-                                      cmd, cmd_size, cmd_len);
+        return trustm_cmd_hash_put(w, st->seq, p, st->chunk, 0, 0, 0, st->ctx->data, st->ctx->len, 1, op->cmd_flags);
     }
     default: /* one-shot: start&final, or start, continue..., final */
         st->chunk = left < HASH_DATA_MAX ? left : HASH_DATA_MAX;
@@ -150,8 +146,7 @@ static trustm_status_t hash_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, s
             st->seq = st->chunk == st->len ? TRUSTM_CMD_SEQ_START_FINAL : TRUSTM_CMD_SEQ_START;
         else
             st->seq = st->done + st->chunk == st->len ? TRUSTM_CMD_SEQ_FINAL : TRUSTM_CMD_SEQ_CONTINUE;
-        return trustm_cmd_hash_encode(st->seq, p, st->chunk, 0, 0, 0, NULL, 0, 0, op->cmd_flags, cmd, cmd_size,
-                                      cmd_len);
+        return trustm_cmd_hash_put(w, st->seq, p, st->chunk, 0, 0, 0, NULL, 0, 0, op->cmd_flags);
     }
 }
 

@@ -182,23 +182,23 @@ typedef struct rsa_state {
 } rsa_state_t;
 API_STATE_FITS(rsa_state_t);
 
-static trustm_status_t rsa_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t rsa_build(api_op_t *op, trustm_wbuf_t *w)
 {
     rsa_state_t *st = API_STATE(op, rsa_state_t);
     unsigned f = op->cmd_flags;
     switch (st->kind) {
     case R_KEYGEN:
-        return trustm_cmd_gen_key_pair_encode(st->alg, st->key, st->usage, f, cmd, cmd_size, cmd_len);
+        return trustm_cmd_gen_key_pair_put(w, st->alg, st->key, st->usage, f);
     case R_SIGN:
-        return trustm_cmd_calc_sign_encode(st->alg, st->a, st->a_len, st->key, f, cmd, cmd_size, cmd_len);
+        return trustm_cmd_calc_sign_put(w, st->alg, st->a, st->a_len, st->key, f);
     case R_VERIFY:
-        return trustm_cmd_verify_sign_encode(st->usage, st->a, st->a_len, st->b, st->b_len, st->cert, st->alg, st->pub,
-                                             st->pub_len, f, cmd, cmd_size, cmd_len);
+        return trustm_cmd_verify_sign_put(w, st->usage, st->a, st->a_len, st->b, st->b_len, st->cert, st->alg, st->pub,
+                                          st->pub_len, f);
     case R_ENCRYPT:
-        return trustm_cmd_encrypt_asym_encode(st->a, st->a_len, st->session, st->cert, st->alg, st->pub, st->pub_len, f,
-                                              cmd, cmd_size, cmd_len);
+        return trustm_cmd_encrypt_asym_put(w, st->a, st->a_len, st->session, st->cert, st->alg, st->pub, st->pub_len,
+                                           f);
     default:
-        return trustm_cmd_decrypt_asym_encode(st->a, st->a_len, st->key, st->session, f, cmd, cmd_size, cmd_len);
+        return trustm_cmd_decrypt_asym_put(w, st->a, st->a_len, st->key, st->session, f);
     }
 }
 

@@ -55,7 +55,7 @@ static bool first_cmd(const sym_state_t *st)
     return st->done == 0 && (st->kind == K_ONESHOT || st->kind == K_START);
 }
 
-static trustm_status_t sym_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t sym_build(api_op_t *op, trustm_wbuf_t *w)
 {
     sym_state_t *st = API_STATE(op, sym_state_t);
     bool first = first_cmd(st);
@@ -82,8 +82,8 @@ static trustm_status_t sym_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, si
         st->seq = TRUSTM_CMD_SEQ_CONTINUE;
         break;
     }
-    return trustm_cmd_sym_encode(st->decrypt, st->mode, st->key, st->seq, st->in + st->done, st->chunk, iv,
-                                 iv != NULL ? st->iv_len : 0u, op->cmd_flags, cmd, cmd_size, cmd_len);
+    return trustm_cmd_sym_put(w, st->decrypt, st->mode, st->key, st->seq, st->in + st->done, st->chunk, iv,
+                              iv != NULL ? st->iv_len : 0u, op->cmd_flags);
 }
 
 static trustm_status_t sym_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -311,13 +311,13 @@ typedef struct ver_state {
 } ver_state_t;
 API_STATE_FITS(ver_state_t);
 
-static trustm_status_t ver_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t ver_build(api_op_t *op, trustm_wbuf_t *w)
 {
     ver_state_t *st = API_STATE(op, ver_state_t);
     if (st->clear)
-        return trustm_cmd_auto_clear_encode(st->mode, st->autoref, op->cmd_flags, cmd, cmd_size, cmd_len);
-    return trustm_cmd_hmac_verify_encode(st->mode, st->autoref, st->session, st->input, st->input_len, st->mac,
-                                         st->mac_len, op->cmd_flags, cmd, cmd_size, cmd_len);
+        return trustm_cmd_auto_clear_put(w, st->mode, st->autoref, op->cmd_flags);
+    return trustm_cmd_hmac_verify_put(w, st->mode, st->autoref, st->session, st->input, st->input_len, st->mac,
+                                      st->mac_len, op->cmd_flags);
 }
 
 static trustm_status_t ver_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -381,10 +381,10 @@ static size_t aes_key_size(uint8_t alg)
     return alg == TRUSTM_AES128 ? 16u : alg == TRUSTM_AES192 ? 24u : 32u;
 }
 
-static trustm_status_t gsk_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t gsk_build(api_op_t *op, trustm_wbuf_t *w)
 {
     gsk_state_t *st = API_STATE(op, gsk_state_t);
-    return trustm_cmd_gen_sym_key_encode(st->alg, st->key, st->usage, op->cmd_flags, cmd, cmd_size, cmd_len);
+    return trustm_cmd_gen_sym_key_put(w, st->alg, st->key, st->usage, op->cmd_flags);
 }
 
 static trustm_status_t gsk_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)

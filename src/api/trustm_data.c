@@ -18,7 +18,7 @@ typedef struct set_state {
 } set_state_t;
 API_STATE_FITS(set_state_t);
 
-static trustm_status_t set_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t set_build(api_op_t *op, trustm_wbuf_t *w)
 {
     set_state_t *st = API_STATE(op, set_state_t);
     const uint8_t *src = st->data != NULL ? st->data : st->small;
@@ -30,8 +30,7 @@ static trustm_status_t set_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, si
     uint16_t off = param == TRUSTM_CMD_SET_DATA_PARAM_WRITE || param == TRUSTM_CMD_SET_DATA_PARAM_ERASE
                        ? (uint16_t)(st->offset + st->done)
                        : 0u;
-    return trustm_cmd_set_data_encode(param, st->oid, off, src + st->done, st->chunk, op->cmd_flags, cmd, cmd_size,
-                                      cmd_len);
+    return trustm_cmd_set_data_put(w, param, st->oid, off, src + st->done, st->chunk, op->cmd_flags);
 }
 
 static trustm_status_t set_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -156,10 +155,10 @@ typedef struct exact_state {
 } exact_state_t;
 API_STATE_FITS(exact_state_t);
 
-static trustm_status_t exact_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t exact_build(api_op_t *op, trustm_wbuf_t *w)
 {
     exact_state_t *st = API_STATE(op, exact_state_t);
-    return trustm_cmd_get_data_encode(st->oid, 0, st->len, op->cmd_flags, cmd, cmd_size, cmd_len);
+    return trustm_cmd_get_data_put(w, st->oid, 0, st->len, op->cmd_flags);
 }
 
 static trustm_status_t exact_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)

@@ -26,10 +26,13 @@ enum { OP_NONE = 0, OP_OPEN, OP_RESET, OP_TRANSCEIVE, OP_SEQ };
 enum { PH_IDLE = 0, PH_STACK_OPEN, PH_CMD, PH_RAW, PH_LAST_ERROR, PH_WAIT, PH_PL_CTL, PH_DONE };
 
 #define DEV_MAGIC 0x54524D44u /* "TRMD" */
-/* One APDU buffer: the command is built into it, the response overwrites it (the whole command
- * has been sent by then; a resend after response bytes arrived is refused by the transport). */
-#define CMD_BUF_SIZE  TRUSTM_APDU_MAX_SIZE
+/* The response buffer (a resend after response bytes arrived over a referenced input is
+ * refused by the transport). */
 #define APDU_BUF_SIZE (TRUSTM_APDU_MAX_SIZE + TRUSTM_PL_HDR_MAX)
+/* A command is a gather list: its own bytes (APDU header, TLV headers, object ids, inputs of
+ * at most TRUSTM_GATHER_COPY_MAX bytes) here, the large inputs referenced where the caller has
+ * them. The largest: DeriveKey, 25 bytes of headers + 3 inputs of 8 bytes. */
+#define CMD_INLINE_SIZE 52u
 
 typedef struct dev_impl {
     trustm_pal_t pal;
@@ -38,8 +41,8 @@ typedef struct dev_impl {
     trustm_shield_t *shield;
 #endif
     uint64_t wait_until; /* between two commands of a sequence operation */
-    size_t cmd_len;
-    api_op_t seq; /* the sequence operation */
+    trustm_gather_t cmd; /* the command being exchanged */
+    api_op_t seq;        /* the sequence operation */
     trustm_stack_t stack;
     uint32_t magic;
     trustm_status_t result;
@@ -52,6 +55,7 @@ typedef struct dev_impl {
     uint8_t phase;
     bool restore; /* open with restore: the Shielded Connection session is restored first */
     api_shared_t shared;
+    uint8_t cmd_inl[CMD_INLINE_SIZE];
     uint8_t apdu_buf[APDU_BUF_SIZE];
 } dev_impl_t;
 
@@ -178,36 +182,42 @@ static void op_wipe(dev_impl_t *d)
     if (d->seq.ops != NULL) /* the only user of the operation state */
         trustm_wipe(&d->seq.st, sizeof d->seq.st);
     d->seq.ops = NULL;
-    d->cmd_len = 0;
+    trustm_wipe(d->cmd_inl, d->cmd.inl_len);
+    memset(&d->cmd, 0, sizeof d->cmd);
     trustm_stack_wipe(&d->stack);
 }
 
-static trustm_status_t op_exchange(dev_impl_t *d, uint8_t phase)
+/* A fresh gather writer for the next command (the previous one's own bytes are wiped). */
+static void op_cmd_writer(dev_impl_t *d, trustm_wbuf_t *w)
 {
+    trustm_wipe(d->cmd_inl, d->cmd.inl_len);
+    trustm_wbuf_init_gather(w, &d->cmd, d->cmd_inl, sizeof d->cmd_inl);
+}
+
+/* Send the command just built (or fail with the builder's status). */
+static trustm_status_t op_exchange(dev_impl_t *d, trustm_status_t built, uint8_t phase)
+{
+    if (built != TRUSTM_OK)
+        return built;
     d->phase = phase;
-    op_used(d, d->cmd_len);
-    return trustm_stack_start(&d->stack, d->apdu_buf, d->cmd_len, trustm_cmd_expected_us(d->apdu_buf, d->cmd_len),
-                              d->apdu_buf, sizeof d->apdu_buf, dev_now(d));
+    return trustm_stack_start_gather(&d->stack, &d->cmd, trustm_cmd_expected_us(d->cmd_inl, d->cmd.len), d->apdu_buf,
+                                     sizeof d->apdu_buf, dev_now(d));
 }
 
 static trustm_status_t op_last_error(dev_impl_t *d)
 {
-    trustm_status_t s = trustm_cmd_last_error_encode(d->apdu_buf, CMD_BUF_SIZE, &d->cmd_len);
-    if (s != TRUSTM_OK)
-        return s;
-    return op_exchange(d, PH_LAST_ERROR);
+    trustm_wbuf_t w;
+    op_cmd_writer(d, &w);
+    return op_exchange(d, trustm_cmd_last_error_put(&w), PH_LAST_ERROR);
 }
 
 /* Build and send the next command of the sequence operation. */
 static trustm_status_t op_seq_send(dev_impl_t *d)
 {
+    trustm_wbuf_t w;
     d->seq.wait_us = 0;
-    trustm_status_t s = d->seq.ops->build(&d->seq, d->apdu_buf, CMD_BUF_SIZE, &d->cmd_len);
-    if (s != TRUSTM_OK) {
-        op_used(d, CMD_BUF_SIZE); /* a failed build may have written part of its data */
-        return s;
-    }
-    return op_exchange(d, PH_CMD);
+    op_cmd_writer(d, &w);
+    return op_exchange(d, d->seq.ops->build(&d->seq, &w), PH_CMD);
 }
 
 /* Set up the sequence of the current operation (no I/O). */
@@ -458,12 +468,12 @@ typedef struct open_state {
 } open_state_t;
 API_STATE_FITS(open_state_t);
 
-static trustm_status_t open_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t open_build(api_op_t *op, trustm_wbuf_t *w)
 {
     open_state_t *st = API_STATE(op, open_state_t);
     trustm_status_t s =
-        trustm_cmd_open_application_encode(st->restore ? TRUSTM_CMD_OPEN_PARAM_RESTORE : TRUSTM_CMD_OPEN_PARAM_INIT,
-                                           st->restore ? st->handle : NULL, op->cmd_flags, cmd, cmd_size, cmd_len);
+        trustm_cmd_open_application_put(w, st->restore ? TRUSTM_CMD_OPEN_PARAM_RESTORE : TRUSTM_CMD_OPEN_PARAM_INIT,
+                                        st->restore ? st->handle : NULL, op->cmd_flags);
     trustm_wipe(st->handle, sizeof st->handle); /* the handle is valid once */
     return s;
 }
@@ -549,9 +559,9 @@ api_shared_t *api_shared(trustm_device_t *dev)
 
 /* ---- CloseApplication, GetDataObject: sequence operations ---- */
 
-static trustm_status_t close_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t close_build(api_op_t *op, trustm_wbuf_t *w)
 {
-    return trustm_cmd_close_application_encode(TRUSTM_CMD_CLOSE_PARAM_CLOSE, op->cmd_flags, cmd, cmd_size, cmd_len);
+    return trustm_cmd_close_application_put(w, TRUSTM_CMD_CLOSE_PARAM_CLOSE, op->cmd_flags);
 }
 
 static trustm_status_t close_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -597,13 +607,12 @@ typedef struct read_state {
 } read_state_t;
 API_STATE_FITS(read_state_t);
 
-static trustm_status_t data_read_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t data_read_build(api_op_t *op, trustm_wbuf_t *w)
 {
     read_state_t *st = API_STATE(op, read_state_t);
     size_t left = st->out_size - st->got;
     st->chunk = (uint16_t)(left < TRUSTM_APDU_MAX_DATA ? left : TRUSTM_APDU_MAX_DATA);
-    return trustm_cmd_get_data_encode(st->oid, (uint16_t)(st->offset + st->got), st->chunk, op->cmd_flags, cmd,
-                                      cmd_size, cmd_len);
+    return trustm_cmd_get_data_put(w, st->oid, (uint16_t)(st->offset + st->got), st->chunk, op->cmd_flags);
 }
 
 static trustm_status_t data_read_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -631,9 +640,9 @@ static trustm_status_t data_read_on_error(api_op_t *op, trustm_status_t err)
 
 static const api_op_ops_t data_read_ops = {data_read_build, data_read_parse, data_read_on_error, 0};
 
-static trustm_status_t metadata_read_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t metadata_read_build(api_op_t *op, trustm_wbuf_t *w)
 {
-    return trustm_cmd_get_metadata_encode(API_STATE(op, read_state_t)->oid, op->cmd_flags, cmd, cmd_size, cmd_len);
+    return trustm_cmd_get_metadata_put(w, API_STATE(op, read_state_t)->oid, op->cmd_flags);
 }
 
 static trustm_status_t metadata_read_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)

@@ -8,17 +8,77 @@ void trustm_wbuf_init(trustm_wbuf_t *w, uint8_t *buf, size_t size)
     w->size = buf != NULL ? size : SIZE_MAX;
     w->len = 0;
     w->overflow = false;
+    w->g = NULL;
+}
+
+void trustm_wbuf_init_gather(trustm_wbuf_t *w, trustm_gather_t *g, uint8_t *inl, size_t inl_size)
+{
+    trustm_wbuf_init(w, inl, inl_size);
+    memset(g, 0, sizeof *g);
+    g->inl = inl;
+    w->g = g;
 }
 
 uint8_t *trustm_wbuf_reserve(trustm_wbuf_t *w, size_t n)
 {
-    if (w->overflow || n > w->size - w->len) {
+    trustm_gather_t *g = w->g;
+    size_t used = g != NULL ? g->inl_len : w->len;
+    if (w->overflow || n > w->size - used || (g != NULL && n > 0xFFFFu - w->len)) {
         w->overflow = true;
         return NULL;
     }
-    uint8_t *p = w->buf != NULL ? w->buf + w->len : NULL;
+    uint8_t *p = w->buf != NULL ? w->buf + used : NULL;
     w->len += n;
+    if (g != NULL) {
+        g->inl_len = (uint16_t)(g->inl_len + n);
+        g->len = (uint16_t)w->len;
+    }
     return p;
+}
+
+void trustm_wbuf_ref(trustm_wbuf_t *w, const uint8_t *src, size_t n)
+{
+    trustm_gather_t *g = w->g;
+    if (g == NULL || n <= TRUSTM_GATHER_COPY_MAX || g->nref >= TRUSTM_GATHER_REFS) {
+        trustm_wbuf_bytes(w, src, n);
+        return;
+    }
+    if (w->overflow || n > 0xFFFFu - w->len) {
+        w->overflow = true;
+        return;
+    }
+    trustm_gather_ref_t *r = &g->ref[g->nref++];
+    r->p = src;
+    r->at = g->inl_len;
+    r->len = (uint16_t)n;
+    w->len += n;
+    g->len = (uint16_t)w->len;
+}
+
+/* One piece of a gathered message at logical offset *at: copy what falls into [*pos, ...). */
+static void gather_piece(const uint8_t *p, size_t plen, size_t *at, size_t *pos, uint8_t **out, size_t *n)
+{
+    if (*n > 0 && *pos >= *at && *pos < *at + plen) {
+        size_t off = *pos - *at;
+        size_t k = plen - off < *n ? plen - off : *n;
+        memcpy(*out, p + off, k);
+        *out += k;
+        *pos += k;
+        *n -= k;
+    }
+    *at += plen;
+}
+
+void trustm_gather_copy(const trustm_gather_t *g, size_t pos, uint8_t *out, size_t n)
+{
+    size_t at = 0, ipos = 0;
+    for (size_t k = 0; k <= g->nref && n > 0; k++) {
+        size_t iend = k < g->nref ? g->ref[k].at : g->inl_len;
+        gather_piece(g->inl + ipos, iend - ipos, &at, &pos, &out, &n);
+        ipos = iend;
+        if (k < g->nref)
+            gather_piece(g->ref[k].p, g->ref[k].len, &at, &pos, &out, &n);
+    }
 }
 
 void trustm_wbuf_bytes(trustm_wbuf_t *w, const uint8_t *src, size_t n)

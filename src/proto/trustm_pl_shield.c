@@ -179,8 +179,12 @@ static trustm_status_t sh_tx_begin(void *ctx, const uint8_t *apdu, size_t apdu_l
         sh->phase = (sh->level & TRUSTM_PROTECT_FULL) != 0 && sh_needs_handshake(sh) ? PH_HELLO : PH_RECORD;
     }
     uint8_t prot = (uint8_t)(sh->level & TRUSTM_PROTECT_FULL);
+    const trustm_gather_t *gather = msg->gather;
     msg->body = NULL;
+    msg->gather = NULL;
     msg->body_len = 0;
+    if (apdu == NULL && gather == NULL)
+        return PL_ERR(TRUSTM_BASE_INTERNAL);
     switch (sh->phase) {
     case PH_HELLO:
         sh_end_session(sh);
@@ -213,7 +217,11 @@ static trustm_status_t sh_tx_begin(void *ctx, const uint8_t *apdu, size_t apdu_l
         if (prot & TRUSTM_PROTECT_CMD) {
             if (apdu_len > TRUSTM_SHIELD_TX_MAX - TRUSTM_SHIELD_TAG_SIZE)
                 return PL_ERR(TRUSTM_BASE_BAD_PARAM);
-            sh->mseq++; /* incremented before use (§5.7), also for a resend */
+            sh->mseq++;         /* incremented before use (§5.7), also for a resend */
+            if (apdu == NULL) { /* a gathered APDU: assemble it, encrypt in place */
+                trustm_gather_copy(gather, 0, sh->tx_buf, apdu_len);
+                apdu = sh->tx_buf;
+            }
             if (sh_encrypt(sh, sctr, sh->mseq, apdu, apdu_len, sh->tx_buf) != 0)
                 return PL_ERR(TRUSTM_BASE_INTERNAL);
             trustm_be32_put(msg->hdr + 1, sh->mseq);
@@ -223,6 +231,7 @@ static trustm_status_t sh_tx_begin(void *ctx, const uint8_t *apdu, size_t apdu_l
             sh->sent_protected = true;
         } else {
             msg->body = apdu;
+            msg->gather = gather;
             msg->body_len = apdu_len;
         }
         msg->rx_hdr_len = (prot & TRUSTM_PROTECT_RSP) ? 5u : 1u;

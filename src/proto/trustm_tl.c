@@ -47,8 +47,10 @@ static void tl_copy_message(const trustm_tl_t *tl, size_t pos, uint8_t *out, siz
         *out++ = tl->msg.hdr[pos++];
         n--;
     }
-    if (n > 0)
+    if (n > 0 && tl->msg.body != NULL)
         memcpy(out, tl->msg.body + (pos - tl->msg.hdr_len), n);
+    else if (n > 0)
+        trustm_gather_copy(tl->msg.gather, pos - tl->msg.hdr_len, out, n);
 }
 
 static size_t tl_payload_max(const trustm_tl_t *tl)
@@ -126,16 +128,29 @@ static void tl_recv(trustm_tl_t *tl)
     trustm_dl_recv_start(tl->dl, tl_deadline(tl));
 }
 
-/* The message body may share its buffer with the response (the device layer's one APDU buffer):
- * once response bytes have been written over it, it cannot be sent again. (A presentation layer
- * that re-reads the APDU -- the Shielded Connection re-encrypts it for a resend -- does so only
- * after answers that carried no body, see trustm_pl_shield.c.) */
+/* Whether [p, p + n) meets the response bytes written so far into the caller's buffer. */
+static bool tl_meets_rsp(const trustm_tl_t *tl, const uint8_t *p, size_t n)
+{
+    uintptr_t b = (uintptr_t)p, r = (uintptr_t)tl->caller_rsp;
+    return n > 0 && r < b + n && b < r + tl->rsp_hw;
+}
+
+/* The message body may share memory with the response (a caller encrypting in place, in == out;
+ * a flat APDU in the response buffer): once response bytes have been written over any part of
+ * it -- the flat body, or the inline bytes or a reference of a gather list -- it cannot be sent
+ * again. (A presentation layer that re-reads the APDU -- the Shielded Connection re-encrypts it
+ * for a resend -- does so only after answers that carried no body, see trustm_pl_shield.c.) */
 static bool tl_body_overwritten(const trustm_tl_t *tl)
 {
     if (tl->rsp_hw == 0 || tl->msg.body_len == 0)
         return false;
-    uintptr_t b = (uintptr_t)tl->msg.body, r = (uintptr_t)tl->caller_rsp;
-    return r < b + tl->msg.body_len && b < r + tl->rsp_hw;
+    if (tl->msg.body != NULL)
+        return tl_meets_rsp(tl, tl->msg.body, tl->msg.body_len);
+    const trustm_gather_t *g = tl->msg.gather;
+    bool met = tl_meets_rsp(tl, g->inl, g->inl_len);
+    for (size_t k = 0; k < g->nref; k++)
+        met = met || tl_meets_rsp(tl, g->ref[k].p, g->ref[k].len);
+    return met;
 }
 
 /* Ask the PL for the next message of the exchange and start sending it. */
@@ -143,12 +158,15 @@ static trustm_status_t tl_begin_message(trustm_tl_t *tl)
 {
     memset(&tl->msg, 0, sizeof tl->msg);
     tl->msg.body = tl->apdu;
+    tl->msg.gather = tl->apdu_g;
     tl->msg.body_len = tl->apdu_len;
     trustm_status_t s = tl->pl->tx_begin(tl->pl_ctx, tl->apdu, tl->apdu_len, &tl->msg);
     if (s != TRUSTM_OK)
         return s;
     if (tl->msg.hdr_len > TRUSTM_PL_HDR_MAX || tl->msg.rx_hdr_len > TRUSTM_PL_HDR_MAX ||
-        (tl->msg.body == NULL && tl->msg.body_len > 0) || tl->msg.hdr_len + tl->msg.body_len == 0)
+        (tl->msg.body == NULL && tl->msg.body_len > 0 &&
+         (tl->msg.gather == NULL || tl->msg.body_len > tl->msg.gather->len)) ||
+        tl->msg.hdr_len + tl->msg.body_len == 0)
         return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_INTERNAL);
     if (tl_body_overwritten(tl))
         return TL_ERR(TRUSTM_BASE_PROTOCOL);
@@ -162,10 +180,11 @@ static trustm_status_t tl_begin_message(trustm_tl_t *tl)
     return TRUSTM_OK;
 }
 
-trustm_status_t trustm_tl_start(trustm_tl_t *tl, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp, size_t rsp_size,
-                                uint64_t now_us)
+static trustm_status_t tl_start(trustm_tl_t *tl, const uint8_t *apdu, const trustm_gather_t *g, size_t apdu_len,
+                                uint8_t *rsp, size_t rsp_size, uint64_t now_us)
 {
     tl->apdu = apdu;
+    tl->apdu_g = g;
     tl->apdu_len = apdu_len;
     tl->caller_rsp = rsp;
     tl->caller_rsp_size = rsp_size;
@@ -173,6 +192,18 @@ trustm_status_t trustm_tl_start(trustm_tl_t *tl, const uint8_t *apdu, size_t apd
     tl->deadline = now_us + tl->exchange_timeout_us;
     tl->result = TRUSTM_IN_PROGRESS;
     return tl_begin_message(tl);
+}
+
+trustm_status_t trustm_tl_start(trustm_tl_t *tl, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp, size_t rsp_size,
+                                uint64_t now_us)
+{
+    return tl_start(tl, apdu, NULL, apdu_len, rsp, rsp_size, now_us);
+}
+
+trustm_status_t trustm_tl_start_gather(trustm_tl_t *tl, const trustm_gather_t *g, uint8_t *rsp, size_t rsp_size,
+                                       uint64_t now_us)
+{
+    return tl_start(tl, NULL, g, g->len, rsp, rsp_size, now_us);
 }
 
 void trustm_tl_cancel(trustm_tl_t *tl)

@@ -27,6 +27,9 @@
 void trustm_tl_setup(trustm_tl_t *tl, trustm_dl_t *dl, const trustm_stack_config_t *cfg);
 trustm_status_t trustm_tl_start(trustm_tl_t *tl, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp, size_t rsp_size,
                                 uint64_t now_us);
+/* apdu as a gather list (trustm_bytes.h): borrowed, with what it references, until the end. */
+trustm_status_t trustm_tl_start_gather(trustm_tl_t *tl, const trustm_gather_t *g, uint8_t *rsp, size_t rsp_size,
+                                       uint64_t now_us);
 trustm_status_t trustm_tl_next_io(trustm_tl_t *tl, trustm_io_t *io);
 void trustm_tl_cancel(trustm_tl_t *tl);
 

@@ -35,6 +35,7 @@
 #include "trustm/trustm_io.h"
 #include "trustm/trustm_stats.h"
 #include "trustm/trustm_status.h"
+#include "trustm_bytes.h"
 #include "trustm_frame.h"
 
 #ifdef __cplusplus
@@ -98,6 +99,8 @@ typedef struct trustm_pl_msg {
     uint8_t hdr_len;                /* <= TRUSTM_PL_HDR_MAX                                    */
     uint8_t rx_hdr_len;             /* leading response bytes that go to the PL, not the caller */
     const uint8_t *body;            /* the APDU, or a PL-owned buffer (e.g. ciphertext || tag) */
+    const trustm_gather_t *gather;  /* the APDU as a gather list (body NULL): set by the
+                                     * transport for a gathered APDU; body_len bytes of it */
     size_t body_len;
     uint8_t *rx_buf; /* if set: the response body goes here (PL-owned), not to  */
     size_t rx_size;  /* the caller's buffer (handshake and control answers)     */
@@ -106,7 +109,9 @@ typedef struct trustm_pl_msg {
 /*
  * Per-exchange hooks between transport and APDU (the presentation-layer seam).
  *   tx_begin  describe the message for this APDU in *msg (body = apdu unless the PL
- *             substitutes its own buffer, which must stay valid until the exchange ends)
+ *             substitutes its own buffer, which must stay valid until the exchange ends); a
+ *             gathered APDU (trustm_stack_start_gather) comes as apdu NULL, msg->gather set,
+ *             msg->body NULL: the PL reads it with trustm_gather_copy
  *   rx_end    the whole response arrived: the first rx_hdr_len bytes in hdr (hdr_len is smaller
  *             when the response was shorter), the rest in the caller's response buffer
  *             body[0..body_len); the PL may transform the body in place (e.g. decrypt) and sets
@@ -247,7 +252,8 @@ typedef struct trustm_tl {
     trustm_dl_t *dl;
     const trustm_pl_ops_t *pl;
     void *pl_ctx;
-    const uint8_t *apdu; /* the exchange's APDU (tx_begin gets it again for each message) */
+    const uint8_t *apdu;           /* the exchange's APDU (tx_begin gets it again for each message) */
+    const trustm_gather_t *apdu_g; /* or the APDU as a gather list (apdu NULL) */
     size_t apdu_len;
     uint8_t *caller_rsp; /* the caller's response buffer */
     size_t caller_rsp_size;
@@ -311,6 +317,11 @@ trustm_status_t trustm_stack_open_start(trustm_stack_t *st, trustm_stack_reset_t
  * (until the next open). */
 trustm_status_t trustm_stack_start(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len, uint32_t expect_us,
                                    uint8_t *rsp, size_t rsp_size, uint64_t now_us);
+
+/* The same with the APDU as a gather list (trustm_bytes.h): the message is rendered frame by
+ * frame from it; g and everything it references are borrowed until the exchange ends. */
+trustm_status_t trustm_stack_start_gather(trustm_stack_t *st, const trustm_gather_t *g, uint32_t expect_us,
+                                          uint8_t *rsp, size_t rsp_size, uint64_t now_us);
 
 /* Begin a presentation-layer control exchange armed beforehand (e.g. context save/restore):
  * tx_begin is called with no APDU. */
