@@ -31,6 +31,51 @@
 
 typedef struct api_op api_op_t;
 
+/*
+ * Responses: there is no response buffer. build() declares where the response of its command goes
+ * (api_rsp_raw / api_rsp_tlv; nothing declared: a short response, at most API_RSP_HEAD bytes in
+ * all, kept in the operation's head). The bytes land there as they arrive: the APDU header in
+ * head, OutData in the caller's output (RAW), or OutData parsed as TLVs, each value into the
+ * output declared for its tag (TLV; an undeclared or repeated tag fails the response). A value is
+ * written only when its length on the wire (OutLen, or the TLV's length, both known before the
+ * value) is one the output accepts (min..max, by default 0..size), and then at most size bytes
+ * of it: an output stays untouched by a value of the wrong length, parse() sees the length in
+ * len and judges (too small for the caller, or not what the command answers). The engine checks the
+ * APDU header (Sta, OutLen against the length received) and, for TLV, that the TLVs exactly fill
+ * OutData, before parse(op, head, head_len) -- head_len: the response bytes in head. What an
+ * operation that fails wrote into the outputs of its current command is wiped.
+ */
+#define API_RSP_HEAD      16u /* the APDU header and a short OutData (at most 12 bytes) */
+#define API_RSP_HEAD_ONLY 0u
+#define API_RSP_RAW       1u
+#define API_RSP_TLV       2u
+#define API_RSP_OUTS      2u /* outputs of one response (GenKeyPair export: private, public) */
+
+typedef struct api_out {
+    uint8_t *p;
+    uint16_t size; /* bytes that may be written */
+    uint16_t min;  /* value lengths accepted (others are not written) */
+    uint16_t max;
+    uint16_t len; /* length of the value on the wire */
+    uint16_t hw;  /* bytes written (the wipe bound on failure) */
+    uint8_t tag;  /* TLV: the tag that goes here */
+    uint8_t seen; /* TLV: the tag was in the response */
+} api_out_t;
+
+typedef struct api_rsp {
+    api_out_t out[API_RSP_OUTS];
+    uint32_t pos;  /* response bytes received */
+    uint16_t left; /* TLV: value bytes left of the current TLV */
+    uint8_t mode;  /* API_RSP_* */
+    uint8_t nout;
+    uint8_t head_len;
+    uint8_t bad;     /* TLV: an undeclared or repeated tag */
+    uint8_t tlv_got; /* TLV: header bytes of the current TLV received */
+    uint8_t cur;     /* TLV: out index of the current TLV, API_RSP_OUTS = none */
+    uint8_t tlv_hdr[3];
+    uint8_t head[API_RSP_HEAD];
+} api_rsp_t;
+
 typedef struct api_op_ops {
     /* w: a fresh gather writer (trustm_bytes.h); large inputs are referenced, not copied, so
      * they must stay valid until the operation ends (caller-owned buffers, the op state) */
@@ -56,6 +101,7 @@ struct api_op {
     unsigned cmd_flags;
     uint32_t wait_us; /* parse() may set: wait before the next build */
     api_shared_t *shared;
+    api_rsp_t rsp; /* the response of the command in flight */
     union {
         uint64_t align_u64;
         void *align_ptr;
@@ -66,6 +112,16 @@ struct api_op {
 /* Compile-time check that a state struct fits (C99). */
 #define API_STATE_FITS(type) typedef char api_state_fits_##type[(sizeof(type) <= API_OP_STATE_SIZE) ? 1 : -1]
 #define API_STATE(op, type)  ((type *)(void *)(op)->st.bytes)
+
+/* build(): OutData of the response into p[0..size) (RAW), or the value of TLV `tag` (TLV, up to
+ * API_RSP_OUTS tags); size is clamped to 0xFFFF. */
+void api_rsp_raw(api_op_t *op, uint8_t *p, size_t size);
+void api_rsp_tlv(api_op_t *op, uint8_t tag, uint8_t *p, size_t size);
+/* The value lengths the output declared last accepts (instead of 0..size). */
+void api_rsp_accept(api_op_t *op, size_t min, size_t max);
+/* parse(): the output of tag (TLV) or of OutData (RAW): NULL if the tag was not in the response;
+ * else *n = its length on the wire (the bytes are in the output only if *n <= its size). */
+const api_out_t *api_rsp_out(const api_op_t *op, uint8_t tag, size_t *n);
 
 /* Start a sequence operation with a copy of `state`; the first command is built at once
  * (an error there means nothing was started). */

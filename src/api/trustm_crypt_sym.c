@@ -82,6 +82,9 @@ static trustm_status_t sym_build(api_op_t *op, trustm_wbuf_t *w)
         st->seq = TRUSTM_CMD_SEQ_CONTINUE;
         break;
     }
+    api_rsp_tlv(op, 0x61u, st->out + st->produced, st->out_size - st->produced); /* in place */
+    size_t expect = is_mac(st->mode) ? mac_size(st->mode) : st->chunk;           /* ECB/CBC: one block per block */
+    api_rsp_accept(op, expect, expect);
     return trustm_cmd_sym_put(w, st->decrypt, st->mode, st->key, st->seq, st->in + st->done, st->chunk, iv,
                               iv != NULL ? st->iv_len : 0u, op->cmd_flags);
 }
@@ -90,7 +93,6 @@ static trustm_status_t sym_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
 {
     sym_state_t *st = API_STATE(op, sym_state_t);
     bool ends = st->seq == TRUSTM_CMD_SEQ_START_FINAL || st->seq == TRUSTM_CMD_SEQ_FINAL;
-    const uint8_t *p = NULL;
     size_t n = 0;
     size_t expect;
     int want;
@@ -101,17 +103,13 @@ static trustm_status_t sym_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
         want = 1;
         expect = st->chunk; /* ECB/CBC: one output block per input block */
     }
-    trustm_status_t s = trustm_cmd_tlv1_decode(rsp, rsp_len, 0x61u, want, TRUSTM_APDU_MAX_DATA, &p, &n);
-    if (s != TRUSTM_OK)
-        return s;
-    if (n != expect)
+    (void)rsp;
+    (void)rsp_len;
+    if ((api_rsp_out(op, 0x61u, &n) != NULL) != (want != 0) || n != expect)
         return API_BAD_RESPONSE;
-    if (n > 0) {
-        if (n > st->out_size - st->produced)
-            return API_TOO_SMALL; /* prevented by the start checks; kept as a guard */
-        memcpy(st->out + st->produced, p, n);
-        st->produced += n;
-    }
+    if (n > st->out_size - st->produced)
+        return API_TOO_SMALL; /* prevented by the start checks; kept as a guard */
+    st->produced += n;
     st->done += st->chunk;
     if (st->done < st->len)
         return TRUSTM_IN_PROGRESS;
@@ -384,6 +382,10 @@ static size_t aes_key_size(uint8_t alg)
 static trustm_status_t gsk_build(api_op_t *op, trustm_wbuf_t *w)
 {
     gsk_state_t *st = API_STATE(op, gsk_state_t);
+    if (st->key == 0) {
+        api_rsp_tlv(op, 0x01u, st->out, aes_key_size(st->alg));
+        api_rsp_accept(op, aes_key_size(st->alg), aes_key_size(st->alg));
+    }
     return trustm_cmd_gen_sym_key_put(w, st->alg, st->key, st->usage, op->cmd_flags);
 }
 
@@ -392,12 +394,10 @@ static trustm_status_t gsk_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
     gsk_state_t *st = API_STATE(op, gsk_state_t);
     const uint8_t *p = NULL;
     size_t n = 0;
-    trustm_status_t s = trustm_cmd_tlv1_decode(rsp, rsp_len, 0x01u, st->key == 0, 32u, &p, &n);
-    if (s != TRUSTM_OK || st->key != 0)
-        return s;
-    if (n != aes_key_size(st->alg))
+    if (st->key != 0)
+        return trustm_cmd_tlv1_decode(rsp, rsp_len, 0x01u, 0, 32u, &p, &n);
+    if (api_rsp_out(op, 0x01u, &n) == NULL || n != aes_key_size(st->alg))
         return API_BAD_RESPONSE;
-    memcpy(st->out, p, n);
     *st->out_len = n;
     return TRUSTM_OK;
 }

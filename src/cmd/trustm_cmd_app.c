@@ -37,6 +37,18 @@ trustm_status_t trustm_cmd_response_decode(const uint8_t *rsp, size_t rsp_len, t
     return TRUSTM_OK;
 }
 
+trustm_status_t trustm_cmd_response_head_decode(const uint8_t *head, size_t head_len, size_t rsp_len)
+{
+    if (head == NULL || head_len < TRUSTM_APDU_HEADER_SIZE || rsp_len < TRUSTM_APDU_HEADER_SIZE ||
+        trustm_be16_get(head + 2) != rsp_len - TRUSTM_APDU_HEADER_SIZE)
+        return CMD_ERR(TRUSTM_BASE_BAD_RESPONSE);
+    if (head[0] == TRUSTM_APDU_STA_ERROR)
+        return TRUSTM_CMD_STA_FAILED;
+    if (head[0] != TRUSTM_APDU_STA_SUCCESS)
+        return CMD_ERR(TRUSTM_BASE_BAD_RESPONSE);
+    return TRUSTM_OK;
+}
+
 trustm_status_t trustm_cmd_no_data_decode(const uint8_t *rsp, size_t rsp_len)
 {
     trustm_apdu_rsp_t r;

@@ -50,7 +50,7 @@ static inline void trustm_be64_put(uint8_t *p, uint64_t v)
  * inline offset ref[k].at; refs are in order. len = inline + referenced bytes.
  */
 #define TRUSTM_GATHER_REFS     3u
-#define TRUSTM_GATHER_COPY_MAX 8u /* trustm_wbuf_ref copies inputs this short inline */
+#define TRUSTM_GATHER_COPY_MAX 4u /* trustm_wbuf_ref copies inputs this short inline */
 typedef struct trustm_gather_ref {
     const uint8_t *p;
     uint16_t at;

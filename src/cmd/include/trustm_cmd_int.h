@@ -60,6 +60,9 @@ trustm_status_t trustm_cmd_last_error_encode(uint8_t *out, size_t out_size, size
 /* Generic response check: OK (Sta 00, *r filled), TRUSTM_CMD_STA_FAILED (Sta FF), or
  * CMD BAD_RESPONSE. */
 trustm_status_t trustm_cmd_response_decode(const uint8_t *rsp, size_t rsp_len, trustm_apdu_rsp_t *r);
+/* The same from the response's first head_len (>= 4) bytes, for a response of rsp_len bytes in
+ * all whose OutData went elsewhere: OK, TRUSTM_CMD_STA_FAILED or CMD BAD_RESPONSE. */
+trustm_status_t trustm_cmd_response_head_decode(const uint8_t *head, size_t head_len, size_t rsp_len);
 /* OpenApplication / CloseApplication(0): success carries no data. */
 trustm_status_t trustm_cmd_no_data_decode(const uint8_t *rsp, size_t rsp_len);
 /* CloseApplication(1): exactly 8 bytes of context handle. */
