@@ -231,19 +231,29 @@ static trustm_status_t sign_build(api_op_t *op, trustm_wbuf_t *w)
     return trustm_cmd_calc_sign_put(w, st->alg, st->a, st->a_len, st->key, op->cmd_flags);
 }
 
-static trustm_status_t sign_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
+static bool key_size_ok(size_t n)
 {
-    rsa_state_t *st = API_STATE(op, rsa_state_t);
-    size_t n;
-    (void)rsp;
-    (void)rsp_len;
-    (void)api_rsp_out(op, 0, &n);
-    if (n != 128u && n != 256u)
-        return API_BAD_RESPONSE;
+    return n == 128u || n == 256u;
+}
+
+/* The n-byte result of a sign / encrypt / decrypt: in st->out if it fitted (the sink wrote it). */
+static trustm_status_t rsa_output(const rsa_state_t *st, size_t n)
+{
     if (n > st->out_size)
         return API_TOO_SMALL;
     *st->out_len = n;
     return TRUSTM_OK;
+}
+
+static trustm_status_t sign_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
+{
+    size_t n;
+    (void)rsp;
+    (void)rsp_len;
+    (void)api_rsp_out(op, 0, &n);
+    if (!key_size_ok(n))
+        return API_BAD_RESPONSE;
+    return rsa_output(API_STATE(op, rsa_state_t), n);
 }
 
 static const api_op_ops_t sign_ops = {sign_build, sign_parse, NULL, 0};
@@ -277,12 +287,9 @@ static trustm_status_t encrypt_parse(api_op_t *op, const uint8_t *rsp, size_t rs
     size_t n;
     (void)rsp;
     (void)rsp_len;
-    if (api_rsp_out(op, 0x61u, &n) == NULL || (st->pub != NULL ? n != rsa_bytes(st->alg) : (n != 128u && n != 256u)))
+    if (api_rsp_out(op, 0x61u, &n) == NULL || (st->pub != NULL ? n != rsa_bytes(st->alg) : !key_size_ok(n)))
         return API_BAD_RESPONSE;
-    if (n > st->out_size)
-        return API_TOO_SMALL;
-    *st->out_len = n;
-    return TRUSTM_OK;
+    return rsa_output(st, n);
 }
 
 static const api_op_ops_t encrypt_ops = {encrypt_build, encrypt_parse, NULL, 0};
@@ -304,10 +311,7 @@ static trustm_status_t decrypt_parse(api_op_t *op, const uint8_t *rsp, size_t rs
         return trustm_cmd_tlv1_decode(rsp, rsp_len, 0x61u, 0, 0, &p, &n);
     if (api_rsp_out(op, 0x61u, &n) == NULL || n > st->a_len - 11u)
         return API_BAD_RESPONSE;
-    if (n > st->out_size)
-        return API_TOO_SMALL;
-    *st->out_len = n;
-    return TRUSTM_OK;
+    return rsa_output(st, n);
 }
 
 static const api_op_ops_t decrypt_ops = {decrypt_build, decrypt_parse, NULL, 0};

@@ -82,8 +82,8 @@ static trustm_status_t sym_build(api_op_t *op, trustm_wbuf_t *w)
         st->seq = TRUSTM_CMD_SEQ_CONTINUE;
         break;
     }
-    api_rsp_tlv(op, 0x61u, st->out + st->produced, st->out_size - st->produced); /* in place */
-    size_t expect = is_mac(st->mode) ? mac_size(st->mode) : st->chunk;           /* ECB/CBC: one block per block */
+    api_rsp_tlv(op, 0x61u, st->out != NULL ? st->out + st->produced : NULL, st->out_size - st->produced);
+    size_t expect = is_mac(st->mode) ? mac_size(st->mode) : st->chunk; /* ECB/CBC: one block per block */
     api_rsp_accept(op, expect, expect);
     return trustm_cmd_sym_put(w, st->decrypt, st->mode, st->key, st->seq, st->in + st->done, st->chunk, iv,
                               iv != NULL ? st->iv_len : 0u, op->cmd_flags);

@@ -6,7 +6,8 @@
  * Builders: (inputs..., flags, out, out_size, *out_len) -> TRUSTM_OK, or CMD BUFFER_TOO_SMALL /
  * BAD_PARAM. Each exists as trustm_cmd_X_put(w, inputs..., flags) too, writing into a fresh
  * writer: over a flat buffer, or in gather mode (trustm_bytes.h), where the large inputs are
- * referenced, not copied -- the form the service API uses (no APDU buffer in the device). By default command codes carry the flush bit (0x80 | code, as the vendor host);
+ * referenced, not copied -- the form the service API uses (no APDU buffer in the device).
+ * By default command codes carry the flush bit (0x80 | code, as the vendor host);
  * TRUSTM_CMD_FLAG_PLAIN selects the plain codes the datasheet logs use (0x70, 0x01, ...).
  * Parsers check every length: a response whose OutLen disagrees with its size, or whose Sta
  * is neither 00 nor FF, is CMD BAD_RESPONSE. Sta FF gives TRUSTM_DEVICE_ERR(0) ("the chip
