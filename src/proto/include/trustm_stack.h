@@ -22,7 +22,8 @@
  *   composition and drivers                                   trustm_stack.c, trustm_pump.c
  *
  * Memory: every buffer lives in trustm_stack_t (frame buffers of TRUSTM_DL_FRAME_MAX) or is
- * borrowed from the caller for the duration of one exchange (APDU and response buffer).
+ * borrowed from the caller for the duration of one exchange (APDU and response buffer, or the
+ * APDU as a gather list and a response sink: trustm_stack_start_sink).
  * Members of the structs below are private by convention.
  */
 #ifndef TRUSTM_STACK_H
