@@ -86,6 +86,9 @@ typedef struct api_op_ops {
     uint8_t sym_sequence; /* 1: part of a symmetric start..final sequence; any other operation
                            * started on the device ends the host's record of that sequence (the
                            * chip drops it when another command comes in between) */
+    /* may be NULL: the operation failed (any status but OK); called before what the current
+     * command wrote into the outputs is wiped (op->rsp tells what) */
+    void (*on_fail)(api_op_t *op);
 } api_op_ops_t;
 
 /* Host-side bookkeeping shared by the service files (lives in the device context). */

@@ -55,7 +55,7 @@ static trustm_status_t hib_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
     return TRUSTM_OK;
 }
 
-static const api_op_ops_t hib_ops = {hib_build, hib_parse, NULL, 0};
+static const api_op_ops_t hib_ops = {hib_build, hib_parse, NULL, 0, NULL};
 
 trustm_status_t trustm_op_start_device_hibernate(trustm_device_t *dev, uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE])
 {
@@ -104,7 +104,7 @@ static trustm_status_t sec_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
     return TRUSTM_IN_PROGRESS;
 }
 
-static const api_op_ops_t sec_ops = {sec_build, sec_parse, NULL, 0};
+static const api_op_ops_t sec_ops = {sec_build, sec_parse, NULL, 0, NULL};
 
 trustm_status_t trustm_op_start_sec_wait_zero(trustm_device_t *dev, uint32_t budget_us, uint32_t poll_us, uint8_t *sec)
 {

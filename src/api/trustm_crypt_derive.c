@@ -39,7 +39,7 @@ static trustm_status_t drv_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
     return TRUSTM_OK;
 }
 
-static const api_op_ops_t drv_ops = {drv_build, drv_parse, NULL, 0};
+static const api_op_ops_t drv_ops = {drv_build, drv_parse, NULL, 0, NULL};
 
 static bool is_prf(uint8_t a)
 {

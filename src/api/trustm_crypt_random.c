@@ -46,7 +46,7 @@ static trustm_status_t rnd_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
     return TRUSTM_OK;
 }
 
-static const api_op_ops_t rnd_ops = {rnd_build, rnd_parse, NULL, 0};
+static const api_op_ops_t rnd_ops = {rnd_build, rnd_parse, NULL, 0, NULL};
 
 trustm_status_t trustm_op_start_random(trustm_device_t *dev, uint8_t rng, size_t len, uint8_t *out, size_t out_size,
                                        size_t *out_len)
@@ -204,7 +204,16 @@ static trustm_status_t hash_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_l
     return st->kind == H_ONESHOT ? API_ERR(TRUSTM_BASE_INTERNAL) : TRUSTM_OK;
 }
 
-static const api_op_ops_t hash_ops = {hash_build, hash_parse, NULL, 0};
+/* A context export that failed after it began to overwrite the context (a link error in the
+ * middle of the answer): the context is wiped, so it is marked not started. */
+static void hash_fail(api_op_t *op)
+{
+    hash_state_t *st = API_STATE(op, hash_state_t);
+    if (hash_want_ctx(st) && op->rsp.out[0].hw > 0)
+        st->ctx->len = 0;
+}
+
+static const api_op_ops_t hash_ops = {hash_build, hash_parse, NULL, 0, hash_fail};
 
 static trustm_status_t hash_start(trustm_device_t *dev, const hash_state_t *st)
 {

@@ -222,7 +222,7 @@ static trustm_status_t keygen_parse(api_op_t *op, const uint8_t *rsp, size_t rsp
     return TRUSTM_OK;
 }
 
-static const api_op_ops_t keygen_ops = {keygen_build, keygen_parse, NULL, 0};
+static const api_op_ops_t keygen_ops = {keygen_build, keygen_parse, NULL, 0, NULL};
 
 static trustm_status_t sign_build(api_op_t *op, trustm_wbuf_t *w)
 {
@@ -256,7 +256,7 @@ static trustm_status_t sign_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_l
     return rsa_output(API_STATE(op, rsa_state_t), n);
 }
 
-static const api_op_ops_t sign_ops = {sign_build, sign_parse, NULL, 0};
+static const api_op_ops_t sign_ops = {sign_build, sign_parse, NULL, 0, NULL};
 
 static trustm_status_t verify_build(api_op_t *op, trustm_wbuf_t *w)
 {
@@ -271,7 +271,7 @@ static trustm_status_t verify_parse(api_op_t *op, const uint8_t *rsp, size_t rsp
     return trustm_cmd_no_data_decode(rsp, rsp_len);
 }
 
-static const api_op_ops_t verify_ops = {verify_build, verify_parse, NULL, 0};
+static const api_op_ops_t verify_ops = {verify_build, verify_parse, NULL, 0, NULL};
 
 static trustm_status_t encrypt_build(api_op_t *op, trustm_wbuf_t *w)
 {
@@ -292,7 +292,7 @@ static trustm_status_t encrypt_parse(api_op_t *op, const uint8_t *rsp, size_t rs
     return rsa_output(st, n);
 }
 
-static const api_op_ops_t encrypt_ops = {encrypt_build, encrypt_parse, NULL, 0};
+static const api_op_ops_t encrypt_ops = {encrypt_build, encrypt_parse, NULL, 0, NULL};
 
 static trustm_status_t decrypt_build(api_op_t *op, trustm_wbuf_t *w)
 {
@@ -314,7 +314,7 @@ static trustm_status_t decrypt_parse(api_op_t *op, const uint8_t *rsp, size_t rs
     return rsa_output(st, n);
 }
 
-static const api_op_ops_t decrypt_ops = {decrypt_build, decrypt_parse, NULL, 0};
+static const api_op_ops_t decrypt_ops = {decrypt_build, decrypt_parse, NULL, 0, NULL};
 
 static trustm_status_t rsa_start(trustm_device_t *dev, const api_op_ops_t *ops, const rsa_state_t *st)
 {

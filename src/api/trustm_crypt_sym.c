@@ -132,7 +132,7 @@ static trustm_status_t sym_error(api_op_t *op, trustm_status_t err)
     return err;
 }
 
-static const api_op_ops_t sym_ops = {sym_build, sym_parse, sym_error, 1};
+static const api_op_ops_t sym_ops = {sym_build, sym_parse, sym_error, 1, NULL};
 
 /* Common argument checks and output sizing; kind/decrypt/mode/key already in st. */
 static trustm_status_t sym_launch(trustm_device_t *dev, sym_state_t *st)
@@ -332,7 +332,7 @@ static trustm_status_t ver_error(api_op_t *op, trustm_status_t err)
     return st->clear ? TRUSTM_OK : err;
 }
 
-static const api_op_ops_t ver_ops = {ver_build, ver_parse, ver_error, 0};
+static const api_op_ops_t ver_ops = {ver_build, ver_parse, ver_error, 0, NULL};
 
 trustm_status_t trustm_op_start_hmac_verify(trustm_device_t *dev, uint16_t autoref_oid, uint16_t session_oid,
                                             uint8_t type, const uint8_t *input, size_t input_len, const uint8_t *mac,
@@ -402,7 +402,7 @@ static trustm_status_t gsk_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
     return TRUSTM_OK;
 }
 
-static const api_op_ops_t gsk_ops = {gsk_build, gsk_parse, NULL, 0};
+static const api_op_ops_t gsk_ops = {gsk_build, gsk_parse, NULL, 0, NULL};
 
 static bool aes_alg_ok(uint8_t alg)
 {

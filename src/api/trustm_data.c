@@ -43,7 +43,7 @@ static trustm_status_t set_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
     return st->done < st->len ? TRUSTM_IN_PROGRESS : TRUSTM_OK;
 }
 
-static const api_op_ops_t set_ops = {set_build, set_parse, NULL, 0};
+static const api_op_ops_t set_ops = {set_build, set_parse, NULL, 0, NULL};
 
 static trustm_status_t set_start(trustm_device_t *dev, uint8_t param, uint16_t oid, uint16_t offset,
                                  const uint8_t *data, const uint8_t *small, size_t len)
@@ -177,7 +177,7 @@ static trustm_status_t exact_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_
     return TRUSTM_OK;
 }
 
-static const api_op_ops_t exact_ops = {exact_build, exact_parse, NULL, 0};
+static const api_op_ops_t exact_ops = {exact_build, exact_parse, NULL, 0, NULL};
 
 trustm_status_t trustm_op_start_counter_read(trustm_device_t *dev, uint16_t oid, uint32_t *value, uint32_t *threshold)
 {

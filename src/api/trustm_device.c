@@ -519,6 +519,8 @@ static trustm_status_t op_complete(dev_impl_t *d, trustm_status_t s)
     if (d->op == OP_TRANSCEIVE && d->out_len != NULL &&
         (s == TRUSTM_OK || s == TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BUFFER_TOO_SMALL)))
         *d->out_len = trustm_stack_rsp_len(&d->stack);
+    if (s != TRUSTM_OK && d->seq.ops != NULL && d->seq.ops->on_fail != NULL)
+        d->seq.ops->on_fail(&d->seq);
     if (s != TRUSTM_OK)
         rsp_reset(&d->seq.rsp, true); /* nothing half-written in the caller's outputs */
     op_wipe(d);
@@ -628,7 +630,7 @@ static trustm_status_t open_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_l
     return s;
 }
 
-static const api_op_ops_t open_ops = {open_build, open_parse, NULL, 0};
+static const api_op_ops_t open_ops = {open_build, open_parse, NULL, 0, NULL};
 
 static trustm_status_t op_start_stack_open(trustm_device_t *dev, uint8_t op, const uint8_t *handle)
 {
@@ -714,7 +716,7 @@ static trustm_status_t close_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_
     return s;
 }
 
-static const api_op_ops_t close_ops = {close_build, close_parse, NULL, 0};
+static const api_op_ops_t close_ops = {close_build, close_parse, NULL, 0, NULL};
 
 trustm_status_t trustm_op_start_device_close(trustm_device_t *dev)
 {
@@ -781,7 +783,7 @@ static trustm_status_t data_read_on_error(api_op_t *op, trustm_status_t err)
     return err;
 }
 
-static const api_op_ops_t data_read_ops = {data_read_build, data_read_parse, data_read_on_error, 0};
+static const api_op_ops_t data_read_ops = {data_read_build, data_read_parse, data_read_on_error, 0, NULL};
 
 static trustm_status_t metadata_read_build(api_op_t *op, trustm_wbuf_t *w)
 {
@@ -803,7 +805,7 @@ static trustm_status_t metadata_read_parse(api_op_t *op, const uint8_t *rsp, siz
     return TRUSTM_OK;
 }
 
-static const api_op_ops_t metadata_read_ops = {metadata_read_build, metadata_read_parse, NULL, 0};
+static const api_op_ops_t metadata_read_ops = {metadata_read_build, metadata_read_parse, NULL, 0, NULL};
 
 static trustm_status_t read_start(trustm_device_t *dev, const api_op_ops_t *ops, uint16_t oid, uint16_t offset,
                                   uint8_t *out, size_t out_size, size_t *out_len)
@@ -880,6 +882,8 @@ void trustm_op_abort(trustm_device_t *dev)
         trustm_stack_abort(&d->stack);
     if (d->op == OP_OPEN || d->op == OP_RESET)
         d->linked = false;
+    if (d->seq.ops != NULL && d->seq.ops->on_fail != NULL)
+        d->seq.ops->on_fail(&d->seq);
     rsp_reset(&d->seq.rsp, true);
     op_wipe(d);
     d->op = OP_NONE;

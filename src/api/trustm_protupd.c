@@ -44,7 +44,7 @@ static trustm_status_t pu_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len
     return st->next <= st->n ? TRUSTM_IN_PROGRESS : TRUSTM_OK;
 }
 
-static const api_op_ops_t pu_ops = {pu_build, pu_parse, NULL, 0};
+static const api_op_ops_t pu_ops = {pu_build, pu_parse, NULL, 0, NULL};
 
 static bool frag_ok(uint8_t phase, const uint8_t *f, size_t len)
 {

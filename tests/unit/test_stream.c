@@ -262,6 +262,26 @@ static void test_wrong_length_untouched(void **state)
     hb_assert_done();
 }
 
+/* A context export cut short after it began to overwrite the context: the context is wiped and
+ * marked not started (len 0), never left as a length over zeros. */
+static void test_hash_context_overwritten(void **state)
+{
+    (void)state;
+    trustm_hash_ctx_t ctx;
+    size_t an = 0;
+    ctx.len = 100;
+    memcpy(ctx.data, in + 1000, sizeof ctx.data);
+    assert_int_equal(trustm_cmd_hash_encode(0x02, in, 50, 0, 0, 0, ctx.data, 100, 1, 0, a, sizeof a, &an), TRUSTM_OK);
+    size_t k = rsp_done(tlv(r, 4, 0x06, in, 209));
+    r[3] = (uint8_t)(r[3] + 1u); /* OutLen one more than what follows */
+    hb_exchange(&link, a, an, r, k, true);
+    assert_int_equal(trustm_sha256_update(&dev, &ctx, in, 50), BAD_RSP);
+    assert_int_equal(ctx.len, 0);
+    for (size_t i = 0; i < sizeof ctx.data; i++)
+        assert_int_equal(ctx.data[i], 0);
+    hb_assert_done();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +290,7 @@ int main(void)
         cmocka_unit_test_setup(test_keygen_export_any_order, setup),
         cmocka_unit_test_setup(test_sym_in_place, setup),
         cmocka_unit_test_setup(test_wrong_length_untouched, setup),
+        cmocka_unit_test_setup(test_hash_context_overwritten, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
