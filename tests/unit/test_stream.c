@@ -3,6 +3,8 @@
  *   - commands as gather lists: every builder's gather form renders the same bytes as its flat
  *     form, whole and in any slicing; the writer's fallbacks (short inputs and a full list copied
  *     inline, an inline area too small: BUFFER_TOO_SMALL);
+ *   - the transport over a gather list and a sink: a chained message sent again on the chip's
+ *     request, but not once response bytes went to the sink (they may overwrite an input);
  *   - responses into the caller's outputs: a GenKeyPair export answered public key first, an
  *     in-place AES encryption (in == out) over three commands, a TLV repeated or of a wrong length
  *     leaving the outputs untouched.
@@ -18,7 +20,10 @@
 #include "trustm/trustm.h"
 #include "trustm_bytes.h"
 #include "trustm_cmd_int.h"
+#include "trustm_dl.h"
+#include "trustm_phy.h"
 #include "trustm_testutil.h"
+#include "trustm_tl.h"
 
 #define BAD_RSP TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BAD_RESPONSE)
 
@@ -123,12 +128,97 @@ static void test_gather_writer_limits(void **state)
                      TRUSTM_STATUS(TRUSTM_LAYER_CMD, TRUSTM_BASE_BUFFER_TOO_SMALL));
 }
 
+/* ---- the transport over a gather list and a sink (scripted bus, engines driven directly) ---- */
+
+static trustm_stack_t stk;
+static hb_link_t link;
+static uint8_t a[2100], r[2100];
+static size_t sunk; /* response bytes the sink received */
+static uint8_t sink_buf[64];
+
+static void sink_put(void *ctx, size_t pos, const uint8_t *p, size_t n)
+{
+    (void)ctx;
+    if (pos + n <= sizeof sink_buf)
+        memcpy(sink_buf + pos, p, n);
+    sunk = pos + n;
+}
+
+/* SetDataObject of 40 bytes at frame 20: 8 own bytes, the data referenced; chained. */
+static trustm_status_t tl_exchange(trustm_gather_t *g, uint8_t *inl, size_t *flat_len)
+{
+    trustm_stack_config_t cfg;
+    trustm_wbuf_t w;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.frame_size = 20;
+    cfg.pl = &trustm_pl_none;
+    assert_int_equal(trustm_stack_init(&stk, &cfg), TRUSTM_OK);
+    trustm_dl_link_reset(&stk.dl, false);
+    trustm_phy_set_now(&stk.phy, hb.now);
+    trustm_wbuf_init_gather(&w, g, inl, 8);
+    assert_int_equal(trustm_cmd_set_data_put(&w, 0, 0xF1D0, 0, in, 40, 0), TRUSTM_OK);
+    assert_int_equal(g->nref, 1);
+    assert_int_equal(trustm_cmd_set_data_encode(0, 0xF1D0, 0, in, 40, 0, a, sizeof a, flat_len), TRUSTM_OK);
+    trustm_rsp_sink_t sink = {sink_put, NULL};
+    sunk = 0;
+    trustm_status_t s = trustm_tl_start_sink(&stk.tl, g, &sink, hb.now);
+    while (s == TRUSTM_OK || s == TRUSTM_IN_PROGRESS) {
+        trustm_io_t io;
+        s = trustm_tl_next_io(&stk.tl, &io);
+        if (s != TRUSTM_IN_PROGRESS)
+            break;
+        s = hb_perform(&io);
+        trustm_phy_io_done(&stk.phy, s, hb.n, hb.now);
+        s = TRUSTM_IN_PROGRESS;
+    }
+    return s;
+}
+
+/* chip data frame with an explicit packet, acknowledged by the host */
+static void chip_packet(const uint8_t *pkt, size_t n)
+{
+    uint8_t frnr = (uint8_t)((link.host_rx + 1) & 3);
+    hb_chip_frame(false, (uint8_t)(frnr << 2 | link.host_tx), pkt, n);
+    link.host_rx = frnr;
+    hb_host_ctrl((uint8_t)(0x80 | frnr));
+}
+
+static void test_tl_gather_sink_resend(void **state)
+{
+    (void)state;
+    static const uint8_t err = 0x07, ok[4] = {0};
+    uint8_t inl[8], first[15];
+    trustm_gather_t g;
+    size_t fl = 0;
+    hb_reset();
+    hb.now = 100;
+    hb_link_init(&link, 20, false);
+    /* the chip saw a broken chain before answering: the message is rendered and sent again */
+    assert_int_equal(trustm_cmd_set_data_encode(0, 0xF1D0, 0, in, 40, 0, a, sizeof a, &fl), TRUSTM_OK);
+    hb_host_message(&link, a, fl, false);
+    chip_packet(&err, 1);
+    hb_exchange(&link, a, fl, ok, 4, false);
+    assert_int_equal(tl_exchange(&g, inl, &fl), TRUSTM_OK);
+    assert_int_equal(sunk, 4);
+    hb_assert_done();
+    /* it asks again once response bytes went to the sink: refused */
+    hb_reset();
+    hb.now = 100;
+    hb_link_init(&link, 20, false);
+    hb_host_message(&link, a, fl, false);
+    memset(first, 0x11, sizeof first);
+    first[0] = 0x01; /* FIRST of a chained response */
+    chip_packet(first, sizeof first);
+    chip_packet(&err, 1);
+    assert_int_equal(tl_exchange(&g, inl, &fl), TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_PROTOCOL));
+    assert_int_equal(sunk, sizeof first - 1);
+    hb_assert_done();
+}
+
 /* ---- responses into the caller's outputs (scripted bus) ---- */
 
 static trustm_device_t dev;
 static trustm_pal_t pal;
-static hb_link_t link;
-static uint8_t a[2100], r[2100];
 
 static int setup(void **state)
 {
@@ -287,6 +377,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gather_matches_flat),
         cmocka_unit_test(test_gather_writer_limits),
+        cmocka_unit_test(test_tl_gather_sink_resend),
         cmocka_unit_test_setup(test_keygen_export_any_order, setup),
         cmocka_unit_test_setup(test_sym_in_place, setup),
         cmocka_unit_test_setup(test_wrong_length_untouched, setup),
