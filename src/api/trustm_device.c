@@ -26,9 +26,10 @@ enum { OP_NONE = 0, OP_OPEN, OP_RESET, OP_TRANSCEIVE, OP_SEQ };
 enum { PH_IDLE = 0, PH_STACK_OPEN, PH_CMD, PH_RAW, PH_LAST_ERROR, PH_WAIT, PH_PL_CTL, PH_DONE };
 
 #define DEV_MAGIC 0x54524D44u /* "TRMD" */
-/* No APDU buffer. A command is a gather list: its own bytes (APDU header, TLV headers, object ids, inputs of
- * at most TRUSTM_GATHER_COPY_MAX bytes) here, the large inputs referenced where the caller has
- * them. The largest: DeriveKey, 25 bytes of headers + 3 inputs of 4 bytes. */
+/* No APDU buffer. A command is a gather list: its own bytes (APDU header, TLV headers, object
+ * ids, inputs of at most TRUSTM_GATHER_COPY_MAX bytes) here, the larger inputs (at most
+ * TRUSTM_GATHER_REFS) referenced where the caller has them. The most: DeriveKey, 25 bytes of
+ * headers + 3 inputs of 4 bytes (unit_stream renders every builder through such an area). */
 #define CMD_INLINE_SIZE 40u
 /* ... and its response goes where the operation declared (api_rsp_t, trustm_api_int.h): the
  * caller's outputs, as it arrives (a resend after response bytes arrived is refused by the
