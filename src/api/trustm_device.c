@@ -328,11 +328,22 @@ static void op_wipe(dev_impl_t *d)
     trustm_stack_wipe(&d->stack);
 }
 
-/* A fresh gather writer for the next command (the previous one's own bytes are wiped). */
-static void op_cmd_writer(dev_impl_t *d, trustm_wbuf_t *w)
+/* Kept out of line where the compiler allows: the writer's frame is gone before the exchange
+ * starts (the deepest call path of the library runs from there down to the first frame). */
+#if defined(__GNUC__)
+#define OP_NOINLINE __attribute__((noinline))
+#else
+#define OP_NOINLINE
+#endif
+
+/* Build the next command into a fresh gather writer (the previous one's own bytes are wiped):
+ * the last error read (last_error) or the sequence's next command. */
+static OP_NOINLINE trustm_status_t op_build(dev_impl_t *d, bool last_error)
 {
+    trustm_wbuf_t w;
     trustm_wipe(d->cmd_inl, d->cmd.inl_len);
-    trustm_wbuf_init_gather(w, &d->cmd, d->cmd_inl, sizeof d->cmd_inl);
+    trustm_wbuf_init_gather(&w, &d->cmd, d->cmd_inl, sizeof d->cmd_inl);
+    return last_error ? trustm_cmd_last_error_put(&w) : d->seq.ops->build(&d->seq, &w);
 }
 
 /* Send the command just built (or fail with the builder's status). */
@@ -348,20 +359,16 @@ static trustm_status_t op_exchange(dev_impl_t *d, trustm_status_t built, uint8_t
 
 static trustm_status_t op_last_error(dev_impl_t *d)
 {
-    trustm_wbuf_t w;
     rsp_reset(&d->seq.rsp, true); /* the code goes to the head */
-    op_cmd_writer(d, &w);
-    return op_exchange(d, trustm_cmd_last_error_put(&w), PH_LAST_ERROR);
+    return op_exchange(d, op_build(d, true), PH_LAST_ERROR);
 }
 
 /* Build and send the next command of the sequence operation. */
 static trustm_status_t op_seq_send(dev_impl_t *d)
 {
-    trustm_wbuf_t w;
     d->seq.wait_us = 0;
     rsp_reset(&d->seq.rsp, false);
-    op_cmd_writer(d, &w);
-    return op_exchange(d, d->seq.ops->build(&d->seq, &w), PH_CMD);
+    return op_exchange(d, op_build(d, false), PH_CMD);
 }
 
 /* Set up the sequence of the current operation (no I/O). */

@@ -55,29 +55,29 @@ void trustm_wbuf_ref(trustm_wbuf_t *w, const uint8_t *src, size_t n)
     g->len = (uint16_t)w->len;
 }
 
-/* One piece of a gathered message at logical offset *at: copy what falls into [*pos, ...). */
-static void gather_piece(const uint8_t *p, size_t plen, size_t *at, size_t *pos, uint8_t **out, size_t *n)
-{
-    if (*n > 0 && *pos >= *at && *pos < *at + plen) {
-        size_t off = *pos - *at;
-        size_t k = plen - off < *n ? plen - off : *n;
-        memcpy(*out, p + off, k);
-        *out += k;
-        *pos += k;
-        *n -= k;
-    }
-    *at += plen;
-}
-
+/* Pieces in order: inline bytes up to ref[0].at, ref[0], inline bytes up to ref[1].at, ...,
+ * the inline rest (one loop, few locals: it runs at the bottom of the deepest call path). */
 void trustm_gather_copy(const trustm_gather_t *g, size_t pos, uint8_t *out, size_t n)
 {
-    size_t at = 0, ipos = 0;
-    for (size_t k = 0; k <= g->nref && n > 0; k++) {
-        size_t iend = k < g->nref ? g->ref[k].at : g->inl_len;
-        gather_piece(g->inl + ipos, iend - ipos, &at, &pos, &out, &n);
-        ipos = iend;
-        if (k < g->nref)
-            gather_piece(g->ref[k].p, g->ref[k].len, &at, &pos, &out, &n);
+    size_t at = 0, ipos = 0; /* logical offset of the piece; inline bytes before it */
+    for (unsigned i = 0; n > 0 && i <= 2u * g->nref; i++) {
+        const uint8_t *p;
+        size_t len;
+        if (i & 1u) {
+            p = g->ref[i >> 1].p;
+            len = g->ref[i >> 1].len;
+        } else {
+            size_t end = (i >> 1) < g->nref ? g->ref[i >> 1].at : g->inl_len;
+            p = g->inl + ipos;
+            len = end - ipos;
+            ipos = end;
+        }
+        while (n > 0 && pos < at + len) { /* pos >= at: the pieces before were consumed */
+            *out++ = p[pos - at];         /* byte by byte: a leaf, no call, a small frame */
+            pos++;
+            n--;
+        }
+        at += len;
     }
 }
 

@@ -187,18 +187,9 @@ static trustm_status_t tl_begin_message(trustm_tl_t *tl)
     return TRUSTM_OK;
 }
 
-static trustm_status_t tl_start(trustm_tl_t *tl, const uint8_t *apdu, const trustm_gather_t *g, size_t apdu_len,
-                                uint8_t *rsp, size_t rsp_size, const trustm_rsp_sink_t *sink, uint64_t now_us)
+/* The message and the response's destination are set: start. */
+static trustm_status_t tl_start(trustm_tl_t *tl, uint64_t now_us)
 {
-    tl->apdu = apdu;
-    tl->apdu_g = g;
-    tl->apdu_len = apdu_len;
-    tl->caller_rsp = rsp;
-    tl->caller_rsp_size = rsp_size;
-    if (sink != NULL)
-        tl->sink = *sink;
-    else
-        memset(&tl->sink, 0, sizeof tl->sink);
     tl->rsp_hw = 0;
     tl->deadline = now_us + tl->exchange_timeout_us;
     tl->result = TRUSTM_IN_PROGRESS;
@@ -208,13 +199,25 @@ static trustm_status_t tl_start(trustm_tl_t *tl, const uint8_t *apdu, const trus
 trustm_status_t trustm_tl_start(trustm_tl_t *tl, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp, size_t rsp_size,
                                 uint64_t now_us)
 {
-    return tl_start(tl, apdu, NULL, apdu_len, rsp, rsp_size, NULL, now_us);
+    tl->apdu = apdu;
+    tl->apdu_g = NULL;
+    tl->apdu_len = apdu_len;
+    tl->caller_rsp = rsp;
+    tl->caller_rsp_size = rsp_size;
+    memset(&tl->sink, 0, sizeof tl->sink);
+    return tl_start(tl, now_us);
 }
 
 trustm_status_t trustm_tl_start_sink(trustm_tl_t *tl, const trustm_gather_t *g, const trustm_rsp_sink_t *sink,
                                      uint64_t now_us)
 {
-    return tl_start(tl, NULL, g, g->len, NULL, 0, sink, now_us);
+    tl->apdu = NULL;
+    tl->apdu_g = g;
+    tl->apdu_len = g->len;
+    tl->caller_rsp = NULL;
+    tl->caller_rsp_size = 0;
+    tl->sink = *sink;
+    return tl_start(tl, now_us);
 }
 
 void trustm_tl_cancel(trustm_tl_t *tl)
@@ -282,7 +285,15 @@ static bool tl_overflow(const trustm_tl_t *tl, size_t n)
     return tl->sink.put == NULL && n > tl->caller_rsp_size;
 }
 
-static void tl_complete(trustm_tl_t *tl)
+#if defined(__GNUC__)
+#define TL_NOINLINE __attribute__((noinline))
+#else
+#define TL_NOINLINE
+#endif
+
+/* Out of line where the compiler allows: its locals stay out of trustm_tl_next_io's frame,
+ * which is on the deepest call path (down to a data-link resend). */
+static TL_NOINLINE void tl_complete(trustm_tl_t *tl)
 {
     uint8_t *rx = tl->msg.rx_buf;
     if (rx != NULL ? tl->rsp_len > tl->msg.rx_size : tl_overflow(tl, tl->rsp_len)) {
