@@ -228,6 +228,7 @@ static trustm_status_t sign_build(api_op_t *op, trustm_wbuf_t *w)
 {
     rsa_state_t *st = API_STATE(op, rsa_state_t);
     api_rsp_raw(op, st->out, st->out_size);
+    api_rsp_accept(op, 128u, st->out_size < 256u ? st->out_size : 256u); /* a key-size signature */
     return trustm_cmd_calc_sign_put(w, st->alg, st->a, st->a_len, st->key, op->cmd_flags);
 }
 
@@ -277,6 +278,8 @@ static trustm_status_t encrypt_build(api_op_t *op, trustm_wbuf_t *w)
 {
     rsa_state_t *st = API_STATE(op, rsa_state_t);
     api_rsp_tlv(op, 0x61u, st->out, st->out_size);
+    if (st->pub != NULL && rsa_bytes(st->alg) <= st->out_size)
+        api_rsp_accept(op, rsa_bytes(st->alg), rsa_bytes(st->alg));
     return trustm_cmd_encrypt_asym_put(w, st->a, st->a_len, st->session, st->cert, st->alg, st->pub, st->pub_len,
                                        op->cmd_flags);
 }
@@ -297,8 +300,10 @@ static const api_op_ops_t encrypt_ops = {encrypt_build, encrypt_parse, NULL, 0, 
 static trustm_status_t decrypt_build(api_op_t *op, trustm_wbuf_t *w)
 {
     rsa_state_t *st = API_STATE(op, rsa_state_t);
-    if (st->session == 0)
+    if (st->session == 0) {
         api_rsp_tlv(op, 0x61u, st->out, st->out_size);
+        api_rsp_accept(op, 0, st->out_size < st->a_len - 11u ? st->out_size : st->a_len - 11u);
+    }
     return trustm_cmd_decrypt_asym_put(w, st->a, st->a_len, st->key, st->session, op->cmd_flags);
 }
 
