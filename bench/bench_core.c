@@ -444,8 +444,9 @@ static int table(const char *jsonl)
            "the chip's own ACK frame of a command longer than 2 ms read first, as the chip sends it);\n"
            "limit = execution time + minimum bus bytes x 9 / f_SCL + 50 us guard between those\n"
            "transactions (+ 2 ms reset low, 15 ms start-up and the negotiation for open); ratio = ms / limit.\n");
-    printf("\nRAM: sizeof(trustm_device_t) = %zu bytes (caller-owned; goal <= 1000 at frame 277 without\n"
-           "     the Shielded Connection: not reached, the APDU and frame buffers are not streamed yet)\n",
+    printf("\nRAM: sizeof(trustm_device_t) = %zu bytes (caller-owned, no APDU buffer: commands are gathered\n"
+           "     from the caller's inputs, responses land in its outputs; goal <= 1000 at frame 277\n"
+           "     without the Shielded Connection, on Cortex-M4: scripts/footprint.sh)\n",
            sizeof(trustm_device_t));
     json(j, "core.ram.trustm_device_t", (double)sizeof(trustm_device_t), "bytes", 277);
     if (j != NULL)

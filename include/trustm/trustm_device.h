@@ -63,9 +63,9 @@ typedef struct trustm_config { /* zero = default */
  * less than 64 bytes to spare (figures at frame 277 with the Shielded Connection compiled in;
  * without it the context is up to 8 bytes smaller, same reservation). */
 #if UINTPTR_MAX > 0xFFFFFFFFu
-#define TRUSTM_DEVICE_PRIVATE_SIZE 2528u /* 64-bit hosts */
+#define TRUSTM_DEVICE_PRIVATE_SIZE 1160u /* 64-bit hosts */
 #else
-#define TRUSTM_DEVICE_PRIVATE_SIZE 2400u /* 32-bit targets (e.g. Cortex-M4) */
+#define TRUSTM_DEVICE_PRIVATE_SIZE 928u /* 32-bit targets (e.g. Cortex-M4) */
 #endif
 
 /* Public so that it can be allocated statically or on the stack; members are private. */

@@ -37,9 +37,9 @@ typedef struct hib_state {
 } hib_state_t;
 API_STATE_FITS(hib_state_t);
 
-static trustm_status_t hib_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t hib_build(api_op_t *op, trustm_wbuf_t *w)
 {
-    return trustm_cmd_close_application_encode(TRUSTM_CMD_CLOSE_PARAM_HIBERNATE, op->cmd_flags, cmd, cmd_size, cmd_len);
+    return trustm_cmd_close_application_put(w, TRUSTM_CMD_CLOSE_PARAM_HIBERNATE, op->cmd_flags);
 }
 
 static trustm_status_t hib_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -55,7 +55,7 @@ static trustm_status_t hib_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
     return TRUSTM_OK;
 }
 
-static const api_op_ops_t hib_ops = {hib_build, hib_parse, NULL, 0};
+static const api_op_ops_t hib_ops = {hib_build, hib_parse, NULL, 0, NULL};
 
 trustm_status_t trustm_op_start_device_hibernate(trustm_device_t *dev, uint8_t handle[TRUSTM_CONTEXT_HANDLE_SIZE])
 {
@@ -81,9 +81,9 @@ typedef struct sec_state {
 } sec_state_t;
 API_STATE_FITS(sec_state_t);
 
-static trustm_status_t sec_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t sec_build(api_op_t *op, trustm_wbuf_t *w)
 {
-    return trustm_cmd_get_data_encode(TRUSTM_OID_SEC, 0, 1, op->cmd_flags, cmd, cmd_size, cmd_len);
+    return trustm_cmd_get_data_put(w, TRUSTM_OID_SEC, 0, 1, op->cmd_flags);
 }
 
 static trustm_status_t sec_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -104,7 +104,7 @@ static trustm_status_t sec_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
     return TRUSTM_IN_PROGRESS;
 }
 
-static const api_op_ops_t sec_ops = {sec_build, sec_parse, NULL, 0};
+static const api_op_ops_t sec_ops = {sec_build, sec_parse, NULL, 0, NULL};
 
 trustm_status_t trustm_op_start_sec_wait_zero(trustm_device_t *dev, uint32_t budget_us, uint32_t poll_us, uint8_t *sec)
 {

@@ -14,31 +14,32 @@ typedef struct drv_state {
 } drv_state_t;
 API_STATE_FITS(drv_state_t);
 
-static trustm_status_t drv_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t drv_build(api_op_t *op, trustm_wbuf_t *w)
 {
     drv_state_t *st = API_STATE(op, drv_state_t);
     const trustm_derive_t *p = &st->p;
-    return trustm_cmd_derive_key_encode(p->alg, p->secret_oid, p->label, p->label_len, p->seed, p->seed_len, p->info,
-                                        p->info_len, st->wire_len, p->session_oid, op->cmd_flags, cmd, cmd_size,
-                                        cmd_len);
+    if (p->session_oid == 0) { /* the key_len bytes asked for; the rest of the wire length dropped */
+        api_rsp_raw(op, st->out, p->key_len);
+        api_rsp_accept(op, st->wire_len, st->wire_len);
+    }
+    return trustm_cmd_derive_key_put(w, p->alg, p->secret_oid, p->label, p->label_len, p->seed, p->seed_len, p->info,
+                                     p->info_len, st->wire_len, p->session_oid, op->cmd_flags);
 }
 
 static trustm_status_t drv_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
 {
     drv_state_t *st = API_STATE(op, drv_state_t);
-    const uint8_t *d;
+    size_t n;
     if (st->p.session_oid != 0)
         return trustm_cmd_no_data_decode(rsp, rsp_len);
-    trustm_status_t s = trustm_cmd_raw_decode(rsp, rsp_len, st->wire_len, &d);
-    if (s == TRUSTM_OK) {
-        memcpy(st->out, d, st->p.key_len);
-        if (st->out_len != NULL)
-            *st->out_len = st->p.key_len;
-    }
-    return s;
+    if (api_rsp_out(op, 0, &n) == NULL || n != st->wire_len)
+        return API_BAD_RESPONSE;
+    if (st->out_len != NULL)
+        *st->out_len = st->p.key_len;
+    return TRUSTM_OK;
 }
 
-static const api_op_ops_t drv_ops = {drv_build, drv_parse, NULL, 0};
+static const api_op_ops_t drv_ops = {drv_build, drv_parse, NULL, 0, NULL};
 
 static bool is_prf(uint8_t a)
 {

@@ -22,27 +22,31 @@ typedef struct rnd_state {
 } rnd_state_t;
 API_STATE_FITS(rnd_state_t);
 
-static trustm_status_t rnd_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t rnd_build(api_op_t *op, trustm_wbuf_t *w)
 {
     rnd_state_t *st = API_STATE(op, rnd_state_t);
-    return trustm_cmd_random_encode(st->param, st->len, st->session, st->opt, st->opt_len, op->cmd_flags, cmd, cmd_size,
-                                    cmd_len);
+    if (st->out != NULL) {
+        api_rsp_raw(op, st->out, st->len);
+        api_rsp_accept(op, st->len, st->len);
+    }
+    return trustm_cmd_random_put(w, st->param, st->len, st->session, st->opt, st->opt_len, op->cmd_flags);
 }
 
 static trustm_status_t rnd_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
 {
     rnd_state_t *st = API_STATE(op, rnd_state_t);
     const uint8_t *p;
-    trustm_status_t s = trustm_cmd_raw_decode(rsp, rsp_len, st->out != NULL ? st->len : 0u, &p);
-    if (s == TRUSTM_OK && st->out != NULL) {
-        memcpy(st->out, p, st->len);
-        if (st->out_len != NULL)
-            *st->out_len = st->len;
-    }
-    return s;
+    size_t n;
+    if (st->out == NULL) /* pre-master secret: nothing returned */
+        return trustm_cmd_raw_decode(rsp, rsp_len, 0, &p);
+    if (api_rsp_out(op, 0, &n) == NULL || n != st->len)
+        return API_BAD_RESPONSE;
+    if (st->out_len != NULL)
+        *st->out_len = st->len;
+    return TRUSTM_OK;
 }
 
-static const api_op_ops_t rnd_ops = {rnd_build, rnd_parse, NULL, 0};
+static const api_op_ops_t rnd_ops = {rnd_build, rnd_parse, NULL, 0, NULL};
 
 trustm_status_t trustm_op_start_random(trustm_device_t *dev, uint8_t rng, size_t len, uint8_t *out, size_t out_size,
                                        size_t *out_len)
@@ -120,7 +124,7 @@ typedef struct hash_state {
 } hash_state_t;
 API_STATE_FITS(hash_state_t);
 
-static trustm_status_t hash_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t hash_put(api_op_t *op, trustm_wbuf_t *w)
 {
     hash_state_t *st = API_STATE(op, hash_state_t);
     size_t left = st->len - st->done;
@@ -128,21 +132,18 @@ static trustm_status_t hash_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, s
     switch (st->kind) {
     case H_OBJECT:
         st->seq = TRUSTM_CMD_SEQ_START_FINAL;
-        return trustm_cmd_hash_encode(st->seq, NULL, 0, st->oid, st->off, st->olen, NULL, 0, 0, op->cmd_flags, cmd,
-                                      cmd_size, cmd_len);
+        return trustm_cmd_hash_put(w, st->seq, NULL, 0, st->oid, st->off, st->olen, NULL, 0, 0, op->cmd_flags);
     case H_START:
         st->seq = TRUSTM_CMD_SEQ_START;
-        return trustm_cmd_hash_encode(st->seq, NULL, 0, 0, 0, 0, NULL, 0, 1, op->cmd_flags, cmd, cmd_size, cmd_len);
+        return trustm_cmd_hash_put(w, st->seq, NULL, 0, 0, 0, 0, NULL, 0, 1, op->cmd_flags);
     case H_FINAL:
         st->seq = TRUSTM_CMD_SEQ_FINAL;
-        return trustm_cmd_hash_encode(st->seq, NULL, 0, 0, 0, 0, st->ctx_in->data, st->ctx_in->len, 0, op->cmd_flags,
-                                      cmd, cmd_size, cmd_len);
+        return trustm_cmd_hash_put(w, st->seq, NULL, 0, 0, 0, 0, st->ctx_in->data, st->ctx_in->len, 0, op->cmd_flags);
     case H_UPDATE: {
         size_t max = HASH_DATA_MAX - 3u - st->ctx->len - 3u;
         st->chunk = left < max ? left : max;
         st->seq = TRUSTM_CMD_SEQ_CONTINUE;
-        return trustm_cmd_hash_encode(st->seq, p, st->chunk, 0, 0, 0, st->ctx->data, st->ctx->len, 1, op->cmd_flags,
-                                      cmd, cmd_size, cmd_len);
+        return trustm_cmd_hash_put(w, st->seq, p, st->chunk, 0, 0, 0, st->ctx->data, st->ctx->len, 1, op->cmd_flags);
     }
     default: /* one-shot: start&final, or start, continue..., final */
         st->chunk = left < HASH_DATA_MAX ? left : HASH_DATA_MAX;
@@ -150,36 +151,69 @@ static trustm_status_t hash_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, s
             st->seq = st->chunk == st->len ? TRUSTM_CMD_SEQ_START_FINAL : TRUSTM_CMD_SEQ_START;
         else
             st->seq = st->done + st->chunk == st->len ? TRUSTM_CMD_SEQ_FINAL : TRUSTM_CMD_SEQ_CONTINUE;
-        return trustm_cmd_hash_encode(st->seq, p, st->chunk, 0, 0, 0, NULL, 0, 0, op->cmd_flags, cmd, cmd_size,
-                                      cmd_len);
+        return trustm_cmd_hash_put(w, st->seq, p, st->chunk, 0, 0, 0, NULL, 0, 0, op->cmd_flags);
     }
+}
+
+static bool hash_want_digest(const hash_state_t *st)
+{
+    return st->seq == TRUSTM_CMD_SEQ_START_FINAL || st->seq == TRUSTM_CMD_SEQ_FINAL;
+}
+
+static bool hash_want_ctx(const hash_state_t *st)
+{
+    return st->kind == H_START || st->kind == H_UPDATE;
+}
+
+/* The command, and where its answer goes: the digest (01) or the exported context (06) straight
+ * into the caller's buffers (never both; else no data). */
+static trustm_status_t hash_build(api_op_t *op, trustm_wbuf_t *w)
+{
+    hash_state_t *st = API_STATE(op, hash_state_t);
+    trustm_status_t s = hash_put(op, w);
+    if (hash_want_digest(st)) {
+        api_rsp_tlv(op, 0x01u, st->digest, TRUSTM_SHA256_LEN);
+        api_rsp_accept(op, TRUSTM_SHA256_LEN, TRUSTM_SHA256_LEN);
+    } else if (hash_want_ctx(st)) {
+        api_rsp_tlv(op, 0x06u, st->ctx->data, sizeof st->ctx->data);
+        api_rsp_accept(op, 1, TRUSTM_CMD_HASH_CTX_MAX);
+    }
+    return s;
 }
 
 static trustm_status_t hash_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
 {
     hash_state_t *st = API_STATE(op, hash_state_t);
-    int want_digest = st->seq == TRUSTM_CMD_SEQ_START_FINAL || st->seq == TRUSTM_CMD_SEQ_FINAL;
-    int want_ctx = st->kind == H_START || st->kind == H_UPDATE;
-    const uint8_t *digest = NULL, *ctx = NULL;
-    size_t ctx_len = 0;
-    trustm_status_t s = trustm_cmd_hash_decode(rsp, rsp_len, want_digest, want_ctx, &digest, &ctx, &ctx_len);
-    if (s != TRUSTM_OK)
-        return s;
-    if (want_ctx) {
-        memcpy(st->ctx->data, ctx, ctx_len);
-        st->ctx->len = (uint16_t)ctx_len;
+    bool want_digest = hash_want_digest(st), want_ctx = hash_want_ctx(st);
+    size_t n = 0;
+    if (!want_digest && !want_ctx) {
+        trustm_status_t s = trustm_cmd_no_data_decode(rsp, rsp_len);
+        if (s != TRUSTM_OK)
+            return s;
+    } else if (api_rsp_out(op, want_digest ? 0x01u : 0x06u, &n) == NULL ||
+               (want_digest ? n != TRUSTM_SHA256_LEN : (n == 0 || n > TRUSTM_CMD_HASH_CTX_MAX))) {
+        return API_BAD_RESPONSE;
     }
+    if (want_ctx)
+        st->ctx->len = (uint16_t)n;
     st->done += st->chunk;
-    if (want_digest) {
-        memcpy(st->digest, digest, TRUSTM_SHA256_LEN);
+    if (want_digest)
         return TRUSTM_OK;
-    }
     if ((st->kind == H_ONESHOT || st->kind == H_UPDATE) && st->done < st->len)
         return TRUSTM_IN_PROGRESS;
     return st->kind == H_ONESHOT ? API_ERR(TRUSTM_BASE_INTERNAL) : TRUSTM_OK;
 }
 
-static const api_op_ops_t hash_ops = {hash_build, hash_parse, NULL, 0};
+/* A context export that failed after it began to overwrite the context (a link error in the
+ * middle of the answer): the context is wiped, so it is marked not started. */
+static void hash_fail(api_op_t *op)
+{
+    hash_state_t *st = API_STATE(op, hash_state_t);
+    if (hash_want_ctx(st) && op->rsp.out[0].hw > 0)
+        st->ctx->len = 0;
+}
+
+static const api_op_ops_t hash_ops = {hash_build, hash_parse, NULL, 0, hash_fail};
 
 static trustm_status_t hash_start(trustm_device_t *dev, const hash_state_t *st)
 {

@@ -156,12 +156,9 @@ static bool host_key_ok(uint8_t alg, const uint8_t *pub, size_t pub_len)
            pk.modulus_len == rsa_bytes(alg);
 }
 
-/* ---------------------------------------------------------------- one state for all RSA ops */
-
-enum { R_KEYGEN, R_SIGN, R_VERIFY, R_ENCRYPT, R_DECRYPT };
+/* ---------------------------------------------------------------- one state for the RSA ops */
 
 typedef struct rsa_state {
-    uint8_t kind;
     uint8_t alg; /* keygen alg / verify+encrypt host key alg / sign scheme */
     uint8_t usage;
     uint16_t key;     /* key OID (keygen target, sign/decrypt key), 0 = export */
@@ -182,33 +179,16 @@ typedef struct rsa_state {
 } rsa_state_t;
 API_STATE_FITS(rsa_state_t);
 
-static trustm_status_t rsa_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+/* One ops table per operation, so that a program that only signs links no key generation,
+ * verification or encryption code. Responses go straight into the caller's outputs. */
+
+static trustm_status_t keygen_build(api_op_t *op, trustm_wbuf_t *w)
 {
     rsa_state_t *st = API_STATE(op, rsa_state_t);
-    unsigned f = op->cmd_flags;
-    switch (st->kind) {
-    case R_KEYGEN:
-        return trustm_cmd_gen_key_pair_encode(st->alg, st->key, st->usage, f, cmd, cmd_size, cmd_len);
-    case R_SIGN:
-        return trustm_cmd_calc_sign_encode(st->alg, st->a, st->a_len, st->key, f, cmd, cmd_size, cmd_len);
-    case R_VERIFY:
-        return trustm_cmd_verify_sign_encode(st->usage, st->a, st->a_len, st->b, st->b_len, st->cert, st->alg, st->pub,
-                                             st->pub_len, f, cmd, cmd_size, cmd_len);
-    case R_ENCRYPT:
-        return trustm_cmd_encrypt_asym_encode(st->a, st->a_len, st->session, st->cert, st->alg, st->pub, st->pub_len, f,
-                                              cmd, cmd_size, cmd_len);
-    default:
-        return trustm_cmd_decrypt_asym_encode(st->a, st->a_len, st->key, st->session, f, cmd, cmd_size, cmd_len);
-    }
-}
-
-static trustm_status_t put_out(uint8_t *out, size_t out_size, size_t *out_len, const uint8_t *p, size_t n)
-{
-    if (n > out_size)
-        return API_TOO_SMALL;
-    memcpy(out, p, n);
-    *out_len = n;
-    return TRUSTM_OK;
+    api_rsp_tlv(op, 0x02u, st->out2, st->out2_size);
+    if (st->key == 0)
+        api_rsp_tlv(op, 0x01u, st->out, st->out_size);
+    return trustm_cmd_gen_key_pair_put(w, st->alg, st->key, st->usage, op->cmd_flags);
 }
 
 /* DER OCTET STRING of a private exponent of the key size: 04 81 80 <128> / 04 82 01 00 <256>. */
@@ -220,61 +200,130 @@ static bool priv_ok(const uint8_t *p, size_t n, size_t key)
     return l >= 0 && (size_t)l == key && trustm_rbuf_left(&r) == key;
 }
 
-static trustm_status_t rsa_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
+static trustm_status_t keygen_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
 {
     rsa_state_t *st = API_STATE(op, rsa_state_t);
-    const uint8_t *p = NULL, *q = NULL;
     size_t n = 0, m = 0;
-    trustm_status_t s;
-    switch (st->kind) {
-    case R_KEYGEN: {
-        trustm_rsa_pubkey_t pk;
-        s = trustm_cmd_gen_key_pair_decode(rsp, rsp_len, st->key == 0, &q, &m, &p, &n);
-        if (s != TRUSTM_OK)
-            return s;
-        if (trustm_rsa_pubkey_decode(p, n, &pk) != TRUSTM_OK || pk.modulus_len != rsa_bytes(st->alg))
-            return API_BAD_RESPONSE;
-        if (st->key == 0) {
-            if (!priv_ok(q, m, rsa_bytes(st->alg)))
-                return API_BAD_RESPONSE;
-            if (m > st->out_size || n > st->out2_size)
-                return API_TOO_SMALL;
-            (void)put_out(st->out, st->out_size, st->out_len, q, m);
-            return put_out(st->out2, st->out2_size, st->out2_len, p, n);
-        }
-        return put_out(st->out2, st->out2_size, st->out2_len, p, n);
-    }
-    case R_SIGN:
-        s = trustm_cmd_raw_var_decode(rsp, rsp_len, TRUSTM_RSA_MAX_BYTES, &p, &n);
-        if (s != TRUSTM_OK)
-            return s;
-        if (n != 128u && n != 256u)
-            return API_BAD_RESPONSE;
-        return put_out(st->out, st->out_size, st->out_len, p, n);
-    case R_VERIFY:
-        return trustm_cmd_no_data_decode(rsp, rsp_len);
-    case R_ENCRYPT:
-        s = trustm_cmd_tlv1_decode(rsp, rsp_len, 0x61u, 1, TRUSTM_RSA_MAX_BYTES, &p, &n);
-        if (s != TRUSTM_OK)
-            return s;
-        if (st->pub != NULL ? n != rsa_bytes(st->alg) : (n != 128u && n != 256u))
-            return API_BAD_RESPONSE;
-        return put_out(st->out, st->out_size, st->out_len, p, n);
-    default:
-        if (st->session != 0)
-            return trustm_cmd_tlv1_decode(rsp, rsp_len, 0x61u, 0, 0, &p, &n);
-        s = trustm_cmd_tlv1_decode(rsp, rsp_len, 0x61u, 1, st->a_len - 11u, &p, &n);
-        if (s != TRUSTM_OK)
-            return s;
-        return put_out(st->out, st->out_size, st->out_len, p, n);
-    }
+    trustm_rsa_pubkey_t pk;
+    (void)rsp;
+    (void)rsp_len;
+    const api_out_t *pub = api_rsp_out(op, 0x02u, &n), *priv = api_rsp_out(op, 0x01u, &m);
+    if (pub == NULL || n == 0 || (priv != NULL) != (st->key == 0) || (priv != NULL && m == 0))
+        return API_BAD_RESPONSE;
+    if (n > st->out2_size || m > st->out_size)
+        return API_TOO_SMALL;
+    if (trustm_rsa_pubkey_decode(st->out2, n, &pk) != TRUSTM_OK || pk.modulus_len != rsa_bytes(st->alg))
+        return API_BAD_RESPONSE;
+    if (priv != NULL && !priv_ok(st->out, m, rsa_bytes(st->alg)))
+        return API_BAD_RESPONSE;
+    if (priv != NULL)
+        *st->out_len = m;
+    *st->out2_len = n;
+    return TRUSTM_OK;
 }
 
-static const api_op_ops_t rsa_ops = {rsa_build, rsa_parse, NULL, 0};
+static const api_op_ops_t keygen_ops = {keygen_build, keygen_parse, NULL, 0, NULL};
 
-static trustm_status_t rsa_start(trustm_device_t *dev, const rsa_state_t *st)
+static trustm_status_t sign_build(api_op_t *op, trustm_wbuf_t *w)
 {
-    return api_op_start(dev, &rsa_ops, st, sizeof *st);
+    rsa_state_t *st = API_STATE(op, rsa_state_t);
+    api_rsp_raw(op, st->out, st->out_size);
+    api_rsp_accept(op, 128u, st->out_size < 256u ? st->out_size : 256u); /* a key-size signature */
+    return trustm_cmd_calc_sign_put(w, st->alg, st->a, st->a_len, st->key, op->cmd_flags);
+}
+
+static bool key_size_ok(size_t n)
+{
+    return n == 128u || n == 256u;
+}
+
+/* The n-byte result of a sign / encrypt / decrypt: in st->out if it fitted (the sink wrote it). */
+static trustm_status_t rsa_output(const rsa_state_t *st, size_t n)
+{
+    if (n > st->out_size)
+        return API_TOO_SMALL;
+    *st->out_len = n;
+    return TRUSTM_OK;
+}
+
+static trustm_status_t sign_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
+{
+    size_t n;
+    (void)rsp;
+    (void)rsp_len;
+    (void)api_rsp_out(op, 0, &n);
+    if (!key_size_ok(n))
+        return API_BAD_RESPONSE;
+    return rsa_output(API_STATE(op, rsa_state_t), n);
+}
+
+static const api_op_ops_t sign_ops = {sign_build, sign_parse, NULL, 0, NULL};
+
+static trustm_status_t verify_build(api_op_t *op, trustm_wbuf_t *w)
+{
+    rsa_state_t *st = API_STATE(op, rsa_state_t);
+    return trustm_cmd_verify_sign_put(w, st->usage, st->a, st->a_len, st->b, st->b_len, st->cert, st->alg, st->pub,
+                                      st->pub_len, op->cmd_flags);
+}
+
+static trustm_status_t verify_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
+{
+    (void)op;
+    return trustm_cmd_no_data_decode(rsp, rsp_len);
+}
+
+static const api_op_ops_t verify_ops = {verify_build, verify_parse, NULL, 0, NULL};
+
+static trustm_status_t encrypt_build(api_op_t *op, trustm_wbuf_t *w)
+{
+    rsa_state_t *st = API_STATE(op, rsa_state_t);
+    api_rsp_tlv(op, 0x61u, st->out, st->out_size);
+    if (st->pub != NULL && rsa_bytes(st->alg) <= st->out_size)
+        api_rsp_accept(op, rsa_bytes(st->alg), rsa_bytes(st->alg));
+    return trustm_cmd_encrypt_asym_put(w, st->a, st->a_len, st->session, st->cert, st->alg, st->pub, st->pub_len,
+                                       op->cmd_flags);
+}
+
+static trustm_status_t encrypt_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
+{
+    rsa_state_t *st = API_STATE(op, rsa_state_t);
+    size_t n;
+    (void)rsp;
+    (void)rsp_len;
+    if (api_rsp_out(op, 0x61u, &n) == NULL || (st->pub != NULL ? n != rsa_bytes(st->alg) : !key_size_ok(n)))
+        return API_BAD_RESPONSE;
+    return rsa_output(st, n);
+}
+
+static const api_op_ops_t encrypt_ops = {encrypt_build, encrypt_parse, NULL, 0, NULL};
+
+static trustm_status_t decrypt_build(api_op_t *op, trustm_wbuf_t *w)
+{
+    rsa_state_t *st = API_STATE(op, rsa_state_t);
+    if (st->session == 0) {
+        api_rsp_tlv(op, 0x61u, st->out, st->out_size);
+        api_rsp_accept(op, 0, st->out_size < st->a_len - 11u ? st->out_size : st->a_len - 11u);
+    }
+    return trustm_cmd_decrypt_asym_put(w, st->a, st->a_len, st->key, st->session, op->cmd_flags);
+}
+
+static trustm_status_t decrypt_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
+{
+    rsa_state_t *st = API_STATE(op, rsa_state_t);
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    if (st->session != 0)
+        return trustm_cmd_tlv1_decode(rsp, rsp_len, 0x61u, 0, 0, &p, &n);
+    if (api_rsp_out(op, 0x61u, &n) == NULL || n > st->a_len - 11u)
+        return API_BAD_RESPONSE;
+    return rsa_output(st, n);
+}
+
+static const api_op_ops_t decrypt_ops = {decrypt_build, decrypt_parse, NULL, 0, NULL};
+
+static trustm_status_t rsa_start(trustm_device_t *dev, const api_op_ops_t *ops, const rsa_state_t *st)
+{
+    return api_op_start(dev, ops, st, sizeof *st);
 }
 
 /* ---------------------------------------------------------------- key generation */
@@ -288,14 +337,13 @@ trustm_status_t trustm_op_start_rsa_keygen(trustm_device_t *dev, uint16_t key_oi
     if (key_oid != TRUSTM_OID_RSA_KEY_1 && key_oid != TRUSTM_OID_RSA_KEY_2 && !is_session(key_oid))
         return API_BAD_PARAM;
     memset(&st, 0, sizeof st);
-    st.kind = R_KEYGEN;
     st.alg = alg;
     st.key = key_oid;
     st.usage = usage;
     st.out2 = pub;
     st.out2_size = pub_size;
     st.out2_len = pub_len;
-    return rsa_start(dev, &st);
+    return rsa_start(dev, &keygen_ops, &st);
 }
 
 trustm_status_t trustm_rsa_keygen(trustm_device_t *dev, uint16_t key_oid, uint8_t alg, uint8_t usage, uint8_t *pub,
@@ -311,7 +359,6 @@ trustm_status_t trustm_op_start_rsa_keygen_export(trustm_device_t *dev, uint8_t 
     if (rsa_bytes(alg) == 0 || priv == NULL || priv_len == NULL || pub == NULL || pub_len == NULL)
         return API_BAD_PARAM;
     memset(&st, 0, sizeof st);
-    st.kind = R_KEYGEN;
     st.alg = alg;
     st.out = priv;
     st.out_size = priv_size;
@@ -319,7 +366,7 @@ trustm_status_t trustm_op_start_rsa_keygen_export(trustm_device_t *dev, uint8_t 
     st.out2 = pub;
     st.out2_size = pub_size;
     st.out2_len = pub_len;
-    return rsa_start(dev, &st);
+    return rsa_start(dev, &keygen_ops, &st);
 }
 
 trustm_status_t trustm_rsa_keygen_export(trustm_device_t *dev, uint8_t alg, uint8_t *priv, size_t priv_size,
@@ -338,7 +385,6 @@ trustm_status_t trustm_op_start_rsa_sign(trustm_device_t *dev, uint16_t key_oid,
         sig == NULL || sig_len == NULL)
         return API_BAD_PARAM;
     memset(&st, 0, sizeof st);
-    st.kind = R_SIGN;
     st.alg = scheme;
     st.a = digest;
     st.a_len = digest_len;
@@ -346,7 +392,7 @@ trustm_status_t trustm_op_start_rsa_sign(trustm_device_t *dev, uint16_t key_oid,
     st.out = sig;
     st.out_size = sig_size;
     st.out_len = sig_len;
-    return rsa_start(dev, &st);
+    return rsa_start(dev, &sign_ops, &st);
 }
 
 trustm_status_t trustm_rsa_sign(trustm_device_t *dev, uint16_t key_oid, uint8_t scheme, const uint8_t *digest,
@@ -366,7 +412,6 @@ static trustm_status_t verify_start(trustm_device_t *dev, uint8_t scheme, const 
     if (pub != NULL ? (!host_key_ok(alg, pub, pub_len) || sig_len != rsa_bytes(alg)) : cert_oid == 0)
         return API_BAD_PARAM;
     memset(&st, 0, sizeof st);
-    st.kind = R_VERIFY;
     st.usage = scheme;
     st.alg = alg;
     st.a = digest;
@@ -376,7 +421,7 @@ static trustm_status_t verify_start(trustm_device_t *dev, uint8_t scheme, const 
     st.cert = cert_oid;
     st.pub = pub;
     st.pub_len = pub_len;
-    return rsa_start(dev, &st);
+    return rsa_start(dev, &verify_ops, &st);
 }
 
 trustm_status_t trustm_op_start_rsa_verify(trustm_device_t *dev, const uint8_t *pub, size_t pub_len, uint8_t alg,
@@ -422,7 +467,6 @@ static trustm_status_t encrypt_start(trustm_device_t *dev, const uint8_t *msg, s
     if (key->pub != NULL && out_size < rsa_bytes(key->alg))
         return API_TOO_SMALL;
     memset(&st, 0, sizeof st);
-    st.kind = R_ENCRYPT;
     st.a = msg;
     st.a_len = msg_len;
     st.session = session;
@@ -433,7 +477,7 @@ static trustm_status_t encrypt_start(trustm_device_t *dev, const uint8_t *msg, s
     st.out = out;
     st.out_size = out_size;
     st.out_len = out_len;
-    return rsa_start(dev, &st);
+    return rsa_start(dev, &encrypt_ops, &st);
 }
 
 trustm_status_t trustm_op_start_rsa_encrypt(trustm_device_t *dev, const trustm_rsa_key_src_t *key, const uint8_t *msg,
@@ -472,7 +516,6 @@ static trustm_status_t decrypt_start(trustm_device_t *dev, const uint8_t *ct, si
     if (ct == NULL || (ct_len != 128u && ct_len != 256u) || key_oid == 0)
         return API_BAD_PARAM;
     memset(&st, 0, sizeof st);
-    st.kind = R_DECRYPT;
     st.a = ct;
     st.a_len = ct_len;
     st.key = key_oid;
@@ -480,7 +523,7 @@ static trustm_status_t decrypt_start(trustm_device_t *dev, const uint8_t *ct, si
     st.out = out;
     st.out_size = out_size;
     st.out_len = out_len;
-    return rsa_start(dev, &st);
+    return rsa_start(dev, &decrypt_ops, &st);
 }
 
 trustm_status_t trustm_op_start_rsa_decrypt(trustm_device_t *dev, uint16_t key_oid, const uint8_t *ct, size_t ct_len,

@@ -55,7 +55,7 @@ static bool first_cmd(const sym_state_t *st)
     return st->done == 0 && (st->kind == K_ONESHOT || st->kind == K_START);
 }
 
-static trustm_status_t sym_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t sym_build(api_op_t *op, trustm_wbuf_t *w)
 {
     sym_state_t *st = API_STATE(op, sym_state_t);
     bool first = first_cmd(st);
@@ -82,15 +82,17 @@ static trustm_status_t sym_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, si
         st->seq = TRUSTM_CMD_SEQ_CONTINUE;
         break;
     }
-    return trustm_cmd_sym_encode(st->decrypt, st->mode, st->key, st->seq, st->in + st->done, st->chunk, iv,
-                                 iv != NULL ? st->iv_len : 0u, op->cmd_flags, cmd, cmd_size, cmd_len);
+    api_rsp_tlv(op, 0x61u, st->out != NULL ? st->out + st->produced : NULL, st->out_size - st->produced);
+    size_t expect = is_mac(st->mode) ? mac_size(st->mode) : st->chunk; /* ECB/CBC: one block per block */
+    api_rsp_accept(op, expect, expect);
+    return trustm_cmd_sym_put(w, st->decrypt, st->mode, st->key, st->seq, st->in + st->done, st->chunk, iv,
+                              iv != NULL ? st->iv_len : 0u, op->cmd_flags);
 }
 
 static trustm_status_t sym_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
 {
     sym_state_t *st = API_STATE(op, sym_state_t);
     bool ends = st->seq == TRUSTM_CMD_SEQ_START_FINAL || st->seq == TRUSTM_CMD_SEQ_FINAL;
-    const uint8_t *p = NULL;
     size_t n = 0;
     size_t expect;
     int want;
@@ -101,17 +103,13 @@ static trustm_status_t sym_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
         want = 1;
         expect = st->chunk; /* ECB/CBC: one output block per input block */
     }
-    trustm_status_t s = trustm_cmd_tlv1_decode(rsp, rsp_len, 0x61u, want, TRUSTM_APDU_MAX_DATA, &p, &n);
-    if (s != TRUSTM_OK)
-        return s;
-    if (n != expect)
+    (void)rsp;
+    (void)rsp_len;
+    if ((api_rsp_out(op, 0x61u, &n) != NULL) != (want != 0) || n != expect)
         return API_BAD_RESPONSE;
-    if (n > 0) {
-        if (n > st->out_size - st->produced)
-            return API_TOO_SMALL; /* prevented by the start checks; kept as a guard */
-        memcpy(st->out + st->produced, p, n);
-        st->produced += n;
-    }
+    if (n > st->out_size - st->produced)
+        return API_TOO_SMALL; /* prevented by the start checks; kept as a guard */
+    st->produced += n;
     st->done += st->chunk;
     if (st->done < st->len)
         return TRUSTM_IN_PROGRESS;
@@ -134,7 +132,7 @@ static trustm_status_t sym_error(api_op_t *op, trustm_status_t err)
     return err;
 }
 
-static const api_op_ops_t sym_ops = {sym_build, sym_parse, sym_error, 1};
+static const api_op_ops_t sym_ops = {sym_build, sym_parse, sym_error, 1, NULL};
 
 /* Common argument checks and output sizing; kind/decrypt/mode/key already in st. */
 static trustm_status_t sym_launch(trustm_device_t *dev, sym_state_t *st)
@@ -311,13 +309,13 @@ typedef struct ver_state {
 } ver_state_t;
 API_STATE_FITS(ver_state_t);
 
-static trustm_status_t ver_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t ver_build(api_op_t *op, trustm_wbuf_t *w)
 {
     ver_state_t *st = API_STATE(op, ver_state_t);
     if (st->clear)
-        return trustm_cmd_auto_clear_encode(st->mode, st->autoref, op->cmd_flags, cmd, cmd_size, cmd_len);
-    return trustm_cmd_hmac_verify_encode(st->mode, st->autoref, st->session, st->input, st->input_len, st->mac,
-                                         st->mac_len, op->cmd_flags, cmd, cmd_size, cmd_len);
+        return trustm_cmd_auto_clear_put(w, st->mode, st->autoref, op->cmd_flags);
+    return trustm_cmd_hmac_verify_put(w, st->mode, st->autoref, st->session, st->input, st->input_len, st->mac,
+                                      st->mac_len, op->cmd_flags);
 }
 
 static trustm_status_t ver_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -334,7 +332,7 @@ static trustm_status_t ver_error(api_op_t *op, trustm_status_t err)
     return st->clear ? TRUSTM_OK : err;
 }
 
-static const api_op_ops_t ver_ops = {ver_build, ver_parse, ver_error, 0};
+static const api_op_ops_t ver_ops = {ver_build, ver_parse, ver_error, 0, NULL};
 
 trustm_status_t trustm_op_start_hmac_verify(trustm_device_t *dev, uint16_t autoref_oid, uint16_t session_oid,
                                             uint8_t type, const uint8_t *input, size_t input_len, const uint8_t *mac,
@@ -381,10 +379,14 @@ static size_t aes_key_size(uint8_t alg)
     return alg == TRUSTM_AES128 ? 16u : alg == TRUSTM_AES192 ? 24u : 32u;
 }
 
-static trustm_status_t gsk_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t gsk_build(api_op_t *op, trustm_wbuf_t *w)
 {
     gsk_state_t *st = API_STATE(op, gsk_state_t);
-    return trustm_cmd_gen_sym_key_encode(st->alg, st->key, st->usage, op->cmd_flags, cmd, cmd_size, cmd_len);
+    if (st->key == 0) {
+        api_rsp_tlv(op, 0x01u, st->out, aes_key_size(st->alg));
+        api_rsp_accept(op, aes_key_size(st->alg), aes_key_size(st->alg));
+    }
+    return trustm_cmd_gen_sym_key_put(w, st->alg, st->key, st->usage, op->cmd_flags);
 }
 
 static trustm_status_t gsk_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -392,17 +394,15 @@ static trustm_status_t gsk_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
     gsk_state_t *st = API_STATE(op, gsk_state_t);
     const uint8_t *p = NULL;
     size_t n = 0;
-    trustm_status_t s = trustm_cmd_tlv1_decode(rsp, rsp_len, 0x01u, st->key == 0, 32u, &p, &n);
-    if (s != TRUSTM_OK || st->key != 0)
-        return s;
-    if (n != aes_key_size(st->alg))
+    if (st->key != 0)
+        return trustm_cmd_tlv1_decode(rsp, rsp_len, 0x01u, 0, 32u, &p, &n);
+    if (api_rsp_out(op, 0x01u, &n) == NULL || n != aes_key_size(st->alg))
         return API_BAD_RESPONSE;
-    memcpy(st->out, p, n);
     *st->out_len = n;
     return TRUSTM_OK;
 }
 
-static const api_op_ops_t gsk_ops = {gsk_build, gsk_parse, NULL, 0};
+static const api_op_ops_t gsk_ops = {gsk_build, gsk_parse, NULL, 0, NULL};
 
 static bool aes_alg_ok(uint8_t alg)
 {

@@ -18,7 +18,7 @@ typedef struct set_state {
 } set_state_t;
 API_STATE_FITS(set_state_t);
 
-static trustm_status_t set_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t set_build(api_op_t *op, trustm_wbuf_t *w)
 {
     set_state_t *st = API_STATE(op, set_state_t);
     const uint8_t *src = st->data != NULL ? st->data : st->small;
@@ -30,8 +30,7 @@ static trustm_status_t set_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, si
     uint16_t off = param == TRUSTM_CMD_SET_DATA_PARAM_WRITE || param == TRUSTM_CMD_SET_DATA_PARAM_ERASE
                        ? (uint16_t)(st->offset + st->done)
                        : 0u;
-    return trustm_cmd_set_data_encode(param, st->oid, off, src + st->done, st->chunk, op->cmd_flags, cmd, cmd_size,
-                                      cmd_len);
+    return trustm_cmd_set_data_put(w, param, st->oid, off, src + st->done, st->chunk, op->cmd_flags);
 }
 
 static trustm_status_t set_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -44,7 +43,7 @@ static trustm_status_t set_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_le
     return st->done < st->len ? TRUSTM_IN_PROGRESS : TRUSTM_OK;
 }
 
-static const api_op_ops_t set_ops = {set_build, set_parse, NULL, 0};
+static const api_op_ops_t set_ops = {set_build, set_parse, NULL, 0, NULL};
 
 static trustm_status_t set_start(trustm_device_t *dev, uint8_t param, uint16_t oid, uint16_t offset,
                                  const uint8_t *data, const uint8_t *small, size_t len)
@@ -156,10 +155,10 @@ typedef struct exact_state {
 } exact_state_t;
 API_STATE_FITS(exact_state_t);
 
-static trustm_status_t exact_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t exact_build(api_op_t *op, trustm_wbuf_t *w)
 {
     exact_state_t *st = API_STATE(op, exact_state_t);
-    return trustm_cmd_get_data_encode(st->oid, 0, st->len, op->cmd_flags, cmd, cmd_size, cmd_len);
+    return trustm_cmd_get_data_put(w, st->oid, 0, st->len, op->cmd_flags);
 }
 
 static trustm_status_t exact_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -178,7 +177,7 @@ static trustm_status_t exact_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_
     return TRUSTM_OK;
 }
 
-static const api_op_ops_t exact_ops = {exact_build, exact_parse, NULL, 0};
+static const api_op_ops_t exact_ops = {exact_build, exact_parse, NULL, 0, NULL};
 
 trustm_status_t trustm_op_start_counter_read(trustm_device_t *dev, uint16_t oid, uint32_t *value, uint32_t *threshold)
 {

@@ -26,10 +26,14 @@ enum { OP_NONE = 0, OP_OPEN, OP_RESET, OP_TRANSCEIVE, OP_SEQ };
 enum { PH_IDLE = 0, PH_STACK_OPEN, PH_CMD, PH_RAW, PH_LAST_ERROR, PH_WAIT, PH_PL_CTL, PH_DONE };
 
 #define DEV_MAGIC 0x54524D44u /* "TRMD" */
-/* One APDU buffer: the command is built into it, the response overwrites it (the whole command
- * has been sent by then; a resend after response bytes arrived is refused by the transport). */
-#define CMD_BUF_SIZE  TRUSTM_APDU_MAX_SIZE
-#define APDU_BUF_SIZE (TRUSTM_APDU_MAX_SIZE + TRUSTM_PL_HDR_MAX)
+/* No APDU buffer. A command is a gather list: its own bytes (APDU header, TLV headers, object
+ * ids, inputs of at most TRUSTM_GATHER_COPY_MAX bytes) here, the larger inputs (at most
+ * TRUSTM_GATHER_REFS) referenced where the caller has them. The most: DeriveKey, 25 bytes of
+ * headers + 3 inputs of 4 bytes (unit_stream renders every builder through such an area). */
+#define CMD_INLINE_SIZE 40u
+/* ... and its response goes where the operation declared (api_rsp_t, trustm_api_int.h): the
+ * caller's outputs, as it arrives (a resend after response bytes arrived is refused by the
+ * transport: they may have overwritten a referenced input, in == out). */
 
 typedef struct dev_impl {
     trustm_pal_t pal;
@@ -38,12 +42,11 @@ typedef struct dev_impl {
     trustm_shield_t *shield;
 #endif
     uint64_t wait_until; /* between two commands of a sequence operation */
-    size_t cmd_len;
-    api_op_t seq; /* the sequence operation */
+    trustm_gather_t cmd; /* the command being exchanged */
+    api_op_t seq;        /* the sequence operation */
     trustm_stack_t stack;
     uint32_t magic;
     trustm_status_t result;
-    uint16_t apdu_hw;  /* bytes of apdu_buf used since the last wipe */
     uint8_t cmd_flags; /* TRUSTM_CMD_FLAG_* */
     uint8_t seq_flags; /* API_OP_* of the running sequence operation */
     uint8_t reset;     /* trustm_stack_reset_t */
@@ -52,7 +55,7 @@ typedef struct dev_impl {
     uint8_t phase;
     bool restore; /* open with restore: the Shielded Connection session is restored first */
     api_shared_t shared;
-    uint8_t apdu_buf[APDU_BUF_SIZE];
+    uint8_t cmd_inl[CMD_INLINE_SIZE];
 } dev_impl_t;
 
 /* trustm_device_t must be able to hold the implementation, and the published figure must be
@@ -153,61 +156,219 @@ static void op_finish(dev_impl_t *d, trustm_status_t s)
     d->result = s;
 }
 
-/* Bytes of apdu_buf used: bound of the wipe. */
-static void op_used(dev_impl_t *d, size_t n)
+/* ---- the response sink ---- */
+
+/* Forget the response of the last command (wipe_outs: and wipe what it wrote into the outputs). */
+static void rsp_reset(api_rsp_t *r, bool wipe_outs)
 {
-    if (n > d->apdu_hw)
-        d->apdu_hw = (uint16_t)(n > sizeof d->apdu_buf ? sizeof d->apdu_buf : n);
+    for (size_t k = 0; wipe_outs && k < r->nout; k++)
+        trustm_wipe(r->out[k].p, r->out[k].hw);
+    trustm_wipe(r, sizeof *r);
+    r->cur = API_RSP_OUTS;
 }
 
-/* Response bytes of the last exchange into apdu_buf. */
-static void op_rsp_used(dev_impl_t *d)
+static uint16_t clamp16(size_t n)
 {
-    op_used(d, trustm_stack_rsp_written(&d->stack));
+    return (uint16_t)(n < 0xFFFFu ? n : 0xFFFFu);
+}
+
+static void out_declare(api_rsp_t *r, uint8_t mode, uint8_t tag, uint8_t *p, size_t size)
+{
+    if (r->nout >= API_RSP_OUTS || (r->nout > 0 && mode != API_RSP_TLV))
+        return; /* a programming error: the response then fails */
+    api_out_t *o = &r->out[r->nout++];
+    r->mode = mode;
+    o->tag = tag;
+    o->p = p;
+    o->size = clamp16(size);
+    o->max = o->size;
+}
+
+void api_rsp_raw(api_op_t *op, uint8_t *p, size_t size)
+{
+    out_declare(&op->rsp, API_RSP_RAW, 0, p, size);
+}
+
+void api_rsp_tlv(api_op_t *op, uint8_t tag, uint8_t *p, size_t size)
+{
+    out_declare(&op->rsp, API_RSP_TLV, tag, p, size);
+}
+
+void api_rsp_accept(api_op_t *op, size_t min, size_t max)
+{
+    api_rsp_t *r = &op->rsp;
+    if (r->nout > 0) {
+        r->out[r->nout - 1].min = clamp16(min);
+        r->out[r->nout - 1].max = clamp16(max);
+    }
+}
+
+const api_out_t *api_rsp_out(const api_op_t *op, uint8_t tag, size_t *n)
+{
+    const api_rsp_t *r = &op->rsp;
+    for (size_t k = 0; k < r->nout; k++) {
+        const api_out_t *o = &r->out[k];
+        if (r->mode == API_RSP_RAW || (o->tag == tag && o->seen)) {
+            *n = o->len;
+            return o;
+        }
+    }
+    *n = 0;
+    return NULL;
+}
+
+/* Value bytes [off, off + n) of an output: written if the value's length is accepted, as far as
+ * they fit. */
+static void out_write(api_out_t *o, size_t off, const uint8_t *p, size_t n)
+{
+    if (off >= o->size || o->p == NULL || o->len < o->min || o->len > o->max)
+        return;
+    size_t k = n < o->size - off ? n : o->size - off;
+    memcpy(o->p + off, p, k);
+    if (off + k > o->hw)
+        o->hw = (uint16_t)(off + k);
+}
+
+/* TLV mode: the bytes of OutData, through the TLV headers. */
+static void rsp_tlv_bytes(api_rsp_t *r, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        if (r->tlv_got < 3) {
+            r->tlv_hdr[r->tlv_got++] = *p++;
+            n--;
+            if (r->tlv_got < 3)
+                continue;
+            r->left = trustm_be16_get(r->tlv_hdr + 1);
+            r->cur = API_RSP_OUTS;
+            for (uint8_t k = 0; k < r->nout; k++)
+                if (r->out[k].tag == r->tlv_hdr[0] && !r->out[k].seen)
+                    r->cur = k;
+            if (r->cur == API_RSP_OUTS) {
+                r->bad = 1;
+            } else {
+                r->out[r->cur].seen = 1;
+                r->out[r->cur].len = r->left;
+            }
+            if (r->left == 0)
+                r->tlv_got = 0;
+            continue;
+        }
+        size_t k = n < r->left ? n : r->left;
+        if (r->cur != API_RSP_OUTS)
+            out_write(&r->out[r->cur], (size_t)(r->out[r->cur].len - r->left), p, k);
+        r->left = (uint16_t)(r->left - k);
+        p += k;
+        n -= k;
+        if (r->left == 0)
+            r->tlv_got = 0;
+    }
+}
+
+/* trustm_rsp_sink_t.put: response bytes [pos, pos + n) as they arrive. */
+static void rsp_put(void *ctx, size_t pos, const uint8_t *p, size_t n)
+{
+    api_rsp_t *r = ctx;
+    if (pos == 0) { /* (again) from the start */
+        r->pos = 0;
+        r->head_len = 0;
+        r->left = 0;
+        r->bad = 0;
+        r->tlv_got = 0;
+        r->cur = API_RSP_OUTS;
+        for (size_t k = 0; k < r->nout; k++)
+            r->out[k].len = r->out[k].seen = 0;
+    }
+    if (pos != r->pos || n > 0xFFFFu - pos) { /* not in order, or longer than any response */
+        r->bad = 1;
+        return;
+    }
+    r->pos = (uint32_t)(pos + n);
+    size_t hcap = r->mode == API_RSP_HEAD_ONLY ? API_RSP_HEAD : TRUSTM_APDU_HEADER_SIZE;
+    if (pos < hcap) {
+        size_t k = n < hcap - pos ? n : hcap - pos;
+        memcpy(r->head + pos, p, k);
+        r->head_len = (uint8_t)(pos + k);
+        pos += k;
+        p += k;
+        n -= k;
+    }
+    if (n == 0 || r->mode == API_RSP_HEAD_ONLY)
+        return;                   /* a longer head-only response is judged short by parse() */
+    if (r->mode == API_RSP_RAW) { /* OutLen, from the header, is the value's length */
+        r->out[0].len = trustm_be16_get(r->head + 2);
+        out_write(&r->out[0], pos - TRUSTM_APDU_HEADER_SIZE, p, n);
+        return;
+    }
+    rsp_tlv_bytes(r, p, n);
+}
+
+/* The response as a whole, once received: OK (then parse()), TRUSTM_CMD_STA_FAILED or CMD
+ * BAD_RESPONSE. */
+static trustm_status_t rsp_check(const api_rsp_t *r, size_t total)
+{
+    if (r->bad || r->pos != total)
+        return API_BAD_RESPONSE;
+    trustm_status_t s = trustm_cmd_response_head_decode(r->head, r->head_len, total);
+    if (s == TRUSTM_OK && r->mode == API_RSP_TLV && r->tlv_got != 0)
+        return API_BAD_RESPONSE; /* OutData ends inside a TLV */
+    return s;
 }
 
 /* Wipe everything that carried a command or a response (exported keys, plaintext, secrets
- * written with SetDataObject): the APDU buffers, the operation state, the frame buffers. Called
- * when an operation ends, on success, on error and on abort. */
+ * written with SetDataObject): the command's own bytes, the response head, the operation state,
+ * the frame buffers. Called when an operation ends, on success, on error and on abort. */
 static void op_wipe(dev_impl_t *d)
 {
-    /* only what the operation used (a whole-buffer wipe cost ~15k instructions a command) */
-    op_rsp_used(d);
-    trustm_wipe(d->apdu_buf, d->apdu_hw);
-    d->apdu_hw = 0;
+    rsp_reset(&d->seq.rsp, false);
     if (d->seq.ops != NULL) /* the only user of the operation state */
         trustm_wipe(&d->seq.st, sizeof d->seq.st);
     d->seq.ops = NULL;
-    d->cmd_len = 0;
+    trustm_wipe(d->cmd_inl, d->cmd.inl_len);
+    memset(&d->cmd, 0, sizeof d->cmd);
     trustm_stack_wipe(&d->stack);
 }
 
-static trustm_status_t op_exchange(dev_impl_t *d, uint8_t phase)
+/* Kept out of line where the compiler allows: the writer's frame is gone before the exchange
+ * starts (the deepest call path of the library runs from there down to the first frame). */
+#if defined(__GNUC__)
+#define OP_NOINLINE __attribute__((noinline))
+#else
+#define OP_NOINLINE
+#endif
+
+/* Build the next command into a fresh gather writer (the previous one's own bytes are wiped):
+ * the last error read (last_error) or the sequence's next command. */
+static OP_NOINLINE trustm_status_t op_build(dev_impl_t *d, bool last_error)
 {
+    trustm_wbuf_t w;
+    trustm_wipe(d->cmd_inl, d->cmd.inl_len);
+    trustm_wbuf_init_gather(&w, &d->cmd, d->cmd_inl, sizeof d->cmd_inl);
+    return last_error ? trustm_cmd_last_error_put(&w) : d->seq.ops->build(&d->seq, &w);
+}
+
+/* Send the command just built (or fail with the builder's status). */
+static trustm_status_t op_exchange(dev_impl_t *d, trustm_status_t built, uint8_t phase)
+{
+    if (built != TRUSTM_OK)
+        return built;
     d->phase = phase;
-    op_used(d, d->cmd_len);
-    return trustm_stack_start(&d->stack, d->apdu_buf, d->cmd_len, trustm_cmd_expected_us(d->apdu_buf, d->cmd_len),
-                              d->apdu_buf, sizeof d->apdu_buf, dev_now(d));
+    trustm_rsp_sink_t sink = {rsp_put, &d->seq.rsp};
+    return trustm_stack_start_sink(&d->stack, &d->cmd, trustm_cmd_expected_us(d->cmd_inl, d->cmd.len), &sink,
+                                   dev_now(d));
 }
 
 static trustm_status_t op_last_error(dev_impl_t *d)
 {
-    trustm_status_t s = trustm_cmd_last_error_encode(d->apdu_buf, CMD_BUF_SIZE, &d->cmd_len);
-    if (s != TRUSTM_OK)
-        return s;
-    return op_exchange(d, PH_LAST_ERROR);
+    rsp_reset(&d->seq.rsp, true); /* the code goes to the head */
+    return op_exchange(d, op_build(d, true), PH_LAST_ERROR);
 }
 
 /* Build and send the next command of the sequence operation. */
 static trustm_status_t op_seq_send(dev_impl_t *d)
 {
     d->seq.wait_us = 0;
-    trustm_status_t s = d->seq.ops->build(&d->seq, d->apdu_buf, CMD_BUF_SIZE, &d->cmd_len);
-    if (s != TRUSTM_OK) {
-        op_used(d, CMD_BUF_SIZE); /* a failed build may have written part of its data */
-        return s;
-    }
-    return op_exchange(d, PH_CMD);
+    rsp_reset(&d->seq.rsp, false);
+    return op_exchange(d, op_build(d, false), PH_CMD);
 }
 
 /* Set up the sequence of the current operation (no I/O). */
@@ -266,14 +427,11 @@ static void op_seq_parsed(dev_impl_t *d, trustm_status_t s)
 /* A command of the sequence completed at stack level with status s. */
 static void op_cmd_done(dev_impl_t *d, trustm_status_t s)
 {
-    size_t rsp_len = trustm_stack_rsp_len(&d->stack);
-    op_rsp_used(d);
     if (s != TRUSTM_OK) {
         op_finish(d, s);
         return;
     }
-    trustm_apdu_rsp_t r;
-    s = trustm_cmd_response_decode(d->apdu_buf, rsp_len, &r);
+    s = rsp_check(&d->seq.rsp, trustm_stack_rsp_len(&d->stack));
     if (s == TRUSTM_CMD_STA_FAILED) {
         s = op_last_error(d);
         if (s != TRUSTM_OK)
@@ -284,14 +442,14 @@ static void op_cmd_done(dev_impl_t *d, trustm_status_t s)
         op_finish(d, s);
         return;
     }
-    op_seq_parsed(d, d->seq.ops->parse(&d->seq, d->apdu_buf, rsp_len));
+    op_seq_parsed(d, d->seq.ops->parse(&d->seq, d->seq.rsp.head, d->seq.rsp.head_len));
 }
 
 static void op_last_error_done(dev_impl_t *d, trustm_status_t s)
 {
     uint8_t code = 0;
-    if (s == TRUSTM_OK &&
-        trustm_cmd_last_error_decode(d->apdu_buf, trustm_stack_rsp_len(&d->stack), &code) != TRUSTM_OK)
+    if (s == TRUSTM_OK && (d->seq.rsp.pos != trustm_stack_rsp_len(&d->stack) ||
+                           trustm_cmd_last_error_decode(d->seq.rsp.head, d->seq.rsp.head_len, &code) != TRUSTM_OK))
         code = 0;
     if (s != TRUSTM_OK && trustm_status_is_error(s) && TRUSTM_STATUS_LAYER(s) != TRUSTM_LAYER_CMD) {
         /* the link failed while reading the code: report the link error (it may be sticky) */
@@ -369,6 +527,10 @@ static trustm_status_t op_complete(dev_impl_t *d, trustm_status_t s)
     if (d->op == OP_TRANSCEIVE && d->out_len != NULL &&
         (s == TRUSTM_OK || s == TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BUFFER_TOO_SMALL)))
         *d->out_len = trustm_stack_rsp_len(&d->stack);
+    if (s != TRUSTM_OK && d->seq.ops != NULL && d->seq.ops->on_fail != NULL)
+        d->seq.ops->on_fail(&d->seq);
+    if (s != TRUSTM_OK)
+        rsp_reset(&d->seq.rsp, true); /* nothing half-written in the caller's outputs */
     op_wipe(d);
     d->op = OP_NONE;
     d->phase = PH_IDLE;
@@ -458,12 +620,12 @@ typedef struct open_state {
 } open_state_t;
 API_STATE_FITS(open_state_t);
 
-static trustm_status_t open_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t open_build(api_op_t *op, trustm_wbuf_t *w)
 {
     open_state_t *st = API_STATE(op, open_state_t);
     trustm_status_t s =
-        trustm_cmd_open_application_encode(st->restore ? TRUSTM_CMD_OPEN_PARAM_RESTORE : TRUSTM_CMD_OPEN_PARAM_INIT,
-                                           st->restore ? st->handle : NULL, op->cmd_flags, cmd, cmd_size, cmd_len);
+        trustm_cmd_open_application_put(w, st->restore ? TRUSTM_CMD_OPEN_PARAM_RESTORE : TRUSTM_CMD_OPEN_PARAM_INIT,
+                                        st->restore ? st->handle : NULL, op->cmd_flags);
     trustm_wipe(st->handle, sizeof st->handle); /* the handle is valid once */
     return s;
 }
@@ -476,7 +638,7 @@ static trustm_status_t open_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_l
     return s;
 }
 
-static const api_op_ops_t open_ops = {open_build, open_parse, NULL, 0};
+static const api_op_ops_t open_ops = {open_build, open_parse, NULL, 0, NULL};
 
 static trustm_status_t op_start_stack_open(trustm_device_t *dev, uint8_t op, const uint8_t *handle)
 {
@@ -549,9 +711,9 @@ api_shared_t *api_shared(trustm_device_t *dev)
 
 /* ---- CloseApplication, GetDataObject: sequence operations ---- */
 
-static trustm_status_t close_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t close_build(api_op_t *op, trustm_wbuf_t *w)
 {
-    return trustm_cmd_close_application_encode(TRUSTM_CMD_CLOSE_PARAM_CLOSE, op->cmd_flags, cmd, cmd_size, cmd_len);
+    return trustm_cmd_close_application_put(w, TRUSTM_CMD_CLOSE_PARAM_CLOSE, op->cmd_flags);
 }
 
 static trustm_status_t close_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -562,7 +724,7 @@ static trustm_status_t close_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_
     return s;
 }
 
-static const api_op_ops_t close_ops = {close_build, close_parse, NULL, 0};
+static const api_op_ops_t close_ops = {close_build, close_parse, NULL, 0, NULL};
 
 trustm_status_t trustm_op_start_device_close(trustm_device_t *dev)
 {
@@ -597,24 +759,24 @@ typedef struct read_state {
 } read_state_t;
 API_STATE_FITS(read_state_t);
 
-static trustm_status_t data_read_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t data_read_build(api_op_t *op, trustm_wbuf_t *w)
 {
     read_state_t *st = API_STATE(op, read_state_t);
     size_t left = st->out_size - st->got;
     st->chunk = (uint16_t)(left < TRUSTM_APDU_MAX_DATA ? left : TRUSTM_APDU_MAX_DATA);
-    return trustm_cmd_get_data_encode(st->oid, (uint16_t)(st->offset + st->got), st->chunk, op->cmd_flags, cmd,
-                                      cmd_size, cmd_len);
+    api_rsp_raw(op, st->out + st->got, st->chunk);
+    return trustm_cmd_get_data_put(w, st->oid, (uint16_t)(st->offset + st->got), st->chunk, op->cmd_flags);
 }
 
 static trustm_status_t data_read_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
 {
     read_state_t *st = API_STATE(op, read_state_t);
-    const uint8_t *data;
     size_t n;
-    trustm_status_t s = trustm_cmd_get_data_decode(rsp, rsp_len, st->chunk, &data, &n);
-    if (s != TRUSTM_OK)
-        return s;
-    memcpy(st->out + st->got, data, n);
+    (void)rsp;
+    (void)rsp_len;
+    (void)api_rsp_out(op, 0, &n); /* the data is in place */
+    if (n > st->chunk)
+        return API_BAD_RESPONSE; /* more than was asked for */
     st->got += n;
     *st->out_len = st->got;
     if (n < st->chunk || st->got == st->out_size || (size_t)st->offset + st->got > 0xFFFFu)
@@ -629,29 +791,29 @@ static trustm_status_t data_read_on_error(api_op_t *op, trustm_status_t err)
     return err;
 }
 
-static const api_op_ops_t data_read_ops = {data_read_build, data_read_parse, data_read_on_error, 0};
+static const api_op_ops_t data_read_ops = {data_read_build, data_read_parse, data_read_on_error, 0, NULL};
 
-static trustm_status_t metadata_read_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t metadata_read_build(api_op_t *op, trustm_wbuf_t *w)
 {
-    return trustm_cmd_get_metadata_encode(API_STATE(op, read_state_t)->oid, op->cmd_flags, cmd, cmd_size, cmd_len);
+    read_state_t *st = API_STATE(op, read_state_t);
+    api_rsp_raw(op, st->out, st->out_size);
+    return trustm_cmd_get_metadata_put(w, API_STATE(op, read_state_t)->oid, op->cmd_flags);
 }
 
 static trustm_status_t metadata_read_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
 {
     read_state_t *st = API_STATE(op, read_state_t);
-    trustm_apdu_rsp_t r;
-    trustm_status_t s = trustm_cmd_response_decode(rsp, rsp_len, &r);
-    if (s != TRUSTM_OK)
-        return s;
-    if (r.out_len > st->out_size)
+    size_t n;
+    (void)rsp;
+    (void)rsp_len;
+    (void)api_rsp_out(op, 0, &n);
+    if (n > st->out_size)
         return API_ERR(TRUSTM_BASE_BUFFER_TOO_SMALL);
-    if (r.out_len > 0)
-        memcpy(st->out, r.out_data, r.out_len);
-    *st->out_len = r.out_len;
+    *st->out_len = n;
     return TRUSTM_OK;
 }
 
-static const api_op_ops_t metadata_read_ops = {metadata_read_build, metadata_read_parse, NULL, 0};
+static const api_op_ops_t metadata_read_ops = {metadata_read_build, metadata_read_parse, NULL, 0, NULL};
 
 static trustm_status_t read_start(trustm_device_t *dev, const api_op_ops_t *ops, uint16_t oid, uint16_t offset,
                                   uint8_t *out, size_t out_size, size_t *out_len)
@@ -728,6 +890,9 @@ void trustm_op_abort(trustm_device_t *dev)
         trustm_stack_abort(&d->stack);
     if (d->op == OP_OPEN || d->op == OP_RESET)
         d->linked = false;
+    if (d->seq.ops != NULL && d->seq.ops->on_fail != NULL)
+        d->seq.ops->on_fail(&d->seq);
+    rsp_reset(&d->seq.rsp, true);
     op_wipe(d);
     d->op = OP_NONE;
     d->phase = PH_IDLE;

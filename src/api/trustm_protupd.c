@@ -20,19 +20,18 @@ typedef struct pu_op_state {
 } pu_op_state_t;
 API_STATE_FITS(pu_op_state_t);
 
-static trustm_status_t pu_build(api_op_t *op, uint8_t *cmd, size_t cmd_size, size_t *cmd_len)
+static trustm_status_t pu_build(api_op_t *op, trustm_wbuf_t *w)
 {
     pu_op_state_t *st = API_STATE(op, pu_op_state_t);
     if (st->single != NULL)
-        return trustm_cmd_protupd_encode(st->single_phase, TRUSTM_PROTUPD_MANIFEST_V1, st->single, st->single_len,
-                                         op->cmd_flags, cmd, cmd_size, cmd_len);
+        return trustm_cmd_protupd_put(w, st->single_phase, TRUSTM_PROTUPD_MANIFEST_V1, st->single, st->single_len,
+                                      op->cmd_flags);
     if (st->next == 0)
-        return trustm_cmd_protupd_encode(TRUSTM_CMD_PROTUPD_START, TRUSTM_PROTUPD_MANIFEST_V1, st->manifest,
-                                         st->manifest_len, op->cmd_flags, cmd, cmd_size, cmd_len);
+        return trustm_cmd_protupd_put(w, TRUSTM_CMD_PROTUPD_START, TRUSTM_PROTUPD_MANIFEST_V1, st->manifest,
+                                      st->manifest_len, op->cmd_flags);
     size_t i = st->next - 1u;
     uint8_t phase = i + 1u == st->n ? TRUSTM_CMD_PROTUPD_FINAL : TRUSTM_CMD_PROTUPD_CONTINUE;
-    return trustm_cmd_protupd_encode(phase, TRUSTM_PROTUPD_MANIFEST_V1, st->frags[i], st->lens[i], op->cmd_flags, cmd,
-                                     cmd_size, cmd_len);
+    return trustm_cmd_protupd_put(w, phase, TRUSTM_PROTUPD_MANIFEST_V1, st->frags[i], st->lens[i], op->cmd_flags);
 }
 
 static trustm_status_t pu_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len)
@@ -45,7 +44,7 @@ static trustm_status_t pu_parse(api_op_t *op, const uint8_t *rsp, size_t rsp_len
     return st->next <= st->n ? TRUSTM_IN_PROGRESS : TRUSTM_OK;
 }
 
-static const api_op_ops_t pu_ops = {pu_build, pu_parse, NULL, 0};
+static const api_op_ops_t pu_ops = {pu_build, pu_parse, NULL, 0, NULL};
 
 static bool frag_ok(uint8_t phase, const uint8_t *f, size_t len)
 {

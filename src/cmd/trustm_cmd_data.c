@@ -1,52 +1,35 @@
 /* GetDataObject and the Last Error Code read (commands.md §3.1, §5.3). Pure. */
-#include "trustm_bytes.h"
-#include "trustm_cmd_int.h"
+#include "trustm_cmd_util.h"
 
-#define CMD_ERR(base) TRUSTM_STATUS(TRUSTM_LAYER_CMD, (base))
-
-static trustm_status_t get_data_encode(uint8_t cmd, uint8_t param, uint16_t oid, bool with_range, uint16_t offset,
-                                       uint16_t length, uint8_t *out, size_t out_size, size_t *out_len)
+static trustm_status_t get_data_put(trustm_wbuf_t *w, uint8_t param, uint16_t oid, bool with_range, uint16_t offset,
+                                    uint16_t length, unsigned flags)
 {
-    trustm_wbuf_t w;
-    trustm_wbuf_init(&w, out, out_size);
-    trustm_wbuf_u8(&w, cmd);
-    trustm_wbuf_u8(&w, param);
-    trustm_wbuf_be16(&w, with_range ? 6u : 2u);
-    trustm_wbuf_be16(&w, oid);
+    cmd_begin(w, TRUSTM_CMD_GET_DATA_OBJECT, param, flags);
+    trustm_wbuf_be16(w, oid);
     if (with_range) {
-        trustm_wbuf_be16(&w, offset);
-        trustm_wbuf_be16(&w, length);
+        trustm_wbuf_be16(w, offset);
+        trustm_wbuf_be16(w, length);
     }
-    if (!trustm_wbuf_ok(&w))
-        return CMD_ERR(TRUSTM_BASE_BUFFER_TOO_SMALL);
-    *out_len = w.len;
-    return TRUSTM_OK;
+    return cmd_end(w, 6u);
 }
 
-trustm_status_t trustm_cmd_get_data_encode(uint16_t oid, uint16_t offset, uint16_t length, unsigned flags, uint8_t *out,
-                                           size_t out_size, size_t *out_len)
+trustm_status_t trustm_cmd_get_data_put(trustm_wbuf_t *w, uint16_t oid, uint16_t offset, uint16_t length,
+                                        unsigned flags)
 {
-    if (out_len == NULL || length == 0)
+    if (length == 0)
         return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
-    return get_data_encode(trustm_cmd_code(TRUSTM_CMD_GET_DATA_OBJECT, flags), TRUSTM_CMD_GET_DATA_PARAM_DATA, oid,
-                           true, offset, length, out, out_size, out_len);
+    return get_data_put(w, TRUSTM_CMD_GET_DATA_PARAM_DATA, oid, true, offset, length, flags);
 }
 
-trustm_status_t trustm_cmd_get_metadata_encode(uint16_t oid, unsigned flags, uint8_t *out, size_t out_size,
-                                               size_t *out_len)
+trustm_status_t trustm_cmd_get_metadata_put(trustm_wbuf_t *w, uint16_t oid, unsigned flags)
 {
-    if (out_len == NULL)
-        return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
-    return get_data_encode(trustm_cmd_code(TRUSTM_CMD_GET_DATA_OBJECT, flags), TRUSTM_CMD_GET_DATA_PARAM_META, oid,
-                           false, 0, 0, out, out_size, out_len);
+    return get_data_put(w, TRUSTM_CMD_GET_DATA_PARAM_META, oid, false, 0, 0, flags);
 }
 
-trustm_status_t trustm_cmd_last_error_encode(uint8_t *out, size_t out_size, size_t *out_len)
+/* Always plain Cmd 01: the flush bit would clear the code. */
+trustm_status_t trustm_cmd_last_error_put(trustm_wbuf_t *w)
 {
-    if (out_len == NULL)
-        return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
-    return get_data_encode(TRUSTM_CMD_GET_DATA_OBJECT, TRUSTM_CMD_GET_DATA_PARAM_DATA, TRUSTM_OID_LAST_ERROR, true, 0,
-                           1, out, out_size, out_len);
+    return get_data_put(w, TRUSTM_CMD_GET_DATA_PARAM_DATA, TRUSTM_OID_LAST_ERROR, true, 0, 1, TRUSTM_CMD_FLAG_PLAIN);
 }
 
 trustm_status_t trustm_cmd_get_data_decode(const uint8_t *rsp, size_t rsp_len, size_t max_len, const uint8_t **data,
@@ -77,11 +60,10 @@ trustm_status_t trustm_cmd_last_error_decode(const uint8_t *rsp, size_t rsp_len,
 
 /* ---- SetDataObject (§5.4) ---- */
 
-trustm_status_t trustm_cmd_set_data_encode(uint8_t param, uint16_t oid, uint16_t offset, const uint8_t *data,
-                                           size_t len, unsigned flags, uint8_t *out, size_t out_size, size_t *out_len)
+trustm_status_t trustm_cmd_set_data_put(trustm_wbuf_t *w, uint8_t param, uint16_t oid, uint16_t offset,
+                                        const uint8_t *data, size_t len, unsigned flags)
 {
-    trustm_wbuf_t w;
-    if (out_len == NULL || (data == NULL && len > 0) || len > TRUSTM_CMD_SET_DATA_MAX)
+    if ((data == NULL && len > 0) || len > TRUSTM_CMD_SET_DATA_MAX)
         return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
     switch (param) {
     case TRUSTM_CMD_SET_DATA_PARAM_WRITE:
@@ -98,16 +80,35 @@ trustm_status_t trustm_cmd_set_data_encode(uint8_t param, uint16_t oid, uint16_t
     default:
         return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
     }
-    trustm_wbuf_init(&w, out, out_size);
-    trustm_wbuf_u8(&w, trustm_cmd_code(TRUSTM_CMD_SET_DATA_OBJECT, flags));
-    trustm_wbuf_u8(&w, param);
-    trustm_wbuf_be16(&w, (uint16_t)(4u + len));
-    trustm_wbuf_be16(&w, oid);
-    trustm_wbuf_be16(&w, offset);
+    cmd_begin(w, TRUSTM_CMD_SET_DATA_OBJECT, param, flags);
+    trustm_wbuf_be16(w, oid);
+    trustm_wbuf_be16(w, offset);
     if (len > 0)
-        trustm_wbuf_bytes(&w, data, len);
-    if (!trustm_wbuf_ok(&w) || out == NULL)
-        return CMD_ERR(TRUSTM_BASE_BUFFER_TOO_SMALL);
-    *out_len = w.len;
-    return TRUSTM_OK;
+        trustm_wbuf_ref(w, data, len);
+    return cmd_end(w, TRUSTM_APDU_MAX_DATA);
+}
+
+/* Flat forms (one contiguous buffer). */
+
+trustm_status_t trustm_cmd_set_data_encode(uint8_t param, uint16_t oid, uint16_t offset, const uint8_t *data,
+                                           size_t len, unsigned flags, uint8_t *out, size_t out_size, size_t *out_len)
+{
+    CMD_FLAT(trustm_cmd_set_data_put(&w, param, oid, offset, data, len, flags));
+}
+
+trustm_status_t trustm_cmd_get_data_encode(uint16_t oid, uint16_t offset, uint16_t length, unsigned flags, uint8_t *out,
+                                           size_t out_size, size_t *out_len)
+{
+    CMD_FLAT(trustm_cmd_get_data_put(&w, oid, offset, length, flags));
+}
+
+trustm_status_t trustm_cmd_get_metadata_encode(uint16_t oid, unsigned flags, uint8_t *out, size_t out_size,
+                                               size_t *out_len)
+{
+    CMD_FLAT(trustm_cmd_get_metadata_put(&w, oid, flags));
+}
+
+trustm_status_t trustm_cmd_last_error_encode(uint8_t *out, size_t out_size, size_t *out_len)
+{
+    CMD_FLAT(trustm_cmd_last_error_put(&w));
 }

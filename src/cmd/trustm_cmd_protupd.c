@@ -2,8 +2,8 @@
 #include "trustm_cmd_protupd.h"
 #include "trustm_cmd_util.h"
 
-trustm_status_t trustm_cmd_protupd_encode(uint8_t phase, uint8_t param, const uint8_t *data, size_t len, unsigned flags,
-                                          uint8_t *out, size_t out_size, size_t *out_len)
+trustm_status_t trustm_cmd_protupd_put(trustm_wbuf_t *w, uint8_t phase, uint8_t param, const uint8_t *data, size_t len,
+                                       unsigned flags)
 {
     size_t max;
     switch (phase) {
@@ -17,11 +17,18 @@ trustm_status_t trustm_cmd_protupd_encode(uint8_t phase, uint8_t param, const ui
     default:
         return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
     }
-    if (data == NULL || len == 0 || len > max || out_len == NULL ||
+    if (data == NULL || len == 0 || len > max ||
         (phase == TRUSTM_CMD_PROTUPD_CONTINUE && len != TRUSTM_CMD_PROTUPD_FRAGMENT_MAX))
         return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
-    trustm_wbuf_t w;
-    cmd_begin(&w, TRUSTM_CMD_SET_OBJECT_PROTECTED, param, flags, out, out_size);
-    cmd_tlv(&w, phase, data, len);
-    return cmd_finish(&w, TRUSTM_APDU_MAX_DATA, out_len);
+    cmd_begin(w, TRUSTM_CMD_SET_OBJECT_PROTECTED, param, flags);
+    cmd_tlv(w, phase, data, len);
+    return cmd_end(w, TRUSTM_APDU_MAX_DATA);
+}
+
+/* Flat forms (one contiguous buffer). */
+
+trustm_status_t trustm_cmd_protupd_encode(uint8_t phase, uint8_t param, const uint8_t *data, size_t len, unsigned flags,
+                                          uint8_t *out, size_t out_size, size_t *out_len)
+{
+    CMD_FLAT(trustm_cmd_protupd_put(&w, phase, param, data, len, flags));
 }

@@ -4,20 +4,19 @@
 #define RSA_MAX_DIGEST 64u
 #define RSA_MAX_SIG    520u
 
-trustm_status_t trustm_cmd_gen_key_pair_encode(uint8_t alg, uint16_t key_oid, uint8_t usage, unsigned flags,
-                                               uint8_t *out, size_t out_size, size_t *out_len)
+trustm_status_t trustm_cmd_gen_key_pair_put(trustm_wbuf_t *w, uint8_t alg, uint16_t key_oid, uint8_t usage,
+                                            unsigned flags)
 {
-    trustm_wbuf_t w;
-    if (out_len == NULL || alg == 0 || (key_oid != 0 && usage == 0))
+    if (alg == 0 || (key_oid != 0 && usage == 0))
         return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
-    cmd_begin(&w, TRUSTM_CMD_GEN_KEY_PAIR, alg, flags, out, out_size);
+    cmd_begin(w, TRUSTM_CMD_GEN_KEY_PAIR, alg, flags);
     if (key_oid != 0) {
-        cmd_tlv16(&w, 0x01u, key_oid);
-        cmd_tlv8(&w, 0x02u, usage);
+        cmd_tlv16(w, 0x01u, key_oid);
+        cmd_tlv8(w, 0x02u, usage);
     } else {
-        cmd_tlv(&w, 0x07u, NULL, 0);
+        cmd_tlv(w, 0x07u, NULL, 0);
     }
-    return cmd_finish(&w, TRUSTM_APDU_MAX_DATA, out_len);
+    return cmd_end(w, TRUSTM_APDU_MAX_DATA);
 }
 
 trustm_status_t trustm_cmd_gen_key_pair_decode(const uint8_t *rsp, size_t rsp_len, int exported, const uint8_t **priv,
@@ -45,16 +44,15 @@ trustm_status_t trustm_cmd_gen_key_pair_decode(const uint8_t *rsp, size_t rsp_le
     return TRUSTM_OK;
 }
 
-trustm_status_t trustm_cmd_calc_sign_encode(uint8_t scheme, const uint8_t *digest, size_t digest_len, uint16_t key_oid,
-                                            unsigned flags, uint8_t *out, size_t out_size, size_t *out_len)
+trustm_status_t trustm_cmd_calc_sign_put(trustm_wbuf_t *w, uint8_t scheme, const uint8_t *digest, size_t digest_len,
+                                         uint16_t key_oid, unsigned flags)
 {
-    trustm_wbuf_t w;
-    if (out_len == NULL || digest == NULL || digest_len == 0 || digest_len > RSA_MAX_DIGEST)
+    if (digest == NULL || digest_len == 0 || digest_len > RSA_MAX_DIGEST)
         return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
-    cmd_begin(&w, TRUSTM_CMD_CALC_SIGN, scheme, flags, out, out_size);
-    cmd_tlv(&w, 0x01u, digest, digest_len);
-    cmd_tlv16(&w, 0x03u, key_oid);
-    return cmd_finish(&w, TRUSTM_APDU_MAX_DATA, out_len);
+    cmd_begin(w, TRUSTM_CMD_CALC_SIGN, scheme, flags);
+    cmd_tlv(w, 0x01u, digest, digest_len);
+    cmd_tlv16(w, 0x03u, key_oid);
+    return cmd_end(w, TRUSTM_APDU_MAX_DATA);
 }
 
 /* Key source shared by VerifySign and EncryptAsym. */
@@ -73,49 +71,80 @@ static bool key_source_ok(uint16_t cert_oid, const uint8_t *pub, size_t pub_len)
     return pub != NULL ? (pub_len > 0 && pub_len <= 600u) : cert_oid != 0;
 }
 
+trustm_status_t trustm_cmd_verify_sign_put(trustm_wbuf_t *w, uint8_t scheme, const uint8_t *digest, size_t digest_len,
+                                           const uint8_t *sig, size_t sig_len, uint16_t cert_oid, uint8_t alg,
+                                           const uint8_t *pub, size_t pub_len, unsigned flags)
+{
+    if (digest == NULL || digest_len == 0 || digest_len > RSA_MAX_DIGEST || sig == NULL || sig_len == 0 ||
+        sig_len > RSA_MAX_SIG || !key_source_ok(cert_oid, pub, pub_len))
+        return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
+    cmd_begin(w, TRUSTM_CMD_VERIFY_SIGN, scheme, flags);
+    cmd_tlv(w, 0x01u, digest, digest_len);
+    cmd_tlv(w, 0x02u, sig, sig_len);
+    key_source(w, cert_oid, alg, pub, pub_len);
+    return cmd_end(w, TRUSTM_APDU_MAX_DATA);
+}
+
+trustm_status_t trustm_cmd_encrypt_asym_put(trustm_wbuf_t *w, const uint8_t *msg, size_t msg_len, uint16_t session_oid,
+                                            uint16_t cert_oid, uint8_t alg, const uint8_t *pub, size_t pub_len,
+                                            unsigned flags)
+{
+    if (!key_source_ok(cert_oid, pub, pub_len) || (msg != NULL ? (msg_len == 0 || msg_len > 256u) : session_oid == 0))
+        return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
+    cmd_begin(w, TRUSTM_CMD_ENCRYPT_ASYM, TRUSTM_CMD_RSAES_PKCS1_V15, flags);
+    if (msg != NULL)
+        cmd_tlv(w, 0x61u, msg, msg_len);
+    else
+        cmd_tlv16(w, 0x02u, session_oid);
+    key_source(w, cert_oid, alg, pub, pub_len);
+    return cmd_end(w, TRUSTM_APDU_MAX_DATA);
+}
+
+trustm_status_t trustm_cmd_decrypt_asym_put(trustm_wbuf_t *w, const uint8_t *ct, size_t ct_len, uint16_t key_oid,
+                                            uint16_t session_oid, unsigned flags)
+{
+    if (ct == NULL || ct_len == 0 || ct_len > 512u)
+        return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
+    cmd_begin(w, TRUSTM_CMD_DECRYPT_ASYM, TRUSTM_CMD_RSAES_PKCS1_V15, flags);
+    cmd_tlv(w, 0x61u, ct, ct_len);
+    cmd_tlv16(w, 0x03u, key_oid);
+    if (session_oid != 0)
+        cmd_tlv16(w, 0x02u, session_oid);
+    return cmd_end(w, TRUSTM_APDU_MAX_DATA);
+}
+
+/* Flat forms (one contiguous buffer). */
+
+trustm_status_t trustm_cmd_gen_key_pair_encode(uint8_t alg, uint16_t key_oid, uint8_t usage, unsigned flags,
+                                               uint8_t *out, size_t out_size, size_t *out_len)
+{
+    CMD_FLAT(trustm_cmd_gen_key_pair_put(&w, alg, key_oid, usage, flags));
+}
+
+trustm_status_t trustm_cmd_calc_sign_encode(uint8_t scheme, const uint8_t *digest, size_t digest_len, uint16_t key_oid,
+                                            unsigned flags, uint8_t *out, size_t out_size, size_t *out_len)
+{
+    CMD_FLAT(trustm_cmd_calc_sign_put(&w, scheme, digest, digest_len, key_oid, flags));
+}
+
 trustm_status_t trustm_cmd_verify_sign_encode(uint8_t scheme, const uint8_t *digest, size_t digest_len,
                                               const uint8_t *sig, size_t sig_len, uint16_t cert_oid, uint8_t alg,
                                               const uint8_t *pub, size_t pub_len, unsigned flags, uint8_t *out,
                                               size_t out_size, size_t *out_len)
 {
-    trustm_wbuf_t w;
-    if (out_len == NULL || digest == NULL || digest_len == 0 || digest_len > RSA_MAX_DIGEST || sig == NULL ||
-        sig_len == 0 || sig_len > RSA_MAX_SIG || !key_source_ok(cert_oid, pub, pub_len))
-        return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
-    cmd_begin(&w, TRUSTM_CMD_VERIFY_SIGN, scheme, flags, out, out_size);
-    cmd_tlv(&w, 0x01u, digest, digest_len);
-    cmd_tlv(&w, 0x02u, sig, sig_len);
-    key_source(&w, cert_oid, alg, pub, pub_len);
-    return cmd_finish(&w, TRUSTM_APDU_MAX_DATA, out_len);
+    CMD_FLAT(
+        trustm_cmd_verify_sign_put(&w, scheme, digest, digest_len, sig, sig_len, cert_oid, alg, pub, pub_len, flags));
 }
 
 trustm_status_t trustm_cmd_encrypt_asym_encode(const uint8_t *msg, size_t msg_len, uint16_t session_oid,
                                                uint16_t cert_oid, uint8_t alg, const uint8_t *pub, size_t pub_len,
                                                unsigned flags, uint8_t *out, size_t out_size, size_t *out_len)
 {
-    trustm_wbuf_t w;
-    if (out_len == NULL || !key_source_ok(cert_oid, pub, pub_len) ||
-        (msg != NULL ? (msg_len == 0 || msg_len > 256u) : session_oid == 0))
-        return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
-    cmd_begin(&w, TRUSTM_CMD_ENCRYPT_ASYM, TRUSTM_CMD_RSAES_PKCS1_V15, flags, out, out_size);
-    if (msg != NULL)
-        cmd_tlv(&w, 0x61u, msg, msg_len);
-    else
-        cmd_tlv16(&w, 0x02u, session_oid);
-    key_source(&w, cert_oid, alg, pub, pub_len);
-    return cmd_finish(&w, TRUSTM_APDU_MAX_DATA, out_len);
+    CMD_FLAT(trustm_cmd_encrypt_asym_put(&w, msg, msg_len, session_oid, cert_oid, alg, pub, pub_len, flags));
 }
 
 trustm_status_t trustm_cmd_decrypt_asym_encode(const uint8_t *ct, size_t ct_len, uint16_t key_oid, uint16_t session_oid,
                                                unsigned flags, uint8_t *out, size_t out_size, size_t *out_len)
 {
-    trustm_wbuf_t w;
-    if (out_len == NULL || ct == NULL || ct_len == 0 || ct_len > 512u)
-        return CMD_ERR(TRUSTM_BASE_BAD_PARAM);
-    cmd_begin(&w, TRUSTM_CMD_DECRYPT_ASYM, TRUSTM_CMD_RSAES_PKCS1_V15, flags, out, out_size);
-    cmd_tlv(&w, 0x61u, ct, ct_len);
-    cmd_tlv16(&w, 0x03u, key_oid);
-    if (session_oid != 0)
-        cmd_tlv16(&w, 0x02u, session_oid);
-    return cmd_finish(&w, TRUSTM_APDU_MAX_DATA, out_len);
+    CMD_FLAT(trustm_cmd_decrypt_asym_put(&w, ct, ct_len, key_oid, session_oid, flags));
 }

@@ -8,17 +8,77 @@ void trustm_wbuf_init(trustm_wbuf_t *w, uint8_t *buf, size_t size)
     w->size = buf != NULL ? size : SIZE_MAX;
     w->len = 0;
     w->overflow = false;
+    w->g = NULL;
+}
+
+void trustm_wbuf_init_gather(trustm_wbuf_t *w, trustm_gather_t *g, uint8_t *inl, size_t inl_size)
+{
+    trustm_wbuf_init(w, inl, inl_size);
+    memset(g, 0, sizeof *g);
+    g->inl = inl;
+    w->g = g;
 }
 
 uint8_t *trustm_wbuf_reserve(trustm_wbuf_t *w, size_t n)
 {
-    if (w->overflow || n > w->size - w->len) {
+    trustm_gather_t *g = w->g;
+    size_t used = g != NULL ? g->inl_len : w->len;
+    if (w->overflow || n > w->size - used || (g != NULL && n > 0xFFFFu - w->len)) {
         w->overflow = true;
         return NULL;
     }
-    uint8_t *p = w->buf != NULL ? w->buf + w->len : NULL;
+    uint8_t *p = w->buf != NULL ? w->buf + used : NULL;
     w->len += n;
+    if (g != NULL) {
+        g->inl_len = (uint16_t)(g->inl_len + n);
+        g->len = (uint16_t)w->len;
+    }
     return p;
+}
+
+void trustm_wbuf_ref(trustm_wbuf_t *w, const uint8_t *src, size_t n)
+{
+    trustm_gather_t *g = w->g;
+    if (g == NULL || n <= TRUSTM_GATHER_COPY_MAX || g->nref >= TRUSTM_GATHER_REFS) {
+        trustm_wbuf_bytes(w, src, n);
+        return;
+    }
+    if (w->overflow || n > 0xFFFFu - w->len) {
+        w->overflow = true;
+        return;
+    }
+    trustm_gather_ref_t *r = &g->ref[g->nref++];
+    r->p = src;
+    r->at = g->inl_len;
+    r->len = (uint16_t)n;
+    w->len += n;
+    g->len = (uint16_t)w->len;
+}
+
+/* Pieces in order: inline bytes up to ref[0].at, ref[0], inline bytes up to ref[1].at, ...,
+ * the inline rest (one loop, few locals: it runs at the bottom of the deepest call path). */
+void trustm_gather_copy(const trustm_gather_t *g, size_t pos, uint8_t *out, size_t n)
+{
+    size_t at = 0, ipos = 0; /* logical offset of the piece; inline bytes before it */
+    for (unsigned i = 0; n > 0 && i <= 2u * g->nref; i++) {
+        const uint8_t *p;
+        size_t len;
+        if (i & 1u) {
+            p = g->ref[i >> 1].p;
+            len = g->ref[i >> 1].len;
+        } else {
+            size_t end = (i >> 1) < g->nref ? g->ref[i >> 1].at : g->inl_len;
+            p = g->inl + ipos;
+            len = end - ipos;
+            ipos = end;
+        }
+        while (n > 0 && pos < at + len) { /* pos >= at: the pieces before were consumed */
+            *out++ = p[pos - at];         /* byte by byte: a leaf, no call, a small frame */
+            pos++;
+            n--;
+        }
+        at += len;
+    }
 }
 
 void trustm_wbuf_bytes(trustm_wbuf_t *w, const uint8_t *src, size_t n)

@@ -43,19 +43,51 @@ static inline void trustm_be64_put(uint8_t *p, uint64_t v)
     trustm_be32_put(p + 4, (uint32_t)v);
 }
 
+/*
+ * A gather list: a message that exists as small inline bytes (headers, lengths, small fields,
+ * held by the writer's owner) interleaved with references to larger caller-owned inputs that
+ * are not copied (data to write, a digest, plaintext, a certificate). ref[k] is inserted at
+ * inline offset ref[k].at; refs are in order. len = inline + referenced bytes.
+ */
+#define TRUSTM_GATHER_REFS     3u
+#define TRUSTM_GATHER_COPY_MAX 4u /* trustm_wbuf_ref copies inputs this short inline */
+typedef struct trustm_gather_ref {
+    const uint8_t *p;
+    uint16_t at;
+    uint16_t len;
+} trustm_gather_ref_t;
+typedef struct trustm_gather {
+    const uint8_t *inl;
+    uint16_t inl_len;
+    uint16_t len;
+    uint8_t nref;
+    trustm_gather_ref_t ref[TRUSTM_GATHER_REFS];
+} trustm_gather_t;
+
+/* Copy bytes [pos, pos + n) of the gathered message to out (the caller keeps pos + n <= len). */
+void trustm_gather_copy(const trustm_gather_t *g, size_t pos, uint8_t *out, size_t n);
+
 typedef struct trustm_wbuf {
-    uint8_t *buf; /* NULL: count only */
+    uint8_t *buf; /* NULL: count only; gather mode: the inline area */
     size_t size;
-    size_t len;
+    size_t len; /* bytes written (gather mode: inline + referenced) */
     bool overflow;
+    trustm_gather_t *g; /* NULL: flat buffer */
 } trustm_wbuf_t;
 
 void trustm_wbuf_init(trustm_wbuf_t *w, uint8_t *buf, size_t size);
+/* Gather mode: small bytes into inl[0..inl_size), trustm_wbuf_ref inputs referenced in *g (which
+ * then describes the message; the referenced inputs must outlive its use). */
+void trustm_wbuf_init_gather(trustm_wbuf_t *w, trustm_gather_t *g, uint8_t *inl, size_t inl_size);
+/* Append a caller-owned input: copied in flat mode, referenced in gather mode (copied when
+ * short or when the gather list is full). */
+void trustm_wbuf_ref(trustm_wbuf_t *w, const uint8_t *src, size_t n);
 void trustm_wbuf_u8(trustm_wbuf_t *w, uint8_t v);
 void trustm_wbuf_be16(trustm_wbuf_t *w, uint16_t v);
 void trustm_wbuf_be32(trustm_wbuf_t *w, uint32_t v);
 void trustm_wbuf_bytes(trustm_wbuf_t *w, const uint8_t *src, size_t n);
-/* Reserve n bytes and return a pointer to them (NULL on overflow or when counting). */
+/* Reserve n bytes and return a pointer to them (NULL on overflow or when counting; in gather
+ * mode a pointer into the inline area). */
 uint8_t *trustm_wbuf_reserve(trustm_wbuf_t *w, size_t n);
 static inline bool trustm_wbuf_ok(const trustm_wbuf_t *w)
 {

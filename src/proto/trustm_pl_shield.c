@@ -139,6 +139,20 @@ static void sh_rx_into_hs(trustm_shield_t *sh, trustm_pl_msg_t *msg, size_t hdr)
     msg->rx_size = sizeof sh->hs_buf;
 }
 
+/* Where a response record goes. A protected one is one CCM computation whose tag covers it all
+ * and no plaintext may reach the caller before the tag verifies, so the whole record is received
+ * here, into tx_buf (the command's ciphertext is not needed any more: a resend encrypts the APDU
+ * again), verified and decrypted in place; the transport then delivers the APDU and wipes it. */
+static void sh_rx_record_into(trustm_shield_t *sh, trustm_pl_msg_t *msg, uint8_t prot)
+{
+    msg->rx_hdr_len = (prot & TRUSTM_PROTECT_RSP) ? 5u : 1u;
+    if (prot & TRUSTM_PROTECT_RSP) {
+        msg->rx_buf = sh->tx_buf;
+        msg->rx_size = sizeof sh->tx_buf;
+        msg->rx_deliver = true;
+    }
+}
+
 static trustm_status_t sh_tx_control(trustm_shield_t *sh, trustm_pl_msg_t *msg)
 {
     msg->body = NULL;
@@ -179,8 +193,12 @@ static trustm_status_t sh_tx_begin(void *ctx, const uint8_t *apdu, size_t apdu_l
         sh->phase = (sh->level & TRUSTM_PROTECT_FULL) != 0 && sh_needs_handshake(sh) ? PH_HELLO : PH_RECORD;
     }
     uint8_t prot = (uint8_t)(sh->level & TRUSTM_PROTECT_FULL);
+    const trustm_gather_t *gather = msg->gather;
     msg->body = NULL;
+    msg->gather = NULL;
     msg->body_len = 0;
+    if (apdu == NULL && gather == NULL)
+        return PL_ERR(TRUSTM_BASE_INTERNAL);
     switch (sh->phase) {
     case PH_HELLO:
         sh_end_session(sh);
@@ -213,7 +231,11 @@ static trustm_status_t sh_tx_begin(void *ctx, const uint8_t *apdu, size_t apdu_l
         if (prot & TRUSTM_PROTECT_CMD) {
             if (apdu_len > TRUSTM_SHIELD_TX_MAX - TRUSTM_SHIELD_TAG_SIZE)
                 return PL_ERR(TRUSTM_BASE_BAD_PARAM);
-            sh->mseq++; /* incremented before use (§5.7), also for a resend */
+            sh->mseq++;         /* incremented before use (§5.7), also for a resend */
+            if (apdu == NULL) { /* a gathered APDU: assemble it, encrypt in place */
+                trustm_gather_copy(gather, 0, sh->tx_buf, apdu_len);
+                apdu = sh->tx_buf;
+            }
             if (sh_encrypt(sh, sctr, sh->mseq, apdu, apdu_len, sh->tx_buf) != 0)
                 return PL_ERR(TRUSTM_BASE_INTERNAL);
             trustm_be32_put(msg->hdr + 1, sh->mseq);
@@ -223,15 +245,16 @@ static trustm_status_t sh_tx_begin(void *ctx, const uint8_t *apdu, size_t apdu_l
             sh->sent_protected = true;
         } else {
             msg->body = apdu;
+            msg->gather = gather;
             msg->body_len = apdu_len;
         }
-        msg->rx_hdr_len = (prot & TRUSTM_PROTECT_RSP) ? 5u : 1u;
+        sh_rx_record_into(sh, msg, prot);
         return TRUSTM_OK;
     }
     case PH_ALERT:
         msg->hdr[0] = TRUSTM_PL_SCTR_ALERT_INTEGRITY;
         msg->hdr_len = 1;
-        msg->rx_hdr_len = (prot & TRUSTM_PROTECT_RSP) ? 5u : 1u;
+        sh_rx_record_into(sh, msg, prot);
         return TRUSTM_OK;
     default:
         return PL_ERR(TRUSTM_BASE_INTERNAL);
@@ -319,7 +342,7 @@ static trustm_status_t sh_rx_record(trustm_shield_t *sh, const uint8_t *hdr, siz
         *apdu_len = body_len;
         return sh_done(sh, TRUSTM_OK);
     }
-    if (hdr_len != 5 || body_len < TRUSTM_SHIELD_TAG_SIZE) {
+    if (hdr_len != 5 || body_len < TRUSTM_SHIELD_TAG_SIZE || body == NULL) {
         sh_end_session(sh);
         return sh_done(sh, PL_ERR(TRUSTM_BASE_BAD_RESPONSE));
     }
@@ -342,7 +365,9 @@ static trustm_status_t sh_rx_record(trustm_shield_t *sh, const uint8_t *hdr, siz
     trustm_wipe(body + n, TRUSTM_SHIELD_TAG_SIZE);
     sh->mac_streak = 0;
     *apdu_len = n;
-    return sh_done(sh, TRUSTM_OK);
+    sh->phase = PH_IDLE; /* done; the plaintext stays for the transport to deliver and wipe */
+    sh->ctl = 0;
+    return TRUSTM_OK;
 }
 
 static trustm_status_t sh_rx_control(trustm_shield_t *sh, const uint8_t *hdr, size_t hdr_len, const uint8_t *body,

@@ -236,8 +236,7 @@ trustm_status_t trustm_stack_open_start(trustm_stack_t *st, trustm_stack_reset_t
 /* ---- exchange ---- */
 
 /* Start an exchange of the message the PL builds around apdu (none: a control exchange). */
-static trustm_status_t stack_begin(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len, uint32_t expect_us,
-                                   uint8_t *rsp, size_t rsp_size, uint64_t now_us)
+static trustm_status_t stack_ready(trustm_stack_t *st, uint32_t expect_us, uint64_t now_us)
 {
     if (trustm_stack_is_busy(st))
         return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_SEQUENCE);
@@ -245,7 +244,12 @@ static trustm_status_t stack_begin(trustm_stack_t *st, const uint8_t *apdu, size
         return TRUSTM_STATUS(TRUSTM_STATUS_LAYER(st->fail_status), TRUSTM_BASE_FAILED);
     trustm_phy_set_now(&st->phy, now_us);
     st->tl.expect_us = expect_us;
-    trustm_status_t s = trustm_tl_start(&st->tl, apdu, apdu_len, rsp, rsp_size, now_us);
+    return TRUSTM_OK;
+}
+
+/* The transport started the exchange with status s. */
+static trustm_status_t stack_begun(trustm_stack_t *st, trustm_status_t s)
+{
     if (s != TRUSTM_OK)
         return s;
     st->state = STACK_ST_EXCHANGE;
@@ -258,14 +262,31 @@ trustm_status_t trustm_stack_start(trustm_stack_t *st, const uint8_t *apdu, size
 {
     if (st == NULL || (apdu == NULL && apdu_len > 0) || apdu_len == 0 || (rsp == NULL && rsp_size > 0))
         return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_PARAM);
-    return stack_begin(st, apdu, apdu_len, expect_us, rsp, rsp_size, now_us);
+    trustm_status_t s = stack_ready(st, expect_us, now_us);
+    if (s != TRUSTM_OK)
+        return s;
+    return stack_begun(st, trustm_tl_start(&st->tl, apdu, apdu_len, rsp, rsp_size, now_us));
+}
+
+trustm_status_t trustm_stack_start_sink(trustm_stack_t *st, const trustm_gather_t *g, uint32_t expect_us,
+                                        const trustm_rsp_sink_t *sink, uint64_t now_us)
+{
+    if (st == NULL || g == NULL || g->len == 0 || sink == NULL || sink->put == NULL)
+        return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_PARAM);
+    trustm_status_t s = stack_ready(st, expect_us, now_us);
+    if (s != TRUSTM_OK)
+        return s;
+    return stack_begun(st, trustm_tl_start_sink(&st->tl, g, sink, now_us));
 }
 
 trustm_status_t trustm_stack_start_control(trustm_stack_t *st, uint64_t now_us)
 {
     if (st == NULL)
         return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_PARAM);
-    return stack_begin(st, NULL, 0, 0, NULL, 0, now_us);
+    trustm_status_t s = stack_ready(st, 0, now_us);
+    if (s != TRUSTM_OK)
+        return s;
+    return stack_begun(st, trustm_tl_start(&st->tl, NULL, 0, NULL, 0, now_us));
 }
 
 /* Errors after which the chip cannot be reached or the link cannot be recovered. */

@@ -47,8 +47,10 @@ static void tl_copy_message(const trustm_tl_t *tl, size_t pos, uint8_t *out, siz
         *out++ = tl->msg.hdr[pos++];
         n--;
     }
-    if (n > 0)
+    if (n > 0 && tl->msg.body != NULL)
         memcpy(out, tl->msg.body + (pos - tl->msg.hdr_len), n);
+    else if (n > 0)
+        trustm_gather_copy(tl->msg.gather, pos - tl->msg.hdr_len, out, n);
 }
 
 static size_t tl_payload_max(const trustm_tl_t *tl)
@@ -126,16 +128,37 @@ static void tl_recv(trustm_tl_t *tl)
     trustm_dl_recv_start(tl->dl, tl_deadline(tl));
 }
 
-/* The message body may share its buffer with the response (the device layer's one APDU buffer):
- * once response bytes have been written over it, it cannot be sent again. (A presentation layer
- * that re-reads the APDU -- the Shielded Connection re-encrypts it for a resend -- does so only
- * after answers that carried no body, see trustm_pl_shield.c.) */
+static bool tl_overlap(const uint8_t *p, size_t n, const uint8_t *q, size_t m)
+{
+    uintptr_t b = (uintptr_t)p, r = (uintptr_t)q;
+    return n > 0 && m > 0 && r < b + n && b < r + m;
+}
+
+/* Whether [p, p + n) may have been written by the response: bytes went to a sink (which may write
+ * anywhere the caller let it), into the caller's flat buffer, or into the PL's rx_buf. */
+static bool tl_meets_rsp(const trustm_tl_t *tl, const uint8_t *p, size_t n)
+{
+    if (tl->sink.put != NULL && tl->rsp_hw > 0)
+        return n > 0;
+    return tl_overlap(p, n, tl->caller_rsp, tl->rsp_hw) || tl_overlap(p, n, tl->msg.rx_buf, tl->rx_hw);
+}
+
+/* The message body may share memory with the response (a caller encrypting in place, in == out;
+ * a flat APDU in the response buffer): once response bytes have been written over any part of
+ * it -- the flat body, or the inline bytes or a reference of a gather list -- it cannot be sent
+ * again. (A presentation layer that re-reads the APDU -- the Shielded Connection re-encrypts it
+ * for a resend -- does so only after answers that carried no body, see trustm_pl_shield.c.) */
 static bool tl_body_overwritten(const trustm_tl_t *tl)
 {
-    if (tl->rsp_hw == 0 || tl->msg.body_len == 0)
+    if ((tl->rsp_hw == 0 && tl->rx_hw == 0) || tl->msg.body_len == 0)
         return false;
-    uintptr_t b = (uintptr_t)tl->msg.body, r = (uintptr_t)tl->caller_rsp;
-    return r < b + tl->msg.body_len && b < r + tl->rsp_hw;
+    if (tl->msg.body != NULL)
+        return tl_meets_rsp(tl, tl->msg.body, tl->msg.body_len);
+    const trustm_gather_t *g = tl->msg.gather;
+    bool met = tl_meets_rsp(tl, g->inl, g->inl_len);
+    for (size_t k = 0; k < g->nref; k++)
+        met = met || tl_meets_rsp(tl, g->ref[k].p, g->ref[k].len);
+    return met;
 }
 
 /* Ask the PL for the next message of the exchange and start sending it. */
@@ -143,36 +166,58 @@ static trustm_status_t tl_begin_message(trustm_tl_t *tl)
 {
     memset(&tl->msg, 0, sizeof tl->msg);
     tl->msg.body = tl->apdu;
+    tl->msg.gather = tl->apdu_g;
     tl->msg.body_len = tl->apdu_len;
     trustm_status_t s = tl->pl->tx_begin(tl->pl_ctx, tl->apdu, tl->apdu_len, &tl->msg);
     if (s != TRUSTM_OK)
         return s;
     if (tl->msg.hdr_len > TRUSTM_PL_HDR_MAX || tl->msg.rx_hdr_len > TRUSTM_PL_HDR_MAX ||
-        (tl->msg.body == NULL && tl->msg.body_len > 0) || tl->msg.hdr_len + tl->msg.body_len == 0)
+        (tl->msg.body == NULL && tl->msg.body_len > 0 &&
+         (tl->msg.gather == NULL || tl->msg.body_len > tl->msg.gather->len)) ||
+        tl->msg.hdr_len + tl->msg.body_len == 0)
         return TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_INTERNAL);
+    tl->rx_hw = 0; /* a new message: what the PL received before is consumed */
     if (tl_body_overwritten(tl))
         return TL_ERR(TRUSTM_BASE_PROTOCOL);
     tl->tx_pos = 0;
     tl->resent = false;
     tl->error_sent = false;
-    tl->rsp = tl->msg.rx_buf != NULL ? tl->msg.rx_buf : tl->caller_rsp;
-    tl->rsp_size = tl->msg.rx_buf != NULL ? tl->msg.rx_size : tl->caller_rsp_size;
     tl_sink_reset(tl);
     tl_send_next(tl);
     return TRUSTM_OK;
+}
+
+/* The message and the response's destination are set: start. */
+static trustm_status_t tl_start(trustm_tl_t *tl, uint64_t now_us)
+{
+    tl->rsp_hw = 0;
+    tl->deadline = now_us + tl->exchange_timeout_us;
+    tl->result = TRUSTM_IN_PROGRESS;
+    return tl_begin_message(tl);
 }
 
 trustm_status_t trustm_tl_start(trustm_tl_t *tl, const uint8_t *apdu, size_t apdu_len, uint8_t *rsp, size_t rsp_size,
                                 uint64_t now_us)
 {
     tl->apdu = apdu;
+    tl->apdu_g = NULL;
     tl->apdu_len = apdu_len;
     tl->caller_rsp = rsp;
     tl->caller_rsp_size = rsp_size;
-    tl->rsp_hw = 0;
-    tl->deadline = now_us + tl->exchange_timeout_us;
-    tl->result = TRUSTM_IN_PROGRESS;
-    return tl_begin_message(tl);
+    memset(&tl->sink, 0, sizeof tl->sink);
+    return tl_start(tl, now_us);
+}
+
+trustm_status_t trustm_tl_start_sink(trustm_tl_t *tl, const trustm_gather_t *g, const trustm_rsp_sink_t *sink,
+                                     uint64_t now_us)
+{
+    tl->apdu = NULL;
+    tl->apdu_g = g;
+    tl->apdu_len = g->len;
+    tl->caller_rsp = NULL;
+    tl->caller_rsp_size = 0;
+    tl->sink = *sink;
+    return tl_start(tl, now_us);
 }
 
 void trustm_tl_cancel(trustm_tl_t *tl)
@@ -181,20 +226,39 @@ void trustm_tl_cancel(trustm_tl_t *tl)
     tl->state = TL_ST_IDLE;
 }
 
+/* Copy what fits of [pos, pos + n) into buf[0..size); returns the new high-water mark. */
+static size_t tl_put(uint8_t *buf, size_t size, size_t hw, size_t pos, const uint8_t *p, size_t n)
+{
+    if (n == 0 || pos >= size)
+        return hw;
+    size_t k = n < size - pos ? n : size - pos;
+    memcpy(buf + pos, p, k);
+    return pos + k > hw ? pos + k : hw;
+}
+
+/* Response APDU bytes [pos, pos + n) for the caller: its sink, or what fits of its buffer. */
+static void tl_deliver(trustm_tl_t *tl, size_t pos, const uint8_t *p, size_t n)
+{
+    if (tl->sink.put == NULL) {
+        tl->rsp_hw = tl_put(tl->caller_rsp, tl->caller_rsp_size, tl->rsp_hw, pos, p, n);
+    } else if (n > 0) {
+        tl->sink.put(tl->sink.ctx, pos, p, n);
+        if (pos + n > tl->rsp_hw)
+            tl->rsp_hw = pos + n;
+    }
+}
+
 static void tl_sink_append(trustm_tl_t *tl, const uint8_t *p, size_t n)
 {
     while (n > 0 && tl->rx_hdr_len < tl->msg.rx_hdr_len) {
         tl->rx_hdr[tl->rx_hdr_len++] = *p++;
         n--;
     }
-    if (n > 0 && tl->rsp_len < tl->rsp_size) {
-        size_t room = tl->rsp_size - tl->rsp_len;
-        size_t k = n < room ? n : room;
-        memcpy(tl->rsp + tl->rsp_len, p, k);
-        if (tl->rsp == tl->caller_rsp && tl->rsp_len + k > tl->rsp_hw)
-            tl->rsp_hw = tl->rsp_len + k;
-    }
-    tl->rsp_len += n; /* may exceed rsp_size: the rest is drained and reported at the end */
+    if (tl->msg.rx_buf != NULL)
+        tl->rx_hw = tl_put(tl->msg.rx_buf, tl->msg.rx_size, tl->rx_hw, tl->rsp_len, p, n);
+    else
+        tl_deliver(tl, tl->rsp_len, p, n);
+    tl->rsp_len += n; /* may exceed the buffer: the rest is drained and reported at the end */
 }
 
 static bool tl_chain_allowed(uint8_t prev, uint8_t chain)
@@ -215,25 +279,50 @@ static void tl_violation(trustm_tl_t *tl)
     tl_send_error_packet(tl);
 }
 
-static void tl_complete(trustm_tl_t *tl)
+/* The caller's flat buffer cannot hold n response bytes (a sink bounds itself). */
+static bool tl_overflow(const trustm_tl_t *tl, size_t n)
 {
-    if (tl->rsp_len > tl->rsp_size) {
+    return tl->sink.put == NULL && n > tl->caller_rsp_size;
+}
+
+#if defined(__GNUC__)
+#define TL_NOINLINE __attribute__((noinline))
+#else
+#define TL_NOINLINE
+#endif
+
+/* Out of line where the compiler allows: its locals stay out of trustm_tl_next_io's frame,
+ * which is on the deepest call path (down to a data-link resend). */
+static TL_NOINLINE void tl_complete(trustm_tl_t *tl)
+{
+    uint8_t *rx = tl->msg.rx_buf;
+    if (rx != NULL ? tl->rsp_len > tl->msg.rx_size : tl_overflow(tl, tl->rsp_len)) {
         tl_finish(tl, TL_ERR(TRUSTM_BASE_BUFFER_TOO_SMALL));
         return;
     }
     size_t apdu_len = tl->rsp_len;
-    trustm_status_t s = tl->pl->rx_end(tl->pl_ctx, tl->rx_hdr, tl->rx_hdr_len, tl->rsp, tl->rsp_len, &apdu_len);
+    uint8_t *body = rx != NULL ? rx : tl->sink.put == NULL ? tl->caller_rsp : NULL;
+    trustm_status_t s = tl->pl->rx_end(tl->pl_ctx, tl->rx_hdr, tl->rx_hdr_len, body, tl->rsp_len, &apdu_len);
     if (s == TRUSTM_IN_PROGRESS) { /* the PL goes on with another message */
         s = tl_begin_message(tl);
         if (s != TRUSTM_OK)
             tl_finish(tl, s);
         return;
     }
-    if (s == TRUSTM_OK && tl->rsp != tl->caller_rsp)
-        apdu_len = 0; /* a control answer: nothing for the caller */
     if (s == TRUSTM_OK && apdu_len > tl->rsp_len)
         s = TRUSTM_STATUS(TRUSTM_LAYER_PL, TRUSTM_BASE_INTERNAL);
-    if (s == TRUSTM_OK)
+    if (s == TRUSTM_OK && rx != NULL && !tl->msg.rx_deliver)
+        apdu_len = 0; /* a control answer: nothing for the caller */
+    if (s == TRUSTM_OK && rx != NULL && tl->msg.rx_deliver) {
+        /* a record the PL verified (and decrypted) in its own buffer: now the caller's */
+        if (tl_overflow(tl, apdu_len))
+            s = TL_ERR(TRUSTM_BASE_BUFFER_TOO_SMALL);
+        else
+            tl_deliver(tl, 0, rx, apdu_len);
+    }
+    if (rx != NULL && tl->msg.rx_deliver)
+        trustm_wipe(rx, tl->rx_hw);
+    if (s == TRUSTM_OK || s == TL_ERR(TRUSTM_BASE_BUFFER_TOO_SMALL))
         tl->rsp_len = apdu_len;
     tl_finish(tl, s);
 }

@@ -4,7 +4,10 @@
  * exposes the stack interface (trustm_stack.h) that the service API drives.
  *
  * Builders: (inputs..., flags, out, out_size, *out_len) -> TRUSTM_OK, or CMD BUFFER_TOO_SMALL /
- * BAD_PARAM. By default command codes carry the flush bit (0x80 | code, as the vendor host);
+ * BAD_PARAM. Each exists as trustm_cmd_X_put(w, inputs..., flags) too, writing into a fresh
+ * writer: over a flat buffer, or in gather mode (trustm_bytes.h), where the large inputs are
+ * referenced, not copied -- the form the service API uses (no APDU buffer in the device).
+ * By default command codes carry the flush bit (0x80 | code, as the vendor host);
  * TRUSTM_CMD_FLAG_PLAIN selects the plain codes the datasheet logs use (0x70, 0x01, ...).
  * Parsers check every length: a response whose OutLen disagrees with its size, or whose Sta
  * is neither 00 nor FF, is CMD BAD_RESPONSE. Sta FF gives TRUSTM_DEVICE_ERR(0) ("the chip
@@ -18,6 +21,7 @@
 
 #include "trustm/trustm_status.h"
 #include "trustm_apdu.h"
+#include "trustm_bytes.h"
 #include "trustm_stack.h"
 
 #define TRUSTM_CMD_FLAG_PLAIN 0x01u /* plain command codes (no "flush last error" bit) */
@@ -57,6 +61,9 @@ trustm_status_t trustm_cmd_last_error_encode(uint8_t *out, size_t out_size, size
 /* Generic response check: OK (Sta 00, *r filled), TRUSTM_CMD_STA_FAILED (Sta FF), or
  * CMD BAD_RESPONSE. */
 trustm_status_t trustm_cmd_response_decode(const uint8_t *rsp, size_t rsp_len, trustm_apdu_rsp_t *r);
+/* The same from the response's first head_len (>= 4) bytes, for a response of rsp_len bytes in
+ * all whose OutData went elsewhere: OK, TRUSTM_CMD_STA_FAILED or CMD BAD_RESPONSE. */
+trustm_status_t trustm_cmd_response_head_decode(const uint8_t *head, size_t head_len, size_t rsp_len);
 /* OpenApplication / CloseApplication(0): success carries no data. */
 trustm_status_t trustm_cmd_no_data_decode(const uint8_t *rsp, size_t rsp_len);
 /* CloseApplication(1): exactly 8 bytes of context handle. */
@@ -171,5 +178,43 @@ trustm_status_t trustm_cmd_derive_key_encode(uint8_t param, uint16_t secret_oid,
                                              const uint8_t *d2, size_t l2, const uint8_t *info, size_t info_len,
                                              uint16_t key_len, uint16_t session_oid, unsigned flags, uint8_t *out,
                                              size_t out_size, size_t *out_len);
+
+/* ---- the same builders over a writer (see above) ---- */
+trustm_status_t trustm_cmd_open_application_put(trustm_wbuf_t *w, uint8_t param, const uint8_t *handle, unsigned flags);
+trustm_status_t trustm_cmd_close_application_put(trustm_wbuf_t *w, uint8_t param, unsigned flags);
+trustm_status_t trustm_cmd_get_data_put(trustm_wbuf_t *w, uint16_t oid, uint16_t offset, uint16_t length,
+                                        unsigned flags);
+trustm_status_t trustm_cmd_get_metadata_put(trustm_wbuf_t *w, uint16_t oid, unsigned flags);
+trustm_status_t trustm_cmd_last_error_put(trustm_wbuf_t *w);
+trustm_status_t trustm_cmd_set_data_put(trustm_wbuf_t *w, uint8_t param, uint16_t oid, uint16_t offset,
+                                        const uint8_t *data, size_t len, unsigned flags);
+trustm_status_t trustm_cmd_random_put(trustm_wbuf_t *w, uint8_t param, uint16_t len, uint16_t session_oid,
+                                      const uint8_t *opt, size_t opt_len, unsigned flags);
+trustm_status_t trustm_cmd_hash_put(trustm_wbuf_t *w, uint8_t seq, const uint8_t *data, size_t len, uint16_t from_oid,
+                                    uint16_t oid_offset, uint16_t oid_len, const uint8_t *ctx_in, size_t ctx_len,
+                                    int export_ctx, unsigned flags);
+trustm_status_t trustm_cmd_sym_put(trustm_wbuf_t *w, int decrypt, uint8_t mode, uint16_t key_oid, uint8_t seq,
+                                   const uint8_t *data, size_t len, const uint8_t *iv, size_t iv_len, unsigned flags);
+trustm_status_t trustm_cmd_hmac_verify_put(trustm_wbuf_t *w, uint8_t mode, uint16_t autoref_oid, uint16_t session_oid,
+                                           const uint8_t *input, size_t input_len, const uint8_t *mac, size_t mac_len,
+                                           unsigned flags);
+trustm_status_t trustm_cmd_auto_clear_put(trustm_wbuf_t *w, uint8_t mode, uint16_t autoref_oid, unsigned flags);
+trustm_status_t trustm_cmd_gen_sym_key_put(trustm_wbuf_t *w, uint8_t alg, uint16_t key_oid, uint8_t usage,
+                                           unsigned flags);
+trustm_status_t trustm_cmd_gen_key_pair_put(trustm_wbuf_t *w, uint8_t alg, uint16_t key_oid, uint8_t usage,
+                                            unsigned flags);
+trustm_status_t trustm_cmd_calc_sign_put(trustm_wbuf_t *w, uint8_t scheme, const uint8_t *digest, size_t digest_len,
+                                         uint16_t key_oid, unsigned flags);
+trustm_status_t trustm_cmd_verify_sign_put(trustm_wbuf_t *w, uint8_t scheme, const uint8_t *digest, size_t digest_len,
+                                           const uint8_t *sig, size_t sig_len, uint16_t cert_oid, uint8_t alg,
+                                           const uint8_t *pub, size_t pub_len, unsigned flags);
+trustm_status_t trustm_cmd_encrypt_asym_put(trustm_wbuf_t *w, const uint8_t *msg, size_t msg_len, uint16_t session_oid,
+                                            uint16_t cert_oid, uint8_t alg, const uint8_t *pub, size_t pub_len,
+                                            unsigned flags);
+trustm_status_t trustm_cmd_decrypt_asym_put(trustm_wbuf_t *w, const uint8_t *ct, size_t ct_len, uint16_t key_oid,
+                                            uint16_t session_oid, unsigned flags);
+trustm_status_t trustm_cmd_derive_key_put(trustm_wbuf_t *w, uint8_t param, uint16_t secret_oid, const uint8_t *d1,
+                                          size_t l1, const uint8_t *d2, size_t l2, const uint8_t *info, size_t info_len,
+                                          uint16_t key_len, uint16_t session_oid, unsigned flags);
 
 #endif

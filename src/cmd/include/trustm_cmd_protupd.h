@@ -22,4 +22,7 @@
 trustm_status_t trustm_cmd_protupd_encode(uint8_t phase, uint8_t param, const uint8_t *data, size_t len, unsigned flags,
                                           uint8_t *out, size_t out_size, size_t *out_len);
 
+trustm_status_t trustm_cmd_protupd_put(trustm_wbuf_t *w, uint8_t phase, uint8_t param, const uint8_t *data, size_t len,
+                                       unsigned flags);
+
 #endif

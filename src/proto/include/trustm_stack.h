@@ -22,7 +22,8 @@
  *   composition and drivers                                   trustm_stack.c, trustm_pump.c
  *
  * Memory: every buffer lives in trustm_stack_t (frame buffers of TRUSTM_DL_FRAME_MAX) or is
- * borrowed from the caller for the duration of one exchange (APDU and response buffer).
+ * borrowed from the caller for the duration of one exchange (APDU and response buffer, or the
+ * APDU as a gather list and a response sink: trustm_stack_start_sink).
  * Members of the structs below are private by convention.
  */
 #ifndef TRUSTM_STACK_H
@@ -35,6 +36,7 @@
 #include "trustm/trustm_io.h"
 #include "trustm/trustm_stats.h"
 #include "trustm/trustm_status.h"
+#include "trustm_bytes.h"
 #include "trustm_frame.h"
 
 #ifdef __cplusplus
@@ -98,19 +100,37 @@ typedef struct trustm_pl_msg {
     uint8_t hdr_len;                /* <= TRUSTM_PL_HDR_MAX                                    */
     uint8_t rx_hdr_len;             /* leading response bytes that go to the PL, not the caller */
     const uint8_t *body;            /* the APDU, or a PL-owned buffer (e.g. ciphertext || tag) */
+    const trustm_gather_t *gather;  /* the APDU as a gather list (body NULL): set by the
+                                     * transport for a gathered APDU; body_len bytes of it */
     size_t body_len;
     uint8_t *rx_buf; /* if set: the response body goes here (PL-owned), not to  */
     size_t rx_size;  /* the caller's buffer (handshake and control answers)     */
+    bool rx_deliver; /* with rx_buf: after rx_end, the transport delivers the APDU (rx_buf[0..
+                      * apdu_len), e.g. decrypted in place) to the caller and wipes rx_buf */
 } trustm_pl_msg_t;
+
+/* Where a response APDU goes when the caller has no buffer for it whole: put() receives byte
+ * ranges at their offset in the APDU, in order; pos 0 again means the response starts over (a
+ * chip that sends it again). Bounds are the sink's business: the transport reports the length
+ * (trustm_stack_rsp_len), never BUFFER_TOO_SMALL. */
+typedef struct trustm_rsp_sink {
+    void (*put)(void *ctx, size_t pos, const uint8_t *p, size_t n);
+    void *ctx;
+} trustm_rsp_sink_t;
 
 /*
  * Per-exchange hooks between transport and APDU (the presentation-layer seam).
  *   tx_begin  describe the message for this APDU in *msg (body = apdu unless the PL
- *             substitutes its own buffer, which must stay valid until the exchange ends)
+ *             substitutes its own buffer, which must stay valid until the exchange ends); a
+ *             gathered APDU (trustm_stack_start_gather) comes as apdu NULL, msg->gather set,
+ *             msg->body NULL: the PL reads it with trustm_gather_copy
  *   rx_end    the whole response arrived: the first rx_hdr_len bytes in hdr (hdr_len is smaller
- *             when the response was shorter), the rest in the caller's response buffer
- *             body[0..body_len); the PL may transform the body in place (e.g. decrypt) and sets
- *             *apdu_len to the length of the response APDU delivered to the caller
+ *             when the response was shorter), the rest in body[0..body_len): the PL's rx_buf,
+ *             or the caller's flat response buffer, or NULL when it went to a caller's sink
+ *             (trustm_rsp_sink_t: already delivered; a PL that must transform or check the body
+ *             before the caller sees it receives it into its own rx_buf, with rx_deliver); the
+ *             PL may transform its rx_buf in place (e.g. decrypt) and sets *apdu_len to the
+ *             length of the response APDU for the caller
              rx_end may return TRUSTM_IN_PROGRESS: the exchange goes on with another message
  *             (tx_begin is called again with the same APDU): handshake steps before a record,
  *             an alert-triggered resend, an integrity alert of our own
@@ -247,18 +267,19 @@ typedef struct trustm_tl {
     trustm_dl_t *dl;
     const trustm_pl_ops_t *pl;
     void *pl_ctx;
-    const uint8_t *apdu; /* the exchange's APDU (tx_begin gets it again for each message) */
+    const uint8_t *apdu;           /* the exchange's APDU (tx_begin gets it again for each message) */
+    const trustm_gather_t *apdu_g; /* or the APDU as a gather list (apdu NULL) */
     size_t apdu_len;
-    uint8_t *caller_rsp; /* the caller's response buffer */
+    uint8_t *caller_rsp; /* the caller's flat response buffer (sink.put NULL) */
     size_t caller_rsp_size;
-    size_t tx_pos;   /* bytes of the message already sent and acknowledged */
-    size_t tx_chunk; /* message bytes in the packet being sent */
-    /* response sink: hdr part then body */
-    uint8_t *rsp;
-    size_t rsp_size;
-    size_t rsp_len;      /* response bytes received (> rsp_size: overflow); after rx_end the
-                        * response APDU length */
-    size_t rsp_hw;       /* bytes written into the caller's response buffer (wipe bound) */
+    trustm_rsp_sink_t sink; /* or the caller's response sink */
+    size_t tx_pos;          /* bytes of the message already sent and acknowledged */
+    size_t tx_chunk;        /* message bytes in the packet being sent */
+    /* response: hdr part (rx_hdr) then body (the PL's rx_buf, or the caller's buffer / sink) */
+    size_t rsp_len;      /* response bytes received (> the buffer: overflow); after rx_end the
+                     * response APDU length */
+    size_t rsp_hw;       /* bytes delivered to the caller (flat: written into its buffer) */
+    size_t rx_hw;        /* bytes written into the PL's rx_buf by the current message */
     uint64_t deadline;   /* overall end of the exchange */
     trustm_pl_msg_t msg; /* message to send: hdr || body */
     uint32_t exchange_timeout_us;
@@ -312,6 +333,13 @@ trustm_status_t trustm_stack_open_start(trustm_stack_t *st, trustm_stack_reset_t
 trustm_status_t trustm_stack_start(trustm_stack_t *st, const uint8_t *apdu, size_t apdu_len, uint32_t expect_us,
                                    uint8_t *rsp, size_t rsp_size, uint64_t now_us);
 
+/* The same with the APDU as a gather list (trustm_bytes.h), rendered frame by frame from it, and
+ * the response into a sink: no buffer holds either whole. g, what it references and the sink
+ * are borrowed until the exchange ends. Once response bytes went to the sink the message is
+ * not sent again (TL PROTOCOL): the sink may write over referenced inputs (in == out). */
+trustm_status_t trustm_stack_start_sink(trustm_stack_t *st, const trustm_gather_t *g, uint32_t expect_us,
+                                        const trustm_rsp_sink_t *sink, uint64_t now_us);
+
 /* Begin a presentation-layer control exchange armed beforehand (e.g. context save/restore):
  * tx_begin is called with no APDU. */
 trustm_status_t trustm_stack_start_control(trustm_stack_t *st, uint64_t now_us);
@@ -333,7 +361,7 @@ void trustm_stack_wipe(trustm_stack_t *st);
 
 bool trustm_stack_is_busy(const trustm_stack_t *st);
 size_t trustm_stack_rsp_len(const trustm_stack_t *st);
-/* Bytes the last exchange wrote into the caller's response buffer (what a wipe must cover). */
+/* Bytes the last exchange delivered to the caller (flat buffer: what a wipe must cover). */
 size_t trustm_stack_rsp_written(const trustm_stack_t *st);
 uint16_t trustm_stack_frame_size(const trustm_stack_t *st);
 uint16_t trustm_stack_max_scl_khz(const trustm_stack_t *st);
