@@ -540,16 +540,19 @@ static trustm_status_t op_complete(dev_impl_t *d, trustm_status_t s)
 trustm_status_t trustm_op_next_io(trustm_device_t *dev, trustm_io_t *io)
 {
     dev_impl_t *d = checked(dev);
-    if (io != NULL)
-        memset(io, 0, sizeof *io);
-    if (d == NULL || io == NULL)
+    if (io == NULL)
         return API_ERR(TRUSTM_BASE_BAD_PARAM);
-    if (d->phase == PH_IDLE)
-        return API_ERR(TRUSTM_BASE_BAD_SEQUENCE);
+    if (d == NULL || d->phase == PH_IDLE) { /* below, each path clears io (the stack's next_io too) */
+        memset(io, 0, sizeof *io);
+        return d == NULL ? API_ERR(TRUSTM_BASE_BAD_PARAM) : API_ERR(TRUSTM_BASE_BAD_SEQUENCE);
+    }
     for (;;) {
-        if (d->phase == PH_DONE)
+        if (d->phase == PH_DONE) {
+            memset(io, 0, sizeof *io);
             return op_complete(d, d->result);
+        }
         if (d->phase == PH_WAIT) {
+            memset(io, 0, sizeof *io);
             if (!trustm_time_reached(dev_now(d), d->wait_until)) {
                 io->kind = TRUSTM_IO_WAIT;
                 io->until_us = d->wait_until;
