@@ -363,18 +363,25 @@ static trustm_status_t op_last_error(dev_impl_t *d)
     return op_exchange(d, op_build(d, true), PH_LAST_ERROR);
 }
 
-/* Build and send the next command of the sequence operation. */
+/* Build and send the next command of the sequence operation (fresh: the sequence was just
+ * set up by op_seq_init, nothing to reset). */
+static trustm_status_t op_seq_send_fresh(dev_impl_t *d)
+{
+    return op_exchange(d, op_build(d, false), PH_CMD);
+}
+
 static trustm_status_t op_seq_send(dev_impl_t *d)
 {
     d->seq.wait_us = 0;
     rsp_reset(&d->seq.rsp, false);
-    return op_exchange(d, op_build(d, false), PH_CMD);
+    return op_seq_send_fresh(d);
 }
 
 /* Set up the sequence of the current operation (no I/O). */
 static void op_seq_init(dev_impl_t *d, const api_op_ops_t *ops, const void *state, size_t state_size)
 {
     memset(&d->seq, 0, sizeof d->seq);
+    d->seq.rsp.cur = API_RSP_OUTS; /* as rsp_reset leaves it */
     d->seq.ops = ops;
     d->seq.cmd_flags = d->cmd_flags;
     d->seq.shared = &d->shared;
@@ -703,7 +710,7 @@ trustm_status_t api_op_start_ex(trustm_device_t *dev, const api_op_ops_t *ops, c
     if (!ops->sym_sequence)
         d->shared.sym_open = 0; /* another command ends an open symmetric sequence */
     op_seq_init(d, ops, state, state_size);
-    return op_launch(d, op_seq_send(d));
+    return op_launch(d, op_seq_send_fresh(d));
 }
 
 api_shared_t *api_shared(trustm_device_t *dev)

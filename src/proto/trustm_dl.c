@@ -431,8 +431,10 @@ trustm_status_t trustm_dl_next_io(trustm_dl_t *dl, trustm_io_t *io)
             memset(io, 0, sizeof *io);
             return dl->result;
         }
-        if (dl->op == DL_OP_IDLE)
+        if (dl->op == DL_OP_IDLE) {
+            memset(io, 0, sizeof *io);
             return DL_ERR(TRUSTM_BASE_BAD_SEQUENCE);
+        }
         /* a send starts here with its first write (no PHY operation before it) */
         trustm_status_t s = dl->state == DL_ST_TX_START ? TRUSTM_OK : trustm_phy_next_io(dl->phy, io);
         if (s == TRUSTM_IN_PROGRESS)

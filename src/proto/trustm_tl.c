@@ -402,8 +402,10 @@ trustm_status_t trustm_tl_next_io(trustm_tl_t *tl, trustm_io_t *io)
             memset(io, 0, sizeof *io);
             return tl->result;
         }
-        if (tl->state == TL_ST_IDLE)
+        if (tl->state == TL_ST_IDLE) {
+            memset(io, 0, sizeof *io);
             return TL_ERR(TRUSTM_BASE_BAD_SEQUENCE);
+        }
         trustm_status_t s = trustm_dl_next_io(tl->dl, io);
         if (s == TRUSTM_IN_PROGRESS)
             return s;
