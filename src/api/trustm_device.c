@@ -319,10 +319,8 @@ static trustm_status_t rsp_check(const api_rsp_t *r, size_t total)
  * the frame buffers. Called when an operation ends, on success, on error and on abort. */
 static void op_wipe(dev_impl_t *d)
 {
-    rsp_reset(&d->seq.rsp, false);
-    if (d->seq.ops != NULL) /* the only user of the operation state */
-        trustm_wipe(&d->seq.st, sizeof d->seq.st);
-    d->seq.ops = NULL;
+    trustm_wipe(&d->seq, sizeof d->seq); /* the response bookkeeping and the operation state at once */
+    d->seq.rsp.cur = API_RSP_OUTS;       /* as rsp_reset leaves it */
     trustm_wipe(d->cmd_inl, d->cmd.inl_len);
     memset(&d->cmd, 0, sizeof d->cmd);
     trustm_stack_wipe(&d->stack);
