@@ -373,7 +373,9 @@ static void tl_on_packet(trustm_tl_t *tl, const uint8_t *pkt, size_t len)
     tl_recv(tl);
 }
 
-static void tl_on_dl_done(trustm_tl_t *tl, trustm_status_t s)
+/* Out of line: its locals stay off the frame of trustm_tl_next_io, which lies on the deepest
+ * call path (down through the DL to the refill of a retransmission). */
+static TL_NOINLINE void tl_on_dl_done(trustm_tl_t *tl, trustm_status_t s)
 {
     const uint8_t *pkt;
     size_t len;
