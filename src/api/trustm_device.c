@@ -319,10 +319,8 @@ static trustm_status_t rsp_check(const api_rsp_t *r, size_t total)
  * the frame buffers. Called when an operation ends, on success, on error and on abort. */
 static void op_wipe(dev_impl_t *d)
 {
-    rsp_reset(&d->seq.rsp, false);
-    if (d->seq.ops != NULL) /* the only user of the operation state */
-        trustm_wipe(&d->seq.st, sizeof d->seq.st);
-    d->seq.ops = NULL;
+    trustm_wipe(&d->seq, sizeof d->seq); /* the response bookkeeping and the operation state at once */
+    d->seq.rsp.cur = API_RSP_OUTS;       /* as rsp_reset leaves it */
     trustm_wipe(d->cmd_inl, d->cmd.inl_len);
     memset(&d->cmd, 0, sizeof d->cmd);
     trustm_stack_wipe(&d->stack);
@@ -363,18 +361,25 @@ static trustm_status_t op_last_error(dev_impl_t *d)
     return op_exchange(d, op_build(d, true), PH_LAST_ERROR);
 }
 
-/* Build and send the next command of the sequence operation. */
+/* Build and send the next command of the sequence operation (fresh: the sequence was just
+ * set up by op_seq_init, nothing to reset). */
+static trustm_status_t op_seq_send_fresh(dev_impl_t *d)
+{
+    return op_exchange(d, op_build(d, false), PH_CMD);
+}
+
 static trustm_status_t op_seq_send(dev_impl_t *d)
 {
     d->seq.wait_us = 0;
     rsp_reset(&d->seq.rsp, false);
-    return op_exchange(d, op_build(d, false), PH_CMD);
+    return op_seq_send_fresh(d);
 }
 
 /* Set up the sequence of the current operation (no I/O). */
 static void op_seq_init(dev_impl_t *d, const api_op_ops_t *ops, const void *state, size_t state_size)
 {
     memset(&d->seq, 0, sizeof d->seq);
+    d->seq.rsp.cur = API_RSP_OUTS; /* as rsp_reset leaves it */
     d->seq.ops = ops;
     d->seq.cmd_flags = d->cmd_flags;
     d->seq.shared = &d->shared;
@@ -540,16 +545,19 @@ static trustm_status_t op_complete(dev_impl_t *d, trustm_status_t s)
 trustm_status_t trustm_op_next_io(trustm_device_t *dev, trustm_io_t *io)
 {
     dev_impl_t *d = checked(dev);
-    if (io != NULL)
-        memset(io, 0, sizeof *io);
-    if (d == NULL || io == NULL)
+    if (io == NULL)
         return API_ERR(TRUSTM_BASE_BAD_PARAM);
-    if (d->phase == PH_IDLE)
-        return API_ERR(TRUSTM_BASE_BAD_SEQUENCE);
+    if (d == NULL || d->phase == PH_IDLE) { /* below, each path clears io (the stack's next_io too) */
+        memset(io, 0, sizeof *io);
+        return d == NULL ? API_ERR(TRUSTM_BASE_BAD_PARAM) : API_ERR(TRUSTM_BASE_BAD_SEQUENCE);
+    }
     for (;;) {
-        if (d->phase == PH_DONE)
+        if (d->phase == PH_DONE) {
+            memset(io, 0, sizeof *io);
             return op_complete(d, d->result);
+        }
         if (d->phase == PH_WAIT) {
+            memset(io, 0, sizeof *io);
             if (!trustm_time_reached(dev_now(d), d->wait_until)) {
                 io->kind = TRUSTM_IO_WAIT;
                 io->until_us = d->wait_until;
@@ -700,7 +708,7 @@ trustm_status_t api_op_start_ex(trustm_device_t *dev, const api_op_ops_t *ops, c
     if (!ops->sym_sequence)
         d->shared.sym_open = 0; /* another command ends an open symmetric sequence */
     op_seq_init(d, ops, state, state_size);
-    return op_launch(d, op_seq_send(d));
+    return op_launch(d, op_seq_send_fresh(d));
 }
 
 api_shared_t *api_shared(trustm_device_t *dev)

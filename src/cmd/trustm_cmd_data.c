@@ -5,10 +5,13 @@ static trustm_status_t get_data_put(trustm_wbuf_t *w, uint8_t param, uint16_t oi
                                     uint16_t length, unsigned flags)
 {
     cmd_begin(w, TRUSTM_CMD_GET_DATA_OBJECT, param, flags);
-    trustm_wbuf_be16(w, oid);
-    if (with_range) {
-        trustm_wbuf_be16(w, offset);
-        trustm_wbuf_be16(w, length);
+    uint8_t *p = trustm_wbuf_reserve(w, with_range ? 6u : 2u); /* the fixed-size fields at once */
+    if (p != NULL) {
+        trustm_be16_put(p, oid);
+        if (with_range) {
+            trustm_be16_put(p + 2, offset);
+            trustm_be16_put(p + 4, length);
+        }
     }
     return cmd_end(w, 6u);
 }

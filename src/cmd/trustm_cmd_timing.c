@@ -32,12 +32,13 @@ typedef struct cmd_time {
     uint16_t t[2];
 } cmd_time_t;
 
+/* The short commands first: the search is linear. */
 static const cmd_time_t cmd_times[] = {
-    {TRUSTM_CMD_OPEN_APPLICATION, 0, {T(MS(4)), 0}},
-    {TRUSTM_CMD_CLOSE_APPLICATION, 0, {T(MS(3)), 0}},
     {TRUSTM_CMD_GET_DATA_OBJECT, 0, {T(1500u), 0}},
-    {TRUSTM_CMD_SET_DATA_OBJECT, 0, {T(MS(3)), 0}},
     {TRUSTM_CMD_GET_RANDOM, 0, {T(1500u), 0}},
+    {TRUSTM_CMD_CLOSE_APPLICATION, 0, {T(MS(3)), 0}},
+    {TRUSTM_CMD_OPEN_APPLICATION, 0, {T(MS(4)), 0}},
+    {TRUSTM_CMD_SET_DATA_OBJECT, 0, {T(MS(3)), 0}},
     {TRUSTM_CMD_GEN_SYM_KEY, 0, {T(MS(5)), 0}},
     {TRUSTM_CMD_CALC_SIGN, 0, {T(MS(310)), 0}},
     {TRUSTM_CMD_VERIFY_SIGN, 0, {T(MS(40)), 0}},

@@ -10,9 +10,13 @@
 /* Start an APDU in a fresh writer (flat or gather): header with InLen patched by cmd_end(). */
 static inline void cmd_begin(trustm_wbuf_t *w, uint8_t code, uint8_t param, unsigned flags)
 {
-    trustm_wbuf_u8(w, trustm_cmd_code(code, flags));
-    trustm_wbuf_u8(w, param);
-    trustm_wbuf_be16(w, 0);
+    uint8_t *p = trustm_wbuf_reserve(w, TRUSTM_APDU_HEADER_SIZE); /* one reserve for the header */
+    if (p != NULL) {
+        p[0] = trustm_cmd_code(code, flags);
+        p[1] = param;
+        p[2] = 0; /* InLen: set by cmd_end */
+        p[3] = 0;
+    }
 }
 
 static inline void cmd_tlv(trustm_wbuf_t *w, uint8_t tag, const uint8_t *v, size_t n)

@@ -56,10 +56,11 @@ void trustm_wbuf_ref(trustm_wbuf_t *w, const uint8_t *src, size_t n)
 }
 
 /* Pieces in order: inline bytes up to ref[0].at, ref[0], inline bytes up to ref[1].at, ...,
- * the inline rest (one loop, few locals: it runs at the bottom of the deepest call path). */
+ * the inline rest (one loop, few locals: it runs at the bottom of the deepest call path). Each
+ * piece's share of [pos, pos + n) is copied in one tight loop. */
 void trustm_gather_copy(const trustm_gather_t *g, size_t pos, uint8_t *out, size_t n)
 {
-    size_t at = 0, ipos = 0; /* logical offset of the piece; inline bytes before it */
+    size_t ipos = 0; /* inline bytes before the piece */
     for (unsigned i = 0; n > 0 && i <= 2u * g->nref; i++) {
         const uint8_t *p;
         size_t len;
@@ -72,12 +73,14 @@ void trustm_gather_copy(const trustm_gather_t *g, size_t pos, uint8_t *out, size
             len = end - ipos;
             ipos = end;
         }
-        while (n > 0 && pos < at + len) { /* pos >= at: the pieces before were consumed */
-            *out++ = p[pos - at];         /* byte by byte: a leaf, no call, a small frame */
-            pos++;
-            n--;
+        if (pos >= len) { /* pos: offset from the start of this piece */
+            pos -= len;
+            continue;
         }
-        at += len;
+        size_t k = len - pos < n ? len - pos : n;
+        n -= k;
+        for (p += pos, pos = 0; k > 0; k--) /* no memcpy call: a leaf with a small frame */
+            *out++ = *p++;
     }
 }
 

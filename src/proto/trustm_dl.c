@@ -13,7 +13,6 @@ enum {
     DL_ST_RESYNC_WRITE, /* writing C0                              */
     DL_ST_TX_WRITE,     /* writing the data frame                  */
     DL_ST_POLL,         /* reading I2C_STATE                       */
-    DL_ST_POLL_WAIT,    /* waiting for the next poll               */
     DL_ST_RX_READ,      /* reading DATA                            */
     DL_ST_CTRL_WRITE    /* writing a control ACK / NAK             */
 };
@@ -121,12 +120,13 @@ static void dl_poll_at(trustm_dl_t *dl, uint64_t until)
 {
     if (trustm_time_reached(until, dl->deadline))
         until = dl->deadline;
-    if (trustm_time_reached(trustm_phy_now(dl->phy), until)) {
-        dl_poll(dl);
-        return;
+    dl_poll(dl);
+    if (!trustm_time_reached(dl->poll_at, until)) {
+        /* the register read itself waits: one request fewer than a wait and then the read, the
+         * same transactions at the same times */
+        dl->poll_at = until;
+        trustm_phy_not_before(dl->phy, until);
     }
-    dl->state = DL_ST_POLL_WAIT;
-    trustm_phy_wait_start(dl->phy, until);
 }
 
 void trustm_dl_send_start(trustm_dl_t *dl, size_t packet_len, uint64_t deadline)
@@ -402,9 +402,6 @@ static void dl_on_phy_done(trustm_dl_t *dl, trustm_status_t s)
         dl->misses = 0;
         dl_poll_at(dl, dl->expect_us > TRUSTM_DL_ACK_FIRST_US ? dl->sent_at : dl_first_poll(dl));
         break;
-    case DL_ST_POLL_WAIT:
-        dl_poll(dl);
-        break;
     case DL_ST_POLL:
         dl_on_state(dl);
         break;
@@ -431,8 +428,10 @@ trustm_status_t trustm_dl_next_io(trustm_dl_t *dl, trustm_io_t *io)
             memset(io, 0, sizeof *io);
             return dl->result;
         }
-        if (dl->op == DL_OP_IDLE)
+        if (dl->op == DL_OP_IDLE) {
+            memset(io, 0, sizeof *io);
             return DL_ERR(TRUSTM_BASE_BAD_SEQUENCE);
+        }
         /* a send starts here with its first write (no PHY operation before it) */
         trustm_status_t s = dl->state == DL_ST_TX_START ? TRUSTM_OK : trustm_phy_next_io(dl->phy, io);
         if (s == TRUSTM_IN_PROGRESS)

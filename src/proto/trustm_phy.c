@@ -44,6 +44,12 @@ void trustm_phy_read_start(trustm_phy_t *phy, uint8_t reg, uint8_t *buf, size_t 
     phy->rlen = (uint16_t)len;
 }
 
+void trustm_phy_not_before(trustm_phy_t *phy, uint64_t until_us)
+{
+    if (!trustm_time_reached(phy->not_before, until_us))
+        phy->not_before = until_us;
+}
+
 void trustm_phy_wait_start(trustm_phy_t *phy, uint64_t until_us)
 {
     phy_begin(phy, PHY_OP_WAIT);

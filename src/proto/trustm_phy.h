@@ -34,6 +34,8 @@ void trustm_phy_setup(trustm_phy_t *phy, const trustm_stack_config_t *cfg, trust
 void trustm_phy_set_now(trustm_phy_t *phy, uint64_t now_us);
 void trustm_phy_write_start(trustm_phy_t *phy, uint8_t *buf, size_t len);
 void trustm_phy_read_start(trustm_phy_t *phy, uint8_t reg, uint8_t *buf, size_t len);
+/* The transaction just started waits until until_us at least (as well as its guard time). */
+void trustm_phy_not_before(trustm_phy_t *phy, uint64_t until_us);
 void trustm_phy_wait_start(trustm_phy_t *phy, uint64_t until_us);
 void trustm_phy_pin_start(trustm_phy_t *phy, uint8_t pin, bool level);
 /* Drop the current operation (abort). */

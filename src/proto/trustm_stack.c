@@ -300,9 +300,9 @@ static bool stack_is_fatal(const trustm_stack_t *st, trustm_status_t s)
     return layer == TRUSTM_LAYER_DL && base == TRUSTM_BASE_DESYNC;
 }
 
+/* io: the PHY's next_io fills it (cleared first), or the layer that ends clears it. */
 trustm_status_t trustm_stack_next_io(trustm_stack_t *st, trustm_io_t *io)
 {
-    memset(io, 0, sizeof *io);
     for (;;) {
         trustm_status_t s;
         switch (st->state) {
@@ -325,6 +325,7 @@ trustm_status_t trustm_stack_next_io(trustm_stack_t *st, trustm_io_t *io)
             memset(io, 0, sizeof *io);
             return st->result;
         default:
+            memset(io, 0, sizeof *io);
             return TRUSTM_STATUS(TRUSTM_LAYER_TL, TRUSTM_BASE_BAD_SEQUENCE);
         }
     }

@@ -373,7 +373,9 @@ static void tl_on_packet(trustm_tl_t *tl, const uint8_t *pkt, size_t len)
     tl_recv(tl);
 }
 
-static void tl_on_dl_done(trustm_tl_t *tl, trustm_status_t s)
+/* Out of line: its locals stay off the frame of trustm_tl_next_io, which lies on the deepest
+ * call path (down through the DL to the refill of a retransmission). */
+static TL_NOINLINE void tl_on_dl_done(trustm_tl_t *tl, trustm_status_t s)
 {
     const uint8_t *pkt;
     size_t len;
@@ -402,8 +404,10 @@ trustm_status_t trustm_tl_next_io(trustm_tl_t *tl, trustm_io_t *io)
             memset(io, 0, sizeof *io);
             return tl->result;
         }
-        if (tl->state == TL_ST_IDLE)
+        if (tl->state == TL_ST_IDLE) {
+            memset(io, 0, sizeof *io);
             return TL_ERR(TRUSTM_BASE_BAD_SEQUENCE);
+        }
         trustm_status_t s = trustm_dl_next_io(tl->dl, io);
         if (s == TRUSTM_IN_PROGRESS)
             return s;
