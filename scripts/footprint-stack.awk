@@ -147,6 +147,7 @@ mode == "elf" && /^[0-9a-f]+ <[^>]+>:$/ {
     fn = $2
     gsub(/[<>:]/, "", fn)
     linked[fn] = 1
+    elffn = fn
     ninsn = 0
     asmfn = !(fn in known) && !(fn in cilocal)
     if (asmfn) {
@@ -156,6 +157,21 @@ mode == "elf" && /^[0-9a-f]+ <[^>]+>:$/ {
         name[fn] = fn
     }
     next
+}
+# Every function's calls by kind: bl (the callee runs on top of the caller's frame) or a plain
+# branch to another function's start (a tail call: the caller released its frame first).
+mode == "elf" && elffn != "" && /^ +[0-9a-f]+:\t/ && match($0, /\t(bl|blx|b|b[a-z][a-z])(\.w|\.n)?\t[0-9a-f]+ <[^>+]+>/) {
+    t = substr($0, RSTART + 1, RLENGTH - 1)
+    split(t, tc, "\t")
+    d = tc[2]
+    sub(/^[0-9a-f]+ </, "", d)
+    sub(/>$/, "", d)
+    if (d != elffn) {
+        if (tc[1] ~ /^bl/)
+            viabl[elffn, d] = 1
+        else
+            viab[elffn, d] = 1
+    }
 }
 mode == "elf" && asmfn && /^ +[0-9a-f]+:\t/ {
     n = split($0, col, "\t")
@@ -194,6 +210,14 @@ mode == "elf" && asmfn && /^ +[0-9a-f]+:\t/ {
 
 function is_linked(k) { return plain(k) in linked }
 
+# The edge k -> c is a tail call when the linked code of k only branches to c, never calls it
+# with bl (then c runs on k's caller's frame: k's frame is not added).
+function tailcall(k, c) {
+    k = plain(k)
+    c = plain(c)
+    return ((k SUBSEP c) in viab) && !((k SUBSEP c) in viabl)
+}
+
 function orphan(f,    m) {
     for (m in called)
         if (m != "" && implements(f, m))
@@ -226,11 +250,17 @@ function depth(k,    best, bc, i, c, d, self, m, pass) {
         if (!(k in known))
             unknown[k] = 1
         self = frame[k] + 0
+        best = self
         for (i = 1; i <= nedge[k]; i++) {
             c = edge[k, i]
-            d = depth(c)
+            d = depth(c) + (tailcall(k, c) ? 0 : self)
             if (d > best || bc == "") { best = d; bc = c }
         }
+        tail[k] = bc != "" && tailcall(k, bc)
+        delete onpath[k]
+        memo[k] = best
+        nxt[k] = bc
+        return memo[k]
     }
     delete onpath[k]
     memo[k] = self + best
@@ -244,8 +274,9 @@ END {
         if (k ~ /^@/)
             printf "  %-40s %6s  %s\n", "(indirect ->" substr(k, 2) ")", "", "deepest function implementing it:"
         else
-            printf "  %-40s %6d B%s\n", (k in name ? name[k] : k), frame[k],
-                   (k in known ? (kind[k] == "disassembly" ? " (from the disassembly)" : "") : " (no frame data)")
+            printf "  %-40s %6d B%s%s\n", (k in name ? name[k] : k), frame[k],
+                   (k in known ? (kind[k] == "disassembly" ? " (from the disassembly)" : "") : " (no frame data)"),
+                   (tail[k] ? " (released: tail call to the next)" : "")
     }
     for (k in kind)
         if (kind[k] ~ /dynamic/ && is_linked(k))
