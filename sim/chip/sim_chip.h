@@ -100,6 +100,17 @@ bool sim_ac_valid(const uint8_t *e, size_t n);
 /* Evaluate the object's AC of the given type; on success (and for EXE) Luc counters advance.
  * Returns 0 or ERR_ACCESS (ERR_COUNTER is never returned: an exhausted Luc just denies). */
 int sim_ac_check(trustm_sim_t *sim, sim_obj_t *o, sim_ac_t type);
+/* Protected update's view of a target's CHA / MUPD condition (protected-update.md §7.2): Int(X)
+ * holds for the manifest's trust anchor, Conf(X) for the secret it decrypts with (when conf), Luc
+ * does not gate a change, and the access token that holds must name the trust anchor with Int(). */
+typedef struct sim_ac_update {
+    uint16_t ta;
+    bool conf;
+    uint16_t secret;
+} sim_ac_update_t;
+/* The one evaluator: 0 when an access token of the condition `tag` holds, else ERR_ACCESS
+ * (absent = NEV). pu NULL: a command (sim_ac_check); else the protected-update view. */
+int sim_ac_eval(trustm_sim_t *sim, const sim_obj_t *o, uint8_t tag, const sim_ac_update_t *pu);
 bool sim_auto_get(const trustm_sim_t *sim, uint16_t oid);
 void sim_auto_set(trustm_sim_t *sim, uint16_t oid, bool on);
 

@@ -137,7 +137,7 @@ static void luc_count(trustm_sim_t *sim, uint16_t oid)
     sim->nvm_dirty = true;
 }
 
-static bool cond_true(trustm_sim_t *sim, const sim_obj_t *o, const uint8_t *c, sim_ac_t type)
+static bool cond_true(trustm_sim_t *sim, const sim_obj_t *o, const uint8_t *c, uint8_t tag, const sim_ac_update_t *pu)
 {
     switch (c[0]) {
     case 0x00:
@@ -150,14 +150,17 @@ static bool cond_true(trustm_sim_t *sim, const sim_obj_t *o, const uint8_t *c, s
         return (sim_chip_obj(sim, 0xF1C1u)->data[0] & c[1]) == c[1];
     case 0x20:
     case 0x21:
-        /* Conf/Int(E140): a record of the Shielded Connection protected in the direction the
-         * access needs (RD: the response, else the command); other OIDs: protected update,
-         * checked by its own engine (objects.md §4.4). */
-        return sim_pl_conf_ok(sim, trustm_be16_get(c + 1), type == AC_RD);
+        /* protected update: Int(trust anchor), Conf(decrypting secret) */
+        if (pu != NULL)
+            return c[0] == 0x21 ? trustm_be16_get(c + 1) == pu->ta : pu->conf && trustm_be16_get(c + 1) == pu->secret;
+        /* a command: Conf/Int(E140) is a record of the Shielded Connection protected in the
+         * direction the access needs (RD: the response, else the command); other OIDs only
+         * ever hold in a protected update (objects.md §4.4). */
+        return sim_pl_conf_ok(sim, trustm_be16_get(c + 1), tag == (uint8_t)AC_RD);
     case 0x23:
         return sim_auto_get(sim, trustm_be16_get(c + 1));
     case 0x40:
-        return luc_ok(sim, trustm_be16_get(c + 1));
+        return pu == NULL && luc_ok(sim, trustm_be16_get(c + 1)); /* a usage counter does not gate a change */
     case 0x70:
         return compare(c[1], sim_chip_obj(sim, 0xE0C0u)->data[0], c[2]);
     case 0xE0:
@@ -171,26 +174,33 @@ static bool cond_true(trustm_sim_t *sim, const sim_obj_t *o, const uint8_t *c, s
 
 int sim_ac_check(trustm_sim_t *sim, sim_obj_t *o, sim_ac_t type)
 {
+    return sim_ac_eval(sim, o, (uint8_t)type, NULL);
+}
+
+int sim_ac_eval(trustm_sim_t *sim, const sim_obj_t *o, uint8_t tag, const sim_ac_update_t *pu)
+{
     uint8_t n;
-    const uint8_t *e = sim_meta_find(o, (uint8_t)type, &n);
+    const uint8_t *e = sim_meta_find(o, tag, &n);
     if (e == NULL || !sim_ac_valid(e, n))
         return ERR_ACCESS; /* absent = NEV */
     /* Evaluate access tokens (AND groups) left to right; the first true token wins. */
     size_t i = 0;
     while (i < n) {
         size_t start = i;
-        bool ok = true;
+        bool ok = true, names_ta = pu == NULL;
         for (;;) {
             size_t s = cond_size(e[i]);
-            if (!cond_true(sim, o, &e[i], type))
+            if (!cond_true(sim, o, &e[i], tag, pu))
                 ok = false;
+            if (pu != NULL && e[i] == 0x21 && trustm_be16_get(&e[i + 1]) == pu->ta)
+                names_ta = true;
             i += s;
             if (i >= n || e[i] == 0xFE)
                 break;
             i++; /* && */
         }
-        if (ok) {
-            if (type == AC_EXE)
+        if (ok && names_ta) {
+            if (pu == NULL && tag == (uint8_t)AC_EXE)
                 for (size_t k = start; k < i;) {
                     if (e[k] == 0x40)
                         luc_count(sim, trustm_be16_get(&e[k + 1]));

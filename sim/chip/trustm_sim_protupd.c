@@ -276,84 +276,6 @@ static int verify_manifest(trustm_sim_t *sim, const pu_manifest_t *m)
     return rc;
 }
 
-/* ------------------------------------------------------------ access conditions */
-
-static size_t cond_len(uint8_t id)
-{
-    switch (id) {
-    case 0x00:
-    case 0xFF:
-        return 1;
-    case 0x10:
-    case 0x90:
-        return 2;
-    default:
-        return 3; /* Conf Int Auto Luc LcsG LcsA LcsO (syntax checked by sim_ac_valid) */
-    }
-}
-
-static bool cmp_lcs(uint8_t op, uint8_t have, uint8_t want)
-{
-    return op == 0xFA ? have == want : op == 0xFB ? have > want : op == 0xFC ? have < want : false;
-}
-
-/* One condition in the protected-update context: Int(X) holds for the manifest's trust anchor,
- * Conf(X) for the secret the manifest decrypts with; the others as for any command. */
-static bool pu_cond(trustm_sim_t *sim, const sim_obj_t *o, const uint8_t *c, uint16_t ta, bool conf, uint16_t secret)
-{
-    switch (c[0]) {
-    case 0x00:
-        return true;
-    case 0x21:
-        return trustm_be16_get(c + 1) == ta;
-    case 0x20:
-        return conf && trustm_be16_get(c + 1) == secret;
-    case 0x10:
-        return (sim_chip_obj(sim, 0xE0C1u)->data[0] & c[1]) == c[1];
-    case 0x90:
-        return (sim_chip_obj(sim, 0xF1C1u)->data[0] & c[1]) == c[1];
-    case 0x23:
-        return sim_auto_get(sim, trustm_be16_get(c + 1));
-    case 0x70:
-        return cmp_lcs(c[1], sim_chip_obj(sim, 0xE0C0u)->data[0], c[2]);
-    case 0xE0:
-        return cmp_lcs(c[1], sim_chip_obj(sim, 0xF1C0u)->data[0], c[2]);
-    case 0xE1:
-        return cmp_lcs(c[1], sim_meta_lcso(o), c[2]);
-    default:
-        return false; /* NEV, Luc (a usage counter does not gate a change) */
-    }
-}
-
-/* The target's CHA (or MUPD) condition must have an access token that holds and names the
- * manifest's trust anchor with Int() (§7.2). */
-static int pu_ac_check(trustm_sim_t *sim, const sim_obj_t *o, uint8_t ac_tag, uint16_t ta, bool conf, uint16_t secret)
-{
-    uint8_t n;
-    const uint8_t *e = sim_meta_find(o, ac_tag, &n);
-    if (e == NULL || !sim_ac_valid(e, n))
-        return ERR_ACCESS;
-    size_t i = 0;
-    while (i < n) {
-        bool ok = true, names_ta = false;
-        for (;;) {
-            if (e[i] == 0x21 && trustm_be16_get(e + i + 1) == ta)
-                names_ta = true;
-            if (!pu_cond(sim, o, e + i, ta, conf, secret))
-                ok = false;
-            i += cond_len(e[i]);
-            if (i >= n || e[i] == 0xFE)
-                break;
-            i++; /* && */
-        }
-        if (ok && names_ta)
-            return 0;
-        if (i < n)
-            i++; /* || */
-    }
-    return ERR_ACCESS;
-}
-
 /* ------------------------------------------------------------ confidentiality */
 
 /* TLS 1.2 PRF SHA-256 (RFC 5246 §5) of secret over label || seed, 27 bytes. */
@@ -476,7 +398,8 @@ static int pu_start(trustm_sim_t *sim, const sim_cmd_t *c, const uint8_t *v, siz
         if (memcmp(uid->data, m.couid, PU_COUID_LEN) != 0)
             return ERR_ACCESS; /* addressed to another chip */
     }
-    rc = pu_ac_check(sim, t, m.type == -2 ? (uint8_t)AC_MUPD : (uint8_t)AC_CHA, m.ta_oid, m.conf, m.secret_oid);
+    const sim_ac_update_t view = {m.ta_oid, m.conf, m.secret_oid};
+    rc = sim_ac_eval(sim, t, m.type == -2 ? (uint8_t)AC_MUPD : (uint8_t)AC_CHA, &view);
     if (rc != 0)
         return rc;
     rc = check_payload(t, &m);
