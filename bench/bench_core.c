@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "trustm/trustm.h"
+#include "bench_pal.h"
 #include "trustm_pal_sim.h"
 #include "trustm_sim.h"
 
@@ -65,12 +66,6 @@ static void count_min(size_t req, size_t rsp, uint32_t exec_us)
     w.min_trans += (unsigned long)(nr * 5);
 }
 
-NOINLINE trustm_status_t bench_pal_write(void *ctx, uint8_t a, const uint8_t *b, size_t n);
-NOINLINE trustm_status_t bench_pal_read(void *ctx, uint8_t a, uint8_t *b, size_t n);
-NOINLINE uint64_t bench_pal_now(void *ctx);
-NOINLINE void bench_pal_sleep(void *ctx, uint32_t us);
-NOINLINE trustm_status_t bench_pal_pin(void *ctx, trustm_pal_pin_t p, bool high);
-
 static void watch_write(const uint8_t *b, size_t n)
 {
     if (n == 1) {
@@ -104,34 +99,7 @@ static void watch_read(const uint8_t *b, size_t n)
         count_min(w.apdu_len, w.rsp_len, w.last_exec_us);
 }
 
-NOINLINE trustm_status_t bench_pal_write(void *ctx, uint8_t a, const uint8_t *b, size_t n)
-{
-    trustm_status_t s = trustm_pal_sim_ops.i2c_write(ctx, a, b, n);
-    if (s == TRUSTM_OK)
-        watch_write(b, n);
-    return s;
-}
-NOINLINE trustm_status_t bench_pal_read(void *ctx, uint8_t a, uint8_t *b, size_t n)
-{
-    trustm_status_t s = trustm_pal_sim_ops.i2c_read(ctx, a, b, n);
-    if (s == TRUSTM_OK)
-        watch_read(b, n);
-    return s;
-}
-NOINLINE uint64_t bench_pal_now(void *ctx)
-{
-    return trustm_pal_sim_ops.now_us(ctx);
-}
-NOINLINE void bench_pal_sleep(void *ctx, uint32_t us)
-{
-    trustm_pal_sim_ops.sleep_us(ctx, us);
-}
-NOINLINE trustm_status_t bench_pal_pin(void *ctx, trustm_pal_pin_t p, bool high)
-{
-    return trustm_pal_sim_ops.set_pin(ctx, p, high);
-}
-static const trustm_pal_ops_t bench_ops = {bench_pal_write, bench_pal_read, bench_pal_now,
-                                           bench_pal_sleep, bench_pal_pin,  NULL};
+static const bench_pal_watch_t watch_data = {watch_write, watch_read};
 
 static void check(trustm_status_t s, const char *what)
 {
@@ -324,7 +292,8 @@ static void setup(trustm_pal_t *pal, trustm_device_t *dev, uint16_t frame)
         fprintf(stderr, "bench_core: %s\n", err);
         exit(1);
     }
-    pal->ops = &bench_ops;
+    pal->ops = &bench_pal_ops;
+    bench_pal_set_watch(&watch_data);
     pal->ctx = sim;
     trustm_config_t hc;
     memset(&hc, 0, sizeof hc);

@@ -12,40 +12,11 @@
 
 #include "trustm/trustm.h"
 #include "trustm_apdu.h"
+#include "bench_pal.h"
 #include "trustm_pal_sim.h"
 #include "trustm_sim.h"
 
 #define NOINLINE __attribute__((noinline))
-
-/* Forwarding port: every call into the simulator goes through one of these. */
-NOINLINE trustm_status_t bench_pal_write(void *ctx, uint8_t a, const uint8_t *b, size_t n);
-NOINLINE trustm_status_t bench_pal_read(void *ctx, uint8_t a, uint8_t *b, size_t n);
-NOINLINE uint64_t bench_pal_now(void *ctx);
-NOINLINE void bench_pal_sleep(void *ctx, uint32_t us);
-NOINLINE trustm_status_t bench_pal_pin(void *ctx, trustm_pal_pin_t p, bool high);
-
-NOINLINE trustm_status_t bench_pal_write(void *ctx, uint8_t a, const uint8_t *b, size_t n)
-{
-    return trustm_pal_sim_ops.i2c_write(ctx, a, b, n);
-}
-NOINLINE trustm_status_t bench_pal_read(void *ctx, uint8_t a, uint8_t *b, size_t n)
-{
-    return trustm_pal_sim_ops.i2c_read(ctx, a, b, n);
-}
-NOINLINE uint64_t bench_pal_now(void *ctx)
-{
-    return trustm_pal_sim_ops.now_us(ctx);
-}
-NOINLINE void bench_pal_sleep(void *ctx, uint32_t us)
-{
-    trustm_pal_sim_ops.sleep_us(ctx, us);
-}
-NOINLINE trustm_status_t bench_pal_pin(void *ctx, trustm_pal_pin_t p, bool high)
-{
-    return trustm_pal_sim_ops.set_pin(ctx, p, high);
-}
-static const trustm_pal_ops_t bench_ops = {bench_pal_write, bench_pal_read, bench_pal_now,
-                                           bench_pal_sleep, bench_pal_pin,  NULL};
 
 static int check(trustm_status_t s, const char *what)
 {
@@ -110,7 +81,7 @@ static void setup(trustm_sim_t **sim, trustm_pal_t *pal, trustm_device_t *dev, u
         fprintf(stderr, "bench_cpu: %s\n", err);
         exit(1);
     }
-    pal->ops = &bench_ops;
+    pal->ops = &bench_pal_ops;
     pal->ctx = *sim;
     trustm_config_t hc;
     memset(&hc, 0, sizeof hc);
