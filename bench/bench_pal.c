@@ -45,5 +45,5 @@ NOINLINE trustm_status_t bench_pal_pin(void *ctx, trustm_pal_pin_t p, bool high)
     return trustm_pal_sim_ops.set_pin(ctx, p, high);
 }
 
-const trustm_pal_ops_t bench_pal_ops = {bench_pal_write, bench_pal_read, bench_pal_now, bench_pal_sleep, bench_pal_pin,
-                                        NULL};
+const trustm_pal_ops_t bench_pal_ops = {bench_pal_write, bench_pal_read, bench_pal_now,
+                                        bench_pal_sleep, bench_pal_pin,  NULL};
